@@ -1,0 +1,31 @@
+package kilotrain.ir;
+
+/**
+ * How an integer accumulator becomes an int8 output. Each operator that requantizes states its rule explicitly,
+ * because the two model families we import were calibrated with different arithmetic and only their own rule
+ * reproduces them bit for bit.
+ */
+public sealed interface Requant permits Requant.FixedPoint, Requant.FloatRint {
+
+    int channels();
+
+    /**
+     * TFLite's rule: {@code MultiplyByQuantizedMultiplier(acc, multiplier, shift)} (saturating rounding doubling
+     * high multiply, then rounding divide by a power of two), one multiplier and shift per output channel.
+     */
+    record FixedPoint(int[] multipliers, int[] shifts) implements Requant {
+        public int channels() {
+            return multipliers.length;
+        }
+    }
+
+    /**
+     * The paper's rule: {@code rint(float32(acc + bias) * eff)} in float32 with round half to even, where
+     * {@code eff} is a float32 effective scale per output channel.
+     */
+    record FloatRint(float[] scales) implements Requant {
+        public int channels() {
+            return scales.length;
+        }
+    }
+}
