@@ -1,0 +1,396 @@
+package kilotrain.importer.tflite;
+
+import java.io.IOException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import kilotrain.KtException;
+import kilotrain.importer.tflite.schema.ActivationFunctionType;
+import kilotrain.importer.tflite.schema.AddOptions;
+import kilotrain.importer.tflite.schema.BuiltinOptions;
+import kilotrain.importer.tflite.schema.Conv2DOptions;
+import kilotrain.importer.tflite.schema.DepthwiseConv2DOptions;
+import kilotrain.importer.tflite.schema.FullyConnectedOptions;
+import kilotrain.importer.tflite.schema.Model;
+import kilotrain.importer.tflite.schema.Operator;
+import kilotrain.importer.tflite.schema.OperatorCode;
+import kilotrain.importer.tflite.schema.Pool2DOptions;
+import kilotrain.importer.tflite.schema.SoftmaxOptions;
+import kilotrain.importer.tflite.schema.SubGraph;
+import kilotrain.importer.tflite.schema.TensorType;
+import kilotrain.ir.Add;
+import kilotrain.ir.AvgPool2D;
+import kilotrain.ir.Conv2D;
+import kilotrain.ir.FullyConnected;
+import kilotrain.ir.Graph;
+import kilotrain.ir.Op;
+import kilotrain.ir.Padding;
+import kilotrain.ir.Reshape;
+import kilotrain.ir.Softmax;
+import kilotrain.ir.Tensor;
+
+/**
+ * Builds an IR {@link Graph} from an int8 TFLite flatbuffer. The file is untrusted: every offset, index, length
+ * and shape is checked before it is used or before anything is allocated from it, so a damaged file ends in a
+ * {@link KtException} naming the file and the operator, tensor or byte offset, never in another exception.
+ */
+public final class TfliteImporter {
+    /** The size of anything a microcontroller model could hold; beyond it a file is corrupt or not for us. */
+    static final long MAX_FILE_BYTES = 512L << 20;
+
+    private final String file;
+    private final byte[] bytes;
+    private final ByteBuffer bb;
+    private final Model model;
+    private SubGraph subgraph;
+    private TensorReader tensors;
+    /** What is being read now, so a failure deep in the flatbuffer accessors still names its place. */
+    private String where = "model header";
+
+    private TfliteImporter(String file, byte[] bytes) {
+        this.file = file;
+        this.bytes = bytes;
+        this.bb = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        this.model = new Model();
+    }
+
+    public static Graph load(Path file) {
+        byte[] bytes = readFile(file);
+        return parse(file.toString(), bytes);
+    }
+
+    /** Imports a model already in memory; {@code file} only names it in messages. */
+    public static Graph parse(String file, byte[] bytes) {
+        TfliteImporter imp = new TfliteImporter(file, bytes);
+        try {
+            return imp.build();
+        } catch (IndexOutOfBoundsException | IllegalArgumentException | BufferUnderflowException e) {
+            // The generated accessors follow offsets without checking them; ByteBuffer's bounds checks are the
+            // last line that catches an offset we could not validate up front.
+            throw new KtException(file + ": corrupt TFLite flatbuffer while reading " + imp.where
+                    + ": an offset points outside the " + bytes.length + "-byte file (" + e.getMessage() + ")", e);
+        }
+    }
+
+    static byte[] readFile(Path file) {
+        try {
+            long size = Files.size(file);
+            if (size > MAX_FILE_BYTES) {
+                throw new KtException(file + ": " + size + " bytes is larger than any model kilotrain handles ("
+                        + MAX_FILE_BYTES + " bytes)");
+            }
+            return Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new KtException(file + ": no such file");
+        } catch (IOException e) {
+            throw new KtException(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    KtException error(String message) {
+        return new KtException(file + ": " + message);
+    }
+
+    private Graph build() {
+        if (bytes.length < 8) {
+            throw error("truncated: " + bytes.length + " bytes is too short for a TFLite flatbuffer");
+        }
+        if (!Model.ModelBufferHasIdentifier(bb)) {
+            throw error("not a TFLite model: bytes 4..7 are not the \"TFL3\" identifier");
+        }
+        int root = bb.getInt(0);
+        if (root < 8 || root > bytes.length - 4) {
+            throw error("corrupt flatbuffer: root table offset " + Integer.toUnsignedString(root)
+                    + " at byte offset 0 is outside the " + bytes.length + "-byte file");
+        }
+        Model.getRootAsModel(bb, model);
+        where = "model tables";
+        int subgraphs = length(model.subgraphsLength(), 4, "subgraph list");
+        if (subgraphs != 1) {
+            throw error("has " + subgraphs + " subgraphs; kilotrain imports single-subgraph models only");
+        }
+        subgraph = model.subgraphs(new SubGraph(), 0);
+        int buffers = length(model.buffersLength(), 4, "buffer list");
+        int tensorCount = length(subgraph.tensorsLength(), 4, "tensor list");
+        tensors = new TensorReader(this, model, subgraph, bytes, buffers, tensorCount);
+
+        where = "subgraph inputs and outputs";
+        int inputs = length(subgraph.inputsLength(), 4, "subgraph input list");
+        int outputs = length(subgraph.outputsLength(), 4, "subgraph output list");
+        if (inputs != 1 || outputs != 1) {
+            throw error("the subgraph has " + inputs + " inputs and " + outputs
+                    + " outputs; kilotrain needs exactly one of each");
+        }
+        int inIndex = subgraph.inputs(0);
+        int outIndex = subgraph.outputs(0);
+        Tensor input = tensors.activation(inIndex, "the model input");
+        Tensor output = tensors.activation(outIndex, "the model output");
+
+        int opCount = length(subgraph.operatorsLength(), 4, "operator list");
+        int codeCount = length(model.operatorCodesLength(), 4, "operator code list");
+        List<Op> ops = new ArrayList<>(opCount);
+        Map<String, Tensor> marks = new LinkedHashMap<>();
+        Operator operator = new Operator();
+        OperatorCode code = new OperatorCode();
+        for (int i = 0; i < opCount; i++) {
+            where = "operator " + i;
+            subgraph.operators(operator, i);
+            long codeIndex = operator.opcodeIndex();
+            if (codeIndex >= codeCount) {
+                throw error("operator " + i + ": operator code index " + codeIndex + " is outside the "
+                        + codeCount + " operator codes");
+            }
+            model.operatorCodes(code, (int) codeIndex);
+            // Newer converters write builtin_code, older ones only the byte-sized deprecated field; TFLite takes
+            // the larger of the two.
+            int builtin = Math.max(code.builtinCode(), code.deprecatedBuiltinCode());
+            String opName = BuiltinOpNames.name(builtin);
+            where = "operator " + i + " (" + opName + ")";
+            Op op = new OperatorReader(this, tensors, operator, i, builtin, opName).read();
+            ops.add(op);
+            if (op instanceof AvgPool2D) {
+                marks.put("pool", op.output());
+            } else if (op instanceof Softmax s) {
+                marks.put("logits", s.input);
+            }
+        }
+        if (ops.isEmpty()) {
+            throw error("the subgraph has no operators");
+        }
+        where = "graph";
+        try {
+            return new Graph(graphName(), Graph.Source.TFLITE, input, output, ops, marks);
+        } catch (IllegalArgumentException e) {
+            throw error(e.getMessage());
+        }
+    }
+
+    private String graphName() {
+        String name = Path.of(file).getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return dot > 0 ? name.substring(0, dot) : name;
+    }
+
+    /**
+     * A vector length read from the file, checked against the bytes that could hold it: no vector of
+     * {@code elementBytes}-sized entries can be longer than the file, so nothing sized by it can outgrow the file.
+     */
+    int length(int length, int elementBytes, String what) {
+        if (length < 0 || (long) length * elementBytes > bytes.length) {
+            throw error("corrupt flatbuffer: the " + what + " claims " + Integer.toUnsignedString(length)
+                    + " entries, more than the " + bytes.length + "-byte file can hold");
+        }
+        return length;
+    }
+
+    /** Reads one operator into its IR op, resolving options, padding, activations and requantization. */
+    private static final class OperatorReader {
+        private final TfliteImporter imp;
+        private final TensorReader tensors;
+        private final Operator op;
+        private final int index, builtin;
+        private final String opName, label;
+
+        OperatorReader(TfliteImporter imp, TensorReader tensors, Operator op, int index, int builtin, String opName) {
+            this.imp = imp;
+            this.tensors = tensors;
+            this.op = op;
+            this.index = index;
+            this.builtin = builtin;
+            this.opName = opName;
+            this.label = "operator " + index + " (" + opName + ")";
+        }
+
+        KtException error(String message) {
+            return imp.error(label + ": " + message);
+        }
+
+        Op read() {
+            if (builtin == BuiltinOpNames.CUSTOM) {
+                throw error("custom operators are not supported");
+            }
+            int nIn = imp.length(op.inputsLength(), 4, label + " input list");
+            int nOut = imp.length(op.outputsLength(), 4, label + " output list");
+            if (nOut != 1) {
+                throw error("has " + nOut + " outputs, expected 1");
+            }
+            int[] in = new int[nIn];
+            for (int i = 0; i < nIn; i++) {
+                in[i] = op.inputs(i);
+            }
+            int out = op.outputs(0);
+            try {
+                return switch (builtin) {
+                    case BuiltinOpNames.CONV_2D -> conv(in, out, false);
+                    case BuiltinOpNames.DEPTHWISE_CONV_2D -> conv(in, out, true);
+                    case BuiltinOpNames.AVERAGE_POOL_2D -> avgPool(in, out);
+                    case BuiltinOpNames.FULLY_CONNECTED -> fullyConnected(in, out);
+                    case BuiltinOpNames.ADD -> add(in, out);
+                    case BuiltinOpNames.RESHAPE -> reshape(in, out);
+                    case BuiltinOpNames.SOFTMAX -> softmax(in, out);
+                    default -> throw error("unsupported operator " + opName
+                            + "; kilotrain supports CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, FULLY_CONNECTED, "
+                            + "ADD, RESHAPE and SOFTMAX");
+                };
+            } catch (IllegalArgumentException | ArithmeticException e) {
+                // The IR constructors check shapes against each other; their message already names the tensors.
+                throw error(e.getMessage());
+            }
+        }
+
+        private void arity(int[] in, int min, int max) {
+            if (in.length < min || in.length > max) {
+                throw error("has " + in.length + " inputs, expected " + (min == max ? "" + min : min + " to " + max));
+            }
+        }
+
+        private <T extends com.google.flatbuffers.Table> T options(byte type, T table) {
+            if (op.builtinOptionsType() != type || op.builtinOptions(table) == null) {
+                throw error("has no " + BuiltinOptions.name(type) + " (options type "
+                        + (op.builtinOptionsType() & 0xff) + ")");
+            }
+            return table;
+        }
+
+        private int param(int v, String what) {
+            if (v < 1 || v > 1 << 16) {
+                throw error(what + " " + v + " is outside 1..65536");
+            }
+            return v;
+        }
+
+        private Op conv(int[] in, int out, boolean depthwise) {
+            arity(in, 2, 3);
+            int padding, strideW, strideH, dilW, dilH, act;
+            if (depthwise) {
+                DepthwiseConv2DOptions o = options(BuiltinOptions.DepthwiseConv2DOptions, new DepthwiseConv2DOptions());
+                padding = o.padding();
+                strideW = o.strideW();
+                strideH = o.strideH();
+                dilW = o.dilationWFactor();
+                dilH = o.dilationHFactor();
+                act = o.fusedActivationFunction();
+            } else {
+                Conv2DOptions o = options(BuiltinOptions.Conv2DOptions, new Conv2DOptions());
+                padding = o.padding();
+                strideW = o.strideW();
+                strideH = o.strideH();
+                dilW = o.dilationWFactor();
+                dilH = o.dilationHFactor();
+                act = o.fusedActivationFunction();
+            }
+            param(strideW, "stride_w");
+            param(strideH, "stride_h");
+            param(dilW, "dilation_w_factor");
+            param(dilH, "dilation_h_factor");
+            Tensor x = tensors.activation(in[0], label + " input");
+            Tensor y = tensors.activation(out, label + " output");
+            Tensor w = depthwise ? tensors.depthwiseWeight(in[1], label, x.rank() == 4 ? x.channels() : 1)
+                    : tensors.weight(in[1], label, 4, 0);
+            Tensor b = in.length > 2 && in[2] >= 0 ? tensors.bias(in[2], label) : null;
+            if (x.rank() != 4 || y.rank() != 4) {
+                throw error("expects 4-D NHWC input and output, got " + Arrays.toString(x.shape) + " and "
+                        + Arrays.toString(y.shape));
+            }
+            int groups = depthwise ? x.channels() : 1;
+            Padding pad = padding(padding, x, w.dim(1), w.dim(2), strideH, strideW, dilH, dilW);
+            int[] range = tensors.activationRange(act, y, label);
+            return new Conv2D(tensors.opName(out, index), x, w, b, y, strideH, strideW, dilH, dilW, pad, groups,
+                    tensors.requant(x, w, y, label), range[0], range[1], ActivationFunctionType.name(act));
+        }
+
+        private Padding padding(int mode, Tensor x, int kh, int kw, int strideH, int strideW, int dilH, int dilW) {
+            if (mode == kilotrain.importer.tflite.schema.Padding.VALID) {
+                return Padding.NONE;
+            }
+            if (mode != kilotrain.importer.tflite.schema.Padding.SAME) {
+                throw error("unknown padding mode " + mode);
+            }
+            int[] ph = Padding.same(x.height(), kh, strideH, dilH);
+            int[] pw = Padding.same(x.width(), kw, strideW, dilW);
+            return new Padding(ph[0], pw[0], ph[1], pw[1]);
+        }
+
+        private Op avgPool(int[] in, int out) {
+            arity(in, 1, 1);
+            Pool2DOptions o = options(BuiltinOptions.Pool2DOptions, new Pool2DOptions());
+            int fw = param(o.filterWidth(), "filter_width"), fh = param(o.filterHeight(), "filter_height");
+            int sw = param(o.strideW(), "stride_w"), sh = param(o.strideH(), "stride_h");
+            Tensor x = tensors.activation(in[0], label + " input");
+            Tensor y = tensors.activation(out, label + " output");
+            if (x.rank() != 4 || y.rank() != 4) {
+                throw error("expects 4-D NHWC input and output, got " + Arrays.toString(x.shape) + " and "
+                        + Arrays.toString(y.shape));
+            }
+            if (!x.quant.equals(y.quant)) {
+                throw error("input " + x.quant + " and output " + y.quant + " quantizations differ");
+            }
+            Padding pad = padding(o.padding(), x, fh, fw, sh, sw, 1, 1);
+            int[] range = tensors.activationRange(o.fusedActivationFunction(), y, label);
+            return new AvgPool2D(tensors.opName(out, index), x, y, fh, fw, sh, sw, pad,
+                    AvgPool2D.Rounding.HALF_AWAY_FROM_ZERO, range[0], range[1]);
+        }
+
+        private Op fullyConnected(int[] in, int out) {
+            arity(in, 2, 3);
+            FullyConnectedOptions o = options(BuiltinOptions.FullyConnectedOptions, new FullyConnectedOptions());
+            if (o.weightsFormat() != 0) {
+                throw error("shuffled weight format " + o.weightsFormat() + " is not supported");
+            }
+            Tensor x = tensors.activation(in[0], label + " input");
+            Tensor y = tensors.activation(out, label + " output");
+            Tensor w = tensors.weight(in[1], label, 2, 0);
+            Tensor b = in.length > 2 && in[2] >= 0 ? tensors.bias(in[2], label) : null;
+            // keep_num_dims only changes the output's shape, which the output tensor already states; the IR reads
+            // the input flat, so both forms import alike once the sizes agree.
+            int[] range = tensors.activationRange(o.fusedActivationFunction(), y, label);
+            return new FullyConnected(tensors.opName(out, index), x, w, b, y, tensors.requant(x, w, y, label),
+                    range[0], range[1], ActivationFunctionType.name(o.fusedActivationFunction()));
+        }
+
+        private Op add(int[] in, int out) {
+            arity(in, 2, 2);
+            AddOptions o = options(BuiltinOptions.AddOptions, new AddOptions());
+            Tensor a = tensors.activation(in[0], label + " first input");
+            Tensor b = tensors.activation(in[1], label + " second input");
+            Tensor y = tensors.activation(out, label + " output");
+            if (!Arrays.equals(a.shape, b.shape) || !Arrays.equals(a.shape, y.shape)) {
+                throw error("broadcasting is not supported: shapes " + Arrays.toString(a.shape) + " + "
+                        + Arrays.toString(b.shape) + " -> " + Arrays.toString(y.shape));
+            }
+            int[] range = tensors.activationRange(o.fusedActivationFunction(), y, label);
+            return new Add(tensors.opName(out, index), a, b, y, Add.Rule.TFLITE_FIXED_POINT, range[0], range[1]);
+        }
+
+        private Op reshape(int[] in, int out) {
+            arity(in, 1, 2);
+            Tensor x = tensors.activation(in[0], label + " input");
+            Tensor y = tensors.activation(out, label + " output");
+            if (!x.quant.equals(y.quant)) {
+                throw error("input " + x.quant + " and output " + y.quant + " quantizations differ");
+            }
+            return new Reshape(tensors.opName(out, index), x, y);
+        }
+
+        private Op softmax(int[] in, int out) {
+            arity(in, 1, 1);
+            SoftmaxOptions o = options(BuiltinOptions.SoftmaxOptions, new SoftmaxOptions());
+            float beta = o.beta();
+            if (!(beta > 0f) || Float.isInfinite(beta)) {
+                throw error("beta " + beta + " is not a positive finite number");
+            }
+            Tensor x = tensors.activation(in[0], label + " input");
+            Tensor y = tensors.activation(out, label + " output");
+            return new Softmax(tensors.opName(out, index), x, y, beta);
+        }
+    }
+}
