@@ -1,0 +1,352 @@
+package kilotrain.compiler;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import kilotrain.KtException;
+import kilotrain.ir.Add;
+import kilotrain.ir.AvgPool2D;
+import kilotrain.ir.Conv2D;
+import kilotrain.ir.DType;
+import kilotrain.ir.FullyConnected;
+import kilotrain.ir.Graph;
+import kilotrain.ir.Op;
+import kilotrain.ir.Quant;
+import kilotrain.ir.Reshape;
+import kilotrain.ir.Softmax;
+import kilotrain.ir.Tensor;
+import kilotrain.program.Buf;
+import kilotrain.program.Instr;
+import kilotrain.program.Param;
+import kilotrain.program.Program;
+import kilotrain.program.TrainedConv;
+
+/**
+ * Compile-time autodiff: turns a forward int8 graph and a {@link TrainSpec} into the straight-line training step.
+ * The model's classifier (its last weighted op) and anything after it are replaced by a new float32 head for the
+ * dataset's classes; backward instructions are emitted only where a trained parameter needs them (pruning): frozen
+ * weights get no weight-gradient op, back-propagation stops at the earliest trained layer, partial-channel layers save
+ * and differentiate only their kept channels.
+ */
+public final class TrainCompiler {
+    private final Graph graph;
+    private final TrainSpec spec;
+    private final List<Buf> bufs = new ArrayList<>();
+    private final List<Instr> step = new ArrayList<>();
+    private final List<Param> params = new ArrayList<>();
+    private final Map<Tensor, Buf> act = new IdentityHashMap<>();
+    private final Map<Tensor, Buf> grad = new IdentityHashMap<>();
+    private final Set<Tensor> needsGrad = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Map<Op, Buf> masks = new IdentityHashMap<>();
+    private final Map<Conv2D, TrainedConv> trainedByOp = new IdentityHashMap<>();
+    private final Map<Conv2D, Buf> savedInput = new IdentityHashMap<>();
+    private final Map<Conv2D, Param[]> convParams = new IdentityHashMap<>();
+
+    private TrainCompiler(Graph graph, TrainSpec spec) {
+        this.graph = graph;
+        this.spec = spec;
+    }
+
+    public static Program compile(Graph graph, TrainSpec spec) {
+        return new TrainCompiler(graph, spec).run();
+    }
+
+    /** Index of the classifier in {@code graph.ops}: the last conv or fully connected op. */
+    public static int classifierIndex(Graph graph) {
+        for (int i = graph.ops.size() - 1; i >= 0; i--) {
+            Op op = graph.ops.get(i);
+            if (op instanceof Conv2D || op instanceof FullyConnected) {
+                return i;
+            }
+        }
+        throw new KtException("model '" + graph.name + "' has no convolution or fully connected layer to use as classifier");
+    }
+
+    /** The convolutions before the classifier, in execution order: the paper's conv indices. */
+    public static List<Conv2D> backboneConvs(Graph graph) {
+        int cls = classifierIndex(graph);
+        List<Conv2D> out = new ArrayList<>();
+        for (int i = 0; i < cls; i++) {
+            if (graph.ops.get(i) instanceof Conv2D c) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    private Buf buf(String name, Buf.Kind kind, DType dtype, int elements) {
+        Buf b = new Buf(bufs.size(), name, kind, dtype, elements);
+        bufs.add(b);
+        return b;
+    }
+
+    private Program run() {
+        if (spec.numClasses() < 2) {
+            throw new KtException("training needs at least 2 classes, got " + spec.numClasses());
+        }
+        int cls = classifierIndex(graph);
+        Op classifier = graph.ops.get(cls);
+        Tensor feature = classifier instanceof Conv2D c ? c.input : ((FullyConnected) classifier).input;
+        if (feature.quant == null || !feature.quant.perTensor() || feature.dtype != DType.INT8) {
+            throw new KtException("classifier input '" + feature.name + "' of model '" + graph.name
+                    + "' is not a per-tensor int8 activation");
+        }
+        List<Op> backbone = graph.ops.subList(0, cls);
+        for (int i = cls + 1; i < graph.ops.size(); i++) {
+            Op op = graph.ops.get(i);
+            if (!(op instanceof Softmax || op instanceof Reshape)) {
+                throw new KtException("model '" + graph.name + "': operator " + i + " (" + op.kind()
+                        + ") follows the classifier; kilotrain replaces the classifier and can drop only reshapes and softmax after it");
+            }
+        }
+        List<Conv2D> convs = backboneConvs(graph);
+        spec.scheme().validate(convs.size(), graph.name);
+
+        // What trains
+        List<TrainedConv> trained = new ArrayList<>();
+        for (int i = 0; i < convs.size(); i++) {
+            Conv2D c = convs.get(i);
+            boolean bias = c.bias != null && spec.scheme().trainsBias(i, convs.size());
+            double ratio = spec.scheme().weightRatio(i);
+            int[] kept = ratio > 0 ? ChannelSelection.keep(c, ratio) : null;
+            if (bias || kept != null) {
+                TrainedConv tc = new TrainedConv(i, c, bias, kept, ratio);
+                trained.add(tc);
+                trainedByOp.put(c, tc);
+            }
+        }
+
+        // Which activations need a gradient: those downstream of a trained parameter.
+        for (Op op : backbone) {
+            boolean ng = op instanceof Conv2D c && trainedByOp.containsKey(c);
+            for (Tensor t : op.inputs()) {
+                ng |= needsGrad.contains(t);
+            }
+            if (ng) {
+                needsGrad.add(op.output());
+            }
+        }
+        boolean backboneTrains = !trained.isEmpty();
+
+        Buf input = buf("input", Buf.Kind.INPUT, DType.INT8, graph.input.elements());
+        act.put(graph.input, input);
+        emitForward(backbone);
+
+        // Head
+        int n = spec.numClasses(), f = feature.elements();
+        Quant fq = feature.quant;
+        Buf featureBuf = act.get(feature);
+        Buf headW = buf("head.weight", Buf.Kind.PARAM, DType.FLOAT32, n * f);
+        Buf headB = buf("head.bias", Buf.Kind.PARAM, DType.FLOAT32, n);
+        Buf gHeadW = buf("head.weight.grad", Buf.Kind.GRAD, DType.FLOAT32, n * f);
+        Buf gHeadB = buf("head.bias.grad", Buf.Kind.GRAD, DType.FLOAT32, n);
+        Buf logits = buf("logits", Buf.Kind.LOGITS, DType.FLOAT32, n);
+        Buf loss = buf("loss", Buf.Kind.LOSS, DType.FLOAT32, 1);
+        Buf gLogits = buf("logits.grad", Buf.Kind.GRAD, DType.FLOAT32, n);
+        float[][] init = HeadInit.uniform(n, f, spec.seed());
+        params.add(new Param("head.weight", Param.Role.HEAD_WEIGHT, null, headW, gHeadW, new float[] {1f}, n * f, init[0]));
+        params.add(new Param("head.bias", Param.Role.HEAD_BIAS, null, headB, gHeadB, new float[] {1f}, n, init[1]));
+        step.add(new Instr.HeadFwd(featureBuf, fq.scale(), fq.zeroPoint(), headW, headB, logits));
+        step.add(new Instr.LossGrad(logits, loss, gLogits));
+        Buf gFeature = null;
+        if (backboneTrains && needsGrad.contains(feature)) {
+            gFeature = gradBuf(feature);
+        }
+        step.add(new Instr.HeadBwd(gLogits, featureBuf, fq.scale(), fq.zeroPoint(), headW, gHeadW, gHeadB, gFeature));
+        if (gFeature != null) {
+            emitBackward(backbone, feature);
+        }
+        // Conv params after the head's, ordered from the input (stable for export and C).
+        List<Param> convOrdered = new ArrayList<>();
+        for (TrainedConv tc : trained) {
+            Param[] p = convParams.get(tc.op);
+            if (p == null) {
+                throw new IllegalStateException("trained conv " + tc.index + " received no gradient");
+            }
+            for (Param q : p) {
+                if (q != null) {
+                    convOrdered.add(q);
+                }
+            }
+        }
+        params.addAll(convOrdered);
+        return new Program(graph, step, bufs, params, trained, input, logits, loss, n, convs.size());
+    }
+
+    private Buf actBuf(Tensor t) {
+        return act.computeIfAbsent(t, x -> buf(x.name, Buf.Kind.ACT, DType.INT8, x.elements()));
+    }
+
+    private Buf gradBuf(Tensor t) {
+        return grad.computeIfAbsent(t, x -> buf(x.name + ".grad", Buf.Kind.GRAD, DType.FLOAT32, x.elements()));
+    }
+
+    private Buf mask(Op op) {
+        return masks.computeIfAbsent(op, o -> buf(o.output().name + ".mask", Buf.Kind.MASK, DType.INT8,
+                o.output().elements()));
+    }
+
+    private void emitForward(List<Op> backbone) {
+        for (Op op : backbone) {
+            boolean ng = needsGrad.contains(op.output());
+            if (op instanceof Conv2D c) {
+                TrainedConv tc = trainedByOp.get(c);
+                Buf in = act.get(c.input);
+                Buf wParam = null, bParam = null;
+                if (tc != null) {
+                    Param[] p = convParameters(tc);
+                    wParam = p[0] == null ? null : p[0].value;
+                    bParam = p[1] == null ? null : p[1].value;
+                    if (tc.weights()) {
+                        if (tc.partial()) {
+                            Buf saved = buf(c.input.name + ".saved" + tc.index, Buf.Kind.SAVED, DType.INT8,
+                                    c.input.height() * c.input.width() * tc.keptChannels.length);
+                            step.add(new Instr.SaveChannels(in, c.input.channels(), tc.keptChannels, saved));
+                            savedInput.put(c, saved);
+                        } else {
+                            savedInput.put(c, in);
+                        }
+                    }
+                }
+                step.add(new Instr.ConvFwd(c, tc, in, actBuf(c.output), ng ? mask(c) : null, wParam, bParam));
+            } else if (op instanceof Add a) {
+                step.add(new Instr.AddFwd(a, act.get(a.a), act.get(a.b), actBuf(a.output), ng ? mask(a) : null));
+            } else if (op instanceof AvgPool2D p) {
+                step.add(new Instr.PoolFwd(p, act.get(p.input), actBuf(p.output)));
+            } else if (op instanceof Reshape r) {
+                step.add(new Instr.Copy(act.get(r.input), actBuf(r.output)));
+            } else if (op instanceof FullyConnected fc) {
+                if (ng) {
+                    throw new KtException("fully connected layer '" + fc.name
+                            + "' lies between trained layers and the classifier; backward through it is not supported");
+                }
+                step.add(new Instr.FcFwd(fc, act.get(fc.input), actBuf(fc.output), null));
+            } else {
+                throw new KtException("operator " + op + " cannot appear inside a trained backbone");
+            }
+        }
+    }
+
+    /** [weight param or null, bias param or null] of a trained conv. */
+    private Param[] convParameters(TrainedConv tc) {
+        return convParams.computeIfAbsent(tc.op, op -> {
+            Param[] p = new Param[2];
+            int cout = op.output.channels();
+            float[] sw = op.weight.quant.scales;
+            double sx = op.input.quant.scaleDouble();
+            if (tc.weights()) {
+                int n = tc.weightSliceElements();
+                int rows = op.isDepthwise() ? tc.keptChannels.length * (cout / op.input.channels()) : cout;
+                int perRow = n / rows;
+                float[] qas = new float[rows];
+                int[] rowChannel = sliceRowChannels(tc);
+                for (int r = 0; r < rows; r++) {
+                    float s = sw[sw.length == 1 ? 0 : rowChannel[r]];
+                    qas[r] = Qas.weightFactor(s);
+                }
+                String name = "conv" + tc.index + ".weight";
+                p[0] = new Param(name, Param.Role.CONV_WEIGHT, tc, buf(name, Buf.Kind.PARAM, DType.INT8, n),
+                        buf(name + ".grad", Buf.Kind.GRAD, DType.FLOAT32, n), qas, perRow, WeightSlices.extract(tc));
+            }
+            if (tc.bias) {
+                float[] qas = new float[cout];
+                for (int c = 0; c < cout; c++) {
+                    qas[c] = Qas.biasFactor(sw[sw.length == 1 ? 0 : c], sx);
+                }
+                String name = "conv" + tc.index + ".bias";
+                p[1] = new Param(name, Param.Role.CONV_BIAS, tc, buf(name, Buf.Kind.PARAM, DType.INT32, cout),
+                        buf(name + ".grad", Buf.Kind.GRAD, DType.FLOAT32, cout), qas, 1, op.bias.int32Data.clone());
+            }
+            return p;
+        });
+    }
+
+    /** Output channel of each row (dim 0) of a trained conv's weight slice. */
+    static int[] sliceRowChannels(TrainedConv tc) {
+        Conv2D op = tc.op;
+        int cout = op.output.channels();
+        if (!op.isDepthwise()) {
+            int[] r = new int[cout];
+            for (int c = 0; c < cout; c++) {
+                r[c] = c;
+            }
+            return r;
+        }
+        int mult = cout / op.input.channels();
+        int[] r = new int[tc.keptChannels.length * mult];
+        for (int i = 0; i < tc.keptChannels.length; i++) {
+            for (int m = 0; m < mult; m++) {
+                r[i * mult + m] = tc.keptChannels[i] * mult + m;
+            }
+        }
+        return r;
+    }
+
+    /** Walks the backbone in reverse from the feature, whose gradient the head wrote. */
+    private void emitBackward(List<Op> backbone, Tensor feature) {
+        Set<Tensor> written = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        written.add(feature);
+        for (int i = backbone.size() - 1; i >= 0; i--) {
+            Op op = backbone.get(i);
+            Tensor out = op.output();
+            if (!needsGrad.contains(out) || !written.contains(out)) {
+                continue;
+            }
+            Buf gOut = grad.get(out);
+            if (op instanceof Conv2D c) {
+                TrainedConv tc = trainedByOp.get(c);
+                Buf gAcc = buf(out.name + ".gacc", Buf.Kind.GRAD, DType.FLOAT32, out.elements());
+                step.add(new Instr.ConvOutGrad(c, gOut, masks.get(c), gAcc));
+                if (needsGrad.contains(c.input)) {
+                    boolean acc = written.contains(c.input);
+                    Buf wParam = tc != null && convParameters(tc)[0] != null ? convParameters(tc)[0].value : null;
+                    step.add(new Instr.ConvInputGrad(c, gAcc, wParam, gradBuf(c.input), acc));
+                    written.add(c.input);
+                }
+                if (tc != null) {
+                    Param[] p = convParameters(tc);
+                    if (p[0] != null) {
+                        step.add(new Instr.ConvWeightGrad(c, tc, gAcc, savedInput.get(c), p[0].grad));
+                    }
+                    if (p[1] != null) {
+                        step.add(new Instr.ConvBiasGrad(c, gAcc, p[1].grad));
+                    }
+                }
+            } else if (op instanceof Add a) {
+                Buf gA = null, gB = null;
+                boolean accA = false, accB = false;
+                if (needsGrad.contains(a.a)) {
+                    accA = written.contains(a.a);
+                    gA = gradBuf(a.a);
+                }
+                if (needsGrad.contains(a.b)) {
+                    accB = written.contains(a.b);
+                    gB = gradBuf(a.b);
+                }
+                if (gA != null || gB != null) {
+                    step.add(new Instr.AddBwd(a, gOut, masks.get(a), gA, accA, gB, accB));
+                    if (gA != null) {
+                        written.add(a.a);
+                    }
+                    if (gB != null) {
+                        written.add(a.b);
+                    }
+                }
+            } else if (op instanceof AvgPool2D p) {
+                if (needsGrad.contains(p.input)) {
+                    step.add(new Instr.PoolBwd(p, gOut, gradBuf(p.input), written.contains(p.input)));
+                    written.add(p.input);
+                }
+            } else if (op instanceof Reshape r) {
+                if (needsGrad.contains(r.input)) {
+                    step.add(new Instr.CopyGrad(gOut, gradBuf(r.input), written.contains(r.input)));
+                    written.add(r.input);
+                }
+            } else {
+                throw new KtException("no backward rule for " + op + " inside the trained part of the model");
+            }
+        }
+    }
+}

@@ -1,0 +1,275 @@
+package kilotrain.program;
+
+import java.util.ArrayList;
+import java.util.List;
+import kilotrain.ir.Add;
+import kilotrain.ir.AvgPool2D;
+import kilotrain.ir.Conv2D;
+import kilotrain.ir.FullyConnected;
+
+/**
+ * One operation of the compiled training step. Every instruction names the buffers it reads and writes, so
+ * lifetime analysis, reordering and memory planning need nothing else; the Java executor and the C generator each
+ * map an instruction to one kernel call.
+ */
+public sealed interface Instr {
+
+    List<Buf> reads();
+
+    List<Buf> writes();
+
+    /** Short operation name as {@code compile --print} shows it. */
+    String op();
+
+    /** Forward convolution; {@code mask} (nullable) receives one bit per output: 1 where the clamp passed. */
+    record ConvFwd(Conv2D conv, TrainedConv trained, Buf in, Buf out, Buf mask, Buf weight, Buf bias) implements Instr {
+        public List<Buf> reads() {
+            return list(in, weight, bias);
+        }
+
+        public List<Buf> writes() {
+            return list(out, mask);
+        }
+
+        public String op() {
+            return "conv_fwd";
+        }
+    }
+
+    record FcFwd(FullyConnected fc, Buf in, Buf out, Buf mask) implements Instr {
+        public List<Buf> reads() {
+            return list(in);
+        }
+
+        public List<Buf> writes() {
+            return list(out, mask);
+        }
+
+        public String op() {
+            return "fc_fwd";
+        }
+    }
+
+    record AddFwd(Add add, Buf a, Buf b, Buf out, Buf mask) implements Instr {
+        public List<Buf> reads() {
+            return list(a, b);
+        }
+
+        public List<Buf> writes() {
+            return list(out, mask);
+        }
+
+        public String op() {
+            return "add_fwd";
+        }
+    }
+
+    record PoolFwd(AvgPool2D pool, Buf in, Buf out) implements Instr {
+        public List<Buf> reads() {
+            return list(in);
+        }
+
+        public List<Buf> writes() {
+            return list(out);
+        }
+
+        public String op() {
+            return "avgpool_fwd";
+        }
+    }
+
+    /** Reshape: the same bytes under a new shape; kept as a copy so every buffer has one writer. */
+    record Copy(Buf in, Buf out) implements Instr {
+        public List<Buf> reads() {
+            return list(in);
+        }
+
+        public List<Buf> writes() {
+            return list(out);
+        }
+
+        public String op() {
+            return "copy";
+        }
+    }
+
+    /** Saves the kept input channels of a partially trained conv for its weight gradient. */
+    record SaveChannels(Buf in, int channels, int[] kept, Buf saved) implements Instr {
+        public List<Buf> reads() {
+            return list(in);
+        }
+
+        public List<Buf> writes() {
+            return list(saved);
+        }
+
+        public String op() {
+            return "save_channels";
+        }
+    }
+
+    /** Float32 classifier head on the dequantized int8 feature: logits = W f + b. */
+    record HeadFwd(Buf feature, float featureScale, int featureZero, Buf weight, Buf bias, Buf logits)
+            implements Instr {
+        public List<Buf> reads() {
+            return list(feature, weight, bias);
+        }
+
+        public List<Buf> writes() {
+            return list(logits);
+        }
+
+        public String op() {
+            return "head_fwd";
+        }
+    }
+
+    /** Softmax cross-entropy on the logits against the sample's label: the loss and dL/dlogits. */
+    record LossGrad(Buf logits, Buf loss, Buf gLogits) implements Instr {
+        public List<Buf> reads() {
+            return list(logits);
+        }
+
+        public List<Buf> writes() {
+            return list(loss, gLogits);
+        }
+
+        public String op() {
+            return "softmax_ce_grad";
+        }
+    }
+
+    /** Head gradients: gW, gb, and (when backbone training needs it) dL/dfeature in quantized units. */
+    record HeadBwd(Buf gLogits, Buf feature, float featureScale, int featureZero, Buf weight, Buf gWeight, Buf gBias,
+            Buf gFeature) implements Instr {
+        public List<Buf> reads() {
+            return list(gLogits, feature, weight);
+        }
+
+        public List<Buf> writes() {
+            return list(gWeight, gBias, gFeature);
+        }
+
+        public String op() {
+            return "head_bwd";
+        }
+    }
+
+    record PoolBwd(AvgPool2D pool, Buf gOut, Buf gIn, boolean accumulate) implements Instr {
+        public List<Buf> reads() {
+            return accumulate ? list(gOut, gIn) : list(gOut);
+        }
+
+        public List<Buf> writes() {
+            return list(gIn);
+        }
+
+        public String op() {
+            return "avgpool_bwd";
+        }
+    }
+
+    record CopyGrad(Buf gOut, Buf gIn, boolean accumulate) implements Instr {
+        public List<Buf> reads() {
+            return accumulate ? list(gOut, gIn) : list(gOut);
+        }
+
+        public List<Buf> writes() {
+            return list(gIn);
+        }
+
+        public String op() {
+            return "copy_grad";
+        }
+    }
+
+    /** Add backward: each non-null input gradient is written (or added to, when accumulating) through the mask. */
+    record AddBwd(Add add, Buf gOut, Buf mask, Buf gA, boolean accA, Buf gB, boolean accB) implements Instr {
+        public List<Buf> reads() {
+            List<Buf> r = list(gOut, mask);
+            if (accA) {
+                r.add(gA);
+            }
+            if (accB) {
+                r.add(gB);
+            }
+            return r;
+        }
+
+        public List<Buf> writes() {
+            return list(gA, gB);
+        }
+
+        public String op() {
+            return "add_bwd";
+        }
+    }
+
+    /** g_acc = (g_out * mask) * eff_c: the gradient at the conv's integer accumulator. */
+    record ConvOutGrad(Conv2D conv, Buf gOut, Buf mask, Buf gAcc) implements Instr {
+        public List<Buf> reads() {
+            return list(gOut, mask);
+        }
+
+        public List<Buf> writes() {
+            return list(gAcc);
+        }
+
+        public String op() {
+            return "conv_out_grad";
+        }
+    }
+
+    record ConvBiasGrad(Conv2D conv, Buf gAcc, Buf gBias) implements Instr {
+        public List<Buf> reads() {
+            return list(gAcc);
+        }
+
+        public List<Buf> writes() {
+            return list(gBias);
+        }
+
+        public String op() {
+            return "conv_bias_grad";
+        }
+    }
+
+    /** Weight gradient of the kept channels; {@code saved} holds exactly those input channels. */
+    record ConvWeightGrad(Conv2D conv, TrainedConv trained, Buf gAcc, Buf saved, Buf gWeight) implements Instr {
+        public List<Buf> reads() {
+            return list(gAcc, saved);
+        }
+
+        public List<Buf> writes() {
+            return list(gWeight);
+        }
+
+        public String op() {
+            return trained.partial() ? "conv_weight_grad_slice" : "conv_weight_grad";
+        }
+    }
+
+    record ConvInputGrad(Conv2D conv, Buf gAcc, Buf weight, Buf gIn, boolean accumulate) implements Instr {
+        public List<Buf> reads() {
+            return accumulate ? list(gAcc, weight, gIn) : list(gAcc, weight);
+        }
+
+        public List<Buf> writes() {
+            return list(gIn);
+        }
+
+        public String op() {
+            return "conv_input_grad";
+        }
+    }
+
+    private static List<Buf> list(Buf... bufs) {
+        List<Buf> out = new ArrayList<>();
+        for (Buf b : bufs) {
+            if (b != null) {
+                out.add(b);
+            }
+        }
+        return out;
+    }
+}
