@@ -1,0 +1,104 @@
+package kilotrain.data;
+
+import java.util.List;
+import java.util.function.IntFunction;
+
+/**
+ * Labelled samples held in memory, decoded once. Images are stored compactly as uint8 HWC ({@code C} = 1 or 3, each
+ * image with its own size); raw samples are the model input's int8 bytes as they were in the file.
+ * Instances are immutable after loading and safe to read from several threads.
+ */
+public final class Dataset {
+    public enum Kind { IMAGE, RAW }
+
+    private final String source;
+    private final Kind kind;
+    private final List<String> classes;
+    private final byte[][] data;
+    private final int[] heights;
+    private final int[] widths;
+    private final int[] channels;
+    private final int[] labels;
+    private final IntFunction<String> names;
+    private final List<String> skipped;
+
+    Dataset(String source, Kind kind, List<String> classes, byte[][] data, int[] heights, int[] widths, int[] channels,
+            int[] labels, IntFunction<String> names, List<String> skipped) {
+        this.source = source;
+        this.kind = kind;
+        this.classes = List.copyOf(classes);
+        this.data = data;
+        this.heights = heights;
+        this.widths = widths;
+        this.channels = channels;
+        this.labels = labels;
+        this.names = names;
+        this.skipped = List.copyOf(skipped);
+    }
+
+    /** The folder or file the samples came from, for messages. */
+    public String source() {
+        return source;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public int size() {
+        return labels.length;
+    }
+
+    public List<String> classes() {
+        return classes;
+    }
+
+    public int numClasses() {
+        return classes.size();
+    }
+
+    public int label(int i) {
+        return labels[i];
+    }
+
+    /** The stored bytes of sample {@code i}: uint8 HWC pixels for images, int8 tensor bytes for raw samples. */
+    public byte[] data(int i) {
+        return data[i];
+    }
+
+    public int height(int i) {
+        return heights[i];
+    }
+
+    public int width(int i) {
+        return widths[i];
+    }
+
+    public int channels(int i) {
+        return channels[i];
+    }
+
+    /** Where sample {@code i} came from (file, or file and record number), for messages. */
+    public String name(int i) {
+        return names.apply(i);
+    }
+
+    /** Files left out because they could not be decoded (only with {@link LoadOptions.OnUnreadable#SKIP}). */
+    public List<String> skipped() {
+        return skipped;
+    }
+
+    /** Samples per class. */
+    public int[] classCounts() {
+        int[] counts = new int[classes.size()];
+        for (int label : labels) {
+            counts[label]++;
+        }
+        return counts;
+    }
+
+    @Override
+    public String toString() {
+        return source + " (" + kind + ", " + size() + " samples, " + classes.size() + " classes)";
+    }
+}

@@ -1,0 +1,76 @@
+package kilotrain.data;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import kilotrain.KtException;
+
+/**
+ * A dataset's train and test parts. {@code test} is null when the dataset has no test part (a plain class folder).
+ */
+public record DatasetSplit(Dataset train, Dataset test) {
+
+    public DatasetSplit {
+        if (test != null && !test.classes().equals(train.classes())) {
+            throw new KtException("test set " + test.source() + " has classes " + test.classes()
+                    + " but train set " + train.source() + " has " + train.classes());
+        }
+    }
+
+    public boolean hasTest() {
+        return test != null;
+    }
+
+    /**
+     * Opens a dataset, recognising its layout:
+     * <ul>
+     * <li>{@code root/train/<class>/...} and {@code root/test/<class>/...} (or {@code val/}): image or raw tensor
+     * folders;</li>
+     * <li>MNIST idx files {@code train-*} and {@code t10k-*};</li>
+     * <li>CIFAR-10 binary batches {@code data_batch_*.bin} and {@code test_batch.bin};</li>
+     * <li>a single class folder {@code root/<class>/...}: train only.</li>
+     * </ul>
+     * The limits of {@code options} apply to train and test separately.
+     */
+    public static DatasetSplit open(Path root, LoadOptions options) {
+        if (!Files.isDirectory(root)) {
+            throw new KtException("dataset " + root + " does not exist or is not a folder");
+        }
+        Path train = root.resolve("train");
+        if (Files.isDirectory(train)) {
+            Path test = Files.isDirectory(root.resolve("test")) ? root.resolve("test")
+                    : Files.isDirectory(root.resolve("val")) ? root.resolve("val") : null;
+            Dataset tr = FolderDatasets.open(train, options);
+            Dataset te = test == null ? null : FolderDatasets.open(test, options);
+            return new DatasetSplit(tr, te);
+        }
+        if (MnistDataset.present(root, "train")) {
+            Dataset tr = MnistDataset.open(root, "train", options);
+            Dataset te = MnistDataset.present(root, "t10k") ? MnistDataset.open(root, "t10k", options) : null;
+            return new DatasetSplit(tr, te);
+        }
+        Path cifar = Cifar10Binary.locate(root);
+        if (cifar != null) {
+            Dataset tr = Cifar10Binary.openTrain(cifar, options);
+            Dataset te = Files.isRegularFile(cifar.resolve("test_batch.bin")) ? Cifar10Binary.openTest(cifar, options)
+                    : null;
+            return new DatasetSplit(tr, te);
+        }
+        if (hasSubfolders(root)) {
+            return new DatasetSplit(FolderDatasets.open(root, options), null);
+        }
+        throw new KtException("unrecognised dataset layout in " + root + ": expected train/ and test/ class folders,"
+                + " MNIST idx files (train-images-idx3-ubyte...), CIFAR-10 binary batches (data_batch_1.bin...)"
+                + " or class sub-folders");
+    }
+
+    private static boolean hasSubfolders(Path root) {
+        try (Stream<Path> s = Files.list(root)) {
+            return s.anyMatch(p -> Files.isDirectory(p) && !p.getFileName().toString().startsWith("."));
+        } catch (IOException e) {
+            throw new KtException("cannot list dataset folder " + root + ": " + e, e);
+        }
+    }
+}

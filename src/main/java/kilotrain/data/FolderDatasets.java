@@ -1,0 +1,215 @@
+package kilotrain.data;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+import kilotrain.KtException;
+
+/**
+ * Folder datasets {@code root/<class>/<files>}: images (JPEG, PNG, BMP) or raw tensors ({@code .int8}, {@code .bin}).
+ * Classes are the sub-folders in sorted name order; each class's files (also in nested folders) are sorted by path,
+ * as torchvision's ImageFolder does. Hidden files and files with other extensions are ignored.
+ */
+public final class FolderDatasets {
+    private static final List<String> IMAGE_EXT = List.of("jpg", "jpeg", "png", "bmp");
+    private static final List<String> RAW_EXT = List.of("int8", "bin");
+
+    private FolderDatasets() {
+    }
+
+    /** Reads a class folder tree, deciding from its files whether it holds images or raw tensors. */
+    public static Dataset open(Path root, LoadOptions options) {
+        Listing listing = list(root);
+        boolean anyRaw = listing.files.stream().anyMatch(f -> RAW_EXT.contains(extension(f)));
+        boolean anyImage = listing.files.stream().anyMatch(f -> IMAGE_EXT.contains(extension(f)));
+        if (anyRaw && anyImage) {
+            throw new KtException("dataset folder " + root + " mixes image files and raw tensor files (.int8/.bin)");
+        }
+        return anyRaw ? raw(root, listing, options) : images(root, listing, options);
+    }
+
+    public static Dataset imageFolder(Path root, LoadOptions options) {
+        return images(root, list(root), options);
+    }
+
+    public static Dataset rawFolder(Path root, LoadOptions options) {
+        return raw(root, list(root), options);
+    }
+
+    private static Dataset images(Path root, Listing all, LoadOptions options) {
+        Listing listing = all.only(IMAGE_EXT);
+        if (listing.files.isEmpty()) {
+            throw new KtException("dataset folder " + root + " has no JPEG, PNG or BMP files in its class folders "
+                    + listing.classes);
+        }
+        int[] keep = Selection.select(listing.labelArray(), listing.classes.size(), options.limitPerClass(),
+                options.limit());
+        int n = keep.length;
+        DecodedImage[] images = new DecodedImage[n];
+        KtException[] errors = new KtException[n];
+        boolean skip = options.onUnreadable() == LoadOptions.OnUnreadable.SKIP;
+        ParallelLoad.run(n, options.threads(), i -> ImageDecoder.decode(listing.files.get(keep[i])), images, errors,
+                skip);
+        List<String> skipped = new ArrayList<>();
+        int good = 0;
+        for (int i = 0; i < n; i++) {
+            if (images[i] == null) {
+                skipped.add(listing.files.get(keep[i]) + ": " + errors[i].getMessage());
+            } else {
+                good++;
+            }
+        }
+        byte[][] data = new byte[good][];
+        int[] h = new int[good];
+        int[] w = new int[good];
+        int[] c = new int[good];
+        int[] labels = new int[good];
+        Path[] names = new Path[good];
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            DecodedImage img = images[i];
+            if (img != null) {
+                data[k] = img.pixels();
+                h[k] = img.height();
+                w[k] = img.width();
+                c[k] = img.channels();
+                labels[k] = listing.labels.get(keep[i]);
+                names[k] = listing.files.get(keep[i]);
+                k++;
+            }
+        }
+        return new Dataset(root.toString(), Dataset.Kind.IMAGE, listing.classes, data, h, w, c, labels,
+                i -> names[i].toString(), skipped);
+    }
+
+    private static Dataset raw(Path root, Listing all, LoadOptions options) {
+        Listing listing = all.only(RAW_EXT);
+        if (listing.files.isEmpty()) {
+            throw new KtException("dataset folder " + root + " has no .int8/.bin files in its class folders "
+                    + listing.classes);
+        }
+        int expected = options.rawBytes();
+        if (expected <= 0) {
+            throw new KtException("dataset folder " + root + " holds raw tensor files: the model input size in bytes"
+                    + " is needed to read them (LoadOptions.rawBytes)");
+        }
+        int[] keep = Selection.select(listing.labelArray(), listing.classes.size(), options.limitPerClass(),
+                options.limit());
+        int n = keep.length;
+        byte[][] data = new byte[n][];
+        KtException[] errors = new KtException[n];
+        ParallelLoad.run(n, options.threads(), i -> readRaw(listing.files.get(keep[i]), expected), data, errors,
+                false);
+        int[] labels = new int[n];
+        int[] ones = new int[n];
+        Path[] names = new Path[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = listing.labels.get(keep[i]);
+            names[i] = listing.files.get(keep[i]);
+            ones[i] = 1;
+        }
+        return new Dataset(root.toString(), Dataset.Kind.RAW, listing.classes, data, ones, ones, ones, labels,
+                i -> names[i].toString(), List.of());
+    }
+
+    private static byte[] readRaw(Path file, int expected) {
+        try {
+            long size = Files.size(file);
+            if (size != expected) {
+                throw new KtException("raw tensor file " + file + " has " + size + " bytes, the model input needs "
+                        + expected + " bytes");
+            }
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new KtException("cannot read raw tensor file " + file + ": " + e, e);
+        }
+    }
+
+    static String extension(Path file) {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT);
+    }
+
+    private static boolean hidden(Path p) {
+        return p.getFileName().toString().startsWith(".");
+    }
+
+    static Listing list(Path root) {
+        if (!Files.isDirectory(root)) {
+            throw new KtException("dataset folder " + root + " does not exist or is not a folder");
+        }
+        List<String> classes = new ArrayList<>();
+        List<Path> classDirs = new ArrayList<>();
+        try (Stream<Path> s = Files.list(root)) {
+            s.filter(Files::isDirectory).filter(p -> !hidden(p))
+                    .sorted(Comparator.comparing(p -> p.getFileName().toString()))
+                    .forEach(p -> {
+                        classDirs.add(p);
+                        classes.add(p.getFileName().toString());
+                    });
+        } catch (IOException e) {
+            throw new KtException("cannot list dataset folder " + root + ": " + e, e);
+        }
+        if (classes.isEmpty()) {
+            throw new KtException("dataset folder " + root + " has no class sub-folders (expected root/<class>/<files>)");
+        }
+        List<Path> files = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        for (int c = 0; c < classDirs.size(); c++) {
+            Path dir = classDirs.get(c);
+            List<Path> inClass;
+            try (Stream<Path> s = Files.walk(dir)) {
+                inClass = new ArrayList<>(s.filter(Files::isRegularFile)
+                        .filter(p -> !hidden(p) && !hiddenBelow(dir, p)).toList());
+            } catch (IOException e) {
+                throw new KtException("cannot list class folder " + dir + ": " + e, e);
+            }
+            // torchvision walks sorted(os.walk(...)): by folder path, then by file name within a folder
+            inClass.sort(Comparator.comparing((Path p) -> dir.relativize(p.getParent()).toString())
+                    .thenComparing(p -> p.getFileName().toString()));
+            for (Path p : inClass) {
+                files.add(p);
+                labels.add(c);
+            }
+        }
+        return new Listing(classes, files, labels);
+    }
+
+    private static boolean hiddenBelow(Path dir, Path file) {
+        for (Path part : dir.relativize(file)) {
+            if (part.toString().startsWith(".")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    record Listing(List<String> classes, List<Path> files, List<Integer> labels) {
+        Listing only(List<String> extensions) {
+            List<Path> f = new ArrayList<>();
+            List<Integer> l = new ArrayList<>();
+            for (int i = 0; i < files.size(); i++) {
+                if (extensions.contains(extension(files.get(i)))) {
+                    f.add(files.get(i));
+                    l.add(labels.get(i));
+                }
+            }
+            return new Listing(classes, f, l);
+        }
+
+        int[] labelArray() {
+            int[] a = new int[labels.size()];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = labels.get(i);
+            }
+            return a;
+        }
+    }
+}

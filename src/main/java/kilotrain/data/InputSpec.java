@@ -1,0 +1,114 @@
+package kilotrain.data;
+
+import java.util.Arrays;
+
+import kilotrain.KtException;
+import kilotrain.ir.Quant;
+import kilotrain.ir.Tensor;
+
+/**
+ * The model input a sample is turned into: NHWC {@code [1, H, W, C]} int8 with its quantization, and the rule from a
+ * uint8 pixel to an int8 value. Because pixels are uint8 that rule is a 256-entry table per channel.
+ * <ul>
+ * <li>default: {@code q = clamp(p - 128, -128, 127)}, what all the sample models expect;</li>
+ * <li>mean/std (per channel, on {@code p / 255}): {@code q = clamp(rint(((p/255 - mean) / std) / scale + zeroPoint),
+ * -128, 127)} in double, rint = round half to even.</li>
+ * </ul>
+ */
+public final class InputSpec {
+    public final int height;
+    public final int width;
+    public final int channels;
+    public final Quant quant;
+    private final byte[][] table;
+
+    private InputSpec(int height, int width, int channels, Quant quant, byte[][] table) {
+        this.height = height;
+        this.width = width;
+        this.channels = channels;
+        this.quant = quant;
+        this.table = table;
+    }
+
+    /** The default pixel - 128 convention. */
+    public static InputSpec of(Tensor input) {
+        int[] s = checkShape(input);
+        byte[] t = new byte[256];
+        for (int p = 0; p < 256; p++) {
+            t[p] = (byte) (p - 128);
+        }
+        byte[][] table = new byte[s[3]][];
+        Arrays.fill(table, t);
+        return new InputSpec(s[1], s[2], s[3], input.quant, table);
+    }
+
+    /** Normalisation by mean/std (one value, or one per channel) then the input's quantization. */
+    public static InputSpec of(Tensor input, float[] mean, float[] std) {
+        int[] s = checkShape(input);
+        int c = s[3];
+        if (input.quant == null) {
+            throw new KtException("model input '" + input.name + "' has no quantization: mean/std normalisation"
+                    + " needs its scale and zero point");
+        }
+        if ((mean.length != 1 && mean.length != c) || (std.length != 1 && std.length != c)) {
+            throw new KtException("mean/std need 1 or " + c + " values for input '" + input.name + "', got "
+                    + mean.length + " and " + std.length);
+        }
+        double scale = input.quant.scaleDouble();
+        int zp = input.quant.zeroPoint();
+        byte[][] table = new byte[c][256];
+        for (int ch = 0; ch < c; ch++) {
+            double m = mean[mean.length == 1 ? 0 : ch];
+            double sd = std[std.length == 1 ? 0 : ch];
+            if (!(sd > 0)) {
+                throw new KtException("std must be positive, got " + sd + " for channel " + ch);
+            }
+            for (int p = 0; p < 256; p++) {
+                double q = Math.rint(((p / 255.0 - m) / sd) / scale + zp);
+                table[ch][p] = (byte) Math.max(-128, Math.min(127, q));
+            }
+        }
+        return new InputSpec(s[1], s[2], c, input.quant, table);
+    }
+
+    private static int[] checkShape(Tensor input) {
+        int[] s = input.shape;
+        if (s.length != 4 || s[0] != 1) {
+            throw new KtException("model input '" + input.name + "' has shape " + Arrays.toString(s)
+                    + ", expected NHWC [1, H, W, C]");
+        }
+        return s;
+    }
+
+    public int bytes() {
+        return height * width * channels;
+    }
+
+    /** The int8 value of uint8 pixel {@code p} on channel {@code ch}. */
+    public byte quantize(int ch, int p) {
+        return table[ch][p];
+    }
+
+    /** Quantizes uint8 HWC pixels into {@code dst} (same layout). */
+    void quantize(byte[] pixels, byte[] dst) {
+        int c = channels;
+        int n = height * width * c;
+        if (c == 1) {
+            byte[] t = table[0];
+            for (int i = 0; i < n; i++) {
+                dst[i] = t[pixels[i] & 0xFF];
+            }
+            return;
+        }
+        for (int i = 0; i < n; i += c) {
+            for (int ch = 0; ch < c; ch++) {
+                dst[i + ch] = table[ch][pixels[i + ch] & 0xFF];
+            }
+        }
+    }
+
+    /** Wraps quantized bytes as the model's input tensor. */
+    public Tensor tensor(String name, byte[] data) {
+        return Tensor.int8(name, new int[] {1, height, width, channels}, quant, data);
+    }
+}
