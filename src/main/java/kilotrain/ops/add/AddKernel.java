@@ -1,0 +1,78 @@
+package kilotrain.ops.add;
+
+import kilotrain.ir.Add;
+import kilotrain.ir.Quant;
+import kilotrain.ops.requant.FixedPointMath;
+
+/**
+ * Elementwise int8 addition with requantization, prepared once per operator. {@link Add.Rule#FLOAT_RINT} is the
+ * paper's float32 formula; {@link Add.Rule#TFLITE_FIXED_POINT} is TFLite's reference int8 ADD: both inputs are
+ * shifted left by 20 bits, rescaled to twice the larger input scale with Q31 multipliers below one, summed and
+ * rescaled to the output.
+ */
+public final class AddKernel {
+    public static final int LEFT_SHIFT = 20;
+
+    private final boolean floatRint;
+    private final int n, za, zb, zy, actMin, actMax;
+    private final float sa, sb, sy;
+    private final int multA, shiftA, multB, shiftB, multOut, shiftOut;
+
+    public AddKernel(int n, Quant a, Quant b, Quant y, Add.Rule rule, int actMin, int actMax) {
+        this.n = n;
+        this.floatRint = rule == Add.Rule.FLOAT_RINT;
+        this.za = a.zeroPoint();
+        this.zb = b.zeroPoint();
+        this.zy = y.zeroPoint();
+        this.sa = a.scale();
+        this.sb = b.scale();
+        this.sy = y.scale();
+        this.actMin = actMin;
+        this.actMax = actMax;
+        double twiceMax = 2.0 * Math.max((double) sa, (double) sb);
+        FixedPointMath.Multiplier ma = FixedPointMath.quantizeMultiplierSmallerThanOne(sa / twiceMax);
+        FixedPointMath.Multiplier mb = FixedPointMath.quantizeMultiplierSmallerThanOne(sb / twiceMax);
+        FixedPointMath.Multiplier mo = FixedPointMath.quantizeMultiplier(twiceMax / ((1 << LEFT_SHIFT) * (double) sy));
+        multA = ma.multiplier();
+        shiftA = ma.shift();
+        multB = mb.multiplier();
+        shiftB = mb.shift();
+        multOut = mo.multiplier();
+        shiftOut = mo.shift();
+    }
+
+    public static AddKernel of(Add op) {
+        return new AddKernel(op.output.elements(), op.a.quant, op.b.quant, op.output.quant, op.rule, op.actMin,
+                op.actMax);
+    }
+
+    public void forward(byte[] a, int aOff, byte[] b, int bOff, byte[] y, int yOff) {
+        if (floatRint) {
+            floatRint(a, aOff, za, sa, b, bOff, zb, sb, y, yOff, zy, sy, n, actMin, actMax);
+        } else {
+            for (int i = 0; i < n; i++) {
+                y[yOff + i] = (byte) fixedPoint(a[aOff + i], b[bOff + i]);
+            }
+        }
+    }
+
+    /** {@code clamp(rint(((a - za) * sa + (b - zb) * sb) / sy) + zy)}, every step in float32. */
+    public static void floatRint(byte[] a, int aOff, int za, float sa, byte[] b, int bOff, int zb, float sb,
+            byte[] y, int yOff, int zy, float sy, int n, int actMin, int actMax) {
+        float fza = za, fzb = zb, fzy = zy, lo = actMin, hi = actMax;
+        for (int i = 0; i < n; i++) {
+            float v = ((a[aOff + i] - fza) * sa + (b[bOff + i] - fzb) * sb) / sy;
+            float q = (float) Math.rint(v) + fzy;
+            y[yOff + i] = (byte) (int) (q < lo ? lo : q > hi ? hi : q);
+        }
+    }
+
+    public int fixedPoint(int qa, int qb) {
+        int a = (qa - za) * (1 << LEFT_SHIFT);
+        int b = (qb - zb) * (1 << LEFT_SHIFT);
+        int sa2 = FixedPointMath.multiplyByQuantizedMultiplierSmallerThanOneExp(a, multA, shiftA);
+        int sb2 = FixedPointMath.multiplyByQuantizedMultiplierSmallerThanOneExp(b, multB, shiftB);
+        int raw = FixedPointMath.multiplyByQuantizedMultiplier(sa2 + sb2, multOut, shiftOut) + zy;
+        return raw < actMin ? actMin : Math.min(raw, actMax);
+    }
+}

@@ -1,0 +1,25 @@
+package kilotrain.ops.requant;
+
+/** TFLite's output stage: {@code clamp(MultiplyByQuantizedMultiplier(acc, m[c], s[c]) + z, min, max)}. */
+public final class FixedPointRequantizer extends Requantizer {
+    private final int[] multipliers, shifts;
+
+    public FixedPointRequantizer(int[] multipliers, int[] shifts, int zeroPoint, int actMin, int actMax) {
+        super(zeroPoint, actMin, actMax);
+        this.multipliers = multipliers;
+        this.shifts = shifts;
+    }
+
+    @Override
+    public void apply(int[] acc, int accOff, int n, int c0, byte[] out, int outOff) {
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = (byte) one(acc[accOff + i], c0 + i);
+        }
+    }
+
+    @Override
+    public int one(int acc, int c) {
+        int q = FixedPointMath.multiplyByQuantizedMultiplier(acc, multipliers[c], shifts[c]) + zeroPoint;
+        return q < actMin ? actMin : Math.min(q, actMax);
+    }
+}
