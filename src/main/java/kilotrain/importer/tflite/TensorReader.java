@@ -47,8 +47,15 @@ final class TensorReader {
     private record Header(int index, String name, int[] shape, byte type, long buffer,
             QuantizationParameters quant, boolean sparse) {
         String label() {
-            return "tensor " + index + " '" + name + "'";
+            return "tensor " + index + " '" + shortName(name) + "'";
         }
+    }
+
+    /** Converters join fused layers' names with ';' into names hundreds of characters long; messages keep the head. */
+    static String shortName(String name) {
+        int semi = name.indexOf(';');
+        String head = semi > 0 ? name.substring(0, semi) + ";..." : name;
+        return head.length() > 80 ? head.substring(0, 77) + "..." : head;
     }
 
     private Header header(int index, String role) {
@@ -56,13 +63,17 @@ final class TensorReader {
             throw imp.error(role + " refers to tensor " + index + ", outside the " + tensorCount + " tensors");
         }
         kilotrain.importer.tflite.schema.Tensor t = subgraph.tensors(scratch, index);
-        String name = t.name();
+        String name;
+        try {
+            name = t.name();
+        } catch (IllegalArgumentException e) {
+            throw imp.error("corrupt flatbuffer: the name of tensor " + index + " is not valid UTF-8 ("
+                    + e.getMessage() + ")");
+        }
         if (name == null || name.isEmpty()) {
             name = "t" + index;
-        } else if (name.length() > 200) {
-            name = name.substring(0, 200) + "...";
         }
-        String label = "tensor " + index + " '" + name + "'";
+        String label = "tensor " + index + " '" + shortName(name) + "'";
         int rank = imp.length(t.shapeLength(), 4, label + " shape");
         if (rank > 8) {
             throw imp.error(label + " has rank " + rank + "; kilotrain handles tensors of rank up to 8");

@@ -34,6 +34,7 @@ import kilotrain.ir.FullyConnected;
 import kilotrain.ir.Graph;
 import kilotrain.ir.Op;
 import kilotrain.ir.Padding;
+import kilotrain.ir.Requant;
 import kilotrain.ir.Reshape;
 import kilotrain.ir.Softmax;
 import kilotrain.ir.Tensor;
@@ -73,11 +74,16 @@ public final class TfliteImporter {
         TfliteImporter imp = new TfliteImporter(file, bytes);
         try {
             return imp.build();
-        } catch (IndexOutOfBoundsException | IllegalArgumentException | BufferUnderflowException e) {
+        } catch (IndexOutOfBoundsException | BufferUnderflowException e) {
             // The generated accessors follow offsets without checking them; ByteBuffer's bounds checks are the
             // last line that catches an offset we could not validate up front.
             throw new KtException(file + ": corrupt TFLite flatbuffer while reading " + imp.where
-                    + ": an offset points outside the " + bytes.length + "-byte file (" + e.getMessage() + ")", e);
+                    + ": an offset or length points outside the " + bytes.length + "-byte file (truncated or damaged)"
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
+        } catch (IllegalArgumentException e) {
+            // ByteBuffer rejects a vector slice that ends past the file; the UTF-8 decoder rejects garbage names.
+            throw new KtException(file + ": corrupt TFLite flatbuffer while reading " + imp.where + ": "
+                    + e.getMessage(), e);
         }
     }
 
@@ -228,21 +234,25 @@ public final class TfliteImporter {
                 in[i] = op.inputs(i);
             }
             int out = op.outputs(0);
+            return switch (builtin) {
+                case BuiltinOpNames.CONV_2D -> conv(in, out, false);
+                case BuiltinOpNames.DEPTHWISE_CONV_2D -> conv(in, out, true);
+                case BuiltinOpNames.AVERAGE_POOL_2D -> avgPool(in, out);
+                case BuiltinOpNames.FULLY_CONNECTED -> fullyConnected(in, out);
+                case BuiltinOpNames.ADD -> add(in, out);
+                case BuiltinOpNames.RESHAPE -> reshape(in, out);
+                case BuiltinOpNames.SOFTMAX -> softmax(in, out);
+                default -> throw error("unsupported operator " + opName
+                        + "; kilotrain supports CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, FULLY_CONNECTED, "
+                        + "ADD, RESHAPE and SOFTMAX");
+            };
+        }
+
+        /** Builds the IR op; its constructor checks shapes against each other and names the tensors it blames. */
+        private Op ir(java.util.function.Supplier<Op> make) {
             try {
-                return switch (builtin) {
-                    case BuiltinOpNames.CONV_2D -> conv(in, out, false);
-                    case BuiltinOpNames.DEPTHWISE_CONV_2D -> conv(in, out, true);
-                    case BuiltinOpNames.AVERAGE_POOL_2D -> avgPool(in, out);
-                    case BuiltinOpNames.FULLY_CONNECTED -> fullyConnected(in, out);
-                    case BuiltinOpNames.ADD -> add(in, out);
-                    case BuiltinOpNames.RESHAPE -> reshape(in, out);
-                    case BuiltinOpNames.SOFTMAX -> softmax(in, out);
-                    default -> throw error("unsupported operator " + opName
-                            + "; kilotrain supports CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, FULLY_CONNECTED, "
-                            + "ADD, RESHAPE and SOFTMAX");
-                };
-            } catch (IllegalArgumentException | ArithmeticException e) {
-                // The IR constructors check shapes against each other; their message already names the tensors.
+                return make.get();
+            } catch (IllegalArgumentException e) {
                 throw error(e.getMessage());
             }
         }
@@ -304,8 +314,12 @@ public final class TfliteImporter {
             int groups = depthwise ? x.channels() : 1;
             Padding pad = padding(padding, x, w.dim(1), w.dim(2), strideH, strideW, dilH, dilW);
             int[] range = tensors.activationRange(act, y, label);
-            return new Conv2D(tensors.opName(out, index), x, w, b, y, strideH, strideW, dilH, dilW, pad, groups,
-                    tensors.requant(x, w, y, label), range[0], range[1], ActivationFunctionType.name(act));
+            Requant.FixedPoint rq = tensors.requant(x, w, y, label);
+            String name = tensors.opName(out, index);
+            String actName = ActivationFunctionType.name(act);
+            int sh = strideH, sw = strideW, dh = dilH, dw = dilW;
+            return ir(() -> new Conv2D(name, x, w, b, y, sh, sw, dh, dw, pad, groups, rq, range[0], range[1],
+                    actName));
         }
 
         private Padding padding(int mode, Tensor x, int kh, int kw, int strideH, int strideW, int dilH, int dilW) {
@@ -336,8 +350,9 @@ public final class TfliteImporter {
             }
             Padding pad = padding(o.padding(), x, fh, fw, sh, sw, 1, 1);
             int[] range = tensors.activationRange(o.fusedActivationFunction(), y, label);
-            return new AvgPool2D(tensors.opName(out, index), x, y, fh, fw, sh, sw, pad,
-                    AvgPool2D.Rounding.HALF_AWAY_FROM_ZERO, range[0], range[1]);
+            String name = tensors.opName(out, index);
+            return ir(() -> new AvgPool2D(name, x, y, fh, fw, sh, sw, pad, AvgPool2D.Rounding.HALF_AWAY_FROM_ZERO,
+                    range[0], range[1]));
         }
 
         private Op fullyConnected(int[] in, int out) {
@@ -353,8 +368,10 @@ public final class TfliteImporter {
             // keep_num_dims only changes the output's shape, which the output tensor already states; the IR reads
             // the input flat, so both forms import alike once the sizes agree.
             int[] range = tensors.activationRange(o.fusedActivationFunction(), y, label);
-            return new FullyConnected(tensors.opName(out, index), x, w, b, y, tensors.requant(x, w, y, label),
-                    range[0], range[1], ActivationFunctionType.name(o.fusedActivationFunction()));
+            Requant.FixedPoint rq = tensors.requant(x, w, y, label);
+            String name = tensors.opName(out, index);
+            String actName = ActivationFunctionType.name(o.fusedActivationFunction());
+            return ir(() -> new FullyConnected(name, x, w, b, y, rq, range[0], range[1], actName));
         }
 
         private Op add(int[] in, int out) {
@@ -368,7 +385,8 @@ public final class TfliteImporter {
                         + Arrays.toString(b.shape) + " -> " + Arrays.toString(y.shape));
             }
             int[] range = tensors.activationRange(o.fusedActivationFunction(), y, label);
-            return new Add(tensors.opName(out, index), a, b, y, Add.Rule.TFLITE_FIXED_POINT, range[0], range[1]);
+            String name = tensors.opName(out, index);
+            return ir(() -> new Add(name, a, b, y, Add.Rule.TFLITE_FIXED_POINT, range[0], range[1]));
         }
 
         private Op reshape(int[] in, int out) {
@@ -378,7 +396,8 @@ public final class TfliteImporter {
             if (!x.quant.equals(y.quant)) {
                 throw error("input " + x.quant + " and output " + y.quant + " quantizations differ");
             }
-            return new Reshape(tensors.opName(out, index), x, y);
+            String name = tensors.opName(out, index);
+            return ir(() -> new Reshape(name, x, y));
         }
 
         private Op softmax(int[] in, int out) {
@@ -390,7 +409,8 @@ public final class TfliteImporter {
             }
             Tensor x = tensors.activation(in[0], label + " input");
             Tensor y = tensors.activation(out, label + " output");
-            return new Softmax(tensors.opName(out, index), x, y, beta);
+            String name = tensors.opName(out, index);
+            return ir(() -> new Softmax(name, x, y, beta));
         }
     }
 }
