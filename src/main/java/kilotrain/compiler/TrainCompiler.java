@@ -17,6 +17,8 @@ import kilotrain.ir.Quant;
 import kilotrain.ir.Reshape;
 import kilotrain.ir.Softmax;
 import kilotrain.ir.Tensor;
+import kilotrain.ops.conv.ConvBackward;
+import kilotrain.ops.update.Qas;
 import kilotrain.program.Buf;
 import kilotrain.program.Instr;
 import kilotrain.program.Param;
@@ -146,8 +148,8 @@ public final class TrainCompiler {
         Buf loss = buf("loss", Buf.Kind.LOSS, DType.FLOAT32, 1);
         Buf gLogits = buf("logits.grad", Buf.Kind.GRAD, DType.FLOAT32, n);
         float[][] init = HeadInit.uniform(n, f, spec.seed());
-        params.add(new Param("head.weight", Param.Role.HEAD_WEIGHT, null, headW, gHeadW, new float[] {1f}, n * f, init[0]));
-        params.add(new Param("head.bias", Param.Role.HEAD_BIAS, null, headB, gHeadB, new float[] {1f}, n, init[1]));
+        params.add(new Param("head.weight", Param.Role.HEAD_WEIGHT, null, headW, gHeadW, null, null, f, init[0]));
+        params.add(new Param("head.bias", Param.Role.HEAD_BIAS, null, headB, gHeadB, null, null, 1, init[1]));
         step.add(new Instr.HeadFwd(featureBuf, fq.scale(), fq.zeroPoint(), headW, headB, logits));
         step.add(new Instr.LossGrad(logits, loss, gLogits));
         Buf gFeature = null;
@@ -234,57 +236,48 @@ public final class TrainCompiler {
         return convParams.computeIfAbsent(tc.op, op -> {
             Param[] p = new Param[2];
             int cout = op.output.channels();
-            float[] sw = op.weight.quant.scales;
-            double sx = op.input.quant.scaleDouble();
+            double[] sw = perChannel(op.weight.quant.scalesDouble, cout);
             if (tc.weights()) {
-                int n = tc.weightSliceElements();
-                int rows = op.isDepthwise() ? tc.keptChannels.length * (cout / op.input.channels()) : cout;
-                int perRow = n / rows;
-                float[] qas = new float[rows];
-                int[] rowChannel = sliceRowChannels(tc);
-                for (int r = 0; r < rows; r++) {
-                    float s = sw[sw.length == 1 ? 0 : rowChannel[r]];
-                    qas[r] = Qas.weightFactor(s);
+                int[] kept = tc.partial() ? tc.keptChannels : null;
+                int[] index = ConvBackward.weightSliceIndex(op, kept);
+                int[] rows = ConvBackward.weightGradRowChannels(op, kept);
+                float[] perChannel = Qas.weightFactors(sw);
+                float[] qas = new float[rows.length];
+                for (int r = 0; r < rows.length; r++) {
+                    qas[r] = perChannel[rows[r]];
+                }
+                byte[] init = new byte[index.length];
+                for (int i = 0; i < index.length; i++) {
+                    init[i] = op.weight.int8Data[index[i]];
                 }
                 String name = "conv" + tc.index + ".weight";
-                p[0] = new Param(name, Param.Role.CONV_WEIGHT, tc, buf(name, Buf.Kind.PARAM, DType.INT8, n),
-                        buf(name + ".grad", Buf.Kind.GRAD, DType.FLOAT32, n), qas, perRow, WeightSlices.extract(tc));
+                p[0] = new Param(name, Param.Role.CONV_WEIGHT, tc, buf(name, Buf.Kind.PARAM, DType.INT8, index.length),
+                        buf(name + ".grad", Buf.Kind.GRAD, DType.FLOAT32, index.length), qas, rows,
+                        index.length / rows.length, init);
             }
             if (tc.bias) {
-                float[] qas = new float[cout];
+                int[] rows = new int[cout];
                 for (int c = 0; c < cout; c++) {
-                    qas[c] = Qas.biasFactor(sw[sw.length == 1 ? 0 : c], sx);
+                    rows[c] = c;
                 }
                 String name = "conv" + tc.index + ".bias";
                 p[1] = new Param(name, Param.Role.CONV_BIAS, tc, buf(name, Buf.Kind.PARAM, DType.INT32, cout),
-                        buf(name + ".grad", Buf.Kind.GRAD, DType.FLOAT32, cout), qas, 1, op.bias.int32Data.clone());
+                        buf(name + ".grad", Buf.Kind.GRAD, DType.FLOAT32, cout),
+                        Qas.biasFactors(sw, op.input.quant.scaleDouble()), rows, 1, op.bias.int32Data.clone());
             }
             return p;
         });
     }
 
-    /** Output channel of each row (dim 0) of a trained conv's weight slice. */
-    static int[] sliceRowChannels(TrainedConv tc) {
-        Conv2D op = tc.op;
-        int cout = op.output.channels();
-        if (!op.isDepthwise()) {
-            int[] r = new int[cout];
-            for (int c = 0; c < cout; c++) {
-                r[c] = c;
-            }
-            return r;
+    private static double[] perChannel(double[] scales, int channels) {
+        if (scales.length == channels) {
+            return scales;
         }
-        int mult = cout / op.input.channels();
-        int[] r = new int[tc.keptChannels.length * mult];
-        for (int i = 0; i < tc.keptChannels.length; i++) {
-            for (int m = 0; m < mult; m++) {
-                r[i * mult + m] = tc.keptChannels[i] * mult + m;
-            }
-        }
-        return r;
+        double[] out = new double[channels];
+        java.util.Arrays.fill(out, scales[0]);
+        return out;
     }
 
-    /** Walks the backbone in reverse from the feature, whose gradient the head wrote. */
     private void emitBackward(List<Op> backbone, Tensor feature) {
         Set<Tensor> written = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         written.add(feature);

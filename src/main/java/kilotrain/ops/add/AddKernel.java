@@ -68,11 +68,37 @@ public final class AddKernel {
     }
 
     public int fixedPoint(int qa, int qb) {
+        int raw = fixedPointUnclamped(qa, qb);
+        return raw < actMin ? actMin : Math.min(raw, actMax);
+    }
+
+    private int fixedPointUnclamped(int qa, int qb) {
         int a = (qa - za) * (1 << LEFT_SHIFT);
         int b = (qb - zb) * (1 << LEFT_SHIFT);
         int sa2 = FixedPointMath.multiplyByQuantizedMultiplierSmallerThanOneExp(a, multA, shiftA);
         int sb2 = FixedPointMath.multiplyByQuantizedMultiplierSmallerThanOneExp(b, multB, shiftB);
-        int raw = FixedPointMath.multiplyByQuantizedMultiplier(sa2 + sb2, multOut, shiftOut) + zy;
-        return raw < actMin ? actMin : Math.min(raw, actMax);
+        return FixedPointMath.multiplyByQuantizedMultiplier(sa2 + sb2, multOut, shiftOut) + zy;
+    }
+
+    /**
+     * The clamp mask of the outputs (bit i set where the output before the clamp lay inside [actMin, actMax]),
+     * packed LSB first from {@code mask[maskOff]}: where the backward pass lets the gradient through.
+     */
+    public void mask(byte[] a, int aOff, byte[] b, int bOff, byte[] mask, int maskOff) {
+        java.util.Arrays.fill(mask, maskOff, maskOff + (n + 7) / 8, (byte) 0);
+        float fza = za, fzb = zb, fzy = zy, lo = actMin, hi = actMax;
+        for (int i = 0; i < n; i++) {
+            boolean inside;
+            if (floatRint) {
+                float q = (float) Math.rint(((a[aOff + i] - fza) * sa + (b[bOff + i] - fzb) * sb) / sy) + fzy;
+                inside = q >= lo && q <= hi;
+            } else {
+                int raw = fixedPointUnclamped(a[aOff + i], b[bOff + i]);
+                inside = raw >= actMin && raw <= actMax;
+            }
+            if (inside) {
+                mask[maskOff + (i >>> 3)] |= (byte) (1 << (i & 7));
+            }
+        }
     }
 }

@@ -33,6 +33,11 @@ public final class Sgd {
 
     /** delta[i] = step for g[i], i < n. */
     public void delta(float[] g, int gOff, int n, float[] delta, int dOff) {
+        delta(g, gOff, n, lr, delta, dOff);
+    }
+
+    /** The same with this step's learning rate (a schedule changes it every batch). */
+    public void delta(float[] g, int gOff, int n, float lr, float[] delta, int dOff) {
         if (velocity == null) {
             for (int i = 0; i < n; i++) {
                 delta[dOff + i] = lr * g[gOff + i];
