@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -164,16 +165,8 @@ public final class FolderDatasets {
         List<Integer> labels = new ArrayList<>();
         for (int c = 0; c < classDirs.size(); c++) {
             Path dir = classDirs.get(c);
-            List<Path> inClass;
-            try (Stream<Path> s = Files.walk(dir)) {
-                inClass = new ArrayList<>(s.filter(Files::isRegularFile)
-                        .filter(p -> !hidden(p) && !hiddenBelow(dir, p)).toList());
-            } catch (IOException e) {
-                throw new KtException("cannot list class folder " + dir + ": " + e, e);
-            }
-            // torchvision walks sorted(os.walk(...)): by folder path, then by file name within a folder
-            inClass.sort(Comparator.comparing((Path p) -> dir.relativize(p.getParent()).toString())
-                    .thenComparing(p -> p.getFileName().toString()));
+            List<Path> inClass = new ArrayList<>();
+            collect(dir, inClass);
             for (Path p : inClass) {
                 files.add(p);
                 labels.add(c);
@@ -182,13 +175,33 @@ public final class FolderDatasets {
         return new Listing(classes, files, labels);
     }
 
-    private static boolean hiddenBelow(Path dir, Path file) {
-        for (Path part : dir.relativize(file)) {
-            if (part.toString().startsWith(".")) {
-                return true;
+    /**
+     * Adds the dataset files under {@code dir} in torchvision's order (sorted(os.walk): a folder's files by name, then
+     * its sub-folders by name). Names are listed without a stat per file, which matters for folders of 50,000
+     * images: entries with a dataset extension are taken as files, only the others are checked for being folders.
+     */
+    private static void collect(Path dir, List<Path> out) {
+        String[] names = dir.toFile().list();
+        if (names == null) {
+            throw new KtException("cannot list class folder " + dir);
+        }
+        Arrays.sort(names);
+        List<Path> subdirs = new ArrayList<>();
+        for (String name : names) {
+            if (name.startsWith(".")) {
+                continue;
+            }
+            Path p = dir.resolve(name);
+            String ext = extension(p);
+            if (IMAGE_EXT.contains(ext) || RAW_EXT.contains(ext)) {
+                out.add(p);
+            } else if (Files.isDirectory(p)) {
+                subdirs.add(p);
             }
         }
-        return false;
+        for (Path sub : subdirs) {
+            collect(sub, out);
+        }
     }
 
     record Listing(List<String> classes, List<Path> files, List<Integer> labels) {

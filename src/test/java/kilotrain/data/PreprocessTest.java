@@ -1,0 +1,137 @@
+package kilotrain.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+
+import kilotrain.KtException;
+import kilotrain.ir.Quant;
+import kilotrain.ir.Tensor;
+
+class PreprocessTest {
+
+    private static byte[] bytes(int... v) {
+        byte[] b = new byte[v.length];
+        for (int i = 0; i < v.length; i++) {
+            b[i] = (byte) v[i];
+        }
+        return b;
+    }
+
+    private static int[] unsigned(byte[] b) {
+        int[] v = new int[b.length];
+        for (int i = 0; i < b.length; i++) {
+            v[i] = b[i] & 0xFF;
+        }
+        return v;
+    }
+
+    @Test
+    void upsample2x2To4x4ByHand() {
+        // torch: interpolate([[0,100],[200,255]], size=4, bilinear, align_corners=False) =
+        // [[0,25,75,100],[50,72.1875,116.5625,138.75],[150,166.5625,199.6875,216.25],[200,213.75,241.25,255]]
+        byte[] out = BilinearResize.resize(bytes(0, 100, 200, 255), 2, 2, 1, 4, 4);
+        assertArrayEquals(new int[] {0, 25, 75, 100, 50, 72, 117, 139, 150, 167, 200, 216, 200, 214, 241, 255},
+                unsigned(out));
+    }
+
+    @Test
+    void downsampleRoundsHalfToEven() {
+        // 4 -> 2: source positions 0.5 and 2.5, i.e. means of neighbours: 2.5 -> 2, 6.5 -> 6, 3.5 -> 4
+        assertArrayEquals(new int[] {2, 6}, unsigned(BilinearResize.resize(bytes(2, 3, 5, 8), 1, 4, 1, 1, 2)));
+        assertArrayEquals(new int[] {4, 9}, unsigned(BilinearResize.resize(bytes(3, 4, 9, 9), 1, 4, 1, 1, 2)));
+    }
+
+    @Test
+    void upsample3To5ByHand() {
+        // scale 0.6: src = 0.6 * (x + 0.5) - 0.5 = 0 (clamped), 0.4, 1.0, 1.6, 2.2 (i1 clamped to 2)
+        byte[] out = BilinearResize.resize(bytes(10, 60, 200), 1, 3, 1, 1, 5);
+        // 10, 0.6*10+0.4*60=30, 60, 0.4*60+0.6*200=144, 200
+        assertArrayEquals(new int[] {10, 30, 60, 144, 200}, unsigned(out));
+    }
+
+    @Test
+    void sameSizeIsIdentityAndChannelsStayApart() {
+        byte[] src = new byte[4 * 3 * 3];
+        for (int i = 0; i < src.length; i++) {
+            src[i] = (byte) (i * 7);
+        }
+        assertArrayEquals(src, BilinearResize.resize(src, 4, 3, 3, 4, 3));
+        byte[] up = BilinearResize.resize(bytes(10, 20, 30, 50, 60, 70), 1, 2, 3, 1, 4);
+        assertArrayEquals(new int[] {10, 20, 30, 20, 30, 40, 40, 50, 60, 50, 60, 70}, unsigned(up));
+    }
+
+    @Test
+    void mirroredWindowOfResize() {
+        float[] dst = new float[3];
+        // 1x4 -> 1x8, window x = 2..4, mirrored
+        BilinearResize.resize(bytes(0, 80, 160, 240), 4, 1, 0, 0, 1, 4, 1, 8, 0, 2, 1, 3, true, dst);
+        byte[] full = BilinearResize.resize(bytes(0, 80, 160, 240), 1, 4, 1, 1, 8);
+        assertEquals(full[4] & 0xFF, (int) dst[0]);
+        assertEquals(full[3] & 0xFF, (int) dst[1]);
+        assertEquals(full[2] & 0xFF, (int) dst[2]);
+    }
+
+    @Test
+    void grayConversion() {
+        assertEquals(0, ColorConvert.luma(0, 0, 0));
+        assertEquals(255, ColorConvert.luma(255, 255, 255));
+        assertEquals(76, ColorConvert.luma(255, 0, 0)); // 76.245
+        assertEquals(150, ColorConvert.luma(0, 255, 0)); // 149.685
+        assertEquals(29, ColorConvert.luma(0, 0, 255)); // 29.07
+        byte[] rgb = new byte[3];
+        ColorConvert.grayToRgb(bytes(99), rgb, 1);
+        assertArrayEquals(bytes(99, 99, 99), rgb);
+    }
+
+    @Test
+    void defaultQuantizationIsPixelMinus128() {
+        Tensor t = new Tensor("input", new int[] {1, 4, 4, 3}, kilotrain.ir.DType.INT8, Quant.perTensor(1 / 255.0, -128));
+        InputSpec spec = InputSpec.of(t);
+        assertEquals(-128, spec.quantize(0, 0));
+        assertEquals(0, spec.quantize(1, 128));
+        assertEquals(127, spec.quantize(2, 255));
+        assertEquals(48, spec.bytes());
+    }
+
+    @Test
+    void meanStdQuantization() {
+        Tensor t = new Tensor("input", new int[] {1, 2, 2, 3}, kilotrain.ir.DType.INT8, Quant.perTensor(0.02, 3));
+        InputSpec spec = InputSpec.of(t, new float[] {0.5f, 0.4f, 0.3f}, new float[] {0.25f, 0.5f, 1f});
+        // channel 0, p = 255: ((1 - 0.5) / 0.25) / 0.02 + 3 = 103
+        assertEquals(103, spec.quantize(0, 255));
+        // channel 1, p = 0: ((0 - 0.4) / 0.5) / 0.02 + 3 = -37
+        assertEquals(-37, spec.quantize(1, 0));
+        // channel 0, p = 0: -100 + 3 = -97; channel 2 p = 255: 35 + 3 = 38
+        assertEquals(-97, spec.quantize(0, 0));
+        assertEquals(38, spec.quantize(2, 255));
+        // clamping: a tiny std saturates
+        InputSpec sat = InputSpec.of(t, new float[] {0.5f}, new float[] {0.01f});
+        assertEquals(127, sat.quantize(0, 255));
+        assertEquals(-128, sat.quantize(2, 0));
+        assertThrows(KtException.class, () -> InputSpec.of(t, new float[] {0.5f, 0.5f}, new float[] {1f}));
+        Tensor bad = new Tensor("x", new int[] {4, 4}, kilotrain.ir.DType.INT8, null);
+        assertThrows(KtException.class, () -> InputSpec.of(bad));
+    }
+
+    @Test
+    void shorterSideThenCentreCropGeometry() {
+        // 32 high, 48 wide, R = 147: 147 x int(147 * 48 / 32 = 220.5) = 220; offsets rint(9.5) = 10, rint(46) = 46
+        assertArrayEquals(new int[] {147, 220, 10, 46}, TestTransform.shorterThenCrop(147).geometry(32, 48, 128, 128));
+        assertArrayEquals(new int[] {147, 147, 10, 10}, TestTransform.shorterThenCrop(147).geometry(32, 32, 128, 128));
+        assertArrayEquals(new int[] {128, 128, 0, 0}, TestTransform.resize().geometry(32, 48, 128, 128));
+        assertThrows(KtException.class, () -> TestTransform.shorterThenCrop(100).geometry(32, 32, 128, 128));
+    }
+
+    @Test
+    void fallbackCropMatchesTorchvision() {
+        // whole image when its ratio is in range; clamped to the ratio range otherwise, centred
+        assertEquals(new CropBox(0, 0, 32, 32), RandomResizedCrop.fallback(32, 32, 0.75, 4.0 / 3));
+        // 100 high, 10 wide: ratio 0.1 < 0.75: w = 10, h = round(10 / 0.75) = 13, top = (100 - 13) // 2 = 43
+        assertEquals(new CropBox(43, 0, 13, 10), RandomResizedCrop.fallback(100, 10, 0.75, 4.0 / 3));
+        // 10 high, 100 wide: h = 10, w = round(13.33) = 13, left = 43
+        assertEquals(new CropBox(0, 43, 10, 13), RandomResizedCrop.fallback(10, 100, 0.75, 4.0 / 3));
+    }
+}
