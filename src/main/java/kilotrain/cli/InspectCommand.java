@@ -1,0 +1,115 @@
+package kilotrain.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import kilotrain.importer.ModelLoader;
+import kilotrain.ir.Conv2D;
+import kilotrain.ir.FullyConnected;
+import kilotrain.ir.Graph;
+import kilotrain.ir.Op;
+import kilotrain.ir.Tensor;
+import kilotrain.model.InferenceMemory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+        description = "Per layer: operator, shapes, parameters, MACs, activation bytes; totals: weight bytes (flash) "
+                + "and peak inference activation memory.")
+final class InspectCommand implements Callable<Integer> {
+    @Parameters(index = "0", description = "Model file (.tflite or the paper's .pkl).")
+    Path model;
+
+    @Option(names = "--json", description = "Print JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        Graph g = ModelLoader.load(model);
+        List<Op> weighted = g.weightedOps();
+        Op classifier = weighted.isEmpty() ? null : weighted.get(weighted.size() - 1);
+        long macs = 0, backboneMacs = 0, weightBytes = 0;
+        int convs = 0;
+        ArrayNode layers = Json.MAPPER.createArrayNode();
+        StringBuilder table = new StringBuilder();
+        table.append(String.format("%-4s %-18s %-22s %-16s %-16s %10s %12s %10s%n", "#", "op", "name", "input",
+                "output", "params", "MACs", "act bytes"));
+        int i = 0;
+        for (Op op : g.ops) {
+            long params = 0;
+            for (Tensor t : op.inputs()) {
+                if (t.isConstant()) {
+                    params += t.elements();
+                    weightBytes += t.bytes();
+                }
+            }
+            macs += op.macs();
+            if (op != classifier) {
+                backboneMacs += op.macs();
+                if (op instanceof Conv2D) {
+                    convs++;
+                }
+            }
+            Tensor in = op.inputs().get(0);
+            int act = in.bytes() + op.output().bytes();
+            table.append(String.format("%-4d %-18s %-22s %-16s %-16s %10d %12d %10d%n", i, op.kind(), trim(op.name),
+                    shape(in), shape(op.output()), params, op.macs(), act));
+            ObjectNode l = layers.addObject();
+            l.put("index", i);
+            l.put("op", op.kind());
+            l.put("name", op.name);
+            l.set("input_shape", Json.MAPPER.valueToTree(in.shape));
+            l.set("output_shape", Json.MAPPER.valueToTree(op.output().shape));
+            l.put("params", params);
+            l.put("macs", op.macs());
+            l.put("activation_bytes", act);
+            if (op instanceof Conv2D c) {
+                l.put("kernel", c.kernelH() + "x" + c.kernelW());
+                l.put("stride", c.strideH);
+                l.put("groups", c.groups);
+            } else if (op instanceof FullyConnected) {
+                l.put("kernel", "fc");
+            }
+            i++;
+        }
+        InferenceMemory mem = InferenceMemory.of(g);
+        if (json) {
+            ObjectNode o = Json.object();
+            o.put("model", model.toString());
+            o.put("format", g.source.name().toLowerCase());
+            o.set("input_shape", Json.MAPPER.valueToTree(g.input.shape));
+            o.set("output_shape", Json.MAPPER.valueToTree(g.output.shape));
+            o.put("layout", "NHWC");
+            o.put("ops", g.ops.size());
+            o.put("macs", macs);
+            o.put("backbone_macs", backboneMacs);
+            o.put("backbone_convs", convs);
+            o.put("weight_bytes", weightBytes);
+            o.put("peak_activation_bytes", mem.peakBytes());
+            o.put("peak_activation_op", mem.peakOp());
+            o.set("layers", layers);
+            System.out.println(Json.write(o));
+        } else {
+            System.out.print(table);
+            System.out.printf("model %s (%s), input %s, output %s, activations NHWC%n", model,
+                    g.source.name().toLowerCase(), Arrays.toString(g.input.shape), Arrays.toString(g.output.shape));
+            System.out.printf("MACs %,d (backbone %,d = %.2f M, classifier excluded), backbone convs %d%n", macs,
+                    backboneMacs, backboneMacs / 1e6, convs);
+            System.out.printf("weights (flash) %,d bytes; peak inference activations %,d bytes at op %d%n",
+                    weightBytes, mem.peakBytes(), mem.peakOp());
+        }
+        return 0;
+    }
+
+    private static String trim(String s) {
+        return s.length() <= 22 ? s : s.substring(0, 10) + ".." + s.substring(s.length() - 10);
+    }
+
+    private static String shape(Tensor t) {
+        return Arrays.toString(t.shape).replace(" ", "");
+    }
+}

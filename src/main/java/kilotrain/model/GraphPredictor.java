@@ -1,0 +1,64 @@
+package kilotrain.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import kilotrain.data.InputSpec;
+import kilotrain.exec.Executor;
+import kilotrain.ir.Graph;
+import kilotrain.ir.Quant;
+
+/** Predictions of an imported int8 graph: its int8 output, dequantized. */
+public final class GraphPredictor implements Predictor {
+    private final Graph graph;
+    private final kilotrain.exec.Program compiled;
+    private final InputSpec spec;
+
+    public GraphPredictor(Graph graph, InputSpec spec) {
+        this.graph = graph;
+        this.compiled = kilotrain.exec.Program.compile(graph);
+        this.spec = spec;
+    }
+
+    @Override
+    public InputSpec inputSpec() {
+        return spec;
+    }
+
+    @Override
+    public List<String> classes() {
+        List<String> c = new ArrayList<>();
+        for (int i = 0; i < graph.output.elements(); i++) {
+            c.add(Integer.toString(i));
+        }
+        return c;
+    }
+
+    @Override
+    public boolean rawInputIsNchw() {
+        return graph.source == Graph.Source.TINY_TRAINING_PKL;
+    }
+
+    @Override
+    public Scorer scorer() {
+        Executor ex = new Executor(compiled);
+        Quant q = graph.output.quant;
+        return new Scorer() {
+            byte[] last;
+
+            @Override
+            public float[] scores(byte[] input) {
+                last = ex.run(input);
+                float[] s = new float[last.length];
+                for (int i = 0; i < s.length; i++) {
+                    s[i] = q == null ? last[i] : (last[i] - q.zeroPoint()) * q.scale();
+                }
+                return s;
+            }
+
+            @Override
+            public byte[] rawOutput() {
+                return last.clone();
+            }
+        };
+    }
+}
