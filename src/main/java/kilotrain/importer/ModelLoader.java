@@ -1,39 +1,34 @@
 package kilotrain.importer;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 import kilotrain.KtException;
+import kilotrain.importer.pkl.PklImporter;
 import kilotrain.importer.tflite.TfliteImporter;
 import kilotrain.ir.Graph;
 
 /** Opens a model of either supported family by its content, not its file name. */
 public final class ModelLoader {
-    /** Larger than any model a microcontroller could run; beyond it the file is not a model for us. */
-    static final long MAX_FILE_BYTES = 512L << 20;
-
     private ModelLoader() {
     }
 
-    public static Graph load(Path file) {
-        return parse(file.toString(), read(file));
-    }
+    enum Format { TFLITE, PYTORCH_ZIP, UNKNOWN }
 
-    /** Imports a model already in memory; {@code name} only names it in messages. */
-    public static Graph parse(String name, byte[] bytes) {
-        return switch (sniff(bytes)) {
-            case TFLITE -> TfliteImporter.parse(name, bytes);
-            case PYTORCH_ZIP -> throw new KtException(name + ": PyTorch zip archives (tiny-training .pkl models) "
-                    + "are not supported by this build");
-            case UNKNOWN -> throw new KtException(name + ": not a model kilotrain knows: expected a TFLite flatbuffer "
-                    + "(\"TFL3\" at byte 4) or a tiny-training PyTorch zip archive (starting \"PK\"), found "
-                    + describe(bytes));
+    public static Graph load(Path file) {
+        byte[] head = head(file);
+        return switch (sniff(head)) {
+            case TFLITE -> TfliteImporter.load(file);
+            case PYTORCH_ZIP -> PklImporter.load(file);
+            case UNKNOWN -> throw new KtException(file + ": not a model kilotrain knows: expected a TFLite "
+                    + "flatbuffer (\"TFL3\" at byte 4) or a tiny-training PyTorch zip archive (starting \"PK\"), found "
+                    + describe(head));
         };
     }
-
-    enum Format { TFLITE, PYTORCH_ZIP, UNKNOWN }
 
     static Format sniff(byte[] b) {
         if (b.length >= 8 && b[4] == 'T' && b[5] == 'F' && b[6] == 'L' && b[7] == '3') {
@@ -49,26 +44,24 @@ public final class ModelLoader {
         if (b.length == 0) {
             return "an empty file";
         }
-        StringBuilder s = new StringBuilder(b.length + " bytes starting");
-        for (int i = 0; i < Math.min(8, b.length); i++) {
-            s.append(String.format(" %02x", b[i] & 0xff));
+        StringBuilder s = new StringBuilder("a file starting");
+        for (byte x : b) {
+            s.append(String.format(" %02x", x & 0xff));
         }
         return s.toString();
     }
 
-    static byte[] read(Path file) {
-        try {
-            if (Files.isDirectory(file)) {
-                throw new KtException(file + ": is a directory, not a model file");
-            }
-            long size = Files.size(file);
-            if (size > MAX_FILE_BYTES) {
-                throw new KtException(file + ": " + size + " bytes is larger than any model kilotrain handles ("
-                        + MAX_FILE_BYTES + " bytes)");
-            }
-            return Files.readAllBytes(file);
+    /** The first 8 bytes: enough to tell the formats apart without reading a large file twice. */
+    private static byte[] head(Path file) {
+        if (Files.isDirectory(file)) {
+            throw new KtException(file + ": is a directory, not a model file");
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            return in.readNBytes(8);
         } catch (NoSuchFileException e) {
             throw new KtException(file + ": no such file");
+        } catch (AccessDeniedException e) {
+            throw new KtException(file + ": permission denied");
         } catch (IOException e) {
             throw new KtException(file + ": cannot read: " + e.getMessage(), e);
         }

@@ -21,7 +21,8 @@ class ModelFuzzTest {
     static Stream<String> models() {
         return Stream.of("mlperf-tiny/pretrainedResnet_quant.tflite", "mlperf-tiny/vww_96_int8.tflite",
                 "mlperf-tiny/kws_ref_model.tflite", "mlperf-tiny/ad01_int8.tflite",
-                "tflite-micro/person_detect.tflite");
+                "tflite-micro/person_detect.tflite", "tiny-training/mcunet-5fps.pkl", "tiny-training/mbv2-w0.35.pkl",
+                "tiny-training/proxyless-w0.3.pkl");
     }
 
     @ParameterizedTest

@@ -39,6 +39,9 @@ final class Mutator {
         for (int e = 0; e < edits; e++) {
             switch (r.nextInt(4)) {
                 case 0 -> {
+                    if (b.length == 0) {
+                        continue;
+                    }
                     int cut = r.nextBoolean() ? r.nextInt(b.length) : r.nextInt(Math.min(b.length, 512));
                     b = Arrays.copyOf(b, cut);
                     what.append("truncate to ").append(cut).append("; ");

@@ -14,6 +14,7 @@ import kilotrain.importer.tflite.schema.QuantizationParameters;
 import kilotrain.importer.tflite.schema.SubGraph;
 import kilotrain.importer.tflite.schema.TensorType;
 import kilotrain.ir.Quant;
+import kilotrain.ops.requant.FixedPointMath;
 import kilotrain.ir.Requant;
 import kilotrain.ir.Tensor;
 
@@ -344,7 +345,8 @@ final class TensorReader {
 
     /**
      * Per-channel TFLite fixed-point requantization: {@code s_x * s_w[c] / s_y} in double from the float32 scales,
-     * then QuantizeMultiplier.
+     * then TFLite's QuantizeMultiplier. Scales whose multiplier would need a shift past 30 are refused here, as
+     * TFLite refuses them, rather than saturated.
      */
     Requant.FixedPoint requant(Tensor x, Tensor w, Tensor y, String op) {
         int n = w.quant.scales.length;
@@ -353,50 +355,15 @@ final class TensorReader {
         double sx = x.quant.scale(), sy = y.quant.scale();
         for (int c = 0; c < n; c++) {
             double eff = sx * (double) w.quant.scales[c] / sy;
-            long[] ms = quantizeMultiplier(eff);
-            if (ms == null) {
+            if (!(eff < 0x1p29)) {
                 throw imp.error(op + ": effective scale " + eff + " of channel " + c
                         + " is too large for a fixed-point multiplier");
             }
-            mult[c] = (int) ms[0];
-            shift[c] = (int) ms[1];
+            FixedPointMath.Multiplier m = FixedPointMath.quantizeMultiplier(eff);
+            mult[c] = m.multiplier();
+            shift[c] = m.shift();
         }
         return new Requant.FixedPoint(mult, shift);
-    }
-
-    /**
-     * TFLite's QuantizeMultiplier: {@code m = q * 2^shift} with q in [0.5, 1) as a Q31 integer; shift is positive
-     * for a left shift. Returns null for multipliers whose shift would not fit the kernels (above 2^31).
-     * Kept here until kilotrain.ops.requant's shared helper lands; both follow the same reference code.
-     */
-    static long[] quantizeMultiplier(double m) {
-        if (m == 0.0) {
-            return new long[] {0, 0};
-        }
-        if (!(m > 0) || Double.isInfinite(m)) {
-            return null;
-        }
-        int exp = Math.getExponent(m) + 1;
-        double q = m / Math.scalb(1.0, exp);
-        if (q < 0.5) {
-            // subnormal m: getExponent reports MIN_EXPONENT - 1; normalise with frexp's contract
-            while (q < 0.5) {
-                q *= 2;
-                exp--;
-            }
-        }
-        long qFixed = Math.round(q * (1L << 31));
-        if (qFixed == (1L << 31)) {
-            qFixed /= 2;
-            exp++;
-        }
-        if (exp < -31) {
-            return new long[] {0, 0};
-        }
-        if (exp > 30) {
-            return null;
-        }
-        return new long[] {qFixed, exp};
     }
 
     /** Op names follow the TFLite output tensor's name, which converters derive from the Keras layer. */
