@@ -13,7 +13,7 @@ import kilotrain.KtException;
 public record DatasetSplit(Dataset train, Dataset test) {
 
     public DatasetSplit {
-        if (test != null && !test.classes().equals(train.classes())) {
+        if (test != null && train != null && !test.classes().equals(train.classes())) {
             throw new KtException("test set " + test.source() + " has classes " + test.classes()
                     + " but train set " + train.source() + " has " + train.classes());
         }
@@ -35,6 +35,21 @@ public record DatasetSplit(Dataset train, Dataset test) {
      * The limits of {@code options} apply to train and test separately.
      */
     public static DatasetSplit open(Path root, LoadOptions options) {
+        return open(root, options, options);
+    }
+
+    /** The test part alone (evaluation reads nothing else); a dataset without one is evaluated whole. */
+    public static Dataset openTest(Path root, LoadOptions options) {
+        DatasetSplit s = open(root, null, options);
+        return s.test != null ? s.test : s.train;
+    }
+
+    /**
+     * As {@link #open(Path, LoadOptions)} with separate options for the two parts; a null option leaves that part
+     * unread (null), except that a dataset without a test part always reads its train part.
+     */
+    public static DatasetSplit open(Path root, LoadOptions trainOptions, LoadOptions testOptions) {
+        LoadOptions options = trainOptions != null ? trainOptions : testOptions;
         if (!Files.isDirectory(root)) {
             throw new KtException("dataset " + root + " does not exist or is not a folder");
         }
@@ -42,20 +57,21 @@ public record DatasetSplit(Dataset train, Dataset test) {
         if (Files.isDirectory(train)) {
             Path test = Files.isDirectory(root.resolve("test")) ? root.resolve("test")
                     : Files.isDirectory(root.resolve("val")) ? root.resolve("val") : null;
-            Dataset tr = FolderDatasets.open(train, options);
-            Dataset te = test == null ? null : FolderDatasets.open(test, options);
+            Dataset te = test == null || testOptions == null ? null : FolderDatasets.open(test, testOptions);
+            Dataset tr = trainOptions == null && te != null ? null : FolderDatasets.open(train, options);
             return new DatasetSplit(tr, te);
         }
         if (MnistDataset.present(root, "train")) {
-            Dataset tr = MnistDataset.open(root, "train", options);
-            Dataset te = MnistDataset.present(root, "t10k") ? MnistDataset.open(root, "t10k", options) : null;
+            Dataset te = testOptions != null && MnistDataset.present(root, "t10k")
+                    ? MnistDataset.open(root, "t10k", testOptions) : null;
+            Dataset tr = trainOptions == null && te != null ? null : MnistDataset.open(root, "train", options);
             return new DatasetSplit(tr, te);
         }
         Path cifar = Cifar10Binary.locate(root);
         if (cifar != null) {
-            Dataset tr = Cifar10Binary.openTrain(cifar, options);
-            Dataset te = Files.isRegularFile(cifar.resolve("test_batch.bin")) ? Cifar10Binary.openTest(cifar, options)
-                    : null;
+            Dataset te = testOptions != null && Files.isRegularFile(cifar.resolve("test_batch.bin"))
+                    ? Cifar10Binary.openTest(cifar, testOptions) : null;
+            Dataset tr = trainOptions == null && te != null ? null : Cifar10Binary.openTrain(cifar, options);
             return new DatasetSplit(tr, te);
         }
         if (hasSubfolders(root)) {

@@ -1,0 +1,97 @@
+package kilotrain.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import kilotrain.KtException;
+import kilotrain.data.Dataset;
+import kilotrain.data.DatasetSplit;
+import kilotrain.data.LoadOptions;
+import kilotrain.data.SampleSource;
+import kilotrain.data.TrainAugment;
+import kilotrain.model.Evaluation;
+import kilotrain.model.Models;
+import kilotrain.model.Predictor;
+import me.tongfei.progressbar.ProgressBar;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Top-1 accuracy, confusion matrix and throughput of a model on a dataset's test part.")
+final class EvalCommand implements Callable<Integer> {
+    @Parameters(index = "0", description = "Model: .tflite, the paper's .pkl, or a fine-tuned .ktm.")
+    Path model;
+
+    @Parameters(index = "1", description = "Dataset folder (its test/ part when it has one).")
+    Path dataset;
+
+    @Option(names = "--limit", defaultValue = "0", description = "Evaluate at most N samples (class-balanced).")
+    int limit;
+
+    @Option(names = "--limit-per-class", defaultValue = "0", description = "First N samples of each class.")
+    int limitPerClass;
+
+    @Option(names = "--threads", description = "Worker threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--json", description = "Print JSON: top1 (fraction), count, images_per_second, confusion.")
+    boolean json;
+
+    @Mixin
+    InputOptions input;
+
+    @Override
+    public Integer call() {
+        Predictor p = Models.open(model, input);
+        LoadOptions lo = LoadOptions.defaults().withLimit(limit).withLimitPerClass(limitPerClass)
+                .withRawBytes(p.inputSpec().bytes());
+        Dataset test = DatasetSplit.openTest(dataset, lo);
+        if (test.size() == 0) {
+            throw new KtException("dataset " + dataset + " has no samples to evaluate");
+        }
+        SampleSource src = new SampleSource(null, test, p.inputSpec(), TrainAugment.none(), input.transform(), 0);
+        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        Evaluation ev;
+        try (ProgressBar bar = Progress.bar("eval", test.size(), "img")) {
+            AtomicLong done = new AtomicLong();
+            ev = Evaluation.run(p, src, t, () -> bar.stepTo(done.incrementAndGet()));
+        }
+        List<String> classes = test.classes();
+        if (json) {
+            ObjectNode o = Json.object();
+            o.put("model", model.toString());
+            o.put("dataset", dataset.toString());
+            o.put("top1", ev.top1());
+            o.put("count", ev.count());
+            o.put("images_per_second", ev.imagesPerSecond());
+            o.set("classes", Json.MAPPER.valueToTree(classes));
+            ArrayNode cm = o.putArray("confusion");
+            for (int[] row : ev.confusion()) {
+                cm.add(Json.MAPPER.valueToTree(row));
+            }
+            System.out.println(Json.write(o));
+        } else {
+            System.out.printf("top-1 %.2f %% (%d / %d) on %s, %.1f images/s%n", 100 * ev.top1(), ev.correct(),
+                    ev.count(), dataset, ev.imagesPerSecond());
+            System.out.println("confusion matrix (rows: true class, columns: predicted):");
+            int[][] cm = ev.confusion();
+            for (int r = 0; r < classes.size(); r++) {
+                StringBuilder sb = new StringBuilder(String.format("%12s", clip(classes.get(r))));
+                for (int c = 0; c < cm[r].length; c++) {
+                    sb.append(String.format(" %5d", cm[r][c]));
+                }
+                System.out.println(sb);
+            }
+        }
+        return 0;
+    }
+
+    private static String clip(String s) {
+        return s.length() <= 12 ? s : s.substring(0, 12);
+    }
+}

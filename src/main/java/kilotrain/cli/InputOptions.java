@@ -1,0 +1,30 @@
+package kilotrain.cli;
+
+import kilotrain.data.InputSpec;
+import kilotrain.data.TestTransform;
+import kilotrain.ir.Tensor;
+import picocli.CommandLine.Option;
+
+/** How images become the model's int8 input: shared by predict, eval and train. */
+final class InputOptions implements kilotrain.model.Models.InputConvention {
+    @Option(names = "--mean", split = ",", description = "Per-channel mean on pixel/255 (with --std); default: q = pixel - 128.")
+    float[] mean;
+
+    @Option(names = "--std", split = ",", description = "Per-channel std on pixel/255 (with --mean).")
+    float[] std;
+
+    @Option(names = "--resize-shorter", defaultValue = "0",
+            description = "Test-time transform: resize the shorter side to R then centre-crop (0: plain resize; default ${DEFAULT-VALUE}).")
+    int resizeShorter;
+
+    public InputSpec spec(Tensor input) {
+        if ((mean == null) != (std == null)) {
+            throw new kilotrain.KtException("--mean and --std go together");
+        }
+        return mean == null ? InputSpec.of(input) : InputSpec.of(input, mean, std);
+    }
+
+    TestTransform transform() {
+        return resizeShorter == 0 ? TestTransform.resize() : TestTransform.shorterThenCrop(resizeShorter);
+    }
+}

@@ -1,0 +1,92 @@
+package kilotrain.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import kilotrain.data.InputFiles;
+import kilotrain.model.Models;
+import kilotrain.model.Predictor;
+import kilotrain.util.AtomicFiles;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "predict", mixinStandardHelpOptions = true,
+        description = "Classify images or raw tensor files (.int8/.bin: exactly the input tensor's bytes, NCHW for "
+                + ".pkl models, NHWC for .tflite).")
+final class PredictCommand implements Callable<Integer> {
+    @Parameters(index = "0", description = "Model: .tflite, the paper's .pkl, or a fine-tuned .ktm.")
+    Path model;
+
+    @Parameters(index = "1..*", arity = "1..*", description = "Input images or raw tensor files.")
+    List<Path> inputs;
+
+    @Option(names = "--top", defaultValue = "5", description = "Classes to print per input (default ${DEFAULT-VALUE}).")
+    int top;
+
+    @Option(names = "--raw-output", description = "Write the output tensor's bytes (of the last input) to this file.")
+    Path rawOutput;
+
+    @Option(names = "--json", description = "Print one JSON object per input.")
+    boolean json;
+
+    @Mixin
+    InputOptions input;
+
+    @Override
+    public Integer call() {
+        Predictor p = Models.open(model, input);
+        Predictor.Scorer s = p.scorer();
+        List<String> classes = p.classes();
+        ArrayNode all = Json.MAPPER.createArrayNode();
+        byte[] lastRaw = null;
+        for (Path in : inputs) {
+            byte[] x = InputFiles.load(in, p.inputSpec(), input.transform(), p.rawInputIsNchw());
+            float[] scores = s.scores(x);
+            byte[] raw = s.rawOutput();
+            lastRaw = raw;
+            List<Integer> order = new ArrayList<>();
+            for (int i = 0; i < scores.length; i++) {
+                order.add(i);
+            }
+            order.sort((a, b) -> scores[a] != scores[b] ? Float.compare(scores[b], scores[a]) : Integer.compare(a, b));
+            if (json) {
+                ObjectNode o = all.addObject();
+                o.put("input", in.toString());
+                ArrayNode out = o.putArray("output");
+                if (raw.length == scores.length) {
+                    for (byte b : raw) {
+                        out.add(b);
+                    }
+                }
+                ArrayNode sc = o.putArray("scores");
+                for (float f : scores) {
+                    sc.add(f);
+                }
+                o.put("top1", order.get(0));
+                o.put("top1_class", classes.get(order.get(0)));
+            } else {
+                StringBuilder sb = new StringBuilder(in.toString()).append(':');
+                for (int k = 0; k < Math.min(top, order.size()); k++) {
+                    int c = order.get(k);
+                    sb.append(String.format("  %s=%.4f", classes.get(c), scores[c]));
+                }
+                System.out.println(sb);
+            }
+        }
+        if (json) {
+            System.out.println(Json.write(all.size() == 1 ? all.get(0) : all));
+        }
+        if (rawOutput != null) {
+            AtomicFiles.checkNotInput(rawOutput, inputs.toArray(new Path[0]));
+            AtomicFiles.checkNotInput(rawOutput, model);
+            byte[] bytes = lastRaw;
+            AtomicFiles.write(rawOutput, o -> o.write(bytes));
+        }
+        return 0;
+    }
+}
