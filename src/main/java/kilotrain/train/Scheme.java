@@ -140,20 +140,26 @@ public final class Scheme {
         } catch (IOException e) {
             throw new KtException("cannot read scheme file " + file + ": " + e.getMessage());
         }
+        return fromJson(root, "scheme file " + file, file.getFileName().toString());
+    }
+
+    /** Parses the scheme file format from JSON; {@code where} names the source in errors. */
+    public static Scheme fromJson(JsonNode root, String where, String defaultName) {
+        Object file = where;
         if (root == null || !root.isObject()) {
-            throw new KtException("scheme file " + file + ": expected a JSON object");
+            throw new KtException(where + ": expected a JSON object");
         }
-        String name = root.path("name").asText(file.getFileName().toString());
+        String name = root.path("name").asText(defaultName);
         boolean full = root.path("full").asBoolean(false);
         int k = root.path("bias_last_k").asInt(0);
         TreeMap<Integer, Double> w = new TreeMap<>();
         JsonNode weights = root.path("weights");
         if (!weights.isMissingNode() && !weights.isArray()) {
-            throw new KtException("scheme file " + file + ": 'weights' must be a list of {conv, ratio}");
+            throw new KtException(file + ": 'weights' must be a list of {conv, ratio}");
         }
         for (JsonNode n : weights) {
             if (!n.has("conv") || !n.has("ratio")) {
-                throw new KtException("scheme file " + file + ": every entry of 'weights' needs 'conv' and 'ratio'");
+                throw new KtException(file + ": every entry of 'weights' needs 'conv' and 'ratio'");
             }
             w.put(n.get("conv").asInt(), parseRatio(n.get("ratio").asText(), file));
         }
