@@ -35,11 +35,33 @@ public final class BilinearResize {
         }
     }
 
+    /** Reusable buffers, one per thread. */
+    public static final class Workspace {
+        private float[] rows = new float[0];
+        private int[] rowDone = new int[0];
+        private int stamp;
+
+        float[] rows(int n) {
+            if (rows.length < n) {
+                rows = new float[n];
+            }
+            return rows;
+        }
+
+        int[] rowDone(int n) {
+            if (rowDone.length < n) {
+                rowDone = new int[n];
+                stamp = 0;
+            }
+            return rowDone;
+        }
+    }
+
     /**
-     * Tables for output positions {@code from .. from+count-1} of a resize of {@code inSize} source pixels (starting at
-     * {@code boxStart}) to {@code outSize}; indices are multiplied by {@code stride}.
+     * Tables for output positions {@code from .. from+count-1} of a resize of {@code inSize} source pixels to
+     * {@code outSize}; indices are relative to the box and multiplied by {@code stride}.
      */
-    static Axis axis(int boxStart, int inSize, int outSize, int from, int count, int stride, boolean mirror) {
+    static Axis axis(int inSize, int outSize, int from, int count, int stride, boolean mirror) {
         Axis a = new Axis(count);
         float scale = (float) inSize / outSize;
         for (int k = 0; k < count; k++) {
@@ -51,8 +73,8 @@ public final class BilinearResize {
             int i0 = (int) src;
             float l1 = Math.min(Math.max(src - i0, 0f), 1f);
             int i1 = i0 + (i0 < inSize - 1 ? 1 : 0);
-            a.i0[k] = (boxStart + i0) * stride;
-            a.i1[k] = (boxStart + i1) * stride;
+            a.i0[k] = i0 * stride;
+            a.i1[k] = i1 * stride;
             a.l1[k] = l1;
             a.l0[k] = 1f - l1;
         }
@@ -60,33 +82,86 @@ public final class BilinearResize {
     }
 
     /**
+     * Round half to even for {@code 0 <= v < 2^23}: adding 2^23 leaves a float whose ulp is 1, so IEEE addition
+     * itself rounds to the nearest integer, ties to even (Java float arithmetic is exact IEEE).
+     */
+    static float roundHalfEven(float v) {
+        return (v + 0x1.0p23f) - 0x1.0p23f;
+    }
+
+    public static void resize(byte[] src, int srcW, int c, int top, int left, int boxH, int boxW, int outH, int outW,
+                              int offY, int offX, int dstH, int dstW, boolean mirror, float[] dst) {
+        resize(src, srcW, c, top, left, boxH, boxW, outH, outW, offY, offX, dstH, dstW, mirror, dst, new Workspace());
+    }
+
+    /**
      * Resizes box {@code (top, left, boxH, boxW)} of {@code src} ({@code srcW} wide, {@code c} channels, HWC uint8) to
      * {@code outH x outW}, keeps the window of {@code dstH x dstW} starting at {@code (offY, offX)}, optionally
      * mirrored left-right, and writes the rounded values (integers 0..255) as floats HWC into {@code dst}.
+     * <p>
+     * Computed separably: the horizontal blends {@code lx0 * v0 + lx1 * v1} of each source row used are computed once
+     * and shared by the output rows that read them; this is the same float arithmetic as the formula above.
      */
     public static void resize(byte[] src, int srcW, int c, int top, int left, int boxH, int boxW, int outH, int outW,
-                              int offY, int offX, int dstH, int dstW, boolean mirror, float[] dst) {
-        Axis ys = axis(top, boxH, outH, offY, dstH, srcW * c, false);
-        Axis xs = axis(left, boxW, outW, offX, dstW, c, mirror);
+                              int offY, int offX, int dstH, int dstW, boolean mirror, float[] dst, Workspace ws) {
+        Axis ys = axis(boxH, outH, offY, dstH, 1, false);
+        Axis xs = axis(boxW, outW, offX, dstW, c, mirror);
+        int rowLen = dstW * c;
+        float[] rows = ws.rows(boxH * rowLen);
+        int[] done = ws.rowDone(boxH);
+        int stamp = ++ws.stamp;
+        if (stamp == Integer.MAX_VALUE) {
+            java.util.Arrays.fill(done, 0);
+            ws.stamp = stamp = 1;
+        }
+        int base = (top * srcW + left) * c;
+        int rowStride = srcW * c;
         int o = 0;
         for (int y = 0; y < dstH; y++) {
             int r0 = ys.i0[y];
             int r1 = ys.i1[y];
+            if (done[r0] != stamp) {
+                horizontal(src, base + r0 * rowStride, xs, c, dstW, rows, r0 * rowLen);
+                done[r0] = stamp;
+            }
+            if (done[r1] != stamp) {
+                horizontal(src, base + r1 * rowStride, xs, c, dstW, rows, r1 * rowLen);
+                done[r1] = stamp;
+            }
             float ly0 = ys.l0[y];
             float ly1 = ys.l1[y];
+            int a = r0 * rowLen;
+            int b = r1 * rowLen;
+            for (int k = 0; k < rowLen; k++) {
+                dst[o++] = roundHalfEven(ly0 * rows[a + k] + ly1 * rows[b + k]);
+            }
+        }
+    }
+
+    private static void horizontal(byte[] src, int rowStart, Axis xs, int c, int dstW, float[] rows, int out) {
+        int[] i0 = xs.i0;
+        int[] i1 = xs.i1;
+        float[] l0 = xs.l0;
+        float[] l1 = xs.l1;
+        if (c == 3) {
             for (int x = 0; x < dstW; x++) {
-                int c0 = xs.i0[x];
-                int c1 = xs.i1[x];
-                float lx0 = xs.l0[x];
-                float lx1 = xs.l1[x];
-                for (int ch = 0; ch < c; ch++) {
-                    float v00 = src[r0 + c0 + ch] & 0xFF;
-                    float v01 = src[r0 + c1 + ch] & 0xFF;
-                    float v10 = src[r1 + c0 + ch] & 0xFF;
-                    float v11 = src[r1 + c1 + ch] & 0xFF;
-                    float v = ly0 * (lx0 * v00 + lx1 * v01) + ly1 * (lx0 * v10 + lx1 * v11);
-                    dst[o++] = (float) Math.rint(v);
-                }
+                int p0 = rowStart + i0[x];
+                int p1 = rowStart + i1[x];
+                float a = l0[x];
+                float b = l1[x];
+                rows[out++] = a * (src[p0] & 0xFF) + b * (src[p1] & 0xFF);
+                rows[out++] = a * (src[p0 + 1] & 0xFF) + b * (src[p1 + 1] & 0xFF);
+                rows[out++] = a * (src[p0 + 2] & 0xFF) + b * (src[p1 + 2] & 0xFF);
+            }
+            return;
+        }
+        for (int x = 0; x < dstW; x++) {
+            int p0 = rowStart + i0[x];
+            int p1 = rowStart + i1[x];
+            float a = l0[x];
+            float b = l1[x];
+            for (int ch = 0; ch < c; ch++) {
+                rows[out++] = a * (src[p0 + ch] & 0xFF) + b * (src[p1 + ch] & 0xFF);
             }
         }
     }

@@ -88,6 +88,6 @@ public record ColorJitter(float brightness, float contrast, float saturation) {
     }
 
     private static float clamp(float v) {
-        return v < 0f ? 0f : (v > 255f ? 255f : v);
+        return Math.max(0f, Math.min(255f, v));
     }
 }

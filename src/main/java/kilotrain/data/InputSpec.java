@@ -107,6 +107,28 @@ public final class InputSpec {
         }
     }
 
+    /** Rounds float pixels in 0..255 (half to even) and quantizes them into {@code dst}. */
+    void quantizeRounded(float[] pixels, byte[] dst) {
+        int c = channels;
+        int n = height * width * c;
+        if (c == 3) {
+            byte[] t0 = table[0];
+            byte[] t1 = table[1];
+            byte[] t2 = table[2];
+            for (int i = 0; i < n; i += 3) {
+                dst[i] = t0[(int) BilinearResize.roundHalfEven(pixels[i])];
+                dst[i + 1] = t1[(int) BilinearResize.roundHalfEven(pixels[i + 1])];
+                dst[i + 2] = t2[(int) BilinearResize.roundHalfEven(pixels[i + 2])];
+            }
+            return;
+        }
+        for (int i = 0; i < n; i += c) {
+            for (int ch = 0; ch < c; ch++) {
+                dst[i + ch] = table[ch][(int) BilinearResize.roundHalfEven(pixels[i + ch])];
+            }
+        }
+    }
+
     /** Wraps quantized bytes as the model's input tensor. */
     public Tensor tensor(String name, byte[] data) {
         return Tensor.int8(name, new int[] {1, height, width, channels}, quant, data);

@@ -109,12 +109,12 @@ public final class SampleSource {
                     augment.ratioMin(), augment.ratioMax());
             boolean flip = augment.flipProbability() > 0 && rng.nextDouble() < augment.flipProbability();
             BilinearResize.resize(src, w, c, box.top(), box.left(), box.height(), box.width(), spec.height, spec.width,
-                    0, 0, spec.height, spec.width, flip, s.pixels);
+                    0, 0, spec.height, spec.width, flip, s.pixels, s.resize);
         } else {
             int[] g = testTransform.geometry(h, w, spec.height, spec.width);
             boolean flip = augment.flipProbability() > 0 && rng.nextDouble() < augment.flipProbability();
             BilinearResize.resize(src, w, c, 0, 0, h, w, g[0], g[1], g[2], g[3], spec.height, spec.width, flip,
-                    s.pixels);
+                    s.pixels, s.resize);
         }
         augment.jitter().apply(s.pixels, spec.height * spec.width, c, rng);
         quantize(s, dst);
@@ -145,7 +145,7 @@ public final class SampleSource {
         int w = d.width(index);
         int[] g = testTransform.geometry(h, w, spec.height, spec.width);
         BilinearResize.resize(src, w, spec.channels, 0, 0, h, w, g[0], g[1], g[2], g[3], spec.height, spec.width,
-                false, s.pixels);
+                false, s.pixels, s.resize);
         quantize(s, dst);
     }
 
@@ -193,23 +193,17 @@ public final class SampleSource {
     }
 
     private void quantize(Scratch s, byte[] dst) {
-        float[] px = s.pixels;
-        byte[] u8 = s.u8;
-        for (int i = 0; i < u8.length; i++) {
-            u8[i] = (byte) (int) Math.rint(px[i]);
-        }
-        spec.quantize(u8, dst);
+        spec.quantizeRounded(s.pixels, dst);
     }
 
     private static final class Scratch {
         final float[] pixels;
-        final byte[] u8;
+        final BilinearResize.Workspace resize = new BilinearResize.Workspace();
         final byte[] out;
         private byte[] conv = new byte[0];
 
         Scratch(int n) {
             pixels = new float[n];
-            u8 = new byte[n];
             out = new byte[n];
         }
 
