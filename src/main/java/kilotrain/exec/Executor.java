@@ -3,6 +3,7 @@ package kilotrain.exec;
 import kilotrain.KtException;
 import kilotrain.ir.Graph;
 import kilotrain.ir.Tensor;
+import kilotrain.ops.Scratch;
 
 /**
  * Runs a {@link Program} on one int8 NHWC sample at a time. Owns every activation buffer and scratch array and
@@ -11,8 +12,7 @@ import kilotrain.ir.Tensor;
 public final class Executor {
     private final Program program;
     private final byte[][] slots;
-    private final int[] intScratch;
-    private final double[] doubleScratch;
+    private final Scratch scratch;
 
     public Executor(Program program) {
         this.program = program;
@@ -20,8 +20,7 @@ public final class Executor {
         for (int i = 0; i < slots.length; i++) {
             slots[i] = new byte[program.slotBytes[i]];
         }
-        this.intScratch = new int[Math.max(1, program.intScratch)];
-        this.doubleScratch = new double[Math.max(1, program.doubleScratch)];
+        this.scratch = program.newScratch();
     }
 
     public Executor(Graph graph) {
@@ -41,7 +40,7 @@ public final class Executor {
         }
         System.arraycopy(input, 0, in, 0, in.length);
         for (Program.Step s : program.steps) {
-            s.run(slots, intScratch, doubleScratch);
+            s.run(slots, scratch);
         }
     }
 

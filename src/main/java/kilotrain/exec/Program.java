@@ -16,6 +16,7 @@ import kilotrain.ir.Op;
 import kilotrain.ir.Reshape;
 import kilotrain.ir.Softmax;
 import kilotrain.ir.Tensor;
+import kilotrain.ops.Scratch;
 import kilotrain.ops.add.AddKernel;
 import kilotrain.ops.conv.ConvKernel;
 import kilotrain.ops.fc.FullyConnectedKernel;
@@ -31,14 +32,14 @@ import kilotrain.ops.softmax.SoftmaxKernel;
 public final class Program {
     /** One operator bound to the slots of its tensors. */
     interface Step {
-        void run(byte[][] slots, int[] intScratch, double[] doubleScratch);
+        void run(byte[][] slots, Scratch scratch);
     }
 
     public final Graph graph;
     final List<Step> steps;
     final Map<Tensor, Integer> slotOf;
     final int[] slotBytes;
-    final int intScratch, doubleScratch;
+    private final Scratch.Sizer sizer = new Scratch.Sizer();
     final int inputSlot, outputSlot;
 
     private Program(Graph graph) {
@@ -58,33 +59,32 @@ public final class Program {
         this.slotOf = Collections.unmodifiableMap(slots);
         this.slotBytes = sizes.stream().mapToInt(Integer::intValue).toArray();
         List<Step> list = new ArrayList<>();
-        int ints = 0, doubles = 0;
-        for (Op op : graph.ops) {
+                for (Op op : graph.ops) {
             try {
                 if (op instanceof Conv2D c) {
                     ConvKernel k = ConvKernel.of(c);
-                    ints = Math.max(ints, k.scratchInts());
+                    k.reserve(sizer);
                     int in = slot(c.input), out = slot(c.output);
-                    list.add((s, is, ds) -> k.forward(s[in], 0, s[out], 0, is));
+                    list.add((s, sc) -> k.forward(s[in], 0, s[out], 0, sc));
                 } else if (op instanceof FullyConnected f) {
                     FullyConnectedKernel k = FullyConnectedKernel.of(f);
-                    ints = Math.max(ints, k.scratchInts());
+                    k.reserve(sizer);
                     int in = slot(f.input), out = slot(f.output);
-                    list.add((s, is, ds) -> k.forward(s[in], 0, s[out], 0, is));
+                    list.add((s, sc) -> k.forward(s[in], 0, s[out], 0, sc));
                 } else if (op instanceof AvgPool2D p) {
                     int in = slot(p.input), out = slot(p.output);
-                    list.add((s, is, ds) -> AvgPoolKernel.forward(p, s[in], 0, s[out], 0));
+                    list.add((s, sc) -> AvgPoolKernel.forward(p, s[in], 0, s[out], 0));
                 } else if (op instanceof Add a) {
                     AddKernel k = AddKernel.of(a);
                     int x1 = slot(a.a), x2 = slot(a.b), out = slot(a.output);
-                    list.add((s, is, ds) -> k.forward(s[x1], 0, s[x2], 0, s[out], 0));
+                    list.add((s, sc) -> k.forward(s[x1], 0, s[x2], 0, s[out], 0));
                 } else if (op instanceof Reshape r) {
                     int in = slot(r.input), out = slot(r.output), n = r.output.elements();
-                    list.add((s, is, ds) -> ReshapeKernel.forward(s[in], 0, s[out], 0, n));
+                    list.add((s, sc) -> ReshapeKernel.forward(s[in], 0, s[out], 0, n));
                 } else if (op instanceof Softmax sm) {
-                    doubles = Math.max(doubles, sm.input.dim(-1));
+                    sizer.doubles(sm.input.dim(-1));
                     int in = slot(sm.input), out = slot(sm.output);
-                    list.add((s, is, ds) -> SoftmaxKernel.forward(sm, s[in], 0, s[out], 0, ds));
+                    list.add((s, sc) -> SoftmaxKernel.forward(sm, s[in], 0, s[out], 0, sc.doubles));
                 } else {
                     throw new KtException("operator " + op + " has no kernel");
                 }
@@ -94,8 +94,6 @@ public final class Program {
             }
         }
         this.steps = List.copyOf(list);
-        this.intScratch = ints;
-        this.doubleScratch = doubles;
         this.inputSlot = slot(graph.input);
         this.outputSlot = slot(graph.output);
     }
@@ -107,6 +105,11 @@ public final class Program {
                     + " expected");
         }
         return s;
+    }
+
+    /** Fresh scratch big enough for every kernel of this program (one per thread). */
+    public Scratch newScratch() {
+        return sizer.allocate();
     }
 
     public static Program compile(Graph graph) {

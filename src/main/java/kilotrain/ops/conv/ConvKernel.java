@@ -1,21 +1,33 @@
 package kilotrain.ops.conv;
 
+import java.util.Arrays;
 import kilotrain.ir.Conv2D;
+import kilotrain.ops.Scratch;
 import kilotrain.ops.requant.Requantizer;
 
 /**
  * Forward int8 convolution of one NHWC sample, prepared once per operator: weights are re-laid out for the loop
  * that runs them and widened to int, the bias and output stage are resolved. The prepared kernel is immutable and
- * shared between threads; callers pass the activations as (array, offset) pairs and an int scratch of
- * {@link #scratchInts()} values, so a planned arena can host every tensor in one array.
+ * shared between threads; callers pass activations as (array, offset) pairs and a per-thread {@link Scratch}, so
+ * a planned arena can host every tensor in one array.
  *
- * <p>Arithmetic: {@code acc = bias[o] + sum W * (x - x_zero)} exactly in int32 (padding contributes zero in
- * the zero-point-shifted domain), then the operator's {@link Requantizer}. Three loops share it: depthwise
- * (one channel per group), dense (groups == 1, an outer product per input value so the inner loop runs over
- * output channels) and a plain grouped fallback.
+ * <p>Arithmetic: {@code acc = bias[o] + sum W * (x - x_zero)}, exact in int32 (padding contributes zero in the
+ * zero-point-shifted domain), then the operator's {@link Requantizer}. Loops:
+ * <ul>
+ * <li>GEMM (groups == 1, pointwise or dense): tiles of {@link #TILE} output pixels are gathered channel-major
+ * (row k of K = kh*kw*cin, im2col for k > 1), multiplied by {@code W[cout][K]} with the pixel index
+ * innermost (long, branch-free loops the JIT vectorizes) and written back NHWC by the output stage;</li>
+ * <li>depthwise stride 1: a whole output row of every channel is one contiguous run ({@code ox * C + c}), with the
+ * weights of each tap repeated along the row, so each tap is one long vectorizable multiply-add;</li>
+ * <li>depthwise with stride > 1: per output pixel, a multiply-add over channels per tap;</li>
+ * <li>any other grouping: a plain loop.</li>
+ * </ul>
  */
 public final class ConvKernel {
-    private enum Path { POINTWISE, DEPTHWISE, DENSE, GROUPED }
+    /** Output pixels per GEMM tile: long enough for vector loops, small enough for the tile to stay in cache. */
+    public static final int TILE = Integer.getInteger("kt.tile", 64);
+
+    private enum Path { POINTWISE, DENSE, DEPTHWISE_ROW, DEPTHWISE, GROUPED }
 
     public final int inH, inW, cin, outH, outW, cout, kh, kw, strideH, strideW, dilH, dilW, padTop, padLeft, groups;
     public final int xZero;
@@ -23,9 +35,12 @@ public final class ConvKernel {
     /** Weights in the layout of {@link #path}. */
     private final int[] w;
     private final int[] bias;
+    /** DEPTHWISE_ROW: the bias repeated along an output row. */
+    private final int[] biasRow;
     private final Requantizer out;
     /** Padded, zero-point-shifted input geometry (unused by POINTWISE). */
     private final int padH, padW;
+    private final int tile;
 
     public ConvKernel(int inH, int inW, int cin, int outH, int outW, int cout, int kh, int kw, int strideH,
             int strideW, int dilH, int dilW, int padTop, int padLeft, int groups, int xZero, byte[] weightOhwi,
@@ -48,6 +63,10 @@ public final class ConvKernel {
         this.xZero = xZero;
         this.out = out;
         this.bias = bias == null ? new int[cout] : bias.clone();
+        if (this.bias.length != cout) {
+            throw new IllegalArgumentException("conv bias holds " + this.bias.length + " values for " + cout
+                    + " channels");
+        }
         int cinPerGroup = cin / groups;
         if (weightOhwi.length != cout * kh * kw * cinPerGroup) {
             throw new IllegalArgumentException("conv weights hold " + weightOhwi.length + " values, expected "
@@ -59,13 +78,22 @@ public final class ConvKernel {
         } else if (groups == 1) {
             path = Path.DENSE;
         } else if (groups == cin && cout == cin) {
-            path = Path.DEPTHWISE;
+            path = strideW == 1 ? Path.DEPTHWISE_ROW : Path.DEPTHWISE;
         } else {
             path = Path.GROUPED;
         }
         this.padH = Math.max(inH + padTop, (outH - 1) * strideH + (kh - 1) * dilH + 1);
         this.padW = Math.max(inW + padLeft, (outW - 1) * strideW + (kw - 1) * dilW + 1);
-        this.w = layout(weightOhwi, cinPerGroup);
+        this.tile = Math.min(TILE, outH * outW);
+        this.w = layout(weightOhwi);
+        if (path == Path.DEPTHWISE_ROW) {
+            biasRow = new int[outW * cout];
+            for (int ox = 0; ox < outW; ox++) {
+                System.arraycopy(this.bias, 0, biasRow, ox * cout, cout);
+            }
+        } else {
+            biasRow = null;
+        }
     }
 
     public static ConvKernel of(Conv2D op) {
@@ -78,138 +106,214 @@ public final class ConvKernel {
                 op.weight.int8Data, bias, rq);
     }
 
-    private int[] layout(byte[] ohwi, int cinPerGroup) {
+    private int[] layout(byte[] ohwi) {
         int taps = kh * kw;
-        int[] r = new int[ohwi.length];
         switch (path) {
-            case POINTWISE, DENSE -> {
-                // [tap][cin][cout]: the innermost loop runs over output channels
-                for (int o = 0; o < cout; o++) {
-                    for (int t = 0; t < taps; t++) {
-                        for (int i = 0; i < cin; i++) {
-                            r[(t * cin + i) * cout + o] = ohwi[(o * taps + t) * cin + i];
-                        }
-                    }
-                }
-            }
             case DEPTHWISE -> {
                 // [tap][c]
+                int[] r = new int[ohwi.length];
                 for (int c = 0; c < cout; c++) {
                     for (int t = 0; t < taps; t++) {
                         r[t * cout + c] = ohwi[c * taps + t];
                     }
                 }
+                return r;
+            }
+            case DEPTHWISE_ROW -> {
+                // [tap][ox][c]: each tap's weights repeated along the output row
+                int row = outW * cout;
+                int[] r = new int[taps * row];
+                for (int t = 0; t < taps; t++) {
+                    for (int ox = 0; ox < outW; ox++) {
+                        for (int c = 0; c < cout; c++) {
+                            r[t * row + ox * cout + c] = ohwi[c * taps + t];
+                        }
+                    }
+                }
+                return r;
             }
             default -> {
+                // OHWI flattened is exactly W[cout][K] with K ordered (ky, kx, ci), the im2col order
+                int[] r = new int[ohwi.length];
                 for (int k = 0; k < ohwi.length; k++) {
                     r[k] = ohwi[k];
                 }
+                return r;
             }
         }
-        return r;
     }
 
-    /** Ints of scratch one call needs: the accumulator row plus the padded input. */
-    public int scratchInts() {
-        return cout + (path == Path.POINTWISE ? 0 : padH * padW * cin);
-    }
-
-    public void forward(byte[] x, int xOff, byte[] y, int yOff, int[] scratch) {
+    /** Declares the scratch one call needs. */
+    public void reserve(Scratch.Sizer s) {
+        int padded = padH * padW * cin;
         switch (path) {
-            case POINTWISE -> pointwise(x, xOff, y, yOff, scratch);
+            case POINTWISE -> s.acc(cout * tile).rows(cin, tile);
+            case DENSE -> s.acc(cout * tile).in(padded).rows(kh * kw * cin, tile);
+            case DEPTHWISE_ROW -> s.acc(outW * cout).in(padded);
+            default -> s.acc(cout).in(padded);
+        }
+    }
+
+    /** One forward pass with scratch sized by {@link #reserve}. */
+    public void forward(byte[] x, int xOff, byte[] y, int yOff, Scratch s) {
+        switch (path) {
+            case POINTWISE -> gemm(x, xOff, null, y, yOff, s.acc, s.rows);
             case DENSE -> {
-                pad(x, xOff, scratch, cout);
-                dense(scratch, cout, y, yOff, scratch);
+                pad(x, xOff, s.in);
+                gemm(null, 0, s.in, y, yOff, s.acc, s.rows);
+            }
+            case DEPTHWISE_ROW -> {
+                pad(x, xOff, s.in);
+                depthwiseRows(s.in, y, yOff, s.acc);
             }
             case DEPTHWISE -> {
-                pad(x, xOff, scratch, cout);
-                depthwise(scratch, cout, y, yOff, scratch);
+                pad(x, xOff, s.in);
+                depthwise(s.in, y, yOff, s.acc);
             }
             default -> {
-                pad(x, xOff, scratch, cout);
-                grouped(scratch, cout, y, yOff, scratch);
+                pad(x, xOff, s.in);
+                grouped(s.in, y, yOff, s.acc);
             }
         }
     }
 
     /** Copies x - x_zero into a zero border so the tap loops need no bounds logic. */
-    private void pad(byte[] x, int xOff, int[] p, int pOff) {
+    private void pad(byte[] x, int xOff, int[] p) {
+        int pOff = 0;
         int rowLen = padW * cin;
         int z = xZero;
         for (int py = 0; py < padH; py++) {
             int iy = py - padTop;
             int row = pOff + py * rowLen;
             if (iy < 0 || iy >= inH) {
-                java.util.Arrays.fill(p, row, row + rowLen, 0);
+                Arrays.fill(p, row, row + rowLen, 0);
                 continue;
             }
             int left = padLeft * cin;
-            java.util.Arrays.fill(p, row, row + left, 0);
+            Arrays.fill(p, row, row + left, 0);
             int src = xOff + iy * inW * cin;
             int dst = row + left;
             int n = inW * cin;
             for (int k = 0; k < n; k++) {
                 p[dst + k] = x[src + k] - z;
             }
-            java.util.Arrays.fill(p, dst + n, row + rowLen, 0);
+            Arrays.fill(p, dst + n, row + rowLen, 0);
         }
     }
 
-    private void pointwise(byte[] x, int xOff, byte[] y, int yOff, int[] acc) {
-        int ci = cin, co = cout, z = xZero;
-        int[] wt = w;
-        int pixels = inH * inW;
-        for (int p = 0; p < pixels; p++) {
-            System.arraycopy(bias, 0, acc, 0, co);
-            int xo = xOff + p * ci;
-            for (int i = 0; i < ci; i++) {
-                int xv = x[xo + i] - z;
-                if (xv != 0) {
-                    axpy(acc, xv, wt, i * co, co);
-                }
+    /**
+     * Tile loop of the GEMM paths. Pointwise gathers from the int8 input directly (x != null); dense gathers
+     * im2col columns from the padded int input xp. Row k of the gathered tile is {@code rows[k]}.
+     */
+    private void gemm(byte[] x, int xOff, int[] xp, byte[] y, int yOff, int[] acc, int[][] rows) {
+        int k = kh * kw * cin, co = cout, t = tile;
+        int pixels = outH * outW;
+        for (int p0 = 0; p0 < pixels; p0 += t) {
+            int n = Math.min(t, pixels - p0);
+            if (x != null) {
+                gatherPointwise(x, xOff, p0, n, rows);
+            } else {
+                gatherIm2col(xp, p0, n, rows);
             }
-            out.apply(acc, 0, co, 0, y, yOff + p * co);
+            multiply(rows, n, k, acc);
+            for (int o = 0; o < co; o++) {
+                out.applyChannel(acc, o * t, n, o, y, yOff + p0 * co + o, co);
+            }
         }
     }
 
-    private static void axpy(int[] acc, int a, int[] w, int wOff, int n) {
-        for (int o = 0; o < n; o++) {
-            acc[o] += a * w[wOff + o];
+    private void gatherPointwise(byte[] x, int xOff, int p0, int n, int[][] rows) {
+        int ci = cin, z = xZero;
+        for (int p = 0; p < n; p++) {
+            int src = xOff + (p0 + p) * ci;
+            for (int i = 0; i < ci; i++) {
+                rows[i][p] = x[src + i] - z;
+            }
         }
     }
 
-    private void dense(int[] xp, int xpOff, byte[] y, int yOff, int[] acc) {
-        int ci = cin, co = cout;
-        int[] wt = w;
-        for (int oy = 0; oy < outH; oy++) {
-            for (int ox = 0; ox < outW; ox++) {
-                System.arraycopy(bias, 0, acc, 0, co);
-                for (int ky = 0; ky < kh; ky++) {
-                    int rowBase = xpOff + ((oy * strideH + ky * dilH) * padW + ox * strideW) * ci;
-                    for (int kx = 0; kx < kw; kx++) {
-                        int xb = rowBase + kx * dilW * ci;
-                        int wb = (ky * kw + kx) * ci * co;
-                        for (int i = 0; i < ci; i++) {
-                            int xv = xp[xb + i];
-                            if (xv != 0) {
-                                axpy(acc, xv, wt, wb + i * co, co);
-                            }
-                        }
+    private void gatherIm2col(int[] xp, int p0, int n, int[][] rows) {
+        int ci = cin;
+        for (int p = 0; p < n; p++) {
+            int oy = (p0 + p) / outW, ox = (p0 + p) - oy * outW;
+            for (int ky = 0; ky < kh; ky++) {
+                int rowBase = ((oy * strideH + ky * dilH) * padW + ox * strideW) * ci;
+                for (int kx = 0; kx < kw; kx++) {
+                    int src = rowBase + kx * dilW * ci;
+                    int r = (ky * kw + kx) * ci;
+                    for (int i = 0; i < ci; i++) {
+                        rows[r + i][p] = xp[src + i];
                     }
                 }
-                out.apply(acc, 0, co, 0, y, yOff + (oy * outW + ox) * co);
             }
         }
     }
 
-    private void depthwise(int[] xp, int xpOff, byte[] y, int yOff, int[] acc) {
+    /** {@code acc[o][p] = bias[o] + sum_k W[o][k] * rows[k][p]}, four k per pass to cut accumulator traffic. */
+    private void multiply(int[][] rows, int n, int k, int[] acc) {
+        int t = tile;
+        int[] wt = w;
+        int k4 = k & ~3;
+        for (int o = 0; o < cout; o++) {
+            int a = o * t;
+            int b = bias[o];
+            for (int p = 0; p < n; p++) {
+                acc[a + p] = b;
+            }
+            int wo = o * k;
+            for (int kk = 0; kk < k4; kk += 4) {
+                multiplyAdd4(acc, a, rows[kk], rows[kk + 1], rows[kk + 2], rows[kk + 3], wt[wo + kk], wt[wo + kk + 1],
+                        wt[wo + kk + 2], wt[wo + kk + 3], n);
+            }
+            for (int kk = k4; kk < k; kk++) {
+                multiplyAdd1(acc, a, rows[kk], wt[wo + kk], n);
+            }
+        }
+    }
+
+    private static void multiplyAdd4(int[] acc, int a, int[] r0, int[] r1, int[] r2, int[] r3, int w0, int w1,
+            int w2, int w3, int n) {
+        for (int p = 0; p < n; p++) {
+            acc[a + p] += w0 * r0[p] + w1 * r1[p] + w2 * r2[p] + w3 * r3[p];
+        }
+    }
+
+    private static void multiplyAdd1(int[] acc, int a, int[] r0, int w0, int n) {
+        for (int p = 0; p < n; p++) {
+            acc[a + p] += w0 * r0[p];
+        }
+    }
+
+    private void depthwiseRows(int[] xp, byte[] y, int yOff, int[] acc) {
+        int c = cout, row = outW * c;
+        int[] wt = w;
+        for (int oy = 0; oy < outH; oy++) {
+            System.arraycopy(biasRow, 0, acc, 0, row);
+            for (int ky = 0; ky < kh; ky++) {
+                int rowBase = (oy * strideH + ky * dilH) * padW * c;
+                for (int kx = 0; kx < kw; kx++) {
+                    int xb = rowBase + kx * dilW * c;
+                    int wb = (ky * kw + kx) * row;
+                    for (int j = 0; j < row; j++) {
+                        acc[j] += wt[wb + j] * xp[xb + j];
+                    }
+                }
+            }
+            int yo = yOff + oy * row;
+            for (int ox = 0; ox < outW; ox++) {
+                out.apply(acc, ox * c, c, 0, y, yo + ox * c);
+            }
+        }
+    }
+
+    private void depthwise(int[] xp, byte[] y, int yOff, int[] acc) {
         int c = cout;
         int[] wt = w;
         for (int oy = 0; oy < outH; oy++) {
             for (int ox = 0; ox < outW; ox++) {
                 System.arraycopy(bias, 0, acc, 0, c);
                 for (int ky = 0; ky < kh; ky++) {
-                    int rowBase = xpOff + ((oy * strideH + ky * dilH) * padW + ox * strideW) * c;
+                    int rowBase = ((oy * strideH + ky * dilH) * padW + ox * strideW) * c;
                     for (int kx = 0; kx < kw; kx++) {
                         int xb = rowBase + kx * dilW * c;
                         int wb = (ky * kw + kx) * c;
@@ -223,7 +327,7 @@ public final class ConvKernel {
         }
     }
 
-    private void grouped(int[] xp, int xpOff, byte[] y, int yOff, int[] acc) {
+    private void grouped(int[] xp, byte[] y, int yOff, int[] acc) {
         int cinG = cin / groups, coutG = cout / groups, taps = kh * kw;
         for (int oy = 0; oy < outH; oy++) {
             for (int ox = 0; ox < outW; ox++) {
@@ -232,7 +336,7 @@ public final class ConvKernel {
                     int s = bias[o];
                     for (int ky = 0; ky < kh; ky++) {
                         for (int kx = 0; kx < kw; kx++) {
-                            int xb = xpOff + ((oy * strideH + ky * dilH) * padW + ox * strideW + kx * dilW) * cin
+                            int xb = ((oy * strideH + ky * dilH) * padW + ox * strideW + kx * dilW) * cin
                                     + g * cinG;
                             int wb = (o * taps + ky * kw + kx) * cinG;
                             for (int i = 0; i < cinG; i++) {

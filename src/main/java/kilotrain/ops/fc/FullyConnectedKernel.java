@@ -1,6 +1,7 @@
 package kilotrain.ops.fc;
 
 import kilotrain.ir.FullyConnected;
+import kilotrain.ops.Scratch;
 import kilotrain.ops.requant.Requantizer;
 
 /**
@@ -36,25 +37,26 @@ public final class FullyConnectedKernel {
                 op.weight.int8Data, op.bias == null ? null : op.bias.int32Data, rq);
     }
 
-    /** Ints of scratch: the shifted input and the accumulators. */
-    public int scratchInts() {
-        return in + outFeatures;
+    /** Declares the scratch: accumulators and the zero-point-shifted input. */
+    public void reserve(Scratch.Sizer s) {
+        s.acc(outFeatures).in(in);
     }
 
-    public void forward(byte[] x, int xOff, byte[] y, int yOff, int[] scratch) {
+    public void forward(byte[] x, int xOff, byte[] y, int yOff, Scratch scratch) {
+        int[] acc = scratch.acc, xs = scratch.in;
         int n = in, z = xZero;
         for (int i = 0; i < n; i++) {
-            scratch[i] = x[xOff + i] - z;
+            xs[i] = x[xOff + i] - z;
         }
         int[] wt = w;
         for (int o = 0; o < outFeatures; o++) {
             int s = bias[o];
             int wb = o * n;
             for (int i = 0; i < n; i++) {
-                s += wt[wb + i] * scratch[i];
+                s += wt[wb + i] * xs[i];
             }
-            scratch[n + o] = s;
+            acc[o] = s;
         }
-        out.apply(scratch, n, outFeatures, 0, y, yOff);
+        out.apply(acc, 0, outFeatures, 0, y, yOff);
     }
 }

@@ -18,6 +18,15 @@ public final class FixedPointRequantizer extends Requantizer {
     }
 
     @Override
+    public void applyChannel(int[] acc, int accOff, int n, int c, byte[] out, int outOff, int outStride) {
+        int m = multipliers[c], s = shifts[c];
+        for (int i = 0; i < n; i++) {
+            int q = FixedPointMath.multiplyByQuantizedMultiplier(acc[accOff + i], m, s) + zeroPoint;
+            out[outOff + i * outStride] = (byte) (q < actMin ? actMin : Math.min(q, actMax));
+        }
+    }
+
+    @Override
     public int one(int acc, int c) {
         int q = FixedPointMath.multiplyByQuantizedMultiplier(acc, multipliers[c], shifts[c]) + zeroPoint;
         return q < actMin ? actMin : Math.min(q, actMax);

@@ -3,8 +3,9 @@ package kilotrain.ops.requant;
 import kilotrain.ir.Requant;
 
 /**
- * Turns a vector of int32 accumulators (bias already added), one per output channel, into int8 outputs. One virtual
- * call per output pixel keeps the per-element loop free of rule dispatch.
+ * Turns int32 accumulators (bias already added) into int8 outputs. Kernels call it once per pixel (a run of
+ * consecutive channels) or once per channel row (a run of pixels of one channel), never per element, so the
+ * element loops stay free of rule dispatch and can be vectorized.
  */
 public abstract sealed class Requantizer permits FloatRintRequantizer, FixedPointRequantizer {
     protected final int zeroPoint, actMin, actMax;
@@ -15,14 +16,21 @@ public abstract sealed class Requantizer permits FloatRintRequantizer, FixedPoin
         this.actMax = actMax;
     }
 
-    /**
-     * Writes {@code out[outOff + i] = requant(acc[accOff + i], channel c0 + i)} for {@code i < n}; channels are taken
-     * modulo the rule's channel count so a per-tensor rule works for any n.
-     */
+    /** {@code out[outOff + i] = requant(acc[accOff + i], channel c0 + i)} for {@code i < n}. */
     public abstract void apply(int[] acc, int accOff, int n, int c0, byte[] out, int outOff);
 
-    /** One value of channel c, for kernels that produce outputs one at a time. */
+    /**
+     * n accumulators of the single channel c: {@code out[outOff + i * outStride] = requant(acc[accOff + i], c)}.
+     * Overwrites the accumulators with the int results.
+     */
+    public abstract void applyChannel(int[] acc, int accOff, int n, int c, byte[] out, int outOff, int outStride);
+
+    /** One value of channel c. */
     public abstract int one(int acc, int c);
+
+    public int zeroPoint() {
+        return zeroPoint;
+    }
 
     public static Requantizer of(Requant rule, int channels, int zeroPoint, int actMin, int actMax) {
         if (rule instanceof Requant.FloatRint f) {
