@@ -91,46 +91,26 @@ public final class ConvBackward {
         final int[] k = keptChannels(op, kept);
         final int nk = k.length;
         final int size = weightGradSize(op, k);
+        final int xStride = groups == 1 || op.isDepthwise() ? nk : cin;
+        // (float)(x - zx) is exact, so converting the whole input once changes no result (C may convert inline).
+        final float[] xf = new float[inH * inW * xStride];
+        for (int i = 0; i < xf.length; i++) {
+            xf[i] = (float) (x[xOff + i] - zx);
+        }
+        if (op.isDepthwise()) {
+            depthwiseWeightGrad(k, xf, gAcc, accOff, inH, inW, cin, outH, outW, cout, kh, kw, sh, sw, dh, dw, pt, pl,
+                    gW, gwOff);
+            return;
+        }
         for (int i = 0; i < size; i++) {
             gW[gwOff + i] = 0.0f;
         }
-        if (op.isDepthwise()) {
-            final int mult = cout / cin;
-            for (int oy = 0; oy < outH; oy++) {
-                for (int ox = 0; ox < outW; ox++) {
-                    final int gBase = accOff + (oy * outW + ox) * cout;
-                    for (int ky = 0; ky < kh; ky++) {
-                        final int iy = oy * sh - pt + ky * dh;
-                        if (iy < 0 || iy >= inH) {
-                            continue;
-                        }
-                        for (int kx = 0; kx < kw; kx++) {
-                            final int ix = ox * sw - pl + kx * dw;
-                            if (ix < 0 || ix >= inW) {
-                                continue;
-                            }
-                            final int xo = xOff + (iy * inW + ix) * nk;
-                            final int tap = ky * kw + kx;
-                            for (int kk = 0; kk < nk; kk++) {
-                                final float xv = (float) (x[xo + kk] - zx);
-                                final int cb = gBase + k[kk] * mult;
-                                for (int m = 0; m < mult; m++) {
-                                    gW[gwOff + (kk * mult + m) * kh * kw + tap] += gAcc[cb + m] * xv;
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            return;
-        }
         if (groups == 1 && kh == 1 && kw == 1 && pt == 0 && pl == 0) {
-            pointwiseWeightGrad(x, xOff, zx, gAcc, accOff, inW, outH, outW, cout, sh, sw, nk, gW, gwOff);
+            pointwiseWeightGrad(xf, gAcc, accOff, inW, outH, outW, cout, sh, sw, nk, gW, gwOff);
             return;
         }
         // Dense (groups == 1: x holds the nk kept channels) or grouped over all channels (x holds cin).
         final int cinPG = groups == 1 ? nk : cin / groups;
-        final int xStride = groups == 1 ? nk : cin;
         final int coutPG = cout / groups;
         for (int oy = 0; oy < outH; oy++) {
             for (int ox = 0; ox < outW; ox++) {
@@ -145,7 +125,7 @@ public final class ConvBackward {
                         if (ix < 0 || ix >= inW) {
                             continue;
                         }
-                        final int xo = xOff + (iy * inW + ix) * xStride;
+                        final int xo = (iy * inW + ix) * xStride;
                         for (int co = 0; co < cout; co++) {
                             final float a = gAcc[gBase + co];
                             if (a == 0.0f) {
@@ -154,7 +134,7 @@ public final class ConvBackward {
                             final int xb = xo + (co / coutPG) * cinPG;
                             final int wo = gwOff + ((co * kh + ky) * kw + kx) * cinPG;
                             for (int j = 0; j < cinPG; j++) {
-                                gW[wo + j] += a * (float) (x[xb + j] - zx);
+                                gW[wo + j] += a * xf[xb + j];
                             }
                         }
                     }
@@ -164,18 +144,68 @@ public final class ConvBackward {
     }
 
     /**
-     * 1x1, unpadded, ungrouped: {@code gW[co, j] = sum_p gAcc[p, co] * (x[in(p), j] - zx)}, four output pixels per
+     * Depthwise: sums kept in a tap-major accumulator {@code t[tap][row]} so the inner loop runs over contiguous
+     * channels, then transposed into {@code gW [row][tap]}; each element's terms still arrive in pixel order.
+     */
+    private static void depthwiseWeightGrad(int[] k, float[] xf, float[] gAcc, int accOff, int inH, int inW,
+            int cin, int outH, int outW, int cout, int kh, int kw, int sh, int sw, int dh, int dw, int pt, int pl,
+            float[] gW, int gwOff) {
+        final int nk = k.length, mult = cout / cin, rows = nk * mult, taps = kh * kw;
+        final boolean all = nk == cin;
+        final float[] t = new float[taps * rows];
+        for (int oy = 0; oy < outH; oy++) {
+            for (int ox = 0; ox < outW; ox++) {
+                final int gBase = accOff + (oy * outW + ox) * cout;
+                for (int ky = 0; ky < kh; ky++) {
+                    final int iy = oy * sh - pt + ky * dh;
+                    if (iy < 0 || iy >= inH) {
+                        continue;
+                    }
+                    for (int kx = 0; kx < kw; kx++) {
+                        final int ix = ox * sw - pl + kx * dw;
+                        if (ix < 0 || ix >= inW) {
+                            continue;
+                        }
+                        final int xo = (iy * inW + ix) * nk;
+                        final int tb = (ky * kw + kx) * rows;
+                        if (mult == 1 && all) {
+                            for (int c = 0; c < nk; c++) {
+                                t[tb + c] += gAcc[gBase + c] * xf[xo + c];
+                            }
+                        } else {
+                            for (int kk = 0; kk < nk; kk++) {
+                                final float xv = xf[xo + kk];
+                                final int cb = gBase + k[kk] * mult;
+                                final int rb = tb + kk * mult;
+                                for (int m = 0; m < mult; m++) {
+                                    t[rb + m] += gAcc[cb + m] * xv;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (int r = 0; r < rows; r++) {
+            for (int tap = 0; tap < taps; tap++) {
+                gW[gwOff + r * taps + tap] = t[tap * rows + r];
+            }
+        }
+    }
+
+    /**
+     * 1x1, unpadded, ungrouped: {@code gW[co, j] = sum_p gAcc[p, co] * xf[in(p), j]}, four output pixels per
      * pass over gW (each element still receives its terms in pixel order).
      */
-    private static void pointwiseWeightGrad(byte[] x, int xOff, int zx, float[] gAcc, int accOff, int inW,
-            int outH, int outW, int cout, int sh, int sw, int nk, float[] gW, int gwOff) {
+    private static void pointwiseWeightGrad(float[] xf, float[] gAcc, int accOff, int inW, int outH, int outW,
+            int cout, int sh, int sw, int nk, float[] gW, int gwOff) {
         final int pixels = outH * outW;
         int p = 0;
         for (; p + 4 <= pixels; p += 4) {
-            final int x0 = xOff + inPixel(p, outW, inW, sh, sw) * nk;
-            final int x1 = xOff + inPixel(p + 1, outW, inW, sh, sw) * nk;
-            final int x2 = xOff + inPixel(p + 2, outW, inW, sh, sw) * nk;
-            final int x3 = xOff + inPixel(p + 3, outW, inW, sh, sw) * nk;
+            final int x0 = inPixel(p, outW, inW, sh, sw) * nk;
+            final int x1 = inPixel(p + 1, outW, inW, sh, sw) * nk;
+            final int x2 = inPixel(p + 2, outW, inW, sh, sw) * nk;
+            final int x3 = inPixel(p + 3, outW, inW, sh, sw) * nk;
             final int g0 = accOff + p * cout;
             for (int co = 0; co < cout; co++) {
                 final float a0 = gAcc[g0 + co];
@@ -185,22 +215,22 @@ public final class ConvBackward {
                 final int wo = gwOff + co * nk;
                 for (int j = 0; j < nk; j++) {
                     float s = gW[wo + j];
-                    s += a0 * (float) (x[x0 + j] - zx);
-                    s += a1 * (float) (x[x1 + j] - zx);
-                    s += a2 * (float) (x[x2 + j] - zx);
-                    s += a3 * (float) (x[x3 + j] - zx);
+                    s += a0 * xf[x0 + j];
+                    s += a1 * xf[x1 + j];
+                    s += a2 * xf[x2 + j];
+                    s += a3 * xf[x3 + j];
                     gW[wo + j] = s;
                 }
             }
         }
         for (; p < pixels; p++) {
-            final int x0 = xOff + inPixel(p, outW, inW, sh, sw) * nk;
+            final int x0 = inPixel(p, outW, inW, sh, sw) * nk;
             final int g0 = accOff + p * cout;
             for (int co = 0; co < cout; co++) {
                 final float a0 = gAcc[g0 + co];
                 final int wo = gwOff + co * nk;
                 for (int j = 0; j < nk; j++) {
-                    gW[wo + j] += a0 * (float) (x[x0 + j] - zx);
+                    gW[wo + j] += a0 * xf[x0 + j];
                 }
             }
         }
@@ -225,7 +255,16 @@ public final class ConvBackward {
             gX[gxOff + i] = 0.0f;
         }
         final boolean depthwise = op.isDepthwise();
-        final int cinPG = cin / groups, coutPG = cout / groups;
+        final int cinPG = cin / groups, coutPG = cout / groups, taps = kh * kw;
+        // Exact int8 -> float conversion hoisted out of the loops; depthwise weights stored tap-major [tap][co].
+        final float[] wf = new float[cout * taps * cinPG];
+        for (int i = 0; i < wf.length; i++) {
+            wf[depthwise ? (i % taps) * cout + i / taps : i] = (float) w[wOff + i];
+        }
+        if (groups == 1 && kh == 1 && kw == 1 && pt == 0 && pl == 0) {
+            pointwiseInputGrad(wf, gAcc, accOff, inW, outH, outW, cin, cout, sh, sw, gX, gxOff);
+            return;
+        }
         for (int oy = 0; oy < outH; oy++) {
             for (int ox = 0; ox < outW; ox++) {
                 final int gBase = accOff + (oy * outW + ox) * cout;
@@ -241,15 +280,20 @@ public final class ConvBackward {
                         }
                         final int xo = gxOff + (iy * inW + ix) * cin;
                         if (depthwise) {
-                            final int tap = wOff + ky * kw + kx;
-                            final int taps = kh * kw;
-                            for (int c = 0; c < cin; c++) {
-                                float s = gX[xo + c];
-                                for (int m = 0; m < coutPG; m++) {
-                                    final int co = c * coutPG + m;
-                                    s += gAcc[gBase + co] * (float) w[tap + co * taps];
+                            final int tb = (ky * kw + kx) * cout;
+                            if (coutPG == 1) {
+                                for (int c = 0; c < cin; c++) {
+                                    gX[xo + c] += gAcc[gBase + c] * wf[tb + c];
                                 }
-                                gX[xo + c] = s;
+                            } else {
+                                for (int c = 0; c < cin; c++) {
+                                    float s = gX[xo + c];
+                                    for (int m = 0; m < coutPG; m++) {
+                                        final int co = c * coutPG + m;
+                                        s += gAcc[gBase + co] * wf[tb + co];
+                                    }
+                                    gX[xo + c] = s;
+                                }
                             }
                             continue;
                         }
@@ -259,12 +303,61 @@ public final class ConvBackward {
                                 continue;
                             }
                             final int xb = xo + (co / coutPG) * cinPG;
-                            final int wo = wOff + ((co * kh + ky) * kw + kx) * cinPG;
+                            final int wo = ((co * kh + ky) * kw + kx) * cinPG;
                             for (int i = 0; i < cinPG; i++) {
-                                gX[xb + i] += a * (float) w[wo + i];
+                                gX[xb + i] += a * wf[wo + i];
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * 1x1, unpadded, ungrouped: distinct output pixels feed distinct input pixels, so four pixels at a time share
+     * each weight row; every gX element still sums its output channels in ascending order.
+     */
+    private static void pointwiseInputGrad(float[] wf, float[] gAcc, int accOff, int inW, int outH, int outW,
+            int cin, int cout, int sh, int sw, float[] gX, int gxOff) {
+        final int pixels = outH * outW;
+        // Each input pixel has exactly one output pixel here, so its sum starts at +0 in a private row (separate
+        // arrays let the JIT vectorize the four updates).
+        final float[] r0 = new float[cin], r1 = new float[cin], r2 = new float[cin], r3 = new float[cin];
+        int p = 0;
+        for (; p + 4 <= pixels; p += 4) {
+            java.util.Arrays.fill(r0, 0.0f);
+            java.util.Arrays.fill(r1, 0.0f);
+            java.util.Arrays.fill(r2, 0.0f);
+            java.util.Arrays.fill(r3, 0.0f);
+            final int g0 = accOff + p * cout;
+            for (int co = 0; co < cout; co++) {
+                final float a0 = gAcc[g0 + co];
+                final float a1 = gAcc[g0 + cout + co];
+                final float a2 = gAcc[g0 + 2 * cout + co];
+                final float a3 = gAcc[g0 + 3 * cout + co];
+                final int wo = co * cin;
+                for (int i = 0; i < cin; i++) {
+                    final float wv = wf[wo + i];
+                    r0[i] += a0 * wv;
+                    r1[i] += a1 * wv;
+                    r2[i] += a2 * wv;
+                    r3[i] += a3 * wv;
+                }
+            }
+            System.arraycopy(r0, 0, gX, gxOff + inPixel(p, outW, inW, sh, sw) * cin, cin);
+            System.arraycopy(r1, 0, gX, gxOff + inPixel(p + 1, outW, inW, sh, sw) * cin, cin);
+            System.arraycopy(r2, 0, gX, gxOff + inPixel(p + 2, outW, inW, sh, sw) * cin, cin);
+            System.arraycopy(r3, 0, gX, gxOff + inPixel(p + 3, outW, inW, sh, sw) * cin, cin);
+        }
+        for (; p < pixels; p++) {
+            final int x0 = gxOff + inPixel(p, outW, inW, sh, sw) * cin;
+            final int g0 = accOff + p * cout;
+            for (int co = 0; co < cout; co++) {
+                final float a0 = gAcc[g0 + co];
+                final int wo = co * cin;
+                for (int i = 0; i < cin; i++) {
+                    gX[x0 + i] += a0 * wf[wo + i];
                 }
             }
         }
