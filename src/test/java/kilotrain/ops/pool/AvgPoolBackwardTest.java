@@ -57,7 +57,8 @@ class AvgPoolBackwardTest {
         float[] gY = GradCheck.randomGrad(r, y0.length);
         float[] gX = new float[x.length + 2];
         AvgPoolBackward.inputGrad(op, gY, 0, mask, 0, gX, 2);
-        int l = lo, h = hi;
+        // without a mask the clamp never binds (a mean of int8 stays in range), even on its edge
+        int l = clamp ? lo : -1000, h = clamp ? hi : 1000;
         assertClose("g_x", gX, 2, centralDiff(xv, 0.25, q -> loss(relaxed(op, q), gY, l, h)), 2e-6, 1e-9);
     }
 
