@@ -16,9 +16,11 @@ import kilotrain.KtException;
 
 /**
  * A sparse-update scheme: the new classifier head always trains; the biases of the last {@code biasLastK}
- * backbone convolutions train; and the weights of the listed convolutions train on a fraction of their input
- * channels (of their channels for depthwise). Convolutions are indexed from the input, classifier excluded, as
- * in the paper's tables. {@code biasLastK = -1} means "all backbone biases".
+ * convolutions train; and the weights of the listed convolutions train on a fraction of their input channels (of
+ * their channels for depthwise). Convolutions are indexed from the input as in the paper's tables (0 .. N-1 for the
+ * backbone, N for the classifier), and, as in the paper, "the last k" counts the classifier: {@code bias-only:22} on
+ * MCUNet (convs 0..41, classifier 42) trains the biases of convs 21..41 and the head, which is why the published
+ * schemes' weight layers never start below {@code N + 1 - k}. {@code biasLastK = -1} means "all biases".
  */
 public final class Scheme {
     public final String name;
@@ -61,10 +63,10 @@ public final class Scheme {
         return new Scheme("full", -1, Map.of(), true);
     }
 
-    /** Weights and biases of the last k backbone convs; needs the model's conv count. */
+    /** Weights and biases of the last k convs, the classifier counted among them; needs the backbone's conv count. */
     public static Scheme lastK(int k, int backboneConvs) {
         TreeMap<Integer, Double> w = new TreeMap<>();
-        for (int i = Math.max(0, backboneConvs - k); i < backboneConvs; i++) {
+        for (int i = Math.max(0, backboneConvs + 1 - k); i < backboneConvs; i++) {
             w.put(i, 1.0);
         }
         return new Scheme("last-k:" + k, k, w, false);
@@ -72,7 +74,7 @@ public final class Scheme {
 
     /** Whether the bias of backbone conv {@code index} trains, given the backbone's conv count. */
     public boolean trainsBias(int index, int backboneConvs) {
-        return full || biasLastK < 0 || index >= backboneConvs - biasLastK;
+        return full || biasLastK < 0 || index >= backboneConvs + 1 - biasLastK;
     }
 
     /** Channel ratio of the weights of backbone conv {@code index}; 0 when its weights are frozen. */
@@ -85,9 +87,9 @@ public final class Scheme {
 
     /** Checks the scheme against a model with {@code backboneConvs} backbone convolutions. */
     public void validate(int backboneConvs, String model) {
-        if (biasLastK > backboneConvs) {
+        if (biasLastK > backboneConvs + 1) {
             throw new KtException("scheme '" + name + "' trains the biases of the last " + biasLastK + " convs but "
-                    + model + " has only " + backboneConvs + " backbone convs");
+                    + model + " has only " + (backboneConvs + 1) + " (classifier included)");
         }
         for (int i : weightRatios.keySet()) {
             if (i >= backboneConvs) {

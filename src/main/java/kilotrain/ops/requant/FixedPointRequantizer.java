@@ -31,4 +31,10 @@ public final class FixedPointRequantizer extends Requantizer {
         int q = FixedPointMath.multiplyByQuantizedMultiplier(acc, multipliers[c], shifts[c]) + zeroPoint;
         return q < actMin ? actMin : Math.min(q, actMax);
     }
+
+    @Override
+    public boolean inside(int acc, int c) {
+        int q = FixedPointMath.multiplyByQuantizedMultiplier(acc, multipliers[c], shifts[c]) + zeroPoint;
+        return q >= actMin && q <= actMax;
+    }
 }

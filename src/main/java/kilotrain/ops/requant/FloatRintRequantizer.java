@@ -57,4 +57,10 @@ public final class FloatRintRequantizer extends Requantizer {
         int q = (int) (((float) acc * eff[c] + MAGIC) - MAGIC);
         return Math.min(Math.max(q, lo), hi) + zeroPoint;
     }
+
+    @Override
+    public boolean inside(int acc, int c) {
+        int q = (int) (((float) acc * eff[c] + MAGIC) - MAGIC);
+        return q >= lo && q <= hi;
+    }
 }

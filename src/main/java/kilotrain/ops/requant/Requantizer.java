@@ -7,7 +7,7 @@ import kilotrain.ir.Requant;
  * consecutive channels) or once per channel row (a run of pixels of one channel), never per element, so the
  * element loops stay free of rule dispatch and can be vectorized.
  */
-public abstract sealed class Requantizer permits FloatRintRequantizer, FixedPointRequantizer {
+public abstract sealed class Requantizer permits FloatRintRequantizer, FixedPointRequantizer, MaskingRequantizer {
     protected final int zeroPoint, actMin, actMax;
 
     protected Requantizer(int zeroPoint, int actMin, int actMax) {
@@ -27,6 +27,12 @@ public abstract sealed class Requantizer permits FloatRintRequantizer, FixedPoin
 
     /** One value of channel c. */
     public abstract int one(int acc, int c);
+
+    /**
+     * Whether the output before the clamp lay inside {@code [actMin, actMax]} (bounds included): where the clamp
+     * passes the gradient in the backward pass.
+     */
+    public abstract boolean inside(int acc, int c);
 
     public int zeroPoint() {
         return zeroPoint;

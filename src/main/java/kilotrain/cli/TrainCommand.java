@@ -1,0 +1,275 @@
+package kilotrain.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import kilotrain.KtException;
+import kilotrain.compiler.TrainCompiler;
+import kilotrain.compiler.TrainSpec;
+import kilotrain.data.ColorJitter;
+import kilotrain.data.DatasetSplit;
+import kilotrain.data.LoadOptions;
+import kilotrain.data.SampleSource;
+import kilotrain.data.TrainAugment;
+import kilotrain.exec.TrainExecutor;
+import kilotrain.exec.TrainState;
+import kilotrain.importer.ModelLoader;
+import kilotrain.ir.Graph;
+import kilotrain.model.TrainedModel;
+import kilotrain.ops.update.BiasRounding;
+import kilotrain.ops.update.WeightRounding;
+import kilotrain.program.Program;
+import kilotrain.report.Charts;
+import kilotrain.train.LrSchedule;
+import kilotrain.train.Scheme;
+import kilotrain.train.Trainer;
+import kilotrain.util.AtomicFiles;
+import me.tongfei.progressbar.ProgressBar;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Fine-tune a model on a dataset exactly as the device would (int8 forward, float32 backward, "
+                + "QAS, sparse update), and save the result.")
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "Model: .tflite or the paper's .pkl.")
+    Path model;
+
+    @Option(names = "--data", required = true, description = "Dataset folder with train/ and test/ parts.")
+    Path data;
+
+    @Option(names = "--scheme", defaultValue = "classifier-only",
+            description = "classifier-only, bias-only:K, last-k:K, full, a published scheme (e.g. mcunet-5fps:99kb) or a scheme file (default ${DEFAULT-VALUE}).")
+    String scheme;
+
+    @Option(names = "--epochs", defaultValue = "10", description = "Training epochs after warm-up (default ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--warmup-epochs", defaultValue = "1", description = "Linear warm-up epochs (default ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--lr", defaultValue = "0.025", description = "Base learning rate (default ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--batch", defaultValue = "64", description = "Samples per update; gradients accumulate one sample at a time as on the device (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd (no state, the device default) or sgdm (momentum 0.9).")
+    String optimizer;
+
+    @Option(names = "--qas", defaultValue = "on", description = "Quantization-aware scaling: on or off (default ${DEFAULT-VALUE}).")
+    String qas;
+
+    @Option(names = "--update-rule", defaultValue = "shadow",
+            description = "How int8 weights absorb updates: device (the reference's truncation), nearest, stochastic, shadow (float32 copy of the trained slice; default).")
+    String updateRule;
+
+    @Option(names = "--bias-rule", defaultValue = "shadow", description = "How int32 biases absorb updates: nearest or shadow (default).")
+    String biasRule;
+
+    @Option(names = "--schedule", defaultValue = "cosine", description = "cosine or constant (default ${DEFAULT-VALUE}).")
+    String schedule;
+
+    @Option(names = "--augment", defaultValue = "standard",
+            description = "standard (random resized crop 0.08-1, flip, colour jitter 0.4) or none.")
+    String augment;
+
+    @Option(names = "--train-limit", defaultValue = "0", description = "At most N training samples (class-balanced).")
+    int trainLimit;
+
+    @Option(names = "--train-limit-per-class", defaultValue = "0", description = "First N training samples of each class.")
+    int trainPerClass;
+
+    @Option(names = "--test-limit", defaultValue = "0", description = "At most N test samples (class-balanced).")
+    int testLimit;
+
+    @Option(names = "--test-limit-per-class", defaultValue = "0", description = "First N test samples of each class.")
+    int testPerClass;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the head, the shuffles and the augmentations.")
+    long seed;
+
+    @Option(names = "--threads", description = "Worker threads (default: all cores). Results do not depend on it.")
+    Integer threads;
+
+    @Option(names = "--out", required = true, description = "Output folder: model.ktm, metrics.csv/json, learning_curve.png.")
+    Path out;
+
+    @Option(names = "--json", description = "Print the final metrics as JSON.")
+    boolean json;
+
+    @Mixin
+    InputOptions input;
+
+    @Override
+    public Integer call() {
+        Graph graph = ModelLoader.load(model);
+        int convs = TrainCompiler.backboneConvs(graph).size();
+        Scheme s = Scheme.resolve(scheme, convs);
+        LoadOptions base = LoadOptions.defaults().withRawBytes(graph.input.elements());
+        DatasetSplit split = DatasetSplit.open(data, base.withLimit(trainLimit).withLimitPerClass(trainPerClass),
+                base.withLimit(testLimit).withLimitPerClass(testPerClass));
+        List<String> classes = split.train().classes();
+        TrainAugment aug = switch (augment) {
+            case "standard" -> TrainAugment.standard();
+            case "none" -> TrainAugment.none();
+            default -> throw new KtException("--augment must be standard or none, got " + augment);
+        };
+        SampleSource src = new SampleSource(split, input.spec(graph.input), aug, input.transform(), seed);
+        Program program = TrainCompiler.compile(graph, new TrainSpec(s, classes.size(), seed));
+        TrainState.Options opt = new TrainState.Options(onOff(qas, "--qas"), momentum(), weightRule(), biasRule(),
+                (int) seed);
+        TrainState state = new TrainState(program, opt);
+        TrainExecutor exec = new TrainExecutor(program, state);
+        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        Trainer trainer = new Trainer(exec, src, new Trainer.Options(epochs, warmup, lr, batch, schedule(), t, 1e4));
+        Path outDir = out.toAbsolutePath();
+        AtomicFiles.checkNotInput(outDir.resolve("model.ktm"), model);
+        String baseName = model.getFileName().toString();
+        byte[] baseBytes;
+        try {
+            baseBytes = Files.readAllBytes(model);
+        } catch (java.io.IOException e) {
+            throw new KtException("cannot read " + model + ": " + e.getMessage());
+        }
+        System.err.printf("training %s on %s: %d train / %d test samples, %d classes, scheme %s%n", model, data,
+                src.trainSize(), src.testSize(), classes.size(), s);
+        List<Trainer.EpochMetrics> history = new ArrayList<>();
+        ProgressBar[] bar = new ProgressBar[1];
+        Trainer.Progress progress = new Trainer.Progress() {
+            @Override
+            public void epochStart(int epoch, int total, int samples) {
+                bar[0] = Progress.bar(String.format("epoch %d/%d", epoch + 1, total), samples, "img");
+            }
+
+            @Override
+            public void batchDone(int done, double loss, double acc) {
+                bar[0].stepTo(done);
+                bar[0].setExtraMessage(String.format("loss %.3f acc %.3f", loss, acc));
+            }
+
+            @Override
+            public void epochEnd(Trainer.EpochMetrics m) {
+                bar[0].close();
+                System.err.printf("epoch %d%s: train loss %.4f, train acc %.4f, test acc %.4f, %.1f img/s%n",
+                        m.epoch(), m.warmup() ? " (warm-up)" : "", m.trainLoss(), m.trainAccuracy(), m.testAccuracy(),
+                        m.imagesPerSecond());
+            }
+        };
+        try {
+            trainer.run(progress, m -> {
+                history.add(m);
+                new TrainedModel(baseName, baseBytes, graph, s, classes, seed, program, state)
+                        .save(outDir.resolve("model.ktm"));
+                writeMetrics(outDir, history, null);
+            });
+        } catch (Trainer.Diverged d) {
+            if (bar[0] != null) {
+                bar[0].close();
+            }
+            writeMetrics(outDir, history, d.getMessage());
+            throw d;
+        }
+        ObjectNode summary = writeMetrics(outDir, history, null);
+        s.write(outDir.resolve("scheme.json"));
+        AtomicFiles.writeString(outDir.resolve("program.txt"), program.listing());
+        if (json) {
+            System.out.println(Json.write(summary));
+        } else {
+            System.out.printf("final test accuracy %.2f %%; model saved to %s%n",
+                    100 * history.get(history.size() - 1).testAccuracy(), outDir.resolve("model.ktm"));
+        }
+        return 0;
+    }
+
+    private ObjectNode writeMetrics(Path dir, List<Trainer.EpochMetrics> history, String error) {
+        StringBuilder csv = new StringBuilder("epoch,warmup,lr,train_loss,train_accuracy,test_accuracy,seconds,images_per_second\n");
+        ObjectNode o = Json.object();
+        ArrayNode epochsJson = o.putArray("epochs");
+        double[] x = new double[history.size()], tr = new double[history.size()], te = new double[history.size()],
+                loss = new double[history.size()];
+        for (int i = 0; i < history.size(); i++) {
+            Trainer.EpochMetrics m = history.get(i);
+            csv.append(String.format(java.util.Locale.ROOT, "%d,%b,%.6g,%.6f,%.6f,%.6f,%.2f,%.2f%n", m.epoch(),
+                    m.warmup(), m.lr(), m.trainLoss(), m.trainAccuracy(), m.testAccuracy(), m.seconds(),
+                    m.imagesPerSecond()));
+            epochsJson.add(Json.MAPPER.valueToTree(m));
+            x[i] = m.epoch();
+            tr[i] = m.trainAccuracy();
+            te[i] = m.testAccuracy();
+            loss[i] = m.trainLoss();
+        }
+        o.put("model", model.toString());
+        o.put("data", data.toString());
+        o.put("scheme", scheme);
+        o.put("lr", lr);
+        o.put("batch", batch);
+        o.put("qas", qas);
+        o.put("update_rule", updateRule);
+        o.put("optimizer", optimizer);
+        o.put("seed", seed);
+        if (!history.isEmpty()) {
+            o.put("test_accuracy", history.get(history.size() - 1).testAccuracy());
+            o.put("train_accuracy", history.get(history.size() - 1).trainAccuracy());
+        }
+        if (error != null) {
+            o.put("error", error);
+        }
+        AtomicFiles.writeString(dir.resolve("metrics.csv"), csv.toString());
+        AtomicFiles.writeString(dir.resolve("metrics.json"), Json.write(o));
+        if (!history.isEmpty()) {
+            Charts.line(dir.resolve("learning_curve.png"), "Learning curve: " + model.getFileName() + ", " + scheme,
+                    "epoch", "accuracy / loss", List.of(new Charts.Series("train accuracy", x, tr, false),
+                            new Charts.Series("test accuracy", x, te, false),
+                            new Charts.Series("train loss", x, loss, false)));
+        }
+        return o;
+    }
+
+    private static boolean onOff(String v, String name) {
+        return switch (v) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new KtException(name + " must be on or off, got " + v);
+        };
+    }
+
+    private float momentum() {
+        return switch (optimizer) {
+            case "sgd" -> 0f;
+            case "sgdm" -> 0.9f;
+            default -> throw new KtException("--optimizer must be sgd or sgdm, got " + optimizer);
+        };
+    }
+
+    private WeightRounding weightRule() {
+        return switch (updateRule) {
+            case "device" -> WeightRounding.DEVICE_TRUNCATE;
+            case "nearest" -> WeightRounding.NEAREST_EVEN;
+            case "stochastic" -> WeightRounding.STOCHASTIC;
+            case "shadow" -> WeightRounding.FLOAT_SHADOW;
+            default -> throw new KtException("--update-rule must be device, nearest, stochastic or shadow, got " + updateRule);
+        };
+    }
+
+    private BiasRounding biasRule() {
+        return switch (biasRule) {
+            case "nearest" -> BiasRounding.NEAREST_EVEN;
+            case "shadow" -> BiasRounding.FLOAT_SHADOW;
+            default -> throw new KtException("--bias-rule must be nearest or shadow, got " + biasRule);
+        };
+    }
+
+    private LrSchedule.Kind schedule() {
+        return switch (schedule) {
+            case "cosine" -> LrSchedule.Kind.COSINE;
+            case "constant" -> LrSchedule.Kind.CONSTANT;
+            default -> throw new KtException("--schedule must be cosine or constant, got " + schedule);
+        };
+    }
+}

@@ -1,0 +1,287 @@
+package kilotrain.exec;
+
+import java.util.IdentityHashMap;
+import java.util.Map;
+import kilotrain.ir.Conv2D;
+import kilotrain.ir.DType;
+import kilotrain.ops.Scratch;
+import kilotrain.ops.add.AddBackward;
+import kilotrain.ops.add.AddKernel;
+import kilotrain.ops.conv.ConvBackward;
+import kilotrain.ops.conv.ConvKernel;
+import kilotrain.ops.fc.FullyConnectedKernel;
+import kilotrain.ops.head.FloatHead;
+import kilotrain.ops.loss.SoftmaxCrossEntropy;
+import kilotrain.ops.pool.AvgPoolBackward;
+import kilotrain.ops.pool.AvgPoolKernel;
+import kilotrain.ops.requant.MaskingRequantizer;
+import kilotrain.ops.requant.Requantizer;
+import kilotrain.program.Buf;
+import kilotrain.program.Instr;
+import kilotrain.program.Param;
+import kilotrain.program.Program;
+
+/**
+ * Runs the compiled training step of a {@link Program} on the host, instruction by instruction, with the
+ * arithmetic the generated C uses. Parameters live in a shared {@link TrainState}; each thread runs its own
+ * {@link Workspace}, so the samples of a batch run in parallel and their gradients are reduced in sample order.
+ */
+public final class TrainExecutor {
+    private final Program program;
+    private final TrainState state;
+    /** Kernels of frozen convs that need no mask: prepared once, shared by all threads. */
+    private final Map<Conv2D, ConvKernel> shared = new IdentityHashMap<>();
+    private final Map<Instr, Object> prepared = new IdentityHashMap<>();
+    private final Map<Conv2D, float[]> eff = new IdentityHashMap<>();
+    private final Scratch.Sizer sizer = new Scratch.Sizer();
+    private final int maxFeature, maxGrad;
+
+    public TrainExecutor(Program program, TrainState state) {
+        this.program = program;
+        this.state = state;
+        int feat = 1, grad = 1;
+        for (Instr in : program.step) {
+            if (in instanceof Instr.ConvFwd f) {
+                ConvKernel k = ConvKernel.of(f.conv());
+                k.reserve(sizer);
+                if (!ownKernel(f)) {
+                    shared.put(f.conv(), k);
+                }
+            } else if (in instanceof Instr.FcFwd f) {
+                FullyConnectedKernel k = FullyConnectedKernel.of(f.fc());
+                k.reserve(sizer);
+                prepared.put(f, k);
+            } else if (in instanceof Instr.AddFwd a) {
+                prepared.put(a, AddKernel.of(a.add()));
+            } else if (in instanceof Instr.ConvOutGrad g) {
+                eff.put(g.conv(), ConvBackward.effScales(g.conv().requant, g.conv().output.channels()));
+            } else if (in instanceof Instr.HeadFwd h) {
+                feat = Math.max(feat, h.feature().elements);
+            }
+            for (Buf b : in.writes()) {
+                if (b.kind == Buf.Kind.GRAD) {
+                    grad = Math.max(grad, b.elements);
+                }
+            }
+        }
+        this.maxFeature = feat;
+        this.maxGrad = grad;
+    }
+
+    /** Trained convs read the current parameters, and masked ones record their clamp: both need own kernels. */
+    private static boolean ownKernel(Instr.ConvFwd f) {
+        return f.trained() != null || f.mask() != null;
+    }
+
+    public Program program() {
+        return program;
+    }
+
+    public TrainState state() {
+        return state;
+    }
+
+    /** Per-thread buffers of every transient buffer of the step, and the thread's own kernels. */
+    public final class Workspace {
+        final byte[][] bytes = new byte[program.bufs.size()][];
+        final float[][] floats = new float[program.bufs.size()][];
+        final Scratch scratch = sizer.allocate();
+        final float[] feature = new float[maxFeature];
+        final float[] tmp = new float[maxGrad];
+        final float[] tmp2 = new float[maxGrad];
+        final Map<Conv2D, ConvKernel> kernels = new IdentityHashMap<>();
+        final Map<Conv2D, MaskingRequantizer> maskers = new IdentityHashMap<>();
+        int kernelVersion = -1;
+
+        Workspace() {
+            for (Buf b : program.bufs) {
+                if (b.kind.persistent) {
+                    continue;
+                }
+                if (b.kind == Buf.Kind.MASK || b.dtype == DType.INT8) {
+                    bytes[b.id] = new byte[b.bytes()];
+                } else if (b.dtype == DType.FLOAT32) {
+                    floats[b.id] = new float[b.elements];
+                }
+            }
+        }
+
+        public float[] floats(Buf b) {
+            return floats[b.id];
+        }
+
+        public byte[] bytes(Buf b) {
+            return bytes[b.id];
+        }
+
+        ConvKernel kernel(Instr.ConvFwd f) {
+            ConvKernel k = shared.get(f.conv());
+            if (k != null) {
+                return k;
+            }
+            int v = state.version();
+            if (v != kernelVersion) {
+                kernels.clear();
+                kernelVersion = v;
+            }
+            Conv2D c = f.conv();
+            k = kernels.get(c);
+            if (k == null) {
+                MaskingRequantizer m = maskers.computeIfAbsent(c, x -> new MaskingRequantizer(Requantizer.of(
+                        x.requant, x.output.channels(), x.output.quant.zeroPoint(), x.actMin, x.actMax)));
+                k = state.kernel(c, m);
+                kernels.put(c, k);
+            }
+            return k;
+        }
+    }
+
+    public Workspace workspace() {
+        return new Workspace();
+    }
+
+    /** Forward, loss and backward of one sample; returns the loss and leaves parameter gradients in the workspace. */
+    public float step(Workspace ws, byte[] input, int label) {
+        System.arraycopy(input, 0, ws.bytes[program.input.id], 0, program.input.elements);
+        float loss = Float.NaN;
+        for (Instr in : program.step) {
+            if (in instanceof Instr.LossGrad l) {
+                loss = SoftmaxCrossEntropy.lossAndGrad(ws.floats[l.logits().id], 0, program.numClasses, label,
+                        ws.floats[l.gLogits().id], 0);
+                ws.floats[l.loss().id][0] = loss;
+            } else {
+                run(ws, in, true);
+            }
+        }
+        return loss;
+    }
+
+    /** Forward pass only, to the logits; returns the arg-max class (first on ties). */
+    public int predict(Workspace ws, byte[] input, float[] logitsOut) {
+        System.arraycopy(input, 0, ws.bytes[program.input.id], 0, program.input.elements);
+        for (Instr in : program.step) {
+            if (in instanceof Instr.LossGrad) {
+                break;
+            }
+            if (!(in instanceof Instr.SaveChannels)) {
+                run(ws, in, false);
+            }
+        }
+        if (logitsOut != null) {
+            System.arraycopy(ws.floats[program.logits.id], 0, logitsOut, 0, program.numClasses);
+        }
+        return argmaxLogits(ws);
+    }
+
+    /** Arg-max of the logits of the last pass through the workspace. */
+    public int argmaxLogits(Workspace ws) {
+        float[] logits = ws.floats[program.logits.id];
+        int best = 0;
+        for (int i = 1; i < program.numClasses; i++) {
+            if (logits[i] > logits[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** Copies the per-sample gradients of every parameter, in {@link Program#params} order, into {@code out}. */
+    public void copyGradients(Workspace ws, float[][] out) {
+        for (int i = 0; i < program.params.size(); i++) {
+            Param p = program.params.get(i);
+            System.arraycopy(ws.floats[p.grad.id], 0, out[i], 0, p.grad.elements);
+        }
+    }
+
+    private void run(Workspace ws, Instr in, boolean training) {
+        if (in instanceof Instr.ConvFwd f) {
+            ConvKernel k = ws.kernel(f);
+            MaskingRequantizer m = ws.maskers.get(f.conv());
+            if (m != null) {
+                m.target(training && f.mask() != null ? ws.bytes[f.mask().id] : null, 0, 0);
+            }
+            k.forward(ws.bytes[f.in().id], 0, ws.bytes[f.out().id], 0, ws.scratch);
+        } else if (in instanceof Instr.FcFwd f) {
+            ((FullyConnectedKernel) prepared.get(f)).forward(ws.bytes[f.in().id], 0, ws.bytes[f.out().id], 0,
+                    ws.scratch);
+        } else if (in instanceof Instr.AddFwd a) {
+            AddKernel k = (AddKernel) prepared.get(a);
+            k.forward(ws.bytes[a.a().id], 0, ws.bytes[a.b().id], 0, ws.bytes[a.out().id], 0);
+            if (training && a.mask() != null) {
+                k.mask(ws.bytes[a.a().id], 0, ws.bytes[a.b().id], 0, ws.bytes[a.mask().id], 0);
+            }
+        } else if (in instanceof Instr.PoolFwd p) {
+            AvgPoolKernel.forward(p.pool(), ws.bytes[p.in().id], 0, ws.bytes[p.out().id], 0);
+        } else if (in instanceof Instr.Copy c) {
+            System.arraycopy(ws.bytes[c.in().id], 0, ws.bytes[c.out().id], 0, c.in().elements);
+        } else if (in instanceof Instr.SaveChannels s) {
+            saveChannels(ws.bytes[s.in().id], s.channels(), s.kept(), ws.bytes[s.saved().id],
+                    s.saved().elements / s.kept().length);
+        } else if (in instanceof Instr.HeadFwd h) {
+            FloatHead.dequantize(ws.bytes[h.feature().id], 0, h.feature().elements, h.featureScale(), h.featureZero(),
+                    ws.feature);
+            FloatHead.forward(ws.feature, h.feature().elements, state.floats(h.weight()), state.floats(h.bias()),
+                    program.numClasses, ws.floats[h.logits().id], 0);
+        } else if (in instanceof Instr.HeadBwd h) {
+            FloatHead.backward(ws.floats[h.gLogits().id], 0, ws.feature, h.feature().elements,
+                    state.floats(h.weight()), program.numClasses, h.featureScale(), ws.floats[h.gWeight().id],
+                    ws.floats[h.gBias().id], h.gFeature() == null ? null : ws.floats[h.gFeature().id], 0);
+        } else if (in instanceof Instr.PoolBwd p) {
+            float[] dst = p.accumulate() ? ws.tmp : ws.floats[p.gIn().id];
+            AvgPoolBackward.inputGrad(p.pool(), ws.floats[p.gOut().id], 0, null, 0, dst, 0);
+            if (p.accumulate()) {
+                addInto(ws.floats[p.gIn().id], dst, p.gIn().elements);
+            }
+        } else if (in instanceof Instr.CopyGrad c) {
+            if (c.accumulate()) {
+                addInto(ws.floats[c.gIn().id], ws.floats[c.gOut().id], c.gIn().elements);
+            } else {
+                System.arraycopy(ws.floats[c.gOut().id], 0, ws.floats[c.gIn().id], 0, c.gIn().elements);
+            }
+        } else if (in instanceof Instr.AddBwd a) {
+            int n = a.gOut().elements;
+            float[] ga = a.gA() == null || a.accA() ? ws.tmp : ws.floats[a.gA().id];
+            float[] gb = a.gB() == null || a.accB() ? ws.tmp2 : ws.floats[a.gB().id];
+            AddBackward.inputGrads(a.add(), ws.floats[a.gOut().id], 0, ws.bytes[a.mask().id], 0, ga, 0, gb, 0);
+            if (a.gA() != null && a.accA()) {
+                addInto(ws.floats[a.gA().id], ga, n);
+            }
+            if (a.gB() != null && a.accB()) {
+                addInto(ws.floats[a.gB().id], gb, n);
+            }
+        } else if (in instanceof Instr.ConvOutGrad g) {
+            ConvBackward.outputGrad(g.conv(), ws.floats[g.gOut().id], 0, ws.bytes[g.mask().id], 0, eff.get(g.conv()),
+                    ws.floats[g.gAcc().id], 0);
+        } else if (in instanceof Instr.ConvBiasGrad g) {
+            ConvBackward.biasGrad(g.conv(), ws.floats[g.gAcc().id], 0, ws.floats[g.gBias().id], 0);
+        } else if (in instanceof Instr.ConvWeightGrad g) {
+            ConvBackward.weightGrad(g.conv(), ws.bytes[g.saved().id], 0, ws.floats[g.gAcc().id], 0,
+                    g.trained().partial() ? g.trained().keptChannels : null, ws.floats[g.gWeight().id], 0);
+        } else if (in instanceof Instr.ConvInputGrad g) {
+            float[] dst = g.accumulate() ? ws.tmp : ws.floats[g.gIn().id];
+            ConvBackward.inputGrad(g.conv(), state.fullWeights(g.conv()), 0, ws.floats[g.gAcc().id], 0, dst, 0);
+            if (g.accumulate()) {
+                addInto(ws.floats[g.gIn().id], dst, g.gIn().elements);
+            }
+        } else {
+            throw new IllegalStateException("no executor rule for " + in.op());
+        }
+    }
+
+    /** {@code dst[i] = dst[i] + src[i]}: the one accumulation order of a gradient with several consumers. */
+    static void addInto(float[] dst, float[] src, int n) {
+        for (int i = 0; i < n; i++) {
+            dst[i] = dst[i] + src[i];
+        }
+    }
+
+    static void saveChannels(byte[] in, int channels, int[] kept, byte[] saved, int pixels) {
+        int k = kept.length;
+        for (int p = 0; p < pixels; p++) {
+            int src = p * channels, dst = p * k;
+            for (int j = 0; j < k; j++) {
+                saved[dst + j] = in[src + kept[j]];
+            }
+        }
+    }
+}

@@ -1,0 +1,191 @@
+package kilotrain.exec;
+
+import java.util.IdentityHashMap;
+import java.util.Map;
+import kilotrain.ir.Conv2D;
+import kilotrain.ops.conv.ConvBackward;
+import kilotrain.ops.conv.ConvKernel;
+import kilotrain.ops.requant.Requantizer;
+import kilotrain.ops.update.BiasRounding;
+import kilotrain.ops.update.Int32BiasUpdate;
+import kilotrain.ops.update.Int8WeightUpdate;
+import kilotrain.ops.update.Qas;
+import kilotrain.ops.update.Sgd;
+import kilotrain.ops.update.WeightRounding;
+import kilotrain.program.Buf;
+import kilotrain.program.Param;
+import kilotrain.program.Program;
+
+/**
+ * The values that persist across training steps: the trained conv weights and biases (kept here as full tensors
+ * whose kept slice changes, which is what the device's forward pass reads), the float head, the optimizer state,
+ * and the rules that turn a batch's summed gradient into the new int8 / int32 values.
+ *
+ * <p>Update of one parameter, per element i of output channel c, in float32 (the generated C does the same):
+ * {@code g = sum_b g_b} (samples in batch order), {@code g = g * invB} with {@code invB = 1.0f / B},
+ * {@code g = g * qas[c]} (QAS on), then {@link Sgd} gives the step and the rounding rule applies it.
+ */
+public final class TrainState {
+    /** Optimizer and rounding settings of a run. */
+    public record Options(boolean qas, float momentum, WeightRounding weightRule, BiasRounding biasRule, int seed) {
+    }
+
+    private final Program program;
+    private final Options options;
+    private final Map<Conv2D, byte[]> weights = new IdentityHashMap<>();
+    private final Map<Conv2D, int[]> biases = new IdentityHashMap<>();
+    private volatile int version;
+    private final float[][] floatValues;
+    private final Sgd[] sgd;
+    private final Int8WeightUpdate[] weightUpdates;
+    private final Int32BiasUpdate[] biasUpdates;
+    private final float[] delta;
+    private final int[][] sliceIndex;
+
+    public TrainState(Program program, Options options) {
+        this.program = program;
+        this.options = options;
+        int n = program.params.size();
+        floatValues = new float[program.bufs.size()][];
+        sgd = new Sgd[n];
+        weightUpdates = new Int8WeightUpdate[n];
+        biasUpdates = new Int32BiasUpdate[n];
+        sliceIndex = new int[n][];
+        int maxLen = 0;
+        for (int i = 0; i < n; i++) {
+            Param p = program.params.get(i);
+            maxLen = Math.max(maxLen, p.value.elements);
+            sgd[i] = new Sgd(p.value.elements, 0.0f, options.momentum());
+            switch (p.role) {
+                case HEAD_WEIGHT, HEAD_BIAS -> floatValues[p.value.id] = ((float[]) p.initial).clone();
+                case CONV_WEIGHT -> {
+                    Conv2D c = p.conv.op;
+                    byte[] w = weights.computeIfAbsent(c, x -> x.weight.int8Data.clone());
+                    int[] index = ConvBackward.weightSliceIndex(c, p.conv.partial() ? p.conv.keptChannels : null);
+                    sliceIndex[i] = index;
+                    weightUpdates[i] = new Int8WeightUpdate(options.weightRule(), w, 0, index, index.length,
+                            options.seed() * 31 + i + 1);
+                }
+                case CONV_BIAS -> {
+                    Conv2D c = p.conv.op;
+                    int[] b = biases.computeIfAbsent(c, x -> x.bias.int32Data.clone());
+                    biasUpdates[i] = new Int32BiasUpdate(options.biasRule(), b, 0, b.length);
+                }
+            }
+        }
+        delta = new float[Math.max(1, maxLen)];
+    }
+
+    public Program program() {
+        return program;
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    public float[] floats(Buf b) {
+        return floatValues[b.id];
+    }
+
+    /** Current full int8 weights of a conv (trained convs: the updated copy; frozen: the model's). */
+    public byte[] fullWeights(Conv2D c) {
+        byte[] w = weights.get(c);
+        return w != null ? w : c.weight.int8Data;
+    }
+
+    public int[] currentBias(Conv2D c) {
+        int[] b = biases.get(c);
+        return b != null ? b : (c.bias == null ? null : c.bias.int32Data);
+    }
+
+    /** Bumped by every change of the parameters, so per-thread kernels know when to rebuild. */
+    public int version() {
+        return version;
+    }
+
+    /** A forward kernel of conv c with its current weights and bias, requantizing through {@code out}. */
+    public ConvKernel kernel(Conv2D c, Requantizer out) {
+        return new ConvKernel(c.input.height(), c.input.width(), c.input.channels(), c.output.height(),
+                c.output.width(), c.output.channels(), c.kernelH(), c.kernelW(), c.strideH, c.strideW, c.dilationH,
+                c.dilationW, c.padding.top(), c.padding.left(), c.groups, c.input.quant.zeroPoint(), fullWeights(c),
+                currentBias(c), out);
+    }
+
+    /** The current value of a parameter in the program's slice layout: byte[], int[] or float[]. */
+    public Object value(Param p) {
+        switch (p.role) {
+            case HEAD_WEIGHT, HEAD_BIAS -> {
+                return floatValues[p.value.id].clone();
+            }
+            case CONV_WEIGHT -> {
+                byte[] full = fullWeights(p.conv.op);
+                int[] index = sliceIndex[program.params.indexOf(p)];
+                byte[] out = new byte[index.length];
+                for (int i = 0; i < index.length; i++) {
+                    out[i] = full[index[i]];
+                }
+                return out;
+            }
+            default -> {
+                return currentBias(p.conv.op).clone();
+            }
+        }
+    }
+
+    /** Sets a parameter from a value in the slice layout (loading a fine-tuned model); resets optimizer state. */
+    public void setValue(Param p, Object v) {
+        int i = program.params.indexOf(p);
+        switch (p.role) {
+            case HEAD_WEIGHT, HEAD_BIAS -> System.arraycopy((float[]) v, 0, floatValues[p.value.id], 0, p.value.elements);
+            case CONV_WEIGHT -> {
+                byte[] full = weights.get(p.conv.op);
+                int[] index = sliceIndex[i];
+                byte[] b = (byte[]) v;
+                for (int j = 0; j < index.length; j++) {
+                    full[index[j]] = b[j];
+                }
+                weightUpdates[i] = new Int8WeightUpdate(options.weightRule(), full, 0, index, index.length,
+                        options.seed() * 31 + i + 1);
+            }
+            case CONV_BIAS -> {
+                int[] b = biases.get(p.conv.op);
+                System.arraycopy((int[]) v, 0, b, 0, b.length);
+                biasUpdates[i] = new Int32BiasUpdate(options.biasRule(), b, 0, b.length);
+            }
+        }
+        version++;
+    }
+
+    /**
+     * Applies one batch: {@code grads[i]} is the sum over the batch of parameter i's per-sample gradients (it is
+     * scaled in place).
+     */
+    public void apply(float[][] grads, int batch, float lr) {
+        float invB = 1.0f / batch;
+        for (int i = 0; i < grads.length; i++) {
+            Param p = program.params.get(i);
+            float[] g = grads[i];
+            int n = p.value.elements;
+            for (int j = 0; j < n; j++) {
+                g[j] = g[j] * invB;
+            }
+            if (options.qas() && p.qas != null) {
+                // p.qas is already per row, so rows map to themselves
+                Qas.scaleRows(g, 0, p.qas.length, p.rowLength, null, p.qas);
+            }
+            sgd[i].delta(g, 0, n, lr, delta, 0);
+            switch (p.role) {
+                case HEAD_WEIGHT, HEAD_BIAS -> {
+                    float[] v = floatValues[p.value.id];
+                    for (int j = 0; j < n; j++) {
+                        v[j] = v[j] - delta[j];
+                    }
+                }
+                case CONV_WEIGHT -> weightUpdates[i].apply(delta, 0);
+                case CONV_BIAS -> biasUpdates[i].apply(delta, 0);
+            }
+        }
+        version++;
+    }
+}

@@ -1,0 +1,244 @@
+package kilotrain.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+import kilotrain.KtException;
+import kilotrain.data.SampleSource;
+import kilotrain.exec.TrainExecutor;
+import kilotrain.exec.TrainState;
+import kilotrain.program.Param;
+import kilotrain.program.Program;
+
+/**
+ * The training loop of the host twin: batches of samples run through the compiled step in parallel (one workspace
+ * per thread), their gradients are summed in sample order exactly as the device accumulates them one image at a
+ * time, and the update applies them. Deterministic for a given seed whatever the thread count.
+ */
+public final class Trainer {
+    public record Options(int epochs, int warmupEpochs, double lr, int batch, LrSchedule.Kind schedule, int threads,
+            double divergeLoss) {
+    }
+
+    public record EpochMetrics(int epoch, boolean warmup, double lr, double trainLoss, double trainAccuracy,
+            double testAccuracy, double seconds, double imagesPerSecond) {
+    }
+
+    /** Reports progress: samples done in the epoch, running loss and accuracy. */
+    public interface Progress {
+        void epochStart(int epoch, int totalEpochs, int samples);
+
+        void batchDone(int samplesDone, double meanLoss, double accuracy);
+
+        void epochEnd(EpochMetrics m);
+    }
+
+    private final TrainExecutor exec;
+    private final Program program;
+    private final TrainState state;
+    private final SampleSource source;
+    private final Options options;
+
+    public Trainer(TrainExecutor exec, SampleSource source, Options options) {
+        this.exec = exec;
+        this.program = exec.program();
+        this.state = exec.state();
+        this.source = source;
+        this.options = options;
+        if (options.batch() < 1) {
+            throw new KtException("batch size must be at least 1, got " + options.batch());
+        }
+        if (!(options.lr() > 0) || Double.isInfinite(options.lr())) {
+            throw new KtException("learning rate must be positive and finite, got " + options.lr());
+        }
+    }
+
+    /**
+     * Runs warm-up and training epochs; after each epoch {@code afterEpoch} sees the metrics (to save the model
+     * while it is known good). Throws {@link Diverged} when the loss stops being finite or explodes.
+     */
+    public List<EpochMetrics> run(Progress progress, Consumer<EpochMetrics> afterEpoch) {
+        int n = source.trainSize();
+        if (n == 0) {
+            throw new KtException("the training set is empty");
+        }
+        int batch = Math.min(options.batch(), n);
+        int stepsPerEpoch = (n + batch - 1) / batch;
+        LrSchedule schedule = new LrSchedule(options.lr(), options.schedule(), options.warmupEpochs(), options.epochs(),
+                stepsPerEpoch);
+        int threads = Math.max(1, options.threads());
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "kilotrain-train");
+            t.setDaemon(true);
+            return t;
+        });
+        List<TrainExecutor.Workspace> spaces = new ArrayList<>();
+        List<byte[]> inputs = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            spaces.add(exec.workspace());
+            inputs.add(new byte[program.input.elements]);
+        }
+        int params = program.params.size();
+        float[][][] slots = new float[batch][params][];
+        for (int b = 0; b < batch; b++) {
+            for (int p = 0; p < params; p++) {
+                slots[b][p] = new float[program.params.get(p).value.elements];
+            }
+        }
+        float[] losses = new float[batch];
+        boolean[] correct = new boolean[batch];
+        float[][] sum = new float[params][];
+        for (int p = 0; p < params; p++) {
+            sum[p] = new float[program.params.get(p).value.elements];
+        }
+        List<EpochMetrics> history = new ArrayList<>();
+        long step = 0;
+        int total = options.warmupEpochs() + options.epochs();
+        try {
+            for (int epoch = 0; epoch < total; epoch++) {
+                long t0 = System.nanoTime();
+                int[] order = source.epochOrder(epoch);
+                progress.epochStart(epoch, total, n);
+                double lossSum = 0;
+                int right = 0, done = 0;
+                float lr = 0;
+                for (int start = 0; start < n; start += batch) {
+                    int bs = Math.min(batch, n - start);
+                    final int s0 = start, ep = epoch;
+                    List<Future<?>> futures = new ArrayList<>();
+                    for (int t = 0; t < threads; t++) {
+                        final int tid = t;
+                        futures.add(pool.submit(() -> {
+                            TrainExecutor.Workspace ws = spaces.get(tid);
+                            byte[] in = inputs.get(tid);
+                            for (int j = tid; j < bs; j += threads) {
+                                int idx = order[s0 + j];
+                                source.fill(idx, ep, in);
+                                int label = source.trainLabel(idx);
+                                losses[j] = exec.step(ws, in, label);
+                                correct[j] = exec.argmaxLogits(ws) == label;
+                                exec.copyGradients(ws, slots[j]);
+                            }
+                        }));
+                    }
+                    for (Future<?> f : futures) {
+                        join(f);
+                    }
+                    double batchLoss = 0;
+                    for (int j = 0; j < bs; j++) {
+                        batchLoss += losses[j];
+                        right += correct[j] ? 1 : 0;
+                    }
+                    lossSum += batchLoss;
+                    done += bs;
+                    double mean = batchLoss / bs;
+                    if (!Double.isFinite(mean) || mean > options.divergeLoss()) {
+                        throw new Diverged(epoch, done, mean);
+                    }
+                    reduce(slots, bs, sum);
+                    lr = schedule.at(step++);
+                    state.apply(sum, bs, lr);
+                    progress.batchDone(done, lossSum / done, (double) right / done);
+                }
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                double testAcc = source.testSize() > 0 ? evaluate(pool, spaces, inputs, threads) : Double.NaN;
+                EpochMetrics m = new EpochMetrics(epoch + 1, epoch < options.warmupEpochs(), lr, lossSum / n,
+                        (double) right / n, testAcc, seconds, n / seconds);
+                history.add(m);
+                progress.epochEnd(m);
+                afterEpoch.accept(m);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return history;
+    }
+
+    /** sum[p] = ((0 + g_0) + g_1) + ... in sample order: the device's accumulation, reproduced exactly. */
+    static void reduce(float[][][] slots, int bs, float[][] sum) {
+        for (int p = 0; p < sum.length; p++) {
+            float[] acc = sum[p];
+            java.util.Arrays.fill(acc, 0.0f);
+            for (int j = 0; j < bs; j++) {
+                float[] g = slots[j][p];
+                for (int i = 0; i < acc.length; i++) {
+                    acc[i] = acc[i] + g[i];
+                }
+            }
+        }
+    }
+
+    /** Top-1 accuracy on the test set with the current parameters. */
+    public double evaluate() {
+        int threads = Math.max(1, options.threads());
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<TrainExecutor.Workspace> spaces = new ArrayList<>();
+            List<byte[]> inputs = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                spaces.add(exec.workspace());
+                inputs.add(new byte[program.input.elements]);
+            }
+            return evaluate(pool, spaces, inputs, threads);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private double evaluate(ExecutorService pool, List<TrainExecutor.Workspace> spaces, List<byte[]> inputs,
+            int threads) {
+        int n = source.testSize();
+        int[] right = new int[threads];
+        List<Future<?>> futures = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            final int tid = t;
+            futures.add(pool.submit(() -> {
+                for (int i = tid; i < n; i += threads) {
+                    source.fillTest(i, inputs.get(tid));
+                    if (exec.predict(spaces.get(tid), inputs.get(tid), null) == source.testLabel(i)) {
+                        right[tid]++;
+                    }
+                }
+            }));
+        }
+        for (Future<?> f : futures) {
+            join(f);
+        }
+        int r = 0;
+        for (int x : right) {
+            r += x;
+        }
+        return (double) r / n;
+    }
+
+    private static void join(Future<?> f) {
+        try {
+            f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KtException("training interrupted");
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new KtException("training failed: " + c, c);
+        }
+    }
+
+    /** The run diverged: non-finite or exploding loss. The parameters of the last finished epoch are kept. */
+    public static final class Diverged extends KtException {
+        public final int epoch;
+        public final double loss;
+
+        Diverged(int epoch, int samples, double loss) {
+            super("training diverged in epoch " + (epoch + 1) + " after " + samples + " samples: mean batch loss "
+                    + loss + " (a lower --lr, or --qas on, usually helps); the model of the last finished epoch is kept");
+            this.epoch = epoch;
+            this.loss = loss;
+        }
+    }
+}
