@@ -119,7 +119,7 @@ public final class FolderDatasets {
                 i -> names[i].toString(), List.of());
     }
 
-    private static byte[] readRaw(Path file, int expected) {
+    static byte[] readRaw(Path file, int expected) {
         try {
             long size = Files.size(file);
             if (size != expected) {

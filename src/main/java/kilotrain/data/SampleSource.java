@@ -22,10 +22,17 @@ public final class SampleSource {
     private final TrainAugment augment;
     private final TestTransform testTransform;
     private final long seed;
+    private final Interpolation interpolation;
     private final ThreadLocal<Scratch> scratch;
 
     public SampleSource(Dataset train, Dataset test, InputSpec spec, TrainAugment augment, TestTransform testTransform,
                         long seed) {
+        this(train, test, spec, augment, testTransform, seed, Interpolation.DEFAULT);
+    }
+
+    public SampleSource(Dataset train, Dataset test, InputSpec spec, TrainAugment augment, TestTransform testTransform,
+                        long seed, Interpolation interpolation) {
+        this.interpolation = interpolation;
         this.train = train;
         this.test = test;
         this.spec = spec;
@@ -44,7 +51,12 @@ public final class SampleSource {
 
     public SampleSource(DatasetSplit split, InputSpec spec, TrainAugment augment, TestTransform testTransform,
                         long seed) {
-        this(split.train(), split.test(), spec, augment, testTransform, seed);
+        this(split.train(), split.test(), spec, augment, testTransform, seed, Interpolation.DEFAULT);
+    }
+
+    public SampleSource(DatasetSplit split, InputSpec spec, TrainAugment augment, TestTransform testTransform,
+                        long seed, Interpolation interpolation) {
+        this(split.train(), split.test(), spec, augment, testTransform, seed, interpolation);
     }
 
     private void checkRaw(Dataset d) {
@@ -52,6 +64,10 @@ public final class SampleSource {
             throw new KtException("raw sample " + d.name(0) + " has " + d.data(0).length + " bytes, the model input "
                     + "[1, " + spec.height + ", " + spec.width + ", " + spec.channels + "] needs " + spec.bytes());
         }
+    }
+
+    public Interpolation interpolation() {
+        return interpolation;
     }
 
     public InputSpec spec() {
@@ -108,13 +124,13 @@ public final class SampleSource {
             CropBox box = RandomResizedCrop.sample(rng, h, w, augment.scaleMin(), augment.scaleMax(),
                     augment.ratioMin(), augment.ratioMax());
             boolean flip = augment.flipProbability() > 0 && rng.nextDouble() < augment.flipProbability();
-            BilinearResize.resize(src, w, c, box.top(), box.left(), box.height(), box.width(), spec.height, spec.width,
-                    0, 0, spec.height, spec.width, flip, s.pixels, s.resize);
+            resize(s, src, w, c, box.top(), box.left(), box.height(), box.width(), spec.height, spec.width,
+                    0, 0, spec.height, spec.width, flip, s.pixels);
         } else {
             int[] g = testTransform.geometry(h, w, spec.height, spec.width);
             boolean flip = augment.flipProbability() > 0 && rng.nextDouble() < augment.flipProbability();
-            BilinearResize.resize(src, w, c, 0, 0, h, w, g[0], g[1], g[2], g[3], spec.height, spec.width, flip,
-                    s.pixels, s.resize);
+            resize(s, src, w, c, 0, 0, h, w, g[0], g[1], g[2], g[3], spec.height, spec.width, flip,
+                    s.pixels);
         }
         augment.jitter().apply(s.pixels, spec.height * spec.width, c, rng);
         quantize(s, dst);
@@ -144,8 +160,8 @@ public final class SampleSource {
         int h = d.height(index);
         int w = d.width(index);
         int[] g = testTransform.geometry(h, w, spec.height, spec.width);
-        BilinearResize.resize(src, w, spec.channels, 0, 0, h, w, g[0], g[1], g[2], g[3], spec.height, spec.width,
-                false, s.pixels, s.resize);
+        resize(s, src, w, spec.channels, 0, 0, h, w, g[0], g[1], g[2], g[3], spec.height, spec.width,
+                false, s.pixels);
         quantize(s, dst);
     }
 
@@ -192,13 +208,25 @@ public final class SampleSource {
         return conv;
     }
 
+    private void resize(Scratch s, byte[] src, int srcW, int c, int top, int left, int boxH, int boxW, int outH,
+                        int outW, int offY, int offX, int dstH, int dstW, boolean mirror, float[] dst) {
+        if (interpolation == Interpolation.PIL) {
+            PilResize.resize(src, srcW, c, top, left, boxH, boxW, outH, outW, offY, offX, dstH, dstW, mirror, dst,
+                    s.pil);
+        } else {
+            BilinearResize.resize(src, srcW, c, top, left, boxH, boxW, outH, outW, offY, offX, dstH, dstW, mirror, dst,
+                    s.torch);
+        }
+    }
+
     private void quantize(Scratch s, byte[] dst) {
         spec.quantizeRounded(s.pixels, dst);
     }
 
     private static final class Scratch {
         final float[] pixels;
-        final BilinearResize.Workspace resize = new BilinearResize.Workspace();
+        final BilinearResize.Workspace torch = new BilinearResize.Workspace();
+        final PilResize.Workspace pil = new PilResize.Workspace();
         final byte[] out;
         private byte[] conv = new byte[0];
 

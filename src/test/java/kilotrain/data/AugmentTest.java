@@ -100,7 +100,7 @@ class AugmentTest {
         s.fillTrainPlain(3, y);
         assertArrayEquals(x, y);
         // and that is the plain resize, quantized as pixel - 128
-        byte[] px = BilinearResize.resize(cifar.data(3), 32, 32, 3, 128, 128);
+        byte[] px = PilResize.resize(cifar.data(3), 32, 32, 3, 128, 128);
         for (int i = 0; i < px.length; i++) {
             assertEquals((px[i] & 0xFF) - 128, y[i]);
         }

@@ -38,6 +38,25 @@ class PreprocessTest {
     }
 
     @Test
+    void pilUpsampleByHandAgreesWithTorchHere() {
+        // Pillow rounds after its horizontal pass: rows [0,25,75,100], [200,214,241,255], then e.g.
+        // 0.75 * 75 + 0.25 * 241 = 116.5 -> 117 (half up), 0.25 * 75 + 0.75 * 241 = 199.5 -> 200
+        byte[] out = PilResize.resize(bytes(0, 100, 200, 255), 2, 2, 1, 4, 4);
+        assertArrayEquals(new int[] {0, 25, 75, 100, 50, 72, 117, 139, 150, 167, 200, 216, 200, 214, 241, 255},
+                unsigned(out));
+    }
+
+    @Test
+    void pilDownsampleIsAntialiased() {
+        // 4 -> 2: triangle of support 2: weights 3/7, 3/7, 1/7 and 1/7, 3/7, 3/7
+        // (2*3 + 3*3 + 5)/7 = 2.86 -> 3 ; (3 + 5*3 + 8*3)/7 = 6.0 -> 6
+        assertArrayEquals(new int[] {3, 6}, unsigned(PilResize.resize(bytes(2, 3, 5, 8), 1, 4, 1, 1, 2)));
+        // same size is the identity
+        byte[] src = bytes(9, 200, 31, 77, 0, 255);
+        assertArrayEquals(src, PilResize.resize(src, 2, 3, 1, 2, 3));
+    }
+
+    @Test
     void downsampleRoundsHalfToEven() {
         // 4 -> 2: source positions 0.5 and 2.5, i.e. means of neighbours: 2.5 -> 2, 6.5 -> 6, 3.5 -> 4
         assertArrayEquals(new int[] {2, 6}, unsigned(BilinearResize.resize(bytes(2, 3, 5, 8), 1, 4, 1, 1, 2)));
