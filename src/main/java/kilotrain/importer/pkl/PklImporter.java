@@ -74,7 +74,7 @@ public final class PklImporter {
         } catch (IOException e) {
             throw new KtException(name + ": cannot read model: " + e.getMessage(), e);
         } catch (PickleException e) {
-            throw new KtException(name + ": corrupt model pickle: " + e.getMessage(), e);
+            throw new KtException(name + ": corrupt model pickle: " + innermostMessage(e), e);
         } catch (RuntimeException e) {
             if (e instanceof KtException) {
                 throw e;
@@ -88,6 +88,17 @@ public final class PklImporter {
         } catch (IllegalArgumentException e) {
             throw new KtException(name + ": inconsistent model: " + e.getMessage(), e);
         }
+    }
+
+    /** BUILD wraps our own errors in reflection exceptions; the useful text is the deepest message. */
+    static String innermostMessage(Throwable e) {
+        String msg = e.getMessage();
+        for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            if (c.getMessage() != null) {
+                msg = c.getMessage();
+            }
+        }
+        return msg;
     }
 
     private static ZipEntry findDataPkl(ZipFile zip, String name) {
