@@ -40,6 +40,7 @@ public final class PilResize {
     public static final class Workspace {
         private int[] rows = new int[0];
         private int[] rowDone = new int[0];
+        private int[] acc = new int[0];
         private int stamp;
     }
 
@@ -103,6 +104,10 @@ public final class PilResize {
             java.util.Arrays.fill(ws.rowDone, 0);
             ws.stamp = stamp = 1;
         }
+        if (ws.acc.length < rowLen) {
+            ws.acc = new int[rowLen];
+        }
+        int[] acc = ws.acc;
         int[] rows = ws.rows;
         int[] done = ws.rowDone;
         int half = 1 << (PRECISION_BITS - 1);
@@ -119,12 +124,16 @@ public final class PilResize {
                 }
             }
             int wBase = y * yk;
-            for (int k = 0; k < rowLen; k++) {
-                int ss = half;
-                for (int i = 0; i < n; i++) {
-                    ss += rows[(y0 + i) * rowLen + k] * ys.weights[wBase + i];
+            java.util.Arrays.fill(acc, 0, rowLen, half);
+            for (int i = 0; i < n; i++) {
+                int wt = ys.weights[wBase + i];
+                int base = (y0 + i) * rowLen;
+                for (int k = 0; k < rowLen; k++) {
+                    acc[k] += rows[base + k] * wt;
                 }
-                dst[o++] = clip8(ss);
+            }
+            for (int k = 0; k < rowLen; k++) {
+                dst[o++] = clip8(acc[k]);
             }
         }
     }
@@ -132,6 +141,26 @@ public final class PilResize {
     private static void horizontal(byte[] src, int rowStart, Coeffs xs, int c, int dstW, int[] rows, int out) {
         int half = 1 << (PRECISION_BITS - 1);
         int ks = xs.ksize;
+        if (c == 3) {
+            for (int x = 0; x < dstW; x++) {
+                int p = rowStart + xs.start[x] * 3;
+                int n = xs.count[x];
+                int wBase = x * ks;
+                int s0 = half;
+                int s1 = half;
+                int s2 = half;
+                for (int i = 0; i < n; i++, p += 3) {
+                    int wt = xs.weights[wBase + i];
+                    s0 += (src[p] & 0xFF) * wt;
+                    s1 += (src[p + 1] & 0xFF) * wt;
+                    s2 += (src[p + 2] & 0xFF) * wt;
+                }
+                rows[out++] = clip8(s0);
+                rows[out++] = clip8(s1);
+                rows[out++] = clip8(s2);
+            }
+            return;
+        }
         for (int x = 0; x < dstW; x++) {
             int p = rowStart + xs.start[x] * c;
             int n = xs.count[x];
