@@ -192,6 +192,16 @@ class ConvBackwardTest {
     }
 
     @Test
+    void effectiveScalesOfBothRequantRules() {
+        float[] f = ConvBackward.effScales(new kilotrain.ir.Requant.FloatRint(new float[] {0.25f}), 3);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {0.25f, 0.25f, 0.25f}, f);
+        float[] q = ConvBackward.effScales(
+                new kilotrain.ir.Requant.FixedPoint(new int[] {1 << 30, 1518500250}, new int[] {0, -3}), 2);
+        assertEquals(0.5f, q[0]);
+        assertEquals((float) (1518500250 * Math.pow(2, -34)), q[1]);
+    }
+
+    @Test
     void badKeptChannelsAreRejectedWithTheOperatorName() {
         ConvCase c = new ConvCase(ConvCase.Kind.STANDARD, 1, 0, false, new Random(1));
         Conv2D op = c.op(-128, 127);
