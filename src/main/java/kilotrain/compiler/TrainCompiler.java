@@ -95,7 +95,18 @@ public final class TrainCompiler {
             throw new KtException("classifier input '" + feature.name + "' of model '" + graph.name
                     + "' is not a per-tensor int8 activation");
         }
-        List<Op> backbone = graph.ops.subList(0, cls);
+        boolean keep = spec.keepClassifier();
+        if (keep) {
+            if (!(classifier instanceof Conv2D)) {
+                throw new KtException("model '" + graph.name + "': keeping the classifier needs a convolution classifier,"
+                        + " this one is " + classifier.kind());
+            }
+            if (classifier.output().elements() != spec.numClasses()) {
+                throw new KtException("model '" + graph.name + "': its classifier has " + classifier.output().elements()
+                        + " outputs, the data has " + spec.numClasses() + " classes; use a new head");
+            }
+        }
+        List<Op> backbone = graph.ops.subList(0, keep ? cls + 1 : cls);
         for (int i = cls + 1; i < graph.ops.size(); i++) {
             Op op = graph.ops.get(i);
             if (!(op instanceof Softmax || op instanceof Reshape)) {
@@ -119,6 +130,12 @@ public final class TrainCompiler {
                 trainedByOp.put(c, tc);
             }
         }
+        if (keep) {
+            Conv2D c = (Conv2D) classifier;
+            TrainedConv tc = new TrainedConv(convs.size(), c, c.bias != null, ChannelSelection.keep(c, 1.0), 1.0);
+            trained.add(tc);
+            trainedByOp.put(c, tc);
+        }
 
         // Which activations need a gradient: those downstream of a trained parameter.
         for (Op op : backbone) {
@@ -136,29 +153,38 @@ public final class TrainCompiler {
         act.put(graph.input, input);
         emitForward(backbone);
 
-        // Head
-        int n = spec.numClasses(), f = feature.elements();
-        Quant fq = feature.quant;
-        Buf featureBuf = act.get(feature);
-        Buf headW = buf("head.weight", Buf.Kind.PARAM, DType.FLOAT32, n * f);
-        Buf headB = buf("head.bias", Buf.Kind.PARAM, DType.FLOAT32, n);
-        Buf gHeadW = buf("head.weight.grad", Buf.Kind.GRAD, DType.FLOAT32, n * f);
-        Buf gHeadB = buf("head.bias.grad", Buf.Kind.GRAD, DType.FLOAT32, n);
+        int n = spec.numClasses();
         Buf logits = buf("logits", Buf.Kind.LOGITS, DType.FLOAT32, n);
         Buf loss = buf("loss", Buf.Kind.LOSS, DType.FLOAT32, 1);
         Buf gLogits = buf("logits.grad", Buf.Kind.GRAD, DType.FLOAT32, n);
-        float[][] init = HeadInit.uniform(n, f, spec.seed());
-        params.add(new Param("head.weight", Param.Role.HEAD_WEIGHT, null, headW, gHeadW, null, null, f, init[0]));
-        params.add(new Param("head.bias", Param.Role.HEAD_BIAS, null, headB, gHeadB, null, null, 1, init[1]));
-        step.add(new Instr.HeadFwd(featureBuf, fq.scale(), fq.zeroPoint(), headW, headB, logits));
-        step.add(new Instr.LossGrad(logits, loss, gLogits));
-        Buf gFeature = null;
-        if (backboneTrains && needsGrad.contains(feature)) {
-            gFeature = gradBuf(feature);
-        }
-        step.add(new Instr.HeadBwd(gLogits, featureBuf, fq.scale(), fq.zeroPoint(), headW, gHeadW, gHeadB, gFeature));
-        if (gFeature != null) {
-            emitBackward(backbone, feature);
+        if (keep) {
+            // d logits / d q = 1: the classifier output's gradient is the logits' gradient
+            step.add(new Instr.Int8Logits(act.get(classifier.output()), logits));
+            step.add(new Instr.LossGrad(logits, loss, gLogits));
+            grad.put(classifier.output(), gLogits);
+            emitBackward(backbone, classifier.output());
+        } else {
+            int f = feature.elements();
+            Quant fq = feature.quant;
+            Buf featureBuf = act.get(feature);
+            Buf headW = buf("head.weight", Buf.Kind.PARAM, DType.FLOAT32, n * f);
+            Buf headB = buf("head.bias", Buf.Kind.PARAM, DType.FLOAT32, n);
+            Buf gHeadW = buf("head.weight.grad", Buf.Kind.GRAD, DType.FLOAT32, n * f);
+            Buf gHeadB = buf("head.bias.grad", Buf.Kind.GRAD, DType.FLOAT32, n);
+            float[][] init = HeadInit.uniform(n, f, spec.seed());
+            params.add(new Param("head.weight", Param.Role.HEAD_WEIGHT, null, headW, gHeadW, null, null, f, init[0]));
+            params.add(new Param("head.bias", Param.Role.HEAD_BIAS, null, headB, gHeadB, null, null, 1, init[1]));
+            step.add(new Instr.HeadFwd(featureBuf, fq.scale(), fq.zeroPoint(), headW, headB, logits));
+            step.add(new Instr.LossGrad(logits, loss, gLogits));
+            Buf gFeature = null;
+            if (backboneTrains && needsGrad.contains(feature)) {
+                gFeature = gradBuf(feature);
+            }
+            step.add(new Instr.HeadBwd(gLogits, featureBuf, fq.scale(), fq.zeroPoint(), headW, gHeadW, gHeadB,
+                    gFeature));
+            if (gFeature != null) {
+                emitBackward(backbone, feature);
+            }
         }
         // Conv params after the head's, ordered from the input (stable for export and C).
         List<Param> convOrdered = new ArrayList<>();

@@ -217,6 +217,12 @@ public final class TrainExecutor {
         } else if (in instanceof Instr.SaveChannels s) {
             saveChannels(ws.bytes[s.in().id], s.channels(), s.kept(), ws.bytes[s.saved().id],
                     s.saved().elements / s.kept().length);
+        } else if (in instanceof Instr.Int8Logits l) {
+            byte[] q = ws.bytes[l.in().id];
+            float[] f = ws.floats[l.logits().id];
+            for (int i = 0; i < l.logits().elements; i++) {
+                f[i] = q[i];
+            }
         } else if (in instanceof Instr.HeadFwd h) {
             FloatHead.dequantize(ws.bytes[h.feature().id], 0, h.feature().elements, h.featureScale(), h.featureZero(),
                     ws.feature);

@@ -91,6 +91,7 @@ public final class TrainedModel {
         m.set("scheme", scheme.toJson());
         m.set("classes", JSON.valueToTree(classes));
         m.put("seed", seed);
+        m.put("keep_classifier", program.keepsClassifier());
         ObjectNode o = m.putObject("options");
         TrainState.Options opt = state.options();
         o.put("qas", opt.qas());
@@ -185,7 +186,8 @@ public final class TrainedModel {
         } catch (IllegalArgumentException e) {
             throw new KtException("kilotrain model " + file + ": unknown update rule in options: " + e.getMessage());
         }
-        Program program = TrainCompiler.compile(g, new TrainSpec(scheme, classes.size(), seed));
+        Program program = TrainCompiler.compile(g, new TrainSpec(scheme, classes.size(), seed,
+                m.path("keep_classifier").asBoolean(false)));
         TrainState state = new TrainState(program, opt);
         Map<String, JsonNode> listed = new HashMap<>();
         m.path("params").forEach(n -> listed.put(n.path("name").asText(), n));

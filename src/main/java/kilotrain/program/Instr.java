@@ -124,6 +124,21 @@ public sealed interface Instr {
         }
     }
 
+    /** The int8 classifier's outputs taken as float logits (no dequantization), as the paper's training does. */
+    record Int8Logits(Buf in, Buf logits) implements Instr {
+        public List<Buf> reads() {
+            return list(in);
+        }
+
+        public List<Buf> writes() {
+            return list(logits);
+        }
+
+        public String op() {
+            return "int8_logits";
+        }
+    }
+
     /** Softmax cross-entropy on the logits against the sample's label: the loss and dL/dlogits. */
     record LossGrad(Buf logits, Buf loss, Buf gLogits) implements Instr {
         public List<Buf> reads() {

@@ -35,6 +35,16 @@ public final class Program {
         this.backboneConvs = backboneConvs;
     }
 
+    /** Whether the model's own int8 classifier produces the logits (no new float head). */
+    public boolean keepsClassifier() {
+        for (Instr in : step) {
+            if (in instanceof Instr.Int8Logits) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public Program withStep(List<Instr> newStep) {
         return new Program(forward, newStep, bufs, params, trained, input, logits, loss, numClasses, backboneConvs);
     }

@@ -224,10 +224,12 @@ public final class ConvKernel {
 
     private void gatherPointwise(byte[] x, int xOff, int p0, int n, int[][] rows) {
         int ci = cin, z = xZero;
-        for (int p = 0; p < n; p++) {
-            int src = xOff + (p0 + p) * ci;
-            for (int i = 0; i < ci; i++) {
-                rows[i][p] = x[src + i] - z;
+        // one channel at a time: a strided read and a contiguous write with no row lookups inside
+        for (int i = 0; i < ci; i++) {
+            int[] row = rows[i];
+            int src = xOff + p0 * ci + i;
+            for (int p = 0; p < n; p++) {
+                row[p] = x[src + p * ci] - z;
             }
         }
     }

@@ -45,10 +45,7 @@ public final class FloatRintRequantizer extends Requantizer {
         int z = zeroPoint, l = lo, h = hi;
         for (int i = 0; i < n; i++) {
             int q = (int) (((float) acc[accOff + i] * e + MAGIC) - MAGIC);
-            acc[accOff + i] = Math.min(Math.max(q, l), h) + z;
-        }
-        for (int i = 0; i < n; i++) {
-            out[outOff + i * outStride] = (byte) acc[accOff + i];
+            out[outOff + i * outStride] = (byte) (Math.min(Math.max(q, l), h) + z);
         }
     }
 

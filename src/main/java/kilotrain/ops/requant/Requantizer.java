@@ -21,7 +21,7 @@ public abstract sealed class Requantizer permits FloatRintRequantizer, FixedPoin
 
     /**
      * n accumulators of the single channel c: {@code out[outOff + i * outStride] = requant(acc[accOff + i], c)}.
-     * Overwrites the accumulators with the int results.
+     * May overwrite the accumulators.
      */
     public abstract void applyChannel(int[] acc, int accOff, int n, int c, byte[] out, int outOff, int outStride);
 
