@@ -55,8 +55,13 @@ public final class FolderDatasets {
         DecodedImage[] images = new DecodedImage[n];
         KtException[] errors = new KtException[n];
         boolean skip = options.onUnreadable() == LoadOptions.OnUnreadable.SKIP;
-        ParallelLoad.run(n, options.threads(), i -> ImageDecoder.decode(listing.files.get(keep[i])), images, errors,
-                skip);
+        MemoryBudget budget = new MemoryBudget(root);
+        int maxSide = options.maxCachedSide();
+        ParallelLoad.run(n, options.threads(), i -> {
+            DecodedImage img = shrink(ImageDecoder.decode(listing.files.get(keep[i])), maxSide);
+            budget.add(img.pixels().length, i, n);
+            return img;
+        }, images, errors, skip);
         List<String> skipped = new ArrayList<>();
         int good = 0;
         for (int i = 0; i < n; i++) {
@@ -117,6 +122,19 @@ public final class FolderDatasets {
         }
         return new Dataset(root.toString(), Dataset.Kind.RAW, listing.classes, data, ones, ones, ones, labels,
                 i -> names[i].toString(), List.of());
+    }
+
+    /** Shrinks an image whose shorter side exceeds {@code maxSide} (0: never) to that shorter side. */
+    static DecodedImage shrink(DecodedImage img, int maxSide) {
+        int h = img.height();
+        int w = img.width();
+        if (maxSide == 0 || Math.min(h, w) <= maxSide) {
+            return img;
+        }
+        int nh = h <= w ? maxSide : (int) ((double) maxSide * h / w);
+        int nw = h <= w ? (int) ((double) maxSide * w / h) : maxSide;
+        return new DecodedImage(PilResize.resize(img.pixels(), h, w, img.channels(), nh, nw), nh, nw,
+                img.channels());
     }
 
     static byte[] readRaw(Path file, int expected) {

@@ -1,6 +1,7 @@
 package kilotrain.data;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
 
 import kilotrain.KtException;
@@ -22,14 +23,17 @@ final class ParallelLoad {
                         boolean skipFailures) {
         AtomicInteger next = new AtomicInteger();
         AtomicInteger firstFailure = new AtomicInteger(Integer.MAX_VALUE);
+        AtomicReference<KtException> fatal = new AtomicReference<>();
         Runnable worker = () -> {
             while (true) {
                 int i = next.getAndIncrement();
-                if (i >= n || (!skipFailures && i > firstFailure.get())) {
+                if (i >= n || (!skipFailures && i > firstFailure.get()) || fatal.get() != null) {
                     return;
                 }
                 try {
                     results[i] = load.apply(i);
+                } catch (MemoryBudget.Exceeded e) {
+                    fatal.compareAndSet(null, e);
                 } catch (KtException e) {
                     errors[i] = e;
                     firstFailure.accumulateAndGet(i, Math::min);
@@ -54,6 +58,9 @@ final class ParallelLoad {
                 Thread.currentThread().interrupt();
                 throw new KtException("interrupted while loading data", e);
             }
+        }
+        if (fatal.get() != null) {
+            throw fatal.get();
         }
         int f = firstFailure.get();
         if (!skipFailures && f != Integer.MAX_VALUE) {

@@ -257,6 +257,29 @@ class DatasetsTest {
     }
 
     @Test
+    void largeImagesShrunkOnLoadAndMemoryBudget() throws IOException {
+        Path d = Files.createDirectories(tmp.resolve("big/only"));
+        BufferedImage big = new BufferedImage(300, 200, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 200; y++) {
+            for (int x = 0; x < 300; x++) {
+                big.setRGB(x, y, (x & 0xFF) << 16 | (y & 0xFF) << 8 | 77);
+            }
+        }
+        ImageIO.write(big, "png", d.resolve("a.png").toFile());
+        Dataset full = FolderDatasets.open(tmp.resolve("big"), LoadOptions.defaults());
+        assertEquals(200, full.height(0));
+        Dataset small = FolderDatasets.open(tmp.resolve("big"), LoadOptions.defaults().withMaxCachedSide(64));
+        assertEquals(64, small.height(0));
+        assertEquals(96, small.width(0));
+        assertArrayEquals(PilResize.resize(full.data(0), 200, 300, 3, 64, 96), small.data(0));
+
+        MemoryBudget budget = new MemoryBudget(d, 1000);
+        budget.add(600, 0, 2);
+        KtException e = assertThrows(KtException.class, () -> budget.add(600, 1, 2));
+        assertTrue(e.getMessage().contains(d.toString()) && e.getMessage().contains("2 of 2"), e.getMessage());
+    }
+
+    @Test
     void unknownLayoutAndMissingFolder() throws IOException {
         Files.writeString(tmp.resolve("x.txt"), "x");
         KtException e = assertThrows(KtException.class, () -> DatasetSplit.open(tmp, LoadOptions.defaults()));

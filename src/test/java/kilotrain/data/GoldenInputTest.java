@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -36,8 +37,8 @@ class GoldenInputTest {
                     }
                     Path image = DatasetsTest.SHARED.resolve(c.get("source_image").asText());
                     byte[] ref = Files.readAllBytes(dir.resolve(c.get("input").get("file").asText()));
-                    byte[] pil = SingleInput.load(image, spec, TestTransform.resize(), Interpolation.PIL);
-                    byte[] torch = SingleInput.load(image, spec, TestTransform.resize(), Interpolation.TORCH);
+                    byte[] pil = InputFiles.load(image, spec, TestTransform.resize(), true);
+                    byte[] torch = torchStyle(image, spec);
                     int hw = 128 * 128;
                     int maxTorch = 0;
                     for (int ch = 0; ch < 3; ch++) {
@@ -53,5 +54,17 @@ class GoldenInputTest {
             }
         }
         assertTrue(cases >= 4, "golden cases found: " + cases);
+    }
+
+    private static byte[] torchStyle(Path image, InputSpec spec) {
+        DecodedImage img = ImageDecoder.decode(image);
+        Dataset one = new Dataset(image.toString(), Dataset.Kind.IMAGE, List.of("x"), new byte[][] {img.pixels()},
+                new int[] {img.height()}, new int[] {img.width()}, new int[] {img.channels()}, new int[] {0},
+                i -> image.toString(), List.of());
+        SampleSource s = new SampleSource(null, one, spec, TrainAugment.none(), TestTransform.resize(), 0,
+                Interpolation.TORCH);
+        byte[] out = new byte[spec.bytes()];
+        s.fillTest(0, out);
+        return out;
     }
 }
