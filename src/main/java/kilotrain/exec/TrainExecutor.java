@@ -92,6 +92,17 @@ public final class TrainExecutor {
         final Map<Conv2D, ConvKernel> kernels = new IdentityHashMap<>();
         final Map<Conv2D, MaskingRequantizer> maskers = new IdentityHashMap<>();
         int kernelVersion = -1;
+        /** Nanoseconds spent per instruction index, when profiling (null otherwise). */
+        long[] profile;
+
+        /** Starts recording the time of every instruction (for {@code kilotrain bench --profile}). */
+        public void profile() {
+            profile = new long[program.step.size()];
+        }
+
+        public long[] profileNanos() {
+            return profile;
+        }
 
         Workspace() {
             for (Buf b : program.bufs) {
@@ -144,13 +155,19 @@ public final class TrainExecutor {
     public float step(Workspace ws, byte[] input, int label) {
         System.arraycopy(input, 0, ws.bytes[program.input.id], 0, program.input.elements);
         float loss = Float.NaN;
-        for (Instr in : program.step) {
+        long[] prof = ws.profile;
+        for (int i = 0; i < program.step.size(); i++) {
+            Instr in = program.step.get(i);
+            long t0 = prof == null ? 0 : System.nanoTime();
             if (in instanceof Instr.LossGrad l) {
                 loss = SoftmaxCrossEntropy.lossAndGrad(ws.floats[l.logits().id], 0, program.numClasses, label,
                         ws.floats[l.gLogits().id], 0);
                 ws.floats[l.loss().id][0] = loss;
             } else {
                 run(ws, in, true);
+            }
+            if (prof != null) {
+                prof[i] += System.nanoTime() - t0;
             }
         }
         return loss;
