@@ -4,6 +4,7 @@ package kilotrain.data;
  * torchvision's {@code RandomResizedCrop.get_params}: up to 10 attempts at a box of area
  * {@code uniform(scale) * H * W} and log-uniform aspect ratio, sides rounded half-to-even (Python's round), accepted
  * when it fits; otherwise the centre crop of the whole image clamped to the ratio range.
+ * StrictMath for log/exp: Math's may differ by an ulp between machines and so flip a rounding of a side.
  */
 public final class RandomResizedCrop {
     private RandomResizedCrop() {
@@ -12,11 +13,11 @@ public final class RandomResizedCrop {
     public static CropBox sample(SplitMix64 rng, int height, int width, double scaleMin, double scaleMax,
                                  double ratioMin, double ratioMax) {
         double area = (double) height * width;
-        double logLo = Math.log(ratioMin);
-        double logHi = Math.log(ratioMax);
+        double logLo = StrictMath.log(ratioMin);
+        double logHi = StrictMath.log(ratioMax);
         for (int attempt = 0; attempt < 10; attempt++) {
             double targetArea = area * rng.uniform(scaleMin, scaleMax);
-            double aspect = Math.exp(rng.uniform(logLo, logHi));
+            double aspect = StrictMath.exp(rng.uniform(logLo, logHi));
             int w = (int) Math.rint(Math.sqrt(targetArea * aspect));
             int h = (int) Math.rint(Math.sqrt(targetArea / aspect));
             if (w > 0 && w <= width && h > 0 && h <= height) {
