@@ -42,6 +42,21 @@ public final class InputSpec {
         return new InputSpec(s[1], s[2], s[3], input.quant, table);
     }
 
+    /**
+     * The pixel's byte reinterpreted as int8 ({@code q = (int8) p}): what TensorFlow Lite Micro's person-detection
+     * example feeds its model (it copies the image bytes unchanged into the int8 input).
+     */
+    public static InputSpec rawBytes(Tensor input) {
+        int[] s = checkShape(input);
+        byte[] t = new byte[256];
+        for (int p = 0; p < 256; p++) {
+            t[p] = (byte) p;
+        }
+        byte[][] table = new byte[s[3]][];
+        Arrays.fill(table, t);
+        return new InputSpec(s[1], s[2], s[3], input.quant, table);
+    }
+
     /** Normalisation by mean/std (one value, or one per channel) then the input's quantization. */
     public static InputSpec of(Tensor input, float[] mean, float[] std) {
         int[] s = checkShape(input);

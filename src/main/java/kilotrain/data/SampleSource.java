@@ -109,6 +109,9 @@ public final class SampleSource {
 
     /** Augmented, quantized training input of sample {@code index} in epoch {@code epoch}. */
     public void fill(int index, int epoch, byte[] dst) {
+        if (train == null) {
+            throw new KtException("the dataset has no training part");
+        }
         checkDst(dst);
         if (train.kind() == Dataset.Kind.RAW) {
             System.arraycopy(train.data(index), 0, dst, 0, dst.length);

@@ -16,9 +16,11 @@
  * <li>train ({@link kilotrain.data.TrainAugment}): RandomResizedCrop, horizontal flip, ColorJitter, as torchvision
  * defines them.</li>
  * </ul>
- * Bilinear resizing is PyTorch's {@code align_corners=False}, no antialias, in float32, rounded half to even
- * ({@link kilotrain.data.BilinearResize}); the resized image is rounded to uint8 before colour jitter (as with
- * torchvision on uint8 images), jitter runs on floats and the result is rounded once more.
+ * Bilinear resizing ({@link kilotrain.data.Interpolation}) is Pillow's by default ({@link kilotrain.data.PilResize}:
+ * what torchvision applies to ImageFolder's PIL images, and what made the golden inputs in {@code testvectors/}, which
+ * it reproduces bit for bit), or PyTorch's {@code align_corners=False}, no antialias, in float32, rounded half to even
+ * ({@link kilotrain.data.BilinearResize}). The resized image is rounded to uint8 before colour jitter (as torchvision
+ * does on PIL or uint8 images); jitter runs on floats and the result is rounded once more.
  * <p>
  * <b>Randomness</b>: {@link kilotrain.data.SplitMix64} streams derived from (seed, epoch, sample index); the epoch's
  * shuffle uses index -1. Per sample the draws are, in order: crop attempts (area fraction, log aspect, then top and

@@ -137,6 +137,21 @@ class AugmentTest {
     }
 
     @Test
+    void shorterSideThenCentreCropIsAWindowOfTheFullResize() {
+        InputSpec spec = spec(128, 128, 3);
+        SampleSource s = new SampleSource(cifarSmall, spec, TrainAugment.none(), TestTransform.shorterThenCrop(147), 1);
+        byte[] x = new byte[spec.bytes()];
+        s.fillTest(7, x);
+        byte[] full = PilResize.resize(cifarSmall.test().data(7), 32, 32, 3, 147, 147);
+        // offset round((147 - 128) / 2) = round(9.5) = 10 (half to even)
+        for (int y = 0; y < 128; y++) {
+            for (int i = 0; i < 128 * 3; i++) {
+                assertEquals((full[((y + 10) * 147 + 10) * 3 + i] & 0xFF) - 128, x[y * 128 * 3 + i]);
+            }
+        }
+    }
+
+    @Test
     void grayModelFromRgbAndRgbModelFromGray() {
         InputSpec gray = spec(32, 32, 1);
         SampleSource s = new SampleSource(cifarSmall, gray, TrainAugment.none(), TestTransform.resize(), 1);
