@@ -13,6 +13,9 @@ final class InputOptions implements kilotrain.model.Models.InputConvention {
     @Option(names = "--std", split = ",", description = "Per-channel std on pixel/255 (with --mean).")
     float[] std;
 
+    @Option(names = "--raw-pixels", description = "Feed each pixel byte as int8 (q = (int8) pixel), as TFLite Micro's person-detection example does.")
+    boolean rawPixels;
+
     @Option(names = "--resize-shorter", defaultValue = "0",
             description = "Test-time transform: resize the shorter side to R then centre-crop (0: plain resize; default ${DEFAULT-VALUE}).")
     int resizeShorter;
@@ -21,7 +24,10 @@ final class InputOptions implements kilotrain.model.Models.InputConvention {
         if ((mean == null) != (std == null)) {
             throw new kilotrain.KtException("--mean and --std go together");
         }
-        return mean == null ? InputSpec.of(input) : InputSpec.of(input, mean, std);
+        if (rawPixels && mean != null) {
+            throw new kilotrain.KtException("--raw-pixels and --mean/--std exclude each other");
+        }
+        return rawPixels ? InputSpec.rawBytes(input) : mean == null ? InputSpec.of(input) : InputSpec.of(input, mean, std);
     }
 
     TestTransform transform() {
