@@ -10,8 +10,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -39,12 +41,19 @@ final class ImageDecoder {
             throw new KtException("cannot read image file " + file + ": " + e, e);
         }
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) {
-                throw new KtException("cannot decode image file " + file + " (" + bytes.length
-                        + " bytes): not a JPEG, PNG or BMP image");
+            String format = format(bytes);
+            ImageReader reader = format == null ? null : READERS.get().get(format);
+            boolean cached = reader != null;
+            if (reader == null) {
+                Iterator<ImageReader> readers = format == null ? ImageIO.getImageReaders(in)
+                        : ImageIO.getImageReadersByFormatName(format);
+                if (!readers.hasNext()) {
+                    throw new KtException("cannot decode image file " + file + " (" + bytes.length
+                            + " bytes): not a JPEG, PNG or BMP image");
+                }
+                reader = readers.next();
             }
-            ImageReader reader = readers.next();
+            boolean ok = false;
             try {
                 reader.setInput(in, true, true);
                 List<String> warnings = new ArrayList<>();
@@ -54,15 +63,45 @@ final class ImageDecoder {
                     throw new KtException("corrupt image file " + file + " (" + bytes.length + " bytes): "
                             + warnings.get(0));
                 }
-                return toPixels(image);
+                DecodedImage out = toPixels(image);
+                ok = true;
+                return out;
             } finally {
-                reader.dispose();
+                // a reader is reused by its thread only after a clean read; after an error it is thrown away
+                if (ok && format != null) {
+                    reader.reset();
+                    if (!cached) {
+                        READERS.get().put(format, reader);
+                    }
+                } else {
+                    if (cached) {
+                        READERS.get().remove(format);
+                    }
+                    reader.dispose();
+                }
             }
         } catch (KtException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
             throw new KtException("cannot decode image file " + file + " (" + bytes.length + " bytes): " + e, e);
         }
+    }
+
+    /** Decoders kept per thread: looking one up through the ImageIO registry costs as much as decoding a small JPEG. */
+    private static final ThreadLocal<Map<String, ImageReader>> READERS = ThreadLocal.withInitial(HashMap::new);
+
+    /** The format by magic bytes, or null to let ImageIO probe. */
+    static String format(byte[] b) {
+        if (b.length >= 3 && (b[0] & 0xFF) == 0xFF && (b[1] & 0xFF) == 0xD8 && (b[2] & 0xFF) == 0xFF) {
+            return "jpeg";
+        }
+        if (b.length >= 8 && (b[0] & 0xFF) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') {
+            return "png";
+        }
+        if (b.length >= 2 && b[0] == 'B' && b[1] == 'M') {
+            return "bmp";
+        }
+        return null;
     }
 
     static DecodedImage toPixels(BufferedImage image) {
