@@ -1,0 +1,133 @@
+package kilotrain.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import kilotrain.compiler.TrainCompiler;
+import kilotrain.compiler.TrainSpec;
+import kilotrain.data.DatasetSplit;
+import kilotrain.data.InputSpec;
+import kilotrain.data.LoadOptions;
+import kilotrain.data.SampleSource;
+import kilotrain.data.TestTransform;
+import kilotrain.data.TrainAugment;
+import kilotrain.exec.TrainExecutor;
+import kilotrain.exec.TrainState;
+import kilotrain.importer.pkl.PklImporter;
+import kilotrain.ir.Graph;
+import kilotrain.model.TrainedModel;
+import kilotrain.ops.update.BiasRounding;
+import kilotrain.ops.update.WeightRounding;
+import kilotrain.program.Param;
+import kilotrain.program.Program;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The host training loop: deterministic whatever the thread count, learning, stopping on divergence. */
+class TrainerTest {
+    static final Path SHARED = Path.of(System.getProperty("user.dir")).resolve("../shared").normalize();
+    static final Graph MCUNET = PklImporter.load(SHARED.resolve("models/tiny-training/mcunet-5fps.pkl"));
+    static final DatasetSplit SMALL = DatasetSplit.open(SHARED.resolve("data/cifar10"),
+            LoadOptions.defaults().withLimitPerClass(2), LoadOptions.defaults().withLimitPerClass(1));
+
+    static TrainExecutor executor(String scheme, WeightRounding rule) {
+        Scheme s = Scheme.resolve(scheme, 42);
+        Program p = TrainCompiler.compile(MCUNET, new TrainSpec(s, 10, 7));
+        TrainState st = new TrainState(p, new TrainState.Options(true, 0f, rule, BiasRounding.FLOAT_SHADOW, 7));
+        return new TrainExecutor(p, st);
+    }
+
+    static SampleSource source(TrainAugment aug) {
+        return new SampleSource(SMALL, InputSpec.of(MCUNET.input), aug, TestTransform.shorterThenCrop(147), 3);
+    }
+
+    static final Trainer.Progress QUIET = new Trainer.Progress() {
+        public void epochStart(int epoch, int total, int samples) {
+        }
+
+        public void batchDone(int done, double loss, double acc) {
+        }
+
+        public void epochEnd(Trainer.EpochMetrics m) {
+        }
+    };
+
+    static Object[] values(TrainExecutor ex) {
+        List<Param> ps = ex.program().params;
+        Object[] v = new Object[ps.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = ex.state().value(ps.get(i));
+        }
+        return v;
+    }
+
+    @Test
+    void sameBitsWithOneOrTwoThreads() {
+        Object[][] results = new Object[2][];
+        for (int t = 1; t <= 2; t++) {
+            TrainExecutor ex = executor("mcunet-5fps:49kb", WeightRounding.STOCHASTIC);
+            new Trainer(ex, source(TrainAugment.standard()), new Trainer.Options(1, 0, 0.05, 8,
+                    LrSchedule.Kind.CONSTANT, t, 1e4)).run(QUIET, m -> { });
+            results[t - 1] = values(ex);
+        }
+        for (int i = 0; i < results[0].length; i++) {
+            Object a = results[0][i], b = results[1][i];
+            if (a instanceof byte[] x) {
+                assertArrayEquals(x, (byte[]) b);
+            } else if (a instanceof int[] x) {
+                assertArrayEquals(x, (int[]) b);
+            } else {
+                assertArrayEquals((float[]) a, (float[]) b);
+            }
+        }
+    }
+
+    @Test
+    void lossGoesDownOnRepeatedPasses() {
+        TrainExecutor ex = executor("mcunet-5fps:99kb", WeightRounding.FLOAT_SHADOW);
+        // full-batch gradient descent on 20 fixed images
+        List<Trainer.EpochMetrics> h = new Trainer(ex, source(TrainAugment.none()), new Trainer.Options(8, 0, 0.005, 20,
+                LrSchedule.Kind.CONSTANT, 2, 1e4)).run(QUIET, m -> { });
+        for (int i = 1; i < h.size(); i++) {
+            assertTrue(h.get(i).trainLoss() < h.get(i - 1).trainLoss(), "loss rose at epoch " + (i + 1) + ": " + h);
+        }
+        assertTrue(h.get(h.size() - 1).trainLoss() < 0.6 * h.get(0).trainLoss(), h.toString());
+        assertTrue(h.get(h.size() - 1).trainAccuracy() >= 0.8, h.toString());
+    }
+
+    @Test
+    void divergenceStopsWithAClearMessage() {
+        TrainExecutor ex = executor("last-k:4", WeightRounding.FLOAT_SHADOW);
+        Trainer tr = new Trainer(ex, source(TrainAugment.none()), new Trainer.Options(3, 0, 1e6, 4,
+                LrSchedule.Kind.CONSTANT, 2, 50));
+        Trainer.Diverged d = assertThrows(Trainer.Diverged.class, () -> tr.run(QUIET, m -> { }));
+        assertTrue(d.getMessage().contains("diverged"), d.getMessage());
+    }
+
+    @Test
+    void savedModelPredictsTheSame(@TempDir Path dir) throws Exception {
+        TrainExecutor ex = executor("mcunet-5fps:49kb", WeightRounding.FLOAT_SHADOW);
+        SampleSource src = source(TrainAugment.standard());
+        new Trainer(ex, src, new Trainer.Options(1, 0, 0.05, 8, LrSchedule.Kind.CONSTANT, 2, 1e4)).run(QUIET, m -> { });
+        Path base = SHARED.resolve("models/tiny-training/mcunet-5fps.pkl");
+        Path file = dir.resolve("m.ktm");
+        new TrainedModel("mcunet-5fps.pkl", Files.readAllBytes(base), MCUNET, Scheme.resolve("mcunet-5fps:49kb", 42),
+                SMALL.train().classes(), 7, ex.program(), ex.state()).save(file);
+        TrainedModel back = TrainedModel.load(file);
+        TrainExecutor ex2 = new TrainExecutor(back.program, back.state);
+        TrainExecutor.Workspace w1 = ex.workspace(), w2 = ex2.workspace();
+        byte[] in = new byte[MCUNET.input.elements()];
+        float[] l1 = new float[10], l2 = new float[10];
+        for (int i = 0; i < src.testSize(); i++) {
+            src.fillTest(i, in);
+            ex.predict(w1, in, l1);
+            ex2.predict(w2, in, l2);
+            assertArrayEquals(l1, l2, "test image " + i);
+        }
+    }
+}
