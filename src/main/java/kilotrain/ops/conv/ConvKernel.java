@@ -25,7 +25,7 @@ import kilotrain.ops.requant.Requantizer;
  */
 public final class ConvKernel {
     /** Output pixels per GEMM tile: long enough for vector loops, small enough for the tile to stay in cache. */
-    public static final int TILE = Integer.getInteger("kt.tile", 64);
+    public static final int TILE = 128;
 
     private enum Path { POINTWISE, DENSE, DEPTHWISE_ROW, DEPTHWISE, GROUPED }
 
@@ -35,8 +35,9 @@ public final class ConvKernel {
     /** Weights in the layout of {@link #path}. */
     private final int[] w;
     private final int[] bias;
-    /** DEPTHWISE_ROW: the bias repeated along an output row. */
+    /** DEPTHWISE_ROW: the bias, and each tap's weights, repeated along an output row. */
     private final int[] biasRow;
+    private final int[][] wRows;
     private final Requantizer out;
     /** Padded, zero-point-shifted input geometry (unused by POINTWISE). */
     private final int padH, padW;
@@ -87,12 +88,18 @@ public final class ConvKernel {
         this.tile = Math.min(TILE, outH * outW);
         this.w = layout(weightOhwi);
         if (path == Path.DEPTHWISE_ROW) {
-            biasRow = new int[outW * cout];
+            int row = outW * cout;
+            biasRow = new int[row];
+            wRows = new int[kh * kw][];
             for (int ox = 0; ox < outW; ox++) {
                 System.arraycopy(this.bias, 0, biasRow, ox * cout, cout);
             }
+            for (int t = 0; t < kh * kw; t++) {
+                wRows[t] = Arrays.copyOfRange(w, t * row, (t + 1) * row);
+            }
         } else {
             biasRow = null;
+            wRows = null;
         }
     }
 
@@ -147,9 +154,9 @@ public final class ConvKernel {
     public void reserve(Scratch.Sizer s) {
         int padded = padH * padW * cin;
         switch (path) {
-            case POINTWISE -> s.acc(cout * tile).rows(cin, tile);
-            case DENSE -> s.acc(cout * tile).in(padded).rows(kh * kw * cin, tile);
-            case DEPTHWISE_ROW -> s.acc(outW * cout).in(padded);
+            case POINTWISE -> s.accRows(cout, tile).rows(cin, tile);
+            case DENSE -> s.accRows(cout, tile).in(padded).rows(kh * kw * cin, tile);
+            case DEPTHWISE_ROW -> s.acc(outW * cout).inRows(padH, padW * cin);
             default -> s.acc(cout).in(padded);
         }
     }
@@ -157,14 +164,14 @@ public final class ConvKernel {
     /** One forward pass with scratch sized by {@link #reserve}. */
     public void forward(byte[] x, int xOff, byte[] y, int yOff, Scratch s) {
         switch (path) {
-            case POINTWISE -> gemm(x, xOff, null, y, yOff, s.acc, s.rows);
+            case POINTWISE -> gemm(x, xOff, null, y, yOff, s.accRows, s.rows);
             case DENSE -> {
                 pad(x, xOff, s.in);
-                gemm(null, 0, s.in, y, yOff, s.acc, s.rows);
+                gemm(null, 0, s.in, y, yOff, s.accRows, s.rows);
             }
             case DEPTHWISE_ROW -> {
-                pad(x, xOff, s.in);
-                depthwiseRows(s.in, y, yOff, s.acc);
+                padRows(x, xOff, s.inRows);
+                depthwiseRows(s.inRows, y, yOff, s.acc);
             }
             case DEPTHWISE -> {
                 pad(x, xOff, s.in);
@@ -201,11 +208,30 @@ public final class ConvKernel {
         }
     }
 
+    /** Like {@link #pad} with one array per padded row, so the depthwise row loop reads at a single offset. */
+    private void padRows(byte[] x, int xOff, int[][] rows) {
+        int rowLen = padW * cin, left = padLeft * cin, n = inW * cin, z = xZero;
+        for (int py = 0; py < padH; py++) {
+            int[] row = rows[py];
+            int iy = py - padTop;
+            if (iy < 0 || iy >= inH) {
+                Arrays.fill(row, 0, rowLen, 0);
+                continue;
+            }
+            Arrays.fill(row, 0, left, 0);
+            int src = xOff + iy * n;
+            for (int k = 0; k < n; k++) {
+                row[left + k] = x[src + k] - z;
+            }
+            Arrays.fill(row, left + n, rowLen, 0);
+        }
+    }
+
     /**
      * Tile loop of the GEMM paths. Pointwise gathers from the int8 input directly (x != null); dense gathers
      * im2col columns from the padded int input xp. Row k of the gathered tile is {@code rows[k]}.
      */
-    private void gemm(byte[] x, int xOff, int[] xp, byte[] y, int yOff, int[] acc, int[][] rows) {
+    private void gemm(byte[] x, int xOff, int[] xp, byte[] y, int yOff, int[][] acc, int[][] rows) {
         int k = kh * kw * cin, co = cout, t = tile;
         int pixels = outH * outW;
         for (int p0 = 0; p0 < pixels; p0 += t) {
@@ -217,7 +243,7 @@ public final class ConvKernel {
             }
             multiply(rows, n, k, acc);
             for (int o = 0; o < co; o++) {
-                out.applyChannel(acc, o * t, n, o, y, yOff + p0 * co + o, co);
+                out.applyChannel(acc[o], 0, n, o, y, yOff + p0 * co + o, co);
             }
         }
     }
@@ -252,59 +278,56 @@ public final class ConvKernel {
     }
 
     /** {@code acc[o][p] = bias[o] + sum_k W[o][k] * rows[k][p]}, four k per pass to cut accumulator traffic. */
-    private void multiply(int[][] rows, int n, int k, int[] acc) {
-        int t = tile;
+    private void multiply(int[][] rows, int n, int k, int[][] acc) {
         int[] wt = w;
         int k4 = k & ~3;
         for (int o = 0; o < cout; o++) {
-            int a = o * t;
-            int b = bias[o];
-            for (int p = 0; p < n; p++) {
-                acc[a + p] = b;
-            }
+            int[] a = acc[o];
+            Arrays.fill(a, 0, n, bias[o]);
             int wo = o * k;
             for (int kk = 0; kk < k4; kk += 4) {
-                multiplyAdd4(acc, a, rows[kk], rows[kk + 1], rows[kk + 2], rows[kk + 3], wt[wo + kk], wt[wo + kk + 1],
+                multiplyAdd4(a, rows[kk], rows[kk + 1], rows[kk + 2], rows[kk + 3], wt[wo + kk], wt[wo + kk + 1],
                         wt[wo + kk + 2], wt[wo + kk + 3], n);
             }
             for (int kk = k4; kk < k; kk++) {
-                multiplyAdd1(acc, a, rows[kk], wt[wo + kk], n);
+                multiplyAdd1(a, rows[kk], wt[wo + kk], n);
             }
         }
     }
 
-    private static void multiplyAdd4(int[] acc, int a, int[] r0, int[] r1, int[] r2, int[] r3, int w0, int w1,
-            int w2, int w3, int n) {
+    private static void multiplyAdd4(int[] acc, int[] r0, int[] r1, int[] r2, int[] r3, int w0, int w1, int w2,
+            int w3, int n) {
         for (int p = 0; p < n; p++) {
-            acc[a + p] += w0 * r0[p] + w1 * r1[p] + w2 * r2[p] + w3 * r3[p];
+            acc[p] += w0 * r0[p] + w1 * r1[p] + w2 * r2[p] + w3 * r3[p];
         }
     }
 
-    private static void multiplyAdd1(int[] acc, int a, int[] r0, int w0, int n) {
+    private static void multiplyAdd1(int[] acc, int[] r0, int w0, int n) {
         for (int p = 0; p < n; p++) {
-            acc[a + p] += w0 * r0[p];
+            acc[p] += w0 * r0[p];
         }
     }
 
-    private void depthwiseRows(int[] xp, byte[] y, int yOff, int[] acc) {
+    private void depthwiseRows(int[][] xp, byte[] y, int yOff, int[] acc) {
         int c = cout, row = outW * c;
-        int[] wt = w;
         for (int oy = 0; oy < outH; oy++) {
             System.arraycopy(biasRow, 0, acc, 0, row);
             for (int ky = 0; ky < kh; ky++) {
-                int rowBase = (oy * strideH + ky * dilH) * padW * c;
+                int[] xr = xp[oy * strideH + ky * dilH];
                 for (int kx = 0; kx < kw; kx++) {
-                    int xb = rowBase + kx * dilW * c;
-                    int wb = (ky * kw + kx) * row;
-                    for (int j = 0; j < row; j++) {
-                        acc[j] += wt[wb + j] * xp[xb + j];
-                    }
+                    tapRow(acc, wRows[ky * kw + kx], xr, kx * dilW * c, row);
                 }
             }
             int yo = yOff + oy * row;
             for (int ox = 0; ox < outW; ox++) {
                 out.apply(acc, ox * c, c, 0, y, yo + ox * c);
             }
+        }
+    }
+
+    private static void tapRow(int[] acc, int[] w, int[] x, int xo, int n) {
+        for (int j = 0; j < n; j++) {
+            acc[j] += w[j] * x[xo + j];
         }
     }
 
