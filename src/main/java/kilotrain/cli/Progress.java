@@ -15,7 +15,7 @@ final class Progress {
         return new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setUnit(" " + unit, 1)
                 .showSpeed().setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
                 .setMaxRenderedLength(110).setConsumer(new ConsoleProgressBarConsumer(System.err))
-                .setSpeedUnit(java.time.temporal.ChronoUnit.SECONDS).continuousUpdate()
+                .setSpeedUnit(java.time.temporal.ChronoUnit.SECONDS)
                 .setEtaFunction(state -> {
                     long done = state.getCurrent() - state.getStart();
                     if (done <= 0) {

@@ -151,6 +151,9 @@ final class TrainCommand implements Callable<Integer> {
             public void batchDone(int done, double loss, double acc) {
                 bar[0].stepTo(done);
                 bar[0].setExtraMessage(String.format("loss %.3f acc %.3f", loss, acc));
+                if (done == bar[0].getMax()) {
+                    bar[0].close();
+                }
             }
 
             @Override
