@@ -33,6 +33,8 @@ public final class TrainExecutor {
     private final Map<Conv2D, ConvKernel> shared = new IdentityHashMap<>();
     private final Map<Instr, Object> prepared = new IdentityHashMap<>();
     private final Map<Conv2D, float[]> eff = new IdentityHashMap<>();
+    /** Float weights of the frozen convs whose input gradient is needed: converted once, shared by all threads. */
+    private final Map<Conv2D, float[]> frozenWeights = new IdentityHashMap<>();
     private final Scratch.Sizer sizer = new Scratch.Sizer();
     private final int maxFeature, maxGrad;
 
@@ -55,6 +57,12 @@ public final class TrainExecutor {
                 prepared.put(a, AddKernel.of(a.add()));
             } else if (in instanceof Instr.ConvOutGrad g) {
                 eff.put(g.conv(), ConvBackward.effScales(g.conv().requant, g.conv().output.channels()));
+            } else if (in instanceof Instr.ConvInputGrad g) {
+                Conv2D c = g.conv();
+                byte[] w = state.fullWeights(c);
+                if (w == c.weight.int8Data) {
+                    frozenWeights.computeIfAbsent(c, x -> ConvBackward.floatWeights(x, w, 0));
+                }
             } else if (in instanceof Instr.HeadFwd h) {
                 feat = Math.max(feat, h.feature().elements);
             }
@@ -91,6 +99,9 @@ public final class TrainExecutor {
         final float[] tmp2 = new float[maxGrad];
         final Map<Conv2D, ConvKernel> kernels = new IdentityHashMap<>();
         final Map<Conv2D, MaskingRequantizer> maskers = new IdentityHashMap<>();
+        final ConvBackward.Work work = new ConvBackward.Work();
+        /** Float copies of the trained convs' weights, refreshed when the parameters' version moves on. */
+        final Map<Conv2D, LiveWeights> liveWeights = new IdentityHashMap<>();
         int kernelVersion = -1;
         /** Nanoseconds spent per instruction index, when profiling (null otherwise). */
         long[] profile;
@@ -145,6 +156,31 @@ public final class TrainExecutor {
             }
             return k;
         }
+    }
+
+    /** One thread's float copy of a trained conv's int8 weights and the parameter version it was made from. */
+    private static final class LiveWeights {
+        final float[] wf;
+        int version = -1;
+
+        LiveWeights(int size) {
+            wf = new float[size];
+        }
+    }
+
+    /** The float weights the input gradient of conv c multiplies by, for the current parameters. */
+    private float[] inputWeights(Workspace ws, Conv2D c) {
+        float[] f = frozenWeights.get(c);
+        if (f != null) {
+            return f;
+        }
+        LiveWeights lw = ws.liveWeights.computeIfAbsent(c, x -> new LiveWeights(ConvBackward.floatWeightsSize(x)));
+        int v = state.version();
+        if (lw.version != v) {
+            ConvBackward.floatWeights(c, state.fullWeights(c), 0, lw.wf);
+            lw.version = v;
+        }
+        return lw.wf;
     }
 
     public Workspace workspace() {
@@ -279,10 +315,10 @@ public final class TrainExecutor {
             ConvBackward.biasGrad(g.conv(), ws.floats[g.gAcc().id], 0, ws.floats[g.gBias().id], 0);
         } else if (in instanceof Instr.ConvWeightGrad g) {
             ConvBackward.weightGrad(g.conv(), ws.bytes[g.saved().id], 0, ws.floats[g.gAcc().id], 0,
-                    g.trained().partial() ? g.trained().keptChannels : null, ws.floats[g.gWeight().id], 0);
+                    g.trained().partial() ? g.trained().keptChannels : null, ws.floats[g.gWeight().id], 0, ws.work);
         } else if (in instanceof Instr.ConvInputGrad g) {
             float[] dst = g.accumulate() ? ws.tmp : ws.floats[g.gIn().id];
-            ConvBackward.inputGrad(g.conv(), state.fullWeights(g.conv()), 0, ws.floats[g.gAcc().id], 0, dst, 0);
+            ConvBackward.inputGrad(g.conv(), inputWeights(ws, g.conv()), ws.floats[g.gAcc().id], 0, dst, 0, ws.work);
             if (g.accumulate()) {
                 addInto(ws.floats[g.gIn().id], dst, g.gIn().elements);
             }

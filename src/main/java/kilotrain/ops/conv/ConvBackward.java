@@ -77,40 +77,81 @@ public final class ConvBackward {
     }
 
     /**
+     * Scratch of the backward kernels, grown on demand and reused so a thread's steady state allocates nothing.
+     * One per thread (not shared).
+     */
+    public static final class Work {
+        private float[] xf = new float[0];
+        private float[] taps = new float[0];
+        private float[] coef = new float[0];
+        private int[] off = new int[0];
+
+        float[] xf(int n) {
+            if (xf.length < n) {
+                xf = new float[n];
+            }
+            return xf;
+        }
+
+        float[] taps(int n) {
+            if (taps.length < n) {
+                taps = new float[n];
+            }
+            return taps;
+        }
+
+        /** Room for term lists of n entries ({@link #off}, {@link #coef}). */
+        void lists(int n) {
+            if (off.length < n) {
+                off = new int[n];
+                coef = new float[n];
+            }
+        }
+    }
+
+    /**
      * Weight gradient (overwritten) for the kept input channels ({@code null}: all). {@code x} is the saved int8
      * input holding only the kept channels ({@code [H, W, kept.length]}), zero point {@code op.input}'s.
      * Layout of gW: see the class comment and {@link #weightGradSize}.
      */
     public static void weightGrad(Conv2D op, byte[] x, int xOff, float[] gAcc, int accOff, int[] kept,
             float[] gW, int gwOff) {
+        weightGrad(op, x, xOff, gAcc, accOff, kept, gW, gwOff, new Work());
+    }
+
+    /** {@link #weightGrad(Conv2D, byte[], int, float[], int, int[], float[], int)} with reusable scratch. */
+    public static void weightGrad(Conv2D op, byte[] x, int xOff, float[] gAcc, int accOff, int[] kept,
+            float[] gW, int gwOff, Work work) {
         final int inH = op.input.height(), inW = op.input.width(), cin = op.input.channels();
         final int outH = op.output.height(), outW = op.output.width(), cout = op.output.channels();
         final int kh = op.kernelH(), kw = op.kernelW(), sh = op.strideH, sw = op.strideW;
         final int dh = op.dilationH, dw = op.dilationW, pt = op.padding.top(), pl = op.padding.left();
         final int groups = op.groups, zx = op.input.quant.zeroPoint();
-        final int[] k = keptChannels(op, kept);
-        final int nk = k.length;
-        final int size = weightGradSize(op, k);
+        final int[] k = kept == null ? null : keptChannels(op, kept);
+        final int nk = k == null ? cin : k.length;
         final int xStride = groups == 1 || op.isDepthwise() ? nk : cin;
         // (float)(x - zx) is exact, so converting the whole input once changes no result (C may convert inline).
-        final float[] xf = new float[inH * inW * xStride];
-        for (int i = 0; i < xf.length; i++) {
+        final int xn = inH * inW * xStride;
+        final float[] xf = work.xf(xn);
+        for (int i = 0; i < xn; i++) {
             xf[i] = (float) (x[xOff + i] - zx);
         }
         if (op.isDepthwise()) {
-            depthwiseWeightGrad(k, xf, gAcc, accOff, inH, inW, cin, outH, outW, cout, kh, kw, sh, sw, dh, dw, pt, pl,
-                    gW, gwOff);
+            depthwiseWeightGrad(k, nk, xf, gAcc, accOff, inH, inW, cin, outH, outW, cout, kh, kw, sh, sw, dh, dw, pt,
+                    pl, gW, gwOff, work);
             return;
         }
+        final int cinPG = groups == 1 ? nk : cin / groups;
+        final int size = cout * kh * kw * cinPG;
         for (int i = 0; i < size; i++) {
             gW[gwOff + i] = 0.0f;
         }
-        if (groups == 1 && kh == 1 && kw == 1 && pt == 0 && pl == 0) {
-            pointwiseWeightGrad(xf, gAcc, accOff, inW, outH, outW, cout, sh, sw, nk, gW, gwOff);
+        if (groups == 1) {
+            denseWeightGrad(xf, gAcc, accOff, inH, inW, outH, outW, cout, kh, kw, sh, sw, dh, dw, pt, pl, nk, gW,
+                    gwOff, work);
             return;
         }
-        // Dense (groups == 1: x holds the nk kept channels) or grouped over all channels (x holds cin).
-        final int cinPG = groups == 1 ? nk : cin / groups;
+        // Grouped over all channels (x holds cin).
         final int coutPG = cout / groups;
         for (int oy = 0; oy < outH; oy++) {
             for (int ox = 0; ox < outW; ox++) {
@@ -144,15 +185,81 @@ public final class ConvBackward {
     }
 
     /**
+     * Ungrouped: for each weight row (co, ky, kx), the nonzero terms in pixel order are listed (input row offset,
+     * g_acc), then added to the row by {@link #accumulate}, which keeps that order for every element.
+     */
+    private static void denseWeightGrad(float[] xf, float[] gAcc, int accOff, int inH, int inW, int outH, int outW,
+            int cout, int kh, int kw, int sh, int sw, int dh, int dw, int pt, int pl, int nk, float[] gW, int gwOff,
+            Work work) {
+        work.lists(outH * outW);
+        final int[] off = work.off;
+        final float[] coef = work.coef;
+        for (int co = 0; co < cout; co++) {
+            for (int ky = 0; ky < kh; ky++) {
+                for (int kx = 0; kx < kw; kx++) {
+                    int cnt = 0;
+                    for (int oy = 0; oy < outH; oy++) {
+                        final int iy = oy * sh - pt + ky * dh;
+                        if (iy < 0 || iy >= inH) {
+                            continue;
+                        }
+                        final int g = accOff + oy * outW * cout + co;
+                        for (int ox = 0; ox < outW; ox++) {
+                            final int ix = ox * sw - pl + kx * dw;
+                            final float a = gAcc[g + ox * cout];
+                            if (ix < 0 || ix >= inW || a == 0.0f) {
+                                continue;
+                            }
+                            off[cnt] = (iy * inW + ix) * nk;
+                            coef[cnt++] = a;
+                        }
+                    }
+                    accumulate(gW, gwOff + ((co * kh + ky) * kw + kx) * nk, nk, xf, 0, off, coef, cnt);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code dst[d+i] = (((dst[d+i] + coef[0]*src[base+off[0]+i]) + coef[1]*src[...]) + ...)} for i < n: the terms
+     * added one by one in list order, four list entries per pass over the row so the row is loaded and stored a
+     * quarter as often (the vectorized loop runs over i, so each element's order is untouched).
+     */
+    static void accumulate(float[] dst, int d, int n, float[] src, int base, int[] off, float[] coef, int cnt) {
+        int j = 0;
+        for (; j + 4 <= cnt; j += 4) {
+            final float a0 = coef[j], a1 = coef[j + 1], a2 = coef[j + 2], a3 = coef[j + 3];
+            final int o0 = base + off[j], o1 = base + off[j + 1], o2 = base + off[j + 2], o3 = base + off[j + 3];
+            for (int i = 0; i < n; i++) {
+                float s = dst[d + i];
+                s += a0 * src[o0 + i];
+                s += a1 * src[o1 + i];
+                s += a2 * src[o2 + i];
+                s += a3 * src[o3 + i];
+                dst[d + i] = s;
+            }
+        }
+        for (; j < cnt; j++) {
+            final float a = coef[j];
+            final int o = base + off[j];
+            for (int i = 0; i < n; i++) {
+                dst[d + i] += a * src[o + i];
+            }
+        }
+    }
+
+    /**
      * Depthwise: sums kept in a tap-major accumulator {@code t[tap][row]} so the inner loop runs over contiguous
      * channels, then transposed into {@code gW [row][tap]}; each element's terms still arrive in pixel order.
+     * {@code k} null means all channels.
      */
-    private static void depthwiseWeightGrad(int[] k, float[] xf, float[] gAcc, int accOff, int inH, int inW,
+    private static void depthwiseWeightGrad(int[] k, int nk, float[] xf, float[] gAcc, int accOff, int inH, int inW,
             int cin, int outH, int outW, int cout, int kh, int kw, int sh, int sw, int dh, int dw, int pt, int pl,
-            float[] gW, int gwOff) {
-        final int nk = k.length, mult = cout / cin, rows = nk * mult, taps = kh * kw;
+            float[] gW, int gwOff, Work work) {
+        final int mult = cout / cin, rows = nk * mult, taps = kh * kw;
         final boolean all = nk == cin;
-        final float[] t = new float[taps * rows];
+        final float[] t = work.taps(taps * rows);
+        java.util.Arrays.fill(t, 0, taps * rows, 0.0f);
         for (int oy = 0; oy < outH; oy++) {
             for (int ox = 0; ox < outW; ox++) {
                 final int gBase = accOff + (oy * outW + ox) * cout;
@@ -175,7 +282,7 @@ public final class ConvBackward {
                         } else {
                             for (int kk = 0; kk < nk; kk++) {
                                 final float xv = xf[xo + kk];
-                                final int cb = gBase + k[kk] * mult;
+                                final int cb = gBase + (k == null ? kk : k[kk]) * mult;
                                 final int rb = tb + kk * mult;
                                 for (int m = 0; m < mult; m++) {
                                     t[rb + m] += gAcc[cb + m] * xv;
@@ -193,51 +300,34 @@ public final class ConvBackward {
         }
     }
 
+    /** Elements of the float weights {@link #inputGrad(Conv2D, float[], float[], int, float[], int, Work)} reads. */
+    public static int floatWeightsSize(Conv2D op) {
+        return op.output.channels() * op.kernelH() * op.kernelW() * (op.input.channels() / op.groups);
+    }
+
     /**
-     * 1x1, unpadded, ungrouped: {@code gW[co, j] = sum_p gAcc[p, co] * xf[in(p), j]}, four output pixels per
-     * pass over gW (each element still receives its terms in pixel order).
+     * The int8 weights {@code w} (OHWI, from wOff) as the floats the input gradient multiplies by (an exact
+     * conversion, done once per weight version instead of per call); depthwise weights are stored tap-major
+     * {@code [tap][co]} so their loop runs over contiguous channels. Fills {@code wf} (at least
+     * {@link #floatWeightsSize} long).
      */
-    private static void pointwiseWeightGrad(float[] xf, float[] gAcc, int accOff, int inW, int outH, int outW,
-            int cout, int sh, int sw, int nk, float[] gW, int gwOff) {
-        final int pixels = outH * outW;
-        int p = 0;
-        for (; p + 4 <= pixels; p += 4) {
-            final int x0 = inPixel(p, outW, inW, sh, sw) * nk;
-            final int x1 = inPixel(p + 1, outW, inW, sh, sw) * nk;
-            final int x2 = inPixel(p + 2, outW, inW, sh, sw) * nk;
-            final int x3 = inPixel(p + 3, outW, inW, sh, sw) * nk;
-            final int g0 = accOff + p * cout;
-            for (int co = 0; co < cout; co++) {
-                final float a0 = gAcc[g0 + co];
-                final float a1 = gAcc[g0 + cout + co];
-                final float a2 = gAcc[g0 + 2 * cout + co];
-                final float a3 = gAcc[g0 + 3 * cout + co];
-                final int wo = gwOff + co * nk;
-                for (int j = 0; j < nk; j++) {
-                    float s = gW[wo + j];
-                    s += a0 * xf[x0 + j];
-                    s += a1 * xf[x1 + j];
-                    s += a2 * xf[x2 + j];
-                    s += a3 * xf[x3 + j];
-                    gW[wo + j] = s;
-                }
+    public static void floatWeights(Conv2D op, byte[] w, int wOff, float[] wf) {
+        final int n = floatWeightsSize(op), taps = op.kernelH() * op.kernelW(), cout = op.output.channels();
+        if (op.isDepthwise()) {
+            for (int i = 0; i < n; i++) {
+                wf[(i % taps) * cout + i / taps] = (float) w[wOff + i];
             }
-        }
-        for (; p < pixels; p++) {
-            final int x0 = inPixel(p, outW, inW, sh, sw) * nk;
-            final int g0 = accOff + p * cout;
-            for (int co = 0; co < cout; co++) {
-                final float a0 = gAcc[g0 + co];
-                final int wo = gwOff + co * nk;
-                for (int j = 0; j < nk; j++) {
-                    gW[wo + j] += a0 * xf[x0 + j];
-                }
+        } else {
+            for (int i = 0; i < n; i++) {
+                wf[i] = (float) w[wOff + i];
             }
         }
     }
 
-    private static int inPixel(int p, int outW, int inW, int sh, int sw) {
-        return (p / outW) * sh * inW + (p % outW) * sw;
+    public static float[] floatWeights(Conv2D op, byte[] w, int wOff) {
+        float[] wf = new float[floatWeightsSize(op)];
+        floatWeights(op, w, wOff, wf);
+        return wf;
     }
 
     /**
@@ -245,6 +335,12 @@ public final class ConvBackward {
      * int8 weights {@code w} (OHWI, from wOff).
      */
     public static void inputGrad(Conv2D op, byte[] w, int wOff, float[] gAcc, int accOff, float[] gX, int gxOff) {
+        inputGrad(op, floatWeights(op, w, wOff), gAcc, accOff, gX, gxOff, new Work());
+    }
+
+    /** Input gradient from weights already converted by {@link #floatWeights(Conv2D, byte[], int, float[])}. */
+    public static void inputGrad(Conv2D op, float[] wf, float[] gAcc, int accOff, float[] gX, int gxOff,
+            Work work) {
         final int inH = op.input.height(), inW = op.input.width(), cin = op.input.channels();
         final int outH = op.output.height(), outW = op.output.width(), cout = op.output.channels();
         final int kh = op.kernelH(), kw = op.kernelW(), sh = op.strideH, sw = op.strideW;
@@ -255,14 +351,10 @@ public final class ConvBackward {
             gX[gxOff + i] = 0.0f;
         }
         final boolean depthwise = op.isDepthwise();
-        final int cinPG = cin / groups, coutPG = cout / groups, taps = kh * kw;
-        // Exact int8 -> float conversion hoisted out of the loops; depthwise weights stored tap-major [tap][co].
-        final float[] wf = new float[cout * taps * cinPG];
-        for (int i = 0; i < wf.length; i++) {
-            wf[depthwise ? (i % taps) * cout + i / taps : i] = (float) w[wOff + i];
-        }
-        if (groups == 1 && kh == 1 && kw == 1 && pt == 0 && pl == 0) {
-            pointwiseInputGrad(wf, gAcc, accOff, inW, outH, outW, cin, cout, sh, sw, gX, gxOff);
+        final int cinPG = cin / groups, coutPG = cout / groups;
+        if (groups == 1) {
+            denseInputGrad(wf, gAcc, accOff, inH, inW, cin, outH, outW, cout, kh, kw, sh, sw, dh, dw, pt, pl, gX,
+                    gxOff, work);
             return;
         }
         for (int oy = 0; oy < outH; oy++) {
@@ -315,49 +407,43 @@ public final class ConvBackward {
     }
 
     /**
-     * 1x1, unpadded, ungrouped: distinct output pixels feed distinct input pixels, so four pixels at a time share
-     * each weight row; every gX element still sums its output channels in ascending order.
+     * Ungrouped: per output pixel, its nonzero g_acc in channel order are listed once (weight row of the channel,
+     * value); each tap then adds that list to its input pixel's row by {@link #accumulate}. An input pixel gets
+     * its terms pixel by pixel and, within a pixel, in channel order, as documented.
      */
-    private static void pointwiseInputGrad(float[] wf, float[] gAcc, int accOff, int inW, int outH, int outW,
-            int cin, int cout, int sh, int sw, float[] gX, int gxOff) {
-        final int pixels = outH * outW;
-        // Each input pixel has exactly one output pixel here, so its sum starts at +0 in a private row (separate
-        // arrays let the JIT vectorize the four updates).
-        final float[] r0 = new float[cin], r1 = new float[cin], r2 = new float[cin], r3 = new float[cin];
-        int p = 0;
-        for (; p + 4 <= pixels; p += 4) {
-            java.util.Arrays.fill(r0, 0.0f);
-            java.util.Arrays.fill(r1, 0.0f);
-            java.util.Arrays.fill(r2, 0.0f);
-            java.util.Arrays.fill(r3, 0.0f);
-            final int g0 = accOff + p * cout;
-            for (int co = 0; co < cout; co++) {
-                final float a0 = gAcc[g0 + co];
-                final float a1 = gAcc[g0 + cout + co];
-                final float a2 = gAcc[g0 + 2 * cout + co];
-                final float a3 = gAcc[g0 + 3 * cout + co];
-                final int wo = co * cin;
-                for (int i = 0; i < cin; i++) {
-                    final float wv = wf[wo + i];
-                    r0[i] += a0 * wv;
-                    r1[i] += a1 * wv;
-                    r2[i] += a2 * wv;
-                    r3[i] += a3 * wv;
+    private static void denseInputGrad(float[] wf, float[] gAcc, int accOff, int inH, int inW, int cin, int outH,
+            int outW, int cout, int kh, int kw, int sh, int sw, int dh, int dw, int pt, int pl, float[] gX,
+            int gxOff, Work work) {
+        work.lists(cout);
+        final int[] off = work.off;
+        final float[] coef = work.coef;
+        final int rowStride = kh * kw * cin;
+        for (int oy = 0; oy < outH; oy++) {
+            for (int ox = 0; ox < outW; ox++) {
+                final int gBase = accOff + (oy * outW + ox) * cout;
+                int cnt = 0;
+                for (int co = 0; co < cout; co++) {
+                    final float a = gAcc[gBase + co];
+                    if (a != 0.0f) {
+                        off[cnt] = co * rowStride;
+                        coef[cnt++] = a;
+                    }
                 }
-            }
-            System.arraycopy(r0, 0, gX, gxOff + inPixel(p, outW, inW, sh, sw) * cin, cin);
-            System.arraycopy(r1, 0, gX, gxOff + inPixel(p + 1, outW, inW, sh, sw) * cin, cin);
-            System.arraycopy(r2, 0, gX, gxOff + inPixel(p + 2, outW, inW, sh, sw) * cin, cin);
-            System.arraycopy(r3, 0, gX, gxOff + inPixel(p + 3, outW, inW, sh, sw) * cin, cin);
-        }
-        for (; p < pixels; p++) {
-            final int x0 = gxOff + inPixel(p, outW, inW, sh, sw) * cin;
-            final int g0 = accOff + p * cout;
-            for (int co = 0; co < cout; co++) {
-                final float a0 = gAcc[g0 + co];
-                final int wo = co * cin;
-                for (int i = 0; i < cin; i++) {
-                    gX[x0 + i] += a0 * wf[wo + i];
+                if (cnt == 0) {
+                    continue;
+                }
+                for (int ky = 0; ky < kh; ky++) {
+                    final int iy = oy * sh - pt + ky * dh;
+                    if (iy < 0 || iy >= inH) {
+                        continue;
+                    }
+                    for (int kx = 0; kx < kw; kx++) {
+                        final int ix = ox * sw - pl + kx * dw;
+                        if (ix < 0 || ix >= inW) {
+                            continue;
+                        }
+                        accumulate(gX, gxOff + (iy * inW + ix) * cin, cin, wf, (ky * kw + kx) * cin, off, coef, cnt);
+                    }
                 }
             }
         }
