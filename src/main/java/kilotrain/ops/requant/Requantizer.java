@@ -16,7 +16,7 @@ public abstract sealed class Requantizer permits FloatRintRequantizer, FixedPoin
         this.actMax = actMax;
     }
 
-    /** {@code out[outOff + i] = requant(acc[accOff + i], channel c0 + i)} for {@code i < n}. */
+    /** {@code out[outOff + i] = requant(acc[accOff + i], channel c0 + i)} for {@code i < n}; may overwrite acc. */
     public abstract void apply(int[] acc, int accOff, int n, int c0, byte[] out, int outOff);
 
     /**

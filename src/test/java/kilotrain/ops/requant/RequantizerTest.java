@@ -14,6 +14,7 @@ class RequantizerTest {
         int n = 257;
         int[] acc = new int[n];
         int[] copy = new int[n];
+        int[] orig = new int[n];
         byte[] out = new byte[n];
         byte[] strided = new byte[n * 3];
         for (int trial = 0; trial < 4000; trial++) {
@@ -33,13 +34,16 @@ class RequantizerTest {
                 };
             }
             System.arraycopy(acc, 0, copy, 0, n);
+            System.arraycopy(acc, 0, orig, 0, n);
             q.apply(acc, 0, n, 0, out, 0);
             q.applyChannel(copy, 0, n, 0, strided, 1, 3);
             for (int i = 0; i < n; i++) {
-                int want = FloatRintRequantizer.requant(acc[i], eff, z, lo, hi);
-                assertEquals(want, out[i], "acc " + acc[i] + " eff " + eff + " z " + z);
+                int want = FloatRintRequantizer.requant(orig[i], eff, z, lo, hi);
+                assertEquals(want, out[i], "acc " + orig[i] + " eff " + eff + " z " + z);
                 assertEquals(want, strided[1 + 3 * i]);
-                assertEquals(want, q.one(acc[i], 0));
+                assertEquals(want, q.one(orig[i], 0));
+                float unclamped = (float) Math.rint((float) orig[i] * eff) + z;
+                assertEquals(unclamped >= lo && unclamped <= hi, q.inside(orig[i], 0), "inside " + orig[i]);
             }
         }
     }
