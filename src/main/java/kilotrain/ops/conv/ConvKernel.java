@@ -38,6 +38,8 @@ public final class ConvKernel {
     /** DEPTHWISE_ROW: the bias, and each tap's weights, repeated along an output row. */
     private final int[] biasRow;
     private final int[][] wRows;
+    /** DEPTHWISE_ROW: the output stage tiled along a row (null: requantize per pixel). */
+    private final Requantizer rowOut;
     private final Requantizer out;
     /** Padded, zero-point-shifted input geometry (unused by POINTWISE). */
     private final int padH, padW;
@@ -97,9 +99,11 @@ public final class ConvKernel {
             for (int t = 0; t < kh * kw; t++) {
                 wRows[t] = Arrays.copyOfRange(w, t * row, (t + 1) * row);
             }
+            rowOut = out.repeated(outW);
         } else {
             biasRow = null;
             wRows = null;
+            rowOut = null;
         }
     }
 
@@ -319,8 +323,12 @@ public final class ConvKernel {
                 }
             }
             int yo = yOff + oy * row;
-            for (int ox = 0; ox < outW; ox++) {
-                out.apply(acc, ox * c, c, 0, y, yo + ox * c);
+            if (rowOut != null) {
+                rowOut.apply(acc, 0, row, 0, y, yo);
+            } else {
+                for (int ox = 0; ox < outW; ox++) {
+                    out.apply(acc, ox * c, c, 0, y, yo + ox * c);
+                }
             }
         }
     }

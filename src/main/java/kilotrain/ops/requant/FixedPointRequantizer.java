@@ -27,6 +27,11 @@ public final class FixedPointRequantizer extends Requantizer {
     }
 
     @Override
+    public Requantizer repeated(int times) {
+        return new FixedPointRequantizer(tile(multipliers, times), tile(shifts, times), zeroPoint, actMin, actMax);
+    }
+
+    @Override
     public int one(int acc, int c) {
         int q = FixedPointMath.multiplyByQuantizedMultiplier(acc, multipliers[c], shifts[c]) + zeroPoint;
         return q < actMin ? actMin : Math.min(q, actMax);

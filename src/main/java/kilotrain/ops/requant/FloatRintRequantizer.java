@@ -80,6 +80,11 @@ public final class FloatRintRequantizer extends Requantizer {
     }
 
     @Override
+    public Requantizer repeated(int times) {
+        return new FloatRintRequantizer(tile(eff, times), zeroPoint, actMin, actMax);
+    }
+
+    @Override
     public boolean inside(int acc, int c) {
         int l = limit[c];
         int a = Math.min(Math.max(acc, -l), l);

@@ -34,6 +34,30 @@ public abstract sealed class Requantizer permits FloatRintRequantizer, FixedPoin
      */
     public abstract boolean inside(int acc, int c);
 
+    /**
+     * The same rule with its per-channel parameters tiled {@code times} over, so a row of {@code times} pixels of
+     * all channels can be requantized in one call; null when the rule cannot (callers fall back to per pixel).
+     */
+    public Requantizer repeated(int times) {
+        return null;
+    }
+
+    static float[] tile(float[] v, int times) {
+        float[] r = new float[v.length * times];
+        for (int t = 0; t < times; t++) {
+            System.arraycopy(v, 0, r, t * v.length, v.length);
+        }
+        return r;
+    }
+
+    static int[] tile(int[] v, int times) {
+        int[] r = new int[v.length * times];
+        for (int t = 0; t < times; t++) {
+            System.arraycopy(v, 0, r, t * v.length, v.length);
+        }
+        return r;
+    }
+
     public int zeroPoint() {
         return zeroPoint;
     }
