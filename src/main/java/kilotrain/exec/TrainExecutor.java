@@ -34,7 +34,7 @@ public final class TrainExecutor {
     private final Map<Instr, Object> prepared = new IdentityHashMap<>();
     private final Map<Conv2D, float[]> eff = new IdentityHashMap<>();
     /** Float weights of the frozen convs whose input gradient is needed: converted once, shared by all threads. */
-    private final Map<Conv2D, float[]> frozenWeights = new IdentityHashMap<>();
+    private final Map<Conv2D, ConvBackward.Weights> frozenWeights = new IdentityHashMap<>();
     private final Scratch.Sizer sizer = new Scratch.Sizer();
     private final int maxFeature, maxGrad;
 
@@ -61,7 +61,7 @@ public final class TrainExecutor {
                 Conv2D c = g.conv();
                 byte[] w = state.fullWeights(c);
                 if (w == c.weight.int8Data) {
-                    frozenWeights.computeIfAbsent(c, x -> ConvBackward.floatWeights(x, w, 0));
+                    frozenWeights.computeIfAbsent(c, x -> new ConvBackward.Weights(x).set(x, w, 0));
                 }
             } else if (in instanceof Instr.HeadFwd h) {
                 feat = Math.max(feat, h.feature().elements);
@@ -160,24 +160,24 @@ public final class TrainExecutor {
 
     /** One thread's float copy of a trained conv's int8 weights and the parameter version it was made from. */
     private static final class LiveWeights {
-        final float[] wf;
+        final ConvBackward.Weights wf;
         int version = -1;
 
-        LiveWeights(int size) {
-            wf = new float[size];
+        LiveWeights(Conv2D c) {
+            wf = new ConvBackward.Weights(c);
         }
     }
 
     /** The float weights the input gradient of conv c multiplies by, for the current parameters. */
-    private float[] inputWeights(Workspace ws, Conv2D c) {
-        float[] f = frozenWeights.get(c);
+    private ConvBackward.Weights inputWeights(Workspace ws, Conv2D c) {
+        ConvBackward.Weights f = frozenWeights.get(c);
         if (f != null) {
             return f;
         }
-        LiveWeights lw = ws.liveWeights.computeIfAbsent(c, x -> new LiveWeights(ConvBackward.floatWeightsSize(x)));
+        LiveWeights lw = ws.liveWeights.computeIfAbsent(c, LiveWeights::new);
         int v = state.version();
         if (lw.version != v) {
-            ConvBackward.floatWeights(c, state.fullWeights(c), 0, lw.wf);
+            lw.wf.set(c, state.fullWeights(c), 0);
             lw.version = v;
         }
         return lw.wf;

@@ -78,35 +78,58 @@ public final class ConvBackward {
 
     /**
      * Scratch of the backward kernels, grown on demand and reused so a thread's steady state allocates nothing.
-     * One per thread (not shared).
+     * One per thread (not shared). Rows are separate arrays indexed from 0 because HotSpot's C2 (JDK 17) only
+     * vectorizes a loop whose array accesses share one offset: {@code r[i] += a * s[i]} runs several times faster
+     * than {@code r[d + i] += a * s[o + i]}.
      */
     public static final class Work {
-        private float[] xf = new float[0];
-        private float[] taps = new float[0];
+        private final Rows x = new Rows(), acc = new Rows(), taps = new Rows(), row = new Rows();
         private float[] coef = new float[0];
-        private int[] off = new int[0];
+        private int[] idx = new int[0], idx2 = new int[0];
 
-        float[] xf(int n) {
-            if (xf.length < n) {
-                xf = new float[n];
-            }
-            return xf;
-        }
-
-        float[] taps(int n) {
-            if (taps.length < n) {
-                taps = new float[n];
-            }
-            return taps;
-        }
-
-        /** Room for term lists of n entries ({@link #off}, {@link #coef}). */
+        /** Room for term lists of n entries. */
         void lists(int n) {
-            if (off.length < n) {
-                off = new int[n];
+            if (idx.length < n) {
+                idx = new int[n];
+                idx2 = new int[n];
                 coef = new float[n];
             }
         }
+    }
+
+    /** A growable set of row arrays; capacities only grow, contents are whatever the last user left. */
+    private static final class Rows {
+        float[][] r = new float[0][];
+
+        float[][] get(int count, int len) {
+            if (r.length < count || (count > 0 && r[0].length < len)) {
+                int c = Math.max(count, r.length), l = Math.max(len, r.length > 0 ? r[0].length : 0);
+                r = new float[c][l];
+            }
+            return r;
+        }
+    }
+
+    /** The pixel rows of {@code src} ({@code pixels x len}, from off) copied to separate arrays. */
+    private static float[][] pixelRows(Rows rows, float[] src, int off, int pixels, int len) {
+        float[][] r = rows.get(pixels, len);
+        for (int p = 0; p < pixels; p++) {
+            System.arraycopy(src, off + p * len, r[p], 0, len);
+        }
+        return r;
+    }
+
+    /** The saved int8 input as exact floats {@code x - zx}, one array per pixel. */
+    private static float[][] inputRows(Rows rows, byte[] x, int xOff, int pixels, int len, int zx) {
+        float[][] r = rows.get(pixels, len);
+        for (int p = 0; p < pixels; p++) {
+            final float[] d = r[p];
+            final int o = xOff + p * len;
+            for (int j = 0; j < len; j++) {
+                d[j] = (float) (x[o + j] - zx);
+            }
+        }
+        return r;
     }
 
     /**
@@ -131,28 +154,23 @@ public final class ConvBackward {
         final int nk = k == null ? cin : k.length;
         final int xStride = groups == 1 || op.isDepthwise() ? nk : cin;
         // (float)(x - zx) is exact, so converting the whole input once changes no result (C may convert inline).
-        final int xn = inH * inW * xStride;
-        final float[] xf = work.xf(xn);
-        for (int i = 0; i < xn; i++) {
-            xf[i] = (float) (x[xOff + i] - zx);
-        }
+        final float[][] xr = inputRows(work.x, x, xOff, inH * inW, xStride, zx);
         if (op.isDepthwise()) {
-            depthwiseWeightGrad(k, nk, xf, gAcc, accOff, inH, inW, cin, outH, outW, cout, kh, kw, sh, sw, dh, dw, pt,
+            depthwiseWeightGrad(k, nk, xr, gAcc, accOff, inH, inW, cin, outH, outW, cout, kh, kw, sh, sw, dh, dw, pt,
                     pl, gW, gwOff, work);
             return;
         }
-        final int cinPG = groups == 1 ? nk : cin / groups;
-        final int size = cout * kh * kw * cinPG;
-        for (int i = 0; i < size; i++) {
-            gW[gwOff + i] = 0.0f;
-        }
         if (groups == 1) {
-            denseWeightGrad(xf, gAcc, accOff, inH, inW, outH, outW, cout, kh, kw, sh, sw, dh, dw, pt, pl, nk, gW,
+            denseWeightGrad(xr, gAcc, accOff, inH, inW, outH, outW, cout, kh, kw, sh, sw, dh, dw, pt, pl, nk, gW,
                     gwOff, work);
             return;
         }
         // Grouped over all channels (x holds cin).
-        final int coutPG = cout / groups;
+        final int cinPG = cin / groups, coutPG = cout / groups;
+        final int size = cout * kh * kw * cinPG;
+        for (int i = 0; i < size; i++) {
+            gW[gwOff + i] = 0.0f;
+        }
         for (int oy = 0; oy < outH; oy++) {
             for (int ox = 0; ox < outW; ox++) {
                 final int gBase = accOff + (oy * outW + ox) * cout;
@@ -166,16 +184,16 @@ public final class ConvBackward {
                         if (ix < 0 || ix >= inW) {
                             continue;
                         }
-                        final int xo = (iy * inW + ix) * xStride;
+                        final float[] xp = xr[iy * inW + ix];
                         for (int co = 0; co < cout; co++) {
                             final float a = gAcc[gBase + co];
                             if (a == 0.0f) {
                                 continue;
                             }
-                            final int xb = xo + (co / coutPG) * cinPG;
+                            final int xb = (co / coutPG) * cinPG;
                             final int wo = gwOff + ((co * kh + ky) * kw + kx) * cinPG;
                             for (int j = 0; j < cinPG; j++) {
-                                gW[wo + j] += a * xf[xb + j];
+                                gW[wo + j] += a * xp[xb + j];
                             }
                         }
                     }
@@ -185,15 +203,16 @@ public final class ConvBackward {
     }
 
     /**
-     * Ungrouped: for each weight row (co, ky, kx), the nonzero terms in pixel order are listed (input row offset,
-     * g_acc), then added to the row by {@link #accumulate}, which keeps that order for every element.
+     * Ungrouped: for each weight row (co, ky, kx), the nonzero terms in pixel order are listed (input pixel,
+     * g_acc), summed from +0 into a private row by {@link #accumulate}, which keeps that order for every element.
      */
-    private static void denseWeightGrad(float[] xf, float[] gAcc, int accOff, int inH, int inW, int outH, int outW,
-            int cout, int kh, int kw, int sh, int sw, int dh, int dw, int pt, int pl, int nk, float[] gW, int gwOff,
-            Work work) {
+    private static void denseWeightGrad(float[][] xr, float[] gAcc, int accOff, int inH, int inW, int outH,
+            int outW, int cout, int kh, int kw, int sh, int sw, int dh, int dw, int pt, int pl, int nk, float[] gW,
+            int gwOff, Work work) {
         work.lists(outH * outW);
-        final int[] off = work.off;
+        final int[] idx = work.idx;
         final float[] coef = work.coef;
+        final float[] r = work.row.get(1, nk)[0];
         for (int co = 0; co < cout; co++) {
             for (int ky = 0; ky < kh; ky++) {
                 for (int kx = 0; kx < kw; kx++) {
@@ -210,59 +229,101 @@ public final class ConvBackward {
                             if (ix < 0 || ix >= inW || a == 0.0f) {
                                 continue;
                             }
-                            off[cnt] = (iy * inW + ix) * nk;
+                            idx[cnt] = iy * inW + ix;
                             coef[cnt++] = a;
                         }
                     }
-                    accumulate(gW, gwOff + ((co * kh + ky) * kw + kx) * nk, nk, xf, 0, off, coef, cnt);
+                    java.util.Arrays.fill(r, 0, nk, 0.0f);
+                    accumulate(r, nk, xr, 0, idx, coef, cnt);
+                    System.arraycopy(r, 0, gW, gwOff + ((co * kh + ky) * kw + kx) * nk, nk);
                 }
             }
         }
     }
 
     /**
-     * {@code dst[d+i] = (((dst[d+i] + coef[0]*src[base+off[0]+i]) + coef[1]*src[...]) + ...)} for i < n: the terms
-     * added one by one in list order, four list entries per pass over the row so the row is loaded and stored a
-     * quarter as often (the vectorized loop runs over i, so each element's order is untouched).
+     * {@code r[i] = (((r[i] + coef[0]*rows[add+idx[0]][i]) + coef[1]*rows[add+idx[1]][i]) + ...)} for i < n: the
+     * terms added one by one in list order, four list entries per pass over r so r is loaded and stored a quarter
+     * as often (the vectorized loop runs over i, so each element's order is untouched).
      */
-    static void accumulate(float[] dst, int d, int n, float[] src, int base, int[] off, float[] coef, int cnt) {
+    static void accumulate(float[] r, int n, float[][] rows, int add, int[] idx, float[] coef, int cnt) {
         int j = 0;
         for (; j + 4 <= cnt; j += 4) {
             final float a0 = coef[j], a1 = coef[j + 1], a2 = coef[j + 2], a3 = coef[j + 3];
-            final int o0 = base + off[j], o1 = base + off[j + 1], o2 = base + off[j + 2], o3 = base + off[j + 3];
+            final float[] s0 = rows[add + idx[j]], s1 = rows[add + idx[j + 1]];
+            final float[] s2 = rows[add + idx[j + 2]], s3 = rows[add + idx[j + 3]];
             for (int i = 0; i < n; i++) {
-                float s = dst[d + i];
-                s += a0 * src[o0 + i];
-                s += a1 * src[o1 + i];
-                s += a2 * src[o2 + i];
-                s += a3 * src[o3 + i];
-                dst[d + i] = s;
+                float s = r[i];
+                s += a0 * s0[i];
+                s += a1 * s1[i];
+                s += a2 * s2[i];
+                s += a3 * s3[i];
+                r[i] = s;
             }
         }
         for (; j < cnt; j++) {
             final float a = coef[j];
-            final int o = base + off[j];
+            final float[] s0 = rows[add + idx[j]];
             for (int i = 0; i < n; i++) {
-                dst[d + i] += a * src[o + i];
+                r[i] += a * s0[i];
+            }
+        }
+    }
+
+    /** {@code r[i] = ((r[i] + a[ai[0]][i]*b[bi[0]][i]) + a[ai[1]][i]*b[bi[1]][i]) + ...}, list order kept. */
+    static void accumulatePairs(float[] r, int n, float[][] a, int[] ai, float[][] b, int[] bi, int cnt) {
+        int j = 0;
+        for (; j + 4 <= cnt; j += 4) {
+            final float[] a0 = a[ai[j]], a1 = a[ai[j + 1]], a2 = a[ai[j + 2]], a3 = a[ai[j + 3]];
+            final float[] b0 = b[bi[j]], b1 = b[bi[j + 1]], b2 = b[bi[j + 2]], b3 = b[bi[j + 3]];
+            for (int i = 0; i < n; i++) {
+                float s = r[i];
+                s += a0[i] * b0[i];
+                s += a1[i] * b1[i];
+                s += a2[i] * b2[i];
+                s += a3[i] * b3[i];
+                r[i] = s;
+            }
+        }
+        for (; j < cnt; j++) {
+            final float[] a0 = a[ai[j]], b0 = b[bi[j]];
+            for (int i = 0; i < n; i++) {
+                r[i] += a0[i] * b0[i];
             }
         }
     }
 
     /**
-     * Depthwise: sums kept in a tap-major accumulator {@code t[tap][row]} so the inner loop runs over contiguous
-     * channels, then transposed into {@code gW [row][tap]}; each element's terms still arrive in pixel order.
+     * Depthwise: sums kept in tap-major accumulator rows {@code t[tap][row]} so the inner loop runs over
+     * contiguous channels, then transposed into {@code gW [row][tap]}; each element's terms arrive in pixel order.
      * {@code k} null means all channels.
      */
-    private static void depthwiseWeightGrad(int[] k, int nk, float[] xf, float[] gAcc, int accOff, int inH, int inW,
-            int cin, int outH, int outW, int cout, int kh, int kw, int sh, int sw, int dh, int dw, int pt, int pl,
-            float[] gW, int gwOff, Work work) {
-        final int mult = cout / cin, rows = nk * mult, taps = kh * kw;
-        final boolean all = nk == cin;
-        final float[] t = work.taps(taps * rows);
-        java.util.Arrays.fill(t, 0, taps * rows, 0.0f);
+    private static void depthwiseWeightGrad(int[] k, int nk, float[][] xr, float[] gAcc, int accOff, int inH,
+            int inW, int cin, int outH, int outW, int cout, int kh, int kw, int sh, int sw, int dh, int dw, int pt,
+            int pl, float[] gW, int gwOff, Work work) {
+        final int mult = cout / cin, rows = nk * mult, taps = kh * kw, pixels = outH * outW;
+        final float[][] t = work.taps.get(taps, rows);
+        for (int tap = 0; tap < taps; tap++) {
+            java.util.Arrays.fill(t[tap], 0, rows, 0.0f);
+        }
+        // g_acc of the kept rows, one array per output pixel (mult 1; other multipliers read gAcc directly)
+        final float[][] ar = mult == 1 ? work.acc.get(pixels, rows) : null;
+        if (mult == 1) {
+            for (int p = 0; p < pixels; p++) {
+                final float[] d = ar[p];
+                final int g = accOff + p * cout;
+                if (k == null) {
+                    System.arraycopy(gAcc, g, d, 0, rows);
+                } else {
+                    for (int kk = 0; kk < nk; kk++) {
+                        d[kk] = gAcc[g + k[kk]];
+                    }
+                }
+            }
+        }
         for (int oy = 0; oy < outH; oy++) {
             for (int ox = 0; ox < outW; ox++) {
-                final int gBase = accOff + (oy * outW + ox) * cout;
+                final int p = oy * outW + ox;
                 for (int ky = 0; ky < kh; ky++) {
                     final int iy = oy * sh - pt + ky * dh;
                     if (iy < 0 || iy >= inH) {
@@ -273,19 +334,21 @@ public final class ConvBackward {
                         if (ix < 0 || ix >= inW) {
                             continue;
                         }
-                        final int xo = (iy * inW + ix) * nk;
-                        final int tb = (ky * kw + kx) * rows;
-                        if (mult == 1 && all) {
+                        final float[] xp = xr[iy * inW + ix];
+                        final float[] tt = t[ky * kw + kx];
+                        if (mult == 1) {
+                            final float[] ap = ar[p];
                             for (int c = 0; c < nk; c++) {
-                                t[tb + c] += gAcc[gBase + c] * xf[xo + c];
+                                tt[c] += ap[c] * xp[c];
                             }
                         } else {
+                            final int gBase = accOff + p * cout;
                             for (int kk = 0; kk < nk; kk++) {
-                                final float xv = xf[xo + kk];
+                                final float xv = xp[kk];
                                 final int cb = gBase + (k == null ? kk : k[kk]) * mult;
-                                final int rb = tb + kk * mult;
+                                final int rb = kk * mult;
                                 for (int m = 0; m < mult; m++) {
-                                    t[rb + m] += gAcc[cb + m] * xv;
+                                    tt[rb + m] += gAcc[cb + m] * xv;
                                 }
                             }
                         }
@@ -295,39 +358,45 @@ public final class ConvBackward {
         }
         for (int r = 0; r < rows; r++) {
             for (int tap = 0; tap < taps; tap++) {
-                gW[gwOff + r * taps + tap] = t[tap * rows + r];
+                gW[gwOff + r * taps + tap] = t[tap][r];
             }
         }
-    }
-
-    /** Elements of the float weights {@link #inputGrad(Conv2D, float[], float[], int, float[], int, Work)} reads. */
-    public static int floatWeightsSize(Conv2D op) {
-        return op.output.channels() * op.kernelH() * op.kernelW() * (op.input.channels() / op.groups);
     }
 
     /**
-     * The int8 weights {@code w} (OHWI, from wOff) as the floats the input gradient multiplies by (an exact
-     * conversion, done once per weight version instead of per call); depthwise weights are stored tap-major
-     * {@code [tap][co]} so their loop runs over contiguous channels. Fills {@code wf} (at least
-     * {@link #floatWeightsSize} long).
+     * The int8 weights of a conv as the floats the input gradient multiplies by (an exact conversion, made once
+     * per weight version instead of per call), one array per row: {@code [cout*kh*kw][cin/groups]} (OHWI rows),
+     * depthwise tap-major {@code [kh*kw][cout]} so their loop runs over contiguous channels.
      */
-    public static void floatWeights(Conv2D op, byte[] w, int wOff, float[] wf) {
-        final int n = floatWeightsSize(op), taps = op.kernelH() * op.kernelW(), cout = op.output.channels();
-        if (op.isDepthwise()) {
-            for (int i = 0; i < n; i++) {
-                wf[(i % taps) * cout + i / taps] = (float) w[wOff + i];
-            }
-        } else {
-            for (int i = 0; i < n; i++) {
-                wf[i] = (float) w[wOff + i];
-            }
-        }
-    }
+    public static final class Weights {
+        final float[][] rows;
 
-    public static float[] floatWeights(Conv2D op, byte[] w, int wOff) {
-        float[] wf = new float[floatWeightsSize(op)];
-        floatWeights(op, w, wOff, wf);
-        return wf;
+        public Weights(Conv2D op) {
+            int taps = op.kernelH() * op.kernelW(), cout = op.output.channels();
+            rows = op.isDepthwise() ? new float[taps][cout] : new float[cout * taps][op.input.channels() / op.groups];
+        }
+
+        /** Converts {@code w} (OHWI, from wOff) into these rows. */
+        public Weights set(Conv2D op, byte[] w, int wOff) {
+            final int taps = op.kernelH() * op.kernelW(), cout = op.output.channels();
+            if (op.isDepthwise()) {
+                for (int co = 0; co < cout; co++) {
+                    for (int t = 0; t < taps; t++) {
+                        rows[t][co] = (float) w[wOff + co * taps + t];
+                    }
+                }
+            } else {
+                final int len = op.input.channels() / op.groups;
+                for (int r = 0; r < rows.length; r++) {
+                    final float[] d = rows[r];
+                    final int o = wOff + r * len;
+                    for (int i = 0; i < len; i++) {
+                        d[i] = (float) w[o + i];
+                    }
+                }
+            }
+            return this;
+        }
     }
 
     /**
@@ -335,25 +404,31 @@ public final class ConvBackward {
      * int8 weights {@code w} (OHWI, from wOff).
      */
     public static void inputGrad(Conv2D op, byte[] w, int wOff, float[] gAcc, int accOff, float[] gX, int gxOff) {
-        inputGrad(op, floatWeights(op, w, wOff), gAcc, accOff, gX, gxOff, new Work());
+        inputGrad(op, new Weights(op).set(op, w, wOff), gAcc, accOff, gX, gxOff, new Work());
     }
 
-    /** Input gradient from weights already converted by {@link #floatWeights(Conv2D, byte[], int, float[])}. */
-    public static void inputGrad(Conv2D op, float[] wf, float[] gAcc, int accOff, float[] gX, int gxOff,
+    /** Input gradient from weights already converted into {@link Weights}, with reusable scratch. */
+    public static void inputGrad(Conv2D op, Weights weights, float[] gAcc, int accOff, float[] gX, int gxOff,
             Work work) {
         final int inH = op.input.height(), inW = op.input.width(), cin = op.input.channels();
         final int outH = op.output.height(), outW = op.output.width(), cout = op.output.channels();
         final int kh = op.kernelH(), kw = op.kernelW(), sh = op.strideH, sw = op.strideW;
         final int dh = op.dilationH, dw = op.dilationW, pt = op.padding.top(), pl = op.padding.left();
         final int groups = op.groups;
+        final float[][] wr = weights.rows;
+        final boolean depthwise = op.isDepthwise();
+        final int cinPG = cin / groups, coutPG = cout / groups;
+        if (depthwise && coutPG == 1) {
+            depthwiseInputGrad(wr, gAcc, accOff, inH, inW, cin, outH, outW, kh, kw, sh, sw, dh, dw, pt, pl, gX,
+                    gxOff, work);
+            return;
+        }
         final int n = inH * inW * cin;
         for (int i = 0; i < n; i++) {
             gX[gxOff + i] = 0.0f;
         }
-        final boolean depthwise = op.isDepthwise();
-        final int cinPG = cin / groups, coutPG = cout / groups;
         if (groups == 1) {
-            denseInputGrad(wf, gAcc, accOff, inH, inW, cin, outH, outW, cout, kh, kw, sh, sw, dh, dw, pt, pl, gX,
+            denseInputGrad(wr, gAcc, accOff, inH, inW, cin, outH, outW, cout, kh, kw, sh, sw, dh, dw, pt, pl, gX,
                     gxOff, work);
             return;
         }
@@ -372,20 +447,14 @@ public final class ConvBackward {
                         }
                         final int xo = gxOff + (iy * inW + ix) * cin;
                         if (depthwise) {
-                            final int tb = (ky * kw + kx) * cout;
-                            if (coutPG == 1) {
-                                for (int c = 0; c < cin; c++) {
-                                    gX[xo + c] += gAcc[gBase + c] * wf[tb + c];
+                            final float[] wt = wr[ky * kw + kx];
+                            for (int c = 0; c < cin; c++) {
+                                float s = gX[xo + c];
+                                for (int m = 0; m < coutPG; m++) {
+                                    final int co = c * coutPG + m;
+                                    s += gAcc[gBase + co] * wt[co];
                                 }
-                            } else {
-                                for (int c = 0; c < cin; c++) {
-                                    float s = gX[xo + c];
-                                    for (int m = 0; m < coutPG; m++) {
-                                        final int co = c * coutPG + m;
-                                        s += gAcc[gBase + co] * wf[tb + co];
-                                    }
-                                    gX[xo + c] = s;
-                                }
+                                gX[xo + c] = s;
                             }
                             continue;
                         }
@@ -395,9 +464,9 @@ public final class ConvBackward {
                                 continue;
                             }
                             final int xb = xo + (co / coutPG) * cinPG;
-                            final int wo = ((co * kh + ky) * kw + kx) * cinPG;
+                            final float[] wrow = wr[(co * kh + ky) * kw + kx];
                             for (int i = 0; i < cinPG; i++) {
-                                gX[xb + i] += a * wf[wo + i];
+                                gX[xb + i] += a * wrow[i];
                             }
                         }
                     }
@@ -408,16 +477,17 @@ public final class ConvBackward {
 
     /**
      * Ungrouped: per output pixel, its nonzero g_acc in channel order are listed once (weight row of the channel,
-     * value); each tap then adds that list to its input pixel's row by {@link #accumulate}. An input pixel gets
-     * its terms pixel by pixel and, within a pixel, in channel order, as documented.
+     * value); each tap then adds that list to its input pixel's row (copied to a private row and back) by
+     * {@link #accumulate}. An input pixel gets its terms pixel by pixel and, within a pixel, in channel order.
      */
-    private static void denseInputGrad(float[] wf, float[] gAcc, int accOff, int inH, int inW, int cin, int outH,
+    private static void denseInputGrad(float[][] wr, float[] gAcc, int accOff, int inH, int inW, int cin, int outH,
             int outW, int cout, int kh, int kw, int sh, int sw, int dh, int dw, int pt, int pl, float[] gX,
             int gxOff, Work work) {
         work.lists(cout);
-        final int[] off = work.off;
+        final int[] idx = work.idx;
         final float[] coef = work.coef;
-        final int rowStride = kh * kw * cin;
+        final float[] r = work.row.get(1, cin)[0];
+        final int taps = kh * kw;
         for (int oy = 0; oy < outH; oy++) {
             for (int ox = 0; ox < outW; ox++) {
                 final int gBase = accOff + (oy * outW + ox) * cout;
@@ -425,7 +495,7 @@ public final class ConvBackward {
                 for (int co = 0; co < cout; co++) {
                     final float a = gAcc[gBase + co];
                     if (a != 0.0f) {
-                        off[cnt] = co * rowStride;
+                        idx[cnt] = co * taps;
                         coef[cnt++] = a;
                     }
                 }
@@ -442,9 +512,50 @@ public final class ConvBackward {
                         if (ix < 0 || ix >= inW) {
                             continue;
                         }
-                        accumulate(gX, gxOff + (iy * inW + ix) * cin, cin, wf, (ky * kw + kx) * cin, off, coef, cnt);
+                        final int xo = gxOff + (iy * inW + ix) * cin;
+                        System.arraycopy(gX, xo, r, 0, cin);
+                        accumulate(r, cin, wr, ky * kw + kx, idx, coef, cnt);
+                        System.arraycopy(r, 0, gX, xo, cin);
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * Depthwise, multiplier 1, gathered per input pixel: the (output pixel, tap) pairs that reach it are listed
+     * with output pixels ascending (oy ascending is ky descending, likewise ox and kx; at most one tap per pixel),
+     * then summed from +0 in that order by {@link #accumulatePairs}.
+     */
+    private static void depthwiseInputGrad(float[][] wr, float[] gAcc, int accOff, int inH, int inW, int ch,
+            int outH, int outW, int kh, int kw, int sh, int sw, int dh, int dw, int pt, int pl, float[] gX,
+            int gxOff, Work work) {
+        final float[][] ar = pixelRows(work.acc, gAcc, accOff, outH * outW, ch);
+        work.lists(kh * kw);
+        final int[] pix = work.idx, tap = work.idx2;
+        final float[] r = work.row.get(1, ch)[0];
+        for (int iy = 0; iy < inH; iy++) {
+            for (int ix = 0; ix < inW; ix++) {
+                int cnt = 0;
+                for (int ky = kh - 1; ky >= 0; ky--) {
+                    final int ny = iy + pt - ky * dh;
+                    final int oy = ny / sh;
+                    if (ny < 0 || oy * sh != ny || oy >= outH) {
+                        continue;
+                    }
+                    for (int kx = kw - 1; kx >= 0; kx--) {
+                        final int nx = ix + pl - kx * dw;
+                        final int ox = nx / sw;
+                        if (nx < 0 || ox * sw != nx || ox >= outW) {
+                            continue;
+                        }
+                        pix[cnt] = oy * outW + ox;
+                        tap[cnt++] = ky * kw + kx;
+                    }
+                }
+                java.util.Arrays.fill(r, 0, ch, 0.0f);
+                accumulatePairs(r, ch, ar, pix, wr, tap, cnt);
+                System.arraycopy(r, 0, gX, gxOff + (iy * inW + ix) * ch, ch);
             }
         }
     }

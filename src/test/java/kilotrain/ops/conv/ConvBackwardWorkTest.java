@@ -65,8 +65,7 @@ class ConvBackwardWorkTest {
         float[] gW = new float[gwOff + ConvBackward.weightGradSize(op, kept) + 2];
         java.util.Arrays.fill(gW, Float.NaN);
         ConvBackward.weightGrad(op, saved, 0, gAcc, 0, kept, gW, gwOff, WORK);
-        float[] wf = new float[ConvBackward.floatWeightsSize(op)];
-        ConvBackward.floatWeights(op, w, 0, wf);
+        ConvBackward.Weights wf = new ConvBackward.Weights(op).set(op, w, 0);
         int gxOff = r.nextInt(3);
         float[] gX = new float[gxOff + x.length + 1];
         java.util.Arrays.fill(gX, Float.NaN);
