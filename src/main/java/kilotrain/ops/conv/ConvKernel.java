@@ -17,9 +17,9 @@ import kilotrain.ops.requant.Requantizer;
  * <li>GEMM (groups == 1, pointwise or dense): tiles of {@link #TILE} output pixels are gathered channel-major
  * (row k of K = kh*kw*cin, im2col for k > 1), multiplied by {@code W[cout][K]} with the pixel index
  * innermost (long, branch-free loops the JIT vectorizes) and written back NHWC by the output stage;</li>
- * <li>depthwise stride 1: a whole output row of every channel is one contiguous run ({@code ox * C + c}), with the
- * weights of each tap repeated along the row, so each tap is one long vectorizable multiply-add;</li>
- * <li>depthwise with stride > 1: per output pixel, a multiply-add over channels per tap;</li>
+ * <li>depthwise: a whole output row of every channel is one contiguous run ({@code ox * C + c}), with the
+ * weights of each tap repeated along the row, so each tap is one long vectorizable multiply-add (for strides
+ * above one the tap's input pixels are first copied together);</li>
  * <li>any other grouping: a plain loop.</li>
  * </ul>
  */
@@ -27,7 +27,7 @@ public final class ConvKernel {
     /** Output pixels per GEMM tile: long enough for vector loops, small enough for the tile to stay in cache. */
     public static final int TILE = 128;
 
-    private enum Path { POINTWISE, DENSE, DEPTHWISE_ROW, DEPTHWISE, GROUPED }
+    private enum Path { POINTWISE, DENSE, DEPTHWISE_ROW, GROUPED }
 
     public final int inH, inW, cin, outH, outW, cout, kh, kw, strideH, strideW, dilH, dilW, padTop, padLeft, groups;
     public final int xZero;
@@ -81,7 +81,7 @@ public final class ConvKernel {
         } else if (groups == 1) {
             path = Path.DENSE;
         } else if (groups == cin && cout == cin) {
-            path = strideW == 1 ? Path.DEPTHWISE_ROW : Path.DEPTHWISE;
+            path = Path.DEPTHWISE_ROW;
         } else {
             path = Path.GROUPED;
         }
@@ -120,16 +120,6 @@ public final class ConvKernel {
     private int[] layout(byte[] ohwi) {
         int taps = kh * kw;
         switch (path) {
-            case DEPTHWISE -> {
-                // [tap][c]
-                int[] r = new int[ohwi.length];
-                for (int c = 0; c < cout; c++) {
-                    for (int t = 0; t < taps; t++) {
-                        r[t * cout + c] = ohwi[c * taps + t];
-                    }
-                }
-                return r;
-            }
             case DEPTHWISE_ROW -> {
                 // [tap][ox][c]: each tap's weights repeated along the output row
                 int row = outW * cout;
@@ -160,7 +150,7 @@ public final class ConvKernel {
         switch (path) {
             case POINTWISE -> s.accRows(cout, tile).rows(cin, tile);
             case DENSE -> s.accRows(cout, tile).in(padded).rows(kh * kw * cin, tile);
-            case DEPTHWISE_ROW -> s.acc(outW * cout).inRows(padH, padW * cin);
+            case DEPTHWISE_ROW -> s.acc(outW * cout).inRows(padH, padW * cin).in(strideW == 1 ? 0 : outW * cout);
             default -> s.acc(cout).in(padded);
         }
     }
@@ -175,11 +165,7 @@ public final class ConvKernel {
             }
             case DEPTHWISE_ROW -> {
                 padRows(x, xOff, s.inRows);
-                depthwiseRows(s.inRows, y, yOff, s.acc);
-            }
-            case DEPTHWISE -> {
-                pad(x, xOff, s.in);
-                depthwise(s.in, y, yOff, s.acc);
+                depthwiseRows(s.inRows, y, yOff, s.acc, s.in);
             }
             default -> {
                 pad(x, xOff, s.in);
@@ -312,14 +298,26 @@ public final class ConvKernel {
         }
     }
 
-    private void depthwiseRows(int[][] xp, byte[] y, int yOff, int[] acc) {
-        int c = cout, row = outW * c;
+    /**
+     * Whole output rows at once. With stride 1 a tap's inputs for the row are one contiguous run of the padded
+     * row; with a larger stride they are first copied together (one arraycopy per pixel) into {@code strided}.
+     */
+    private void depthwiseRows(int[][] xp, byte[] y, int yOff, int[] acc, int[] strided) {
+        int c = cout, row = outW * c, step = strideW * c;
         for (int oy = 0; oy < outH; oy++) {
             System.arraycopy(biasRow, 0, acc, 0, row);
             for (int ky = 0; ky < kh; ky++) {
                 int[] xr = xp[oy * strideH + ky * dilH];
                 for (int kx = 0; kx < kw; kx++) {
-                    tapRow(acc, wRows[ky * kw + kx], xr, kx * dilW * c, row);
+                    int x0 = kx * dilW * c;
+                    if (strideW == 1) {
+                        tapRow(acc, wRows[ky * kw + kx], xr, x0, row);
+                    } else {
+                        for (int ox = 0, src = x0; ox < outW; ox++, src += step) {
+                            System.arraycopy(xr, src, strided, ox * c, c);
+                        }
+                        tapRow(acc, wRows[ky * kw + kx], strided, 0, row);
+                    }
                 }
             }
             int yo = yOff + oy * row;
@@ -336,27 +334,6 @@ public final class ConvKernel {
     private static void tapRow(int[] acc, int[] w, int[] x, int xo, int n) {
         for (int j = 0; j < n; j++) {
             acc[j] += w[j] * x[xo + j];
-        }
-    }
-
-    private void depthwise(int[] xp, byte[] y, int yOff, int[] acc) {
-        int c = cout;
-        int[] wt = w;
-        for (int oy = 0; oy < outH; oy++) {
-            for (int ox = 0; ox < outW; ox++) {
-                System.arraycopy(bias, 0, acc, 0, c);
-                for (int ky = 0; ky < kh; ky++) {
-                    int rowBase = ((oy * strideH + ky * dilH) * padW + ox * strideW) * c;
-                    for (int kx = 0; kx < kw; kx++) {
-                        int xb = rowBase + kx * dilW * c;
-                        int wb = (ky * kw + kx) * c;
-                        for (int k = 0; k < c; k++) {
-                            acc[k] += wt[wb + k] * xp[xb + k];
-                        }
-                    }
-                }
-                out.apply(acc, 0, c, 0, y, yOff + (oy * outW + ox) * c);
-            }
         }
     }
 
