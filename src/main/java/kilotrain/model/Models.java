@@ -15,6 +15,10 @@ public final class Models {
     }
 
     public static Predictor open(Path file, InputConvention input) {
+        if (java.nio.file.Files.isRegularFile(file) && TrainedModel.looksLike(file)) {
+            TrainedModel m = TrainedModel.load(file);
+            return new TrainedPredictor(m, input.spec(m.graph.input));
+        }
         Graph g = ModelLoader.load(file);
         return new GraphPredictor(g, input.spec(g.input));
     }

@@ -1,0 +1,56 @@
+package kilotrain.model;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import kilotrain.data.InputSpec;
+import kilotrain.exec.TrainExecutor;
+import kilotrain.ir.Graph;
+
+/** Predictions of a fine-tuned model: the training program's forward pass, exactly as training evaluated it. */
+public final class TrainedPredictor implements Predictor {
+    private final TrainedModel model;
+    private final TrainExecutor exec;
+    private final InputSpec spec;
+
+    public TrainedPredictor(TrainedModel model, InputSpec spec) {
+        this.model = model;
+        this.exec = new TrainExecutor(model.program, model.state);
+        this.spec = spec;
+    }
+
+    @Override
+    public InputSpec inputSpec() {
+        return spec;
+    }
+
+    @Override
+    public List<String> classes() {
+        return model.classes;
+    }
+
+    @Override
+    public boolean rawInputIsNchw() {
+        return model.graph.source == Graph.Source.TINY_TRAINING_PKL;
+    }
+
+    @Override
+    public Scorer scorer() {
+        TrainExecutor.Workspace ws = exec.workspace();
+        float[] logits = new float[model.classes.size()];
+        return new Scorer() {
+            @Override
+            public float[] scores(byte[] input) {
+                exec.predict(ws, input, logits);
+                return logits.clone();
+            }
+
+            @Override
+            public byte[] rawOutput() {
+                ByteBuffer bb = ByteBuffer.allocate(logits.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+                bb.asFloatBuffer().put(logits);
+                return bb.array();
+            }
+        };
+    }
+}
