@@ -14,6 +14,8 @@ import kilotrain.ops.requant.Requantizer;
  * <p>Arithmetic: {@code acc = bias[o] + sum W * (x - x_zero)}, exact in int32 (padding contributes zero in the
  * zero-point-shifted domain), then the operator's {@link Requantizer}. Loops:
  * <ul>
+ * <li>pointwise on at most {@link #FEW_PIXELS} pixels: per pixel, a multiply-add over output channels per input
+ * channel (weights transposed);</li>
  * <li>GEMM (groups == 1, pointwise or dense): tiles of {@link #TILE} output pixels are gathered channel-major
  * (row k of K = kh*kw*cin, im2col for k > 1), multiplied by {@code W[cout][K]} with the pixel index
  * innermost (long, branch-free loops the JIT vectorizes) and written back NHWC by the output stage;</li>
@@ -26,8 +28,13 @@ import kilotrain.ops.requant.Requantizer;
 public final class ConvKernel {
     /** Output pixels per GEMM tile: long enough for vector loops, small enough for the tile to stay in cache. */
     public static final int TILE = 128;
+    /**
+     * Pointwise convolutions with at most this many pixels (late 8x8 and 4x4 stages, the classifier on the pooled
+     * feature) vectorize over output channels instead: pixel-long vectors would be too short.
+     */
+    public static final int FEW_PIXELS = 64;
 
-    private enum Path { POINTWISE, DENSE, DEPTHWISE_ROW, GROUPED }
+    private enum Path { POINTWISE, POINTWISE_FEW, DENSE, DEPTHWISE_ROW, GROUPED }
 
     public final int inH, inW, cin, outH, outW, cout, kh, kw, strideH, strideW, dilH, dilW, padTop, padLeft, groups;
     public final int xZero;
@@ -35,6 +42,8 @@ public final class ConvKernel {
     /** Weights in the layout of {@link #path}. */
     private final int[] w;
     private final int[] bias;
+    /** POINTWISE_FEW: the weights transposed, one row per input channel: {@code wIn[i][o]}. */
+    private final int[][] wIn;
     /** DEPTHWISE_ROW: the bias, and each tap's weights, repeated along an output row. */
     private final int[] biasRow;
     private final int[][] wRows;
@@ -77,7 +86,7 @@ public final class ConvKernel {
         }
         if (groups == 1 && kh == 1 && kw == 1 && strideH == 1 && strideW == 1 && padTop == 0 && padLeft == 0
                 && outH == inH && outW == inW) {
-            path = Path.POINTWISE;
+            path = inH * inW <= FEW_PIXELS ? Path.POINTWISE_FEW : Path.POINTWISE;
         } else if (groups == 1) {
             path = Path.DENSE;
         } else if (groups == cin && cout == cin) {
@@ -89,6 +98,16 @@ public final class ConvKernel {
         this.padW = Math.max(inW + padLeft, (outW - 1) * strideW + (kw - 1) * dilW + 1);
         this.tile = Math.min(TILE, outH * outW);
         this.w = layout(weightOhwi);
+        if (path == Path.POINTWISE_FEW) {
+            wIn = new int[cin][cout];
+            for (int o = 0; o < cout; o++) {
+                for (int i = 0; i < cin; i++) {
+                    wIn[i][o] = w[o * cin + i];
+                }
+            }
+        } else {
+            wIn = null;
+        }
         if (path == Path.DEPTHWISE_ROW) {
             int row = outW * cout;
             biasRow = new int[row];
@@ -149,6 +168,7 @@ public final class ConvKernel {
         int padded = padH * padW * cin;
         switch (path) {
             case POINTWISE -> s.accRows(cout, tile).rows(cin, tile);
+            case POINTWISE_FEW -> s.acc(cout);
             case DENSE -> s.accRows(cout, tile).in(padded).rows(kh * kw * cin, tile);
             case DEPTHWISE_ROW -> s.acc(outW * cout).inRows(padH, padW * cin).in(strideW == 1 ? 0 : outW * cout);
             default -> s.acc(cout).in(padded);
@@ -159,6 +179,7 @@ public final class ConvKernel {
     public void forward(byte[] x, int xOff, byte[] y, int yOff, Scratch s) {
         switch (path) {
             case POINTWISE -> gemm(x, xOff, null, y, yOff, s.accRows, s.rows);
+            case POINTWISE_FEW -> pointwiseFew(x, xOff, y, yOff, s.acc);
             case DENSE -> {
                 pad(x, xOff, s.in);
                 gemm(null, 0, s.in, y, yOff, s.accRows, s.rows);
@@ -302,6 +323,24 @@ public final class ConvKernel {
      * Whole output rows at once. With stride 1 a tap's inputs for the row are one contiguous run of the padded
      * row; with a larger stride they are first copied together (one arraycopy per pixel) into {@code strided}.
      */
+    /** Per pixel, {@code acc[o] = bias[o] + sum_i (x[i] - z) * wIn[i][o]}, four input channels per pass. */
+    private void pointwiseFew(byte[] x, int xOff, byte[] y, int yOff, int[] acc) {
+        int ci = cin, co = cout, z = xZero, c4 = ci & ~3;
+        int pixels = inH * inW;
+        for (int p = 0; p < pixels; p++) {
+            System.arraycopy(bias, 0, acc, 0, co);
+            int xo = xOff + p * ci;
+            for (int i = 0; i < c4; i += 4) {
+                int x0 = x[xo + i] - z, x1 = x[xo + i + 1] - z, x2 = x[xo + i + 2] - z, x3 = x[xo + i + 3] - z;
+                multiplyAdd4(acc, wIn[i], wIn[i + 1], wIn[i + 2], wIn[i + 3], x0, x1, x2, x3, co);
+            }
+            for (int i = c4; i < ci; i++) {
+                multiplyAdd1(acc, wIn[i], x[xo + i] - z, co);
+            }
+            out.apply(acc, 0, co, 0, y, yOff + p * co);
+        }
+    }
+
     private void depthwiseRows(int[][] xp, byte[] y, int yOff, int[] acc, int[] strided) {
         int c = cout, row = outW * c, step = strideW * c;
         for (int oy = 0; oy < outH; oy++) {

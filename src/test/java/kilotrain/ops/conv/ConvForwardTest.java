@@ -101,6 +101,8 @@ class ConvForwardTest {
         Geometry[] cases = {
             new Geometry(7, 5, 6, 9, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1), // pointwise
             new Geometry(12, 12, 3, 130, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1), // pointwise, > 1 tile
+            new Geometry(9, 10, 7, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1), // pointwise GEMM, cin not a multiple of 4
+            new Geometry(8, 8, 13, 21, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1), // pointwise, few pixels
             new Geometry(9, 9, 4, 5, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1), // strided 1x1 -> dense
             new Geometry(16, 16, 3, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1), // first conv
             new Geometry(10, 11, 5, 7, 3, 5, 1, 2, 2, 1, 2, 0, 1, 3, 1), // asymmetric pad, dilation
