@@ -4,21 +4,27 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import kilotrain.KtException;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
+import kilotrain.compiler.memory.ArenaPlanner;
+import kilotrain.compiler.memory.Budget;
+import kilotrain.compiler.memory.MemoryAnalysis;
+import kilotrain.compiler.memory.Variant;
 import kilotrain.importer.ModelLoader;
 import kilotrain.ir.Graph;
 import kilotrain.program.Buf;
 import kilotrain.program.Instr;
-import kilotrain.program.Param;
 import kilotrain.program.Program;
+import kilotrain.report.MemoryReport;
 import kilotrain.train.Scheme;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "compile", mixinStandardHelpOptions = true,
-        description = "Compile the training step of a model under a sparse-update scheme; --print lists its operations.")
+        description = "Compile the training step of a model under a sparse-update scheme, plan its memory for the "
+                + "device (batch 1, in-place updates, reordered, one static arena); --print lists its operations.")
 final class CompileCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "Model file (.tflite or the paper's .pkl).")
     Path model;
@@ -29,29 +35,70 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--classes", defaultValue = "10", description = "Classes of the new head (default ${DEFAULT-VALUE}).")
     int classes;
 
-    @Option(names = "--print", description = "List the program's operations with the buffers they write and read.")
+    @Option(names = "--print", description = "List the device's (reordered) operations with the buffers they write and read.")
     boolean print;
 
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
+    @Option(names = "--memory-report", paramLabel = "DIR",
+            description = "Write the memory timeline (timeline.csv, timeline.png), arena offsets and breakdown to DIR.")
+    Path memoryReport;
+
+    @Option(names = "--sram-budget", paramLabel = "SIZE", description = "Fail unless the step fits, e.g. 256K.")
+    String sramBudget;
+
+    @Option(names = "--flash-budget", paramLabel = "SIZE", description = "Fail unless the weights fit, e.g. 1M.")
+    String flashBudget;
+
+    @Option(names = "--optimizer", defaultValue = "sgd",
+            description = "sgd (no state, the device default) or sgdm (a float of momentum per trained element).")
+    String optimizer;
+
     @Override
     public Integer call() {
+        if (!optimizer.equals("sgd") && !optimizer.equals("sgdm")) {
+            throw new KtException("--optimizer: '" + optimizer + "' is neither sgd nor sgdm");
+        }
+        long sram = sramBudget == null ? -1 : Budget.parse(sramBudget, "--sram-budget");
+        long flash = flashBudget == null ? -1 : Budget.parse(flashBudget, "--flash-budget");
         Graph g = ModelLoader.load(model);
         Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
         Program p = TrainCompiler.compile(g, new TrainSpec(s, classes, 0));
-        long trainable = 0;
-        for (Param q : p.params) {
-            trainable += q.value.bytes();
+        MemoryAnalysis a = MemoryAnalysis.of(p, optimizer.equals("sgdm"), new ArenaPlanner());
+        Variant best = a.best();
+        if (memoryReport != null) {
+            MemoryReport.write(memoryReport, a);
+        }
+        if (sram >= 0) {
+            Budget.checkSram(a, best, sram);
+        }
+        if (flash >= 0) {
+            Budget.checkFlash(a, flash);
         }
         if (json) {
             ObjectNode o = Json.object();
             o.put("model", model.toString());
             o.put("scheme", s.name);
-            o.put("operations", p.step.size());
-            o.put("trainable_sram_bytes", trainable);
+            o.put("operations", best.step().size());
+            o.put("arena_bytes", best.plan().arenaBytes());
+            o.put("lower_bound_bytes", best.plan().lowerBound());
+            o.put("arena_strategy", best.plan().strategy());
+            o.put("peak_step", best.peakStep());
+            o.put("input_bytes_in_arena", a.inputBytes);
+            o.put("trainable_sram_bytes", a.trainableBytes);
+            o.put("optimizer_state_bytes", a.optimizerBytes);
+            o.put("sram_total_bytes", a.sramTotal(best));
+            o.put("flash_bytes", a.flashBytes);
+            ObjectNode stages = o.putObject("stages");
+            for (Variant v : a.variants) {
+                ObjectNode n = stages.putObject(v.name());
+                n.put("arena_bytes", v.plan().arenaBytes());
+                n.put("lower_bound_bytes", v.plan().lowerBound());
+                n.put("sram_total_bytes", a.sramTotal(v));
+            }
             ArrayNode ops = o.putArray("program");
-            for (Instr in : p.step) {
+            for (Instr in : best.step()) {
                 ObjectNode n = ops.addObject();
                 n.put("op", in.op());
                 ArrayNode w = n.putArray("writes");
@@ -63,10 +110,16 @@ final class CompileCommand implements Callable<Integer> {
             return 0;
         }
         if (print) {
-            System.out.print(p.listing());
+            System.out.print(p.withStep(best.step()).listing());
         }
         System.out.printf("%s, scheme %s: %d operations, %d trained parameters (%,d bytes in SRAM)%n", model, s,
-                p.step.size(), p.params.size(), trainable);
+                best.step().size(), p.params.size(), a.trainableBytes);
+        for (Variant v : a.variants) {
+            System.out.printf("  %-17s arena %,9d B (lower bound %,9d B, %s), SRAM total %,9d B%n", v.name(),
+                    v.plan().arenaBytes(), v.plan().lowerBound(), v.plan().strategy(), a.sramTotal(v));
+        }
+        System.out.printf("  flash (weights and biases) %,d B; input image %,d B inside the arena%n", a.flashBytes,
+                a.inputBytes);
         return 0;
     }
 

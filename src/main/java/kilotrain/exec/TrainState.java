@@ -164,28 +164,45 @@ public final class TrainState {
     public void apply(float[][] grads, int batch, float lr) {
         float invB = 1.0f / batch;
         for (int i = 0; i < grads.length; i++) {
-            Param p = program.params.get(i);
-            float[] g = grads[i];
-            int n = p.value.elements;
-            for (int j = 0; j < n; j++) {
-                g[j] = g[j] * invB;
-            }
-            if (options.qas() && p.qas != null) {
-                // p.qas is already per row, so rows map to themselves
-                Qas.scaleRows(g, 0, p.qas.length, p.rowLength, null, p.qas);
-            }
-            sgd[i].delta(g, 0, n, lr, delta, 0);
-            switch (p.role) {
-                case HEAD_WEIGHT, HEAD_BIAS -> {
-                    float[] v = floatValues[p.value.id];
-                    for (int j = 0; j < n; j++) {
-                        v[j] = v[j] - delta[j];
-                    }
-                }
-                case CONV_WEIGHT -> weightUpdates[i].apply(delta, 0);
-                case CONV_BIAS -> biasUpdates[i].apply(delta, 0);
-            }
+            applyOne(i, grads[i], invB, lr);
         }
         version++;
+    }
+
+    /**
+     * The device's batch-1 in-place update of parameter {@code i} from its per-sample gradient {@code g} (overwritten):
+     * bit for bit what {@link #apply} does after a batch of one, whose sum starts from +0.0f, so the gradient goes
+     * through the same {@code 0.0f + g} and {@code * 1.0f} before the update rule.
+     */
+    public void applySample(int i, float[] g, float lr) {
+        int n = program.params.get(i).value.elements;
+        for (int j = 0; j < n; j++) {
+            g[j] = 0.0f + g[j];
+        }
+        applyOne(i, g, 1.0f / 1, lr);
+        version++;
+    }
+
+    private void applyOne(int i, float[] g, float invB, float lr) {
+        Param p = program.params.get(i);
+        int n = p.value.elements;
+        for (int j = 0; j < n; j++) {
+            g[j] = g[j] * invB;
+        }
+        if (options.qas() && p.qas != null) {
+            // p.qas is already per row, so rows map to themselves
+            Qas.scaleRows(g, 0, p.qas.length, p.rowLength, null, p.qas);
+        }
+        sgd[i].delta(g, 0, n, lr, delta, 0);
+        switch (p.role) {
+            case HEAD_WEIGHT, HEAD_BIAS -> {
+                float[] v = floatValues[p.value.id];
+                for (int j = 0; j < n; j++) {
+                    v[j] = v[j] - delta[j];
+                }
+            }
+            case CONV_WEIGHT -> weightUpdates[i].apply(delta, 0);
+            case CONV_BIAS -> biasUpdates[i].apply(delta, 0);
+        }
     }
 }

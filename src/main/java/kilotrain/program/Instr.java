@@ -278,6 +278,24 @@ public sealed interface Instr {
         }
     }
 
+    /**
+     * Batch-1 device update of one parameter, in place: the parameter's per-sample gradient (which dies here) is
+     * applied to its value by the run's update rule. Placed after the last instruction that reads the old value.
+     */
+    record Update(Param param) implements Instr {
+        public List<Buf> reads() {
+            return list(param.grad, param.value);
+        }
+
+        public List<Buf> writes() {
+            return list(param.value);
+        }
+
+        public String op() {
+            return "update";
+        }
+    }
+
     private static List<Buf> list(Buf... bufs) {
         List<Buf> out = new ArrayList<>();
         for (Buf b : bufs) {

@@ -1,0 +1,41 @@
+package kilotrain.compiler.memory;
+
+import java.util.List;
+import kilotrain.program.Buf;
+
+/**
+ * Offsets of every arena block: {@code offset[b]} is block b's first byte. {@code arenaBytes} is the planned peak;
+ * {@code lowerBound} the largest sum of block sizes live at one instruction, which no placement can beat.
+ */
+public record ArenaPlan(String strategy, List<Block> blocks, int[] offset, long arenaBytes, long lowerBound,
+        int lowerBoundStep) {
+
+    /** Offset of a buffer, or -1 when it is not in the arena. */
+    public int offsetOf(Buf b) {
+        for (Block k : blocks) {
+            if (k.members().contains(b)) {
+                return offset[k.index()];
+            }
+        }
+        return -1;
+    }
+
+    /** The first pair of blocks live at the same time whose bytes overlap, or null when the plan is valid. */
+    public String conflict() {
+        for (Block a : blocks) {
+            if (offset[a.index()] % a.align() != 0 || offset[a.index()] < 0
+                    || offset[a.index()] + (long) a.bytes() > arenaBytes) {
+                return a.name() + " misplaced at " + offset[a.index()];
+            }
+            for (Block b : blocks) {
+                if (a.index() < b.index() && a.overlaps(b)) {
+                    long a0 = offset[a.index()], a1 = a0 + a.bytes(), b0 = offset[b.index()], b1 = b0 + b.bytes();
+                    if (a0 < b1 && b0 < a1 && a.bytes() > 0 && b.bytes() > 0) {
+                        return a.name() + " [" + a0 + "," + a1 + ") and " + b.name() + " [" + b0 + "," + b1 + ")";
+                    }
+                }
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,96 @@
+package kilotrain.compiler.memory;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+import kilotrain.ir.Op;
+import kilotrain.ir.Tensor;
+import kilotrain.program.Buf;
+import kilotrain.program.Instr;
+import kilotrain.program.Param;
+import kilotrain.program.Program;
+
+/**
+ * Where a compiled training step lives on the device, for each stage of the memory optimisations: the compiler's
+ * order with the deferred (batch) update, then in-place elementwise operators, then each update moved right after
+ * its gradient (batch 1), then the reordering. SRAM = planned arena (every transient buffer, the input image
+ * included) + trainable parameters (only the trained slices: int8 weights, int32 biases, the float head) + optimizer
+ * state (float per trained element with momentum; plain SGD has none). Flash = the weights and biases of every
+ * operator the step runs (frozen ones are read from flash; trained slices are copied from it at start) + the initial
+ * float head. Not counted: code, requantisation tables, kernel scratch, stack.
+ */
+public final class MemoryAnalysis {
+    public final Program program;
+    public final List<Variant> variants;
+    public final long trainableBytes, optimizerBytes, flashBytes, inputBytes;
+
+    private MemoryAnalysis(Program program, List<Variant> variants, long trainableBytes, long optimizerBytes,
+            long flashBytes) {
+        this.program = program;
+        this.variants = Collections.unmodifiableList(variants);
+        this.trainableBytes = trainableBytes;
+        this.optimizerBytes = optimizerBytes;
+        this.flashBytes = flashBytes;
+        this.inputBytes = program.input.bytes();
+    }
+
+    public static MemoryAnalysis of(Program p, boolean momentum, ArenaPlanner planner) {
+        List<Variant> v = new ArrayList<>();
+        v.add(Variant.of("deferred", p, p.step, false, planner));
+        v.add(Variant.of("in-place-ops", p, p.step, true, planner));
+        v.add(Variant.of("in-place-updates", p, Reorder.updatesInPlace(p), true, planner));
+        v.add(Variant.of("reordered", p, Reorder.optimize(p), true, planner));
+        long trainable = 0, elements = 0;
+        for (Buf b : p.bufs) {
+            if (b.kind == Buf.Kind.PARAM || b.kind == Buf.Kind.SHADOW || b.kind == Buf.Kind.MOMENTUM) {
+                trainable += b.bytes();
+            }
+        }
+        for (Param q : p.params) {
+            elements += q.value.elements;
+        }
+        return new MemoryAnalysis(p, v, trainable, momentum ? 4 * elements : 0, flash(p));
+    }
+
+    static long flash(Program p) {
+        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        long bytes = 0;
+        for (Instr in : p.step) {
+            Op op = in instanceof Instr.ConvFwd f ? f.conv() : in instanceof Instr.FcFwd f ? f.fc() : null;
+            if (op == null) {
+                continue;
+            }
+            for (Tensor t : op.inputs()) {
+                if (t.isConstant() && seen.add(t)) {
+                    bytes += t.bytes();
+                }
+            }
+        }
+        for (Param q : p.params) {
+            if (q.isFloat()) {
+                bytes += q.value.bytes();
+            }
+        }
+        return bytes;
+    }
+
+    public Variant variant(String name) {
+        for (Variant v : variants) {
+            if (v.name().equals(name)) {
+                return v;
+            }
+        }
+        throw new IllegalArgumentException(name);
+    }
+
+    /** The variant the device runs: the last (fully optimised) one. */
+    public Variant best() {
+        return variants.get(variants.size() - 1);
+    }
+
+    public long sramTotal(Variant v) {
+        return v.plan().arenaBytes() + trainableBytes + optimizerBytes;
+    }
+}

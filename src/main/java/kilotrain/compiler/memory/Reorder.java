@@ -1,0 +1,134 @@
+package kilotrain.compiler.memory;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import kilotrain.ir.Conv2D;
+import kilotrain.program.Instr;
+import kilotrain.program.Param;
+import kilotrain.program.Program;
+
+/**
+ * Reordering of a training step for batch-1 training on the device. Each parameter gets an {@link Instr.Update}
+ * that runs as soon as its gradient is complete and the last instruction reading its old value has run, so no
+ * gradient outlives its layer; weight- and bias-gradient ops run as early as their inputs allow, which also frees
+ * the saved activations early; and for each trained conv the pass picks whether its input gradient or its weight
+ * gradient comes first, keeping the choice with the lower peak. Only a permutation that respects
+ * {@link Dependencies} is ever produced, so every value is the same as in the compiler's order.
+ */
+public final class Reorder {
+    private Reorder() {
+    }
+
+    /** The compiler's step followed by one update per parameter, in parameter order (the deferred update). */
+    public static List<Instr> withUpdates(Program p) {
+        List<Instr> out = new ArrayList<>(p.step);
+        for (Param q : p.params) {
+            out.add(new Instr.Update(q));
+        }
+        return out;
+    }
+
+    /** The step with each update moved to the earliest legal point, nothing else moved. */
+    public static List<Instr> updatesInPlace(Program p) {
+        List<Instr> base = withUpdates(p);
+        return schedule(base, Dependencies.of(base), in -> in instanceof Instr.Update);
+    }
+
+    /** Updates in place, weight/bias gradients eager, and the per-conv order searched for the lowest peak. */
+    public static List<Instr> optimize(Program p) {
+        List<Instr> base = withUpdates(p);
+        Dependencies deps = Dependencies.of(base);
+        Set<Conv2D> convs = new HashSet<>();
+        for (Instr in : base) {
+            if (in instanceof Instr.ConvWeightGrad w) {
+                convs.add(w.conv());
+            }
+        }
+        // start from "weight gradient first" everywhere, then flip convs one at a time while that lowers the peak
+        Set<Conv2D> weightFirst = new HashSet<>(convs);
+        List<Instr> best = schedule(base, deps, eager(weightFirst));
+        long bestPeak = peak(p, best);
+        boolean improved = true;
+        while (improved) {
+            improved = false;
+            for (Conv2D c : convs) {
+                Set<Conv2D> trial = new HashSet<>(weightFirst);
+                if (!trial.remove(c)) {
+                    trial.add(c);
+                }
+                List<Instr> s = schedule(base, deps, eager(trial));
+                long pk = peak(p, s);
+                if (pk < bestPeak) {
+                    bestPeak = pk;
+                    best = s;
+                    weightFirst = trial;
+                    improved = true;
+                }
+            }
+        }
+        return best;
+    }
+
+    /** Lower bound (largest live sum, in-place chains shared) of one ordering: the search's cost. */
+    public static long peak(Program p, List<Instr> step) {
+        Liveness l = Liveness.of(p, step);
+        return ArenaPlanner.lowerBound(InPlace.blocks(l, true), step.size())[0];
+    }
+
+    private static java.util.function.Predicate<Instr> eager(Set<Conv2D> weightFirst) {
+        return in -> in instanceof Instr.Update || in instanceof Instr.ConvBiasGrad
+                || (in instanceof Instr.ConvWeightGrad w && weightFirst.contains(w.conv()));
+    }
+
+    /**
+     * List scheduling: among the instructions whose predecessors have all run, an eager one runs first; otherwise
+     * (and among eager ones) the one earliest in {@code base}.
+     */
+    public static List<Instr> schedule(List<Instr> base, Dependencies deps, java.util.function.Predicate<Instr> eager) {
+        int n = base.size();
+        int[] missing = new int[n];
+        List<List<Integer>> succ = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            succ.add(new ArrayList<>());
+        }
+        for (int i = 0; i < n; i++) {
+            missing[i] = deps.preds[i].length;
+            for (int j : deps.preds[i]) {
+                succ.get(j).add(i);
+            }
+        }
+        boolean[] isEager = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            isEager[i] = eager.test(base.get(i));
+        }
+        java.util.TreeSet<Integer> readyEager = new java.util.TreeSet<>(), ready = new java.util.TreeSet<>();
+        for (int i = 0; i < n; i++) {
+            if (missing[i] == 0) {
+                (isEager[i] ? readyEager : ready).add(i);
+            }
+        }
+        int[] order = new int[n];
+        for (int k = 0; k < n; k++) {
+            Integer next = !readyEager.isEmpty() ? readyEager.pollFirst() : ready.pollFirst();
+            if (next == null) {
+                throw new IllegalStateException("dependency cycle in the training step");
+            }
+            order[k] = next;
+            for (int s : succ.get(next)) {
+                if (--missing[s] == 0) {
+                    (isEager[s] ? readyEager : ready).add(s);
+                }
+            }
+        }
+        if (!deps.respectedBy(order)) {
+            throw new IllegalStateException("reorder produced an order that breaks a dependency");
+        }
+        List<Instr> out = new ArrayList<>(n);
+        for (int i : order) {
+            out.add(base.get(i));
+        }
+        return out;
+    }
+}
