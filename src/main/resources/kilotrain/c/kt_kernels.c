@@ -1,0 +1,653 @@
+/*
+ * kilotrain C kernels: the portable reference path. Each function states the Java kernel whose bits it reproduces.
+ * Compile with -std=c99 -ffp-contract=off (no FMA contraction) and without -ffast-math.
+ */
+#include "kt_kernels.h"
+
+#include <string.h>
+
+/* ---------------------------------------------------------------- scalar helpers */
+
+static uint32_t f2u(float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+
+static float u2f(uint32_t u) {
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+/* Round half to even (Math.rint on a float): adding 2^23 to |x| < 2^23 leaves spacing 1, so the addition rounds. */
+float kt_rintf(float x) {
+    float a = x < 0.0f ? -x : x;
+    if (!(a < 8388608.0f)) {
+        return x; /* NaN, infinities and floats that are already integers */
+    }
+    float r = (a + 8388608.0f) - 8388608.0f;
+    return u2f(f2u(r) | (f2u(x) & 0x80000000u));
+}
+
+/* Math.floor for the small values the weight update clamps to. */
+float kt_floorf(float x) {
+    float r = kt_rintf(x);
+    return r > x ? r - 1.0f : r;
+}
+
+/* FloatMath.exp: Cody-Waite reduction and a degree-7 Taylor polynomial. */
+static float pow2i(int k) {
+    return u2f((uint32_t)(k + 127) << 23);
+}
+
+float kt_expf(float x) {
+    if (x != x) {
+        return x;
+    }
+    if (x > 0x1.62e430p6f) {
+        return u2f(0x7f800000u);
+    }
+    if (x < -0x1.9fe368p6f) {
+        return 0.0f;
+    }
+    float kf = kt_rintf(x * 0x1.715476p0f);
+    int k = (int)kf;
+    float r = (x - kf * 0x1.62e4p-1f) - kf * 0x1.7f7d1cp-20f;
+    float p = 0x1.6c16c2p-10f + r * 0x1.a01a02p-13f;
+    p = 0x1.111112p-7f + r * p;
+    p = 0x1.555556p-5f + r * p;
+    p = 0x1.555556p-3f + r * p;
+    p = 0x1.0p-1f + r * p;
+    p = 1.0f + r * p;
+    p = 1.0f + r * p;
+    if (k > 127) {
+        return (p * pow2i(k - 1)) * 2.0f;
+    }
+    if (k < -125) {
+        return (p * pow2i(k + 100)) * pow2i(-100);
+    }
+    return p * pow2i(k);
+}
+
+/* FloatMath.log. */
+float kt_logf(float x) {
+    if (x != x || x < 0.0f) {
+        return u2f(0x7fc00000u);
+    }
+    if (x == 0.0f) {
+        return u2f(0xff800000u);
+    }
+    if (f2u(x) == 0x7f800000u) {
+        return x;
+    }
+    uint32_t bits = f2u(x);
+    int e = 0;
+    if (bits < 0x00800000u) {
+        bits = f2u(x * 0x1.0p25f);
+        e = -25;
+    }
+    e += (int)((bits >> 23) & 0xffu) - 127;
+    float m = u2f((bits & 0x007fffffu) | 0x3f800000u);
+    if (m > 0x1.6a09e6p0f) {
+        m = m * 0.5f;
+        e += 1;
+    }
+    float f = m - 1.0f;
+    float s = f / (2.0f + f);
+    float z = s * s;
+    float r = 0x1.24924ap-2f + z * 0x1.c71c72p-3f;
+    r = 0x1.99999ap-2f + z * r;
+    r = 0x1.555556p-1f + z * r;
+    r = z * r;
+    float hfsq = 0.5f * f * f;
+    float logm = f - (hfsq - s * (hfsq + r));
+    float ef = (float)e;
+    return ef * 0x1.62e4p-1f + (logm + ef * 0x1.7f7d1cp-20f);
+}
+
+/* gemmlowp's SaturatingRoundingDoublingHighMul (FixedPointMath). */
+static int32_t srdhm(int32_t a, int32_t b) {
+    if (a == b && a == INT32_MIN) {
+        return INT32_MAX;
+    }
+    int64_t ab = (int64_t)a * (int64_t)b;
+    int64_t nudge = ab >= 0 ? ((int64_t)1 << 30) : (1 - ((int64_t)1 << 30));
+    return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+}
+
+static int32_t rdbypot(int32_t x, int exponent) {
+    int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
+    int32_t remainder = x & mask;
+    int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+int32_t kt_mul_quantized(int32_t x, int32_t mult, int32_t shift) {
+    int left = shift > 0 ? (int)shift : 0;
+    int right = shift > 0 ? 0 : (int)-shift;
+    int32_t xs = (int32_t)((uint32_t)x << left); /* Java's wrapping x * (1 << left) */
+    return rdbypot(srdhm(xs, mult), right);
+}
+
+#define KT_MAGIC 12582912.0f /* 1.5 * 2^23 */
+#define KT_MAGIC_BITS 0x4B400000
+
+/* Unclamped output minus the zero point (FloatRintRequantizer / FixedPointRequantizer). */
+static int32_t requant_raw(int float_rint, const float *eff, const int32_t *limit, const int32_t *mult,
+                           const int32_t *shift, int32_t acc, int c) {
+    if (float_rint) {
+        int32_t l = limit[c];
+        int32_t a = acc < -l ? -l : (acc > l ? l : acc);
+        return (int32_t)f2u((float)a * eff[c] + KT_MAGIC) - KT_MAGIC_BITS;
+    }
+    return kt_mul_quantized(acc, mult[c], shift[c]);
+}
+
+static void mask_put(uint8_t *mask, int i, int inside) {
+    uint8_t bit = (uint8_t)(1u << (i & 7));
+    if (inside) {
+        mask[i >> 3] |= bit;
+    } else {
+        mask[i >> 3] &= (uint8_t)~bit;
+    }
+}
+
+static int mask_get(const uint8_t *mask, int i) {
+    return (mask[i >> 3] >> (i & 7)) & 1;
+}
+
+/* ---------------------------------------------------------------- forward */
+
+void kt_conv_fwd(const kt_conv *p, const int8_t *x, const int8_t *w, const int32_t *bias, int8_t *y, uint8_t *mask) {
+    const int cin_g = p->cin / p->groups, cout_g = p->cout / p->groups;
+    const int lo = p->act_min - p->y_zero, hi = p->act_max - p->y_zero;
+    const int xz = p->x_zero;
+    int e = 0;
+    for (int oy = 0; oy < p->out_h; oy++) {
+        for (int ox = 0; ox < p->out_w; ox++) {
+            for (int co = 0; co < p->cout; co++, e++) {
+                int32_t acc = bias != NULL ? bias[co] : 0;
+                const int xg = (co / cout_g) * cin_g;
+                for (int ky = 0; ky < p->kh; ky++) {
+                    const int iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
+                    if (iy < 0 || iy >= p->in_h) {
+                        continue;
+                    }
+                    for (int kx = 0; kx < p->kw; kx++) {
+                        const int ix = ox * p->stride_w - p->pad_left + kx * p->dil_w;
+                        if (ix < 0 || ix >= p->in_w) {
+                            continue;
+                        }
+                        const int8_t *xp = x + (iy * p->in_w + ix) * p->cin + xg;
+                        const int8_t *wp = w + ((co * p->kh + ky) * p->kw + kx) * cin_g;
+                        for (int i = 0; i < cin_g; i++) {
+                            acc += (int32_t)wp[i] * ((int32_t)xp[i] - xz);
+                        }
+                    }
+                }
+                int32_t q = requant_raw(p->float_rint, p->eff, p->limit, p->mult, p->shift, acc, co);
+                if (mask != NULL) {
+                    mask_put(mask, e, q >= lo && q <= hi);
+                }
+                y[e] = (int8_t)((q < lo ? lo : (q > hi ? hi : q)) + p->y_zero);
+            }
+        }
+    }
+}
+
+void kt_fc_fwd(const kt_fc *p, const int8_t *x, const int8_t *w, const int32_t *bias, int8_t *y) {
+    const int lo = p->act_min - p->y_zero, hi = p->act_max - p->y_zero;
+    for (int o = 0; o < p->out; o++) {
+        int32_t acc = bias != NULL ? bias[o] : 0;
+        const int8_t *wp = w + o * p->in;
+        for (int i = 0; i < p->in; i++) {
+            acc += (int32_t)wp[i] * ((int32_t)x[i] - p->x_zero);
+        }
+        int32_t q = requant_raw(p->float_rint, p->eff, p->limit, p->mult, p->shift, acc, o);
+        y[o] = (int8_t)((q < lo ? lo : (q > hi ? hi : q)) + p->y_zero);
+    }
+}
+
+/* AddKernel: the unclamped output (zero point included). */
+static float add_float_unclamped(const kt_add *p, int8_t a, int8_t b) {
+    float v = (((float)a - (float)p->za) * p->sa + ((float)b - (float)p->zb) * p->sb) / p->sy;
+    return kt_rintf(v) + (float)p->zy;
+}
+
+static int32_t add_fixed_unclamped(const kt_add *p, int8_t qa, int8_t qb) {
+    int32_t a = ((int32_t)qa - p->za) * (1 << 20);
+    int32_t b = ((int32_t)qb - p->zb) * (1 << 20);
+    int32_t sa = rdbypot(srdhm(a, p->mult_a), (int)-p->shift_a);
+    int32_t sb = rdbypot(srdhm(b, p->mult_b), (int)-p->shift_b);
+    return kt_mul_quantized(sa + sb, p->mult_out, p->shift_out) + p->zy;
+}
+
+void kt_add_fwd(const kt_add *p, const int8_t *a, const int8_t *b, int8_t *y, uint8_t *mask) {
+    if (mask != NULL) {
+        memset(mask, 0, (size_t)((p->n + 7) / 8));
+    }
+    const float lo = (float)p->act_min, hi = (float)p->act_max;
+    for (int i = 0; i < p->n; i++) {
+        int inside;
+        if (p->float_rint) {
+            float q = add_float_unclamped(p, a[i], b[i]);
+            y[i] = (int8_t)(int)(q < lo ? lo : (q > hi ? hi : q));
+            inside = q >= lo && q <= hi;
+        } else {
+            int32_t raw = add_fixed_unclamped(p, a[i], b[i]);
+            y[i] = (int8_t)(raw < p->act_min ? p->act_min : (raw > p->act_max ? p->act_max : raw));
+            inside = raw >= p->act_min && raw <= p->act_max;
+        }
+        if (mask != NULL && inside) {
+            mask[i >> 3] |= (uint8_t)(1u << (i & 7));
+        }
+    }
+}
+
+void kt_pool_fwd(const kt_pool *p, const int8_t *x, int8_t *y) {
+    for (int oy = 0; oy < p->out_h; oy++) {
+        int y0 = oy * p->stride_h - p->pad_top;
+        int ys = y0 < 0 ? 0 : y0, ye = y0 + p->fh > p->in_h ? p->in_h : y0 + p->fh;
+        for (int ox = 0; ox < p->out_w; ox++) {
+            int x0 = ox * p->stride_w - p->pad_left;
+            int xs = x0 < 0 ? 0 : x0, xe = x0 + p->fw > p->in_w ? p->in_w : x0 + p->fw;
+            int count = (ye - ys) * (xe - xs);
+            int8_t *o = y + (oy * p->out_w + ox) * p->c;
+            for (int ch = 0; ch < p->c; ch++) {
+                int32_t sum = 0;
+                for (int iy = ys; iy < ye; iy++) {
+                    for (int ix = xs; ix < xe; ix++) {
+                        sum += x[(iy * p->in_w + ix) * p->c + ch];
+                    }
+                }
+                int32_t q;
+                if (count <= 0) {
+                    q = 0;
+                } else if (p->float_rint) {
+                    q = (int32_t)kt_rintf((float)sum / (float)count);
+                } else {
+                    q = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
+                }
+                o[ch] = (int8_t)(q < p->act_min ? p->act_min : (q > p->act_max ? p->act_max : q));
+            }
+        }
+    }
+}
+
+void kt_copy_i8(const int8_t *x, int8_t *y, int n) {
+    memcpy(y, x, (size_t)n);
+}
+
+void kt_save_channels(const int8_t *x, int channels, const int32_t *kept, int nk, int pixels, int8_t *saved) {
+    for (int p = 0; p < pixels; p++) {
+        for (int j = 0; j < nk; j++) {
+            saved[p * nk + j] = x[p * channels + kept[j]];
+        }
+    }
+}
+
+void kt_int8_logits(const int8_t *q, float *logits, int n) {
+    for (int i = 0; i < n; i++) {
+        logits[i] = (float)q[i];
+    }
+}
+
+/* FloatHead.dequantize + forward */
+void kt_head_fwd(const int8_t *q, int features, float scale, int zero, const float *w, const float *b, int classes,
+                 float *feature_out, float *logits) {
+    for (int i = 0; i < features; i++) {
+        feature_out[i] = (float)((int32_t)q[i] - zero) * scale;
+    }
+    for (int n = 0; n < classes; n++) {
+        float acc = 0.0f;
+        const float *row = w + n * features;
+        for (int i = 0; i < features; i++) {
+            acc += row[i] * feature_out[i];
+        }
+        logits[n] = acc + b[n];
+    }
+}
+
+/* ---------------------------------------------------------------- loss */
+
+float kt_softmax_ce(const float *logits, int n, int label, float *grad) {
+    if (n <= 0 || label < 0 || label >= n) {
+        return u2f(0x7fc00000u);
+    }
+    float m = logits[0];
+    for (int i = 1; i < n; i++) {
+        if (logits[i] > m) {
+            m = logits[i];
+        }
+    }
+    float s = 0.0f;
+    for (int i = 0; i < n; i++) {
+        float e = kt_expf(logits[i] - m);
+        grad[i] = e;
+        s += e;
+    }
+    for (int i = 0; i < n; i++) {
+        grad[i] = grad[i] / s;
+    }
+    grad[label] -= 1.0f;
+    return kt_logf(s) - (logits[label] - m);
+}
+
+/* ---------------------------------------------------------------- backward */
+
+void kt_head_bwd(const float *g, const float *feature, int features, const float *w, int classes, float scale,
+                 float *g_w, float *g_b, float *g_feature) {
+    for (int n = 0; n < classes; n++) {
+        float gn = g[n];
+        for (int i = 0; i < features; i++) {
+            g_w[n * features + i] = gn * feature[i];
+        }
+        g_b[n] = gn;
+    }
+    if (g_feature != NULL) {
+        for (int i = 0; i < features; i++) {
+            float acc = 0.0f;
+            for (int n = 0; n < classes; n++) {
+                acc += w[n * features + i] * g[n];
+            }
+            g_feature[i] = acc * scale;
+        }
+    }
+}
+
+/* AvgPoolBackward (no mask): each g_x a sum from +0 over output pixels in raster order. */
+void kt_pool_bwd(const kt_pool *p, const float *g_y, float *g_x) {
+    const int n = p->in_h * p->in_w * p->c;
+    for (int i = 0; i < n; i++) {
+        g_x[i] = 0.0f;
+    }
+    for (int oy = 0; oy < p->out_h; oy++) {
+        int y0 = oy * p->stride_h - p->pad_top;
+        int ys = y0 < 0 ? 0 : y0, ye = y0 + p->fh > p->in_h ? p->in_h : y0 + p->fh;
+        for (int ox = 0; ox < p->out_w; ox++) {
+            int x0 = ox * p->stride_w - p->pad_left;
+            int xs = x0 < 0 ? 0 : x0, xe = x0 + p->fw > p->in_w ? p->in_w : x0 + p->fw;
+            int count = (ye - ys) * (xe - xs);
+            if (count <= 0) {
+                continue;
+            }
+            float inv = 1.0f / (float)count;
+            const float *go = g_y + (oy * p->out_w + ox) * p->c;
+            for (int iy = ys; iy < ye; iy++) {
+                for (int ix = xs; ix < xe; ix++) {
+                    float *gx = g_x + (iy * p->in_w + ix) * p->c;
+                    for (int c = 0; c < p->c; c++) {
+                        gx[c] += go[c] * inv;
+                    }
+                }
+            }
+        }
+    }
+}
+
+void kt_add_bwd(const kt_add *p, const float *g_y, const uint8_t *mask, float *g_a, float *g_b) {
+    for (int i = 0; i < p->n; i++) {
+        int pass = mask_get(mask, i);
+        float g = g_y[i];
+        if (g_a != NULL) {
+            g_a[i] = pass ? g * p->ra : 0.0f;
+        }
+        if (g_b != NULL) {
+            g_b[i] = pass ? g * p->rb : 0.0f;
+        }
+    }
+}
+
+void kt_copy_f32(const float *x, float *y, int n) {
+    memcpy(y, x, (size_t)n * sizeof(float));
+}
+
+void kt_add_into(float *dst, const float *src, int n) {
+    for (int i = 0; i < n; i++) {
+        dst[i] = dst[i] + src[i];
+    }
+}
+
+void kt_conv_out_grad(const kt_conv *p, const float *g_y, const uint8_t *mask, float *g_acc) {
+    const int pixels = p->out_h * p->out_w, c = p->cout;
+    int i = 0;
+    for (int px = 0; px < pixels; px++) {
+        for (int ch = 0; ch < c; ch++, i++) {
+            g_acc[i] = mask_get(mask, i) ? g_y[i] * p->grad_eff[ch] : 0.0f;
+        }
+    }
+}
+
+void kt_conv_bias_grad(const kt_conv *p, const float *g_acc, float *g_b) {
+    const int pixels = p->out_h * p->out_w, c = p->cout;
+    for (int ch = 0; ch < c; ch++) {
+        g_b[ch] = 0.0f;
+    }
+    for (int px = 0; px < pixels; px++) {
+        const float *row = g_acc + px * c;
+        for (int ch = 0; ch < c; ch++) {
+            g_b[ch] += row[ch];
+        }
+    }
+}
+
+/*
+ * ConvBackward.weightGrad: every element a sum from +0 over output pixels in raster order. Terms with g_acc == 0
+ * are skipped (adding a signed zero to a sum that started at +0 changes no bit).
+ */
+void kt_conv_weight_grad(const kt_conv *p, const int8_t *saved, const int32_t *kept, int nk, const float *g_acc,
+                         float *g_w) {
+    const int taps = p->kh * p->kw, cout = p->cout, xz = p->x_zero;
+    const int depthwise = p->groups > 1 && p->groups == p->cin;
+    int size;
+    int x_stride;
+    if (depthwise) {
+        size = nk * (cout / p->cin) * taps;
+        x_stride = nk;
+    } else if (p->groups == 1) {
+        size = cout * taps * nk;
+        x_stride = nk;
+    } else {
+        size = cout * taps * (p->cin / p->groups);
+        x_stride = p->cin;
+    }
+    for (int i = 0; i < size; i++) {
+        g_w[i] = 0.0f;
+    }
+    const int mult = cout / p->cin;
+    const int cin_g = p->cin / p->groups, cout_g = cout / p->groups;
+    for (int oy = 0; oy < p->out_h; oy++) {
+        for (int ox = 0; ox < p->out_w; ox++) {
+            const float *ga = g_acc + (oy * p->out_w + ox) * cout;
+            for (int ky = 0; ky < p->kh; ky++) {
+                const int iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
+                if (iy < 0 || iy >= p->in_h) {
+                    continue;
+                }
+                for (int kx = 0; kx < p->kw; kx++) {
+                    const int ix = ox * p->stride_w - p->pad_left + kx * p->dil_w;
+                    if (ix < 0 || ix >= p->in_w) {
+                        continue;
+                    }
+                    const int8_t *xp = saved + (iy * p->in_w + ix) * x_stride;
+                    const int tap = ky * p->kw + kx;
+                    if (depthwise) {
+                        for (int kk = 0; kk < nk; kk++) {
+                            const float xv = (float)((int32_t)xp[kk] - xz);
+                            const int cb = (kept == NULL ? kk : (int)kept[kk]) * mult;
+                            for (int m = 0; m < mult; m++) {
+                                const float a = ga[cb + m];
+                                if (a != 0.0f) {
+                                    g_w[(kk * mult + m) * taps + tap] += a * xv;
+                                }
+                            }
+                        }
+                    } else {
+                        const int row_len = p->groups == 1 ? nk : cin_g;
+                        for (int co = 0; co < cout; co++) {
+                            const float a = ga[co];
+                            if (a == 0.0f) {
+                                continue;
+                            }
+                            const int8_t *xs = p->groups == 1 ? xp : xp + (co / cout_g) * cin_g;
+                            float *gw = g_w + (co * taps + tap) * row_len;
+                            for (int j = 0; j < row_len; j++) {
+                                gw[j] += a * (float)((int32_t)xs[j] - xz);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/*
+ * ConvBackward.inputGrad: every g_x element a sum from +0 over output pixels in raster order and, within a pixel,
+ * output channels ascending (one tap per pair of pixels).
+ */
+void kt_conv_input_grad(const kt_conv *p, const int8_t *w, const float *g_acc, float *g_x) {
+    const int n = p->in_h * p->in_w * p->cin, taps = p->kh * p->kw, cout = p->cout;
+    const int cin_g = p->cin / p->groups, cout_g = cout / p->groups;
+    const int depthwise = p->groups > 1 && p->groups == p->cin;
+    for (int i = 0; i < n; i++) {
+        g_x[i] = 0.0f;
+    }
+    for (int oy = 0; oy < p->out_h; oy++) {
+        for (int ox = 0; ox < p->out_w; ox++) {
+            const float *ga = g_acc + (oy * p->out_w + ox) * cout;
+            for (int ky = 0; ky < p->kh; ky++) {
+                const int iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
+                if (iy < 0 || iy >= p->in_h) {
+                    continue;
+                }
+                for (int kx = 0; kx < p->kw; kx++) {
+                    const int ix = ox * p->stride_w - p->pad_left + kx * p->dil_w;
+                    if (ix < 0 || ix >= p->in_w) {
+                        continue;
+                    }
+                    float *gx = g_x + (iy * p->in_w + ix) * p->cin;
+                    const int tap = ky * p->kw + kx;
+                    if (depthwise) {
+                        for (int c = 0; c < p->cin; c++) {
+                            float s = gx[c];
+                            for (int m = 0; m < cout_g; m++) {
+                                const int co = c * cout_g + m;
+                                s += ga[co] * (float)w[co * taps + tap];
+                            }
+                            gx[c] = s;
+                        }
+                        continue;
+                    }
+                    for (int co = 0; co < cout; co++) {
+                        const float a = ga[co];
+                        if (a == 0.0f) {
+                            continue;
+                        }
+                        float *gxg = gx + (co / cout_g) * cin_g;
+                        const int8_t *wr = w + (co * taps + tap) * cin_g;
+                        for (int i = 0; i < cin_g; i++) {
+                            gxg[i] += a * (float)wr[i];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- update */
+
+uint32_t kt_xorshift32(uint32_t *state) {
+    uint32_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    *state = x;
+    return x;
+}
+
+/* Trainer.reduce (batch of one: 0 + g), TrainState.apply's 1/B and QAS, then Sgd.delta. */
+void kt_sgd_step(float *g, int n, float inv_b, const float *qas, int row_len, float *velocity, float momentum,
+                 float lr) {
+    for (int i = 0; i < n; i++) {
+        float v = (0.0f + g[i]) * inv_b;
+        if (qas != NULL) {
+            v = v * qas[i / row_len];
+        }
+        if (velocity != NULL) {
+            v = momentum * velocity[i] + v;
+            velocity[i] = v;
+        }
+        g[i] = lr * v;
+    }
+}
+
+static float clamp127(float v) {
+    return v < -127.0f ? -127.0f : (v > 127.0f ? 127.0f : v);
+}
+
+/* Int8WeightUpdate */
+void kt_update_i8(int rule, int8_t *w, const int32_t *index, int n, const float *d, uint32_t *rng, float *shadow) {
+    for (int i = 0; i < n; i++) {
+        const int j = index != NULL ? (int)index[i] : i;
+        const float di = d[i];
+        if (rule == KT_W_FLOAT_SHADOW) {
+            if (di != di) {
+                continue;
+            }
+            float m = clamp127(shadow[i] - di);
+            shadow[i] = m;
+            w[j] = (int8_t)(int)kt_rintf(m);
+            continue;
+        }
+        float u = 0.0f;
+        if (rule == KT_W_STOCHASTIC) {
+            u = (float)(kt_xorshift32(rng) >> 8) * 0x1.0p-24f; /* one draw per element, even when unused */
+        }
+        float v = (float)w[j] - di;
+        if (v != v) {
+            continue;
+        }
+        float c = clamp127(v);
+        if (rule == KT_W_DEVICE_TRUNCATE) {
+            w[j] = (int8_t)(int)c;
+        } else if (rule == KT_W_NEAREST_EVEN) {
+            w[j] = (int8_t)(int)kt_rintf(c);
+        } else {
+            float f = kt_floorf(c);
+            w[j] = (int8_t)(int)(u < c - f ? f + 1.0f : f);
+        }
+    }
+}
+
+/* Int32BiasUpdate */
+void kt_update_i32(int rule, int32_t *b, int n, const float *d, float *shadow) {
+    for (int i = 0; i < n; i++) {
+        float di = d[i];
+        if (di != di) {
+            continue;
+        }
+        if (rule == KT_B_NEAREST_EVEN) {
+            float c = di < -0x1.0p32f ? -0x1.0p32f : (di > 0x1.0p32f ? 0x1.0p32f : di);
+            int64_t v = (int64_t)b[i] - (int64_t)kt_rintf(c);
+            b[i] = v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : (int32_t)v);
+        } else {
+            float m = shadow[i] - di;
+            shadow[i] = m;
+            float r = kt_rintf(m);
+            if (r != r) {
+                b[i] = 0; /* Java's (int) NaN */
+                continue;
+            }
+            b[i] = r >= 0x1.0p31f ? INT32_MAX : (r <= -0x1.0p31f ? INT32_MIN : (int32_t)r);
+        }
+    }
+}
+
+void kt_update_f32(float *v, int n, const float *d) {
+    for (int i = 0; i < n; i++) {
+        v[i] = v[i] - d[i];
+    }
+}

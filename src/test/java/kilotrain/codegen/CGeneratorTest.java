@@ -1,0 +1,149 @@
+package kilotrain.codegen;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import kilotrain.compiler.TrainCompiler;
+import kilotrain.compiler.TrainSpec;
+import kilotrain.data.DatasetSplit;
+import kilotrain.data.InputSpec;
+import kilotrain.data.LoadOptions;
+import kilotrain.data.SampleSource;
+import kilotrain.data.TestTransform;
+import kilotrain.data.TrainAugment;
+import kilotrain.exec.TrainExecutor;
+import kilotrain.exec.TrainState;
+import kilotrain.importer.pkl.PklImporter;
+import kilotrain.ir.Graph;
+import kilotrain.ops.update.BiasRounding;
+import kilotrain.ops.update.WeightRounding;
+import kilotrain.program.Param;
+import kilotrain.program.Program;
+import kilotrain.train.Scheme;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The generated C, built with the host gcc, trains MCUNet on real CIFAR-10 images exactly like the Java executor:
+ * the same loss bits at every step, the same bits of every trained parameter afterwards, the same logits.
+ */
+class CGeneratorTest {
+    static final Path SHARED = Path.of(System.getProperty("user.dir")).resolve("../shared").normalize();
+    static Graph mcunet;
+    static final List<byte[]> INPUTS = new ArrayList<>();
+    static int[] labels;
+
+    @BeforeAll
+    static void load() {
+        mcunet = PklImporter.load(SHARED.resolve("models/tiny-training/mcunet-5fps.pkl"));
+        DatasetSplit split = DatasetSplit.open(SHARED.resolve("data/cifar10"),
+                LoadOptions.defaults().withLimitPerClass(1), LoadOptions.defaults().withLimitPerClass(1));
+        SampleSource src = new SampleSource(split, InputSpec.of(mcunet.input), TrainAugment.standard(),
+                TestTransform.resize(), 0);
+        int n = Math.min(5, src.testSize());
+        labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            byte[] in = new byte[mcunet.input.elements()];
+            src.fillTest(i * (src.testSize() / n), in);
+            INPUTS.add(in);
+            labels[i] = src.testLabel(i * (src.testSize() / n));
+        }
+    }
+
+    @Test
+    void classifierOnly(@TempDir Path dir) throws Exception {
+        check(dir, "classifier-only", new TrainState.Options(true, 0f, WeightRounding.FLOAT_SHADOW,
+                BiasRounding.FLOAT_SHADOW, 0), 0.05f, 5);
+    }
+
+    @Test
+    void biasOnlyWithMomentum(@TempDir Path dir) throws Exception {
+        check(dir, "bias-only:12", new TrainState.Options(true, 0.9f, WeightRounding.NEAREST_EVEN,
+                BiasRounding.NEAREST_EVEN, 3), 0.05f, 5);
+    }
+
+    @Test
+    void scheme49kbStochastic(@TempDir Path dir) throws Exception {
+        check(dir, "mcunet-5fps:49kb", new TrainState.Options(true, 0.9f, WeightRounding.STOCHASTIC,
+                BiasRounding.FLOAT_SHADOW, 7), 0.05f, 5);
+    }
+
+    @Test
+    void scheme49kbShadowAndTruncate(@TempDir Path dir) throws Exception {
+        check(dir, "mcunet-5fps:49kb", new TrainState.Options(true, 0f, WeightRounding.FLOAT_SHADOW,
+                BiasRounding.FLOAT_SHADOW, 1), 0.1f, 5);
+        check(dir.resolve("trunc"), "mcunet-5fps:49kb", new TrainState.Options(false, 0f,
+                WeightRounding.DEVICE_TRUNCATE, BiasRounding.NEAREST_EVEN, 1), 0.01f, 5);
+    }
+
+    static void check(Path dir, String scheme, TrainState.Options options, float lr, int steps) throws Exception {
+        CBuild.requireTool("gcc");
+        CBuild.requireTool("make");
+        Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(mcunet).size());
+        Program p = TrainCompiler.compile(mcunet, new TrainSpec(s, 10, 11));
+        TrainState state = new TrainState(p, options);
+        CGenerator.generate(p, state, lr, dir);
+        CBuild.run(dir, List.of("make", "-s", "kt_host"), 600);
+        CBuild.writeSamples(dir.resolve("samples.bin"), INPUTS, labels);
+        String out = CBuild.run(dir, List.of("./kt_host", "samples.bin", Integer.toString(steps), "params.bin"), 600);
+
+        // Java twin: the same samples in the same order, batch 1.
+        TrainExecutor ex = new TrainExecutor(p, state);
+        TrainExecutor.Workspace ws = ex.workspace();
+        float[][] grads = new float[p.params.size()][];
+        for (int i = 0; i < grads.length; i++) {
+            grads[i] = new float[p.params.get(i).value.elements];
+        }
+        List<Integer> cLoss = CBuild.losses(out);
+        assertEquals(steps, cLoss.size(), "steps printed by the C driver");
+        for (int k = 0; k < steps; k++) {
+            int i = k % INPUTS.size();
+            float loss = ex.step(ws, INPUTS.get(i), labels[i]);
+            ex.copyGradients(ws, grads);
+            for (float[] g : grads) {
+                for (int j = 0; j < g.length; j++) {
+                    g[j] = 0.0f + g[j]; // the batch sum of one sample, as Trainer.reduce forms it
+                }
+            }
+            state.apply(grads, 1, lr);
+            assertEquals(Float.floatToRawIntBits(loss), (int) cLoss.get(k),
+                    scheme + " step " + k + ": Java loss " + loss + ", C " + Float.intBitsToFloat(cLoss.get(k)));
+        }
+        Object[] cParams = CGenerator.readParams(p, Files.readAllBytes(dir.resolve("params.bin")), "params.bin");
+        int changed = 0;
+        for (int i = 0; i < p.params.size(); i++) {
+            Param q = p.params.get(i);
+            Object j = state.value(q);
+            Object init = q.initial;
+            String what = scheme + " " + q.name;
+            if (j instanceof byte[] b) {
+                assertArrayEquals(b, (byte[]) cParams[i], what);
+                changed += java.util.Arrays.equals(b, (byte[]) init) ? 0 : 1;
+            } else if (j instanceof int[] b) {
+                assertArrayEquals(b, (int[]) cParams[i], what);
+                changed += java.util.Arrays.equals(b, (int[]) init) ? 0 : 1;
+            } else {
+                float[] b = (float[]) j, c = (float[]) cParams[i];
+                assertEquals(b.length, c.length, what);
+                for (int e = 0; e < b.length; e++) {
+                    assertEquals(Float.floatToRawIntBits(b[e]), Float.floatToRawIntBits(c[e]), what + "[" + e + "]");
+                }
+                changed += java.util.Arrays.equals(b, (float[]) init) ? 0 : 1;
+            }
+        }
+        assertTrue(changed > 0, scheme + ": training changed no parameter, the comparison proves nothing");
+        float[] logits = new float[p.numClasses];
+        int best = ex.predict(ws, INPUTS.get(0), logits);
+        int[] cPred = CBuild.prediction(out);
+        assertEquals(best, cPred[0], scheme + ": prediction");
+        for (int i = 0; i < logits.length; i++) {
+            assertEquals(Float.floatToRawIntBits(logits[i]), cPred[i + 1], scheme + ": logit " + i);
+        }
+    }
+}
