@@ -86,13 +86,25 @@ public class ForwardBench {
         int batch = 200;
         runner.forEach(batch, (i, ex) -> ex.forward(inputs[i % inputs.length])); // warm-up
         long start = System.nanoTime();
+        long cpuStart = processCpuNanos();
         long images = 0;
         while (System.nanoTime() - start < seconds * 1e9) {
             runner.forEach(batch, (i, ex) -> ex.forward(inputs[i % inputs.length]));
             images += batch;
         }
         double s = (System.nanoTime() - start) / 1e9;
-        System.out.printf("%s: %d threads, %.1f images/s (%.2f GMAC/s)%n", p.graph.name, threads, images / s,
-                images * (double) p.graph.macs() / s / 1e9);
+        double cpu = (processCpuNanos() - cpuStart) / 1e9;
+        // images per CPU-second does not depend on what else the machine runs; x cores is the idle-machine rate
+        System.out.printf("%s: %d threads, %.1f images/s wall (%.2f GMAC/s), %.1f images per CPU-second%n",
+                p.graph.name, threads, images / s, images * (double) p.graph.macs() / s / 1e9,
+                cpu > 0 ? images / cpu : Double.NaN);
+    }
+
+    private static long processCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
     }
 }
