@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import kilotrain.KtException;
+import kilotrain.codegen.CGenerator;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
 import kilotrain.compiler.memory.ArenaPlanner;
@@ -12,7 +13,10 @@ import kilotrain.compiler.memory.Budget;
 import kilotrain.compiler.memory.MemoryAnalysis;
 import kilotrain.compiler.memory.Variant;
 import kilotrain.importer.ModelLoader;
+import kilotrain.exec.TrainState;
 import kilotrain.ir.Graph;
+import kilotrain.ops.update.BiasRounding;
+import kilotrain.ops.update.WeightRounding;
 import kilotrain.program.Buf;
 import kilotrain.program.Instr;
 import kilotrain.program.Program;
@@ -55,8 +59,27 @@ final class CompileCommand implements Callable<Integer> {
             description = "sgd (no state, the device default) or sgdm (a float of momentum per trained element).")
     String optimizer;
 
+    @Option(names = "--target", defaultValue = "host",
+            description = "C target of --out: host (gcc) or cortex-m7 (arm-none-eabi-gcc); the Makefile builds both.")
+    String target;
+
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "Emit the device's C project (reordered step, planned arena, kernels, Makefile) into DIR.")
+    Path out;
+
+    @Option(names = "--lr", defaultValue = "0.025", description = "Learning rate compiled into the C step (default ${DEFAULT-VALUE}).")
+    float lr;
+
+    @Option(names = "--fused-updates", negatable = true, defaultValue = "false",
+            description = "Fuse each conv weight gradient with its update, one gradient row at a time, so no whole "
+                    + "weight gradient is ever stored.")
+    boolean fused;
+
     @Override
     public Integer call() {
+        if (!target.equals("host") && !target.equals("cortex-m7")) {
+            throw new KtException("--target: '" + target + "' is neither host nor cortex-m7");
+        }
         if (!optimizer.equals("sgd") && !optimizer.equals("sgdm")) {
             throw new KtException("--optimizer: '" + optimizer + "' is neither sgd nor sgdm");
         }
@@ -65,7 +88,7 @@ final class CompileCommand implements Callable<Integer> {
         Graph g = ModelLoader.load(model);
         Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
         Program p = TrainCompiler.compile(g, new TrainSpec(s, classes, 0));
-        MemoryAnalysis a = MemoryAnalysis.of(p, optimizer.equals("sgdm"), new ArenaPlanner());
+        MemoryAnalysis a = MemoryAnalysis.of(p, optimizer.equals("sgdm"), new ArenaPlanner(), fused);
         Variant best = a.best();
         if (memoryReport != null) {
             MemoryReport.write(memoryReport, a);
@@ -75,6 +98,12 @@ final class CompileCommand implements Callable<Integer> {
         }
         if (flash >= 0) {
             Budget.checkFlash(a, flash);
+        }
+        if (out != null) {
+            // the trainer's defaults: QAS on, float master copies for weights and biases
+            TrainState state = new TrainState(p, new TrainState.Options(true, optimizer.equals("sgdm") ? 0.9f : 0f,
+                    WeightRounding.FLOAT_SHADOW, BiasRounding.FLOAT_SHADOW, 0));
+            CGenerator.generate(p, best.step(), best.plan(), state, lr, out);
         }
         if (json) {
             ObjectNode o = Json.object();
@@ -110,7 +139,7 @@ final class CompileCommand implements Callable<Integer> {
             return 0;
         }
         if (print) {
-            System.out.print(p.withStep(best.step()).listing());
+            System.out.print(best.program().withStep(best.step()).listing());
         }
         System.out.printf("%s, scheme %s: %d operations, %d trained parameters (%,d bytes in SRAM)%n", model, s,
                 best.step().size(), p.params.size(), a.trainableBytes);
@@ -120,6 +149,10 @@ final class CompileCommand implements Callable<Integer> {
         }
         System.out.printf("  flash (weights and biases) %,d B; input image %,d B inside the arena%n", a.flashBytes,
                 a.inputBytes);
+        if (out != null) {
+            System.out.printf("C project for %s written to %s (make%s)%n", target, out,
+                    target.equals("host") ? "" : " cortex-m7");
+        }
         return 0;
     }
 

@@ -183,6 +183,35 @@ public final class TrainState {
         version++;
     }
 
+    /**
+     * The batch-1 update of rows {@code [row0, row0 + rows)} of conv weight parameter {@code i} from those rows'
+     * per-sample gradient at {@code g[gOff ..]} (overwritten). Updating all rows in ascending chunks is bit for bit
+     * {@link #applySample}: every step is elementwise and the stochastic rounding draws stay in slice order.
+     */
+    public void applySampleRows(int i, float[] g, int gOff, int row0, int rows, float lr) {
+        Param p = program.params.get(i);
+        if (p.role != Param.Role.CONV_WEIGHT) {
+            throw new IllegalArgumentException(p.name + " is not a conv weight");
+        }
+        int from = row0 * p.rowLength, n = rows * p.rowLength;
+        float invB = 1.0f / 1;
+        for (int j = 0; j < n; j++) {
+            g[gOff + j] = (0.0f + g[gOff + j]) * invB;
+        }
+        if (options.qas() && p.qas != null) {
+            for (int r = 0; r < rows; r++) {
+                float f = p.qas[row0 + r];
+                int o = gOff + r * p.rowLength;
+                for (int j = 0; j < p.rowLength; j++) {
+                    g[o + j] = g[o + j] * f;
+                }
+            }
+        }
+        sgd[i].delta(g, gOff, from, n, lr, delta, 0);
+        weightUpdates[i].apply(delta, 0, from, n);
+        version++;
+    }
+
     private void applyOne(int i, float[] g, float invB, float lr) {
         Param p = program.params.get(i);
         int n = p.value.elements;

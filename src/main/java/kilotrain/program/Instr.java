@@ -296,6 +296,26 @@ public sealed interface Instr {
         }
     }
 
+    /**
+     * Weight gradient and batch-1 update fused, {@code rowsPerChunk} rows of the gradient at a time (row = output
+     * channel, or kept channel x multiplier for depthwise convs): each chunk is computed into {@code rows} and applied
+     * at once, so the whole gradient never exists. The same bits as ConvWeightGrad followed by {@link Update}.
+     */
+    record ConvWeightUpdate(Conv2D conv, TrainedConv trained, Buf gAcc, Buf saved, Param param, Buf rows,
+            int rowsPerChunk) implements Instr {
+        public List<Buf> reads() {
+            return list(gAcc, saved, param.value);
+        }
+
+        public List<Buf> writes() {
+            return list(param.value, rows);
+        }
+
+        public String op() {
+            return "conv_weight_grad_update";
+        }
+    }
+
     private static List<Buf> list(Buf... bufs) {
         List<Buf> out = new ArrayList<>();
         for (Buf b : bufs) {

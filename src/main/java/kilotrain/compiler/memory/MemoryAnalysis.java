@@ -37,11 +37,23 @@ public final class MemoryAnalysis {
     }
 
     public static MemoryAnalysis of(Program p, boolean momentum, ArenaPlanner planner) {
+        return of(p, momentum, planner, false);
+    }
+
+    /**
+     * With {@code fused}, a last stage fuses each conv weight gradient with its update, one gradient row at a time
+     * ({@link Reorder#fuseWeightUpdates}), and becomes {@link #best()}.
+     */
+    public static MemoryAnalysis of(Program p, boolean momentum, ArenaPlanner planner, boolean fused) {
         List<Variant> v = new ArrayList<>();
         v.add(Variant.of("deferred", p, p.step, false, planner));
         v.add(Variant.of("in-place-ops", p, p.step, true, planner));
         v.add(Variant.of("in-place-updates", p, Reorder.updatesInPlace(p), true, planner));
         v.add(Variant.of("reordered", p, Reorder.optimize(p), true, planner));
+        if (fused) {
+            Program f = Reorder.fuseWeightUpdates(p, 1);
+            v.add(Variant.of("fused-weight-updates", f, Reorder.optimize(f), true, planner));
+        }
         long trainable = 0, elements = 0;
         for (Buf b : p.bufs) {
             if (b.kind == Buf.Kind.PARAM || b.kind == Buf.Kind.SHADOW || b.kind == Buf.Kind.MOMENTUM) {

@@ -21,13 +21,67 @@ public final class Reorder {
     private Reorder() {
     }
 
-    /** The compiler's step followed by one update per parameter, in parameter order (the deferred update). */
+    /**
+     * The program's step followed by one update per parameter, in parameter order (the deferred update), except
+     * for parameters a {@link Instr.ConvWeightUpdate} of the step already updates.
+     */
     public static List<Instr> withUpdates(Program p) {
         List<Instr> out = new ArrayList<>(p.step);
+        Set<Param> fused = new HashSet<>();
+        for (Instr in : p.step) {
+            if (in instanceof Instr.ConvWeightUpdate f) {
+                fused.add(f.param());
+            }
+        }
         for (Param q : p.params) {
-            out.add(new Instr.Update(q));
+            if (!fused.contains(q)) {
+                out.add(new Instr.Update(q));
+            }
         }
         return out;
+    }
+
+    /**
+     * The compiler's program with every conv weight gradient fused with its update ({@link Instr.ConvWeightUpdate},
+     * {@code rowsPerChunk} gradient rows at a time), placed after the weight gradient and after the last instruction
+     * that reads the weights (so the input gradient still sees the old ones). Each fused op gets its own chunk buffer.
+     */
+    public static Program fuseWeightUpdates(Program p, int rowsPerChunk) {
+        List<Instr> step = new ArrayList<>(p.step);
+        List<kilotrain.program.Buf> bufs = new ArrayList<>(p.bufs);
+        int nextId = 0;
+        for (kilotrain.program.Buf b : p.bufs) {
+            nextId = Math.max(nextId, b.id + 1);
+        }
+        for (Param q : p.params) {
+            if (q.role != Param.Role.CONV_WEIGHT) {
+                continue;
+            }
+            int wg = -1, lastRead = -1;
+            for (int i = 0; i < step.size(); i++) {
+                Instr in = step.get(i);
+                if (in instanceof Instr.ConvWeightGrad g && g.gWeight() == q.grad) {
+                    wg = i;
+                }
+                if (in.reads().contains(q.value)) {
+                    lastRead = i;
+                }
+            }
+            if (wg < 0) {
+                continue;
+            }
+            Instr.ConvWeightGrad g = (Instr.ConvWeightGrad) step.get(wg);
+            int rows = Math.min(rowsPerChunk, q.value.elements / q.rowLength);
+            kilotrain.program.Buf chunk = new kilotrain.program.Buf(nextId++, q.name + ".grad_rows",
+                    kilotrain.program.Buf.Kind.GRAD, kilotrain.ir.DType.FLOAT32, rows * q.rowLength);
+            bufs.add(chunk);
+            Instr fused = new Instr.ConvWeightUpdate(g.conv(), g.trained(), g.gAcc(), g.saved(), q, chunk, rows);
+            int at = Math.max(wg, lastRead);
+            step.add(at + 1, fused);
+            step.remove(wg);
+        }
+        return new Program(p.forward, step, bufs, p.params, p.trained, p.input, p.logits, p.loss, p.numClasses,
+                p.backboneConvs);
     }
 
     /** The step with each update moved to the earliest legal point, nothing else moved. */
@@ -79,7 +133,7 @@ public final class Reorder {
 
     private static java.util.function.Predicate<Instr> eager(Set<Conv2D> weightFirst) {
         return in -> in instanceof Instr.Update || in instanceof Instr.ConvBiasGrad
-                || (in instanceof Instr.ConvWeightGrad w && weightFirst.contains(w.conv()));
+                || in instanceof Instr.ConvWeightUpdate || (in instanceof Instr.ConvWeightGrad w && weightFirst.contains(w.conv()));
     }
 
     /**

@@ -4,11 +4,11 @@ import java.util.List;
 import kilotrain.program.Instr;
 import kilotrain.program.Program;
 
-/** One ordering of a step and its arena plan. */
-public record Variant(String name, List<Instr> step, Liveness liveness, ArenaPlan plan) {
+/** One ordering of a step (of {@code program}, whose buffers it uses) and its arena plan. */
+public record Variant(String name, Program program, List<Instr> step, Liveness liveness, ArenaPlan plan) {
     public static Variant of(String name, Program p, List<Instr> step, boolean inPlace, ArenaPlanner planner) {
         Liveness l = Liveness.of(p, step);
-        return new Variant(name, step, l, planner.plan(InPlace.blocks(l, inPlace), step.size()));
+        return new Variant(name, p, step, l, planner.plan(InPlace.blocks(l, inPlace), step.size()));
     }
 
     /** Highest arena byte in use at each instruction under the plan. */

@@ -65,28 +65,38 @@ public final class Int8WeightUpdate {
 
     /** w -= delta for the n slice elements. */
     public void apply(float[] delta, int dOff) {
+        apply(delta, dOff, 0, n);
+    }
+
+    /**
+     * w -= delta for the slice elements {@code [from, from + count)}, delta[dOff] being element {@code from}'s step.
+     * Applying consecutive ranges in ascending order is exactly {@link #apply(float[], int)} (one random draw per
+     * element, in slice order).
+     */
+    public void apply(float[] delta, int dOff, int from, int count) {
+        final int end = from + count;
         switch (rule) {
             case DEVICE_TRUNCATE -> {
-                for (int i = 0; i < n; i++) {
+                for (int i = from; i < end; i++) {
                     int j = at(i);
-                    w[j] = truncate(w[j], delta[dOff + i]);
+                    w[j] = truncate(w[j], delta[dOff + i - from]);
                 }
             }
             case NEAREST_EVEN -> {
-                for (int i = 0; i < n; i++) {
+                for (int i = from; i < end; i++) {
                     int j = at(i);
-                    w[j] = nearestEven(w[j], delta[dOff + i]);
+                    w[j] = nearestEven(w[j], delta[dOff + i - from]);
                 }
             }
             case STOCHASTIC -> {
-                for (int i = 0; i < n; i++) {
+                for (int i = from; i < end; i++) {
                     int j = at(i);
-                    w[j] = stochastic(w[j], delta[dOff + i], rng.nextUnit());
+                    w[j] = stochastic(w[j], delta[dOff + i - from], rng.nextUnit());
                 }
             }
             case FLOAT_SHADOW -> {
-                for (int i = 0; i < n; i++) {
-                    float d = delta[dOff + i];
+                for (int i = from; i < end; i++) {
+                    float d = delta[dOff + i - from];
                     if (d != d) {
                         continue;
                     }

@@ -38,6 +38,11 @@ public final class Sgd {
 
     /** The same with this step's learning rate (a schedule changes it every batch). */
     public void delta(float[] g, int gOff, int n, float lr, float[] delta, int dOff) {
+        delta(g, gOff, 0, n, lr, delta, dOff);
+    }
+
+    /** Steps of the trained elements {@code [from, from + n)} (a part of the parameter updated on its own). */
+    public void delta(float[] g, int gOff, int from, int n, float lr, float[] delta, int dOff) {
         if (velocity == null) {
             for (int i = 0; i < n; i++) {
                 delta[dOff + i] = lr * g[gOff + i];
@@ -45,8 +50,8 @@ public final class Sgd {
             return;
         }
         for (int i = 0; i < n; i++) {
-            float v = momentum * velocity[i] + g[gOff + i];
-            velocity[i] = v;
+            float v = momentum * velocity[from + i] + g[gOff + i];
+            velocity[from + i] = v;
             delta[dOff + i] = lr * v;
         }
     }
