@@ -11,6 +11,8 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import kilotrain.KtException;
+import kilotrain.compiler.memory.ArenaPlan;
+import kilotrain.compiler.memory.Block;
 import kilotrain.exec.TrainState;
 import kilotrain.ir.Add;
 import kilotrain.ir.AvgPool2D;
@@ -41,6 +43,9 @@ public final class CGenerator {
     static final String RES = "/kilotrain/c/";
 
     private final Program program;
+    private final List<Instr> order;
+    private final ArenaPlan plan;
+    private final Map<Buf, Integer> arenaOffset = new HashMap<>();
     private final TrainState state;
     private final float lr;
     private final StringBuilder data = new StringBuilder();
@@ -53,21 +58,43 @@ public final class CGenerator {
     private int tmp1Floats = 0;
     private int headFeatures = 0;
 
-    private CGenerator(Program program, TrainState state, float lr) {
+    private CGenerator(Program program, List<Instr> order, ArenaPlan plan, TrainState state, float lr) {
         this.program = program;
+        this.order = order;
+        this.plan = plan;
         this.state = state;
         this.lr = lr;
+        if (plan != null) {
+            for (Block k : plan.blocks()) {
+                for (Buf b : k.members()) {
+                    arenaOffset.put(b, plan.offset()[k.index()]);
+                }
+            }
+        }
         for (Param p : program.params) {
             paramByValue.put(p.value, p);
         }
     }
 
-    /** Writes the C project for {@code program} with the parameter values and options of {@code state}. */
+    /**
+     * Writes the C project for {@code program} in the compiler's order (updates after the backward pass), one static
+     * array per transient buffer, with the parameter values and options of {@code state}.
+     */
     public static void generate(Program program, TrainState state, float lr, Path dir) {
+        generate(program, program.step, null, state, lr, dir);
+    }
+
+    /**
+     * Writes the C project for a device ordering of the step ({@code order}: the program's instructions, possibly
+     * reordered, with or without {@link Instr.Update}s; parameters without one are updated at the end) and, when
+     * {@code plan} is not null, every transient buffer at its planned offset in one static arena.
+     */
+    public static void generate(Program program, List<Instr> order, ArenaPlan plan, TrainState state, float lr,
+            Path dir) {
         if (state.program() != program) {
             throw new IllegalArgumentException("the training state belongs to another program");
         }
-        new CGenerator(program, state, lr).write(dir);
+        new CGenerator(program, order, plan, state, lr).write(dir);
     }
 
     private void write(Path dir) {
@@ -152,7 +179,15 @@ public final class CGenerator {
             }
             return valueArray(p);
         }
-        return "KT_BUF(" + b.id + ")";
+        if (plan == null) {
+            return "KT_BUF(" + b.id + ")";
+        }
+        Integer off = arenaOffset.get(b);
+        if (off == null) {
+            throw new KtException("buffer " + b + " has no place in the memory plan");
+        }
+        String type = b.kind == Buf.Kind.MASK ? "uint8_t" : cType(b.dtype);
+        return "KT_BUF(" + type + ", " + off + ")";
     }
 
     private String valueArray(Param p) {
@@ -167,31 +202,33 @@ public final class CGenerator {
         StringBuilder body = new StringBuilder();
         // Parameters first: trained conv weights and biases live in SRAM, the rest as const data.
         int convCount = 0;
-        for (Instr in : program.step) {
+        for (Instr in : order) {
             if (in instanceof Instr.ConvFwd f && !convNames.containsKey(f.conv())) {
                 convNames.put(f.conv(), "conv" + convCount++);
             }
         }
         declareParams();
         List<String> fwd = new ArrayList<>(), step = new ArrayList<>();
-        boolean inlineUpdates = false;
+        java.util.Set<Param> updated = new java.util.HashSet<>();
         boolean forward = true;
-        for (Instr in : program.step) {
+        for (Instr in : order) {
             if (in instanceof Instr.LossGrad) {
                 forward = false;
             }
-            String call = call(in, true);
-            if ("update".equals(in.op())) {
-                inlineUpdates = true;
-                call = update(paramByValue.get(in.writes().get(0)));
+            if (in instanceof Instr.Update u) {
+                if (!updated.add(u.param())) {
+                    throw new KtException("parameter " + u.param().name + " is updated twice in one step");
+                }
+                step.add(update(u.param()));
+                continue;
             }
-            step.add(call);
+            step.add(call(in, true));
             if (forward && !(in instanceof Instr.SaveChannels)) {
                 fwd.add(call(in, false));
             }
         }
-        if (!inlineUpdates) {
-            for (Param p : program.params) {
+        for (Param p : program.params) {
+            if (!updated.contains(p)) {
                 step.add(update(p));
             }
         }
@@ -200,11 +237,12 @@ public final class CGenerator {
         body.append("float kt_train_step(const int8_t *input, int label) {\n");
         body.append("    if (label < 0 || label >= KT_CLASSES) {\n        return NAN;\n    }\n");
         body.append("    if (!kt_ready) {\n        kt_init_state();\n    }\n");
+        body.append("    float loss = NAN;\n");
         body.append("    memcpy(").append(buf(program.input)).append(", input, KT_INPUT_BYTES);\n");
         for (String s : step) {
             body.append("    ").append(s).append("\n");
         }
-        body.append("    return ").append(buf(program.loss)).append("[0];\n}\n\n");
+        body.append("    return loss;\n}\n\n");
 
         body.append("int kt_predict(const int8_t *input, float *logits_out) {\n");
         body.append("    memcpy(").append(buf(program.input)).append(", input, KT_INPUT_BYTES);\n");
@@ -220,7 +258,7 @@ public final class CGenerator {
 
         StringBuilder c = new StringBuilder();
         c.append("/* Generated by kilotrain for model '").append(program.forward.name).append("': ")
-                .append(program.step.size()).append(" operations, ").append(program.params.size())
+                .append(order.size()).append(" operations, ").append(program.params.size())
                 .append(" trained parameters. Compile with -ffp-contract=off. */\n");
         c.append("#include \"kt_model.h\"\n#include \"kt_kernels.h\"\n\n#include <math.h>\n#include <string.h>\n\n");
         c.append("static float kt_lr = ").append(f(lr)).append(";\n\n");
@@ -232,9 +270,20 @@ public final class CGenerator {
     }
 
     private void declareBuffers() {
-        data.append("/* Transient buffers: one static array each (a memory planner maps them into one arena). */\n");
-        data.append("#define KT_BUF(id) kt_buf_##id\n");
+        if (plan != null) {
+            data.append("/* Every transient buffer at its planned offset in one arena (").append(plan.strategy())
+                    .append(", ").append(plan.arenaBytes()).append(" bytes). */\n");
+            data.append("#define KT_ARENA_BYTES ").append(Math.max(8, plan.arenaBytes())).append("u\n");
+            data.append("static uint64_t kt_arena[(KT_ARENA_BYTES + 7u) / 8u];\n");
+            data.append("#define KT_BUF(type, offset) ((type *)((uint8_t *)kt_arena + (offset)))\n");
+        } else {
+            data.append("/* Transient buffers: one static array each. */\n");
+            data.append("#define KT_BUF(id) kt_buf_##id\n");
+        }
         for (Buf b : program.bufs) {
+            if (plan != null) {
+                break;
+            }
             if (b.kind.persistent) {
                 continue;
             }
@@ -269,7 +318,7 @@ public final class CGenerator {
         TrainState.Options o = state.options();
         // Weights and biases of every conv the step runs: trained ones in SRAM (full tensors; the trained slice is
         // addressed through an index), frozen ones const.
-        for (Instr in : program.step) {
+        for (Instr in : order) {
             if (!(in instanceof Instr.ConvFwd f) || convWeightArray.containsKey(f.conv())) {
                 continue;
             }
@@ -619,8 +668,9 @@ public final class CGenerator {
                     + ", kt_head_feature, " + buf(h.logits()) + ");";
         }
         if (in instanceof Instr.LossGrad l) {
-            return buf(l.loss()) + "[0] = kt_softmax_ce(" + buf(l.logits()) + ", " + program.numClasses + ", label, "
-                    + buf(l.gLogits()) + ");";
+            // kept in a local too: the loss buffer's arena bytes may be reused later in the step
+            return "loss = kt_softmax_ce(" + buf(l.logits()) + ", " + program.numClasses + ", label, "
+                    + buf(l.gLogits()) + ");\n    " + buf(l.loss()) + "[0] = loss;";
         }
         if (in instanceof Instr.HeadBwd h) {
             return "kt_head_bwd(" + buf(h.gLogits()) + ", kt_head_feature, " + h.feature().elements + ", "
@@ -685,9 +735,6 @@ public final class CGenerator {
             tmp(g.gIn());
             return "kt_conv_input_grad(" + conv + ", " + w + ", " + buf(g.gAcc()) + ", kt_tmp0);\n    kt_add_into("
                     + buf(g.gIn()) + ", kt_tmp0, " + g.gIn().elements + ");";
-        }
-        if ("update".equals(in.op())) {
-            return "";
         }
         throw new KtException("the C backend has no rule for operation '" + in.op() + "'");
     }

@@ -276,7 +276,7 @@ void kt_pool_fwd(const kt_pool *p, const int8_t *x, int8_t *y) {
 }
 
 void kt_copy_i8(const int8_t *x, int8_t *y, int n) {
-    memcpy(y, x, (size_t)n);
+    memmove(y, x, (size_t)n); /* the memory plan may place y over x */
 }
 
 void kt_save_channels(const int8_t *x, int channels, const int32_t *kept, int nk, int pixels, int8_t *saved) {
@@ -400,7 +400,7 @@ void kt_add_bwd(const kt_add *p, const float *g_y, const uint8_t *mask, float *g
 }
 
 void kt_copy_f32(const float *x, float *y, int n) {
-    memcpy(y, x, (size_t)n * sizeof(float));
+    memmove(y, x, (size_t)n * sizeof(float));
 }
 
 void kt_add_into(float *dst, const float *src, int n) {

@@ -10,6 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
+import kilotrain.compiler.memory.ArenaPlanner;
+import kilotrain.compiler.memory.MemoryAnalysis;
+import kilotrain.compiler.memory.Variant;
 import kilotrain.data.DatasetSplit;
 import kilotrain.data.InputSpec;
 import kilotrain.data.LoadOptions;
@@ -22,6 +25,7 @@ import kilotrain.importer.pkl.PklImporter;
 import kilotrain.ir.Graph;
 import kilotrain.ops.update.BiasRounding;
 import kilotrain.ops.update.WeightRounding;
+import kilotrain.program.Instr;
 import kilotrain.program.Param;
 import kilotrain.program.Program;
 import kilotrain.train.Scheme;
@@ -82,13 +86,32 @@ class CGeneratorTest {
                 WeightRounding.DEVICE_TRUNCATE, BiasRounding.NEAREST_EVEN, 1), 0.01f, 5);
     }
 
+    /** The device's form: reordered step with in-place updates, every transient buffer in the planned arena. */
+    @Test
+    void scheme49kbReorderedInArena(@TempDir Path dir) throws Exception {
+        check(dir, "mcunet-5fps:49kb", new TrainState.Options(true, 0.9f, WeightRounding.STOCHASTIC,
+                BiasRounding.FLOAT_SHADOW, 5), 0.05f, 5, true);
+    }
+
     static void check(Path dir, String scheme, TrainState.Options options, float lr, int steps) throws Exception {
+        check(dir, scheme, options, lr, steps, false);
+    }
+
+    static void check(Path dir, String scheme, TrainState.Options options, float lr, int steps, boolean device)
+            throws Exception {
         CBuild.requireTool("gcc");
         CBuild.requireTool("make");
         Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(mcunet).size());
         Program p = TrainCompiler.compile(mcunet, new TrainSpec(s, 10, 11));
         TrainState state = new TrainState(p, options);
-        CGenerator.generate(p, state, lr, dir);
+        if (device) {
+            Variant v = MemoryAnalysis.of(p, options.momentum() != 0f, new ArenaPlanner()).best();
+            assertTrue(v.step().stream().anyMatch(in -> in instanceof Instr.Update), "reordered step has updates");
+            CGenerator.generate(p, v.step(), v.plan(), state, lr, dir);
+            assertTrue(Files.readString(dir.resolve("kt_model.c")).contains("kt_arena["), "arena declared");
+        } else {
+            CGenerator.generate(p, state, lr, dir);
+        }
         CBuild.run(dir, List.of("make", "-s", "kt_host"), 600);
         CBuild.writeSamples(dir.resolve("samples.bin"), INPUTS, labels);
         String out = CBuild.run(dir, List.of("./kt_host", "samples.bin", Integer.toString(steps), "params.bin"), 600);
