@@ -87,7 +87,7 @@ public final class ConvBackward {
      * than {@code r[d + i] += a * s[o + i]}.
      */
     public static final class Work {
-        private final Rows x = new Rows(), acc = new Rows(), taps = new Rows(), row = new Rows();
+        private final Rows x = new Rows(), acc = new Rows(), taps = new Rows(), row = new Rows(), flat = new Rows();
         private float[] coef = new float[0];
         private int[] idx = new int[0], idx2 = new int[0];
 
@@ -123,15 +123,25 @@ public final class ConvBackward {
         return r;
     }
 
-    /** The saved int8 input as exact floats {@code x - zx}, one array per pixel. */
-    private static float[][] inputRows(Rows rows, byte[] x, int xOff, int pixels, int len, int zx) {
-        float[][] r = rows.get(pixels, len);
-        for (int p = 0; p < pixels; p++) {
-            final float[] d = r[p];
-            final int o = xOff + p * len;
-            for (int j = 0; j < len; j++) {
-                d[j] = (float) (x[o + j] - zx);
+    /**
+     * The saved int8 input as exact floats {@code x - zx}, one array per pixel. Converted in one flat pass
+     * (indices without offset, so it vectorizes) then split by copies.
+     */
+    private static float[][] inputRows(Work work, byte[] x, int xOff, int pixels, int len, int zx) {
+        final float[][] r = work.x.get(pixels, len);
+        final int n = pixels * len;
+        final float[] f = work.flat.get(1, n)[0];
+        if (xOff == 0) {
+            for (int i = 0; i < n; i++) {
+                f[i] = (float) (x[i] - zx);
             }
+        } else {
+            for (int i = 0; i < n; i++) {
+                f[i] = (float) (x[xOff + i] - zx);
+            }
+        }
+        for (int p = 0; p < pixels; p++) {
+            System.arraycopy(f, p * len, r[p], 0, len);
         }
         return r;
     }
@@ -158,7 +168,7 @@ public final class ConvBackward {
         final int nk = k == null ? cin : k.length;
         final int xStride = groups == 1 || op.isDepthwise() ? nk : cin;
         // (float)(x - zx) is exact, so converting the whole input once changes no result (C may convert inline).
-        final float[][] xr = inputRows(work.x, x, xOff, inH * inW, xStride, zx);
+        final float[][] xr = inputRows(work, x, xOff, inH * inW, xStride, zx);
         if (op.isDepthwise()) {
             depthwiseWeightGrad(k, nk, xr, gAcc, accOff, inH, inW, cin, outH, outW, cout, kh, kw, sh, sw, dh, dw, pt,
                     pl, gW, gwOff, work);
@@ -274,18 +284,20 @@ public final class ConvBackward {
         }
     }
 
-    /** {@code r[i] = ((r[i] + a[ai[0]][i]*b[bi[0]][i]) + a[ai[1]][i]*b[bi[1]][i]) + ...}, list order kept. */
+    /**
+     * {@code r[i] = ((r[i] + a[ai[0]][i]*b[bi[0]][i]) + a[ai[1]][i]*b[bi[1]][i]) + ...}, list order kept. Three
+     * pairs per pass: with four (nine arrays in the loop) C2 no longer vectorizes it.
+     */
     static void accumulatePairs(float[] r, int n, float[][] a, int[] ai, float[][] b, int[] bi, int cnt) {
         int j = 0;
-        for (; j + 4 <= cnt; j += 4) {
-            final float[] a0 = a[ai[j]], a1 = a[ai[j + 1]], a2 = a[ai[j + 2]], a3 = a[ai[j + 3]];
-            final float[] b0 = b[bi[j]], b1 = b[bi[j + 1]], b2 = b[bi[j + 2]], b3 = b[bi[j + 3]];
+        for (; j + 3 <= cnt; j += 3) {
+            final float[] a0 = a[ai[j]], a1 = a[ai[j + 1]], a2 = a[ai[j + 2]];
+            final float[] b0 = b[bi[j]], b1 = b[bi[j + 1]], b2 = b[bi[j + 2]];
             for (int i = 0; i < n; i++) {
                 float s = r[i];
                 s += a0[i] * b0[i];
                 s += a1[i] * b1[i];
                 s += a2[i] * b2[i];
-                s += a3[i] * b3[i];
                 r[i] = s;
             }
         }
@@ -325,7 +337,32 @@ public final class ConvBackward {
                 }
             }
         }
-        for (int oy = 0; oy < outH; oy++) {
+        if (mult == 1) {
+            // per tap, the (output pixel, input pixel) pairs in pixel order, summed by accumulatePairs
+            work.lists(pixels);
+            final int[] pix = work.idx, in = work.idx2;
+            for (int ky = 0; ky < kh; ky++) {
+                for (int kx = 0; kx < kw; kx++) {
+                    int cnt = 0;
+                    for (int oy = 0; oy < outH; oy++) {
+                        final int iy = oy * sh - pt + ky * dh;
+                        if (iy < 0 || iy >= inH) {
+                            continue;
+                        }
+                        for (int ox = 0; ox < outW; ox++) {
+                            final int ix = ox * sw - pl + kx * dw;
+                            if (ix < 0 || ix >= inW) {
+                                continue;
+                            }
+                            pix[cnt] = oy * outW + ox;
+                            in[cnt++] = iy * inW + ix;
+                        }
+                    }
+                    accumulatePairs(t[ky * kw + kx], nk, ar, pix, xr, in, cnt);
+                }
+            }
+        }
+        for (int oy = 0; oy < outH && mult != 1; oy++) {
             for (int ox = 0; ox < outW; ox++) {
                 final int p = oy * outW + ox;
                 for (int ky = 0; ky < kh; ky++) {
@@ -340,20 +377,13 @@ public final class ConvBackward {
                         }
                         final float[] xp = xr[iy * inW + ix];
                         final float[] tt = t[ky * kw + kx];
-                        if (mult == 1) {
-                            final float[] ap = ar[p];
-                            for (int c = 0; c < nk; c++) {
-                                tt[c] += ap[c] * xp[c];
-                            }
-                        } else {
-                            final int gBase = accOff + p * cout;
-                            for (int kk = 0; kk < nk; kk++) {
-                                final float xv = xp[kk];
-                                final int cb = gBase + (k == null ? kk : k[kk]) * mult;
-                                final int rb = kk * mult;
-                                for (int m = 0; m < mult; m++) {
-                                    tt[rb + m] += gAcc[cb + m] * xv;
-                                }
+                        final int gBase = accOff + p * cout;
+                        for (int kk = 0; kk < nk; kk++) {
+                            final float xv = xp[kk];
+                            final int cb = gBase + (k == null ? kk : k[kk]) * mult;
+                            final int rb = kk * mult;
+                            for (int m = 0; m < mult; m++) {
+                                tt[rb + m] += gAcc[cb + m] * xv;
                             }
                         }
                     }

@@ -21,6 +21,8 @@ public final class BackwardBench {
         run("dw5x5 384 @8x8", conv(8, 384, 384, 5, 384, 1, 2));
         run("dw3x3 144 s2 @20x20", conv(20, 144, 144, 3, 144, 2, 1));
         run("conv3x3 16->16 @32x32", conv(32, 16, 16, 3, 1, 1, 1));
+        run("pw 576->160 @4x4", conv(4, 576, 160, 1, 1, 1, 0));
+        run("dw7x7 160 @8x8", conv(8, 160, 160, 7, 160, 1, 3));
     }
 
     static Conv2D conv(int hw, int cin, int cout, int k, int groups, int stride, int pad) {
@@ -51,8 +53,11 @@ public final class BackwardBench {
         float[] gX = new float[op.input.elements()];
         float[] gB = new float[op.output.channels()];
         long macs = op.macs();
-        double wt = time(() -> ConvBackward.weightGrad(op, x, 0, gAcc, 0, null, gW, 0));
-        double it = time(() -> ConvBackward.inputGrad(op, op.weight.int8Data, 0, gAcc, 0, gX, 0));
+        // as the executor calls them: weights converted once, scratch reused
+        ConvBackward.Work work = new ConvBackward.Work();
+        ConvBackward.Weights wf = new ConvBackward.Weights(op).set(op, op.weight.int8Data, 0);
+        double wt = time(() -> ConvBackward.weightGrad(op, x, 0, gAcc, 0, null, gW, 0, work));
+        double it = time(() -> ConvBackward.inputGrad(op, wf, gAcc, 0, gX, 0, work));
         double bt = time(() -> ConvBackward.biasGrad(op, gAcc, 0, gB, 0));
         System.out.printf("%-24s %9d MACs  weightGrad %8.1f us (%5.2f GMAC/s)  inputGrad %8.1f us (%5.2f GMAC/s)"
                 + "  biasGrad %6.1f us%n", name, macs, wt, macs / wt / 1e3, it, macs / it / 1e3, bt);
