@@ -91,6 +91,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--test-limit-per-class", defaultValue = "0", description = "First N test samples of each class.")
     int testPerClass;
 
+    @Option(names = "--image-size", defaultValue = "0",
+            description = "Input resolution for the paper's models (default: the model's own, 128).")
+    int imageSize;
+
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the head, the shuffles and the augmentations.")
     long seed;
 
@@ -108,7 +112,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Graph graph = ModelLoader.load(model);
+        Graph graph = ModelLoader.load(model, imageSize);
         int convs = TrainCompiler.backboneConvs(graph).size();
         Scheme s = Scheme.resolve(scheme, convs);
         LoadOptions base = LoadOptions.defaults().withRawBytes(graph.input.elements());
@@ -167,7 +171,7 @@ final class TrainCommand implements Callable<Integer> {
         try {
             trainer.run(progress, m -> {
                 history.add(m);
-                new TrainedModel(baseName, baseBytes, graph, s, classes, seed, program, state)
+                new TrainedModel(baseName, baseBytes, imageSize, graph, s, classes, seed, program, state)
                         .save(outDir.resolve("model.ktm"));
                 writeMetrics(outDir, history, null);
             });

@@ -20,10 +20,27 @@ public final class ModelLoader {
     enum Format { TFLITE, PYTORCH_ZIP, UNKNOWN }
 
     public static Graph load(Path file) {
+        return load(file, 0);
+    }
+
+    /**
+     * Loads a model for square inputs of {@code imageSize} pixels (0: its own size). The paper's fully convolutional
+     * models can be rebuilt for any size; a TFLite model's input size is fixed in the file.
+     */
+    public static Graph load(Path file, int imageSize) {
         byte[] head = head(file);
         return switch (sniff(head)) {
-            case TFLITE -> TfliteImporter.load(file);
-            case PYTORCH_ZIP -> PklImporter.load(file);
+            case TFLITE -> {
+                Graph g = TfliteImporter.load(file);
+                if (imageSize != 0 && (g.input.rank() != 4 || g.input.height() != imageSize
+                        || g.input.width() != imageSize)) {
+                    throw new KtException(file + ": a TFLite model's input size is fixed ("
+                            + java.util.Arrays.toString(g.input.shape) + "); --image-size " + imageSize
+                            + " cannot change it");
+                }
+                yield g;
+            }
+            case PYTORCH_ZIP -> PklImporter.load(file, imageSize);
             case UNKNOWN -> throw new KtException(file + ": not a model kilotrain knows: expected a TFLite "
                     + "flatbuffer (\"TFL3\" at byte 4) or a tiny-training PyTorch zip archive (starting \"PK\"), found "
                     + describe(head));

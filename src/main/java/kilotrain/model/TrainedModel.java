@@ -38,7 +38,7 @@ import kilotrain.util.AtomicFiles;
  * trained for, and the values of every trained parameter exactly as the device holds them. Format ".ktm", a zip:
  * <ul>
  * <li>{@code manifest.json}: {@code format} "kilotrain-model", {@code version} 1, {@code base} (file name),
- * {@code base_sha256}, {@code scheme} (the scheme file format), {@code classes}, {@code seed}, {@code options}
+ * {@code base_sha256}, {@code image_size}, {@code scheme} (the scheme file format), {@code classes}, {@code seed}, {@code options}
  * (qas, momentum, weight_rule, bias_rule), and {@code params}: for each, {@code name}, {@code role},
  * {@code conv} (index), {@code dtype}, {@code elements}, {@code kept_channels}, {@code file};</li>
  * <li>{@code base/NAME}: the original model's bytes;</li>
@@ -53,6 +53,8 @@ public final class TrainedModel {
 
     public final String baseName;
     public final byte[] baseBytes;
+    /** Input resolution the base model was built for (0: its own). */
+    public final int imageSize;
     public final Graph graph;
     public final Scheme scheme;
     public final List<String> classes;
@@ -60,10 +62,11 @@ public final class TrainedModel {
     public final Program program;
     public final TrainState state;
 
-    public TrainedModel(String baseName, byte[] baseBytes, Graph graph, Scheme scheme, List<String> classes, long seed,
+    public TrainedModel(String baseName, byte[] baseBytes, int imageSize, Graph graph, Scheme scheme, List<String> classes, long seed,
             Program program, TrainState state) {
         this.baseName = baseName;
         this.baseBytes = baseBytes;
+        this.imageSize = imageSize;
         this.graph = graph;
         this.scheme = scheme;
         this.classes = List.copyOf(classes);
@@ -88,6 +91,7 @@ public final class TrainedModel {
         m.put("version", 1);
         m.put("base", baseName);
         m.put("base_sha256", sha256(baseBytes));
+        m.put("image_size", imageSize);
         m.set("scheme", scheme.toJson());
         m.set("classes", JSON.valueToTree(classes));
         m.put("seed", seed);
@@ -172,7 +176,8 @@ public final class TrainedModel {
             throw new KtException("kilotrain model " + file + ": the embedded base model base/" + baseName
                     + " is missing or does not match its checksum");
         }
-        Graph g = loadBase(baseName, base, file);
+        int imageSize = m.path("image_size").asInt(0);
+        Graph g = loadBase(baseName, base, imageSize, file);
         Scheme scheme = Scheme.fromJson(m.path("scheme"), "scheme of kilotrain model " + file, "scheme");
         List<String> classes = new ArrayList<>();
         m.path("classes").forEach(c -> classes.add(c.asText()));
@@ -210,17 +215,17 @@ public final class TrainedModel {
             }
             state.setValue(p, fromBytes(blob, p));
         }
-        return new TrainedModel(baseName, base, g, scheme, classes, seed, program, state);
+        return new TrainedModel(baseName, base, imageSize, g, scheme, classes, seed, program, state);
     }
 
     /** Imports the embedded base model through a temporary file (the importers read files). */
-    static Graph loadBase(String name, byte[] bytes, Path where) {
+    static Graph loadBase(String name, byte[] bytes, int imageSize, Path where) {
         Path tmp = null;
         try {
             String suffix = name.contains(".") ? name.substring(name.lastIndexOf('.')) : ".bin";
             tmp = Files.createTempFile("kilotrain-base", suffix);
             Files.write(tmp, bytes);
-            return ModelLoader.load(tmp);
+            return ModelLoader.load(tmp, imageSize);
         } catch (IOException e) {
             throw new KtException("cannot unpack the base model of " + where + ": " + e.getMessage());
         } finally {

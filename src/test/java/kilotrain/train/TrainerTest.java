@@ -116,7 +116,7 @@ class TrainerTest {
         new Trainer(ex, src, new Trainer.Options(1, 0, 0.05, 8, LrSchedule.Kind.CONSTANT, 2, 1e4)).run(QUIET, m -> { });
         Path base = SHARED.resolve("models/tiny-training/mcunet-5fps.pkl");
         Path file = dir.resolve("m.ktm");
-        new TrainedModel("mcunet-5fps.pkl", Files.readAllBytes(base), MCUNET, Scheme.resolve("mcunet-5fps:49kb", 42),
+        new TrainedModel("mcunet-5fps.pkl", Files.readAllBytes(base), 0, MCUNET, Scheme.resolve("mcunet-5fps:49kb", 42),
                 SMALL.train().classes(), 7, ex.program(), ex.state()).save(file);
         TrainedModel back = TrainedModel.load(file);
         TrainExecutor ex2 = new TrainExecutor(back.program, back.state);

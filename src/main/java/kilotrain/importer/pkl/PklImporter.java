@@ -40,6 +40,8 @@ public final class PklImporter {
     static final int MAX_CHANNELS = 1 << 16, MAX_SPATIAL = 1 << 14, MAX_KERNEL = 64;
 
     private final String file;
+    /** Input resolution to build the graph for; 0 keeps the one the model was exported at. */
+    private int imageSize;
     private final List<Op> ops = new ArrayList<>();
     private int convIndex;
 
@@ -48,6 +50,17 @@ public final class PklImporter {
     }
 
     public static Graph load(Path file) {
+        return load(file, 0);
+    }
+
+    /**
+     * Loads the model for square inputs of {@code imageSize} pixels (0: the size it was exported at). The paper's
+     * networks are fully convolutional up to the global pool, so any size whose feature maps stay positive works.
+     */
+    public static Graph load(Path file, int imageSize) {
+        if (imageSize < 0 || imageSize > MAX_SPATIAL) {
+            throw new KtException(file + ": image size " + imageSize + " is out of range (1.." + MAX_SPATIAL + ")");
+        }
         String name = file.toString();
         if (!Files.isRegularFile(file)) {
             throw new KtException(name + ": no such model file");
@@ -84,7 +97,9 @@ public final class PklImporter {
         }
         String modelName = file.getFileName().toString().replaceFirst("\\.pkl$", "");
         try {
-            return new PklImporter(name).build(root, modelName);
+            PklImporter im = new PklImporter(name);
+            im.imageSize = imageSize;
+            return im.build(root, modelName);
         } catch (IllegalArgumentException e) {
             throw new KtException(name + ": inconsistent model: " + e.getMessage(), e);
         }
@@ -140,6 +155,9 @@ public final class PklImporter {
         Map<?, ?> fp = dict(get(first, "params", "first_conv"), "first_conv.params");
         int inCh = positive(first, "in_channel", "first_conv", MAX_CHANNELS);
         int inSize = positive(first, "in_shape", "first_conv", MAX_SPATIAL);
+        if (imageSize > 0) {
+            inSize = imageSize;
+        }
         Quant inQuant = Quant.perTensor(real(fp, "x_scale", "first_conv.params"),
                 integer(fp, "x_zero", "first_conv.params"));
         Tensor input = new Tensor("input", new int[] {1, inSize, inSize, inCh}, kilotrain.ir.DType.INT8, inQuant);
@@ -206,7 +224,7 @@ public final class PklImporter {
                     + " has " + x.channels() + " channels");
         }
         Object inShape = get(c, "in_shape", where, true);
-        if (inShape != null && toInt(inShape, where + ".in_shape") != x.height()) {
+        if (imageSize == 0 && inShape != null && toInt(inShape, where + ".in_shape") != x.height()) {
             throw new KtException(file + ": " + where + ".in_shape is " + inShape + " but its input " + x.name
                     + " is " + x.height() + "x" + x.width());
         }
@@ -258,7 +276,7 @@ public final class PklImporter {
                     + x.height() + "x" + x.width() + " input");
         }
         Object outShape = get(c, "out_shape", where, true);
-        if (outShape != null && toInt(outShape, where + ".out_shape") != oh) {
+        if (imageSize == 0 && outShape != null && toInt(outShape, where + ".out_shape") != oh) {
             throw new KtException(file + ": " + where + ".out_shape is " + outShape + " but stride " + stride
                     + " and kernel " + kh + " give " + oh);
         }
