@@ -22,7 +22,7 @@ public final class ArenaPlanner {
     }
 
     public ArenaPlanner() {
-        this(300, 1);
+        this(1000, 1);
     }
 
     public ArenaPlan plan(List<Block> blocks, int steps) {
@@ -40,6 +40,13 @@ public final class ArenaPlanner {
         tried.add(run("greedy-by-area", sorted(arr, Comparator.comparingLong((Block b) -> (long) b.bytes()
                 * (b.end() - b.start() + 1)).reversed()), false));
         tried.add(run("best-fit-by-lifetime-start", sorted(arr, Comparator.comparingInt(Block::start)), true));
+        // blocks live at the fullest instruction first: stacked, they reach exactly the bound there
+        int peakAt = (int) lb[1];
+        Comparator<Block> livesAtPeak = Comparator.comparingInt(b -> b.start() <= peakAt && peakAt <= b.end() ? 0 : 1);
+        tried.add(run("peak-first-by-size", sorted(arr, livesAtPeak.thenComparing(
+                Comparator.comparingInt(Block::bytes).reversed())), false));
+        tried.add(run("peak-first-by-start", sorted(arr, livesAtPeak.thenComparingInt(Block::start)
+                .thenComparing(Comparator.comparingInt(Block::bytes).reversed())), false));
         Candidate best = tried.get(0);
         for (Candidate c : tried) {
             if (c.peak < best.peak) {

@@ -23,15 +23,8 @@ public record Variant(String name, Program program, List<Instr> step, Liveness l
         return hw;
     }
 
-    /** Instruction where the planned arena reaches its peak (first one). */
+    /** Instruction with the most bytes live (first one): where the arena is fullest. */
     public int peakStep() {
-        long[] hw = arenaHighWater();
-        int at = 0;
-        for (int i = 1; i < hw.length; i++) {
-            if (hw[i] > hw[at]) {
-                at = i;
-            }
-        }
-        return at;
+        return plan.lowerBoundStep();
     }
 }
