@@ -6,7 +6,7 @@ import java.util.concurrent.TimeUnit;
 import kilotrain.exec.Executor;
 import kilotrain.exec.ParallelRunner;
 import kilotrain.exec.Program;
-import kilotrain.importer.pkl.PklImporter;
+import kilotrain.importer.ModelLoader;
 import kilotrain.ir.Graph;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -44,7 +44,7 @@ public class ForwardBench {
 
     private static synchronized Program program(String model) {
         if (shared == null || !model.equals(sharedModel)) {
-            shared = Program.compile(PklImporter.load(Path.of(model)));
+            shared = Program.compile(ModelLoader.load(Path.of(model)));
             sharedModel = model;
         }
         return shared;
@@ -77,7 +77,7 @@ public class ForwardBench {
         String model = args.length > 0 ? args[0] : "../shared/models/tiny-training/mcunet-5fps.pkl";
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : ParallelRunner.defaultThreads();
         double seconds = args.length > 2 ? Double.parseDouble(args[2]) : 10;
-        Program p = Program.compile(PklImporter.load(Path.of(model)));
+        Program p = Program.compile(ModelLoader.load(Path.of(model)));
         byte[][] inputs = new byte[64][];
         for (int i = 0; i < inputs.length; i++) {
             inputs[i] = randomInput(p.graph, i);
