@@ -54,9 +54,10 @@ public final class Budget {
             live.append(shown > 1 ? ", " : "").append(b.name).append(' ').append(String.format("%,d", b.bytes()));
         }
         throw new KtException(String.format("SRAM budget %,d bytes exceeded: the training step needs %,d bytes "
-                + "(arena %,d + trainable parameters %,d + optimizer state %,d); the arena peaks at instruction %d "
-                + "(%s) with these tensors live: %s. Smallest SRAM budget that fits: %,d bytes (%s)", budget, total,
-                v.plan().arenaBytes(), a.trainableBytes, a.optimizerBytes, peak, at.op(), live, total, kib(total)));
+                + "(arena %,d + trainable parameters %,d + optimizer state %,d + float master copies %,d); the arena "
+                + "peaks at instruction %d (%s) with these tensors live: %s. Smallest SRAM budget that fits: %,d bytes "
+                + "(%s)", budget, total, v.plan().arenaBytes(), a.trainableBytes, a.optimizerBytes, a.shadowBytes,
+                peak, at.op(), live, total, kib(total)));
     }
 
     public static void checkFlash(MemoryAnalysis a, long budget) {

@@ -17,21 +17,23 @@ import kilotrain.program.Program;
  * order with the deferred (batch) update, then in-place elementwise operators, then each update moved right after
  * its gradient (batch 1), then the reordering. SRAM = planned arena (every transient buffer, the input image
  * included) + trainable parameters (only the trained slices: int8 weights, int32 biases, the float head) + optimizer
- * state (float per trained element with momentum; plain SGD has none). Flash = the weights and biases of every
+ * state (float per trained element with momentum; plain SGD has none) + float32 master copies of the trained conv
+ * weights / biases when their update rule keeps one (FLOAT_SHADOW). Flash = the weights and biases of every
  * operator the step runs (frozen ones are read from flash; trained slices are copied from it at start) + the initial
  * float head. Not counted: code, requantisation tables, kernel scratch, stack.
  */
 public final class MemoryAnalysis {
     public final Program program;
     public final List<Variant> variants;
-    public final long trainableBytes, optimizerBytes, flashBytes, inputBytes;
+    public final long trainableBytes, optimizerBytes, shadowBytes, flashBytes, inputBytes;
 
     private MemoryAnalysis(Program program, List<Variant> variants, long trainableBytes, long optimizerBytes,
-            long flashBytes) {
+            long shadowBytes, long flashBytes) {
         this.program = program;
         this.variants = Collections.unmodifiableList(variants);
         this.trainableBytes = trainableBytes;
         this.optimizerBytes = optimizerBytes;
+        this.shadowBytes = shadowBytes;
         this.flashBytes = flashBytes;
         this.inputBytes = program.input.bytes();
     }
@@ -45,6 +47,15 @@ public final class MemoryAnalysis {
      * ({@link Reorder#fuseWeightUpdates}), and becomes {@link #best()}.
      */
     public static MemoryAnalysis of(Program p, boolean momentum, ArenaPlanner planner, boolean fused) {
+        return of(p, momentum, false, false, planner, fused);
+    }
+
+    /**
+     * {@code weightShadow} / {@code biasShadow}: the FLOAT_SHADOW update rules keep a float32 master copy of every
+     * trained conv weight / bias element in SRAM beside the int8 / int32 value the forward pass reads.
+     */
+    public static MemoryAnalysis of(Program p, boolean momentum, boolean weightShadow, boolean biasShadow,
+            ArenaPlanner planner, boolean fused) {
         List<Variant> v = new ArrayList<>();
         v.add(Variant.of("deferred", p, p.step, false, planner));
         v.add(Variant.of("in-place-ops", p, p.step, true, planner));
@@ -54,7 +65,7 @@ public final class MemoryAnalysis {
             Program f = Reorder.fuseWeightUpdates(p, 1);
             v.add(Variant.of("fused-weight-updates", f, Reorder.optimize(f), true, planner));
         }
-        long trainable = 0, elements = 0;
+        long trainable = 0, elements = 0, shadow = 0;
         for (Buf b : p.bufs) {
             if (b.kind == Buf.Kind.PARAM || b.kind == Buf.Kind.SHADOW || b.kind == Buf.Kind.MOMENTUM) {
                 trainable += b.bytes();
@@ -62,8 +73,11 @@ public final class MemoryAnalysis {
         }
         for (Param q : p.params) {
             elements += q.value.elements;
+            if (q.role == Param.Role.CONV_WEIGHT && weightShadow || q.role == Param.Role.CONV_BIAS && biasShadow) {
+                shadow += 4L * q.value.elements;
+            }
         }
-        return new MemoryAnalysis(p, v, trainable, momentum ? 4 * elements : 0, flash(p));
+        return new MemoryAnalysis(p, v, trainable, momentum ? 4 * elements : 0, shadow, flash(p));
     }
 
     static long flash(Program p) {
@@ -103,6 +117,6 @@ public final class MemoryAnalysis {
     }
 
     public long sramTotal(Variant v) {
-        return v.plan().arenaBytes() + trainableBytes + optimizerBytes;
+        return v.plan().arenaBytes() + trainableBytes + optimizerBytes + shadowBytes;
     }
 }
