@@ -75,6 +75,14 @@ final class CompileCommand implements Callable<Integer> {
                     + "weight gradient is ever stored.")
     boolean fused;
 
+    @Option(names = "--update-rule", defaultValue = "stochastic",
+            description = "How the device's int8 weights absorb updates: device, nearest, stochastic (default: no float "
+                    + "copy in SRAM) or shadow (a float master copy per trained weight).")
+    String updateRule;
+
+    @Option(names = "--bias-rule", defaultValue = "shadow", description = "nearest or shadow (default) for int32 biases.")
+    String biasRule;
+
     @Override
     public Integer call() {
         if (!target.equals("host") && !target.equals("cortex-m7")) {
@@ -83,12 +91,15 @@ final class CompileCommand implements Callable<Integer> {
         if (!optimizer.equals("sgd") && !optimizer.equals("sgdm")) {
             throw new KtException("--optimizer: '" + optimizer + "' is neither sgd nor sgdm");
         }
+        weightRule(updateRule);
+        biasRule(biasRule);
         long sram = sramBudget == null ? -1 : Budget.parse(sramBudget, "--sram-budget");
         long flash = flashBudget == null ? -1 : Budget.parse(flashBudget, "--flash-budget");
         Graph g = ModelLoader.load(model);
         Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
         Program p = TrainCompiler.compile(g, new TrainSpec(s, classes, 0));
-        MemoryAnalysis a = MemoryAnalysis.of(p, optimizer.equals("sgdm"), new ArenaPlanner(), fused);
+        MemoryAnalysis a = MemoryAnalysis.of(p, optimizer.equals("sgdm"), updateRule.equals("shadow"),
+                biasRule.equals("shadow"), new ArenaPlanner(), fused);
         Variant best = a.best();
         if (memoryReport != null) {
             MemoryReport.write(memoryReport, a);
@@ -100,9 +111,8 @@ final class CompileCommand implements Callable<Integer> {
             Budget.checkFlash(a, flash);
         }
         if (out != null) {
-            // the trainer's defaults: QAS on, float master copies for weights and biases
             TrainState state = new TrainState(p, new TrainState.Options(true, optimizer.equals("sgdm") ? 0.9f : 0f,
-                    WeightRounding.FLOAT_SHADOW, BiasRounding.FLOAT_SHADOW, 0));
+                    weightRule(updateRule), biasRule(biasRule), 0));
             CGenerator.generate(p, best.step(), best.plan(), state, lr, out);
         }
         if (json) {
@@ -117,6 +127,7 @@ final class CompileCommand implements Callable<Integer> {
             o.put("input_bytes_in_arena", a.inputBytes);
             o.put("trainable_sram_bytes", a.trainableBytes);
             o.put("optimizer_state_bytes", a.optimizerBytes);
+            o.put("shadow_bytes", a.shadowBytes);
             o.put("sram_total_bytes", a.sramTotal(best));
             o.put("flash_bytes", a.flashBytes);
             ObjectNode stages = o.putObject("stages");
@@ -124,6 +135,7 @@ final class CompileCommand implements Callable<Integer> {
                 ObjectNode n = stages.putObject(v.name());
                 n.put("arena_bytes", v.plan().arenaBytes());
                 n.put("lower_bound_bytes", v.plan().lowerBound());
+                n.put("backward_lower_bound_bytes", v.backwardLowerBound());
                 n.put("sram_total_bytes", a.sramTotal(v));
             }
             ArrayNode ops = o.putArray("program");
@@ -147,6 +159,8 @@ final class CompileCommand implements Callable<Integer> {
             System.out.printf("  %-17s arena %,9d B (lower bound %,9d B, %s), SRAM total %,9d B%n", v.name(),
                     v.plan().arenaBytes(), v.plan().lowerBound(), v.plan().strategy(), a.sramTotal(v));
         }
+        System.out.printf("  SRAM besides the arena: trainable parameters %,d B, optimizer state %,d B, float master "
+                + "copies %,d B%n", a.trainableBytes, a.optimizerBytes, a.shadowBytes);
         System.out.printf("  flash (weights and biases) %,d B; input image %,d B inside the arena%n", a.flashBytes,
                 a.inputBytes);
         if (out != null) {
@@ -154,6 +168,24 @@ final class CompileCommand implements Callable<Integer> {
                     target.equals("host") ? "" : " cortex-m7");
         }
         return 0;
+    }
+
+    static WeightRounding weightRule(String r) {
+        return switch (r) {
+            case "device" -> WeightRounding.DEVICE_TRUNCATE;
+            case "nearest" -> WeightRounding.NEAREST_EVEN;
+            case "stochastic" -> WeightRounding.STOCHASTIC;
+            case "shadow" -> WeightRounding.FLOAT_SHADOW;
+            default -> throw new KtException("--update-rule must be device, nearest, stochastic or shadow, got " + r);
+        };
+    }
+
+    static BiasRounding biasRule(String r) {
+        return switch (r) {
+            case "nearest" -> BiasRounding.NEAREST_EVEN;
+            case "shadow" -> BiasRounding.FLOAT_SHADOW;
+            default -> throw new KtException("--bias-rule must be nearest or shadow, got " + r);
+        };
     }
 
     private static String describe(Buf b) {

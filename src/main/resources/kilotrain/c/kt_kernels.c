@@ -159,8 +159,29 @@ static int mask_get(const uint8_t *mask, int i) {
 
 /* ---------------------------------------------------------------- forward */
 
-void kt_conv_fwd(const kt_conv *p, const int8_t *x, const int8_t *w, const int32_t *bias, int8_t *y, uint8_t *mask) {
-    const int cin_g = p->cin / p->groups, cout_g = p->cout / p->groups;
+/*
+ * The weight row (kh*kw*cin/groups values, OHWI order) of output channel co when it lives in one place, or NULL for
+ * a dense conv with a partial slice (frozen channels in flash, kept ones in the slice).
+ */
+static const int8_t *weight_row(const kt_conv *p, const int8_t *w, const kt_slice *s, int co) {
+    const int taps = p->kh * p->kw, cin_g = p->cin / p->groups;
+    if (s == NULL) {
+        return w + co * taps * cin_g;
+    }
+    if (p->groups == 1) {
+        return s->kept == NULL ? s->w + co * taps * cin_g : NULL;
+    }
+    if (p->groups == p->cin) {
+        const int mult = p->cout / p->cin, c = co / mult;
+        const int kk = s->slot == NULL ? c : (int)s->slot[c];
+        return kk >= 0 ? s->w + (kk * mult + co % mult) * taps : w + co * taps;
+    }
+    return s->w + co * taps * cin_g;
+}
+
+void kt_conv_fwd(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s, const int32_t *bias, int8_t *y,
+                 uint8_t *mask) {
+    const int cin_g = p->cin / p->groups, cout_g = p->cout / p->groups, taps = p->kh * p->kw;
     const int lo = p->act_min - p->y_zero, hi = p->act_max - p->y_zero;
     const int xz = p->x_zero;
     int e = 0;
@@ -169,6 +190,11 @@ void kt_conv_fwd(const kt_conv *p, const int8_t *x, const int8_t *w, const int32
             for (int co = 0; co < p->cout; co++, e++) {
                 int32_t acc = bias != NULL ? bias[co] : 0;
                 const int xg = (co / cout_g) * cin_g;
+                const int8_t *row = weight_row(p, w, s, co);
+                const int split = row == NULL;
+                if (split) {
+                    row = w + co * taps * cin_g; /* zeros at the kept channels */
+                }
                 for (int ky = 0; ky < p->kh; ky++) {
                     const int iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
                     if (iy < 0 || iy >= p->in_h) {
@@ -179,10 +205,17 @@ void kt_conv_fwd(const kt_conv *p, const int8_t *x, const int8_t *w, const int32
                         if (ix < 0 || ix >= p->in_w) {
                             continue;
                         }
+                        const int tap = ky * p->kw + kx;
                         const int8_t *xp = x + (iy * p->in_w + ix) * p->cin + xg;
-                        const int8_t *wp = w + ((co * p->kh + ky) * p->kw + kx) * cin_g;
+                        const int8_t *wp = row + tap * cin_g;
                         for (int i = 0; i < cin_g; i++) {
                             acc += (int32_t)wp[i] * ((int32_t)xp[i] - xz);
+                        }
+                        if (split) {
+                            const int8_t *sw = s->w + (co * taps + tap) * s->nk;
+                            for (int k = 0; k < s->nk; k++) {
+                                acc += (int32_t)sw[k] * ((int32_t)xp[s->kept[k]] - xz);
+                            }
                         }
                     }
                 }
@@ -356,45 +389,50 @@ void kt_head_bwd(const float *g, const float *feature, int features, const float
     }
 }
 
-/* AvgPoolBackward (no mask): each g_x a sum from +0 over output pixels in raster order. */
-void kt_pool_bwd(const kt_pool *p, const float *g_y, float *g_x) {
-    const int n = p->in_h * p->in_w * p->c;
-    for (int i = 0; i < n; i++) {
-        g_x[i] = 0.0f;
-    }
-    for (int oy = 0; oy < p->out_h; oy++) {
-        int y0 = oy * p->stride_h - p->pad_top;
-        int ys = y0 < 0 ? 0 : y0, ye = y0 + p->fh > p->in_h ? p->in_h : y0 + p->fh;
-        for (int ox = 0; ox < p->out_w; ox++) {
-            int x0 = ox * p->stride_w - p->pad_left;
-            int xs = x0 < 0 ? 0 : x0, xe = x0 + p->fw > p->in_w ? p->in_w : x0 + p->fw;
-            int count = (ye - ys) * (xe - xs);
-            if (count <= 0) {
-                continue;
-            }
-            float inv = 1.0f / (float)count;
-            const float *go = g_y + (oy * p->out_w + ox) * p->c;
-            for (int iy = ys; iy < ye; iy++) {
-                for (int ix = xs; ix < xe; ix++) {
-                    float *gx = g_x + (iy * p->in_w + ix) * p->c;
-                    for (int c = 0; c < p->c; c++) {
-                        gx[c] += go[c] * inv;
+/*
+ * AvgPoolBackward (no mask): each g_x element a sum from +0 over the output pixels whose window holds it, in raster
+ * order, formed in a register and then stored (or added to g_x when accumulating, as a separate fresh sum would be).
+ */
+void kt_pool_bwd(const kt_pool *p, const float *g_y, float *g_x, int accumulate) {
+    for (int iy = 0; iy < p->in_h; iy++) {
+        for (int ix = 0; ix < p->in_w; ix++) {
+            float *gx = g_x + (iy * p->in_w + ix) * p->c;
+            for (int c = 0; c < p->c; c++) {
+                float s = 0.0f;
+                for (int oy = 0; oy < p->out_h; oy++) {
+                    int y0 = oy * p->stride_h - p->pad_top;
+                    int ys = y0 < 0 ? 0 : y0, ye = y0 + p->fh > p->in_h ? p->in_h : y0 + p->fh;
+                    if (iy < ys || iy >= ye) {
+                        continue;
+                    }
+                    for (int ox = 0; ox < p->out_w; ox++) {
+                        int x0 = ox * p->stride_w - p->pad_left;
+                        int xs = x0 < 0 ? 0 : x0, xe = x0 + p->fw > p->in_w ? p->in_w : x0 + p->fw;
+                        if (ix < xs || ix >= xe) {
+                            continue;
+                        }
+                        float inv = 1.0f / (float)((ye - ys) * (xe - xs));
+                        s += g_y[(oy * p->out_w + ox) * p->c + c] * inv;
                     }
                 }
+                gx[c] = accumulate ? gx[c] + s : s;
             }
         }
     }
 }
 
-void kt_add_bwd(const kt_add *p, const float *g_y, const uint8_t *mask, float *g_a, float *g_b) {
+void kt_add_bwd(const kt_add *p, const float *g_y, const uint8_t *mask, float *g_a, int acc_a, float *g_b,
+                int acc_b) {
     for (int i = 0; i < p->n; i++) {
         int pass = mask_get(mask, i);
         float g = g_y[i];
         if (g_a != NULL) {
-            g_a[i] = pass ? g * p->ra : 0.0f;
+            float v = pass ? g * p->ra : 0.0f;
+            g_a[i] = acc_a ? g_a[i] + v : v;
         }
         if (g_b != NULL) {
-            g_b[i] = pass ? g * p->rb : 0.0f;
+            float v = pass ? g * p->rb : 0.0f;
+            g_b[i] = acc_b ? g_b[i] + v : v;
         }
     }
 }
@@ -507,36 +545,43 @@ void kt_conv_weight_grad(const kt_conv *p, const int8_t *saved, const int32_t *k
  * ConvBackward.inputGrad: every g_x element a sum from +0 over output pixels in raster order and, within a pixel,
  * output channels ascending (one tap per pair of pixels).
  */
-void kt_conv_input_grad(const kt_conv *p, const int8_t *w, const float *g_acc, float *g_x) {
-    const int n = p->in_h * p->in_w * p->cin, taps = p->kh * p->kw, cout = p->cout;
-    const int cin_g = p->cin / p->groups, cout_g = cout / p->groups;
-    const int depthwise = p->groups > 1 && p->groups == p->cin;
-    for (int i = 0; i < n; i++) {
-        g_x[i] = 0.0f;
-    }
-    for (int oy = 0; oy < p->out_h; oy++) {
-        for (int ox = 0; ox < p->out_w; ox++) {
-            const float *ga = g_acc + (oy * p->out_w + ox) * cout;
-            for (int ky = 0; ky < p->kh; ky++) {
-                const int iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
-                if (iy < 0 || iy >= p->in_h) {
+/*
+ * Gathered per input pixel: the (output pixel, tap) pairs that reach it in raster order of the output pixels (oy
+ * ascending is ky descending, likewise x; at most one tap per output pixel), output channels ascending within a
+ * pixel, summed from +0 into row[cin]; then stored, or added to g_x when accumulating.
+ */
+void kt_conv_input_grad(const kt_conv *p, const int8_t *w, const kt_slice *s, const float *g_acc, float *g_x,
+                        int accumulate, float *row) {
+    const int taps = p->kh * p->kw, cout = p->cout, cin = p->cin;
+    const int cin_g = cin / p->groups, cout_g = cout / p->groups;
+    const int depthwise = p->groups > 1 && p->groups == cin;
+    for (int iy = 0; iy < p->in_h; iy++) {
+        for (int ix = 0; ix < p->in_w; ix++) {
+            for (int i = 0; i < cin; i++) {
+                row[i] = 0.0f;
+            }
+            for (int ky = p->kh - 1; ky >= 0; ky--) {
+                const int ny = iy + p->pad_top - ky * p->dil_h;
+                const int oy = ny / p->stride_h;
+                if (ny < 0 || oy * p->stride_h != ny || oy >= p->out_h) {
                     continue;
                 }
-                for (int kx = 0; kx < p->kw; kx++) {
-                    const int ix = ox * p->stride_w - p->pad_left + kx * p->dil_w;
-                    if (ix < 0 || ix >= p->in_w) {
+                for (int kx = p->kw - 1; kx >= 0; kx--) {
+                    const int nx = ix + p->pad_left - kx * p->dil_w;
+                    const int ox = nx / p->stride_w;
+                    if (nx < 0 || ox * p->stride_w != nx || ox >= p->out_w) {
                         continue;
                     }
-                    float *gx = g_x + (iy * p->in_w + ix) * p->cin;
+                    const float *ga = g_acc + (oy * p->out_w + ox) * cout;
                     const int tap = ky * p->kw + kx;
                     if (depthwise) {
-                        for (int c = 0; c < p->cin; c++) {
-                            float s = gx[c];
+                        for (int c = 0; c < cin; c++) {
+                            float acc = row[c];
                             for (int m = 0; m < cout_g; m++) {
                                 const int co = c * cout_g + m;
-                                s += ga[co] * (float)w[co * taps + tap];
+                                acc += ga[co] * (float)weight_row(p, w, s, co)[tap];
                             }
-                            gx[c] = s;
+                            row[c] = acc;
                         }
                         continue;
                     }
@@ -545,13 +590,31 @@ void kt_conv_input_grad(const kt_conv *p, const int8_t *w, const float *g_acc, f
                         if (a == 0.0f) {
                             continue;
                         }
-                        float *gxg = gx + (co / cout_g) * cin_g;
+                        float *r = row + (co / cout_g) * cin_g;
+                        const int8_t *wrow = weight_row(p, w, s, co);
+                        if (wrow != NULL) {
+                            const int8_t *wr = wrow + tap * cin_g;
+                            for (int i = 0; i < cin_g; i++) {
+                                r[i] += a * (float)wr[i];
+                            }
+                            continue;
+                        }
+                        /* Frozen channels from flash (zeros at the kept ones add a signed zero: no change, the sums
+                         * started at +0), then the kept channels: each element still gets its terms in order. */
                         const int8_t *wr = w + (co * taps + tap) * cin_g;
                         for (int i = 0; i < cin_g; i++) {
-                            gxg[i] += a * (float)wr[i];
+                            r[i] += a * (float)wr[i];
+                        }
+                        const int8_t *sw = s->w + (co * taps + tap) * s->nk;
+                        for (int k = 0; k < s->nk; k++) {
+                            r[s->kept[k]] += a * (float)sw[k];
                         }
                     }
                 }
+            }
+            float *gx = g_x + (iy * p->in_w + ix) * cin;
+            for (int i = 0; i < cin; i++) {
+                gx[i] = accumulate ? gx[i] + row[i] : row[i];
             }
         }
     }

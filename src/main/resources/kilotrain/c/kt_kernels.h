@@ -27,6 +27,19 @@ typedef struct {
     const float *grad_eff;
 } kt_conv;
 
+/*
+ * The trained weights of a conv, kept in SRAM apart from the frozen rest (flash). Layout as the weight gradient:
+ * dense [cout][kh][kw][nk] over the kept input channels; depthwise [nk * mult][kh * kw], row kk*mult+m being output
+ * channel kept[kk]*mult+m; other grouped convs: the whole OHWI tensor. The flash tensor holds zeros where the slice
+ * has its values (integer sums do not care), or is NULL when the slice is the whole tensor.
+ */
+typedef struct {
+    int nk;
+    const int32_t *kept;  /* kept input channels ascending; NULL: all */
+    const int32_t *slot;  /* depthwise: position of each input channel in kept, -1 when frozen; NULL: all */
+    int8_t *w;
+} kt_slice;
+
 /* Residual add: float_rint != 0 is the paper's float32 formula, otherwise TFLite's fixed-point ADD. */
 typedef struct {
     int n, za, zb, zy, act_min, act_max, float_rint;
@@ -57,7 +70,9 @@ int32_t kt_mul_quantized(int32_t x, int32_t mult, int32_t shift);
 
 /* ---- forward ---- */
 /* mask (nullable): one bit per output element, LSB first, 1 where the output before the clamp was in range. */
-void kt_conv_fwd(const kt_conv *p, const int8_t *x, const int8_t *w, const int32_t *bias, int8_t *y, uint8_t *mask);
+/* w: the OHWI weights (flash); s (nullable): the trained slice in SRAM, see kt_slice. */
+void kt_conv_fwd(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s, const int32_t *bias, int8_t *y,
+                 uint8_t *mask);
 void kt_fc_fwd(const kt_fc *p, const int8_t *x, const int8_t *w, const int32_t *bias, int8_t *y);
 void kt_add_fwd(const kt_add *p, const int8_t *a, const int8_t *b, int8_t *y, uint8_t *mask);
 void kt_pool_fwd(const kt_pool *p, const int8_t *x, int8_t *y);
@@ -75,8 +90,10 @@ float kt_softmax_ce(const float *logits, int n, int label, float *grad);
 /* ---- backward ---- */
 void kt_head_bwd(const float *g, const float *feature, int features, const float *w, int classes, float scale,
                  float *g_w, float *g_b, float *g_feature);
-void kt_pool_bwd(const kt_pool *p, const float *g_y, float *g_x);
-void kt_add_bwd(const kt_add *p, const float *g_y, const uint8_t *mask, float *g_a, float *g_b);
+/* accumulate != 0: g_x += the new gradient (formed as a fresh sum first, as the Java twin does). */
+void kt_pool_bwd(const kt_pool *p, const float *g_y, float *g_x, int accumulate);
+void kt_add_bwd(const kt_add *p, const float *g_y, const uint8_t *mask, float *g_a, int acc_a, float *g_b,
+                int acc_b);
 void kt_copy_f32(const float *x, float *y, int n);
 /* dst[i] = dst[i] + src[i] */
 void kt_add_into(float *dst, const float *src, int n);
@@ -85,7 +102,9 @@ void kt_conv_bias_grad(const kt_conv *p, const float *g_acc, float *g_b);
 /* saved: the input holding only the kept channels (kept NULL: all), g_w in the program's slice layout. */
 void kt_conv_weight_grad(const kt_conv *p, const int8_t *saved, const int32_t *kept, int nk, const float *g_acc,
                          float *g_w);
-void kt_conv_input_grad(const kt_conv *p, const int8_t *w, const float *g_acc, float *g_x);
+/* row: scratch of cin floats. */
+void kt_conv_input_grad(const kt_conv *p, const int8_t *w, const kt_slice *s, const float *g_acc, float *g_x,
+                        int accumulate, float *row);
 
 /* ---- update ---- */
 /* g becomes the step: g = (0 + g) * inv_b; g *= qas[row] (qas nullable); SGD (velocity nullable: no momentum). */

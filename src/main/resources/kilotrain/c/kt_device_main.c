@@ -1,0 +1,104 @@
+/*
+ * Device demo: trains on the samples embedded in kt_samples.c, printing (over semihosting) each step's loss and
+ * SysTick ticks, the ticks of one inference, the prediction and logits of the first sample, the deepest stack use
+ * and the trained parameters in hex, so a host can compare every bit with the Java twin.
+ */
+#include "kt_cm7.h"
+#include "kt_model.h"
+#include "kt_samples.h"
+
+#include <string.h>
+
+static char line[160];
+
+static char *put_str(char *o, const char *s) {
+    while (*s) {
+        *o++ = *s++;
+    }
+    return o;
+}
+
+static char *put_u(char *o, uint64_t v) {
+    char t[24];
+    int n = 0;
+    do {
+        t[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n) {
+        *o++ = t[--n];
+    }
+    return o;
+}
+
+static char *put_hex(char *o, uint32_t v, int digits) {
+    for (int i = digits - 1; i >= 0; i--) {
+        *o++ = "0123456789abcdef"[(v >> (4 * i)) & 0xF];
+    }
+    return o;
+}
+
+static uint32_t bits(float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+
+static uint8_t chunk[64];
+
+int main(void) {
+    uint64_t total = 0;
+    for (int s = 0; s < KT_STEPS; s++) {
+        int i = s % KT_SAMPLES;
+        uint64_t t0 = kt_ticks();
+        float loss = kt_train_step(kt_sample_input[i], kt_sample_label[i]);
+        uint64_t t = kt_ticks() - t0;
+        total += t;
+        char *o = put_str(line, "step ");
+        o = put_u(o, (uint64_t)s);
+        o = put_str(o, " label ");
+        o = put_u(o, (uint64_t)kt_sample_label[i]);
+        o = put_str(o, " loss ");
+        o = put_hex(o, bits(loss), 8);
+        o = put_str(o, " ticks ");
+        o = put_u(o, t);
+        o = put_str(o, "\n");
+        *o = 0;
+        kt_write(line);
+    }
+    float logits[KT_CLASSES];
+    uint64_t t0 = kt_ticks();
+    int best = kt_predict(kt_sample_input[0], logits);
+    uint64_t ti = kt_ticks() - t0;
+    char *o = put_str(line, "predict ");
+    o = put_u(o, (uint64_t)best);
+    *o = 0;
+    kt_write(line);
+    for (int c = 0; c < KT_CLASSES; c++) {
+        o = put_str(line, " ");
+        o = put_hex(o, bits(logits[c]), 8);
+        *o = 0;
+        kt_write(line);
+    }
+    o = put_str(line, "\nticks_per_step ");
+    o = put_u(o, KT_STEPS > 0 ? total / KT_STEPS : 0);
+    o = put_str(o, "\nticks_per_inference ");
+    o = put_u(o, ti);
+    o = put_str(o, "\nstack_bytes ");
+    o = put_u(o, kt_stack_used());
+    o = put_str(o, "\nparams ");
+    *o = 0;
+    kt_write(line);
+    for (uint32_t i = 0; i < KT_PARAMS_BYTES; i += sizeof chunk) {
+        uint32_t n = KT_PARAMS_BYTES - i < sizeof chunk ? KT_PARAMS_BYTES - i : sizeof chunk;
+        kt_export_params_part(chunk, i, n);
+        o = line;
+        for (uint32_t j = 0; j < n; j++) {
+            o = put_hex(o, chunk[j], 2);
+        }
+        *o = 0;
+        kt_write(line);
+    }
+    kt_write("\nend\n");
+    return 0;
+}
