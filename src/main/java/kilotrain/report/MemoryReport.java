@@ -54,11 +54,12 @@ public final class MemoryReport {
         }
         text(dir.resolve("arena.csv"), arena.toString());
 
-        StringBuilder sum = new StringBuilder("variant,arena_bytes,lower_bound_bytes,peak_step,strategy,"
-                + "trainable_sram_bytes,optimizer_state_bytes,shadow_bytes,sram_total_bytes,input_bytes_in_arena,flash_bytes\n");
+        StringBuilder sum = new StringBuilder("variant,arena_bytes,lower_bound_bytes,backward_lower_bound_bytes,"
+                + "peak_step,strategy,trainable_sram_bytes,optimizer_state_bytes,shadow_bytes,sram_total_bytes,input_bytes_in_arena,flash_bytes\n");
         for (Variant x : a.variants) {
             sum.append(x.name()).append(',').append(x.plan().arenaBytes()).append(',')
-                    .append(x.plan().lowerBound()).append(',').append(x.peakStep()).append(',')
+                    .append(x.plan().lowerBound()).append(',').append(x.backwardLowerBound()).append(',')
+                    .append(x.peakStep()).append(',')
                     .append(x.plan().strategy()).append(',').append(a.trainableBytes).append(',')
                     .append(a.optimizerBytes).append(',').append(a.shadowBytes).append(',').append(a.sramTotal(x)).append(',').append(a.inputBytes)
                     .append(',').append(a.flashBytes).append('\n');

@@ -23,6 +23,33 @@ public record Variant(String name, Program program, List<Instr> step, Liveness l
         return hw;
     }
 
+    /**
+     * Largest sum of live block sizes from the loss instruction on: the memory of the training part of the step,
+     * which reordering and in-place updates act on (the forward pass before it is inference).
+     */
+    public long backwardLowerBound() {
+        int from = 0;
+        for (int i = 0; i < step.size(); i++) {
+            if (step.get(i) instanceof Instr.LossGrad) {
+                from = i;
+                break;
+            }
+        }
+        long[] live = new long[Math.max(1, step.size()) + 1];
+        for (Block b : plan.blocks()) {
+            live[b.start()] += b.bytes();
+            live[b.end() + 1] -= b.bytes();
+        }
+        long cur = 0, best = 0;
+        for (int i = 0; i < step.size(); i++) {
+            cur += live[i];
+            if (i >= from) {
+                best = Math.max(best, cur);
+            }
+        }
+        return best;
+    }
+
     /** Instruction with the most bytes live (first one): where the arena is fullest. */
     public int peakStep() {
         return plan.lowerBoundStep();
