@@ -44,7 +44,10 @@ class CGeneratorTest {
     static int[] labels;
 
     @BeforeAll
-    static void load() {
+    static synchronized void load() {
+        if (mcunet != null) {
+            return;
+        }
         mcunet = PklImporter.load(SHARED.resolve("models/tiny-training/mcunet-5fps.pkl"));
         DatasetSplit split = DatasetSplit.open(SHARED.resolve("data/cifar10"),
                 LoadOptions.defaults().withLimitPerClass(1), LoadOptions.defaults().withLimitPerClass(1));
@@ -116,6 +119,16 @@ class CGeneratorTest {
         CBuild.writeSamples(dir.resolve("samples.bin"), INPUTS, labels);
         String out = CBuild.run(dir, List.of("./kt_host", "samples.bin", Integer.toString(steps), "params.bin"), 600);
 
+        Object[] cParams = CGenerator.readParams(p, Files.readAllBytes(dir.resolve("params.bin")), "params.bin");
+        compareWithJava(p, state, lr, steps, CBuild.losses(out), cParams, CBuild.prediction(out), scheme);
+    }
+
+    /**
+     * Runs the Java twin (TrainExecutor.step, then TrainState.apply of the one-sample batch sum) on the same samples
+     * and asserts the C run's loss bits per step, every trained parameter and the final logits of sample 0 are equal.
+     */
+    static void compareWithJava(Program p, TrainState state, float lr, int steps, List<Integer> cLoss,
+            Object[] cParams, int[] cPred, String scheme) {
         // Java twin: the same samples in the same order, batch 1.
         TrainExecutor ex = new TrainExecutor(p, state);
         TrainExecutor.Workspace ws = ex.workspace();
@@ -123,7 +136,6 @@ class CGeneratorTest {
         for (int i = 0; i < grads.length; i++) {
             grads[i] = new float[p.params.get(i).value.elements];
         }
-        List<Integer> cLoss = CBuild.losses(out);
         assertEquals(steps, cLoss.size(), "steps printed by the C driver");
         for (int k = 0; k < steps; k++) {
             int i = k % INPUTS.size();
@@ -138,7 +150,6 @@ class CGeneratorTest {
             assertEquals(Float.floatToRawIntBits(loss), (int) cLoss.get(k),
                     scheme + " step " + k + ": Java loss " + loss + ", C " + Float.intBitsToFloat(cLoss.get(k)));
         }
-        Object[] cParams = CGenerator.readParams(p, Files.readAllBytes(dir.resolve("params.bin")), "params.bin");
         int changed = 0;
         for (int i = 0; i < p.params.size(); i++) {
             Param q = p.params.get(i);
@@ -163,7 +174,6 @@ class CGeneratorTest {
         assertTrue(changed > 0, scheme + ": training changed no parameter, the comparison proves nothing");
         float[] logits = new float[p.numClasses];
         int best = ex.predict(ws, INPUTS.get(0), logits);
-        int[] cPred = CBuild.prediction(out);
         assertEquals(best, cPred[0], scheme + ": prediction");
         for (int i = 0; i < logits.length; i++) {
             assertEquals(Float.floatToRawIntBits(logits[i]), cPred[i + 1], scheme + ": logit " + i);

@@ -1,0 +1,82 @@
+package kilotrain.codegen;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.nio.file.Path;
+import java.util.List;
+import kilotrain.compiler.TrainCompiler;
+import kilotrain.compiler.TrainSpec;
+import kilotrain.compiler.memory.ArenaPlanner;
+import kilotrain.compiler.memory.MemoryAnalysis;
+import kilotrain.compiler.memory.Variant;
+import kilotrain.exec.TrainState;
+import kilotrain.ops.update.BiasRounding;
+import kilotrain.ops.update.WeightRounding;
+import kilotrain.program.Program;
+import kilotrain.train.Scheme;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The generated C built for Cortex-M7 (arm-none-eabi-gcc, 256 KB RAM / 1 MB flash linker script) and run on QEMU's
+ * mps2-an500 trains MCUNet (49kb scheme) on real CIFAR-10 images bit for bit like the Java executor.
+ */
+class CDeviceTest {
+    @BeforeAll
+    static void load() {
+        CGeneratorTest.load();
+    }
+
+    @Test
+    void mcunet49kbOnEmulatedCortexM7(@TempDir Path dir) throws Exception {
+        CBuild.requireTool("make");
+        CBuild.requireTool("arm-none-eabi-gcc");
+        CBuild.requireTool("qemu-system-arm");
+        Scheme s = Scheme.resolve("mcunet-5fps:49kb", TrainCompiler.backboneConvs(CGeneratorTest.mcunet).size());
+        Program p = TrainCompiler.compile(CGeneratorTest.mcunet, new TrainSpec(s, 10, 11));
+        TrainState.Options options = new TrainState.Options(true, 0f, WeightRounding.STOCHASTIC,
+                BiasRounding.FLOAT_SHADOW, 2);
+        TrainState state = new TrainState(p, options);
+        Variant v = MemoryAnalysis.of(p, false, new ArenaPlanner()).best();
+        float lr = 0.05f;
+        int steps = 5;
+        CGenerator.generate(p, v.step(), v.plan(), state, lr, dir);
+        CGenerator.writeSamples(dir, CGeneratorTest.INPUTS, CGeneratorTest.labels, steps);
+        String build = CBuild.run(dir, List.of("make", "-s", "cortex-m7"), 900);
+        String out = CBuild.run(dir, List.of("make", "-s", "qemu"), 900);
+        assertTrue(out.contains("\nend"), "the device program ran to its end:\n" + CBuild.tail(out));
+
+        CGeneratorTest.compareWithJava(p, state, lr, steps, CBuild.losses(out), CGenerator.readParams(p,
+                hex(out), "QEMU output"), CBuild.prediction(out), "mcunet-5fps:49kb on QEMU");
+        long ticks = value(out, "ticks_per_step");
+        assertTrue(ticks > 0, "ticks per step measured");
+        System.out.printf("mcunet-5fps 49kb on mps2-an500: %d ticks/step, %d ticks/inference, stack %d B%n%s%n",
+                ticks, value(out, "ticks_per_inference"), value(out, "stack_bytes"), build.trim());
+    }
+
+    static byte[] hex(String out) {
+        int a = out.indexOf("params ");
+        int b = out.indexOf("\nend", a);
+        if (a < 0 || b < 0) {
+            fail("no parameter dump in the device output:\n" + CBuild.tail(out));
+        }
+        String h = out.substring(a + "params ".length(), b).trim();
+        byte[] r = new byte[h.length() / 2];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = (byte) Integer.parseInt(h.substring(2 * i, 2 * i + 2), 16);
+        }
+        return r;
+    }
+
+    static long value(String out, String key) {
+        for (String line : out.split("\n")) {
+            if (line.startsWith(key + " ")) {
+                return Long.parseLong(line.substring(key.length() + 1).trim());
+            }
+        }
+        fail("no " + key + " in the device output:\n" + CBuild.tail(out));
+        return -1;
+    }
+}
