@@ -28,7 +28,7 @@ public final class MemoryReport {
             throw new KtException("cannot create memory report directory '" + dir + "': " + e.getMessage());
         }
         Variant v = a.best();
-        long[] live = v.liveness().liveBytes();
+        long[] live = v.liveBytes();
         long[] hw = v.arenaHighWater();
         StringBuilder csv = new StringBuilder("step,op,live_bytes,arena_high_water_bytes,writes,live_tensors\n");
         for (int i = 0; i < v.step().size(); i++) {
@@ -68,9 +68,9 @@ public final class MemoryReport {
 
         List<Charts.Series> series = new ArrayList<>();
         Variant d = a.variants.get(0);
-        series.add(series("deferred update, compiler order: live bytes", d.liveness().liveBytes()));
-        series.add(series("reordered, in place: live bytes", live));
-        series.add(series("reordered, in place: planned arena high water", hw));
+        series.add(series(d.name() + ": live bytes", d.liveBytes()));
+        series.add(series(v.name() + ": live bytes", live));
+        series.add(series(v.name() + ": planned arena high water", hw));
         Charts.line(dir.resolve("timeline.png"), "Training-step memory (arena " + v.plan().arenaBytes()
                 + " B, lower bound " + v.plan().lowerBound() + " B)", "instruction", "bytes", series);
     }

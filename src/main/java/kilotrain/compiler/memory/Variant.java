@@ -23,6 +23,17 @@ public record Variant(String name, Program program, List<Instr> step, Liveness l
         return hw;
     }
 
+    /** Bytes live at each instruction, a buffer written in place over another counted once. */
+    public long[] liveBytes() {
+        long[] live = new long[Math.max(1, step.size())];
+        for (Block b : plan.blocks()) {
+            for (int i = b.start(); i <= b.end(); i++) {
+                live[i] += b.bytes();
+            }
+        }
+        return live;
+    }
+
     /**
      * Largest sum of live block sizes from the loss instruction on: the memory of the training part of the step,
      * which reordering and in-place updates act on (the forward pass before it is inference).
