@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 class ConvBackwardTest {
 
-    @Property(tries = 300)
+    @Property(tries = 300, seed = "20261123")
     void gradientsMatchFiniteDifferences(@ForAll ConvCase.Kind kind, @ForAll @IntRange(min = 1, max = 2) int stride,
             @ForAll @IntRange(min = 0, max = 2) int pad, @ForAll boolean dilate, @ForAll long seed) {
         Random r = new Random(seed);
@@ -51,7 +51,7 @@ class ConvBackwardTest {
         assertClose("g_x", gX, 0, centralDiff(xv, h, p -> loss(c.relaxed(p, wv, bv), gY, lo, hi)), 2e-5, 1e-9);
     }
 
-    @Property(tries = 200)
+    @Property(tries = 200, seed = "20261123")
     void partialChannelGradientIsTheFullOneRestricted(@ForAll ConvCase.Kind kind,
             @ForAll @IntRange(min = 1, max = 2) int stride, @ForAll @IntRange(min = 0, max = 2) int pad,
             @ForAll long seed) {
@@ -84,7 +84,7 @@ class ConvBackwardTest {
     }
 
     /** The blocked / skipping loops give exactly the sums written in the documented order. */
-    @Property(tries = 200)
+    @Property(tries = 200, seed = "20261123")
     void loopsFollowTheDocumentedSummationOrder(@ForAll ConvCase.Kind kind,
             @ForAll @IntRange(min = 1, max = 2) int stride, @ForAll @IntRange(min = 0, max = 2) int pad,
             @ForAll boolean dilate, @ForAll long seed) {

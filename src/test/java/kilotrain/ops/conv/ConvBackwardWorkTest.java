@@ -23,7 +23,7 @@ class ConvBackwardWorkTest {
 
     private static final ConvBackward.Work WORK = new ConvBackward.Work();
 
-    @Property(tries = 150)
+    @Property(tries = 150, seed = "20261123")
     void fastPathsFollowTheDocumentedSummationOrder(@ForAll Shape shape, @ForAll @IntRange(min = 1, max = 2) int stride,
             @ForAll boolean pad, @ForAll boolean partial, @ForAll long seed) {
         Random r = new Random(seed);

@@ -11,7 +11,7 @@ import net.jqwik.api.constraints.IntRange;
 
 /** Weight-gradient rows computed a chunk at a time equal the whole-tensor kernel's, bit for bit. */
 class WeightGradRowsTest {
-    @Property(tries = 300)
+    @Property(tries = 300, seed = "20261123")
     void chunksEqualTheWholeGradient(@ForAll ConvCase.Kind kind, @ForAll @IntRange(min = 1, max = 2) int stride,
             @ForAll @IntRange(min = 0, max = 2) int pad, @ForAll boolean dilate, @ForAll boolean partial,
             @ForAll long seed) {

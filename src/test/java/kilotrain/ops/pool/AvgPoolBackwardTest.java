@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 class AvgPoolBackwardTest {
 
-    @Property(tries = 300)
+    @Property(tries = 300, seed = "20261123")
     void gradientMatchesFiniteDifferences(@ForAll @IntRange(min = 1, max = 3) int filter,
             @ForAll @IntRange(min = 1, max = 2) int stride, @ForAll @IntRange(min = 0, max = 2) int pad,
             @ForAll boolean global, @ForAll boolean clamp, @ForAll long seed) {
