@@ -59,6 +59,7 @@ public final class CGenerator {
     private final Map<Conv2D, String> sliceArray = new IdentityHashMap<>();
     private final Map<Conv2D, String> convBiasArray = new IdentityHashMap<>();
     private int rowFloats = 0;
+    private int xsValues = 0;
     private int headFeatures = 0;
 
     private CGenerator(Program program, List<Instr> order, ArenaPlan plan, TrainState state, float lr) {
@@ -335,7 +336,10 @@ public final class CGenerator {
             data.append("static ").append(type).append(" kt_buf_").append(b.id).append('[').append(Math.max(1, n))
                     .append("]; /* ").append(b.name).append(" */\n");
         }
-        // Kernel scratch: one pixel's input gradient, and the head's dequantized feature.
+        // Kernel scratch: one pixel's widened input, one pixel's input gradient, the head's dequantized feature.
+        if (xsValues > 0) {
+            data.append("static int16_t kt_xs[").append(xsValues).append("];\n");
+        }
         if (rowFloats > 0) {
             data.append("static float kt_row[").append(rowFloats).append("];\n");
         }
@@ -718,9 +722,11 @@ public final class CGenerator {
     private String call(Instr in, boolean training) {
         if (in instanceof Instr.ConvFwd f) {
             Conv2D c = f.conv();
+            xsValues = Math.max(xsValues, c.groups == 1 ? c.kernelH() * c.kernelW() * c.input.channels() : 1);
             return "kt_conv_fwd(&kt_" + convNames.get(c) + ", " + buf(f.in()) + ", " + convWeightArray.get(c) + ", "
                     + convSlice.get(c) + ", "
-                    + convBiasArray.get(c) + ", " + buf(f.out()) + ", " + (training ? buf(f.mask()) : "NULL") + ");";
+                    + convBiasArray.get(c) + ", " + buf(f.out()) + ", " + (training ? buf(f.mask()) : "NULL")
+                    + ", kt_xs);";
         }
         if (in instanceof Instr.FcFwd f) {
             String name = fcStruct(f.fc());

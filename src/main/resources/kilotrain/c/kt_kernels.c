@@ -179,8 +179,8 @@ static const int8_t *weight_row(const kt_conv *p, const int8_t *w, const kt_slic
     return s->w + co * taps * cin_g;
 }
 
-void kt_conv_fwd(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s, const int32_t *bias, int8_t *y,
-                 uint8_t *mask) {
+void kt_conv_fwd_ref(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s, const int32_t *bias,
+                     int8_t *y, uint8_t *mask) {
     const int cin_g = p->cin / p->groups, cout_g = p->cout / p->groups, taps = p->kh * p->kw;
     const int lo = p->act_min - p->y_zero, hi = p->act_max - p->y_zero;
     const int xz = p->x_zero;
@@ -226,6 +226,181 @@ void kt_conv_fwd(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_sl
                 y[e] = (int8_t)((q < lo ? lo : (q > hi ? hi : q)) + p->y_zero);
             }
         }
+    }
+}
+
+/* ---------------------------------------------------------------- forward fast paths
+ * Same integer sums as kt_conv_fwd_ref (exact, so any order gives the same bits), same output stage. */
+
+static inline void store_out(const kt_conv *p, int32_t acc, int co, int e, int8_t *y, uint8_t *mask) {
+    const int lo = p->act_min - p->y_zero, hi = p->act_max - p->y_zero;
+    int32_t q;
+    if (p->float_rint) {
+        int32_t l = p->limit[co];
+        int32_t a = acc < -l ? -l : (acc > l ? l : acc);
+        q = (int32_t)f2u((float)a * p->eff[co] + KT_MAGIC) - KT_MAGIC_BITS;
+    } else {
+        q = kt_mul_quantized(acc, p->mult[co], p->shift[co]);
+    }
+    if (mask != NULL) {
+        mask_put(mask, e, q >= lo && q <= hi);
+    }
+    y[e] = (int8_t)((q < lo ? lo : (q > hi ? hi : q)) + p->y_zero);
+}
+
+#if defined(__ARM_FEATURE_DSP)
+#include <arm_acle.h>
+/* The widened patch stores each whole group of four as x0 x2 x1 x3, so that SXTB16 of four packed weights (w0 w2,
+ * and w1 w3 after a rotation) meets matching int16 pairs in SMLAD. */
+static inline int xs_pos(int i, int n) {
+    int g = i & ~3, r = i & 3;
+    return g + 4 > n ? i : g + (r == 1 ? 2 : (r == 2 ? 1 : r));
+}
+
+static void xs_interleave(int16_t *xs, int n) {
+    for (int g = 0; g + 4 <= n; g += 4) {
+        int16_t t = xs[g + 1];
+        xs[g + 1] = xs[g + 2];
+        xs[g + 2] = t;
+    }
+}
+
+static int32_t dot_x4(const int8_t *w, const int16_t *xs, int n, int32_t acc) {
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        uint32_t wv;
+        int32_t x02, x13;
+        memcpy(&wv, w + i, 4);
+        memcpy(&x02, xs + i, 4);
+        memcpy(&x13, xs + i + 2, 4);
+        acc = __smlad(__sxtb16(wv), x02, acc);
+        acc = __smlad(__sxtb16((wv >> 8) | (wv << 24)), x13, acc);
+    }
+    for (; i < n; i++) {
+        acc += (int32_t)w[i] * xs[i];
+    }
+    return acc;
+}
+#else
+static inline int xs_pos(int i, int n) {
+    (void)n;
+    return i;
+}
+
+static void xs_interleave(int16_t *xs, int n) {
+    (void)xs;
+    (void)n;
+}
+
+static int32_t dot_x4(const int8_t *w, const int16_t *xs, int n, int32_t acc) {
+    for (int i = 0; i < n; i++) {
+        acc += (int32_t)w[i] * xs[i];
+    }
+    return acc;
+}
+#endif
+
+/*
+ * Ungrouped conv: per output pixel its patch (kh*kw*cin values x - x_zero, zeros for padding taps, the OHWI row
+ * order) is widened to int16 once, then each output channel is one dot product with its weight row.
+ */
+static void conv_dense(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s, const int32_t *bias,
+                       int8_t *y, uint8_t *mask, int16_t *xs) {
+    const int cin = p->cin, cout = p->cout, taps = p->kh * p->kw, k = taps * cin, xz = p->x_zero;
+    const int split = s != NULL && s->kept != NULL;
+    const int8_t *wf = s == NULL || split ? w : s->w;
+    const int pointwise = taps == 1 && p->pad_top == 0 && p->pad_left == 0 && p->stride_h == 1 && p->stride_w == 1;
+    int e = 0;
+    for (int oy = 0; oy < p->out_h; oy++) {
+        for (int ox = 0; ox < p->out_w; ox++) {
+            if (pointwise) {
+                const int8_t *xr = x + (oy * p->in_w + ox) * cin;
+                for (int i = 0; i < cin; i++) {
+                    xs[i] = (int16_t)((int32_t)xr[i] - xz);
+                }
+            } else {
+                for (int ky = 0; ky < p->kh; ky++) {
+                    const int iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
+                    for (int kx = 0; kx < p->kw; kx++) {
+                        const int ix = ox * p->stride_w - p->pad_left + kx * p->dil_w;
+                        int16_t *d = xs + (ky * p->kw + kx) * cin;
+                        if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
+                            for (int i = 0; i < cin; i++) {
+                                d[i] = 0;
+                            }
+                        } else {
+                            const int8_t *xr = x + (iy * p->in_w + ix) * cin;
+                            for (int i = 0; i < cin; i++) {
+                                d[i] = (int16_t)((int32_t)xr[i] - xz);
+                            }
+                        }
+                    }
+                }
+            }
+            xs_interleave(xs, k);
+            for (int co = 0; co < cout; co++, e++) {
+                int32_t acc = dot_x4(wf + co * k, xs, k, bias != NULL ? bias[co] : 0);
+                if (split) {
+                    for (int t = 0; t < taps; t++) {
+                        const int8_t *sw = s->w + (co * taps + t) * s->nk;
+                        for (int j = 0; j < s->nk; j++) {
+                            acc += (int32_t)sw[j] * xs[xs_pos(t * cin + (int)s->kept[j], k)];
+                        }
+                    }
+                }
+                store_out(p, acc, co, e, y, mask);
+            }
+        }
+    }
+}
+
+/* Depthwise, multiplier 1: the taps inside the input are found once per output pixel. */
+static void conv_depthwise(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s, const int32_t *bias,
+                           int8_t *y, uint8_t *mask) {
+    const int c = p->cin, taps = p->kh * p->kw, xz = p->x_zero;
+    int e = 0;
+    for (int oy = 0; oy < p->out_h; oy++) {
+        const int iy0 = oy * p->stride_h - p->pad_top;
+        int ky0 = 0, ky1 = p->kh;
+        while (ky0 < ky1 && iy0 + ky0 * p->dil_h < 0) {
+            ky0++;
+        }
+        while (ky1 > ky0 && iy0 + (ky1 - 1) * p->dil_h >= p->in_h) {
+            ky1--;
+        }
+        for (int ox = 0; ox < p->out_w; ox++) {
+            const int ix0 = ox * p->stride_w - p->pad_left;
+            int kx0 = 0, kx1 = p->kw;
+            while (kx0 < kx1 && ix0 + kx0 * p->dil_w < 0) {
+                kx0++;
+            }
+            while (kx1 > kx0 && ix0 + (kx1 - 1) * p->dil_w >= p->in_w) {
+                kx1--;
+            }
+            for (int ch = 0; ch < c; ch++, e++) {
+                const int8_t *wr = s == NULL ? w + ch * taps : weight_row(p, w, s, ch);
+                int32_t acc = bias != NULL ? bias[ch] : 0;
+                for (int ky = ky0; ky < ky1; ky++) {
+                    const int8_t *xrow = x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * c + ch;
+                    const int8_t *wt = wr + ky * p->kw;
+                    for (int kx = kx0; kx < kx1; kx++) {
+                        acc += (int32_t)wt[kx] * ((int32_t)xrow[kx * p->dil_w * c] - xz);
+                    }
+                }
+                store_out(p, acc, ch, e, y, mask);
+            }
+        }
+    }
+}
+
+void kt_conv_fwd(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s, const int32_t *bias, int8_t *y,
+                 uint8_t *mask, int16_t *scratch) {
+    if (p->groups == 1 && scratch != NULL) {
+        conv_dense(p, x, w, s, bias, y, mask, scratch);
+    } else if (p->groups == p->cin && p->cout == p->cin && p->groups > 1) {
+        conv_depthwise(p, x, w, s, bias, y, mask);
+    } else {
+        kt_conv_fwd_ref(p, x, w, s, bias, y, mask);
     }
 }
 

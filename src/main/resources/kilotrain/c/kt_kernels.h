@@ -70,9 +70,14 @@ int32_t kt_mul_quantized(int32_t x, int32_t mult, int32_t shift);
 
 /* ---- forward ---- */
 /* mask (nullable): one bit per output element, LSB first, 1 where the output before the clamp was in range. */
-/* w: the OHWI weights (flash); s (nullable): the trained slice in SRAM, see kt_slice. */
+/* w: the OHWI weights (flash); s (nullable): the trained slice in SRAM, see kt_slice; scratch: kh*kw*cin int16
+ * values for ungrouped convs (NULL: reference path). Dispatches to fast paths (ungrouped convs as one int16 dot
+ * product per output, SMLAD on DSP cores; depthwise with the taps found once per pixel). */
 void kt_conv_fwd(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s, const int32_t *bias, int8_t *y,
-                 uint8_t *mask);
+                 uint8_t *mask, int16_t *scratch);
+/* The portable reference path the fast paths are tested against. */
+void kt_conv_fwd_ref(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s, const int32_t *bias,
+                     int8_t *y, uint8_t *mask);
 void kt_fc_fwd(const kt_fc *p, const int8_t *x, const int8_t *w, const int32_t *bias, int8_t *y);
 void kt_add_fwd(const kt_add *p, const int8_t *a, const int8_t *b, int8_t *y, uint8_t *mask);
 void kt_pool_fwd(const kt_pool *p, const int8_t *x, int8_t *y);
