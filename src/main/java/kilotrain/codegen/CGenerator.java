@@ -722,7 +722,7 @@ public final class CGenerator {
     private String call(Instr in, boolean training) {
         if (in instanceof Instr.ConvFwd f) {
             Conv2D c = f.conv();
-            xsValues = Math.max(xsValues, c.groups == 1 ? c.kernelH() * c.kernelW() * c.input.channels() : 1);
+            xsValues = Math.max(xsValues, c.groups == 1 ? 2 * c.kernelH() * c.kernelW() * c.input.channels() : 1);
             return "kt_conv_fwd(&kt_" + convNames.get(c) + ", " + buf(f.in()) + ", " + convWeightArray.get(c) + ", "
                     + convSlice.get(c) + ", "
                     + convBiasArray.get(c) + ", " + buf(f.out()) + ", " + (training ? buf(f.mask()) : "NULL")

@@ -281,7 +281,53 @@ static int32_t dot_x4(const int8_t *w, const int16_t *xs, int n, int32_t acc) {
     }
     return acc;
 }
+
+/* Four output channels at once (rows w, w + n, w + 2n, w + 3n): each pair of input loads feeds four SMLADs. */
+static void dot4_x4(const int8_t *w, const int16_t *xs, int n, int32_t *acc) {
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    const int8_t *w1 = w + n, *w2 = w + 2 * n, *w3 = w + 3 * n;
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        int32_t x02, x13;
+        uint32_t v0, v1, v2, v3;
+        memcpy(&x02, xs + i, 4);
+        memcpy(&x13, xs + i + 2, 4);
+        memcpy(&v0, w + i, 4);
+        memcpy(&v1, w1 + i, 4);
+        memcpy(&v2, w2 + i, 4);
+        memcpy(&v3, w3 + i, 4);
+        a0 = __smlad(__sxtb16(v0), x02, a0);
+        a0 = __smlad(__sxtb16((v0 >> 8) | (v0 << 24)), x13, a0);
+        a1 = __smlad(__sxtb16(v1), x02, a1);
+        a1 = __smlad(__sxtb16((v1 >> 8) | (v1 << 24)), x13, a1);
+        a2 = __smlad(__sxtb16(v2), x02, a2);
+        a2 = __smlad(__sxtb16((v2 >> 8) | (v2 << 24)), x13, a2);
+        a3 = __smlad(__sxtb16(v3), x02, a3);
+        a3 = __smlad(__sxtb16((v3 >> 8) | (v3 << 24)), x13, a3);
+    }
+    for (; i < n; i++) {
+        a0 += (int32_t)w[i] * xs[i];
+        a1 += (int32_t)w1[i] * xs[i];
+        a2 += (int32_t)w2[i] * xs[i];
+        a3 += (int32_t)w3[i] * xs[i];
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
 #else
+static void dot4_x4(const int8_t *w, const int16_t *xs, int n, int32_t *acc) {
+    for (int r = 0; r < 4; r++) {
+        const int8_t *wr = w + r * n;
+        int32_t a = acc[r];
+        for (int i = 0; i < n; i++) {
+            a += (int32_t)wr[i] * xs[i];
+        }
+        acc[r] = a;
+    }
+}
+
 static inline int xs_pos(int i, int n) {
     (void)n;
     return i;
@@ -337,16 +383,35 @@ static void conv_dense(const kt_conv *p, const int8_t *x, const int8_t *w, const
                     }
                 }
             }
+            /* the kept channels of the patch, gathered in the slice's [tap][kept] order */
+            int16_t *xk = xs + k;
+            const int nks = split ? taps * s->nk : 0;
+            for (int t = 0; t < taps && split; t++) {
+                for (int j = 0; j < s->nk; j++) {
+                    xk[t * s->nk + j] = xs[t * cin + (int)s->kept[j]];
+                }
+            }
             xs_interleave(xs, k);
-            for (int co = 0; co < cout; co++, e++) {
+            xs_interleave(xk, nks);
+            int co = 0;
+            for (; co + 4 <= cout; co += 4) {
+                int32_t acc[4];
+                for (int r = 0; r < 4; r++) {
+                    acc[r] = bias != NULL ? bias[co + r] : 0;
+                }
+                dot4_x4(wf + co * k, xs, k, acc);
+                if (split) {
+                    dot4_x4(s->w + co * nks, xk, nks, acc);
+                }
+                for (int r = 0; r < 4; r++) {
+                    store_out(p, acc[r], co + r, e + r, y, mask);
+                }
+                e += 4;
+            }
+            for (; co < cout; co++, e++) {
                 int32_t acc = dot_x4(wf + co * k, xs, k, bias != NULL ? bias[co] : 0);
                 if (split) {
-                    for (int t = 0; t < taps; t++) {
-                        const int8_t *sw = s->w + (co * taps + t) * s->nk;
-                        for (int j = 0; j < s->nk; j++) {
-                            acc += (int32_t)sw[j] * xs[xs_pos(t * cin + (int)s->kept[j], k)];
-                        }
-                    }
+                    acc = dot_x4(s->w + co * nks, xk, nks, acc);
                 }
                 store_out(p, acc, co, e, y, mask);
             }
@@ -354,37 +419,69 @@ static void conv_dense(const kt_conv *p, const int8_t *x, const int8_t *w, const
     }
 }
 
-/* Depthwise, multiplier 1: the taps inside the input are found once per output pixel. */
+/*
+ * Depthwise, multiplier 1, one channel at a time. Interior pixels (every tap inside the input) use precomputed tap
+ * offsets and fold the zero point into the bias (acc = bias - x_zero * sum(w) + sum w*x, exact in int32); border
+ * pixels find their taps inside the input.
+ */
+#define KT_MAX_TAPS 81
 static void conv_depthwise(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s, const int32_t *bias,
                            int8_t *y, uint8_t *mask) {
     const int c = p->cin, taps = p->kh * p->kw, xz = p->x_zero;
-    int e = 0;
-    for (int oy = 0; oy < p->out_h; oy++) {
-        const int iy0 = oy * p->stride_h - p->pad_top;
-        int ky0 = 0, ky1 = p->kh;
-        while (ky0 < ky1 && iy0 + ky0 * p->dil_h < 0) {
-            ky0++;
+    int32_t off[KT_MAX_TAPS];
+    for (int ky = 0; ky < p->kh; ky++) {
+        for (int kx = 0; kx < p->kw; kx++) {
+            off[ky * p->kw + kx] = (ky * p->dil_h * p->in_w + kx * p->dil_w) * c;
         }
-        while (ky1 > ky0 && iy0 + (ky1 - 1) * p->dil_h >= p->in_h) {
-            ky1--;
+    }
+    /* output rows/columns whose window lies inside the input */
+    int oy0 = 0, oy1 = p->out_h, ox0 = 0, ox1 = p->out_w;
+    while (oy0 < oy1 && oy0 * p->stride_h - p->pad_top < 0) {
+        oy0++;
+    }
+    while (oy1 > oy0 && (oy1 - 1) * p->stride_h - p->pad_top + (p->kh - 1) * p->dil_h >= p->in_h) {
+        oy1--;
+    }
+    while (ox0 < ox1 && ox0 * p->stride_w - p->pad_left < 0) {
+        ox0++;
+    }
+    while (ox1 > ox0 && (ox1 - 1) * p->stride_w - p->pad_left + (p->kw - 1) * p->dil_w >= p->in_w) {
+        ox1--;
+    }
+    for (int ch = 0; ch < c; ch++) {
+        const int8_t *wr = s == NULL ? w + ch * taps : weight_row(p, w, s, ch);
+        int32_t b = bias != NULL ? bias[ch] : 0, wsum = 0;
+        for (int t = 0; t < taps; t++) {
+            wsum += wr[t];
         }
-        for (int ox = 0; ox < p->out_w; ox++) {
-            const int ix0 = ox * p->stride_w - p->pad_left;
-            int kx0 = 0, kx1 = p->kw;
-            while (kx0 < kx1 && ix0 + kx0 * p->dil_w < 0) {
-                kx0++;
-            }
-            while (kx1 > kx0 && ix0 + (kx1 - 1) * p->dil_w >= p->in_w) {
-                kx1--;
-            }
-            for (int ch = 0; ch < c; ch++, e++) {
-                const int8_t *wr = s == NULL ? w + ch * taps : weight_row(p, w, s, ch);
-                int32_t acc = bias != NULL ? bias[ch] : 0;
-                for (int ky = ky0; ky < ky1; ky++) {
-                    const int8_t *xrow = x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * c + ch;
-                    const int8_t *wt = wr + ky * p->kw;
-                    for (int kx = kx0; kx < kx1; kx++) {
-                        acc += (int32_t)wt[kx] * ((int32_t)xrow[kx * p->dil_w * c] - xz);
+        const int32_t b_in = b - xz * wsum;
+        for (int oy = 0; oy < p->out_h; oy++) {
+            const int iy0 = oy * p->stride_h - p->pad_top;
+            const int inner_y = oy >= oy0 && oy < oy1;
+            for (int ox = 0; ox < p->out_w; ox++) {
+                const int ix0 = ox * p->stride_w - p->pad_left;
+                const int e = (oy * p->out_w + ox) * c + ch;
+                int32_t acc;
+                if (inner_y && ox >= ox0 && ox < ox1) {
+                    const int8_t *xp = x + (iy0 * p->in_w + ix0) * c + ch;
+                    acc = b_in;
+                    for (int t = 0; t < taps; t++) {
+                        acc += (int32_t)wr[t] * xp[off[t]];
+                    }
+                } else {
+                    acc = b;
+                    for (int ky = 0; ky < p->kh; ky++) {
+                        const int iy = iy0 + ky * p->dil_h;
+                        if (iy < 0 || iy >= p->in_h) {
+                            continue;
+                        }
+                        for (int kx = 0; kx < p->kw; kx++) {
+                            const int ix = ix0 + kx * p->dil_w;
+                            if (ix < 0 || ix >= p->in_w) {
+                                continue;
+                            }
+                            acc += (int32_t)wr[ky * p->kw + kx] * ((int32_t)x[(iy * p->in_w + ix) * c + ch] - xz);
+                        }
                     }
                 }
                 store_out(p, acc, ch, e, y, mask);
@@ -397,7 +494,7 @@ void kt_conv_fwd(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_sl
                  uint8_t *mask, int16_t *scratch) {
     if (p->groups == 1 && scratch != NULL) {
         conv_dense(p, x, w, s, bias, y, mask, scratch);
-    } else if (p->groups == p->cin && p->cout == p->cin && p->groups > 1) {
+    } else if (p->groups == p->cin && p->cout == p->cin && p->groups > 1 && p->kh * p->kw <= KT_MAX_TAPS) {
         conv_depthwise(p, x, w, s, bias, y, mask);
     } else {
         kt_conv_fwd_ref(p, x, w, s, bias, y, mask);
