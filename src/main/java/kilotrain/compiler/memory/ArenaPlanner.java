@@ -22,7 +22,7 @@ public final class ArenaPlanner {
     }
 
     public ArenaPlanner() {
-        this(1000, 1);
+        this(5000, 1);
     }
 
     public ArenaPlan plan(List<Block> blocks, int steps) {
