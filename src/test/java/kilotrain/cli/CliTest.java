@@ -1,0 +1,103 @@
+package kilotrain.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line as users run it: exit codes, JSON output, clear errors without stack traces. */
+class CliTest {
+    static final Path SHARED = Path.of(System.getProperty("user.dir")).resolve("../shared").normalize();
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    record Result(int code, String out, String err) {
+    }
+
+    static synchronized Result run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void inspectReportsMcunetBackbone() throws Exception {
+        Result r = run("inspect", "--json", SHARED.resolve("models/tiny-training/mcunet-5fps.pkl").toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = JSON.readTree(r.out());
+        assertEquals(42, j.get("backbone_convs").asInt());
+        assertEquals(22.45e6, j.get("backbone_macs").asDouble(), 0.01 * 22.45e6);
+        assertTrue(j.get("weight_bytes").asLong() > 400_000);
+        assertTrue(j.get("peak_activation_bytes").asLong() > 0);
+        assertEquals(51, j.get("layers").size());
+    }
+
+    @Test
+    void predictMatchesReferenceLogitsAndWritesRawOutput(@TempDir Path dir) throws Exception {
+        Path raw = dir.resolve("out.int8");
+        Path in = SHARED.resolve("testvectors/tiny-training/mcunet-5fps/case0.input.int8");
+        Result r = run("predict", "--json", "--raw-output", raw.toString(),
+                SHARED.resolve("models/tiny-training/mcunet-5fps.pkl").toString(), in.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = JSON.readTree(r.out());
+        byte[] ref = Files.readAllBytes(SHARED.resolve("testvectors/tiny-training/mcunet-5fps/case0.logits.int8"));
+        assertEquals(1000, j.get("output").size());
+        for (int i = 0; i < ref.length; i++) {
+            assertEquals(ref[i], j.get("output").get(i).asInt(), "logit " + i);
+        }
+        assertEquals(675, j.get("top1").asInt(), "the reference's top-1 ImageNet class");
+        assertTrue(java.util.Arrays.equals(ref, Files.readAllBytes(raw)));
+    }
+
+    @Test
+    void evalJsonOnASubset() throws Exception {
+        Result r = run("eval", "--json", "--limit-per-class", "20",
+                SHARED.resolve("models/mlperf-tiny/pretrainedResnet_quant.tflite").toString(),
+                SHARED.resolve("data/cifar10").toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = JSON.readTree(r.out());
+        assertEquals(200, j.get("count").asInt());
+        double top1 = j.get("top1").asDouble();
+        assertTrue(top1 > 0.5 && top1 <= 1.0, "top1 " + top1);
+        assertTrue(j.get("images_per_second").asDouble() > 0);
+        assertEquals(10, j.get("confusion").size());
+    }
+
+    @Test
+    void badInputsGiveClearErrors(@TempDir Path dir) throws Exception {
+        Path junk = dir.resolve("model.tflite");
+        Files.write(junk, new byte[] {1, 2, 3});
+        Result r = run("inspect", junk.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().startsWith("error: ") && r.err().contains(junk.toString()), r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+
+        Result s = run("compile", SHARED.resolve("models/tiny-training/mcunet-5fps.pkl").toString(), "--scheme",
+                "nonsense");
+        assertEquals(1, s.code());
+        assertTrue(s.err().contains("unknown scheme 'nonsense'"), s.err());
+
+        Path img = dir.resolve("broken.jpg");
+        Files.write(img, new byte[] {(byte) 0xff, (byte) 0xd8, 0, 0});
+        Result p = run("predict", SHARED.resolve("models/mlperf-tiny/pretrainedResnet_quant.tflite").toString(),
+                img.toString());
+        assertEquals(1, p.code());
+        assertTrue(p.err().contains(img.toString()), p.err());
+    }
+}
