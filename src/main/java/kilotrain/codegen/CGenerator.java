@@ -110,7 +110,8 @@ public final class CGenerator {
             copyResource("kt_host_main.c", dir);
             copyResource("Makefile", dir);
             copyResource("README.md", dir);
-            for (String r : new String[] {"kt_cm7.h", "kt_cm7.ld", "kt_cm7_startup.c", "kt_device_main.c"}) {
+            for (String r : new String[] {"kt_cm7.h", "kt_cm7.ld", "kt_cm7_startup.c", "kt_device_main.c",
+                    "kt_kernel_test.c"}) {
                 copyResource(r, dir);
             }
             if (!Files.exists(dir.resolve("kt_samples.c"))) {

@@ -1,0 +1,179 @@
+/*
+ * Fast paths against the reference path: random convolutions (pointwise, dense with stride and padding, depthwise
+ * of several kernel sizes, trained slices covering some or all channels, both output stages), kt_conv_fwd against
+ * kt_conv_fwd_ref, outputs and clamp masks compared byte for byte. Runs on the host and, built with kt_cm7_startup.c,
+ * on the emulated Cortex-M7 where the SMLAD paths are taken. Prints "kernel-test ok N" or the first mismatch.
+ */
+#include "kt_kernels.h"
+
+#include <string.h>
+
+#ifdef KT_ON_DEVICE
+#include "kt_cm7.h"
+#define OUT(s) kt_write(s)
+#else
+#include <stdio.h>
+#define OUT(s) fputs(s, stdout)
+#endif
+
+static uint32_t rng = 12345u;
+
+static int rnd(int n) {
+    return (int)(kt_xorshift32(&rng) % (uint32_t)n);
+}
+
+#define MAXX 6144
+#define MAXW 8192
+#define MAXY 6144
+#define MAXC 64
+static int8_t x[MAXX], w[MAXW], wf[MAXW], sw[MAXW], y0[MAXY], y1[MAXY];
+static uint8_t m0[MAXY / 8 + 1], m1[MAXY / 8 + 1];
+static int32_t bias[MAXC], limit[MAXC], mult[MAXC], shift[MAXC], kept[MAXC], slot[MAXC];
+static float eff[MAXC];
+static int16_t scratch[2 * MAXW];
+
+static char *put_u(char *o, unsigned v) {
+    char t[12];
+    int n = 0;
+    do {
+        t[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n) {
+        *o++ = t[--n];
+    }
+    return o;
+}
+
+int main(void) {
+    int cases = 0;
+    for (int it = 0; it < 300; it++) {
+        kt_conv p;
+        memset(&p, 0, sizeof p);
+        int kind = it % 3; /* 0 pointwise, 1 dense k x k, 2 depthwise */
+        int k = kind == 0 ? 1 : 1 + 2 * rnd(kind == 2 ? 4 : 2);
+        int stride = kind == 0 ? 1 : 1 + rnd(2);
+        int cin = 1 + rnd(kind == 2 ? 48 : 24), cout = kind == 2 ? cin : 1 + rnd(40);
+        int h = 1 + rnd(9), wd = 1 + rnd(9);
+        int pad = kind == 0 ? 0 : rnd(k / 2 + 1);
+        p.in_h = h;
+        p.in_w = wd;
+        p.cin = cin;
+        p.kh = p.kw = k;
+        p.stride_h = p.stride_w = stride;
+        p.dil_h = p.dil_w = 1;
+        p.pad_top = p.pad_left = pad;
+        p.out_h = (h + 2 * pad - k) / stride + 1;
+        p.out_w = (wd + 2 * pad - k) / stride + 1;
+        if (p.out_h <= 0 || p.out_w <= 0) {
+            continue;
+        }
+        p.cout = cout;
+        p.groups = kind == 2 ? cin : 1;
+        p.x_zero = rnd(256) - 128;
+        p.y_zero = rnd(256) - 128;
+        p.act_min = -128;
+        p.act_max = rnd(2) ? 127 : -128 + 1 + rnd(200);
+        p.float_rint = rnd(2);
+        int cin_g = cin / p.groups, nw = cout * k * k * cin_g;
+        if (h * wd * cin > MAXX || nw > MAXW || p.out_h * p.out_w * cout > MAXY) {
+            continue;
+        }
+        for (int i = 0; i < h * wd * cin; i++) {
+            x[i] = (int8_t)(rnd(256) - 128);
+        }
+        for (int i = 0; i < nw; i++) {
+            w[i] = (int8_t)(rnd(255) - 127);
+        }
+        for (int c = 0; c < cout; c++) {
+            bias[c] = rnd(20001) - 10000;
+            eff[c] = (float)(1 + rnd(1000)) * 0x1.0p-16f;
+            limit[c] = (int32_t)(4194304.0f / eff[c]);
+            mult[c] = (int32_t)(0x40000000u + (uint32_t)rnd(0x3fffffff));
+            shift[c] = -rnd(12);
+        }
+        p.eff = eff;
+        p.limit = limit;
+        p.mult = mult;
+        p.shift = shift;
+        /* a trained slice for some dense/depthwise cases: the kept channels move from w into sw */
+        kt_slice s;
+        const kt_slice *sp = NULL;
+        const int8_t *wflash = w;
+        if (kind != 0 || rnd(2)) {
+            int sel = rnd(3); /* 0 none, 1 partial, 2 all */
+            if (sel > 0) {
+                int nk = 0;
+                for (int c = 0; c < cin; c++) {
+                    slot[c] = -1;
+                    if (sel == 2 || rnd(2)) {
+                        slot[c] = nk;
+                        kept[nk++] = c;
+                    }
+                }
+                if (nk == 0) {
+                    slot[0] = 0;
+                    kept[nk++] = 0;
+                }
+                memcpy(wf, w, (size_t)nw);
+                int taps = k * k, n = 0;
+                if (kind == 2) {
+                    for (int j = 0; j < nk; j++) {
+                        for (int t = 0; t < taps; t++) {
+                            sw[n++] = w[kept[j] * taps + t];
+                            wf[kept[j] * taps + t] = 0;
+                        }
+                    }
+                } else {
+                    for (int co = 0; co < cout; co++) {
+                        for (int t = 0; t < taps; t++) {
+                            for (int j = 0; j < nk; j++) {
+                                sw[n++] = w[(co * taps + t) * cin + kept[j]];
+                                wf[(co * taps + t) * cin + kept[j]] = 0;
+                            }
+                        }
+                    }
+                }
+                int all = nk == cin;
+                s.nk = nk;
+                s.kept = all ? NULL : kept;
+                s.slot = all || kind != 2 ? NULL : slot;
+                s.w = sw;
+                sp = &s;
+                wflash = all ? NULL : wf;
+            }
+        }
+        int use_mask = rnd(2);
+        memset(m0, 0, sizeof m0);
+        memset(m1, 0, sizeof m1);
+        const int32_t *b = rnd(4) ? bias : NULL;
+        kt_conv_fwd_ref(&p, x, sp == NULL ? w : wflash, sp, b, y0, use_mask ? m0 : NULL);
+        kt_conv_fwd(&p, x, sp == NULL ? w : wflash, sp, b, y1, use_mask ? m1 : NULL, scratch);
+        int n = p.out_h * p.out_w * cout;
+        if (memcmp(y0, y1, (size_t)n) != 0 || memcmp(m0, m1, (size_t)(n + 7) / 8) != 0) {
+            char msg[96], *o = msg;
+            const char *t = "kernel-test MISMATCH case ";
+            while (*t) {
+                *o++ = *t++;
+            }
+            o = put_u(o, (unsigned)it);
+            *o++ = ' ';
+            o = put_u(o, (unsigned)kind);
+            *o++ = '\n';
+            *o = 0;
+            OUT(msg);
+            return 1;
+        }
+        cases++;
+    }
+    char msg[48], *o = msg;
+    const char *t = "kernel-test ok ";
+    while (*t) {
+        *o++ = *t++;
+    }
+    o = put_u(o, (unsigned)cases);
+    *o++ = '\n';
+    *o = 0;
+    OUT(msg);
+    return 0;
+}
