@@ -1,0 +1,260 @@
+package kilotrain.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import kilotrain.KtException;
+import kilotrain.compiler.TrainCompiler;
+import kilotrain.data.DatasetSplit;
+import kilotrain.data.LoadOptions;
+import kilotrain.data.SampleSource;
+import kilotrain.data.TrainAugment;
+import kilotrain.exec.TrainState;
+import kilotrain.importer.ModelLoader;
+import kilotrain.ir.Graph;
+import kilotrain.search.AnalysisCache;
+import kilotrain.search.AnalysisTable;
+import kilotrain.search.ContributionAnalysis;
+import kilotrain.search.IntLists;
+import kilotrain.search.Measurement;
+import kilotrain.search.TrainerMeasure;
+import kilotrain.train.LrSchedule;
+import kilotrain.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "analyze", mixinStandardHelpOptions = true,
+        description = "Contribution analysis: fine-tune the classifier alone, the biases of the last k convs for each k, "
+                + "and each conv's weights at each channel ratio over the bias-only baseline; record every accuracy "
+                + "gain (analysis.json/csv, heatmap.png). Finished measurements are cached: rerun to resume.")
+final class AnalyzeCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "Model: .tflite or the paper's .pkl.")
+    Path model;
+
+    @Option(names = "--data", required = true, description = "Dataset folder with train/ and test/ parts.")
+    Path data;
+
+    @Option(names = "--out", required = true, description = "Output folder (also the cache: rerun to resume).")
+    Path out;
+
+    @Option(names = "--bias-k", description = "Bias depths k to measure, e.g. 4,8,12,16 or 2-10 (default: 8 spread "
+            + "over 1..N+1, N+1 included).")
+    String biasK;
+
+    @Option(names = "--weight-base-k", description = "Bias-only baseline the weight layers are measured on "
+            + "(default: the largest --bias-k).")
+    Integer weightBaseK;
+
+    @Option(names = "--layers", description = "Convs whose weights are measured, e.g. 21-41 or 21,24,27 "
+            + "(default: the later half of the backbone, where the paper finds the gains).")
+    String layers;
+
+    @Option(names = "--ratios", defaultValue = "1/8,1/4,1/2,1", description = "Channel ratios (default ${DEFAULT-VALUE}).")
+    String ratios;
+
+    @Option(names = "--epochs", defaultValue = "1", description = "Epochs per measurement (default ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--warmup-epochs", defaultValue = "0", description = "Warm-up epochs per measurement (default ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--lr", defaultValue = "0.025", description = "Learning rate (default ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--batch", defaultValue = "64", description = "Batch size (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--qas", defaultValue = "on", description = "on or off (default ${DEFAULT-VALUE}).")
+    String qas;
+
+    @Option(names = "--update-rule", defaultValue = "shadow", description = "device, nearest, stochastic or shadow (default ${DEFAULT-VALUE}).")
+    String updateRule;
+
+    @Option(names = "--bias-rule", defaultValue = "shadow", description = "nearest or shadow (default ${DEFAULT-VALUE}).")
+    String biasRule;
+
+    @Option(names = "--augment", defaultValue = "standard", description = "standard or none (default ${DEFAULT-VALUE}).")
+    String augment;
+
+    @Option(names = "--train-limit", defaultValue = "0", description = "At most N training samples (class-balanced).")
+    int trainLimit;
+
+    @Option(names = "--train-limit-per-class", defaultValue = "0", description = "First N training samples of each class.")
+    int trainPerClass;
+
+    @Option(names = "--test-limit", defaultValue = "0", description = "At most N test samples (class-balanced).")
+    int testLimit;
+
+    @Option(names = "--test-limit-per-class", defaultValue = "0", description = "First N test samples of each class.")
+    int testPerClass;
+
+    @Option(names = "--image-size", defaultValue = "0", description = "Input resolution for the paper's models.")
+    int imageSize;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the head, shuffles and augmentations.")
+    long seed;
+
+    @Option(names = "--threads", description = "Worker threads in all (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--parallel", defaultValue = "1",
+            description = "Measurements run at once, sharing the threads (default ${DEFAULT-VALUE}: one at a time, all threads).")
+    int parallel;
+
+    @Mixin
+    InputOptions input;
+
+    @Override
+    public Integer call() {
+        long t0 = System.nanoTime();
+        Graph graph = ModelLoader.load(model, imageSize);
+        int n = TrainCompiler.backboneConvs(graph).size();
+        List<Integer> ks = biasK != null ? IntLists.parse(biasK, "--bias-k") : defaultBiasK(n);
+        for (int k : ks) {
+            if (k < 0 || k > n + 1) {
+                throw new KtException("--bias-k: " + k + " is outside 0.." + (n + 1) + " (" + model.getFileName()
+                        + " has " + n + " backbone convs plus the classifier)");
+            }
+        }
+        int baseK = weightBaseK != null ? weightBaseK : ks.get(ks.size() - 1);
+        List<Integer> convs = layers != null ? IntLists.parse(layers, "--layers") : range(n / 2, n - 1);
+        for (int c : convs) {
+            if (c < 0 || c >= n) {
+                throw new KtException("--layers: conv " + c + " is outside 0.." + (n - 1) + " (backbone convs of "
+                        + model.getFileName() + ")");
+            }
+        }
+        List<Double> rs = IntLists.ratios(ratios, "--ratios");
+        if (parallel < 1) {
+            throw new KtException("--parallel must be at least 1");
+        }
+        LoadOptions base = LoadOptions.defaults().withRawBytes(graph.input.elements());
+        DatasetSplit split = DatasetSplit.open(data, base.withLimit(trainLimit).withLimitPerClass(trainPerClass),
+                base.withLimit(testLimit).withLimitPerClass(testPerClass));
+        TrainAugment aug = switch (augment) {
+            case "standard" -> TrainAugment.standard();
+            case "none" -> TrainAugment.none();
+            default -> throw new KtException("--augment must be standard or none, got " + augment);
+        };
+        SampleSource src = new SampleSource(split, input.spec(graph.input), aug, input.transform(), seed);
+        if (src.testSize() == 0) {
+            throw new KtException(data + ": no test samples; the analysis scores every scheme on the test part");
+        }
+        TrainState.Options so = new TrainState.Options(on(qas), 0f, CompileCommand.weightRule(updateRule),
+                CompileCommand.biasRule(biasRule), (int) seed);
+        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        Trainer.Options to = new Trainer.Options(epochs, warmup, lr, batch, LrSchedule.Kind.COSINE, t, 1e4);
+        TrainerMeasure fn = new TrainerMeasure(graph, src, src.classes().size(), so, to, seed);
+        ObjectNode settings = settings(src);
+        String fingerprint = Json.MAPPER.createObjectNode().setAll(settings).toString();
+        List<Measurement> plan = ContributionAnalysis.plan(ks, convs, rs, baseK);
+        System.err.printf(Locale.ROOT, "contribution analysis of %s on %s: %d train / %d test samples, %d epoch(s), "
+                + "%d measurements (%d bias depths, %d convs x %d ratios over bias-only:%d), %d at a time%n",
+                model.getFileName(), data, src.trainSize(), src.testSize(), warmup + epochs, plan.size(), ks.size(),
+                convs.size(), rs.size(), baseK, parallel);
+        ContributionAnalysis.Result r = ContributionAnalysis.run(plan, fn, new AnalysisCache(out, fingerprint),
+                parallel, t, (m, a, sec, cached, done, total, eta) -> System.err.printf(Locale.ROOT,
+                        "[%d/%d] %-28s %6.2f %% %s%n", done, total, m.id(), 100 * a, cached ? "(cached)"
+                                : String.format(Locale.ROOT, "(%.1f s, ETA %s)", sec, duration(eta))));
+        double wall = (System.nanoTime() - t0) / 1e9;
+        settings.put("wall_seconds", wall);
+        settings.put("measured_this_run", r.measured());
+        settings.put("cached", r.cached());
+        AnalysisTable table = AnalysisTable.of(stem(model), n, baseK, r.accuracy(), settings);
+        table.write(out);
+        System.out.printf(Locale.ROOT, "classifier-only %.2f %%; best bias depth: %s; analysis written to %s "
+                + "(analysis.json, analysis.csv, heatmap.png); %d measured, %d cached, wall time %s%n",
+                100 * table.baselineAccuracy, bestBias(table), out, r.measured(), r.cached(), duration(wall));
+        return 0;
+    }
+
+    private ObjectNode settings(SampleSource src) {
+        ObjectNode o = Json.object();
+        o.put("model", model.toAbsolutePath().normalize().toString());
+        try {
+            o.put("model_bytes", Files.size(model));
+        } catch (java.io.IOException e) {
+            throw new KtException("cannot read " + model + ": " + e.getMessage());
+        }
+        o.put("data", data.toAbsolutePath().normalize().toString());
+        o.put("train_samples", src.trainSize());
+        o.put("test_samples", src.testSize());
+        o.put("train_limit", trainLimit);
+        o.put("train_limit_per_class", trainPerClass);
+        o.put("test_limit", testLimit);
+        o.put("test_limit_per_class", testPerClass);
+        o.put("image_size", imageSize);
+        o.put("epochs", epochs);
+        o.put("warmup_epochs", warmup);
+        o.put("lr", lr);
+        o.put("batch", batch);
+        o.put("qas", qas);
+        o.put("update_rule", updateRule);
+        o.put("bias_rule", biasRule);
+        o.put("augment", augment);
+        o.put("seed", seed);
+        o.put("input", Arrays.toString(input.mean) + Arrays.toString(input.std) + input.rawPixels + ","
+                + input.resizeShorter);
+        return o;
+    }
+
+    static String stem(Path model) {
+        String f = model.getFileName().toString();
+        int dot = f.lastIndexOf('.');
+        return dot > 0 ? f.substring(0, dot) : f;
+    }
+
+    private static String bestBias(AnalysisTable t) {
+        int best = 0;
+        double g = 0;
+        for (int k : t.biasAccuracy.keySet()) {
+            if (t.biasGain(k) > g) {
+                g = t.biasGain(k);
+                best = k;
+            }
+        }
+        return best == 0 ? "none beats the classifier alone"
+                : String.format(Locale.ROOT, "bias-only:%d (+%.2f points)", best, 100 * g);
+    }
+
+    static List<Integer> defaultBiasK(int n) {
+        int step = Math.max(1, (n + 1) / 8);
+        List<Integer> ks = new ArrayList<>();
+        for (int k = step; k < n + 1; k += step) {
+            ks.add(k);
+        }
+        ks.add(n + 1);
+        return ks;
+    }
+
+    private static List<Integer> range(int a, int b) {
+        List<Integer> l = new ArrayList<>();
+        for (int i = a; i <= b; i++) {
+            l.add(i);
+        }
+        return l;
+    }
+
+    private static boolean on(String v) {
+        return switch (v) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new KtException("--qas must be on or off, got " + v);
+        };
+    }
+
+    static String duration(double seconds) {
+        if (!Double.isFinite(seconds)) {
+            return "?";
+        }
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format("%dh%02dm%02ds", s / 3600, s / 60 % 60, s % 60)
+                : s >= 60 ? String.format("%dm%02ds", s / 60, s % 60) : s + "s";
+    }
+}

@@ -1,0 +1,175 @@
+package kilotrain.search;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import kilotrain.KtException;
+import kilotrain.util.AtomicFiles;
+
+/**
+ * The result of a contribution analysis: test accuracy of the classifier-only baseline, gain of each bias depth k
+ * over it, and gain of each (conv, ratio) over the bias-only baseline {@link #weightBaseK}. Written as
+ * {@code analysis.json} (what {@code plan} reads), {@code analysis.csv} and {@code heatmap.png}.
+ */
+public final class AnalysisTable {
+    public final String model;
+    public final int backboneConvs;
+    public final int weightBaseK;
+    public final double baselineAccuracy;
+    /** k -> accuracy of bias-only:k. */
+    public final TreeMap<Integer, Double> biasAccuracy;
+    /** conv -> ratio -> accuracy of bias-only:weightBaseK plus that conv's weights at that ratio. */
+    public final TreeMap<Integer, TreeMap<Double, Double>> weightAccuracy;
+    public final ObjectNode settings;
+
+    public AnalysisTable(String model, int backboneConvs, int weightBaseK, double baselineAccuracy,
+            TreeMap<Integer, Double> biasAccuracy, TreeMap<Integer, TreeMap<Double, Double>> weightAccuracy,
+            ObjectNode settings) {
+        this.model = model;
+        this.backboneConvs = backboneConvs;
+        this.weightBaseK = weightBaseK;
+        this.baselineAccuracy = baselineAccuracy;
+        this.biasAccuracy = biasAccuracy;
+        this.weightAccuracy = weightAccuracy;
+        this.settings = settings;
+    }
+
+    public static AnalysisTable of(String model, int backboneConvs, int weightBaseK, Map<Measurement, Double> acc,
+            ObjectNode settings) {
+        double base = Double.NaN;
+        TreeMap<Integer, Double> bias = new TreeMap<>();
+        TreeMap<Integer, TreeMap<Double, Double>> weights = new TreeMap<>();
+        for (Map.Entry<Measurement, Double> e : acc.entrySet()) {
+            Measurement m = e.getKey();
+            switch (m.kind()) {
+                case BASELINE -> base = e.getValue();
+                case BIAS -> bias.put(m.biasK(), e.getValue());
+                case WEIGHT -> weights.computeIfAbsent(m.conv(), c -> new TreeMap<>()).put(m.ratio(), e.getValue());
+            }
+        }
+        return new AnalysisTable(model, backboneConvs, weightBaseK, base, bias, weights, settings);
+    }
+
+    public double biasGain(int k) {
+        return k == 0 ? 0 : biasAccuracy.get(k) - baselineAccuracy;
+    }
+
+    /** Gain of one weight layer over the bias-only baseline it was measured on. */
+    public double weightGain(int conv, double ratio) {
+        Double base = biasAccuracy.get(weightBaseK);
+        Double a = weightAccuracy.getOrDefault(conv, new TreeMap<>()).get(ratio);
+        if (base == null || a == null) {
+            return Double.NaN;
+        }
+        return a - base;
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public ObjectNode toJson() {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("model", model);
+        o.put("backbone_convs", backboneConvs);
+        o.put("weight_base_k", weightBaseK);
+        o.put("baseline_accuracy", baselineAccuracy);
+        ArrayNode b = o.putArray("bias");
+        for (Map.Entry<Integer, Double> e : biasAccuracy.entrySet()) {
+            ObjectNode n = b.addObject();
+            n.put("k", e.getKey());
+            n.put("accuracy", e.getValue());
+            n.put("gain", biasGain(e.getKey()));
+        }
+        ArrayNode w = o.putArray("weights");
+        for (Map.Entry<Integer, TreeMap<Double, Double>> e : weightAccuracy.entrySet()) {
+            for (Map.Entry<Double, Double> r : e.getValue().entrySet()) {
+                ObjectNode n = w.addObject();
+                n.put("conv", e.getKey());
+                n.put("ratio", r.getKey());
+                n.put("accuracy", r.getValue());
+                n.put("gain", weightGain(e.getKey(), r.getKey()));
+            }
+        }
+        o.set("settings", settings);
+        return o;
+    }
+
+    public String toCsv() {
+        StringBuilder sb = new StringBuilder("kind,bias_k,conv,ratio,accuracy,gain,gain_over\n");
+        sb.append(String.format(Locale.ROOT, "baseline,0,,,%.6f,0,%n", baselineAccuracy));
+        for (Map.Entry<Integer, Double> e : biasAccuracy.entrySet()) {
+            sb.append(String.format(Locale.ROOT, "bias,%d,,,%.6f,%.6f,classifier-only%n", e.getKey(), e.getValue(),
+                    biasGain(e.getKey())));
+        }
+        for (Map.Entry<Integer, TreeMap<Double, Double>> e : weightAccuracy.entrySet()) {
+            for (Map.Entry<Double, Double> r : e.getValue().entrySet()) {
+                sb.append(String.format(Locale.ROOT, "weight,%d,%d,%s,%.6f,%.6f,bias-only:%d%n", weightBaseK,
+                        e.getKey(), Measurement.ratioText(r.getKey()), r.getValue(),
+                        weightGain(e.getKey(), r.getKey()), weightBaseK));
+            }
+        }
+        return sb.toString();
+    }
+
+    public void write(Path dir) {
+        AtomicFiles.write(dir.resolve("analysis.json"),
+                out -> JSON.writerWithDefaultPrettyPrinter().writeValue(out, toJson()));
+        AtomicFiles.writeString(dir.resolve("analysis.csv"), toCsv());
+        List<Integer> convs = new ArrayList<>(weightAccuracy.keySet());
+        TreeSet<Double> ratioSet = new TreeSet<>();
+        weightAccuracy.values().forEach(m -> ratioSet.addAll(m.keySet()));
+        List<Double> ratios = new ArrayList<>(ratioSet);
+        double[][] gains = new double[convs.size()][ratios.size()];
+        for (int i = 0; i < convs.size(); i++) {
+            for (int j = 0; j < ratios.size(); j++) {
+                gains[i][j] = weightGain(convs.get(i), ratios.get(j));
+            }
+        }
+        List<String> cols = ratios.stream().map(Measurement::ratioText).toList();
+        List<String> rows = convs.stream().map(c -> "conv " + c).toList();
+        HeatMap.write(dir.resolve("heatmap.png"), String.format(Locale.ROOT,
+                "%s: test-accuracy gain (points) of each conv's weights over bias-only:%d (%.2f %%)", model,
+                weightBaseK, 100 * biasAccuracy.getOrDefault(weightBaseK, Double.NaN)), rows, cols, gains);
+    }
+
+    /** Reads {@code analysis.json} from an analysis folder (or the file itself). */
+    public static AnalysisTable read(Path dirOrFile) {
+        Path f = Files.isDirectory(dirOrFile) ? dirOrFile.resolve("analysis.json") : dirOrFile;
+        JsonNode root;
+        try {
+            root = JSON.readTree(f.toFile());
+        } catch (IOException e) {
+            throw new KtException("cannot read analysis " + f + ": " + e.getMessage()
+                    + " (run 'kilotrain analyze ... --out DIR' first)");
+        }
+        if (root == null || !root.path("baseline_accuracy").isNumber() || !root.path("backbone_convs").isInt()) {
+            throw new KtException(f + ": not an analysis file (no baseline_accuracy / backbone_convs)");
+        }
+        TreeMap<Integer, Double> bias = new TreeMap<>();
+        for (JsonNode n : root.path("bias")) {
+            bias.put(n.path("k").asInt(), n.path("accuracy").asDouble());
+        }
+        TreeMap<Integer, TreeMap<Double, Double>> w = new TreeMap<>();
+        for (JsonNode n : root.path("weights")) {
+            w.computeIfAbsent(n.path("conv").asInt(), c -> new TreeMap<>()).put(n.path("ratio").asDouble(),
+                    n.path("accuracy").asDouble());
+        }
+        int baseK = root.path("weight_base_k").asInt();
+        if (!w.isEmpty() && !bias.containsKey(baseK)) {
+            throw new KtException(f + ": weight gains are over bias-only:" + baseK + " but that baseline is missing");
+        }
+        JsonNode s = root.path("settings");
+        return new AnalysisTable(root.path("model").asText(), root.get("backbone_convs").asInt(), baseK,
+                root.get("baseline_accuracy").asDouble(), bias, w,
+                s.isObject() ? (ObjectNode) s : JSON.createObjectNode());
+    }
+}

@@ -1,0 +1,75 @@
+package kilotrain.search;
+
+import java.util.List;
+import kilotrain.compiler.TrainCompiler;
+import kilotrain.compiler.TrainSpec;
+import kilotrain.data.SampleSource;
+import kilotrain.exec.TrainExecutor;
+import kilotrain.exec.TrainState;
+import kilotrain.ir.Graph;
+import kilotrain.train.Scheme;
+import kilotrain.train.Trainer;
+
+/**
+ * The real measurement: compile the scheme's training step, fine-tune it with the {@link Trainer} exactly as
+ * {@code kilotrain train} would (same head seed for every measurement, so gains compare paired runs), and return the
+ * final test accuracy. The graph and the samples are shared: training copies the weights it changes.
+ */
+public final class TrainerMeasure implements MeasureFunction {
+    private final Graph graph;
+    private final SampleSource source;
+    private final int classes;
+    private final TrainState.Options stateOptions;
+    private final Trainer.Options trainOptions;
+    private final long seed;
+
+    public TrainerMeasure(Graph graph, SampleSource source, int classes, TrainState.Options stateOptions,
+            Trainer.Options trainOptions, long seed) {
+        this.graph = graph;
+        this.source = source;
+        this.classes = classes;
+        this.stateOptions = stateOptions;
+        this.trainOptions = trainOptions;
+        this.seed = seed;
+    }
+
+    @Override
+    public double measure(Measurement m, int threads) {
+        return train(m.scheme(), threads);
+    }
+
+    /** Fine-tunes any scheme under the analysis' settings (plan --verify uses it too). */
+    public double train(Scheme scheme, int threads) {
+        int convs = TrainCompiler.backboneConvs(graph).size();
+        scheme.validate(convs, graph.name);
+        TrainState state = new TrainState(TrainCompiler.compile(graph, new TrainSpec(scheme, classes, seed)),
+                stateOptions);
+        TrainExecutor exec = new TrainExecutor(state.program(), state);
+        Trainer.Options o = trainOptions;
+        Trainer trainer = new Trainer(exec, source, new Trainer.Options(o.epochs(), o.warmupEpochs(), o.lr(),
+                o.batch(), o.schedule(), threads, o.divergeLoss()));
+        try {
+            List<Trainer.EpochMetrics> h = trainer.run(SILENT, m -> {
+            });
+            return h.get(h.size() - 1).testAccuracy();
+        } catch (Trainer.Diverged d) {
+            // A diverging layer is a finding, not a failure of the analysis: it is scored by what is left.
+            double a = trainer.evaluate();
+            return Double.isFinite(a) ? a : 0;
+        }
+    }
+
+    private static final Trainer.Progress SILENT = new Trainer.Progress() {
+        @Override
+        public void epochStart(int epoch, int totalEpochs, int samples) {
+        }
+
+        @Override
+        public void batchDone(int samplesDone, double meanLoss, double accuracy) {
+        }
+
+        @Override
+        public void epochEnd(Trainer.EpochMetrics m) {
+        }
+    };
+}

@@ -1,0 +1,97 @@
+package kilotrain.search;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ContributionAnalysisTest {
+    /** A deterministic fake accuracy per scheme, so the test never trains. */
+    static double fakeAccuracy(Measurement m) {
+        return switch (m.kind()) {
+            case BASELINE -> 0.5;
+            case BIAS -> 0.5 + 0.01 * m.biasK();
+            case WEIGHT -> 0.5 + 0.01 * m.biasK() + 0.001 * m.conv() * m.ratio();
+        };
+    }
+
+    static final ContributionAnalysis.Listener QUIET = (m, a, s, c, d, t, eta) -> {
+    };
+
+    static final class Interrupted extends RuntimeException {
+    }
+
+    @Test
+    void resumesFromAPartialCacheWithoutRepeatingFinishedMeasurements(@TempDir Path dir) {
+        List<Measurement> plan = ContributionAnalysis.plan(List.of(2, 4), List.of(5, 6, 7), List.of(0.25, 1.0), 4);
+        assertEquals(1 + 2 + 6, plan.size());
+        AnalysisCache cache = new AnalysisCache(dir, "settings-A");
+        AtomicInteger calls = new AtomicInteger();
+        // First run dies after 4 measurements (as if killed).
+        assertThrows(Interrupted.class, () -> ContributionAnalysis.run(plan, (m, t) -> {
+            if (calls.incrementAndGet() > 4) {
+                throw new Interrupted();
+            }
+            return fakeAccuracy(m);
+        }, cache, 1, 2, QUIET));
+        assertEquals(5, calls.get());
+        List<Measurement> measuredAgain = Collections.synchronizedList(new ArrayList<>());
+        List<Integer> cachedSeen = new ArrayList<>();
+        ContributionAnalysis.Result r = ContributionAnalysis.run(plan, (m, t) -> {
+            measuredAgain.add(m);
+            return fakeAccuracy(m);
+        }, cache, 2, 2, (m, a, s, cached, d, t, eta) -> {
+            if (cached) {
+                cachedSeen.add(d);
+            }
+        });
+        assertEquals(4, r.cached());
+        assertEquals(5, r.measured());
+        assertEquals(5, measuredAgain.size());
+        assertEquals(List.of(1, 2, 3, 4), cachedSeen);
+        for (Measurement m : plan.subList(0, 4)) {
+            assertTrue(!measuredAgain.contains(m), m.id() + " was measured twice");
+        }
+        for (Map.Entry<Measurement, Double> e : r.accuracy().entrySet()) {
+            assertEquals(fakeAccuracy(e.getKey()), e.getValue(), 0, e.getKey().id());
+        }
+        // A third run measures nothing.
+        ContributionAnalysis.Result again = ContributionAnalysis.run(plan, (m, t) -> {
+            throw new AssertionError("nothing left to measure, but " + m.id() + " was run");
+        }, cache, 1, 2, QUIET);
+        assertEquals(plan.size(), again.cached());
+        // Other settings (epochs, subset, ...) never reuse these files.
+        AtomicInteger other = new AtomicInteger();
+        ContributionAnalysis.run(plan, (m, t) -> {
+            other.incrementAndGet();
+            return 0.1;
+        }, new AnalysisCache(dir, "settings-B"), 1, 2, QUIET);
+        assertEquals(plan.size(), other.get());
+    }
+
+    @Test
+    void tableGainsAndFilesRoundTrip(@TempDir Path dir) throws Exception {
+        List<Measurement> plan = ContributionAnalysis.plan(List.of(2, 4), List.of(5, 6), List.of(0.125, 0.5, 1.0), 4);
+        ContributionAnalysis.Result r = ContributionAnalysis.run(plan, (m, t) -> fakeAccuracy(m),
+                new AnalysisCache(dir, "s"), 1, 1, QUIET);
+        AnalysisTable t = AnalysisTable.of("fake", 8, 4, r.accuracy(), new ObjectMapper().createObjectNode());
+        assertEquals(0.04, t.biasGain(4), 1e-12);
+        assertEquals(0.001 * 6 * 0.5, t.weightGain(6, 0.5), 1e-12);
+        t.write(dir);
+        assertTrue(Files.size(dir.resolve("heatmap.png")) > 1000);
+        assertTrue(Files.readString(dir.resolve("analysis.csv")).contains("weight,4,6,1/2,"));
+        AnalysisTable back = AnalysisTable.read(dir);
+        assertEquals(t.toJson(), back.toJson());
+        assertTrue(Files.list(dir.resolve("measurements")).noneMatch(p -> p.toString().endsWith(".tmp")));
+    }
+}
