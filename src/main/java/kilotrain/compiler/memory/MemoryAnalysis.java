@@ -43,8 +43,8 @@ public final class MemoryAnalysis {
     }
 
     /**
-     * With {@code fused}, a last stage fuses each conv weight gradient with its update, one gradient row at a time
-     * ({@link Reorder#fuseWeightUpdates}), and becomes {@link #best()}.
+     * With {@code fused}, a last stage fuses conv weight gradients with their updates, one gradient row at a time,
+     * where that lowers the peak ({@link Reorder#optimizeFused}), and becomes {@link #best()}.
      */
     public static MemoryAnalysis of(Program p, boolean momentum, ArenaPlanner planner, boolean fused) {
         return of(p, momentum, false, false, planner, fused);
@@ -62,8 +62,8 @@ public final class MemoryAnalysis {
         v.add(Variant.of("in-place-updates", p, Reorder.updatesInPlace(p), true, planner));
         v.add(Variant.of("reordered", p, Reorder.optimize(p), true, planner));
         if (fused) {
-            Program f = Reorder.fuseWeightUpdates(p, 1);
-            v.add(Variant.of("fused-weight-updates", f, Reorder.optimize(f), true, planner));
+            Program f = Reorder.optimizeFused(p);
+            v.add(Variant.of("fused-weight-updates", f, f.step, true, planner));
         }
         long trainable = 0, elements = 0, shadow = 0;
         for (Buf b : p.bufs) {

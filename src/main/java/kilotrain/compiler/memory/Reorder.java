@@ -47,6 +47,70 @@ public final class Reorder {
      * that reads the weights (so the input gradient still sees the old ones). Each fused op gets its own chunk buffer.
      */
     public static Program fuseWeightUpdates(Program p, int rowsPerChunk) {
+        return fuseWeightUpdates(p, rowsPerChunk, null);
+    }
+
+    /**
+     * Fuses weight updates where that lowers the peak: fusing keeps a conv's saved input alive until after its input
+     * gradient (the fused op must see the old weights there), which costs more than the float weight gradient it
+     * saves when the input is large and the weights small (early layers under a full update). Starting from every
+     * conv fused, each conv is unfused in turn while that lowers the peak. Returns the program with its step ordered.
+     */
+    public static Program optimizeFused(Program p) {
+        Set<Param> candidates = new java.util.LinkedHashSet<>();
+        for (Instr in : p.step) {
+            if (in instanceof Instr.ConvWeightGrad g) {
+                for (Param q : p.params) {
+                    if (q.grad == g.gWeight()) {
+                        candidates.add(q);
+                    }
+                }
+            }
+        }
+        Set<Param> fused = new HashSet<>(candidates);
+        Program best = fuseWeightUpdates(p, 1, fused);
+        List<Instr> bestStep = optimize(best);
+        long bestPeak = peak(best, bestStep);
+        for (int pass = 0; pass < 3; pass++) {
+            boolean improved = false;
+            for (Param q : candidates) {
+                Set<Param> trial = new HashSet<>(fused);
+                if (!trial.remove(q)) {
+                    trial.add(q);
+                }
+                Program t = fuseWeightUpdates(p, 1, trial);
+                // quick estimate with the default order choices; the full search only for an accepted change
+                List<Instr> base = withUpdates(t);
+                List<Instr> quick = schedule(base, Dependencies.of(base), eager(allWeightGradConvs(base)));
+                if (peak(t, quick) < bestPeak) {
+                    List<Instr> full = optimize(t);
+                    long pk = Math.min(peak(t, quick), peak(t, full));
+                    fused = trial;
+                    best = t;
+                    bestStep = peak(t, full) <= peak(t, quick) ? full : quick;
+                    bestPeak = pk;
+                    improved = true;
+                }
+            }
+            if (!improved) {
+                break;
+            }
+        }
+        return best.withStep(bestStep);
+    }
+
+    private static Set<Conv2D> allWeightGradConvs(List<Instr> step) {
+        Set<Conv2D> out = new HashSet<>();
+        for (Instr in : step) {
+            if (in instanceof Instr.ConvWeightGrad w) {
+                out.add(w.conv());
+            }
+        }
+        return out;
+    }
+
+    /** {@link #fuseWeightUpdates(Program, int)} for the weight parameters in {@code only} (null: all). */
+    public static Program fuseWeightUpdates(Program p, int rowsPerChunk, Set<Param> only) {
         List<Instr> step = new ArrayList<>(p.step);
         List<kilotrain.program.Buf> bufs = new ArrayList<>(p.bufs);
         int nextId = 0;
@@ -54,7 +118,7 @@ public final class Reorder {
             nextId = Math.max(nextId, b.id + 1);
         }
         for (Param q : p.params) {
-            if (q.role != Param.Role.CONV_WEIGHT) {
+            if (q.role != Param.Role.CONV_WEIGHT || only != null && !only.contains(q)) {
                 continue;
             }
             int wg = -1, lastRead = -1;
