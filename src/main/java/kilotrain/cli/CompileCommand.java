@@ -93,6 +93,10 @@ final class CompileCommand implements Callable<Integer> {
         }
         weightRule(updateRule);
         biasRule(biasRule);
+        if (out != null && fused) {
+            throw new KtException("--fused-updates: the C backend (--out) has no fused weight-gradient update kernel "
+                    + "yet; compile the C project without --fused-updates");
+        }
         long sram = sramBudget == null ? -1 : Budget.parse(sramBudget, "--sram-budget");
         long flash = flashBudget == null ? -1 : Budget.parse(flashBudget, "--flash-budget");
         Graph g = ModelLoader.load(model);
