@@ -89,6 +89,41 @@ class CGeneratorTest {
                 WeightRounding.DEVICE_TRUNCATE, BiasRounding.NEAREST_EVEN, 1), 0.01f, 5);
     }
 
+    /** The model's own int8 classifier kept and trained (its int8 outputs taken as float logits). */
+    @Test
+    void keepClassifierLastLayers(@TempDir Path dir) throws Exception {
+        Scheme s = Scheme.lastK(4, TrainCompiler.backboneConvs(mcunet).size());
+        Program p = TrainCompiler.compile(mcunet, new TrainSpec(s, 1000, 3, true));
+        int[] big = labels.clone();
+        check(dir, p, "last-k:4 keep-classifier", new TrainState.Options(true, 0f, WeightRounding.NEAREST_EVEN,
+                BiasRounding.NEAREST_EVEN, 4), 0.01f, 3, false, INPUTS, big);
+    }
+
+    /** A TFLite model: fixed-point requantization, TFLite's ADD, fully connected and average pool rules. */
+    @Test
+    void resnet8TfliteFixedPoint(@TempDir Path dir) throws Exception {
+        Graph g = kilotrain.importer.ModelLoader.load(SHARED.resolve("models/mlperf-tiny/pretrainedResnet_quant.tflite"));
+        DatasetSplit split = DatasetSplit.open(SHARED.resolve("data/cifar10"),
+                LoadOptions.defaults().withLimitPerClass(1), LoadOptions.defaults().withLimitPerClass(1));
+        SampleSource src = new SampleSource(split, InputSpec.of(g.input), TrainAugment.standard(),
+                TestTransform.resize(), 0);
+        List<byte[]> in = new ArrayList<>();
+        int[] lab = new int[4];
+        for (int i = 0; i < lab.length; i++) {
+            byte[] b = new byte[g.input.elements()];
+            src.fillTest(i * 2, b);
+            in.add(b);
+            lab[i] = src.testLabel(i * 2);
+        }
+        int convs = TrainCompiler.backboneConvs(g).size();
+        for (String scheme : new String[] {"last-k:4", "bias-only:6"}) {
+            Program p = TrainCompiler.compile(g, new TrainSpec(Scheme.resolve(scheme, convs), 10, 5));
+            check(dir.resolve(scheme.replace(':', '_')), p, "resnet8 " + scheme, new TrainState.Options(true, 0.9f,
+                    WeightRounding.STOCHASTIC, BiasRounding.FLOAT_SHADOW, 9), 0.02f, 6, scheme.startsWith("last"),
+                    in, lab);
+        }
+    }
+
     /** The device's form: reordered step with in-place updates, every transient buffer in the planned arena. */
     @Test
     void scheme49kbReorderedInArena(@TempDir Path dir) throws Exception {
@@ -102,10 +137,15 @@ class CGeneratorTest {
 
     static void check(Path dir, String scheme, TrainState.Options options, float lr, int steps, boolean device)
             throws Exception {
+        Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(mcunet).size());
+        check(dir, TrainCompiler.compile(mcunet, new TrainSpec(s, 10, 11)), scheme, options, lr, steps, device,
+                INPUTS, labels);
+    }
+
+    static void check(Path dir, Program p, String scheme, TrainState.Options options, float lr, int steps,
+            boolean device, List<byte[]> inputs, int[] labels) throws Exception {
         CBuild.requireTool("gcc");
         CBuild.requireTool("make");
-        Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(mcunet).size());
-        Program p = TrainCompiler.compile(mcunet, new TrainSpec(s, 10, 11));
         TrainState state = new TrainState(p, options);
         if (device) {
             Variant v = MemoryAnalysis.of(p, options.momentum() != 0f, new ArenaPlanner()).best();
@@ -116,11 +156,12 @@ class CGeneratorTest {
             CGenerator.generate(p, state, lr, dir);
         }
         CBuild.run(dir, List.of("make", "-s", "kt_host"), 600);
-        CBuild.writeSamples(dir.resolve("samples.bin"), INPUTS, labels);
+        CBuild.writeSamples(dir.resolve("samples.bin"), inputs, labels);
         String out = CBuild.run(dir, List.of("./kt_host", "samples.bin", Integer.toString(steps), "params.bin"), 600);
 
         Object[] cParams = CGenerator.readParams(p, Files.readAllBytes(dir.resolve("params.bin")), "params.bin");
-        compareWithJava(p, state, lr, steps, CBuild.losses(out), cParams, CBuild.prediction(out), scheme);
+        compareWithJava(p, state, lr, steps, CBuild.losses(out), cParams, CBuild.prediction(out), scheme, inputs,
+                labels);
     }
 
     /**
@@ -129,6 +170,11 @@ class CGeneratorTest {
      */
     static void compareWithJava(Program p, TrainState state, float lr, int steps, List<Integer> cLoss,
             Object[] cParams, int[] cPred, String scheme) {
+        compareWithJava(p, state, lr, steps, cLoss, cParams, cPred, scheme, INPUTS, labels);
+    }
+
+    static void compareWithJava(Program p, TrainState state, float lr, int steps, List<Integer> cLoss,
+            Object[] cParams, int[] cPred, String scheme, List<byte[]> inputs, int[] labels) {
         // Java twin: the same samples in the same order, batch 1.
         TrainExecutor ex = new TrainExecutor(p, state);
         TrainExecutor.Workspace ws = ex.workspace();
@@ -138,8 +184,8 @@ class CGeneratorTest {
         }
         assertEquals(steps, cLoss.size(), "steps printed by the C driver");
         for (int k = 0; k < steps; k++) {
-            int i = k % INPUTS.size();
-            float loss = ex.step(ws, INPUTS.get(i), labels[i]);
+            int i = k % inputs.size();
+            float loss = ex.step(ws, inputs.get(i), labels[i]);
             ex.copyGradients(ws, grads);
             for (float[] g : grads) {
                 for (int j = 0; j < g.length; j++) {
@@ -173,7 +219,7 @@ class CGeneratorTest {
         }
         assertTrue(changed > 0, scheme + ": training changed no parameter, the comparison proves nothing");
         float[] logits = new float[p.numClasses];
-        int best = ex.predict(ws, INPUTS.get(0), logits);
+        int best = ex.predict(ws, inputs.get(0), logits);
         assertEquals(best, cPred[0], scheme + ": prediction");
         for (int i = 0; i < logits.length; i++) {
             assertEquals(Float.floatToRawIntBits(logits[i]), cPred[i + 1], scheme + ": logit " + i);
