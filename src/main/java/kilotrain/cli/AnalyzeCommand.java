@@ -185,6 +185,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         o.put("data", data.toAbsolutePath().normalize().toString());
         o.put("train_samples", src.trainSize());
         o.put("test_samples", src.testSize());
+        o.put("classes", src.classes().size());
         o.put("train_limit", trainLimit);
         o.put("train_limit_per_class", trainPerClass);
         o.put("test_limit", testLimit);

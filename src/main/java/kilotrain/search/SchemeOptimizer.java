@@ -144,7 +144,8 @@ public final class SchemeOptimizer {
         for (int b = 0; b < biases.length; b++) {
             biases[b] = b;
         }
-        Arrays.sort(biases, Comparator.comparingDouble(b -> -space.biasGain()[b]));
+        Arrays.sort(biases, Comparator.<Integer>comparingDouble(b -> -space.biasGain()[b])
+                .thenComparingLong(b -> space.biasFixed()[b] + space.biasArena()[b]));
         int n = space.items();
         for (int b : biases) {
             int[] choice = new int[n];
@@ -185,16 +186,28 @@ public final class SchemeOptimizer {
         for (int j = 0; j < g.length; j++) {
             opts[j] = j;
         }
-        Arrays.sort(opts, Comparator.comparingDouble(j -> -g[j]));
-        // Options that lose accuracy stay in the search: the planned peak is not monotone, and such an option can
-        // only survive the bound when a larger gain elsewhere pays for it.
+        long[] w = space.fixed()[item];
+        Arrays.sort(opts, Comparator.<Integer>comparingDouble(j -> -g[j]).thenComparingLong(j -> w[j]));
+        // Positive gains first, then "not trained", then options that add nothing or lose accuracy: those stay in
+        // the search (the planned peak is not monotone, so one may unlock a budget) but, tried last, they never
+        // displace an equally good scheme that uses less memory.
         for (int j : opts) {
-            choice[item] = j;
-            search(b, depth + 1, choice, gain + g[j], fixedSum + space.fixed()[item][j],
-                    Math.max(arenaMax, space.arena()[item][j]));
+            if (g[j] > EPS) {
+                choice[item] = j;
+                search(b, depth + 1, choice, gain + g[j], fixedSum + space.fixed()[item][j],
+                        Math.max(arenaMax, space.arena()[item][j]));
+            }
         }
         choice[item] = -1;
         search(b, depth + 1, choice, gain, fixedSum, arenaMax);
+        for (int j : opts) {
+            if (g[j] <= EPS) {
+                choice[item] = j;
+                search(b, depth + 1, choice, gain + g[j], fixedSum + space.fixed()[item][j],
+                        Math.max(arenaMax, space.arena()[item][j]));
+            }
+        }
+        choice[item] = -1;
     }
 
     /** LP bound of the gain the items at positions {@code >= depth} can still add within {@code capacity} bytes. */

@@ -1,0 +1,295 @@
+package kilotrain.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import kilotrain.KtException;
+import kilotrain.compiler.TrainCompiler;
+import kilotrain.compiler.memory.Budget;
+import kilotrain.data.DatasetSplit;
+import kilotrain.data.LoadOptions;
+import kilotrain.data.SampleSource;
+import kilotrain.data.TrainAugment;
+import kilotrain.exec.TrainState;
+import kilotrain.importer.ModelLoader;
+import kilotrain.ir.Graph;
+import kilotrain.report.Charts;
+import kilotrain.search.AnalysisTable;
+import kilotrain.search.PlannedMemory;
+import kilotrain.search.SchemePlanner;
+import kilotrain.search.TrainerMeasure;
+import kilotrain.train.LrSchedule;
+import kilotrain.train.PublishedSchemes;
+import kilotrain.train.Scheme;
+import kilotrain.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "plan", mixinStandardHelpOptions = true,
+        description = "Choose the sparse-update scheme (bias depth, weight layers, channel ratios) with the largest "
+                + "summed gain of a contribution analysis whose planned SRAM (and flash) fits the budget; write it as "
+                + "a scheme file for train and compile, and an accuracy-against-memory chart.")
+final class PlanCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "The analysed model (.tflite or .pkl).")
+    Path model;
+
+    @Option(names = "--analysis", required = true, description = "Output folder of 'kilotrain analyze'.")
+    Path analysis;
+
+    @Option(names = "--sram-budget", required = true, paramLabel = "SIZE", description = "e.g. 256K (planned SRAM: arena + trained parameters + optimizer state + float copies).")
+    String sramBudget;
+
+    @Option(names = "--flash-budget", paramLabel = "SIZE", description = "e.g. 1M.")
+    String flashBudget;
+
+    @Option(names = "--out", required = true, description = "Scheme file to write (JSON, read by train/compile --scheme).")
+    Path out;
+
+    @Option(names = "--name", description = "Scheme name (default: <model>-<budget>).")
+    String name;
+
+    @Option(names = "--chart", description = "Accuracy-against-memory PNG (default: next to --out, .png).")
+    Path chart;
+
+    @Option(names = "--image-size", defaultValue = "0",
+            description = "Resolution the device trains at, for the memory plan (default: the model's own).")
+    int imageSize;
+
+    @Option(names = "--classes", description = "Classes of the head (default: the analysis' dataset).")
+    Integer classes;
+
+    @Option(names = "--update-rule", defaultValue = "stochastic", description = "Device weight rule, as in compile (default ${DEFAULT-VALUE}).")
+    String updateRule;
+
+    @Option(names = "--bias-rule", defaultValue = "shadow", description = "Device bias rule, as in compile (default ${DEFAULT-VALUE}).")
+    String biasRule;
+
+    @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd or sgdm, as in compile (default ${DEFAULT-VALUE}).")
+    String optimizer;
+
+    @Option(names = "--fused-updates", description = "Plan memory with fused weight-gradient updates, as compile --fused-updates.")
+    boolean fused;
+
+    @Option(names = "--max-evaluations", defaultValue = "3000",
+            description = "Cap on memory-planner calls for leaves of the search (default ${DEFAULT-VALUE}); when hit, the result is reported as not proven optimal.")
+    int maxEvaluations;
+
+    @Option(names = "--sweep", defaultValue = "12", description = "Budgets planned for the chart's frontier (default ${DEFAULT-VALUE}; 0: none).")
+    int sweep;
+
+    @Option(names = "--verify", description = "Fine-tune the chosen scheme under the analysis' settings and report its real accuracy.")
+    boolean verify;
+
+    @Option(names = "--threads", description = "Threads for --verify (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--json", description = "Print the result as JSON.")
+    boolean json;
+
+    @Mixin
+    InputOptions input;
+
+    @Override
+    public Integer call() {
+        long t0 = System.nanoTime();
+        CompileCommand.weightRule(updateRule);
+        CompileCommand.biasRule(biasRule);
+        if (!optimizer.equals("sgd") && !optimizer.equals("sgdm")) {
+            throw new KtException("--optimizer must be sgd or sgdm, got " + optimizer);
+        }
+        long sram = Budget.parse(sramBudget, "--sram-budget");
+        long flash = flashBudget == null ? -1 : Budget.parse(flashBudget, "--flash-budget");
+        AnalysisTable table = AnalysisTable.read(analysis);
+        Graph graph = ModelLoader.load(model, imageSize);
+        int nClasses = classes != null ? classes : table.settings.path("classes").asInt(10);
+        PlannedMemory memory = new PlannedMemory(graph, nClasses, optimizer.equals("sgdm"), updateRule.equals("shadow"),
+                biasRule.equals("shadow"), fused);
+        SchemePlanner planner = new SchemePlanner(table, memory, flash, maxEvaluations);
+        String stem = AnalyzeCommand.stem(model);
+        String schemeName = name != null ? name : stem + "-" + sramBudget.trim().toLowerCase(Locale.ROOT);
+        SchemePlanner.Plan plan = planner.plan(schemeName, sram);
+        plan.scheme().write(out);
+        int n = TrainCompiler.backboneConvs(graph).size();
+        List<Scheme> published = PublishedSchemes.forModel(stem);
+        long[][] bounds = planner.boundCheck(published);
+        int boundViolations = 0;
+        for (long[] b : bounds) {
+            boundViolations += b[0] > b[1] ? 1 : 0;
+        }
+        Path png = chart != null ? chart : siblingPng(out);
+        List<SchemePlanner.Plan> frontier = writeChart(png, planner, memory, plan, published, n, sram);
+        ObjectNode o = Json.object();
+        o.put("model", model.toString());
+        o.put("analysis", analysis.toString());
+        o.put("sram_budget_bytes", sram);
+        if (flash >= 0) {
+            o.put("flash_budget_bytes", flash);
+        }
+        o.set("scheme", plan.scheme().toJson());
+        o.put("scheme_file", out.toString());
+        o.put("predicted_accuracy", plan.predictedAccuracy());
+        o.put("predicted_gain_over_classifier_only", plan.result().gain());
+        o.put("sram_total_bytes", plan.cost().sram());
+        o.put("arena_bytes", plan.cost().arena());
+        o.put("flash_bytes", plan.cost().flash());
+        o.put("proven_optimal", plan.result().proven() && boundViolations == 0);
+        o.put("leaf_evaluations", plan.result().evaluations());
+        o.put("search_nodes", plan.result().nodes());
+        o.put("schemes_planned", memory.evaluations());
+        o.put("planner_seconds", memory.seconds());
+        o.put("bound_checks", bounds.length);
+        o.put("bound_violations", boundViolations);
+        ArrayNode fr = o.putArray("frontier");
+        for (SchemePlanner.Plan p : frontier) {
+            ObjectNode f = fr.addObject();
+            f.put("sram_total_bytes", p.cost().sram());
+            f.put("predicted_accuracy", p.predictedAccuracy());
+            f.set("scheme", p.scheme().toJson());
+        }
+        ArrayNode pub = o.putArray("published");
+        for (Scheme s : published) {
+            ObjectNode f = pub.addObject();
+            int[] un = {0};
+            f.put("name", s.name);
+            f.put("sram_total_bytes", memory.of(s).sram());
+            f.put("predicted_accuracy", planner.predict(s, un));
+            f.put("unmeasured_parts", un[0]);
+        }
+        if (verify) {
+            double real = verify(graph, table, plan.scheme(), nClasses);
+            o.put("verified_accuracy", real);
+        }
+        o.put("wall_seconds", (System.nanoTime() - t0) / 1e9);
+        if (json) {
+            System.out.println(Json.write(o));
+            return 0;
+        }
+        System.out.printf(Locale.ROOT, "%s for %s under %,d bytes of SRAM: %s%n", schemeName, model.getFileName(),
+                sram, plan.scheme());
+        System.out.printf(Locale.ROOT, "  planned SRAM %,d bytes (arena %,d), flash %,d bytes; predicted accuracy "
+                + "%.2f %% (classifier-only %.2f %% + %.2f points)%n", plan.cost().sram(), plan.cost().arena(),
+                plan.cost().flash(), 100 * plan.predictedAccuracy(), 100 * table.baselineAccuracy,
+                100 * plan.result().gain());
+        System.out.printf(Locale.ROOT, "  search: %s, %d leaves checked by the memory planner, %d nodes, %d schemes "
+                + "planned in %.1f s; lower bound held on %d/%d published schemes in the space%n",
+                plan.result().proven() ? "optimal for the analysis' gains" : "NOT proven optimal (--max-evaluations hit)",
+                plan.result().evaluations(), plan.result().nodes(), memory.evaluations(), memory.seconds(),
+                bounds.length - boundViolations, bounds.length);
+        if (verify) {
+            System.out.printf(Locale.ROOT, "  verified: %.2f %% test accuracy after fine-tuning (predicted %.2f %%)%n",
+                    100 * o.get("verified_accuracy").asDouble(), 100 * plan.predictedAccuracy());
+        }
+        System.out.printf(Locale.ROOT, "scheme written to %s, chart to %s (%.1f s)%n", out, png,
+                o.get("wall_seconds").asDouble());
+        return 0;
+    }
+
+    private List<SchemePlanner.Plan> writeChart(Path png, SchemePlanner planner, PlannedMemory memory,
+            SchemePlanner.Plan chosen, List<Scheme> published, int n, long budget) {
+        List<Charts.Series> series = new ArrayList<>();
+        List<SchemePlanner.Plan> frontier = new ArrayList<>();
+        long lo = Long.MAX_VALUE;
+        for (int k : planner.space().biasK()) {
+            lo = Math.min(lo, memory.of(k == 0 ? Scheme.classifierOnly() : Scheme.biasOnly(k)).sram());
+        }
+        long hi = Math.max(budget * 3 / 2, lo + 1);
+        for (int i = 0; i < sweep; i++) {
+            long b = lo + (hi - lo) * (i + 1) / sweep;
+            SchemePlanner.Plan p = planner.tryPlan("frontier", b);
+            if (p != null && (frontier.isEmpty()
+                    || p.predictedAccuracy() > frontier.get(frontier.size() - 1).predictedAccuracy() + 1e-12)) {
+                frontier.add(p);
+            }
+        }
+        series.add(points("found (budget sweep)", frontier.stream().map(p -> p.cost().sram()).toList(),
+                frontier.stream().map(SchemePlanner.Plan::predictedAccuracy).toList(), false));
+        series.add(points("chosen " + chosen.scheme().name, List.of(chosen.cost().sram()),
+                List.of(chosen.predictedAccuracy()), true));
+        List<Long> x = new ArrayList<>();
+        List<Double> y = new ArrayList<>();
+        for (int k : planner.space().biasK()) {
+            Scheme s = k == 0 ? Scheme.classifierOnly() : Scheme.biasOnly(k);
+            x.add(memory.of(s).sram());
+            y.add(planner.predict(s, new int[1]));
+        }
+        series.add(points("bias-only:k (measured)", x, y, false));
+        x = new ArrayList<>();
+        y = new ArrayList<>();
+        for (int k : new int[] {2, 3, 4, 6, 8, 12}) {
+            if (k <= n + 1) {
+                Scheme s = Scheme.lastK(k, n);
+                x.add(memory.of(s).sram());
+                y.add(planner.predict(s, new int[1]));
+            }
+        }
+        series.add(points("last-k (k = 2..12, predicted)", x, y, false));
+        x = new ArrayList<>();
+        y = new ArrayList<>();
+        for (Scheme s : published) {
+            x.add(memory.of(s).sram());
+            y.add(planner.predict(s, new int[1]));
+        }
+        if (!x.isEmpty()) {
+            series.add(points("published schemes (predicted)", x, y, true));
+        }
+        double yMin = Double.MAX_VALUE, yMax = -Double.MAX_VALUE;
+        for (Charts.Series s : series) {
+            for (double v : s.y()) {
+                yMin = Math.min(yMin, v);
+                yMax = Math.max(yMax, v);
+            }
+        }
+        series.add(new Charts.Series("SRAM budget", new double[] {budget / 1024.0, budget / 1024.0},
+                new double[] {yMin, yMax}, false));
+        Charts.line(png, "Predicted accuracy (%) against planned SRAM (KiB): " + model.getFileName(),
+                "planned SRAM (KiB)", "predicted test accuracy (%)", series);
+        return frontier;
+    }
+
+    private static Charts.Series points(String name, List<Long> bytes, List<Double> acc, boolean markersOnly) {
+        double[] x = new double[bytes.size()], y = new double[acc.size()];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = bytes.get(i) / 1024.0;
+            y[i] = 100 * acc.get(i);
+        }
+        return new Charts.Series(name, x, y, markersOnly);
+    }
+
+    private static Path siblingPng(Path file) {
+        String f = file.getFileName().toString();
+        int dot = f.lastIndexOf('.');
+        return file.resolveSibling((dot > 0 ? f.substring(0, dot) : f) + ".png");
+    }
+
+    /** Fine-tunes the scheme with the analysis' recorded settings, so its accuracy compares with the prediction. */
+    private double verify(Graph planGraph, AnalysisTable table, Scheme scheme, int nClasses) {
+        JsonNode s = table.settings;
+        if (!s.has("data")) {
+            throw new KtException(analysis + ": the analysis records no settings to verify with");
+        }
+        Graph graph = ModelLoader.load(model, s.path("image_size").asInt(0));
+        LoadOptions base = LoadOptions.defaults().withRawBytes(graph.input.elements());
+        DatasetSplit split = DatasetSplit.open(Path.of(s.get("data").asText()),
+                base.withLimit(s.path("train_limit").asInt()).withLimitPerClass(s.path("train_limit_per_class").asInt()),
+                base.withLimit(s.path("test_limit").asInt()).withLimitPerClass(s.path("test_limit_per_class").asInt()));
+        TrainAugment aug = s.path("augment").asText("standard").equals("none") ? TrainAugment.none()
+                : TrainAugment.standard();
+        long seed = s.path("seed").asLong();
+        SampleSource src = new SampleSource(split, input.spec(graph.input), aug, input.transform(), seed);
+        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        TrainState.Options so = new TrainState.Options(!s.path("qas").asText("on").equals("off"), 0f,
+                CompileCommand.weightRule(s.path("update_rule").asText("shadow")),
+                CompileCommand.biasRule(s.path("bias_rule").asText("shadow")), (int) seed);
+        Trainer.Options to = new Trainer.Options(s.path("epochs").asInt(1), s.path("warmup_epochs").asInt(0),
+                s.path("lr").asDouble(0.025), s.path("batch").asInt(64), LrSchedule.Kind.COSINE, t, 1e4);
+        System.err.printf(Locale.ROOT, "verifying %s: fine-tuning on %d samples, testing on %d%n", scheme.name,
+                src.trainSize(), src.testSize());
+        return new TrainerMeasure(graph, src, nClasses, so, to, seed).train(scheme, t);
+    }
+}
