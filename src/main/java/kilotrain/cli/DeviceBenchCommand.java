@@ -1,0 +1,144 @@
+package kilotrain.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import kilotrain.KtException;
+import kilotrain.codegen.DeviceBench;
+import kilotrain.compiler.TrainCompiler;
+import kilotrain.compiler.TrainSpec;
+import kilotrain.data.DatasetSplit;
+import kilotrain.data.LoadOptions;
+import kilotrain.data.SampleSource;
+import kilotrain.data.TestTransform;
+import kilotrain.data.TrainAugment;
+import kilotrain.exec.TrainState;
+import kilotrain.importer.ModelLoader;
+import kilotrain.ir.Graph;
+import kilotrain.program.Program;
+import kilotrain.train.Scheme;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** Compile, build for Cortex-M7, train in QEMU and compare with the Java executor, in one command. */
+@Command(name = "device-bench", mixinStandardHelpOptions = true,
+        description = "Build the training step for Cortex-M7, train K steps on real samples in QEMU (mps2-an500, "
+                + "-icount shift=0) and compare every bit with the Java executor: ticks per step and per inference, "
+                + "SRAM and flash use, bit_exact. One SysTick tick = 40 emulated instructions (25 MHz at 1 ns each).")
+final class DeviceBenchCommand implements Callable<Integer> {
+    @Parameters(index = "0", description = "Model file (.tflite or the paper's .pkl).")
+    Path model;
+
+    @Option(names = "--scheme", defaultValue = "classifier-only", description = "Sparse-update scheme (see train).")
+    String scheme;
+
+    @Option(names = "--classes", defaultValue = "10", description = "Classes of the new head (default ${DEFAULT-VALUE}).")
+    int classes;
+
+    @Option(names = "--steps", defaultValue = "5", description = "Training steps on the device (default ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--data", description = "Dataset folder whose test images are embedded (default: ../shared/data/cifar10).")
+    Path data;
+
+    @Option(names = "--lr", defaultValue = "0.025", description = "Learning rate (default ${DEFAULT-VALUE}).")
+    float lr;
+
+    @Option(names = "--update-rule", defaultValue = "stochastic", description = "device, nearest, stochastic or shadow.")
+    String updateRule;
+
+    @Option(names = "--bias-rule", defaultValue = "shadow", description = "nearest or shadow.")
+    String biasRule;
+
+    @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd or sgdm (momentum 0.9).")
+    String optimizer;
+
+    @Option(names = "--out", description = "Keep the C project here (default: a temporary folder).")
+    Path out;
+
+    @Option(names = "--timeout", defaultValue = "1800", description = "Seconds allowed for building and for QEMU.")
+    long timeout;
+
+    @Option(names = "--json", description = "Print JSON.")
+    boolean json;
+
+    @Mixin
+    InputOptions input;
+
+    @Override
+    public Integer call() throws Exception {
+        if (steps < 1) {
+            throw new KtException("--steps must be at least 1, got " + steps);
+        }
+        if (!optimizer.equals("sgd") && !optimizer.equals("sgdm")) {
+            throw new KtException("--optimizer: '" + optimizer + "' is neither sgd nor sgdm");
+        }
+        TrainState.Options options = new TrainState.Options(true, optimizer.equals("sgdm") ? 0.9f : 0f,
+                CompileCommand.weightRule(updateRule), CompileCommand.biasRule(biasRule), 0);
+        Graph g = ModelLoader.load(model);
+        Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
+        Program p = TrainCompiler.compile(g, new TrainSpec(s, classes, 0));
+        Path dataDir = data != null ? data
+                : Path.of(System.getProperty("user.dir")).resolve("../shared/data/cifar10").normalize();
+        DatasetSplit split = DatasetSplit.open(dataDir, LoadOptions.defaults().withLimitPerClass(1),
+                LoadOptions.defaults().withLimitPerClass(2));
+        SampleSource src = new SampleSource(split, input.spec(g.input), TrainAugment.standard(),
+                TestTransform.resize(), 0);
+        List<byte[]> inputs = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        for (int i = 0; i < src.testSize() && inputs.size() < Math.min(steps, 8); i++) {
+            if (src.testLabel(i) < classes) {
+                byte[] b = new byte[g.input.elements()];
+                src.fillTest(i, b);
+                inputs.add(b);
+                labels.add(src.testLabel(i));
+            }
+        }
+        if (inputs.isEmpty()) {
+            throw new KtException("dataset " + dataDir + " has no test sample with a label below --classes " + classes);
+        }
+        int[] lab = labels.stream().mapToInt(Integer::intValue).toArray();
+        Path dir = out != null ? out : Files.createTempDirectory("kilotrain-device");
+        Files.createDirectories(dir);
+        DeviceBench.Result r = DeviceBench.run(p, options, lr, inputs, lab, steps, dir, timeout);
+        if (json) {
+            ObjectNode o = Json.object();
+            o.put("model", model.toString());
+            o.put("scheme", s.name);
+            o.put("classes", classes);
+            o.put("steps", steps);
+            o.put("ticks_per_step", r.ticksPerStep());
+            o.put("ticks_per_inference", r.ticksPerInference());
+            o.put("sram_bytes", r.sramBytes());
+            o.put("flash_bytes", r.flashBytes());
+            o.put("data_bytes", r.dataBytes());
+            o.put("bss_bytes", r.bssBytes());
+            o.put("stack_bytes", r.stackBytes());
+            o.put("bit_exact", r.bitExact());
+            if (r.mismatch() != null) {
+                o.put("mismatch", r.mismatch());
+            }
+            ArrayNode l = o.putArray("losses");
+            for (float f : r.losses()) {
+                l.add(f);
+            }
+            o.put("project", dir.toString());
+            System.out.println(Json.write(o));
+        } else {
+            System.out.printf("%s, scheme %s, %d classes, %d steps on QEMU mps2-an500 (Cortex-M7, -icount shift=0)%n",
+                    model, s.name, classes, steps);
+            System.out.printf("ticks_per_step %d%nticks_per_inference %d%n", r.ticksPerStep(), r.ticksPerInference());
+            System.out.printf("sram_bytes %d (data %d + bss %d + peak stack %d)%nflash_bytes %d%n", r.sramBytes(),
+                    r.dataBytes(), r.bssBytes(), r.stackBytes(), r.flashBytes());
+            System.out.printf("bit_exact %b%s%n", r.bitExact(), r.mismatch() == null ? "" : " (" + r.mismatch() + ")");
+            System.out.printf("losses %s%nproject %s%n", java.util.Arrays.toString(r.losses()), dir);
+        }
+        return r.bitExact() ? 0 : 1;
+    }
+}

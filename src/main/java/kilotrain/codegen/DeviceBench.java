@@ -1,0 +1,236 @@
+package kilotrain.codegen;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import kilotrain.KtException;
+import kilotrain.compiler.memory.ArenaPlanner;
+import kilotrain.compiler.memory.MemoryAnalysis;
+import kilotrain.compiler.memory.Variant;
+import kilotrain.exec.TrainExecutor;
+import kilotrain.exec.TrainState;
+import kilotrain.ops.update.BiasRounding;
+import kilotrain.ops.update.WeightRounding;
+import kilotrain.program.Param;
+import kilotrain.program.Program;
+
+/**
+ * "How fast, and does it fit": emits the device's C project for a compiled program, builds it for Cortex-M7 (the link
+ * fails when RAM or flash overflows), trains on embedded samples in QEMU's mps2-an500 under {@code -icount shift=0},
+ * and compares every loss, the final logits and every trained parameter with the Java executor run on the same
+ * samples (batch 1).
+ */
+public final class DeviceBench {
+    /** Measured figures; SRAM = .data + .bss (arena, parameters, state) + the deepest stack use. */
+    public record Result(long ticksPerStep, long ticksPerInference, long sramBytes, long flashBytes, long stackBytes,
+            long dataBytes, long bssBytes, boolean bitExact, String mismatch, float[] losses) {
+    }
+
+    private DeviceBench() {
+    }
+
+    public static Result run(Program p, TrainState.Options options, float lr, List<byte[]> inputs, int[] labels,
+            int steps, Path dir, long timeoutSeconds) {
+        for (String tool : new String[] {"make", "arm-none-eabi-gcc", "arm-none-eabi-size", "qemu-system-arm"}) {
+            if (!onPath(tool)) {
+                throw new KtException("device-bench needs " + tool + " (Debian: apt-get install make gcc-arm-none-eabi "
+                        + "libnewlib-arm-none-eabi qemu-system-arm)");
+            }
+        }
+        Variant v = MemoryAnalysis.of(p, options.momentum() != 0f, options.weightRule() == WeightRounding.FLOAT_SHADOW,
+                options.biasRule() == BiasRounding.FLOAT_SHADOW, new ArenaPlanner(), false).best();
+        CGenerator.generate(p, v.step(), v.plan(), new TrainState(p, options), lr, dir);
+        CGenerator.writeSamples(dir, inputs, labels, steps);
+        exec(dir, List.of("make", "-s", "cortex-m7"), timeoutSeconds, "building for Cortex-M7");
+        long[] sections = sections(exec(dir, List.of("arm-none-eabi-size", "-A", "app.elf"), 60, "reading the ELF"));
+        String out = exec(dir, List.of("make", "-s", "qemu"), timeoutSeconds, "running on QEMU");
+        if (!out.contains("\nend")) {
+            throw new KtException("the device program stopped early in QEMU:\n" + tail(out));
+        }
+        List<Integer> cLoss = new ArrayList<>();
+        for (String line : out.split("\n")) {
+            String[] t = line.trim().split(" ");
+            if (t.length >= 6 && t[0].equals("step")) {
+                cLoss.add(Integer.parseUnsignedInt(t[5], 16));
+            }
+        }
+        int[] pred = prediction(out, p.numClasses);
+        Object[] cParams = CGenerator.readParams(p, hex(out), "QEMU output");
+        String mismatch = compare(p, new TrainState(p, options), lr, steps, inputs, labels, cLoss, cParams, pred);
+        long stack = value(out, "stack_bytes");
+        float[] losses = new float[cLoss.size()];
+        for (int i = 0; i < losses.length; i++) {
+            losses[i] = Float.intBitsToFloat(cLoss.get(i));
+        }
+        long data = sections[1], bss = sections[2];
+        return new Result(value(out, "ticks_per_step"), value(out, "ticks_per_inference"), data + bss + stack,
+                sections[0] + data, stack, data, bss, mismatch == null, mismatch, losses);
+    }
+
+    /** The Java twin on the same samples; null when every bit agrees, else the first difference. */
+    static String compare(Program p, TrainState state, float lr, int steps, List<byte[]> inputs, int[] labels,
+            List<Integer> cLoss, Object[] cParams, int[] pred) {
+        TrainExecutor ex = new TrainExecutor(p, state);
+        TrainExecutor.Workspace ws = ex.workspace();
+        float[][] grads = new float[p.params.size()][];
+        for (int i = 0; i < grads.length; i++) {
+            grads[i] = new float[p.params.get(i).value.elements];
+        }
+        if (cLoss.size() != steps) {
+            return "the device printed " + cLoss.size() + " of " + steps + " steps";
+        }
+        for (int k = 0; k < steps; k++) {
+            int i = k % inputs.size();
+            float loss = ex.step(ws, inputs.get(i), labels[i]);
+            ex.copyGradients(ws, grads);
+            for (float[] g : grads) {
+                for (int j = 0; j < g.length; j++) {
+                    g[j] = 0.0f + g[j];
+                }
+            }
+            state.apply(grads, 1, lr);
+            if (Float.floatToRawIntBits(loss) != cLoss.get(k)) {
+                return "step " + k + ": loss " + loss + " in Java, " + Float.intBitsToFloat(cLoss.get(k)) + " on the device";
+            }
+        }
+        for (int i = 0; i < p.params.size(); i++) {
+            Param q = p.params.get(i);
+            Object j = state.value(q);
+            boolean same = j instanceof byte[] b ? Arrays.equals(b, (byte[]) cParams[i])
+                    : j instanceof int[] b ? Arrays.equals(b, (int[]) cParams[i])
+                    : Arrays.equals(bits((float[]) j), bits((float[]) cParams[i]));
+            if (!same) {
+                return "parameter " + q.name + " differs after " + steps + " steps";
+            }
+        }
+        float[] logits = new float[p.numClasses];
+        int best = ex.predict(ws, inputs.get(0), logits);
+        if (best != pred[0]) {
+            return "prediction " + best + " in Java, " + pred[0] + " on the device";
+        }
+        for (int i = 0; i < logits.length; i++) {
+            if (Float.floatToRawIntBits(logits[i]) != pred[i + 1]) {
+                return "logit " + i + " differs";
+            }
+        }
+        return null;
+    }
+
+    private static int[] bits(float[] f) {
+        int[] b = new int[f.length];
+        for (int i = 0; i < f.length; i++) {
+            b[i] = Float.floatToRawIntBits(f[i]);
+        }
+        return b;
+    }
+
+    /** {text + rodata + vectors + exidx, data, bss} from arm-none-eabi-size -A (the stack reserve excluded). */
+    static long[] sections(String sizeA) {
+        long text = 0, data = 0, bss = 0;
+        for (String line : sizeA.split("\n")) {
+            String[] t = line.trim().split("\\s+");
+            if (t.length < 3 || !t[0].startsWith(".")) {
+                continue;
+            }
+            long n;
+            try {
+                n = Long.parseLong(t[1]);
+            } catch (NumberFormatException e) {
+                continue;
+            }
+            switch (t[0]) {
+                case ".isr_vector", ".text", ".rodata", ".ARM.exidx" -> text += n;
+                case ".data" -> data = n;
+                case ".bss" -> bss = n;
+                default -> {
+                }
+            }
+        }
+        return new long[] {text, data, bss};
+    }
+
+    static int[] prediction(String out, int classes) {
+        for (String line : out.split("\n")) {
+            String[] t = line.trim().split(" ");
+            if (t[0].equals("predict") && t.length == classes + 2) {
+                int[] r = new int[classes + 1];
+                r[0] = Integer.parseInt(t[1]);
+                for (int i = 0; i < classes; i++) {
+                    r[i + 1] = Integer.parseUnsignedInt(t[i + 2], 16);
+                }
+                return r;
+            }
+        }
+        throw new KtException("no prediction in the device output:\n" + tail(out));
+    }
+
+    static byte[] hex(String out) {
+        int a = out.indexOf("params ");
+        int b = out.indexOf("\nend", a);
+        if (a < 0 || b < 0) {
+            throw new KtException("no parameter dump in the device output:\n" + tail(out));
+        }
+        String h = out.substring(a + "params ".length(), b).trim();
+        byte[] r = new byte[h.length() / 2];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = (byte) Integer.parseInt(h.substring(2 * i, 2 * i + 2), 16);
+        }
+        return r;
+    }
+
+    static long value(String out, String key) {
+        for (String line : out.split("\n")) {
+            if (line.startsWith(key + " ")) {
+                return Long.parseLong(line.substring(key.length() + 1).trim());
+            }
+        }
+        throw new KtException("no " + key + " in the device output:\n" + tail(out));
+    }
+
+    static boolean onPath(String tool) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return false;
+        }
+        for (String d : path.split(File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(d, tool))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Runs a command in dir; a non-zero exit (a link overflowing RAM or flash, too) becomes a KtException. */
+    static String exec(Path dir, List<String> cmd, long timeoutSeconds, String what) {
+        try {
+            Path log = Files.createTempFile(dir, "run", ".log");
+            Process pr = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(log.toFile()).start();
+            if (!pr.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                pr.destroyForcibly();
+                throw new KtException(what + ": '" + String.join(" ", cmd) + "' timed out after " + timeoutSeconds + " s");
+            }
+            String out = Files.readString(log, StandardCharsets.UTF_8);
+            Files.deleteIfExists(log);
+            if (pr.exitValue() != 0) {
+                throw new KtException(what + " failed ('" + String.join(" ", cmd) + "' in " + dir + "):\n" + tail(out));
+            }
+            return out;
+        } catch (IOException e) {
+            throw new KtException(what + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KtException(what + " interrupted");
+        }
+    }
+
+    static String tail(String s) {
+        return s.length() > 3000 ? s.substring(s.length() - 3000) : s;
+    }
+}
