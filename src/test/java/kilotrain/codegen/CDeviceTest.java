@@ -56,6 +56,29 @@ class CDeviceTest {
                 ticks, value(out, "ticks_per_inference"), value(out, "stack_bytes"), build.trim());
     }
 
+    /** The one-command path on a TFLite model: exit code 0 only when the device run is bit-exact. */
+    @Test
+    void deviceBenchCommandOnResnet8(@TempDir Path dir) throws Exception {
+        CBuild.requireTool("make");
+        CBuild.requireTool("arm-none-eabi-gcc");
+        CBuild.requireTool("qemu-system-arm");
+        java.io.PrintStream old = System.out;
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        int code;
+        try {
+            System.setOut(new java.io.PrintStream(buf, true, "UTF-8"));
+            code = kilotrain.cli.Main.run("device-bench",
+                    CGeneratorTest.SHARED.resolve("models/mlperf-tiny/pretrainedResnet_quant.tflite").toString(),
+                    "--scheme", "last-k:3", "--classes", "10", "--steps", "3", "--data",
+                    CGeneratorTest.SHARED.resolve("data/cifar10").toString(), "--out", dir.toString(), "--json");
+        } finally {
+            System.setOut(old);
+        }
+        String json = buf.toString("UTF-8");
+        assertTrue(code == 0 && json.contains("\"bit_exact\" : true"), "exit " + code + ":\n" + json);
+        assertTrue(json.contains("\"ticks_per_step\""), json);
+    }
+
     static byte[] hex(String out) {
         int a = out.indexOf("params ");
         int b = out.indexOf("\nend", a);
