@@ -60,6 +60,7 @@ public final class CGenerator {
     private final Map<Conv2D, String> convBiasArray = new IdentityHashMap<>();
     private int rowFloats = 0;
     private int xsValues = 0;
+    private int accValues = 0;
     private int headFeatures = 0;
 
     private CGenerator(Program program, List<Instr> order, ArenaPlan plan, TrainState state, float lr) {
@@ -340,6 +341,7 @@ public final class CGenerator {
         // Kernel scratch: one pixel's widened input, one pixel's input gradient, the head's dequantized feature.
         if (xsValues > 0) {
             data.append("static int16_t kt_xs[").append(xsValues).append("];\n");
+            data.append("static int32_t kt_acc[").append(accValues).append("];\n");
         }
         if (rowFloats > 0) {
             data.append("static float kt_row[").append(rowFloats).append("];\n");
@@ -724,10 +726,11 @@ public final class CGenerator {
         if (in instanceof Instr.ConvFwd f) {
             Conv2D c = f.conv();
             xsValues = Math.max(xsValues, c.groups == 1 ? 2 * c.kernelH() * c.kernelW() * c.input.channels() : 1);
+            accValues = Math.max(accValues, c.output.channels());
             return "kt_conv_fwd(&kt_" + convNames.get(c) + ", " + buf(f.in()) + ", " + convWeightArray.get(c) + ", "
                     + convSlice.get(c) + ", "
                     + convBiasArray.get(c) + ", " + buf(f.out()) + ", " + (training ? buf(f.mask()) : "NULL")
-                    + ", kt_xs);";
+                    + ", kt_xs, kt_acc);";
         }
         if (in instanceof Instr.FcFwd f) {
             String name = fcStruct(f.fc());

@@ -31,6 +31,7 @@ static uint8_t m0[MAXY / 8 + 1], m1[MAXY / 8 + 1];
 static int32_t bias[MAXC], limit[MAXC], mult[MAXC], shift[MAXC], kept[MAXC], slot[MAXC];
 static float eff[MAXC];
 static int16_t scratch[2 * MAXW];
+static int32_t accs[MAXC];
 
 static char *put_u(char *o, unsigned v) {
     char t[12];
@@ -148,7 +149,7 @@ int main(void) {
         memset(m1, 0, sizeof m1);
         const int32_t *b = rnd(4) ? bias : NULL;
         kt_conv_fwd_ref(&p, x, sp == NULL ? w : wflash, sp, b, y0, use_mask ? m0 : NULL);
-        kt_conv_fwd(&p, x, sp == NULL ? w : wflash, sp, b, y1, use_mask ? m1 : NULL, scratch);
+        kt_conv_fwd(&p, x, sp == NULL ? w : wflash, sp, b, y1, use_mask ? m1 : NULL, scratch, accs);
         int n = p.out_h * p.out_w * cout;
         if (memcmp(y0, y1, (size_t)n) != 0 || memcmp(m0, m1, (size_t)(n + 7) / 8) != 0) {
             char msg[96], *o = msg;

@@ -248,6 +248,33 @@ static inline void store_out(const kt_conv *p, int32_t acc, int co, int e, int8_
     y[e] = (int8_t)((q < lo ? lo : (q > hi ? hi : q)) + p->y_zero);
 }
 
+/* Requantizes n accumulators of consecutive channels c0.. into y[e0..] (and mask bits e0..), parameters in locals. */
+static void store_row(const kt_conv *p, const int32_t *acc, int n, int c0, int e0, int8_t *y, uint8_t *mask) {
+    const int32_t lo = p->act_min - p->y_zero, hi = p->act_max - p->y_zero, zy = p->y_zero;
+    int8_t *yo = y + e0;
+    if (p->float_rint) {
+        const float *eff = p->eff + c0;
+        const int32_t *limit = p->limit + c0;
+        for (int j = 0; j < n; j++) {
+            const int32_t l = limit[j], a0 = acc[j];
+            const int32_t a = a0 < -l ? -l : (a0 > l ? l : a0);
+            const int32_t q = (int32_t)f2u((float)a * eff[j] + KT_MAGIC) - KT_MAGIC_BITS;
+            if (mask != NULL) {
+                mask_put(mask, e0 + j, q >= lo && q <= hi);
+            }
+            yo[j] = (int8_t)((q < lo ? lo : (q > hi ? hi : q)) + zy);
+        }
+    } else {
+        for (int j = 0; j < n; j++) {
+            const int32_t q = kt_mul_quantized(acc[j], p->mult[c0 + j], p->shift[c0 + j]);
+            if (mask != NULL) {
+                mask_put(mask, e0 + j, q >= lo && q <= hi);
+            }
+            yo[j] = (int8_t)((q < lo ? lo : (q > hi ? hi : q)) + zy);
+        }
+    }
+}
+
 #if defined(__ARM_FEATURE_DSP)
 #include <arm_acle.h>
 /* The widened patch stores each whole group of four as x0 x2 x1 x3, so that SXTB16 of four packed weights (w0 w2,
@@ -351,7 +378,7 @@ static int32_t dot_x4(const int8_t *w, const int16_t *xs, int n, int32_t acc) {
  * order) is widened to int16 once, then each output channel is one dot product with its weight row.
  */
 static void conv_dense(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s, const int32_t *bias,
-                       int8_t *y, uint8_t *mask, int16_t *xs) {
+                       int8_t *y, uint8_t *mask, int16_t *xs, int32_t *accr) {
     const int cin = p->cin, cout = p->cout, taps = p->kh * p->kw, k = taps * cin, xz = p->x_zero;
     const int split = s != NULL && s->kept != NULL;
     const int8_t *wf = s == NULL || split ? w : s->w;
@@ -393,28 +420,24 @@ static void conv_dense(const kt_conv *p, const int8_t *x, const int8_t *w, const
             }
             xs_interleave(xs, k);
             xs_interleave(xk, nks);
+            for (int co = 0; co < cout; co++) {
+                accr[co] = bias != NULL ? bias[co] : 0;
+            }
             int co = 0;
             for (; co + 4 <= cout; co += 4) {
-                int32_t acc[4];
-                for (int r = 0; r < 4; r++) {
-                    acc[r] = bias != NULL ? bias[co + r] : 0;
-                }
-                dot4_x4(wf + co * k, xs, k, acc);
+                dot4_x4(wf + co * k, xs, k, accr + co);
                 if (split) {
-                    dot4_x4(s->w + co * nks, xk, nks, acc);
+                    dot4_x4(s->w + co * nks, xk, nks, accr + co);
                 }
-                for (int r = 0; r < 4; r++) {
-                    store_out(p, acc[r], co + r, e + r, y, mask);
-                }
-                e += 4;
             }
-            for (; co < cout; co++, e++) {
-                int32_t acc = dot_x4(wf + co * k, xs, k, bias != NULL ? bias[co] : 0);
+            for (; co < cout; co++) {
+                accr[co] = dot_x4(wf + co * k, xs, k, accr[co]);
                 if (split) {
-                    acc = dot_x4(s->w + co * nks, xk, nks, acc);
+                    accr[co] = dot_x4(s->w + co * nks, xk, nks, accr[co]);
                 }
-                store_out(p, acc, co, e, y, mask);
             }
+            store_row(p, accr, cout, 0, e, y, mask);
+            e += cout;
         }
     }
 }
@@ -425,6 +448,38 @@ static void conv_dense(const kt_conv *p, const int8_t *x, const int8_t *w, const
  * pixels find their taps inside the input.
  */
 #define KT_MAX_TAPS 81
+static int32_t dw_taps(int32_t acc, const int8_t *w, const int8_t *xp, const int32_t *off, int taps) {
+    for (int t = 0; t < taps; t++) {
+        acc += (int32_t)w[t] * xp[off[t]];
+    }
+    return acc;
+}
+
+/* constant tap counts, fully unrolled */
+static int32_t dw_taps9(int32_t acc, const int8_t *w, const int8_t *xp, const int32_t *off) {
+#pragma GCC unroll 9
+    for (int t = 0; t < 9; t++) {
+        acc += (int32_t)w[t] * xp[off[t]];
+    }
+    return acc;
+}
+
+static int32_t dw_taps25(int32_t acc, const int8_t *w, const int8_t *xp, const int32_t *off) {
+#pragma GCC unroll 25
+    for (int t = 0; t < 25; t++) {
+        acc += (int32_t)w[t] * xp[off[t]];
+    }
+    return acc;
+}
+
+static int32_t dw_taps49(int32_t acc, const int8_t *w, const int8_t *xp, const int32_t *off) {
+#pragma GCC unroll 49
+    for (int t = 0; t < 49; t++) {
+        acc += (int32_t)w[t] * xp[off[t]];
+    }
+    return acc;
+}
+
 static void conv_depthwise(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s, const int32_t *bias,
                            int8_t *y, uint8_t *mask) {
     const int c = p->cin, taps = p->kh * p->kw, xz = p->x_zero;
@@ -464,23 +519,41 @@ static void conv_depthwise(const kt_conv *p, const int8_t *x, const int8_t *w, c
                 int32_t acc;
                 if (inner_y && ox >= ox0 && ox < ox1) {
                     const int8_t *xp = x + (iy0 * p->in_w + ix0) * c + ch;
-                    acc = b_in;
-                    for (int t = 0; t < taps; t++) {
-                        acc += (int32_t)wr[t] * xp[off[t]];
+                    switch (taps) {
+                    case 9:
+                        acc = dw_taps9(b_in, wr, xp, off);
+                        break;
+                    case 25:
+                        acc = dw_taps25(b_in, wr, xp, off);
+                        break;
+                    case 49:
+                        acc = dw_taps49(b_in, wr, xp, off);
+                        break;
+                    default:
+                        acc = dw_taps(b_in, wr, xp, off, taps);
+                        break;
                     }
                 } else {
+                    /* the taps inside the input: a rectangle of the window */
+                    int ky0 = 0, ky1 = p->kh, kx0 = 0, kx1 = p->kw;
+                    while (ky0 < ky1 && iy0 + ky0 * p->dil_h < 0) {
+                        ky0++;
+                    }
+                    while (ky1 > ky0 && iy0 + (ky1 - 1) * p->dil_h >= p->in_h) {
+                        ky1--;
+                    }
+                    while (kx0 < kx1 && ix0 + kx0 * p->dil_w < 0) {
+                        kx0++;
+                    }
+                    while (kx1 > kx0 && ix0 + (kx1 - 1) * p->dil_w >= p->in_w) {
+                        kx1--;
+                    }
                     acc = b;
-                    for (int ky = 0; ky < p->kh; ky++) {
-                        const int iy = iy0 + ky * p->dil_h;
-                        if (iy < 0 || iy >= p->in_h) {
-                            continue;
-                        }
-                        for (int kx = 0; kx < p->kw; kx++) {
-                            const int ix = ix0 + kx * p->dil_w;
-                            if (ix < 0 || ix >= p->in_w) {
-                                continue;
-                            }
-                            acc += (int32_t)wr[ky * p->kw + kx] * ((int32_t)x[(iy * p->in_w + ix) * c + ch] - xz);
+                    for (int ky = ky0; ky < ky1; ky++) {
+                        const int8_t *xr = x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * c + ch;
+                        const int8_t *wt = wr + ky * p->kw;
+                        for (int kx = kx0; kx < kx1; kx++) {
+                            acc += (int32_t)wt[kx] * ((int32_t)xr[kx * p->dil_w * c] - xz);
                         }
                     }
                 }
@@ -491,9 +564,9 @@ static void conv_depthwise(const kt_conv *p, const int8_t *x, const int8_t *w, c
 }
 
 void kt_conv_fwd(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s, const int32_t *bias, int8_t *y,
-                 uint8_t *mask, int16_t *scratch) {
-    if (p->groups == 1 && scratch != NULL) {
-        conv_dense(p, x, w, s, bias, y, mask, scratch);
+                 uint8_t *mask, int16_t *scratch, int32_t *acc) {
+    if (p->groups == 1 && scratch != NULL && acc != NULL) {
+        conv_dense(p, x, w, s, bias, y, mask, scratch, acc);
     } else if (p->groups == p->cin && p->cout == p->cin && p->groups > 1 && p->kh * p->kw <= KT_MAX_TAPS) {
         conv_depthwise(p, x, w, s, bias, y, mask);
     } else {
