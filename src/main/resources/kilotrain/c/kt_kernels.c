@@ -232,22 +232,6 @@ void kt_conv_fwd_ref(const kt_conv *p, const int8_t *x, const int8_t *w, const k
 /* ---------------------------------------------------------------- forward fast paths
  * Same integer sums as kt_conv_fwd_ref (exact, so any order gives the same bits), same output stage. */
 
-static inline void store_out(const kt_conv *p, int32_t acc, int co, int e, int8_t *y, uint8_t *mask) {
-    const int lo = p->act_min - p->y_zero, hi = p->act_max - p->y_zero;
-    int32_t q;
-    if (p->float_rint) {
-        int32_t l = p->limit[co];
-        int32_t a = acc < -l ? -l : (acc > l ? l : acc);
-        q = (int32_t)f2u((float)a * p->eff[co] + KT_MAGIC) - KT_MAGIC_BITS;
-    } else {
-        q = kt_mul_quantized(acc, p->mult[co], p->shift[co]);
-    }
-    if (mask != NULL) {
-        mask_put(mask, e, q >= lo && q <= hi);
-    }
-    y[e] = (int8_t)((q < lo ? lo : (q > hi ? hi : q)) + p->y_zero);
-}
-
 /* Requantizes n accumulators of consecutive channels c0.. into y[e0..] (and mask bits e0..), parameters in locals. */
 static void store_row(const kt_conv *p, const int32_t *acc, int n, int c0, int e0, int8_t *y, uint8_t *mask) {
     const int32_t lo = p->act_min - p->y_zero, hi = p->act_max - p->y_zero, zy = p->y_zero;
@@ -271,6 +255,34 @@ static void store_row(const kt_conv *p, const int32_t *acc, int n, int c0, int e
                 mask_put(mask, e0 + j, q >= lo && q <= hi);
             }
             yo[j] = (int8_t)((q < lo ? lo : (q > hi ? hi : q)) + zy);
+        }
+    }
+}
+
+/* Requantizes n accumulators of one channel c into y[e0 + j*estep] (and those mask bits). */
+static void store_col(const kt_conv *p, const int32_t *acc, int n, int c, int e0, int estep, int8_t *y,
+                      uint8_t *mask) {
+    const int32_t lo = p->act_min - p->y_zero, hi = p->act_max - p->y_zero, zy = p->y_zero;
+    if (p->float_rint) {
+        const float eff = p->eff[c];
+        const int32_t l = p->limit[c];
+        for (int j = 0; j < n; j++) {
+            const int32_t a0 = acc[j];
+            const int32_t a = a0 < -l ? -l : (a0 > l ? l : a0);
+            const int32_t q = (int32_t)f2u((float)a * eff + KT_MAGIC) - KT_MAGIC_BITS;
+            if (mask != NULL) {
+                mask_put(mask, e0 + j * estep, q >= lo && q <= hi);
+            }
+            y[e0 + j * estep] = (int8_t)((q < lo ? lo : (q > hi ? hi : q)) + zy);
+        }
+    } else {
+        const int32_t m = p->mult[c], sh = p->shift[c];
+        for (int j = 0; j < n; j++) {
+            const int32_t q = kt_mul_quantized(acc[j], m, sh);
+            if (mask != NULL) {
+                mask_put(mask, e0 + j * estep, q >= lo && q <= hi);
+            }
+            y[e0 + j * estep] = (int8_t)((q < lo ? lo : (q > hi ? hi : q)) + zy);
         }
     }
 }
@@ -481,7 +493,7 @@ static int32_t dw_taps49(int32_t acc, const int8_t *w, const int8_t *xp, const i
 }
 
 static void conv_depthwise(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s, const int32_t *bias,
-                           int8_t *y, uint8_t *mask) {
+                           int8_t *y, uint8_t *mask, int32_t *accr) {
     const int c = p->cin, taps = p->kh * p->kw, xz = p->x_zero;
     int32_t off[KT_MAX_TAPS];
     for (int ky = 0; ky < p->kh; ky++) {
@@ -515,7 +527,6 @@ static void conv_depthwise(const kt_conv *p, const int8_t *x, const int8_t *w, c
             const int inner_y = oy >= oy0 && oy < oy1;
             for (int ox = 0; ox < p->out_w; ox++) {
                 const int ix0 = ox * p->stride_w - p->pad_left;
-                const int e = (oy * p->out_w + ox) * c + ch;
                 int32_t acc;
                 if (inner_y && ox >= ox0 && ox < ox1) {
                     const int8_t *xp = x + (iy0 * p->in_w + ix0) * c + ch;
@@ -557,8 +568,9 @@ static void conv_depthwise(const kt_conv *p, const int8_t *x, const int8_t *w, c
                         }
                     }
                 }
-                store_out(p, acc, ch, e, y, mask);
+                accr[ox] = acc;
             }
+            store_col(p, accr, p->out_w, ch, oy * p->out_w * c + ch, c, y, mask);
         }
     }
 }
@@ -567,8 +579,9 @@ void kt_conv_fwd(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_sl
                  uint8_t *mask, int16_t *scratch, int32_t *acc) {
     if (p->groups == 1 && scratch != NULL && acc != NULL) {
         conv_dense(p, x, w, s, bias, y, mask, scratch, acc);
-    } else if (p->groups == p->cin && p->cout == p->cin && p->groups > 1 && p->kh * p->kw <= KT_MAX_TAPS) {
-        conv_depthwise(p, x, w, s, bias, y, mask);
+    } else if (p->groups == p->cin && p->cout == p->cin && p->groups > 1 && p->kh * p->kw <= KT_MAX_TAPS
+            && acc != NULL) {
+        conv_depthwise(p, x, w, s, bias, y, mask, acc);
     } else {
         kt_conv_fwd_ref(p, x, w, s, bias, y, mask);
     }
