@@ -114,6 +114,7 @@ final class PlanCommand implements Callable<Integer> {
         String stem = AnalyzeCommand.stem(model);
         String schemeName = name != null ? name : stem + "-" + sramBudget.trim().toLowerCase(Locale.ROOT);
         SchemePlanner.Plan plan = planner.plan(schemeName, sram);
+        planner.confirm(plan, sram);
         plan.scheme().write(out);
         int n = TrainCompiler.backboneConvs(graph).size();
         List<Scheme> published = PublishedSchemes.forModel(stem);

@@ -6,8 +6,11 @@ import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
 import kilotrain.compiler.memory.ArenaPlanner;
 import kilotrain.compiler.memory.MemoryAnalysis;
+import kilotrain.compiler.memory.Reorder;
 import kilotrain.compiler.memory.Variant;
 import kilotrain.ir.Graph;
+import kilotrain.program.Buf;
+import kilotrain.program.Param;
 import kilotrain.program.Program;
 import kilotrain.train.Scheme;
 
@@ -30,6 +33,7 @@ public final class PlannedMemory {
     private final boolean momentum, weightShadow, biasShadow, fused;
     private final ArenaPlanner planner = new ArenaPlanner();
     private final Map<String, Cost> memo = new HashMap<>();
+    private long flash = -1;
     private int evaluations;
     private double seconds;
 
@@ -43,20 +47,63 @@ public final class PlannedMemory {
         this.fused = fused;
     }
 
+    /**
+     * Planned memory of the variant the device runs, computed directly (compile, reorder, plan one arena), which
+     * is tens of times faster than the full {@link MemoryAnalysis} with its comparison stages; {@link #full} is
+     * the reference it must agree with (a test checks it).
+     */
     public Cost of(Scheme s) {
         String key = s.biasLastK + "|" + s.full + "|" + s.weightRatios;
         Cost c = memo.get(key);
         if (c == null) {
             long t0 = System.nanoTime();
             Program p = TrainCompiler.compile(graph, new TrainSpec(s, classes, 0));
-            MemoryAnalysis a = MemoryAnalysis.of(p, momentum, weightShadow, biasShadow, planner, fused);
-            Variant v = a.best();
-            c = new Cost(a.sramTotal(v), v.plan().arenaBytes(), a.flashBytes);
+            Variant v;
+            if (fused) {
+                Program f = Reorder.optimizeFused(p);
+                v = Variant.of("fused-weight-updates", f, f.step, true, planner);
+            } else {
+                v = Variant.of("reordered", p, Reorder.optimize(p), true, planner);
+            }
+            c = new Cost(v.plan().arenaBytes() + outsideArena(p), v.plan().arenaBytes(), flash());
             memo.put(key, c);
             evaluations++;
             seconds += (System.nanoTime() - t0) / 1e9;
         }
         return c;
+    }
+
+    /** The same figures from the memory planner's full analysis, as {@code kilotrain compile --json} prints them. */
+    public Cost full(Scheme s) {
+        Program p = TrainCompiler.compile(graph, new TrainSpec(s, classes, 0));
+        MemoryAnalysis a = MemoryAnalysis.of(p, momentum, weightShadow, biasShadow, planner, fused);
+        Variant v = a.best();
+        return new Cost(a.sramTotal(v), v.plan().arenaBytes(), a.flashBytes);
+    }
+
+    /** Trained parameters, optimizer state and float master copies: counted as {@link MemoryAnalysis} counts them. */
+    private long outsideArena(Program p) {
+        long trainable = 0, elements = 0, shadow = 0;
+        for (Buf b : p.bufs) {
+            if (b.kind == Buf.Kind.PARAM || b.kind == Buf.Kind.SHADOW || b.kind == Buf.Kind.MOMENTUM) {
+                trainable += b.bytes();
+            }
+        }
+        for (Param q : p.params) {
+            elements += q.value.elements;
+            if (q.role == Param.Role.CONV_WEIGHT && weightShadow || q.role == Param.Role.CONV_BIAS && biasShadow) {
+                shadow += 4L * q.value.elements;
+            }
+        }
+        return trainable + (momentum ? 4 * elements : 0) + shadow;
+    }
+
+    /** Flash holds every weight the forward pass reads and the initial head: the same for every scheme. */
+    private long flash() {
+        if (flash < 0) {
+            flash = full(Scheme.classifierOnly()).flash();
+        }
+        return flash;
     }
 
     public int backboneConvs() {

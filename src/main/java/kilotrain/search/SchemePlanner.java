@@ -141,6 +141,17 @@ public final class SchemePlanner {
         return new Plan(s, table.baselineAccuracy + r.gain(), memory.of(s), r, (System.nanoTime() - t0) / 1e9);
     }
 
+    /** The chosen scheme re-checked by the memory planner's full analysis (what compile reports); throws if over. */
+    public PlannedMemory.Cost confirm(Plan p, long sramBudget) {
+        PlannedMemory.Cost full = memory.full(p.scheme());
+        if (full.sram() > sramBudget || flashBudget >= 0 && full.flash() > flashBudget) {
+            throw new KtException(String.format(Locale.ROOT, "internal error: scheme %s was searched at %,d bytes of "
+                    + "SRAM but the full memory analysis plans %,d bytes (flash %,d) against the budget %,d; please "
+                    + "report it", p.scheme(), p.cost().sram(), full.sram(), full.flash(), sramBudget));
+        }
+        return full;
+    }
+
     /**
      * Predicted accuracy of any scheme from the analysis: the classifier-only accuracy, plus the gain of its bias
      * depth (linearly interpolated between measured depths), plus the gain of each weight layer at its ratio. Parts
