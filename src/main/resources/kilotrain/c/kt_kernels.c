@@ -943,7 +943,30 @@ void kt_conv_input_grad(const kt_conv *p, const int8_t *w, const kt_slice *s, co
                         }
                         continue;
                     }
-                    for (int co = 0; co < cout; co++) {
+                    int co = 0;
+                    if (p->groups == 1 && (s == NULL || s->kept == NULL)) {
+                        /* four output channels per pass over the row: each element still adds its terms in channel
+                         * order, and a term with a zero gradient adds a signed zero (no change) */
+                        const int stride = taps * cin;
+                        const int8_t *wb = (s == NULL ? w : s->w) + tap * cin;
+                        for (; co + 4 <= cout; co += 4) {
+                            const float a0 = ga[co], a1 = ga[co + 1], a2 = ga[co + 2], a3 = ga[co + 3];
+                            if (a0 == 0.0f && a1 == 0.0f && a2 == 0.0f && a3 == 0.0f) {
+                                continue;
+                            }
+                            const int8_t *w0 = wb + co * stride, *w1 = w0 + stride, *w2 = w1 + stride;
+                            const int8_t *w3 = w2 + stride;
+                            for (int i = 0; i < cin; i++) {
+                                float v = row[i];
+                                v += a0 * (float)w0[i];
+                                v += a1 * (float)w1[i];
+                                v += a2 * (float)w2[i];
+                                v += a3 * (float)w3[i];
+                                row[i] = v;
+                            }
+                        }
+                    }
+                    for (; co < cout; co++) {
                         const float a = ga[co];
                         if (a == 0.0f) {
                             continue;
