@@ -355,7 +355,63 @@ static void dot4_x4(const int8_t *w, const int16_t *xs, int n, int32_t *acc) {
     acc[2] = a2;
     acc[3] = a3;
 }
+
+static inline uint32_t sxtb16_ror8(uint32_t v) {
+    uint32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
+    return r;
+}
+
+/* Two output channels (rows w, w + n) for two pixels (patches xa, xb): each weight word feeds four SMLADs. */
+static void dot2x2_x4(const int8_t *w, const int16_t *xa, const int16_t *xb, int n, int32_t *acc_a, int32_t *acc_b) {
+    int32_t a0 = acc_a[0], a1 = acc_a[1], b0 = acc_b[0], b1 = acc_b[1];
+    const int8_t *w1 = w + n;
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        int32_t xa02, xa13, xb02, xb13;
+        uint32_t v0, v1;
+        memcpy(&v0, w + i, 4);
+        memcpy(&v1, w1 + i, 4);
+        memcpy(&xa02, xa + i, 4);
+        memcpy(&xa13, xa + i + 2, 4);
+        memcpy(&xb02, xb + i, 4);
+        memcpy(&xb13, xb + i + 2, 4);
+        const int32_t w0e = (int32_t)__sxtb16(v0), w0o = (int32_t)sxtb16_ror8(v0);
+        const int32_t w1e = (int32_t)__sxtb16(v1), w1o = (int32_t)sxtb16_ror8(v1);
+        a0 = __smlad(w0e, xa02, a0);
+        a0 = __smlad(w0o, xa13, a0);
+        b0 = __smlad(w0e, xb02, b0);
+        b0 = __smlad(w0o, xb13, b0);
+        a1 = __smlad(w1e, xa02, a1);
+        a1 = __smlad(w1o, xa13, a1);
+        b1 = __smlad(w1e, xb02, b1);
+        b1 = __smlad(w1o, xb13, b1);
+    }
+    for (; i < n; i++) {
+        a0 += (int32_t)w[i] * xa[i];
+        b0 += (int32_t)w[i] * xb[i];
+        a1 += (int32_t)w1[i] * xa[i];
+        b1 += (int32_t)w1[i] * xb[i];
+    }
+    acc_a[0] = a0;
+    acc_a[1] = a1;
+    acc_b[0] = b0;
+    acc_b[1] = b1;
+}
 #else
+static void dot2x2_x4(const int8_t *w, const int16_t *xa, const int16_t *xb, int n, int32_t *acc_a, int32_t *acc_b) {
+    for (int r = 0; r < 2; r++) {
+        const int8_t *wr = w + r * n;
+        int32_t a = acc_a[r], b = acc_b[r];
+        for (int i = 0; i < n; i++) {
+            a += (int32_t)wr[i] * xa[i];
+            b += (int32_t)wr[i] * xb[i];
+        }
+        acc_a[r] = a;
+        acc_b[r] = b;
+    }
+}
+
 static void dot4_x4(const int8_t *w, const int16_t *xs, int n, int32_t *acc) {
     for (int r = 0; r < 4; r++) {
         const int8_t *wr = w + r * n;
@@ -389,68 +445,90 @@ static int32_t dot_x4(const int8_t *w, const int16_t *xs, int n, int32_t acc) {
  * Ungrouped conv: per output pixel its patch (kh*kw*cin values x - x_zero, zeros for padding taps, the OHWI row
  * order) is widened to int16 once, then each output channel is one dot product with its weight row.
  */
-static void conv_dense(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s, const int32_t *bias,
-                       int8_t *y, uint8_t *mask, int16_t *xs, int32_t *accr) {
-    const int cin = p->cin, cout = p->cout, taps = p->kh * p->kw, k = taps * cin, xz = p->x_zero;
-    const int split = s != NULL && s->kept != NULL;
-    const int8_t *wf = s == NULL || split ? w : s->w;
-    const int pointwise = taps == 1 && p->pad_top == 0 && p->pad_left == 0 && p->stride_h == 1 && p->stride_w == 1;
-    int e = 0;
-    for (int oy = 0; oy < p->out_h; oy++) {
-        for (int ox = 0; ox < p->out_w; ox++) {
-            if (pointwise) {
-                const int8_t *xr = x + (oy * p->in_w + ox) * cin;
+/* The widened patch of output pixel (oy, ox): kh*kw*cin values x - x_zero in OHWI row order, zeros for padding. */
+static void patch(const kt_conv *p, const int8_t *x, int oy, int ox, int16_t *xs) {
+    const int cin = p->cin, xz = p->x_zero;
+    for (int ky = 0; ky < p->kh; ky++) {
+        const int iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
+        for (int kx = 0; kx < p->kw; kx++) {
+            const int ix = ox * p->stride_w - p->pad_left + kx * p->dil_w;
+            int16_t *d = xs + (ky * p->kw + kx) * cin;
+            if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
                 for (int i = 0; i < cin; i++) {
-                    xs[i] = (int16_t)((int32_t)xr[i] - xz);
+                    d[i] = 0;
                 }
             } else {
-                for (int ky = 0; ky < p->kh; ky++) {
-                    const int iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
-                    for (int kx = 0; kx < p->kw; kx++) {
-                        const int ix = ox * p->stride_w - p->pad_left + kx * p->dil_w;
-                        int16_t *d = xs + (ky * p->kw + kx) * cin;
-                        if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
-                            for (int i = 0; i < cin; i++) {
-                                d[i] = 0;
-                            }
-                        } else {
-                            const int8_t *xr = x + (iy * p->in_w + ix) * cin;
-                            for (int i = 0; i < cin; i++) {
-                                d[i] = (int16_t)((int32_t)xr[i] - xz);
-                            }
-                        }
-                    }
+                const int8_t *xr = x + (iy * p->in_w + ix) * cin;
+                for (int i = 0; i < cin; i++) {
+                    d[i] = (int16_t)((int32_t)xr[i] - xz);
                 }
             }
-            /* the kept channels of the patch, gathered in the slice's [tap][kept] order */
-            int16_t *xk = xs + k;
-            const int nks = split ? taps * s->nk : 0;
-            for (int t = 0; t < taps && split; t++) {
-                for (int j = 0; j < s->nk; j++) {
-                    xk[t * s->nk + j] = xs[t * cin + (int)s->kept[j]];
-                }
-            }
-            xs_interleave(xs, k);
-            xs_interleave(xk, nks);
+        }
+    }
+    xs_interleave(xs, p->kh * p->kw * cin);
+}
+
+/*
+ * Ungrouped conv: per output pixel its patch is widened to int16 once, then each output channel is one dot product
+ * with its weight row; without a partial slice, two pixels and two channels share every load. scratch: 2*k int16,
+ * accr: 2*cout int32.
+ */
+static void conv_dense(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s, const int32_t *bias,
+                       int8_t *y, uint8_t *mask, int16_t *xs, int32_t *accr) {
+    const int cin = p->cin, cout = p->cout, taps = p->kh * p->kw, k = taps * cin;
+    const int split = s != NULL && s->kept != NULL;
+    const int8_t *wf = s == NULL || split ? w : s->w;
+    const int pixels = p->out_h * p->out_w;
+    int px = 0;
+    if (!split) {
+        int16_t *xa = xs, *xb = xs + k;
+        int32_t *acc_a = accr, *acc_b = accr + cout;
+        for (; px + 2 <= pixels; px += 2) {
+            patch(p, x, px / p->out_w, px % p->out_w, xa);
+            patch(p, x, (px + 1) / p->out_w, (px + 1) % p->out_w, xb);
             for (int co = 0; co < cout; co++) {
-                accr[co] = bias != NULL ? bias[co] : 0;
+                acc_a[co] = acc_b[co] = bias != NULL ? bias[co] : 0;
             }
             int co = 0;
-            for (; co + 4 <= cout; co += 4) {
-                dot4_x4(wf + co * k, xs, k, accr + co);
-                if (split) {
-                    dot4_x4(s->w + co * nks, xk, nks, accr + co);
-                }
+            for (; co + 2 <= cout; co += 2) {
+                dot2x2_x4(wf + co * k, xa, xb, k, acc_a + co, acc_b + co);
             }
             for (; co < cout; co++) {
-                accr[co] = dot_x4(wf + co * k, xs, k, accr[co]);
-                if (split) {
-                    accr[co] = dot_x4(s->w + co * nks, xk, nks, accr[co]);
-                }
+                acc_a[co] = dot_x4(wf + co * k, xa, k, acc_a[co]);
+                acc_b[co] = dot_x4(wf + co * k, xb, k, acc_b[co]);
             }
-            store_row(p, accr, cout, 0, e, y, mask);
-            e += cout;
+            store_row(p, acc_a, cout, 0, px * cout, y, mask);
+            store_row(p, acc_b, cout, 0, (px + 1) * cout, y, mask);
         }
+    }
+    for (; px < pixels; px++) {
+        patch(p, x, px / p->out_w, px % p->out_w, xs);
+        /* the kept channels of the patch, gathered in the slice's [tap][kept] order */
+        int16_t *xk = xs + k;
+        const int nks = split ? taps * s->nk : 0;
+        for (int t = 0; t < taps && split; t++) {
+            for (int j = 0; j < s->nk; j++) {
+                xk[t * s->nk + j] = xs[xs_pos(t * cin + (int)s->kept[j], k)];
+            }
+        }
+        xs_interleave(xk, nks);
+        for (int co = 0; co < cout; co++) {
+            accr[co] = bias != NULL ? bias[co] : 0;
+        }
+        int co = 0;
+        for (; co + 4 <= cout; co += 4) {
+            dot4_x4(wf + co * k, xs, k, accr + co);
+            if (split) {
+                dot4_x4(s->w + co * nks, xk, nks, accr + co);
+            }
+        }
+        for (; co < cout; co++) {
+            accr[co] = dot_x4(wf + co * k, xs, k, accr[co]);
+            if (split) {
+                accr[co] = dot_x4(s->w + co * nks, xk, nks, accr[co]);
+            }
+        }
+        store_row(p, accr, cout, 0, px * cout, y, mask);
     }
 }
 

@@ -70,9 +70,12 @@ int32_t kt_mul_quantized(int32_t x, int32_t mult, int32_t shift);
 
 /* ---- forward ---- */
 /* mask (nullable): one bit per output element, LSB first, 1 where the output before the clamp was in range. */
-/* w: the OHWI weights (flash); s (nullable): the trained slice in SRAM, see kt_slice; scratch: 2*kh*kw*cin int16
- * values and acc: max(cout, out_w) int32 values (NULL: reference path). Dispatches to fast paths (ungrouped convs as one int16 dot
- * product per output, SMLAD on DSP cores; depthwise with the taps found once per pixel). */
+/*
+ * w: the OHWI weights (flash); s (nullable): the trained slice in SRAM, see kt_slice; scratch: 2*kh*kw*cin int16
+ * values and acc: max(2*cout, out_w) int32 values (either NULL: reference path). Fast paths: ungrouped convs as
+ * int16 dot products of widened patches (two pixels and two channels per pass, SMLAD on DSP cores), depthwise one
+ * channel at a time with unrolled taps and the zero point folded into the bias on interior pixels.
+ */
 void kt_conv_fwd(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s, const int32_t *bias, int8_t *y,
                  uint8_t *mask, int16_t *scratch, int32_t *acc);
 /* The portable reference path the fast paths are tested against. */
