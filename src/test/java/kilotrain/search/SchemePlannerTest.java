@@ -74,6 +74,23 @@ class SchemePlannerTest {
     }
 
     @Test
+    void theMemoryLowerBoundHoldsOnRandomSchemes() {
+        SchemePlanner planner = new SchemePlanner(fakeTable(4), memory, -1, 10);
+        SchemeSpace sp = planner.space();
+        SplittableRandom r = new SplittableRandom(11);
+        for (int t = 0; t < 15; t++) {
+            int b = r.nextInt(sp.biasK().length);
+            int[] choice = new int[sp.items()];
+            for (int i = 0; i < choice.length; i++) {
+                choice[i] = r.nextInt(3) == 0 ? r.nextInt(sp.ratio()[i].length) : -1;
+            }
+            Scheme s = planner.scheme("random", b, choice);
+            long lb = sp.lowerBound(b, choice), planned = memory.of(s).sram();
+            assertTrue(lb <= planned, s + ": lower bound " + lb + " above the planned " + planned);
+        }
+    }
+
+    @Test
     void theFastPlanAgreesWithTheFullMemoryAnalysis() {
         for (String name : new String[] {"classifier-only", "bias-only:22", "mcunet-5fps:49kb", "mcunet-5fps:148kb"}) {
             Scheme s = Scheme.resolve(name, 42);
