@@ -986,8 +986,69 @@ void kt_conv_weight_grad(const kt_conv *p, const int8_t *saved, const int32_t *k
  * ascending is ky descending, likewise x; at most one tap per output pixel), output channels ascending within a
  * pixel, summed from +0 into row[cin]; then stored, or added to g_x when accumulating.
  */
+/*
+ * Pointwise input gradient written straight into g_x: g_x[p, i] is a sum over output channels in ascending order
+ * (one output pixel per input pixel), so blocks of four channels can run outermost, each converting a chunk of its
+ * int8 weight rows to float once for all pixels. wf: 4 * KT_ROW_CHUNK floats.
+ */
+#define KT_ROW_CHUNK 64
+static void pointwise_input_grad(const kt_conv *p, const int8_t *wsrc, const float *g_acc, float *g_x, float *wf) {
+    const int cin = p->cin, cout = p->cout, pixels = p->in_h * p->in_w;
+    for (int i = 0; i < pixels * cin; i++) {
+        g_x[i] = 0.0f;
+    }
+    int co = 0;
+    for (; co + 4 <= cout; co += 4) {
+        for (int i0 = 0; i0 < cin; i0 += KT_ROW_CHUNK) {
+            const int n = cin - i0 < KT_ROW_CHUNK ? cin - i0 : KT_ROW_CHUNK;
+            float *f0 = wf, *f1 = wf + KT_ROW_CHUNK, *f2 = wf + 2 * KT_ROW_CHUNK, *f3 = wf + 3 * KT_ROW_CHUNK;
+            for (int j = 0; j < n; j++) {
+                f0[j] = (float)wsrc[co * cin + i0 + j];
+                f1[j] = (float)wsrc[(co + 1) * cin + i0 + j];
+                f2[j] = (float)wsrc[(co + 2) * cin + i0 + j];
+                f3[j] = (float)wsrc[(co + 3) * cin + i0 + j];
+            }
+            for (int px = 0; px < pixels; px++) {
+                const float *ga = g_acc + px * cout + co;
+                const float a0 = ga[0], a1 = ga[1], a2 = ga[2], a3 = ga[3];
+                if (a0 == 0.0f && a1 == 0.0f && a2 == 0.0f && a3 == 0.0f) {
+                    continue;
+                }
+                float *gx = g_x + px * cin + i0;
+                for (int j = 0; j < n; j++) {
+                    float v = gx[j];
+                    v += a0 * f0[j];
+                    v += a1 * f1[j];
+                    v += a2 * f2[j];
+                    v += a3 * f3[j];
+                    gx[j] = v;
+                }
+            }
+        }
+    }
+    for (; co < cout; co++) {
+        for (int px = 0; px < pixels; px++) {
+            const float a = g_acc[px * cout + co];
+            if (a == 0.0f) {
+                continue;
+            }
+            float *gx = g_x + px * cin;
+            const int8_t *wr = wsrc + co * cin;
+            for (int i = 0; i < cin; i++) {
+                gx[i] += a * (float)wr[i];
+            }
+        }
+    }
+}
+
 void kt_conv_input_grad(const kt_conv *p, const int8_t *w, const kt_slice *s, const float *g_acc, float *g_x,
                         int accumulate, float *row) {
+    if (!accumulate && p->groups == 1 && p->kh == 1 && p->kw == 1 && p->stride_h == 1 && p->stride_w == 1
+            && p->pad_top == 0 && p->pad_left == 0 && p->out_h == p->in_h && p->out_w == p->in_w
+            && (s == NULL || s->kept == NULL)) {
+        pointwise_input_grad(p, s == NULL ? w : s->w, g_acc, g_x, row);
+        return;
+    }
     const int taps = p->kh * p->kw, cout = p->cout, cin = p->cin;
     const int cin_g = cin / p->groups, cout_g = cout / p->groups;
     const int depthwise = p->groups > 1 && p->groups == cin;
