@@ -162,6 +162,10 @@ final class PlanCommand implements Callable<Integer> {
             f.put("predicted_accuracy", planner.predict(s, un));
             f.put("unmeasured_parts", un[0]);
         }
+        if (plan.predictedAccuracy() > 1) {
+            o.put("warning", "the predicted accuracy exceeds 100 %: on this analysis the gains do not add up (noisy "
+                    + "or measured over a weak bias baseline); analyse with more samples or epochs, or --weight-base-k");
+        }
         if (verify) {
             double real = verify(graph, table, plan.scheme(), nClasses);
             o.put("verified_accuracy", real);
@@ -182,6 +186,9 @@ final class PlanCommand implements Callable<Integer> {
                 plan.result().proven() ? "optimal for the analysis' gains" : "NOT proven optimal (--max-evaluations hit)",
                 plan.result().evaluations(), plan.result().nodes(), memory.evaluations(), memory.seconds(),
                 bounds.length - boundViolations, bounds.length);
+        if (o.has("warning")) {
+            System.out.println("  warning: " + o.get("warning").asText());
+        }
         if (verify) {
             System.out.printf(Locale.ROOT, "  verified: %.2f %% test accuracy after fine-tuning (predicted %.2f %%)%n",
                     100 * o.get("verified_accuracy").asDouble(), 100 * plan.predictedAccuracy());
