@@ -124,6 +124,25 @@ class CGeneratorTest {
         }
     }
 
+    /** Fully connected layers inside the backbone (TFLite anomaly-detection autoencoder), on random int8 inputs. */
+    @Test
+    void fullyConnectedBackbone(@TempDir Path dir) throws Exception {
+        Graph g = kilotrain.importer.ModelLoader.load(SHARED.resolve("models/mlperf-tiny/ad01_int8.tflite"));
+        java.util.SplittableRandom r = new java.util.SplittableRandom(4);
+        List<byte[]> in = new ArrayList<>();
+        int[] lab = new int[3];
+        for (int i = 0; i < lab.length; i++) {
+            byte[] b = new byte[g.input.elements()];
+            r.nextBytes(b);
+            in.add(b);
+            lab[i] = r.nextInt(4);
+        }
+        Program p = TrainCompiler.compile(g, new TrainSpec(Scheme.classifierOnly(), 4, 2));
+        assertTrue(p.step.stream().anyMatch(x -> x instanceof Instr.FcFwd), "the step runs fully connected layers");
+        check(dir, p, "ad01 classifier-only", new TrainState.Options(true, 0.9f, WeightRounding.STOCHASTIC,
+                BiasRounding.FLOAT_SHADOW, 1), 0.05f, 4, true, in, lab);
+    }
+
     /** The device's form: reordered step with in-place updates, every transient buffer in the planned arena. */
     @Test
     void scheme49kbReorderedInArena(@TempDir Path dir) throws Exception {
