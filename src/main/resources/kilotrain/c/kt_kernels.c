@@ -987,12 +987,69 @@ void kt_conv_weight_grad(const kt_conv *p, const int8_t *saved, const int32_t *k
  * pixel, summed from +0 into row[cin]; then stored, or added to g_x when accumulating.
  */
 /*
+ * Depthwise (multiplier 1) input gradient, gathered per input pixel: the (output pixel, tap) pairs that reach it are
+ * listed once in raster order of the output pixels, then each channel sums them from +0 in that order.
+ */
+static void depthwise_input_grad(const kt_conv *p, const int8_t *w, const kt_slice *s, const float *g_acc,
+                                 float *g_x, int accumulate) {
+    const int c = p->cin, taps = p->kh * p->kw;
+    int32_t pix[KT_MAX_TAPS], tap[KT_MAX_TAPS];
+    for (int iy = 0; iy < p->in_h; iy++) {
+        for (int ix = 0; ix < p->in_w; ix++) {
+            int cnt = 0;
+            for (int ky = p->kh - 1; ky >= 0; ky--) {
+                const int ny = iy + p->pad_top - ky * p->dil_h;
+                const int oy = ny / p->stride_h;
+                if (ny < 0 || oy * p->stride_h != ny || oy >= p->out_h) {
+                    continue;
+                }
+                for (int kx = p->kw - 1; kx >= 0; kx--) {
+                    const int nx = ix + p->pad_left - kx * p->dil_w;
+                    const int ox = nx / p->stride_w;
+                    if (nx < 0 || ox * p->stride_w != nx || ox >= p->out_w) {
+                        continue;
+                    }
+                    pix[cnt] = (oy * p->out_w + ox) * c;
+                    tap[cnt++] = ky * p->kw + kx;
+                }
+            }
+            float *gx = g_x + (iy * p->in_w + ix) * c;
+            for (int ch = 0; ch < c; ch++) {
+                const int8_t *wr = s == NULL ? w + ch * taps : weight_row(p, w, s, ch);
+                const float *ga = g_acc + ch;
+                float acc = 0.0f;
+                for (int k = 0; k < cnt; k++) {
+                    acc += ga[pix[k]] * (float)wr[tap[k]];
+                }
+                gx[ch] = accumulate ? gx[ch] + acc : acc;
+            }
+        }
+    }
+}
+
+/*
  * Pointwise input gradient written straight into g_x: g_x[p, i] is a sum over output channels in ascending order
  * (one output pixel per input pixel), so blocks of four channels can run outermost, each converting a chunk of its
  * int8 weight rows to float once for all pixels. wf: 4 * KT_ROW_CHUNK floats.
  */
 #define KT_ROW_CHUNK 64
-static void pointwise_input_grad(const kt_conv *p, const int8_t *wsrc, const float *g_acc, float *g_x, float *wf) {
+/* Weight (co, i) of a pointwise conv whose kept channels live in a slice (flash holds zeros there). */
+static void pointwise_chunk(const int8_t *wsrc, const kt_slice *s, int cin, int co, int i0, int n, float *f) {
+    for (int j = 0; j < n; j++) {
+        f[j] = (float)wsrc[co * cin + i0 + j];
+    }
+    if (s != NULL && s->kept != NULL) {
+        for (int k = 0; k < s->nk; k++) {
+            const int i = (int)s->kept[k] - i0;
+            if (i >= 0 && i < n) {
+                f[i] = (float)s->w[co * s->nk + k];
+            }
+        }
+    }
+}
+
+static void pointwise_input_grad(const kt_conv *p, const int8_t *wsrc, const kt_slice *s, const float *g_acc,
+                                 float *g_x, float *wf) {
     const int cin = p->cin, cout = p->cout, pixels = p->in_h * p->in_w;
     for (int i = 0; i < pixels * cin; i++) {
         g_x[i] = 0.0f;
@@ -1002,12 +1059,10 @@ static void pointwise_input_grad(const kt_conv *p, const int8_t *wsrc, const flo
         for (int i0 = 0; i0 < cin; i0 += KT_ROW_CHUNK) {
             const int n = cin - i0 < KT_ROW_CHUNK ? cin - i0 : KT_ROW_CHUNK;
             float *f0 = wf, *f1 = wf + KT_ROW_CHUNK, *f2 = wf + 2 * KT_ROW_CHUNK, *f3 = wf + 3 * KT_ROW_CHUNK;
-            for (int j = 0; j < n; j++) {
-                f0[j] = (float)wsrc[co * cin + i0 + j];
-                f1[j] = (float)wsrc[(co + 1) * cin + i0 + j];
-                f2[j] = (float)wsrc[(co + 2) * cin + i0 + j];
-                f3[j] = (float)wsrc[(co + 3) * cin + i0 + j];
-            }
+            pointwise_chunk(wsrc, s, cin, co, i0, n, f0);
+            pointwise_chunk(wsrc, s, cin, co + 1, i0, n, f1);
+            pointwise_chunk(wsrc, s, cin, co + 2, i0, n, f2);
+            pointwise_chunk(wsrc, s, cin, co + 3, i0, n, f3);
             for (int px = 0; px < pixels; px++) {
                 const float *ga = g_acc + px * cout + co;
                 const float a0 = ga[0], a1 = ga[1], a2 = ga[2], a3 = ga[3];
@@ -1027,15 +1082,18 @@ static void pointwise_input_grad(const kt_conv *p, const int8_t *wsrc, const flo
         }
     }
     for (; co < cout; co++) {
-        for (int px = 0; px < pixels; px++) {
-            const float a = g_acc[px * cout + co];
-            if (a == 0.0f) {
-                continue;
-            }
-            float *gx = g_x + px * cin;
-            const int8_t *wr = wsrc + co * cin;
-            for (int i = 0; i < cin; i++) {
-                gx[i] += a * (float)wr[i];
+        for (int i0 = 0; i0 < cin; i0 += KT_ROW_CHUNK) {
+            const int n = cin - i0 < KT_ROW_CHUNK ? cin - i0 : KT_ROW_CHUNK;
+            pointwise_chunk(wsrc, s, cin, co, i0, n, wf);
+            for (int px = 0; px < pixels; px++) {
+                const float a = g_acc[px * cout + co];
+                if (a == 0.0f) {
+                    continue;
+                }
+                float *gx = g_x + px * cin + i0;
+                for (int j = 0; j < n; j++) {
+                    gx[j] += a * wf[j];
+                }
             }
         }
     }
@@ -1044,9 +1102,12 @@ static void pointwise_input_grad(const kt_conv *p, const int8_t *wsrc, const flo
 void kt_conv_input_grad(const kt_conv *p, const int8_t *w, const kt_slice *s, const float *g_acc, float *g_x,
                         int accumulate, float *row) {
     if (!accumulate && p->groups == 1 && p->kh == 1 && p->kw == 1 && p->stride_h == 1 && p->stride_w == 1
-            && p->pad_top == 0 && p->pad_left == 0 && p->out_h == p->in_h && p->out_w == p->in_w
-            && (s == NULL || s->kept == NULL)) {
-        pointwise_input_grad(p, s == NULL ? w : s->w, g_acc, g_x, row);
+            && p->pad_top == 0 && p->pad_left == 0 && p->out_h == p->in_h && p->out_w == p->in_w) {
+        pointwise_input_grad(p, s == NULL || s->kept != NULL ? w : s->w, s, g_acc, g_x, row);
+        return;
+    }
+    if (p->groups > 1 && p->groups == p->cin && p->cout == p->cin && p->kh * p->kw <= KT_MAX_TAPS) {
+        depthwise_input_grad(p, w, s, g_acc, g_x, accumulate);
         return;
     }
     const int taps = p->kh * p->kw, cout = p->cout, cin = p->cin;
