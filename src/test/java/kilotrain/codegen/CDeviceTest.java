@@ -56,6 +56,42 @@ class CDeviceTest {
                 ticks, value(out, "ticks_per_inference"), value(out, "stack_bytes"), build.trim());
     }
 
+    /** On the emulated board the loss goes down over three passes on a small batch, bit for bit like Java. */
+    @Test
+    void lossFallsOverRepeatedPassesOnDevice(@TempDir Path dir) throws Exception {
+        String json = deviceBench(CGeneratorTest.SHARED.resolve("models/tiny-training/mcunet-5fps.pkl"),
+                "mcunet-5fps:49kb", "24", "0.005", dir);
+        com.fasterxml.jackson.databind.JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+        assertTrue(n.get("bit_exact").asBoolean(), json);
+        com.fasterxml.jackson.databind.JsonNode l = n.get("losses");
+        double first = 0, last = 0;
+        for (int i = 0; i < 8; i++) {
+            first += l.get(i).asDouble();
+            last += l.get(16 + i).asDouble();
+        }
+        assertTrue(last < 0.5 * first, "mean loss of the third pass " + last / 8 + " vs the first " + first / 8);
+    }
+
+    static String deviceBench(Path model, String scheme, String steps, String lr, Path dir) throws Exception {
+        CBuild.requireTool("make");
+        CBuild.requireTool("arm-none-eabi-gcc");
+        CBuild.requireTool("qemu-system-arm");
+        java.io.PrintStream old = System.out;
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        int code;
+        try {
+            System.setOut(new java.io.PrintStream(buf, true, "UTF-8"));
+            code = kilotrain.cli.Main.run("device-bench", model.toString(), "--scheme", scheme, "--classes", "10",
+                    "--steps", steps, "--lr", lr, "--data", CGeneratorTest.SHARED.resolve("data/cifar10").toString(),
+                    "--out", dir.toString(), "--json");
+        } finally {
+            System.setOut(old);
+        }
+        String json = buf.toString("UTF-8");
+        assertTrue(code == 0, "exit " + code + ":\n" + json);
+        return json;
+    }
+
     /** The one-command path on a TFLite model: exit code 0 only when the device run is bit-exact. */
     @Test
     void deviceBenchCommandOnResnet8(@TempDir Path dir) throws Exception {
