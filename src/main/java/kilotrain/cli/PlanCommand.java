@@ -83,7 +83,8 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--sweep", defaultValue = "12", description = "Budgets planned for the chart's frontier (default ${DEFAULT-VALUE}; 0: none).")
     int sweep;
 
-    @Option(names = "--verify", description = "Fine-tune the chosen scheme under the analysis' settings and report its real accuracy.")
+    @Option(names = "--verify", description = "Fine-tune the chosen scheme under the analysis' settings and report its real "
+            + "accuracy; also the largest published scheme of the model that fits the budget, for comparison.")
     boolean verify;
 
     @Option(names = "--threads", description = "Threads for --verify (default: all cores).")
@@ -166,9 +167,25 @@ final class PlanCommand implements Callable<Integer> {
             o.put("warning", "the predicted accuracy exceeds 100 %: on this analysis the gains do not add up (noisy "
                     + "or measured over a weak bias baseline); analyse with more samples or epochs, or --weight-base-k");
         }
+        Scheme rival = null;
         if (verify) {
-            double real = verify(graph, table, plan.scheme(), nClasses);
+            double real = verify(table, plan.scheme(), nClasses);
             o.put("verified_accuracy", real);
+            long rivalSram = -1;
+            for (Scheme p : published) {
+                long ps = memory.of(p).sram();
+                if (ps <= sram && ps > rivalSram) {
+                    rival = p;
+                    rivalSram = ps;
+                }
+            }
+            if (rival != null) {
+                ObjectNode r = o.putObject("published_verified");
+                r.put("name", rival.name);
+                r.put("sram_total_bytes", rivalSram);
+                r.put("predicted_accuracy", planner.predict(rival, new int[1]));
+                r.put("verified_accuracy", verify(table, rival, nClasses));
+            }
         }
         o.put("wall_seconds", (System.nanoTime() - t0) / 1e9);
         if (json) {
@@ -192,6 +209,12 @@ final class PlanCommand implements Callable<Integer> {
         if (verify) {
             System.out.printf(Locale.ROOT, "  verified: %.2f %% test accuracy after fine-tuning (predicted %.2f %%)%n",
                     100 * o.get("verified_accuracy").asDouble(), 100 * plan.predictedAccuracy());
+            if (rival != null) {
+                JsonNode r = o.get("published_verified");
+                System.out.printf(Locale.ROOT, "  published %s under the same settings: %.2f %% (planned SRAM %,d "
+                        + "bytes, predicted %.2f %%)%n", rival.name, 100 * r.get("verified_accuracy").asDouble(),
+                        r.get("sram_total_bytes").asLong(), 100 * r.get("predicted_accuracy").asDouble());
+            }
         }
         System.out.printf(Locale.ROOT, "scheme written to %s, chart to %s (%.1f s)%n", out, png,
                 o.get("wall_seconds").asDouble());
@@ -276,7 +299,7 @@ final class PlanCommand implements Callable<Integer> {
     }
 
     /** Fine-tunes the scheme with the analysis' recorded settings, so its accuracy compares with the prediction. */
-    private double verify(Graph planGraph, AnalysisTable table, Scheme scheme, int nClasses) {
+    private double verify(AnalysisTable table, Scheme scheme, int nClasses) {
         JsonNode s = table.settings;
         if (!s.has("data")) {
             throw new KtException(analysis + ": the analysis records no settings to verify with");
