@@ -803,7 +803,7 @@ public final class CGenerator {
                     + ", " + buf(g.gAcc()) + ", " + buf(g.gWeight()) + ");";
         }
         if (in instanceof Instr.ConvInputGrad g) {
-            rowFloats = Math.max(rowFloats, Math.max(256, g.conv().input.channels()));
+            rowFloats = Math.max(rowFloats, Math.max(768, g.conv().input.channels()));
             return "kt_conv_input_grad(&kt_" + convNames.get(g.conv()) + ", " + convWeightArray.get(g.conv()) + ", "
                     + convSlice.get(g.conv()) + ", " + buf(g.gAcc()) + ", " + buf(g.gIn()) + ", "
                     + (g.accumulate() ? 1 : 0) + ", kt_row);";

@@ -1099,11 +1099,81 @@ static void pointwise_input_grad(const kt_conv *p, const int8_t *wsrc, const kt_
     }
 }
 
+/*
+ * The same when g_x already holds a gradient (several consumers): each pixel's fresh sum is formed in a row of
+ * scratch, a group of pixels sharing every converted weight chunk, then added to g_x. scratch: (4 + KT_PIXEL_GROUP)
+ * * KT_ROW_CHUNK floats.
+ */
+#define KT_PIXEL_GROUP 8
+static void pointwise_input_grad_acc(const kt_conv *p, const int8_t *wsrc, const kt_slice *s, const float *g_acc,
+                                     float *g_x, float *scratch) {
+    const int cin = p->cin, cout = p->cout, pixels = p->in_h * p->in_w;
+    float *f0 = scratch, *f1 = f0 + KT_ROW_CHUNK, *f2 = f1 + KT_ROW_CHUNK, *f3 = f2 + KT_ROW_CHUNK;
+    float *r = f3 + KT_ROW_CHUNK;
+    for (int px0 = 0; px0 < pixels; px0 += KT_PIXEL_GROUP) {
+        const int np = pixels - px0 < KT_PIXEL_GROUP ? pixels - px0 : KT_PIXEL_GROUP;
+        for (int i0 = 0; i0 < cin; i0 += KT_ROW_CHUNK) {
+            const int n = cin - i0 < KT_ROW_CHUNK ? cin - i0 : KT_ROW_CHUNK;
+            for (int j = 0; j < np * KT_ROW_CHUNK; j++) {
+                r[j] = 0.0f;
+            }
+            int co = 0;
+            for (; co + 4 <= cout; co += 4) {
+                pointwise_chunk(wsrc, s, cin, co, i0, n, f0);
+                pointwise_chunk(wsrc, s, cin, co + 1, i0, n, f1);
+                pointwise_chunk(wsrc, s, cin, co + 2, i0, n, f2);
+                pointwise_chunk(wsrc, s, cin, co + 3, i0, n, f3);
+                for (int q = 0; q < np; q++) {
+                    const float *ga = g_acc + (px0 + q) * cout + co;
+                    const float a0 = ga[0], a1 = ga[1], a2 = ga[2], a3 = ga[3];
+                    if (a0 == 0.0f && a1 == 0.0f && a2 == 0.0f && a3 == 0.0f) {
+                        continue;
+                    }
+                    float *rq = r + q * KT_ROW_CHUNK;
+                    for (int j = 0; j < n; j++) {
+                        float v = rq[j];
+                        v += a0 * f0[j];
+                        v += a1 * f1[j];
+                        v += a2 * f2[j];
+                        v += a3 * f3[j];
+                        rq[j] = v;
+                    }
+                }
+            }
+            for (; co < cout; co++) {
+                pointwise_chunk(wsrc, s, cin, co, i0, n, f0);
+                for (int q = 0; q < np; q++) {
+                    const float a = g_acc[(px0 + q) * cout + co];
+                    if (a == 0.0f) {
+                        continue;
+                    }
+                    float *rq = r + q * KT_ROW_CHUNK;
+                    for (int j = 0; j < n; j++) {
+                        rq[j] += a * f0[j];
+                    }
+                }
+            }
+            for (int q = 0; q < np; q++) {
+                float *gx = g_x + (px0 + q) * cin + i0;
+                const float *rq = r + q * KT_ROW_CHUNK;
+                for (int j = 0; j < n; j++) {
+                    gx[j] = gx[j] + rq[j];
+                }
+            }
+        }
+    }
+}
+
 void kt_conv_input_grad(const kt_conv *p, const int8_t *w, const kt_slice *s, const float *g_acc, float *g_x,
                         int accumulate, float *row) {
-    if (!accumulate && p->groups == 1 && p->kh == 1 && p->kw == 1 && p->stride_h == 1 && p->stride_w == 1
-            && p->pad_top == 0 && p->pad_left == 0 && p->out_h == p->in_h && p->out_w == p->in_w) {
-        pointwise_input_grad(p, s == NULL || s->kept != NULL ? w : s->w, s, g_acc, g_x, row);
+    if (p->groups == 1 && p->kh == 1 && p->kw == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0
+            && p->pad_left == 0 && p->out_h == p->in_h && p->out_w == p->in_w) {
+        const int8_t *wsrc = s == NULL || s->kept != NULL ? w : s->w;
+        if (accumulate) {
+            pointwise_input_grad_acc(p, wsrc, s, g_acc, g_x, row);
+        } else {
+            pointwise_input_grad(p, wsrc, s, g_acc, g_x, row);
+        }
         return;
     }
     if (p->groups > 1 && p->groups == p->cin && p->cout == p->cin && p->kh * p->kw <= KT_MAX_TAPS) {

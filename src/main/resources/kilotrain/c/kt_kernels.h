@@ -110,7 +110,7 @@ void kt_conv_bias_grad(const kt_conv *p, const float *g_acc, float *g_b);
 /* saved: the input holding only the kept channels (kept NULL: all), g_w in the program's slice layout. */
 void kt_conv_weight_grad(const kt_conv *p, const int8_t *saved, const int32_t *kept, int nk, const float *g_acc,
                          float *g_w);
-/* row: scratch of max(cin, 256) floats. */
+/* row: scratch of max(cin, 768) floats. */
 void kt_conv_input_grad(const kt_conv *p, const int8_t *w, const kt_slice *s, const float *g_acc, float *g_x,
                         int accumulate, float *row);
 
