@@ -56,6 +56,7 @@ public final class CGenerator {
     private final Map<Conv2D, String> convWeightArray = new IdentityHashMap<>();
     /** Trained convs: the kt_slice struct and the SRAM array of the trained weights. */
     private final Map<Conv2D, String> convSlice = new IdentityHashMap<>();
+    private final java.util.Set<Conv2D> trainedBias = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     private final Map<Conv2D, String> sliceArray = new IdentityHashMap<>();
     private final Map<Conv2D, String> convBiasArray = new IdentityHashMap<>();
     private int rowFloats = 0;
@@ -373,6 +374,9 @@ public final class CGenerator {
             String name = convNames.get(c);
             Param wp = f.weight() == null ? null : paramByValue.get(f.weight());
             boolean trainedB = f.bias() != null;
+            if (trainedB) {
+                trainedBias.add(c);
+            }
             data.append("/* ").append(c.name).append(" */\n");
             byte[] w = c.weight.int8Data;
             String wn = "NULL";
@@ -616,7 +620,34 @@ public final class CGenerator {
                 .append(", ").append(c.input.quant.zeroPoint()).append(", ").append(c.output.quant.zeroPoint())
                 .append(", ").append(c.actMin).append(", ").append(c.actMax).append(", ").append(floatRint ? 1 : 0)
                 .append(", ").append(eff).append(", ").append(limit).append(", ").append(mult).append(", ")
-                .append(shift).append(", ").append(ge).append("};\n\n");
+                .append(shift).append(", ").append(ge).append(", ").append(accBounded(c, floatRint) ? 1 : 0)
+                .append("};\n\n");
+    }
+
+    /**
+     * Whether no accumulator of a frozen conv can exceed its requantizer's limit (|bias| + sum |w| * 255, computed
+     * exactly in long), so the kernels may skip the clamp. Trained convs change their weights and bias: never.
+     */
+    private boolean accBounded(Conv2D c, boolean floatRint) {
+        if (!floatRint || !"NULL".equals(convSlice.get(c)) || trainedBias.contains(c)) {
+            return false;
+        }
+        Requant.FloatRint fr = (Requant.FloatRint) c.requant;
+        int cout = c.output.channels();
+        float[] e = expand(fr.scales(), cout);
+        int per = c.weight.int8Data.length / cout;
+        for (int o = 0; o < cout; o++) {
+            long bound = c.bias == null ? 0 : Math.abs((long) c.bias.int32Data[o]);
+            for (int i = 0; i < per; i++) {
+                bound += 255L * Math.abs(c.weight.int8Data[o * per + i]);
+            }
+            double a = Math.floor(4194304.0 / Math.abs((double) e[o]));
+            long limit = a >= Integer.MAX_VALUE || Double.isNaN(a) ? Integer.MAX_VALUE : (long) a;
+            if (bound > limit) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private String fcStruct(FullyConnected fc) {

@@ -95,6 +95,18 @@ int main(void) {
         }
         p.eff = eff;
         p.limit = limit;
+        /* claim the bound only where it holds: |bias| + 255 * sum |w| <= limit for every channel */
+        p.acc_bounded = 1;
+        for (int c = 0; c < cout; c++) {
+            int64_t b = bias[c] < 0 ? -(int64_t)bias[c] : bias[c];
+            for (int i = 0; i < k * k * cin_g; i++) {
+                int v = w[c * k * k * cin_g + i];
+                b += 255 * (int64_t)(v < 0 ? -v : v);
+            }
+            if (b > limit[c]) {
+                p.acc_bounded = 0;
+            }
+        }
         p.mult = mult;
         p.shift = shift;
         /* a trained slice for some dense/depthwise cases: the kept channels move from w into sw */

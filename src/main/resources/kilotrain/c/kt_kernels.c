@@ -232,10 +232,26 @@ void kt_conv_fwd_ref(const kt_conv *p, const int8_t *x, const int8_t *w, const k
 /* ---------------------------------------------------------------- forward fast paths
  * Same integer sums as kt_conv_fwd_ref (exact, so any order gives the same bits), same output stage. */
 
+#if defined(__ARM_FEATURE_SAT)
+#include <arm_acle.h>
+#define KT_SAT8(v) ((int8_t)__ssat((v), 8))
+#else
+#define KT_SAT8(v) ((int8_t)((v) < -128 ? -128 : ((v) > 127 ? 127 : (v))))
+#endif
+
 /* Requantizes n accumulators of consecutive channels c0.. into y[e0..] (and mask bits e0..), parameters in locals. */
 static void store_row(const kt_conv *p, const int32_t *acc, int n, int c0, int e0, int8_t *y, uint8_t *mask) {
     const int32_t lo = p->act_min - p->y_zero, hi = p->act_max - p->y_zero, zy = p->y_zero;
     int8_t *yo = y + e0;
+    if (p->float_rint && p->acc_bounded && mask == NULL && p->act_min == -128 && p->act_max == 127) {
+        /* full int8 range: clamp(q, lo, hi) + zy is saturate(q + zy) */
+        const float *eff = p->eff + c0;
+        for (int j = 0; j < n; j++) {
+            const int32_t q = (int32_t)f2u((float)acc[j] * eff[j] + KT_MAGIC) - KT_MAGIC_BITS;
+            yo[j] = KT_SAT8(q + zy);
+        }
+        return;
+    }
     if (p->float_rint) {
         const float *eff = p->eff + c0;
         const int32_t *limit = p->limit + c0;
@@ -263,6 +279,14 @@ static void store_row(const kt_conv *p, const int32_t *acc, int n, int c0, int e
 static void store_col(const kt_conv *p, const int32_t *acc, int n, int c, int e0, int estep, int8_t *y,
                       uint8_t *mask) {
     const int32_t lo = p->act_min - p->y_zero, hi = p->act_max - p->y_zero, zy = p->y_zero;
+    if (p->float_rint && p->acc_bounded && mask == NULL && p->act_min == -128 && p->act_max == 127) {
+        const float eff = p->eff[c];
+        for (int j = 0; j < n; j++) {
+            const int32_t q = (int32_t)f2u((float)acc[j] * eff + KT_MAGIC) - KT_MAGIC_BITS;
+            y[e0 + j * estep] = KT_SAT8(q + zy);
+        }
+        return;
+    }
     if (p->float_rint) {
         const float eff = p->eff[c];
         const int32_t l = p->limit[c];

@@ -25,6 +25,8 @@ typedef struct {
     const int32_t *shift;
     /* The float32 scale the backward pass multiplies by, one per output channel. */
     const float *grad_eff;
+    /* 1 when no accumulator can pass limit[c] (frozen weights and bias, |x - x_zero| <= 255): the clamp is skipped. */
+    int acc_bounded;
 } kt_conv;
 
 /*
