@@ -757,7 +757,7 @@ public final class CGenerator {
         if (in instanceof Instr.ConvFwd f) {
             Conv2D c = f.conv();
             xsValues = Math.max(xsValues, c.groups == 1 ? 2 * c.kernelH() * c.kernelW() * c.input.channels() : 1);
-            accValues = Math.max(accValues, Math.max(2 * c.output.channels(), c.output.width()));
+            accValues = Math.max(accValues, Math.max(2 * c.output.channels(), 4 * c.output.width()));
             return "kt_conv_fwd(&kt_" + convNames.get(c) + ", " + buf(f.in()) + ", " + convWeightArray.get(c) + ", "
                     + convSlice.get(c) + ", "
                     + convBiasArray.get(c) + ", " + buf(f.out()) + ", " + (training ? buf(f.mask()) : "NULL")

@@ -31,7 +31,7 @@ static uint8_t m0[MAXY / 8 + 1], m1[MAXY / 8 + 1];
 static int32_t bias[MAXC], limit[MAXC], mult[MAXC], shift[MAXC], kept[MAXC], slot[MAXC];
 static float eff[MAXC];
 static int16_t scratch[2 * MAXW];
-static int32_t accs[2 * MAXC + 16];
+static int32_t accs[2 * MAXC + 64];
 
 static char *put_u(char *o, unsigned v) {
     char t[12];

@@ -594,6 +594,30 @@ static int32_t dw_taps49(int32_t acc, const int8_t *w, const int8_t *xp, const i
     return acc;
 }
 
+#if defined(__ARM_FEATURE_DSP)
+/*
+ * Four adjacent channels of one interior pixel: one word of input per tap (channels c..c+3, NHWC), split by SXTB16
+ * into (c, c+2) and (c+1, c+3) halfword pairs that meet the packed weights in SMLABB / SMLATT.
+ */
+static void dw4_interior(const int8_t *xp, const int32_t *off, const uint32_t *we, const uint32_t *wo, int taps,
+                         int32_t *acc) {
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    for (int t = 0; t < taps; t++) {
+        uint32_t v;
+        memcpy(&v, xp + off[t], 4);
+        const uint32_t e = __sxtb16(v), o = sxtb16_ror8(v);
+        a0 = __smlabb((int32_t)we[t], (int32_t)e, a0);
+        a2 = __smlatt((int32_t)we[t], (int32_t)e, a2);
+        a1 = __smlabb((int32_t)wo[t], (int32_t)o, a1);
+        a3 = __smlatt((int32_t)wo[t], (int32_t)o, a3);
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
+#endif
+
 static void conv_depthwise(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s, const int32_t *bias,
                            int8_t *y, uint8_t *mask, int32_t *accr) {
     const int c = p->cin, taps = p->kh * p->kw, xz = p->x_zero;
@@ -617,7 +641,71 @@ static void conv_depthwise(const kt_conv *p, const int8_t *x, const int8_t *w, c
     while (ox1 > ox0 && (ox1 - 1) * p->stride_w - p->pad_left + (p->kw - 1) * p->dil_w >= p->in_w) {
         ox1--;
     }
-    for (int ch = 0; ch < c; ch++) {
+    int ch = 0;
+#if defined(__ARM_FEATURE_DSP)
+    /* groups of four channels: interior pixels with SIMD, border pixels per channel; rows in accr[4][out_w] */
+    for (; ch + 4 <= c; ch += 4) {
+        uint32_t we[KT_MAX_TAPS], wo[KT_MAX_TAPS];
+        const int8_t *wr4[4];
+        int32_t b4[4], bin4[4];
+        for (int g = 0; g < 4; g++) {
+            wr4[g] = s == NULL ? w + (ch + g) * taps : weight_row(p, w, s, ch + g);
+            int32_t wsum = 0;
+            for (int t = 0; t < taps; t++) {
+                wsum += wr4[g][t];
+            }
+            b4[g] = bias != NULL ? bias[ch + g] : 0;
+            bin4[g] = b4[g] - xz * wsum;
+        }
+        for (int t = 0; t < taps; t++) {
+            we[t] = ((uint32_t)(uint16_t)(int16_t)wr4[0][t]) | ((uint32_t)(uint16_t)(int16_t)wr4[2][t] << 16);
+            wo[t] = ((uint32_t)(uint16_t)(int16_t)wr4[1][t]) | ((uint32_t)(uint16_t)(int16_t)wr4[3][t] << 16);
+        }
+        for (int oy = 0; oy < p->out_h; oy++) {
+            const int iy0 = oy * p->stride_h - p->pad_top;
+            const int inner_y = oy >= oy0 && oy < oy1;
+            for (int ox = 0; ox < p->out_w; ox++) {
+                const int ix0 = ox * p->stride_w - p->pad_left;
+                if (inner_y && ox >= ox0 && ox < ox1) {
+                    int32_t acc[4] = {bin4[0], bin4[1], bin4[2], bin4[3]};
+                    dw4_interior(x + (iy0 * p->in_w + ix0) * c + ch, off, we, wo, taps, acc);
+                    for (int g = 0; g < 4; g++) {
+                        accr[g * p->out_w + ox] = acc[g];
+                    }
+                    continue;
+                }
+                int ky0 = 0, ky1 = p->kh, kx0 = 0, kx1 = p->kw;
+                while (ky0 < ky1 && iy0 + ky0 * p->dil_h < 0) {
+                    ky0++;
+                }
+                while (ky1 > ky0 && iy0 + (ky1 - 1) * p->dil_h >= p->in_h) {
+                    ky1--;
+                }
+                while (kx0 < kx1 && ix0 + kx0 * p->dil_w < 0) {
+                    kx0++;
+                }
+                while (kx1 > kx0 && ix0 + (kx1 - 1) * p->dil_w >= p->in_w) {
+                    kx1--;
+                }
+                for (int g = 0; g < 4; g++) {
+                    int32_t acc = b4[g];
+                    for (int ky = ky0; ky < ky1; ky++) {
+                        const int8_t *xr = x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * c + ch + g;
+                        const int8_t *wt = wr4[g] + ky * p->kw;
+                        for (int kx = kx0; kx < kx1; kx++) {
+                            acc += (int32_t)wt[kx] * ((int32_t)xr[kx * p->dil_w * c] - xz);
+                        }
+                    }
+                    accr[g * p->out_w + ox] = acc;
+                }
+            }
+            for (int g = 0; g < 4; g++) {
+                store_col(p, accr + g * p->out_w, p->out_w, ch + g, oy * p->out_w * c + ch + g, c, y, mask);
+            }
+        }
+    }
+#endif
+    for (; ch < c; ch++) {
         const int8_t *wr = s == NULL ? w + ch * taps : weight_row(p, w, s, ch);
         int32_t b = bias != NULL ? bias[ch] : 0, wsum = 0;
         for (int t = 0; t < taps; t++) {

@@ -74,7 +74,7 @@ int32_t kt_mul_quantized(int32_t x, int32_t mult, int32_t shift);
 /* mask (nullable): one bit per output element, LSB first, 1 where the output before the clamp was in range. */
 /*
  * w: the OHWI weights (flash); s (nullable): the trained slice in SRAM, see kt_slice; scratch: 2*kh*kw*cin int16
- * values and acc: max(2*cout, out_w) int32 values (either NULL: reference path). Fast paths: ungrouped convs as
+ * values and acc: max(2*cout, 4*out_w) int32 values (either NULL: reference path). Fast paths: ungrouped convs as
  * int16 dot products of widened patches (two pixels and two channels per pass, SMLAD on DSP cores), depthwise one
  * channel at a time with unrolled taps and the zero point folded into the bias on interior pixels.
  */
