@@ -657,6 +657,7 @@ static void conv_depthwise(const kt_conv *p, const int8_t *x, const int8_t *w, c
             b4[g] = bias != NULL ? bias[ch + g] : 0;
             bin4[g] = b4[g] - xz * wsum;
         }
+        const uint32_t zz = ((uint32_t)(uint16_t)(int16_t)xz) * 0x00010001u;
         for (int t = 0; t < taps; t++) {
             we[t] = ((uint32_t)(uint16_t)(int16_t)wr4[0][t]) | ((uint32_t)(uint16_t)(int16_t)wr4[2][t] << 16);
             wo[t] = ((uint32_t)(uint16_t)(int16_t)wr4[1][t]) | ((uint32_t)(uint16_t)(int16_t)wr4[3][t] << 16);
@@ -687,17 +688,25 @@ static void conv_depthwise(const kt_conv *p, const int8_t *x, const int8_t *w, c
                 while (kx1 > kx0 && ix0 + (kx1 - 1) * p->dil_w >= p->in_w) {
                     kx1--;
                 }
-                for (int g = 0; g < 4; g++) {
-                    int32_t acc = b4[g];
-                    for (int ky = ky0; ky < ky1; ky++) {
-                        const int8_t *xr = x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * c + ch + g;
-                        const int8_t *wt = wr4[g] + ky * p->kw;
-                        for (int kx = kx0; kx < kx1; kx++) {
-                            acc += (int32_t)wt[kx] * ((int32_t)xr[kx * p->dil_w * c] - xz);
-                        }
+                /* the taps inside the input, x - x_zero as halfword pairs (SSUB16) */
+                int32_t a0 = b4[0], a1 = b4[1], a2 = b4[2], a3 = b4[3];
+                for (int ky = ky0; ky < ky1; ky++) {
+                    const int8_t *xr = x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * c + ch;
+                    for (int kx = kx0; kx < kx1; kx++) {
+                        const int t = ky * p->kw + kx;
+                        uint32_t v;
+                        memcpy(&v, xr + kx * p->dil_w * c, 4);
+                        const uint32_t e = __ssub16(__sxtb16(v), zz), o = __ssub16(sxtb16_ror8(v), zz);
+                        a0 = __smlabb((int32_t)we[t], (int32_t)e, a0);
+                        a2 = __smlatt((int32_t)we[t], (int32_t)e, a2);
+                        a1 = __smlabb((int32_t)wo[t], (int32_t)o, a1);
+                        a3 = __smlatt((int32_t)wo[t], (int32_t)o, a3);
                     }
-                    accr[g * p->out_w + ox] = acc;
                 }
+                accr[ox] = a0;
+                accr[p->out_w + ox] = a1;
+                accr[2 * p->out_w + ox] = a2;
+                accr[3 * p->out_w + ox] = a3;
             }
             for (int g = 0; g < 4; g++) {
                 store_col(p, accr + g * p->out_w, p->out_w, ch + g, oy * p->out_w * c + ch + g, c, y, mask);
