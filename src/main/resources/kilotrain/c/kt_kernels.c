@@ -472,6 +472,20 @@ static int32_t dot_x4(const int8_t *w, const int16_t *xs, int n, int32_t acc) {
 /* The widened patch of output pixel (oy, ox): kh*kw*cin values x - x_zero in OHWI row order, zeros for padding. */
 static void patch(const kt_conv *p, const int8_t *x, int oy, int ox, int16_t *xs) {
     const int cin = p->cin, xz = p->x_zero;
+    const int iy0 = oy * p->stride_h - p->pad_top, ix0 = ox * p->stride_w - p->pad_left;
+    if (p->dil_w == 1 && iy0 >= 0 && ix0 >= 0 && iy0 + (p->kh - 1) * p->dil_h < p->in_h && ix0 + p->kw <= p->in_w) {
+        /* inside the input: each kernel row is one contiguous run of kw*cin input bytes */
+        const int run = p->kw * cin;
+        for (int ky = 0; ky < p->kh; ky++) {
+            const int8_t *xr = x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * cin;
+            int16_t *d = xs + ky * run;
+            for (int j = 0; j < run; j++) {
+                d[j] = (int16_t)((int32_t)xr[j] - xz);
+            }
+        }
+        xs_interleave(xs, p->kh * run);
+        return;
+    }
     for (int ky = 0; ky < p->kh; ky++) {
         const int iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
         for (int kx = 0; kx < p->kw; kx++) {
