@@ -9,6 +9,7 @@ import kilotrain.ops.add.AddBackward;
 import kilotrain.ops.add.AddKernel;
 import kilotrain.ops.conv.ConvBackward;
 import kilotrain.ops.conv.ConvKernel;
+import kilotrain.ops.conv.WeightGradRows;
 import kilotrain.ops.fc.FullyConnectedKernel;
 import kilotrain.ops.head.FloatHead;
 import kilotrain.ops.loss.SoftmaxCrossEntropy;
@@ -36,11 +37,16 @@ public final class TrainExecutor {
     /** Float weights of the frozen convs whose input gradient is needed: converted once, shared by all threads. */
     private final Map<Conv2D, ConvBackward.Weights> frozenWeights = new IdentityHashMap<>();
     private final Scratch.Sizer sizer = new Scratch.Sizer();
+    /** Index of each parameter in {@link Program#params}, for in-step updates. */
+    private final Map<Param, Integer> paramIndex = new IdentityHashMap<>();
     private final int maxFeature, maxGrad;
 
     public TrainExecutor(Program program, TrainState state) {
         this.program = program;
         this.state = state;
+        for (int i = 0; i < program.params.size(); i++) {
+            paramIndex.put(program.params.get(i), i);
+        }
         int feat = 1, grad = 1;
         for (Instr in : program.step) {
             if (in instanceof Instr.ConvFwd f) {
@@ -103,6 +109,8 @@ public final class TrainExecutor {
         /** Float copies of the trained convs' weights, refreshed when the parameters' version moves on. */
         final Map<Conv2D, LiveWeights> liveWeights = new IdentityHashMap<>();
         int kernelVersion = -1;
+        /** Learning rate of in-step updates (NaN: the program must not update in place). */
+        float lr = Float.NaN;
         /** Nanoseconds spent per instruction index, when profiling (null otherwise). */
         long[] profile;
 
@@ -189,6 +197,16 @@ public final class TrainExecutor {
 
     /** Forward, loss and backward of one sample; returns the loss and leaves parameter gradients in the workspace. */
     public float step(Workspace ws, byte[] input, int label) {
+        return step(ws, input, label, Float.NaN);
+    }
+
+    /**
+     * The same for a program that updates its parameters in place (batch 1, {@link Instr.Update} and
+     * {@link Instr.ConvWeightUpdate}), with this step's learning rate. One thread only: the updates change the
+     * shared state.
+     */
+    public float step(Workspace ws, byte[] input, int label, float lr) {
+        ws.lr = lr;
         System.arraycopy(input, 0, ws.bytes[program.input.id], 0, program.input.elements);
         float loss = Float.NaN;
         long[] prof = ws.profile;
@@ -322,9 +340,32 @@ public final class TrainExecutor {
             if (g.accumulate()) {
                 addInto(ws.floats[g.gIn().id], dst, g.gIn().elements);
             }
+        } else if (in instanceof Instr.Update u) {
+            state.applySample(paramIndex.get(u.param()), ws.floats[u.param().grad.id], learningRate(ws, in));
+        } else if (in instanceof Instr.ConvWeightUpdate f) {
+            float lr = learningRate(ws, in);
+            int index = paramIndex.get(f.param());
+            int rows = f.param().value.elements / f.param().rowLength;
+            int[] kept = f.trained().partial() ? f.trained().keptChannels : null;
+            float[] chunk = ws.floats[f.rows().id];
+            byte[] saved = ws.bytes[f.saved().id];
+            float[] gAcc = ws.floats[f.gAcc().id];
+            for (int r = 0; r < rows; r += f.rowsPerChunk()) {
+                int k = Math.min(f.rowsPerChunk(), rows - r);
+                WeightGradRows.compute(f.conv(), saved, 0, gAcc, 0, kept, r, k, chunk, 0);
+                state.applySampleRows(index, chunk, 0, r, k, lr);
+            }
         } else {
             throw new IllegalStateException("no executor rule for " + in.op());
         }
+    }
+
+    private static float learningRate(Workspace ws, Instr in) {
+        if (Float.isNaN(ws.lr)) {
+            throw new IllegalStateException("instruction " + in.op() + " updates in place: run the step with a "
+                    + "learning rate");
+        }
+        return ws.lr;
     }
 
     /** {@code dst[i] = dst[i] + src[i]}: the one accumulation order of a gradient with several consumers. */

@@ -3,6 +3,7 @@ package kilotrain.compiler.memory;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -97,5 +98,39 @@ class ReorderResultsTest {
             }
         }
         assertTrue(moved, "no conv bias changed in 4 steps");
+    }
+    /** Batch-1 training of a program that updates in place; returns the losses. */
+    static float[] trainInPlace(TrainExecutor ex, int steps) {
+        Program p = ex.program();
+        TrainExecutor.Workspace ws = ex.workspace();
+        SplittableRandom rnd = new SplittableRandom(11);
+        float[] losses = new float[steps];
+        byte[] input = new byte[p.input.elements];
+        for (int s = 0; s < steps; s++) {
+            for (int i = 0; i < input.length; i++) {
+                input[i] = (byte) rnd.nextInt(256);
+            }
+            losses[s] = ex.step(ws, input, rnd.nextInt(10), 0.05f);
+        }
+        return losses;
+    }
+
+    @Test
+    void inPlaceAndFusedUpdatesTrainBitIdentically() {
+        Program p = compile("mcunet-5fps:99kb");
+        Program inPlace = p.withStep(Reorder.optimize(p));
+        Program fused = Reorder.optimizeFused(p);
+        assertTrue(inPlace.step.stream().anyMatch(in -> in instanceof Instr.Update));
+        assertTrue(fused.step.stream().anyMatch(in -> in instanceof Instr.ConvWeightUpdate));
+        TrainExecutor deferred = new TrainExecutor(p, state(p));
+        TrainExecutor a = new TrainExecutor(inPlace, state(inPlace));
+        TrainExecutor b = new TrainExecutor(fused, state(fused));
+        float[] ld = train(deferred, 3);
+        assertArrayEquals(ld, trainInPlace(a, 3));
+        assertArrayEquals(ld, trainInPlace(b, 3));
+        assertSameParameters(deferred.state(), a.state());
+        assertSameParameters(deferred.state(), b.state());
+        // a program that updates in place cannot run without a learning rate
+        assertThrows(IllegalStateException.class, () -> a.step(a.workspace(), new byte[p.input.elements], 0));
     }
 }
