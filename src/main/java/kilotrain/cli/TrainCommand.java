@@ -20,8 +20,6 @@ import kilotrain.exec.TrainState;
 import kilotrain.importer.ModelLoader;
 import kilotrain.ir.Graph;
 import kilotrain.model.TrainedModel;
-import kilotrain.ops.update.BiasRounding;
-import kilotrain.ops.update.WeightRounding;
 import kilotrain.program.Program;
 import kilotrain.report.Charts;
 import kilotrain.train.LrSchedule;
@@ -126,7 +124,8 @@ final class TrainCommand implements Callable<Integer> {
         };
         SampleSource src = new SampleSource(split, input.spec(graph.input), aug, input.transform(), seed);
         Program program = TrainCompiler.compile(graph, new TrainSpec(s, classes.size(), seed));
-        TrainState.Options opt = new TrainState.Options(onOff(qas, "--qas"), momentum(), weightRule(), biasRule(),
+        TrainState.Options opt = new TrainState.Options(onOff(qas, "--qas"), momentum(), CompileCommand.weightRule(updateRule),
+                CompileCommand.biasRule(biasRule),
                 (int) seed);
         TrainState state = new TrainState(program, opt);
         TrainExecutor exec = new TrainExecutor(program, state);
@@ -251,24 +250,6 @@ final class TrainCommand implements Callable<Integer> {
             case "sgd" -> 0f;
             case "sgdm" -> 0.9f;
             default -> throw new KtException("--optimizer must be sgd or sgdm, got " + optimizer);
-        };
-    }
-
-    private WeightRounding weightRule() {
-        return switch (updateRule) {
-            case "device" -> WeightRounding.DEVICE_TRUNCATE;
-            case "nearest" -> WeightRounding.NEAREST_EVEN;
-            case "stochastic" -> WeightRounding.STOCHASTIC;
-            case "shadow" -> WeightRounding.FLOAT_SHADOW;
-            default -> throw new KtException("--update-rule must be device, nearest, stochastic or shadow, got " + updateRule);
-        };
-    }
-
-    private BiasRounding biasRule() {
-        return switch (biasRule) {
-            case "nearest" -> BiasRounding.NEAREST_EVEN;
-            case "shadow" -> BiasRounding.FLOAT_SHADOW;
-            default -> throw new KtException("--bias-rule must be nearest or shadow, got " + biasRule);
         };
     }
 
