@@ -70,7 +70,7 @@ public final class MemoryReport {
         Variant d = a.variants.get(0);
         series.add(series(d.name() + ": live bytes", d.liveBytes()));
         series.add(series(v.name() + ": live bytes", live));
-        series.add(series(v.name() + ": planned arena high water", hw));
+        series.add(series(v.name() + ": arena extent in use (highest live offset)", hw));
         Charts.line(dir.resolve("timeline.png"), "Training-step memory (arena " + v.plan().arenaBytes()
                 + " B, lower bound " + v.plan().lowerBound() + " B)", "instruction", "bytes", series);
     }
