@@ -73,7 +73,7 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--qas", defaultValue = "on", description = "on or off (default ${DEFAULT-VALUE}).")
     String qas;
 
-    @Option(names = "--update-rule", defaultValue = "shadow", description = "device, nearest, stochastic or shadow (default ${DEFAULT-VALUE}).")
+    @Option(names = "--update-rule", defaultValue = "stochastic", description = "device, nearest, stochastic or shadow (default ${DEFAULT-VALUE}).")
     String updateRule;
 
     @Option(names = "--bias-rule", defaultValue = "shadow", description = "nearest or shadow (default ${DEFAULT-VALUE}).")

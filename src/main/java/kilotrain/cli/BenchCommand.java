@@ -65,7 +65,7 @@ final class BenchCommand implements Callable<Integer> {
         });
         Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
         Program p = TrainCompiler.compile(g, new TrainSpec(s, classes, 0));
-        TrainState state = new TrainState(p, new TrainState.Options(true, 0f, WeightRounding.FLOAT_SHADOW,
+        TrainState state = new TrainState(p, new TrainState.Options(true, 0f, WeightRounding.STOCHASTIC,
                 BiasRounding.FLOAT_SHADOW, 0));
         TrainExecutor exec = new TrainExecutor(p, state);
         double training = measure(t, () -> {

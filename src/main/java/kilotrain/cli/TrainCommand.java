@@ -63,8 +63,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--qas", defaultValue = "on", description = "Quantization-aware scaling: on or off (default ${DEFAULT-VALUE}).")
     String qas;
 
-    @Option(names = "--update-rule", defaultValue = "shadow",
-            description = "How int8 weights absorb updates: device (the reference's truncation), nearest, stochastic, shadow (float32 copy of the trained slice; default).")
+    @Option(names = "--update-rule", defaultValue = "stochastic",
+            description = "How int8 weights absorb updates: device (the reference's truncation), nearest, stochastic "
+                    + "(default: best measured accuracy, no float copy in SRAM), shadow (float32 copy of the trained slice).")
     String updateRule;
 
     @Option(names = "--bias-rule", defaultValue = "shadow", description = "How int32 biases absorb updates: nearest or shadow (default).")

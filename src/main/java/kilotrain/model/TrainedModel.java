@@ -186,7 +186,7 @@ public final class TrainedModel {
         TrainState.Options opt;
         try {
             opt = new TrainState.Options(o.path("qas").asBoolean(true), (float) o.path("momentum").asDouble(0),
-                    WeightRounding.valueOf(o.path("weight_rule").asText("FLOAT_SHADOW")),
+                    WeightRounding.valueOf(o.path("weight_rule").asText("STOCHASTIC")),
                     BiasRounding.valueOf(o.path("bias_rule").asText("FLOAT_SHADOW")), o.path("rule_seed").asInt());
         } catch (IllegalArgumentException e) {
             throw new KtException("kilotrain model " + file + ": unknown update rule in options: " + e.getMessage());
