@@ -106,6 +106,13 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the final metrics as JSON.")
     boolean json;
 
+    @Option(names = "--device-steps", defaultValue = "0",
+            description = "After the host fine-tune, compile the result for Cortex-M7, train this many more steps in QEMU "
+                    + "(mps2-an500) from the fine-tuned parameters at the base learning rate, check them bit for bit "
+                    + "against the host twin and report SRAM, flash and ticks per step (device.json, C project in "
+                    + "OUT/device). Needs arm-none-eabi-gcc, make and qemu-system-arm. Default 0: off.")
+    int deviceSteps;
+
     @Mixin
     InputOptions input;
 
@@ -185,6 +192,10 @@ final class TrainCommand implements Callable<Integer> {
         ObjectNode summary = writeMetrics(outDir, history, null);
         s.write(outDir.resolve("scheme.json"));
         AtomicFiles.writeString(outDir.resolve("program.txt"), program.listing());
+        if (deviceSteps > 0) {
+            summary.set("device", DeviceCheck.run(program, state, src, deviceSteps, (float) lr,
+                    outDir.resolve("device"), outDir.resolve("device.json")));
+        }
         if (json) {
             System.out.println(Json.write(summary));
         } else {

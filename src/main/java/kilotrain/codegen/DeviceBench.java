@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import kilotrain.KtException;
 import kilotrain.compiler.memory.ArenaPlanner;
 import kilotrain.compiler.memory.MemoryAnalysis;
@@ -37,15 +38,25 @@ public final class DeviceBench {
 
     public static Result run(Program p, TrainState.Options options, float lr, List<byte[]> inputs, int[] labels,
             int steps, Path dir, long timeoutSeconds) {
+        return run(p, () -> new TrainState(p, options), lr, inputs, labels, steps, dir, timeoutSeconds);
+    }
+
+    /**
+     * The same, starting from the parameters {@code initial} supplies (e.g. a host fine-tune's result): called twice,
+     * once for the C project's initial values and once for the Java twin, so each side starts from a fresh copy.
+     */
+    public static Result run(Program p, Supplier<TrainState> initial, float lr, List<byte[]> inputs, int[] labels,
+            int steps, Path dir, long timeoutSeconds) {
         for (String tool : new String[] {"make", "arm-none-eabi-gcc", "arm-none-eabi-size", "qemu-system-arm"}) {
             if (!onPath(tool)) {
                 throw new KtException("device-bench needs " + tool + " (Debian: apt-get install make gcc-arm-none-eabi "
                         + "libnewlib-arm-none-eabi qemu-system-arm)");
             }
         }
+        TrainState.Options options = initial.get().options();
         Variant v = MemoryAnalysis.of(p, options.momentum() != 0f, options.weightRule() == WeightRounding.FLOAT_SHADOW,
                 options.biasRule() == BiasRounding.FLOAT_SHADOW, new ArenaPlanner(), false).best();
-        CGenerator.generate(p, v.step(), v.plan(), new TrainState(p, options), lr, dir);
+        CGenerator.generate(p, v.step(), v.plan(), initial.get(), lr, dir);
         CGenerator.writeSamples(dir, inputs, labels, steps);
         exec(dir, List.of("make", "-s", "cortex-m7"), timeoutSeconds, "building for Cortex-M7");
         long[] sections = sections(exec(dir, List.of("arm-none-eabi-size", "-A", "app.elf"), 60, "reading the ELF"));
@@ -62,7 +73,7 @@ public final class DeviceBench {
         }
         int[] pred = prediction(out, p.numClasses);
         Object[] cParams = CGenerator.readParams(p, hex(out), "QEMU output");
-        String mismatch = compare(p, new TrainState(p, options), lr, steps, inputs, labels, cLoss, cParams, pred);
+        String mismatch = compare(p, initial.get(), lr, steps, inputs, labels, cLoss, cParams, pred);
         long stack = value(out, "stack_bytes");
         float[] losses = new float[cLoss.size()];
         for (int i = 0; i < losses.length; i++) {

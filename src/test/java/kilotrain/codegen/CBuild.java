@@ -14,11 +14,11 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /** Builds and runs generated C projects for tests. Without the compiler the tests fail under CI=true, else skip. */
-final class CBuild {
+public final class CBuild {
     private CBuild() {
     }
 
-    static void requireTool(String tool) {
+    public static void requireTool(String tool) {
         if (onPath(tool)) {
             return;
         }

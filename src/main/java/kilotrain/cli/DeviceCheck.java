@@ -1,0 +1,107 @@
+package kilotrain.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import kilotrain.KtException;
+import kilotrain.codegen.DeviceBench;
+import kilotrain.data.SampleSource;
+import kilotrain.exec.TrainState;
+import kilotrain.program.Param;
+import kilotrain.program.Program;
+import kilotrain.util.AtomicFiles;
+
+/**
+ * The end of {@code train --device-steps K}: the host fine-tune's parameters go into the Cortex-M7 C project, which
+ * goes on training for K steps in QEMU, bit for bit against the Java twin, so one command answers "what accuracy, how
+ * much memory, how fast on the device".
+ */
+final class DeviceCheck {
+    /** Images embedded in the device program; K steps cycle over them. */
+    private static final int MAX_SAMPLES = 8;
+
+    private DeviceCheck() {
+    }
+
+    static ObjectNode run(Program program, TrainState trained, SampleSource src, int steps, float lr, Path projectDir,
+            Path jsonFile) {
+        if (steps < 1) {
+            throw new KtException("--device-steps must be at least 1, got " + steps);
+        }
+        List<byte[]> inputs = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        pickTrainingSamples(src, program.input.elements, Math.min(steps, MAX_SAMPLES), inputs, labels);
+        System.err.printf("device: compiling the fine-tuned step for Cortex-M7 and training %d steps in QEMU "
+                + "(mps2-an500, -icount shift=0) ...%n", steps);
+        DeviceBench.Result r = DeviceBench.run(program, () -> copy(program, trained), lr, inputs,
+                labels.stream().mapToInt(Integer::intValue).toArray(), steps, projectDir, 1800);
+        ObjectNode o = Json.object();
+        o.put("steps", steps);
+        o.put("lr", lr);
+        o.put("ticks_per_step", r.ticksPerStep());
+        o.put("ticks_per_inference", r.ticksPerInference());
+        o.put("sram_bytes", r.sramBytes());
+        o.put("data_bytes", r.dataBytes());
+        o.put("bss_bytes", r.bssBytes());
+        o.put("stack_bytes", r.stackBytes());
+        o.put("flash_bytes", r.flashBytes());
+        o.put("bit_exact", r.bitExact());
+        if (r.mismatch() != null) {
+            o.put("mismatch", r.mismatch());
+        }
+        var losses = o.putArray("losses");
+        for (float f : r.losses()) {
+            losses.add(f);
+        }
+        o.put("project", projectDir.toString());
+        AtomicFiles.writeString(jsonFile, Json.write(o));
+        System.err.printf("device: %d steps on the emulated Cortex-M7: %,d ticks per step, %,d ticks per inference; "
+                + "SRAM %,d B (data %,d + bss %,d + peak stack %,d) of 262,144; flash %,d B of 1,048,576; "
+                + "bit-exact with the host twin: %b%s%n", steps, r.ticksPerStep(), r.ticksPerInference(), r.sramBytes(),
+                r.dataBytes(), r.bssBytes(), r.stackBytes(), r.flashBytes(), r.bitExact(),
+                r.mismatch() == null ? "" : " (" + r.mismatch() + ")");
+        System.err.printf("device: C project (make / make cortex-m7 / make qemu) in %s%n", projectDir);
+        if (!r.bitExact()) {
+            throw new KtException("the device run differs from the host twin: " + r.mismatch() + " (project kept in "
+                    + projectDir + ")");
+        }
+        return o;
+    }
+
+    /** A fresh state holding the fine-tuned parameters (optimizer state starts empty, as on a freshly flashed board). */
+    static TrainState copy(Program program, TrainState trained) {
+        TrainState s = new TrainState(program, trained.options());
+        for (Param p : program.params) {
+            s.setValue(p, trained.value(p));
+        }
+        return s;
+    }
+
+    /** One training image per class in turn (the test-time transform, no augmentation), so the steps see every class. */
+    static void pickTrainingSamples(SampleSource src, int elements, int count, List<byte[]> inputs, List<Integer> labels) {
+        int classes = src.classes().size();
+        boolean[] used = new boolean[src.trainSize()];
+        while (inputs.size() < count) {
+            int before = inputs.size();
+            for (int c = 0; c < classes && inputs.size() < count; c++) {
+                for (int i = 0; i < src.trainSize(); i++) {
+                    if (!used[i] && src.trainLabel(i) == c) {
+                        used[i] = true;
+                        byte[] b = new byte[elements];
+                        src.fillTrainPlain(i, b);
+                        inputs.add(b);
+                        labels.add(c);
+                        break;
+                    }
+                }
+            }
+            if (inputs.size() == before) {
+                break;
+            }
+        }
+        if (inputs.isEmpty()) {
+            throw new KtException("no training sample to run on the device");
+        }
+    }
+}
