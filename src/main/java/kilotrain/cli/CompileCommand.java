@@ -33,6 +33,11 @@ final class CompileCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "Model file (.tflite or the paper's .pkl).")
     Path model;
 
+    @Option(names = "--head", defaultValue = "float",
+            description = "New classifier head: float (float32, default: measured better) or int8 (an int8 fully "
+                    + "connected layer, what a pure int8 device runs).")
+    String head;
+
     @Option(names = "--scheme", defaultValue = "classifier-only", description = "Sparse-update scheme (see train).")
     String scheme;
 
@@ -101,7 +106,7 @@ final class CompileCommand implements Callable<Integer> {
         long flash = flashBudget == null ? -1 : Budget.parse(flashBudget, "--flash-budget");
         Graph g = ModelLoader.load(model);
         Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
-        Program p = TrainCompiler.compile(g, new TrainSpec(s, classes, 0));
+        Program p = TrainCompiler.compile(g, new TrainSpec(s, classes, 0, TrainSpec.Head.parse(head)));
         MemoryAnalysis a = MemoryAnalysis.of(p, optimizer.equals("sgdm"), updateRule.equals("shadow"),
                 biasRule.equals("shadow"), new ArenaPlanner(), fused);
         Variant best = a.best();

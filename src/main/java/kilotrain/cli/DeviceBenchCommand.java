@@ -35,6 +35,11 @@ final class DeviceBenchCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "Model file (.tflite or the paper's .pkl).")
     Path model;
 
+    @Option(names = "--head", defaultValue = "float",
+            description = "New classifier head: float (float32, default: measured better) or int8 (an int8 fully "
+                    + "connected layer, what a pure int8 device runs).")
+    String head;
+
     @Option(names = "--scheme", defaultValue = "classifier-only", description = "Sparse-update scheme (see train).")
     String scheme;
 
@@ -83,7 +88,7 @@ final class DeviceBenchCommand implements Callable<Integer> {
                 CompileCommand.weightRule(updateRule), CompileCommand.biasRule(biasRule), 0);
         Graph g = ModelLoader.load(model);
         Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
-        Program p = TrainCompiler.compile(g, new TrainSpec(s, classes, 0));
+        Program p = TrainCompiler.compile(g, new TrainSpec(s, classes, 0, TrainSpec.Head.parse(head)));
         Path dataDir = data != null ? data
                 : Path.of(System.getProperty("user.dir")).resolve("../shared/data/cifar10").normalize();
         DatasetSplit split = DatasetSplit.open(dataDir, LoadOptions.defaults().withLimitPerClass(1),

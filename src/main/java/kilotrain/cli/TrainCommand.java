@@ -94,6 +94,11 @@ final class TrainCommand implements Callable<Integer> {
             description = "Input resolution for the paper's models (default: the model's own, 128).")
     int imageSize;
 
+    @Option(names = "--head", defaultValue = "float",
+            description = "New classifier head: float (float32, default: measured better) or int8 (an int8 fully "
+                    + "connected layer, what a pure int8 device runs).")
+    String head;
+
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the head, the shuffles and the augmentations.")
     long seed;
 
@@ -131,7 +136,7 @@ final class TrainCommand implements Callable<Integer> {
             default -> throw new KtException("--augment must be standard or none, got " + augment);
         };
         SampleSource src = new SampleSource(split, input.spec(graph.input), aug, input.transform(), seed);
-        Program program = TrainCompiler.compile(graph, new TrainSpec(s, classes.size(), seed));
+        Program program = TrainCompiler.compile(graph, new TrainSpec(s, classes.size(), seed, TrainSpec.Head.parse(head)));
         TrainState.Options opt = new TrainState.Options(onOff(qas, "--qas"), momentum(), CompileCommand.weightRule(updateRule),
                 CompileCommand.biasRule(biasRule),
                 (int) seed);

@@ -785,7 +785,12 @@ public final class CGenerator {
                     + s.saved().elements / s.kept().length + ", " + buf(s.saved()) + ");";
         }
         if (in instanceof Instr.Int8Logits l) {
-            return "kt_int8_logits(" + buf(l.in()) + ", " + buf(l.logits()) + ", " + l.logits().elements + ");";
+            return "kt_int8_logits(" + buf(l.in()) + ", " + buf(l.logits()) + ", " + l.logits().elements + ", "
+                    + f(l.scale()) + ", " + l.zero() + ");";
+        }
+        if (in instanceof Instr.Int8LogitsGrad g) {
+            return "kt_int8_logits_grad(" + buf(g.gLogits()) + ", " + f(g.scale()) + ", " + buf(g.gOut()) + ", "
+                    + g.gOut().elements + ");";
         }
         if (in instanceof Instr.HeadFwd h) {
             headFeatures = Math.max(headFeatures, h.feature().elements);

@@ -27,8 +27,8 @@ import kilotrain.program.TrainedConv;
 
 /**
  * Compile-time autodiff: turns a forward int8 graph and a {@link TrainSpec} into the straight-line training step.
- * The model's classifier (its last weighted op) and anything after it are replaced by a new float32 head for the
- * dataset's classes; backward instructions are emitted only where a trained parameter needs them (pruning): frozen
+ * The model's classifier (its last weighted op) and anything after it are replaced by a new head for the dataset's
+ * classes (float32, or int8: {@link Int8Head}), or kept; backward instructions are emitted only where a trained parameter needs them (pruning): frozen
  * weights get no weight-gradient op, back-propagation stops at the earliest trained layer, partial-channel layers save
  * and differentiate only their kept channels.
  */
@@ -106,7 +106,16 @@ public final class TrainCompiler {
                         + " outputs, the data has " + spec.numClasses() + " classes; use a new head");
             }
         }
-        List<Op> backbone = graph.ops.subList(0, keep ? cls + 1 : cls);
+        // A new int8 head joins the trained ops as one more (1x1) convolution after the backbone.
+        Int8Head int8Head = !keep && spec.head() == TrainSpec.Head.INT8
+                ? Int8Head.build(classifier, feature, spec.numClasses(), spec.seed()) : null;
+        List<Op> backbone = new ArrayList<>(graph.ops.subList(0, keep ? cls + 1 : cls));
+        if (int8Head != null) {
+            if (int8Head.reshape != null) {
+                backbone.add(int8Head.reshape);
+            }
+            backbone.add(int8Head.conv);
+        }
         for (int i = cls + 1; i < graph.ops.size(); i++) {
             Op op = graph.ops.get(i);
             if (!(op instanceof Softmax || op instanceof Reshape)) {
@@ -130,8 +139,8 @@ public final class TrainCompiler {
                 trainedByOp.put(c, tc);
             }
         }
-        if (keep) {
-            Conv2D c = (Conv2D) classifier;
+        if (keep || int8Head != null) {
+            Conv2D c = keep ? (Conv2D) classifier : int8Head.conv;
             TrainedConv tc = new TrainedConv(convs.size(), c, c.bias != null, ChannelSelection.keep(c, 1.0), 1.0);
             trained.add(tc);
             trainedByOp.put(c, tc);
@@ -163,6 +172,13 @@ public final class TrainCompiler {
             step.add(new Instr.LossGrad(logits, loss, gLogits));
             grad.put(classifier.output(), gLogits);
             emitBackward(backbone, classifier.output());
+        } else if (int8Head != null) {
+            Tensor out = int8Head.conv.output;
+            Quant yq = out.quant;
+            step.add(new Instr.Int8Logits(act.get(out), logits, yq.scale(), yq.zeroPoint(), false));
+            step.add(new Instr.LossGrad(logits, loss, gLogits));
+            step.add(new Instr.Int8LogitsGrad(gLogits, yq.scale(), gradBuf(out)));
+            emitBackward(backbone, out);
         } else {
             int f = feature.elements();
             Quant fq = feature.quant;

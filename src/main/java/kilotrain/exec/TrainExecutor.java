@@ -291,8 +291,16 @@ public final class TrainExecutor {
         } else if (in instanceof Instr.Int8Logits l) {
             byte[] q = ws.bytes[l.in().id];
             float[] f = ws.floats[l.logits().id];
+            float scale = l.scale();
+            int zero = l.zero();
             for (int i = 0; i < l.logits().elements; i++) {
-                f[i] = q[i];
+                f[i] = (float) (q[i] - zero) * scale;
+            }
+        } else if (in instanceof Instr.Int8LogitsGrad g) {
+            float[] src = ws.floats[g.gLogits().id], dst = ws.floats[g.gOut().id];
+            float scale = g.scale();
+            for (int i = 0; i < g.gOut().elements; i++) {
+                dst[i] = src[i] * scale;
             }
         } else if (in instanceof Instr.HeadFwd h) {
             FloatHead.dequantize(ws.bytes[h.feature().id], 0, h.feature().elements, h.featureScale(), h.featureZero(),

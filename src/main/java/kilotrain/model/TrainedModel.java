@@ -38,7 +38,8 @@ import kilotrain.util.AtomicFiles;
  * trained for, and the values of every trained parameter exactly as the device holds them. Format ".ktm", a zip:
  * <ul>
  * <li>{@code manifest.json}: {@code format} "kilotrain-model", {@code version} 1, {@code base} (file name),
- * {@code base_sha256}, {@code image_size}, {@code scheme} (the scheme file format), {@code classes}, {@code seed}, {@code options}
+ * {@code base_sha256}, {@code image_size}, {@code scheme} (the scheme file format), {@code classes}, {@code seed},
+ * {@code keep_classifier}, {@code head} ("float" or "int8"; absent: float), {@code options}
  * (qas, momentum, weight_rule, bias_rule), and {@code params}: for each, {@code name}, {@code role},
  * {@code conv} (index), {@code dtype}, {@code elements}, {@code kept_channels}, {@code file};</li>
  * <li>{@code base/NAME}: the original model's bytes;</li>
@@ -96,6 +97,7 @@ public final class TrainedModel {
         m.set("classes", JSON.valueToTree(classes));
         m.put("seed", seed);
         m.put("keep_classifier", program.keepsClassifier());
+        m.put("head", (program.int8Head() ? TrainSpec.Head.INT8 : TrainSpec.Head.FLOAT).cli());
         ObjectNode o = m.putObject("options");
         TrainState.Options opt = state.options();
         o.put("qas", opt.qas());
@@ -191,8 +193,14 @@ public final class TrainedModel {
         } catch (IllegalArgumentException e) {
             throw new KtException("kilotrain model " + file + ": unknown update rule in options: " + e.getMessage());
         }
+        TrainSpec.Head head;
+        try {
+            head = TrainSpec.Head.parse(m.path("head").asText("float"));
+        } catch (KtException e) {
+            throw new KtException("kilotrain model " + file + ": " + e.getMessage());
+        }
         Program program = TrainCompiler.compile(g, new TrainSpec(scheme, classes.size(), seed,
-                m.path("keep_classifier").asBoolean(false)));
+                m.path("keep_classifier").asBoolean(false), head));
         TrainState state = new TrainState(program, opt);
         Map<String, JsonNode> listed = new HashMap<>();
         m.path("params").forEach(n -> listed.put(n.path("name").asText(), n));

@@ -124,8 +124,16 @@ public sealed interface Instr {
         }
     }
 
-    /** The int8 classifier's outputs taken as float logits (no dequantization), as the paper's training does. */
-    record Int8Logits(Buf in, Buf logits) implements Instr {
+    /**
+     * The int8 classifier's outputs as float logits: {@code (float) (q - zero) * scale}. The model's own classifier
+     * ({@code kept}) takes them as they are (scale 1, zero 0), as the paper's training does; a new int8 head
+     * dequantizes them.
+     */
+    record Int8Logits(Buf in, Buf logits, float scale, int zero, boolean kept) implements Instr {
+        public Int8Logits(Buf in, Buf logits) {
+            this(in, logits, 1.0f, 0, true);
+        }
+
         public List<Buf> reads() {
             return list(in);
         }
@@ -136,6 +144,21 @@ public sealed interface Instr {
 
         public String op() {
             return "int8_logits";
+        }
+    }
+
+    /** Gradient of the int8 logits from that of their dequantized values: {@code gOut = gLogits * scale}. */
+    record Int8LogitsGrad(Buf gLogits, float scale, Buf gOut) implements Instr {
+        public List<Buf> reads() {
+            return list(gLogits);
+        }
+
+        public List<Buf> writes() {
+            return list(gOut);
+        }
+
+        public String op() {
+            return "int8_logits_grad";
         }
     }
 

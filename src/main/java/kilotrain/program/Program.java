@@ -38,7 +38,17 @@ public final class Program {
     /** Whether the model's own int8 classifier produces the logits (no new float head). */
     public boolean keepsClassifier() {
         for (Instr in : step) {
-            if (in instanceof Instr.Int8Logits) {
+            if (in instanceof Instr.Int8Logits l && l.kept()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether a new int8 classifier head produces the logits. */
+    public boolean int8Head() {
+        for (Instr in : step) {
+            if (in instanceof Instr.Int8Logits l && !l.kept()) {
                 return true;
             }
         }

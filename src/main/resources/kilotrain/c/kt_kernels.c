@@ -891,9 +891,15 @@ void kt_save_channels(const int8_t *x, int channels, const int32_t *kept, int nk
     }
 }
 
-void kt_int8_logits(const int8_t *q, float *logits, int n) {
+void kt_int8_logits(const int8_t *q, float *logits, int n, float scale, int zero) {
     for (int i = 0; i < n; i++) {
-        logits[i] = (float)q[i];
+        logits[i] = (float)(q[i] - zero) * scale;
+    }
+}
+
+void kt_int8_logits_grad(const float *g_logits, float scale, float *g_q, int n) {
+    for (int i = 0; i < n; i++) {
+        g_q[i] = g_logits[i] * scale;
     }
 }
 

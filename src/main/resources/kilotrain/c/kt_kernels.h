@@ -88,7 +88,9 @@ void kt_add_fwd(const kt_add *p, const int8_t *a, const int8_t *b, int8_t *y, ui
 void kt_pool_fwd(const kt_pool *p, const int8_t *x, int8_t *y);
 void kt_copy_i8(const int8_t *x, int8_t *y, int n);
 void kt_save_channels(const int8_t *x, int channels, const int32_t *kept, int nk, int pixels, int8_t *saved);
-void kt_int8_logits(const int8_t *q, float *logits, int n);
+void kt_int8_logits(const int8_t *q, float *logits, int n, float scale, int zero);
+/* Int8LogitsGrad: g_q = g_logits * scale */
+void kt_int8_logits_grad(const float *g_logits, float scale, float *g_q, int n);
 /* feature_out: the dequantized feature (kept for the head's backward pass). */
 void kt_head_fwd(const int8_t *q, int features, float scale, int zero, const float *w, const float *b, int classes,
                  float *feature_out, float *logits);
