@@ -1,7 +1,9 @@
 package kilotrain.exec;
 
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import kilotrain.compiler.memory.ArenaPlan;
 import kilotrain.ir.Conv2D;
 import kilotrain.ir.DType;
 import kilotrain.ops.Scratch;
@@ -95,10 +97,21 @@ public final class TrainExecutor {
         return state;
     }
 
-    /** Per-thread buffers of every transient buffer of the step, and the thread's own kernels. */
+    /**
+     * Per-thread buffers of every transient buffer of the step, and the thread's own kernels. Either one array per
+     * buffer, or (arena mode, {@link #arenaWorkspace}) every transient buffer at its planned offset in one byte
+     * arena, int8 and mask buffers passed to the kernels as (arena, offset), float32 ones staged through
+     * {@code floats} around each instruction ({@link ArenaLayout}). Instruction rules pass {@code off[b.id]} with
+     * {@code bytes[b.id]}: the same rules run in both modes.
+     */
     public final class Workspace {
         final byte[][] bytes = new byte[program.bufs.size()][];
         final float[][] floats = new float[program.bufs.size()][];
+        /** Offset of each int8 / mask buffer in {@code bytes[id]}: 0, or its planned offset in the arena. */
+        final int[] off = new int[program.bufs.size()];
+        /** Arena mode: where every transient buffer lives, and the arena (both null otherwise). */
+        final ArenaLayout layout;
+        final byte[] arena;
         final Scratch scratch = sizer.allocate();
         final float[] feature = new float[maxFeature];
         final float[] tmp = new float[maxGrad];
@@ -113,6 +126,8 @@ public final class TrainExecutor {
         float lr = Float.NaN;
         /** Nanoseconds spent per instruction index, when profiling (null otherwise). */
         long[] profile;
+        /** Called with each instruction's index after it ran in {@link #step} (null: none); for diagnosis. */
+        java.util.function.IntConsumer trace;
 
         /** Starts recording the time of every instruction (for {@code kilotrain bench --profile}). */
         public void profile() {
@@ -123,25 +138,78 @@ public final class TrainExecutor {
             return profile;
         }
 
-        Workspace() {
+        Workspace(ArenaLayout layout) {
+            this.layout = layout;
+            this.arena = layout == null ? null : new byte[Math.max(8, layout.arenaBytes)];
             for (Buf b : program.bufs) {
                 if (b.kind.persistent) {
                     continue;
                 }
                 if (b.kind == Buf.Kind.MASK || b.dtype == DType.INT8) {
-                    bytes[b.id] = new byte[b.bytes()];
+                    if (layout == null) {
+                        bytes[b.id] = new byte[b.bytes()];
+                    } else if (layout.offset[b.id] >= 0) {
+                        bytes[b.id] = arena;
+                        off[b.id] = layout.offset[b.id];
+                    }
                 } else if (b.dtype == DType.FLOAT32) {
                     floats[b.id] = new float[b.elements];
                 }
             }
         }
 
+        /** The current value of a transient float32 buffer (in arena mode, decoded from the arena). */
         public float[] floats(Buf b) {
+            if (layout != null && layout.offset[b.id] >= 0) {
+                ArenaLayout.decode(arena, layout.offset[b.id], floats[b.id], b.elements);
+            }
             return floats[b.id];
         }
 
+        /** The bytes of a transient int8 / mask buffer (in arena mode, a copy of its place in the arena). */
         public byte[] bytes(Buf b) {
-            return bytes[b.id];
+            return layout == null ? bytes[b.id] : Arrays.copyOfRange(arena, off[b.id], off[b.id] + b.bytes());
+        }
+
+        /** Whether every transient buffer lives in one planned arena. */
+        public boolean inArena() {
+            return layout != null;
+        }
+
+        /** Arena mode: a step starts from a poisoned arena, so a byte read before this step wrote it shows. */
+        void startStep() {
+            if (layout != null) {
+                Arrays.fill(arena, ArenaLayout.POISON_BYTE);
+            }
+        }
+
+        /**
+         * Arena mode, before instruction i: poisons the staging arrays of its float32 buffers and the kernel scratch
+         * that could carry a value between instructions, then decodes the buffers it reads from the arena.
+         */
+        void stageIn(int i) {
+            if (layout == null) {
+                return;
+            }
+            for (int id : layout.floatTouched[i]) {
+                Arrays.fill(floats[id], ArenaLayout.POISON_FLOAT);
+            }
+            Arrays.fill(feature, ArenaLayout.POISON_FLOAT);
+            Arrays.fill(tmp, ArenaLayout.POISON_FLOAT);
+            Arrays.fill(tmp2, ArenaLayout.POISON_FLOAT);
+            for (int id : layout.floatReads[i]) {
+                ArenaLayout.decode(arena, layout.offset[id], floats[id], floats[id].length);
+            }
+        }
+
+        /** Arena mode, after instruction i: encodes the float32 buffers it wrote into the arena. */
+        void stageOut(int i) {
+            if (layout == null) {
+                return;
+            }
+            for (int id : layout.floatWrites[i]) {
+                ArenaLayout.encode(floats[id], floats[id].length, arena, layout.offset[id]);
+            }
         }
 
         ConvKernel kernel(Instr.ConvFwd f) {
@@ -192,7 +260,16 @@ public final class TrainExecutor {
     }
 
     public Workspace workspace() {
-        return new Workspace();
+        return new Workspace(null);
+    }
+
+    /**
+     * A workspace whose transient buffers live only in one byte arena of {@code plan}'s size, each at its planned
+     * offset (see {@link ArenaLayout}): a step run in it gives the results of {@link #workspace()} bit for bit
+     * exactly when no two buffers live at the same time share bytes. Parameters stay in the {@link TrainState}.
+     */
+    public Workspace arenaWorkspace(ArenaPlan plan) {
+        return new Workspace(ArenaLayout.of(program, plan));
     }
 
     /** Forward, loss and backward of one sample; returns the loss and leaves parameter gradients in the workspace. */
@@ -207,18 +284,24 @@ public final class TrainExecutor {
      */
     public float step(Workspace ws, byte[] input, int label, float lr) {
         ws.lr = lr;
-        System.arraycopy(input, 0, ws.bytes[program.input.id], 0, program.input.elements);
+        ws.startStep();
+        System.arraycopy(input, 0, ws.bytes[program.input.id], ws.off[program.input.id], program.input.elements);
         float loss = Float.NaN;
         long[] prof = ws.profile;
         for (int i = 0; i < program.step.size(); i++) {
             Instr in = program.step.get(i);
             long t0 = prof == null ? 0 : System.nanoTime();
+            ws.stageIn(i);
             if (in instanceof Instr.LossGrad l) {
                 loss = SoftmaxCrossEntropy.lossAndGrad(ws.floats[l.logits().id], 0, program.numClasses, label,
                         ws.floats[l.gLogits().id], 0);
                 ws.floats[l.loss().id][0] = loss;
             } else {
                 run(ws, in, true);
+            }
+            ws.stageOut(i);
+            if (ws.trace != null) {
+                ws.trace.accept(i);
             }
             if (prof != null) {
                 prof[i] += System.nanoTime() - t0;
@@ -229,24 +312,28 @@ public final class TrainExecutor {
 
     /** Forward pass only, to the logits; returns the arg-max class (first on ties). */
     public int predict(Workspace ws, byte[] input, float[] logitsOut) {
-        System.arraycopy(input, 0, ws.bytes[program.input.id], 0, program.input.elements);
-        for (Instr in : program.step) {
+        ws.startStep();
+        System.arraycopy(input, 0, ws.bytes[program.input.id], ws.off[program.input.id], program.input.elements);
+        for (int i = 0; i < program.step.size(); i++) {
+            Instr in = program.step.get(i);
             if (in instanceof Instr.LossGrad) {
                 break;
             }
             if (!(in instanceof Instr.SaveChannels)) {
+                ws.stageIn(i);
                 run(ws, in, false);
+                ws.stageOut(i);
             }
         }
         if (logitsOut != null) {
-            System.arraycopy(ws.floats[program.logits.id], 0, logitsOut, 0, program.numClasses);
+            System.arraycopy(ws.floats(program.logits), 0, logitsOut, 0, program.numClasses);
         }
         return argmaxLogits(ws);
     }
 
     /** Arg-max of the logits of the last pass through the workspace. */
     public int argmaxLogits(Workspace ws) {
-        float[] logits = ws.floats[program.logits.id];
+        float[] logits = ws.floats(program.logits);
         int best = 0;
         for (int i = 1; i < program.numClasses; i++) {
             if (logits[i] > logits[best]) {
@@ -260,7 +347,7 @@ public final class TrainExecutor {
     public void copyGradients(Workspace ws, float[][] out) {
         for (int i = 0; i < program.params.size(); i++) {
             Param p = program.params.get(i);
-            System.arraycopy(ws.floats[p.grad.id], 0, out[i], 0, p.grad.elements);
+            System.arraycopy(ws.floats(p.grad), 0, out[i], 0, p.grad.elements);
         }
     }
 
@@ -269,32 +356,38 @@ public final class TrainExecutor {
             ConvKernel k = ws.kernel(f);
             MaskingRequantizer m = ws.maskers.get(f.conv());
             if (m != null) {
-                m.target(training && f.mask() != null ? ws.bytes[f.mask().id] : null, 0, 0);
+                m.target(training && f.mask() != null ? ws.bytes[f.mask().id] : null,
+                        training && f.mask() != null ? ws.off[f.mask().id] : 0, ws.off[f.out().id]);
             }
-            k.forward(ws.bytes[f.in().id], 0, ws.bytes[f.out().id], 0, ws.scratch);
+            k.forward(ws.bytes[f.in().id], ws.off[f.in().id], ws.bytes[f.out().id], ws.off[f.out().id], ws.scratch);
         } else if (in instanceof Instr.FcFwd f) {
-            ((FullyConnectedKernel) prepared.get(f)).forward(ws.bytes[f.in().id], 0, ws.bytes[f.out().id], 0,
-                    ws.scratch);
+            ((FullyConnectedKernel) prepared.get(f)).forward(ws.bytes[f.in().id], ws.off[f.in().id],
+                    ws.bytes[f.out().id], ws.off[f.out().id], ws.scratch);
         } else if (in instanceof Instr.AddFwd a) {
             AddKernel k = (AddKernel) prepared.get(a);
-            k.forward(ws.bytes[a.a().id], 0, ws.bytes[a.b().id], 0, ws.bytes[a.out().id], 0);
+            k.forward(ws.bytes[a.a().id], ws.off[a.a().id], ws.bytes[a.b().id], ws.off[a.b().id],
+                    ws.bytes[a.out().id], ws.off[a.out().id]);
             if (training && a.mask() != null) {
-                k.mask(ws.bytes[a.a().id], 0, ws.bytes[a.b().id], 0, ws.bytes[a.mask().id], 0);
+                k.mask(ws.bytes[a.a().id], ws.off[a.a().id], ws.bytes[a.b().id], ws.off[a.b().id],
+                        ws.bytes[a.mask().id], ws.off[a.mask().id]);
             }
         } else if (in instanceof Instr.PoolFwd p) {
-            AvgPoolKernel.forward(p.pool(), ws.bytes[p.in().id], 0, ws.bytes[p.out().id], 0);
+            AvgPoolKernel.forward(p.pool(), ws.bytes[p.in().id], ws.off[p.in().id], ws.bytes[p.out().id],
+                    ws.off[p.out().id]);
         } else if (in instanceof Instr.Copy c) {
-            System.arraycopy(ws.bytes[c.in().id], 0, ws.bytes[c.out().id], 0, c.in().elements);
+            System.arraycopy(ws.bytes[c.in().id], ws.off[c.in().id], ws.bytes[c.out().id], ws.off[c.out().id],
+                    c.in().elements);
         } else if (in instanceof Instr.SaveChannels s) {
-            saveChannels(ws.bytes[s.in().id], s.channels(), s.kept(), ws.bytes[s.saved().id],
-                    s.saved().elements / s.kept().length);
+            saveChannels(ws.bytes[s.in().id], ws.off[s.in().id], s.channels(), s.kept(), ws.bytes[s.saved().id],
+                    ws.off[s.saved().id], s.saved().elements / s.kept().length);
         } else if (in instanceof Instr.Int8Logits l) {
             byte[] q = ws.bytes[l.in().id];
+            int qOff = ws.off[l.in().id];
             float[] f = ws.floats[l.logits().id];
             float scale = l.scale();
             int zero = l.zero();
             for (int i = 0; i < l.logits().elements; i++) {
-                f[i] = (float) (q[i] - zero) * scale;
+                f[i] = (float) (q[qOff + i] - zero) * scale;
             }
         } else if (in instanceof Instr.Int8LogitsGrad g) {
             float[] src = ws.floats[g.gLogits().id], dst = ws.floats[g.gOut().id];
@@ -303,11 +396,15 @@ public final class TrainExecutor {
                 dst[i] = src[i] * scale;
             }
         } else if (in instanceof Instr.HeadFwd h) {
-            FloatHead.dequantize(ws.bytes[h.feature().id], 0, h.feature().elements, h.featureScale(), h.featureZero(),
-                    ws.feature);
+            FloatHead.dequantize(ws.bytes[h.feature().id], ws.off[h.feature().id], h.feature().elements,
+                    h.featureScale(), h.featureZero(), ws.feature);
             FloatHead.forward(ws.feature, h.feature().elements, state.floats(h.weight()), state.floats(h.bias()),
                     program.numClasses, ws.floats[h.logits().id], 0);
         } else if (in instanceof Instr.HeadBwd h) {
+            // dequantized again from the feature it reads (the same bits as head_fwd's), so no value is carried
+            // from head_fwd outside the step's buffers
+            FloatHead.dequantize(ws.bytes[h.feature().id], ws.off[h.feature().id], h.feature().elements,
+                    h.featureScale(), h.featureZero(), ws.feature);
             FloatHead.backward(ws.floats[h.gLogits().id], 0, ws.feature, h.feature().elements,
                     state.floats(h.weight()), program.numClasses, h.featureScale(), ws.floats[h.gWeight().id],
                     ws.floats[h.gBias().id], h.gFeature() == null ? null : ws.floats[h.gFeature().id], 0);
@@ -327,7 +424,8 @@ public final class TrainExecutor {
             int n = a.gOut().elements;
             float[] ga = a.gA() == null || a.accA() ? ws.tmp : ws.floats[a.gA().id];
             float[] gb = a.gB() == null || a.accB() ? ws.tmp2 : ws.floats[a.gB().id];
-            AddBackward.inputGrads(a.add(), ws.floats[a.gOut().id], 0, ws.bytes[a.mask().id], 0, ga, 0, gb, 0);
+            AddBackward.inputGrads(a.add(), ws.floats[a.gOut().id], 0, ws.bytes[a.mask().id], ws.off[a.mask().id],
+                    ga, 0, gb, 0);
             if (a.gA() != null && a.accA()) {
                 addInto(ws.floats[a.gA().id], ga, n);
             }
@@ -335,12 +433,12 @@ public final class TrainExecutor {
                 addInto(ws.floats[a.gB().id], gb, n);
             }
         } else if (in instanceof Instr.ConvOutGrad g) {
-            ConvBackward.outputGrad(g.conv(), ws.floats[g.gOut().id], 0, ws.bytes[g.mask().id], 0, eff.get(g.conv()),
-                    ws.floats[g.gAcc().id], 0);
+            ConvBackward.outputGrad(g.conv(), ws.floats[g.gOut().id], 0, ws.bytes[g.mask().id], ws.off[g.mask().id],
+                    eff.get(g.conv()), ws.floats[g.gAcc().id], 0);
         } else if (in instanceof Instr.ConvBiasGrad g) {
             ConvBackward.biasGrad(g.conv(), ws.floats[g.gAcc().id], 0, ws.floats[g.gBias().id], 0);
         } else if (in instanceof Instr.ConvWeightGrad g) {
-            ConvBackward.weightGrad(g.conv(), ws.bytes[g.saved().id], 0, ws.floats[g.gAcc().id], 0,
+            ConvBackward.weightGrad(g.conv(), ws.bytes[g.saved().id], ws.off[g.saved().id], ws.floats[g.gAcc().id], 0,
                     g.trained().partial() ? g.trained().keptChannels : null, ws.floats[g.gWeight().id], 0, ws.work);
         } else if (in instanceof Instr.ConvInputGrad g) {
             float[] dst = g.accumulate() ? ws.tmp : ws.floats[g.gIn().id];
@@ -357,10 +455,11 @@ public final class TrainExecutor {
             int[] kept = f.trained().partial() ? f.trained().keptChannels : null;
             float[] chunk = ws.floats[f.rows().id];
             byte[] saved = ws.bytes[f.saved().id];
+            int savedOff = ws.off[f.saved().id];
             float[] gAcc = ws.floats[f.gAcc().id];
             for (int r = 0; r < rows; r += f.rowsPerChunk()) {
                 int k = Math.min(f.rowsPerChunk(), rows - r);
-                WeightGradRows.compute(f.conv(), saved, 0, gAcc, 0, kept, r, k, chunk, 0);
+                WeightGradRows.compute(f.conv(), saved, savedOff, gAcc, 0, kept, r, k, chunk, 0);
                 state.applySampleRows(index, chunk, 0, r, k, lr);
             }
         } else {
@@ -383,10 +482,11 @@ public final class TrainExecutor {
         }
     }
 
-    static void saveChannels(byte[] in, int channels, int[] kept, byte[] saved, int pixels) {
+    static void saveChannels(byte[] in, int inOff, int channels, int[] kept, byte[] saved, int savedOff,
+            int pixels) {
         int k = kept.length;
         for (int p = 0; p < pixels; p++) {
-            int src = p * channels, dst = p * k;
+            int src = inOff + p * channels, dst = savedOff + p * k;
             for (int j = 0; j < k; j++) {
                 saved[dst + j] = in[src + kept[j]];
             }
