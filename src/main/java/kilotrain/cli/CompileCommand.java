@@ -9,10 +9,12 @@ import kilotrain.codegen.CGenerator;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
 import kilotrain.compiler.memory.ArenaPlanner;
+import kilotrain.compiler.memory.BlockFusion;
 import kilotrain.compiler.memory.Budget;
 import kilotrain.compiler.memory.MemoryAnalysis;
 import kilotrain.compiler.memory.Variant;
 import kilotrain.importer.ModelLoader;
+import kilotrain.exec.ArenaCheck;
 import kilotrain.exec.TrainState;
 import kilotrain.ir.Graph;
 import kilotrain.ops.update.BiasRounding;
@@ -80,6 +82,11 @@ final class CompileCommand implements Callable<Integer> {
                     + "weight gradient is ever stored.")
     boolean fused;
 
+    @Option(names = "--fuse-blocks", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Run each frozen pointwise expansion and the depthwise conv after it one channel at a time, "
+                    + "so the expansion tensor never exists (default; --no-fuse-blocks to compare).")
+    boolean fuseBlocks;
+
     @Option(names = "--update-rule", defaultValue = "stochastic",
             description = "How the device's int8 weights absorb updates: device, nearest, stochastic (default: no float "
                     + "copy in SRAM) or shadow (a float master copy per trained weight).")
@@ -87,6 +94,12 @@ final class CompileCommand implements Callable<Integer> {
 
     @Option(names = "--bias-rule", defaultValue = "shadow", description = "nearest or shadow (default) for int32 biases.")
     String biasRule;
+
+    @Option(names = "--verify-arena", paramLabel = "STEPS", defaultValue = "0",
+            description = "Run STEPS training steps (seeded random samples, --lr, the update rules above) with every "
+                    + "buffer in the planned arena and with one array per buffer; fail unless losses and parameters "
+                    + "are bit-identical.")
+    int verifyArena;
 
     @Override
     public Integer call() {
@@ -108,7 +121,7 @@ final class CompileCommand implements Callable<Integer> {
         Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
         Program p = TrainCompiler.compile(g, new TrainSpec(s, classes, 0, TrainSpec.Head.parse(head)));
         MemoryAnalysis a = MemoryAnalysis.of(p, optimizer.equals("sgdm"), updateRule.equals("shadow"),
-                biasRule.equals("shadow"), new ArenaPlanner(), fused);
+                biasRule.equals("shadow"), new ArenaPlanner(), fused, fuseBlocks);
         Variant best = a.best();
         if (memoryReport != null) {
             MemoryReport.write(memoryReport, a);
@@ -119,6 +132,7 @@ final class CompileCommand implements Callable<Integer> {
         if (flash >= 0) {
             Budget.checkFlash(a, flash);
         }
+        ArenaCheck.Result verified = verifyArena > 0 ? verify(best, verifyArena) : null;
         if (out != null) {
             TrainState state = new TrainState(p, new TrainState.Options(true, optimizer.equals("sgdm") ? 0.9f : 0f,
                     weightRule(updateRule), biasRule(biasRule), 0));
@@ -129,6 +143,7 @@ final class CompileCommand implements Callable<Integer> {
             o.put("model", model.toString());
             o.put("scheme", s.name);
             o.put("operations", best.step().size());
+            o.put("fused_blocks", BlockFusion.count(best.step()));
             o.put("arena_bytes", best.plan().arenaBytes());
             o.put("lower_bound_bytes", best.plan().lowerBound());
             o.put("arena_strategy", best.plan().strategy());
@@ -139,6 +154,10 @@ final class CompileCommand implements Callable<Integer> {
             o.put("shadow_bytes", a.shadowBytes);
             o.put("sram_total_bytes", a.sramTotal(best));
             o.put("flash_bytes", a.flashBytes);
+            if (verified != null) {
+                o.put("arena_verified_steps", verified.steps());
+                o.put("arena_verified", verified.identical());
+            }
             ObjectNode stages = o.putObject("stages");
             for (Variant v : a.variants) {
                 ObjectNode n = stages.putObject(v.name());
@@ -172,11 +191,29 @@ final class CompileCommand implements Callable<Integer> {
                 + "copies %,d B%n", a.trainableBytes, a.optimizerBytes, a.shadowBytes);
         System.out.printf("  flash (weights and biases) %,d B; input image %,d B inside the arena%n", a.flashBytes,
                 a.inputBytes);
+        if (verified != null) {
+            System.out.printf("  arena verified: %d training steps from the planned arena bit-identical to one array "
+                    + "per buffer (losses, parameters, logits)%n", verified.steps());
+        }
         if (out != null) {
             System.out.printf("C project for %s written to %s (make%s)%n", target, out,
                     target.equals("host") ? "" : " cortex-m7");
         }
         return 0;
+    }
+
+    /** Runs the device's step both ways; a plan that changes any bit is an error. */
+    private ArenaCheck.Result verify(Variant v, int steps) {
+        Program p = v.program().withStep(v.step());
+        int[] labels = new int[Math.min(steps, 8)];
+        ArenaCheck.Result r = ArenaCheck.run(p, v.plan(), new TrainState.Options(true,
+                optimizer.equals("sgdm") ? 0.9f : 0f, weightRule(updateRule), biasRule(biasRule), 0), lr,
+                ArenaCheck.syntheticInputs(p, labels.length, 1, labels), labels, steps);
+        if (!r.identical()) {
+            throw new KtException("--verify-arena: the step run from the planned arena (" + v.plan().strategy() + ", "
+                    + v.plan().arenaBytes() + " bytes) differs from the unplanned step: " + r.firstDifference());
+        }
+        return r;
     }
 
     static WeightRounding weightRule(String r) {

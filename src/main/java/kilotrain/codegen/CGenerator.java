@@ -109,6 +109,8 @@ public final class CGenerator {
             Files.createDirectories(dir);
             copyResource("kt_kernels.h", dir);
             copyResource("kt_kernels.c", dir);
+            copyResource("kt_fused.h", dir);
+            copyResource("kt_fused.c", dir);
             copyResource("kt_host_main.c", dir);
             copyResource("Makefile", dir);
             copyResource("README.md", dir);
@@ -245,12 +247,38 @@ public final class CGenerator {
         };
     }
 
+    /** The forward convs of the order, both convs of each fused conv + depthwise pair included (frozen ones). */
+    private List<Instr.ConvFwd> convFwds() {
+        List<Instr.ConvFwd> out = new ArrayList<>();
+        for (Instr in : order) {
+            if (in instanceof Instr.ConvFwd f) {
+                out.add(f);
+            } else if (in instanceof Instr.ConvDwFwd f) {
+                out.add(new Instr.ConvFwd(f.conv(), null, f.in(), null, null, null, null));
+                out.add(new Instr.ConvFwd(f.dw(), null, null, f.out(), null, null, null));
+            }
+        }
+        return out;
+    }
+
+    /** {@link Instr.ConvDwFwd}: both convs are frozen, their weights and biases the const tensors. */
+    private String convDwCall(Instr.ConvDwFwd f) {
+        if (plan == null && !program.bufs.contains(f.plane())) {
+            throw new KtException("fused conv '" + f.conv().name + "': its plane buffer belongs to another program; "
+                    + "generate the C from the fused program");
+        }
+        return "kt_conv_dw_fwd(&kt_" + convNames.get(f.conv()) + ", " + convWeightArray.get(f.conv()) + ", "
+                + convBiasArray.get(f.conv()) + ", &kt_" + convNames.get(f.dw()) + ", " + convWeightArray.get(f.dw())
+                + ", " + convBiasArray.get(f.dw()) + ", " + buf(f.in()) + ", " + buf(f.plane()) + ", " + buf(f.out())
+                + ");";
+    }
+
     private String modelSource() {
         StringBuilder body = new StringBuilder();
         // Parameters first: trained conv weights and biases live in SRAM, the rest as const data.
         int convCount = 0;
-        for (Instr in : order) {
-            if (in instanceof Instr.ConvFwd f && !convNames.containsKey(f.conv())) {
+        for (Instr.ConvFwd f : convFwds()) {
+            if (!convNames.containsKey(f.conv())) {
                 convNames.put(f.conv(), "conv" + convCount++);
             }
         }
@@ -308,6 +336,7 @@ public final class CGenerator {
                 .append(order.size()).append(" operations, ").append(program.params.size())
                 .append(" trained parameters. Compile with -ffp-contract=off. */\n");
         c.append("#include \"kt_model.h\"\n#include \"kt_kernels.h\"\n\n#include <math.h>\n#include <string.h>\n\n");
+        c.append("#include \"kt_fused.h\"\n\n");
         c.append("static float kt_lr = ").append(f(lr)).append(";\n\n");
         c.append("void kt_set_learning_rate(float lr) {\n    kt_lr = lr;\n}\n\n");
         c.append("float kt_learning_rate(void) {\n    return kt_lr;\n}\n\n");
@@ -366,8 +395,8 @@ public final class CGenerator {
         TrainState.Options o = state.options();
         // Weights and biases of every conv the step runs: trained ones in SRAM (full tensors; the trained slice is
         // addressed through an index), frozen ones const.
-        for (Instr in : order) {
-            if (!(in instanceof Instr.ConvFwd f) || convWeightArray.containsKey(f.conv())) {
+        for (Instr.ConvFwd f : convFwds()) {
+            if (convWeightArray.containsKey(f.conv())) {
                 continue;
             }
             Conv2D c = f.conv();
@@ -762,6 +791,9 @@ public final class CGenerator {
                     + convSlice.get(c) + ", "
                     + convBiasArray.get(c) + ", " + buf(f.out()) + ", " + (training ? buf(f.mask()) : "NULL")
                     + ", kt_xs, kt_acc);";
+        }
+        if (in instanceof Instr.ConvDwFwd f) {
+            return convDwCall(f);
         }
         if (in instanceof Instr.FcFwd f) {
             String name = fcStruct(f.fc());

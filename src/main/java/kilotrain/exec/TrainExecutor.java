@@ -11,6 +11,7 @@ import kilotrain.ops.add.AddBackward;
 import kilotrain.ops.add.AddKernel;
 import kilotrain.ops.conv.ConvBackward;
 import kilotrain.ops.conv.ConvKernel;
+import kilotrain.ops.conv.ConvDwFused;
 import kilotrain.ops.conv.WeightGradRows;
 import kilotrain.ops.fc.FullyConnectedKernel;
 import kilotrain.ops.head.FloatHead;
@@ -63,6 +64,8 @@ public final class TrainExecutor {
                 prepared.put(f, k);
             } else if (in instanceof Instr.AddFwd a) {
                 prepared.put(a, AddKernel.of(a.add()));
+            } else if (in instanceof Instr.ConvDwFwd f) {
+                prepared.put(f, new ConvDwFused(f.conv(), f.dw()));
             } else if (in instanceof Instr.ConvOutGrad g) {
                 eff.put(g.conv(), ConvBackward.effScales(g.conv().requant, g.conv().output.channels()));
             } else if (in instanceof Instr.ConvInputGrad g) {
@@ -119,6 +122,8 @@ public final class TrainExecutor {
         final Map<Conv2D, ConvKernel> kernels = new IdentityHashMap<>();
         final Map<Conv2D, MaskingRequantizer> maskers = new IdentityHashMap<>();
         final ConvBackward.Work work = new ConvBackward.Work();
+        /** Scratch of the fused pointwise + depthwise instructions. */
+        final Map<Instr, ConvDwFused.Work> fusedWork = new IdentityHashMap<>();
         /** Float copies of the trained convs' weights, refreshed when the parameters' version moves on. */
         final Map<Conv2D, LiveWeights> liveWeights = new IdentityHashMap<>();
         int kernelVersion = -1;
@@ -360,6 +365,11 @@ public final class TrainExecutor {
                         training && f.mask() != null ? ws.off[f.mask().id] : 0, ws.off[f.out().id]);
             }
             k.forward(ws.bytes[f.in().id], ws.off[f.in().id], ws.bytes[f.out().id], ws.off[f.out().id], ws.scratch);
+        } else if (in instanceof Instr.ConvDwFwd f) {
+            ConvDwFused k = (ConvDwFused) prepared.get(f);
+            k.forward(ws.bytes[f.in().id], ws.off[f.in().id], ws.bytes[f.plane().id], ws.off[f.plane().id],
+                    ws.bytes[f.out().id], ws.off[f.out().id],
+                    ws.fusedWork.computeIfAbsent(f, x -> new ConvDwFused.Work(k)));
         } else if (in instanceof Instr.FcFwd f) {
             ((FullyConnectedKernel) prepared.get(f)).forward(ws.bytes[f.in().id], ws.off[f.in().id],
                     ws.bytes[f.out().id], ws.off[f.out().id], ws.scratch);

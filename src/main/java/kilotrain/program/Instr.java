@@ -339,6 +339,27 @@ public sealed interface Instr {
         }
     }
 
+    /**
+     * A frozen ungrouped conv {@code conv} (typically a 1x1 expansion) and the frozen depthwise conv {@code dw} that
+     * alone reads its output E, run one E channel at a time: the channel's plane ({@code conv}'s requantized output,
+     * framed by dw's padding at E's zero point) goes into {@code plane}, then dw's output channel from it into
+     * {@code out}. E itself never exists; the int8 results are those of running conv then dw (integer sums are exact).
+     * Made by {@code BlockFusion}.
+     */
+    record ConvDwFwd(Conv2D conv, Conv2D dw, Buf in, Buf plane, Buf out) implements Instr {
+        public List<Buf> reads() {
+            return list(in);
+        }
+
+        public List<Buf> writes() {
+            return list(out, plane);
+        }
+
+        public String op() {
+            return "conv_dw_fwd";
+        }
+    }
+
     private static List<Buf> list(Buf... bufs) {
         List<Buf> out = new ArrayList<>();
         for (Buf b : bufs) {

@@ -5,6 +5,7 @@ import java.util.Map;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
 import kilotrain.compiler.memory.ArenaPlanner;
+import kilotrain.compiler.memory.BlockFusion;
 import kilotrain.compiler.memory.MemoryAnalysis;
 import kilotrain.compiler.memory.Reorder;
 import kilotrain.compiler.memory.Variant;
@@ -57,7 +58,7 @@ public final class PlannedMemory {
         Cost c = memo.get(key);
         if (c == null) {
             long t0 = System.nanoTime();
-            Program p = TrainCompiler.compile(graph, new TrainSpec(s, classes, 0));
+            Program p = BlockFusion.apply(TrainCompiler.compile(graph, new TrainSpec(s, classes, 0)));
             Variant v;
             if (fused) {
                 Program f = Reorder.optimizeFused(p);

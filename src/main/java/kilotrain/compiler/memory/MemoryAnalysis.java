@@ -56,6 +56,16 @@ public final class MemoryAnalysis {
      */
     public static MemoryAnalysis of(Program p, boolean momentum, boolean weightShadow, boolean biasShadow,
             ArenaPlanner planner, boolean fused) {
+        return of(p, momentum, weightShadow, biasShadow, planner, fused, true);
+    }
+
+    /**
+     * {@code fuseBlocks}: every stage runs the program with frozen pointwise + depthwise pairs fused
+     * ({@link BlockFusion}), so no whole expansion tensor exists; {@link #program} is then the fused program.
+     */
+    public static MemoryAnalysis of(Program compiled, boolean momentum, boolean weightShadow, boolean biasShadow,
+            ArenaPlanner planner, boolean fused, boolean fuseBlocks) {
+        Program p = fuseBlocks ? BlockFusion.apply(compiled) : compiled;
         List<Variant> v = new ArrayList<>();
         v.add(Variant.of("deferred", p, p.step, false, planner));
         v.add(Variant.of("in-place-ops", p, p.step, true, planner));
@@ -84,13 +94,13 @@ public final class MemoryAnalysis {
         Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         long bytes = 0;
         for (Instr in : p.step) {
-            Op op = in instanceof Instr.ConvFwd f ? f.conv() : in instanceof Instr.FcFwd f ? f.fc() : null;
-            if (op == null) {
-                continue;
-            }
-            for (Tensor t : op.inputs()) {
-                if (t.isConstant() && seen.add(t)) {
-                    bytes += t.bytes();
+            List<Op> ops = in instanceof Instr.ConvFwd f ? List.of(f.conv()) : in instanceof Instr.FcFwd f
+                    ? List.of(f.fc()) : in instanceof Instr.ConvDwFwd f ? List.of(f.conv(), f.dw()) : List.of();
+            for (Op op : ops) {
+                for (Tensor t : op.inputs()) {
+                    if (t.isConstant() && seen.add(t)) {
+                        bytes += t.bytes();
+                    }
                 }
             }
         }

@@ -1,0 +1,108 @@
+package kilotrain.compiler.memory;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import kilotrain.ir.DType;
+import kilotrain.ops.conv.ConvDwFused;
+import kilotrain.program.Buf;
+import kilotrain.program.Instr;
+import kilotrain.program.Program;
+
+/**
+ * Fuses each frozen ungrouped conv (the pointwise expansion of an inverted residual block, or the stem conv) with the
+ * frozen depthwise conv that alone reads its output into one {@link Instr.ConvDwFwd}, which computes the output one
+ * channel at a time into a small plane buffer. The expansion output E is the largest tensor of the forward pass
+ * (MobileNetV2 block 1: 64x64x48); without it the forward peak drops from max(in + E, E + D_out) to
+ * in + plane + D_out.
+ *
+ * <p>A pair qualifies when E is written by the first conv and read by nothing but the depthwise conv (no weight
+ * gradient saves it, nothing else consumes it), neither conv records a clamp mask (no gradient flows through them)
+ * and neither trains. The plane takes E's buffer id, so buffer ids stay dense; E leaves the program.
+ */
+public final class BlockFusion {
+    private BlockFusion() {
+    }
+
+    public static Program apply(Program p) {
+        Map<Buf, Integer> readers = new IdentityHashMap<>(), writers = new IdentityHashMap<>();
+        for (Instr in : p.step) {
+            for (Buf b : in.reads()) {
+                readers.merge(b, 1, Integer::sum);
+            }
+            for (Buf b : in.writes()) {
+                writers.merge(b, 1, Integer::sum);
+            }
+        }
+        List<Instr> step = new ArrayList<>(p.step);
+        List<Buf> bufs = new ArrayList<>(p.bufs);
+        boolean changed = false;
+        for (int i = 0; i < step.size(); i++) {
+            if (!(step.get(i) instanceof Instr.ConvFwd p0) || !frozen(p0)) {
+                continue;
+            }
+            Buf e = p0.out();
+            if (e.kind != Buf.Kind.ACT || e == p.input || readers.getOrDefault(e, 0) != 1
+                    || writers.getOrDefault(e, 0) != 1) {
+                continue;
+            }
+            int j = consumer(step, i, e);
+            if (j < 0) {
+                continue;
+            }
+            Instr.ConvFwd dw = (Instr.ConvFwd) step.get(j);
+            if (!frozen(dw) || !ConvDwFused.fusable(p0.conv(), dw.conv())) {
+                continue;
+            }
+            Buf plane = new Buf(e.id, e.name + ".plane", Buf.Kind.ACT, DType.INT8, ConvDwFused.planeElements(dw.conv()));
+            int at = indexOf(bufs, e);
+            if (at < 0) {
+                continue;
+            }
+            bufs.set(at, plane);
+            step.set(i, new Instr.ConvDwFwd(p0.conv(), dw.conv(), p0.in(), plane, dw.out()));
+            step.remove(j);
+            changed = true;
+        }
+        if (!changed) {
+            return p;
+        }
+        return new Program(p.forward, step, bufs, p.params, p.trained, p.input, p.logits, p.loss, p.numClasses,
+                p.backboneConvs);
+    }
+
+    /** Fused pairs in a step. */
+    public static int count(List<Instr> step) {
+        int n = 0;
+        for (Instr in : step) {
+            if (in instanceof Instr.ConvDwFwd) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** No trained parameter, no clamp mask: nothing in the backward pass looks at this conv. */
+    private static boolean frozen(Instr.ConvFwd f) {
+        return f.trained() == null && f.mask() == null && f.weight() == null && f.bias() == null;
+    }
+
+    private static int consumer(List<Instr> step, int from, Buf e) {
+        for (int j = from + 1; j < step.size(); j++) {
+            if (step.get(j).reads().contains(e)) {
+                return step.get(j) instanceof Instr.ConvFwd ? j : -1;
+            }
+        }
+        return -1;
+    }
+
+    private static int indexOf(List<Buf> bufs, Buf b) {
+        for (int i = 0; i < bufs.size(); i++) {
+            if (bufs.get(i) == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,213 @@
+package kilotrain.ops.conv;
+
+import java.util.Arrays;
+import kilotrain.ir.Conv2D;
+import kilotrain.ops.requant.Requantizer;
+
+/**
+ * An ungrouped conv P (typically an inverted residual block's 1x1 expansion) followed by the depthwise conv D (channel
+ * multiplier 1) that alone reads P's output E, one E channel at a time: for channel c, P's requantized output plane
+ * goes into a padded int8 plane whose frame holds E's zero point (D's padding), then D's output channel c is computed
+ * from that plane and written into D's NHWC output. The whole E never exists.
+ *
+ * <p>Bits: P's accumulator is {@code bias[c] + sum W[c][k] * (x_k - x_zero)} over its patch (padding contributes 0),
+ * as in {@link ConvKernel}; D's {@code bias[c] + sum_valid w_t * (e_t - e_zero)} is computed as
+ * {@code (bias[c] - e_zero * sum_t w_t) + sum_t w_t * v_t} over every tap, frame taps holding {@code v = e_zero}: the
+ * same int32 value (int32 wrap-around is modular anyway). Both go through the convs' own {@link Requantizer}s, so the
+ * results equal {@link ConvKernel}'s P then D bit for bit.
+ */
+public final class ConvDwFused {
+    /** P's geometry. */
+    public final int inH, inW, cin, pkh, pkw, pStrideH, pStrideW, pDilH, pDilW, pPadTop, pPadLeft, xZero;
+    /** E's geometry (P's output, D's input) and D's. */
+    public final int h, w, channels, outH, outW, kh, kw, strideH, strideW, dilH, dilW, padTop, padLeft;
+    /** The padded plane: rows and columns. */
+    public final int planeH, planeW;
+    private final int[][] pW;
+    private final int[] pBias;
+    private final Requantizer pOut;
+    private final byte eZero;
+    private final int[][] dwW;
+    private final int[] dwBias;
+    private final Requantizer dwOut;
+
+    /** Per-thread scratch: P's input patches channel-major (im2col rows), and the two accumulator planes. */
+    public static final class Work {
+        final int[][] rows;
+        final int[] acc, accOut;
+
+        public Work(ConvDwFused k) {
+            rows = new int[k.pkh * k.pkw * k.cin][k.h * k.w];
+            acc = new int[k.h * k.w];
+            accOut = new int[k.outH * k.outW];
+        }
+    }
+
+    public ConvDwFused(Conv2D p, Conv2D dw) {
+        if (!fusable(p, dw)) {
+            throw new IllegalArgumentException("convs '" + p.name + "' and '" + dw.name
+                    + "' are not an ungrouped conv feeding a depthwise conv");
+        }
+        inH = p.input.height();
+        inW = p.input.width();
+        cin = p.input.channels();
+        pkh = p.kernelH();
+        pkw = p.kernelW();
+        pStrideH = p.strideH;
+        pStrideW = p.strideW;
+        pDilH = p.dilationH;
+        pDilW = p.dilationW;
+        pPadTop = p.padding.top();
+        pPadLeft = p.padding.left();
+        xZero = p.input.quant.zeroPoint();
+        h = p.output.height();
+        w = p.output.width();
+        channels = p.output.channels();
+        outH = dw.output.height();
+        outW = dw.output.width();
+        kh = dw.kernelH();
+        kw = dw.kernelW();
+        strideH = dw.strideH;
+        strideW = dw.strideW;
+        dilH = dw.dilationH;
+        dilW = dw.dilationW;
+        padTop = dw.padding.top();
+        padLeft = dw.padding.left();
+        planeH = planeH(dw);
+        planeW = planeW(dw);
+        int k = pkh * pkw * cin;
+        pW = new int[channels][k];
+        pBias = new int[channels];
+        for (int c = 0; c < channels; c++) {
+            for (int i = 0; i < k; i++) {
+                pW[c][i] = p.weight.int8Data[c * k + i];
+            }
+            pBias[c] = p.bias == null ? 0 : p.bias.int32Data[c];
+        }
+        pOut = Requantizer.of(p.requant, channels, p.output.quant.zeroPoint(), p.actMin, p.actMax);
+        int z = dw.input.quant.zeroPoint();
+        eZero = (byte) z;
+        int taps = kh * kw;
+        dwW = new int[channels][taps];
+        dwBias = new int[channels];
+        for (int c = 0; c < channels; c++) {
+            int sum = 0;
+            for (int t = 0; t < taps; t++) {
+                dwW[c][t] = dw.weight.int8Data[c * taps + t];
+                sum += dwW[c][t];
+            }
+            dwBias[c] = (dw.bias == null ? 0 : dw.bias.int32Data[c]) - z * sum;
+        }
+        dwOut = Requantizer.of(dw.requant, channels, dw.output.quant.zeroPoint(), dw.actMin, dw.actMax);
+    }
+
+    /** Whether {@code p} then {@code dw} has the shape this kernel runs (frozenness is the compiler pass's check). */
+    public static boolean fusable(Conv2D p, Conv2D dw) {
+        return p.groups == 1 && dw.input == p.output && dw.isDepthwise()
+                && dw.output.channels() == dw.input.channels() && p.input.quant != null && p.output.quant != null
+                && dw.output.quant != null;
+    }
+
+    /** Rows of the padded plane: every row a tap reads, and at least the input's rows after the top padding. */
+    public static int planeH(Conv2D dw) {
+        return Math.max(dw.input.height() + dw.padding.top(),
+                (dw.output.height() - 1) * dw.strideH + (dw.kernelH() - 1) * dw.dilationH + 1);
+    }
+
+    public static int planeW(Conv2D dw) {
+        return Math.max(dw.input.width() + dw.padding.left(),
+                (dw.output.width() - 1) * dw.strideW + (dw.kernelW() - 1) * dw.dilationW + 1);
+    }
+
+    /** Bytes of the plane buffer the instruction needs. */
+    public static int planeElements(Conv2D dw) {
+        return planeH(dw) * planeW(dw);
+    }
+
+    /**
+     * x: P's input (inH*inW*cin, NHWC) at xOff; plane: planeH*planeW bytes at pOff; y: D's output
+     * (outH*outW*channels) at yOff.
+     */
+    public void forward(byte[] x, int xOff, byte[] plane, int pOff, byte[] y, int yOff, Work wk) {
+        int pixels = h * w;
+        gather(x, xOff, wk.rows);
+        // the frame (D's padding) holds E's zero point for every channel; only the interior changes
+        Arrays.fill(plane, pOff, pOff + planeH * planeW, eZero);
+        int[][] rows = wk.rows;
+        int[] acc = wk.acc, out = wk.accOut;
+        int k = rows.length, k4 = k & ~3, outPixels = outH * outW;
+        for (int c = 0; c < channels; c++) {
+            int[] wc = pW[c];
+            Arrays.fill(acc, 0, pixels, pBias[c]);
+            for (int i = 0; i < k4; i += 4) {
+                multiplyAdd4(acc, rows[i], rows[i + 1], rows[i + 2], rows[i + 3], wc[i], wc[i + 1], wc[i + 2],
+                        wc[i + 3], pixels);
+            }
+            for (int i = k4; i < k; i++) {
+                multiplyAdd1(acc, rows[i], wc[i], pixels);
+            }
+            for (int r = 0; r < h; r++) {
+                pOut.applyChannel(acc, r * w, w, c, plane, pOff + (r + padTop) * planeW + padLeft, 1);
+            }
+            Arrays.fill(out, 0, outPixels, dwBias[c]);
+            int[] wt = dwW[c];
+            for (int ky = 0; ky < kh; ky++) {
+                for (int kx = 0; kx < kw; kx++) {
+                    int wv = wt[ky * kw + kx];
+                    for (int oy = 0; oy < outH; oy++) {
+                        tap(out, oy * outW, plane, pOff + (oy * strideH + ky * dilH) * planeW + kx * dilW, strideW,
+                                wv, outW);
+                    }
+                }
+            }
+            dwOut.applyChannel(out, 0, outPixels, c, y, yOff + c, channels);
+        }
+    }
+
+    /** rows[(ky * pkw + kx) * cin + i][pixel] = x - x_zero under P's tap, 0 in P's padding (the im2col order). */
+    private void gather(byte[] x, int xOff, int[][] rows) {
+        int z = xZero, ci = cin;
+        for (int oy = 0; oy < h; oy++) {
+            for (int ox = 0; ox < w; ox++) {
+                int p = oy * w + ox;
+                for (int ky = 0; ky < pkh; ky++) {
+                    int iy = oy * pStrideH - pPadTop + ky * pDilH;
+                    for (int kx = 0; kx < pkw; kx++) {
+                        int ix = ox * pStrideW - pPadLeft + kx * pDilW;
+                        int r = (ky * pkw + kx) * ci;
+                        boolean inside = iy >= 0 && iy < inH && ix >= 0 && ix < inW;
+                        int src = xOff + (iy * inW + ix) * ci;
+                        for (int i = 0; i < ci; i++) {
+                            rows[r + i][p] = inside ? x[src + i] - z : 0;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void tap(int[] acc, int a0, byte[] plane, int p0, int stride, int wv, int n) {
+        if (stride == 1) {
+            for (int j = 0; j < n; j++) {
+                acc[a0 + j] += wv * plane[p0 + j];
+            }
+        } else {
+            for (int j = 0; j < n; j++) {
+                acc[a0 + j] += wv * plane[p0 + j * stride];
+            }
+        }
+    }
+
+    private static void multiplyAdd4(int[] acc, int[] r0, int[] r1, int[] r2, int[] r3, int w0, int w1, int w2,
+            int w3, int n) {
+        for (int p = 0; p < n; p++) {
+            acc[p] += w0 * r0[p] + w1 * r1[p] + w2 * r2[p] + w3 * r3[p];
+        }
+    }
+
+    private static void multiplyAdd1(int[] acc, int[] r0, int w0, int n) {
+        for (int p = 0; p < n; p++) {
+            acc[p] += w0 * r0[p];
+        }
+    }
+}

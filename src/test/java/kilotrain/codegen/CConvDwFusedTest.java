@@ -1,0 +1,114 @@
+package kilotrain.codegen;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import kilotrain.compiler.TrainCompiler;
+import kilotrain.compiler.TrainSpec;
+import kilotrain.compiler.memory.ArenaPlanner;
+import kilotrain.compiler.memory.BlockFusion;
+import kilotrain.compiler.memory.MemoryAnalysis;
+import kilotrain.compiler.memory.Variant;
+import kilotrain.data.DatasetSplit;
+import kilotrain.data.InputSpec;
+import kilotrain.data.LoadOptions;
+import kilotrain.data.SampleSource;
+import kilotrain.data.TestTransform;
+import kilotrain.data.TrainAugment;
+import kilotrain.exec.TrainState;
+import kilotrain.importer.pkl.PklImporter;
+import kilotrain.ir.Graph;
+import kilotrain.ops.update.BiasRounding;
+import kilotrain.ops.update.WeightRounding;
+import kilotrain.program.Program;
+import kilotrain.train.PublishedSchemes;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The fused conv + depthwise kernel ({@code kt_conv_dw_fwd}) in generated C: the device's program (fused pairs,
+ * reordered, in-place updates, every buffer in the planned arena) trains on real CIFAR-10 images bit for bit like the
+ * Java executor's unfused compiler order, on the host and (MobileNetV2, which only now fits 256 KB) on QEMU.
+ */
+class CConvDwFusedTest {
+    static Graph mbv2;
+    static final List<byte[]> INPUTS = new ArrayList<>();
+    static int[] labels;
+
+    @BeforeAll
+    static void load() {
+        CGeneratorTest.load();
+        mbv2 = PklImporter.load(CGeneratorTest.SHARED.resolve("models/tiny-training/mbv2-w0.35.pkl"));
+        DatasetSplit split = DatasetSplit.open(CGeneratorTest.SHARED.resolve("data/cifar10"),
+                LoadOptions.defaults().withLimitPerClass(1), LoadOptions.defaults().withLimitPerClass(1));
+        SampleSource src = new SampleSource(split, InputSpec.of(mbv2.input), TrainAugment.standard(),
+                TestTransform.resize(), 0);
+        int n = 4;
+        labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            byte[] in = new byte[mbv2.input.elements()];
+            src.fillTest(i * (src.testSize() / n), in);
+            INPUTS.add(in);
+            labels[i] = src.testLabel(i * (src.testSize() / n));
+        }
+    }
+
+    static Program compile(Graph g, String scheme) {
+        return TrainCompiler.compile(g, new TrainSpec(PublishedSchemes.get(scheme), 10, 11));
+    }
+
+    @Test
+    void mbv2On49kbHost(@TempDir Path dir) throws Exception {
+        host(dir, compile(mbv2, "mbv2-w0.35:49kb"), "mbv2-w0.35:49kb", INPUTS, labels);
+    }
+
+    @Test
+    void mcunetOn99kbHost(@TempDir Path dir) throws Exception {
+        host(dir, compile(CGeneratorTest.mcunet, "mcunet-5fps:99kb"), "mcunet-5fps:99kb", CGeneratorTest.INPUTS,
+                CGeneratorTest.labels);
+    }
+
+    static void host(Path dir, Program p, String scheme, List<byte[]> inputs, int[] labels) throws Exception {
+        TrainState.Options o = new TrainState.Options(true, 0.9f, WeightRounding.STOCHASTIC, BiasRounding.FLOAT_SHADOW,
+                5);
+        CGeneratorTest.check(dir, p, scheme, o, 0.05f, 4, true, inputs, labels);
+        String c = Files.readString(dir.resolve("kt_model.c"));
+        Variant v = MemoryAnalysis.of(p, true, new ArenaPlanner()).best();
+        int fused = BlockFusion.count(v.step());
+        assertTrue(fused > 0, scheme + ": no fused pair");
+        // each fused pair is called once in the training step and once in kt_predict
+        assertEquals(2 * fused, c.split("kt_conv_dw_fwd\\(", -1).length - 1, scheme);
+    }
+
+    /** MobileNetV2 49kb on the emulated Cortex-M7: links in 256 KB RAM with the fused blocks, bit-exact. */
+    @Test
+    void mbv2On49kbQemu(@TempDir Path dir) throws Exception {
+        CBuild.requireTool("make");
+        CBuild.requireTool("arm-none-eabi-gcc");
+        CBuild.requireTool("qemu-system-arm");
+        Program p = compile(mbv2, "mbv2-w0.35:49kb");
+        TrainState.Options options = new TrainState.Options(true, 0f, WeightRounding.STOCHASTIC,
+                BiasRounding.FLOAT_SHADOW, 2);
+        TrainState state = new TrainState(p, options);
+        Variant v = MemoryAnalysis.of(p, false, false, true, new ArenaPlanner(), false).best();
+        assertTrue(BlockFusion.count(v.step()) > 0);
+        float lr = 0.05f;
+        int steps = 4;
+        CGenerator.generate(p, v.step(), v.plan(), state, lr, dir);
+        CGenerator.writeSamples(dir, INPUTS, labels, steps);
+        String build = CBuild.run(dir, List.of("make", "-s", "cortex-m7"), 900);
+        String out = CBuild.run(dir, List.of("make", "-s", "qemu"), 900);
+        assertTrue(out.contains("\nend"), "the device program ran to its end:\n" + CBuild.tail(out));
+        CGeneratorTest.compareWithJava(p, state, lr, steps, CBuild.losses(out), CGenerator.readParams(p,
+                CDeviceTest.hex(out), "QEMU output"), CBuild.prediction(out), "mbv2-w0.35:49kb on QEMU", INPUTS,
+                labels);
+        System.out.printf("mbv2-w0.35 49kb on mps2-an500: %d ticks/step, %d ticks/inference, stack %d B%n%s%n",
+                CDeviceTest.value(out, "ticks_per_step"), CDeviceTest.value(out, "ticks_per_inference"),
+                CDeviceTest.value(out, "stack_bytes"), build.trim());
+    }
+}
