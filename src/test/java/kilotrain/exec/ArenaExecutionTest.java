@@ -97,6 +97,7 @@ class ArenaExecutionTest {
     void mcunet99kbReorderedTrainsBitIdenticallyInTheArena() {
         Variant v = mcunet99().variant("reordered");
         assertTrue(v.step().stream().anyMatch(in -> in instanceof Instr.Update), "updates run in place");
+        assertTrue(v.step().stream().anyMatch(in -> in instanceof Instr.ConvDwFwd), "fused pointwise + depthwise");
         assertTrue(v.plan().blocks().stream().anyMatch(b -> b.members().size() > 1), "in-place chains share blocks");
         int[] labels = new int[4];
         List<byte[]> inputs = cifar(mcunet, 4, labels);
