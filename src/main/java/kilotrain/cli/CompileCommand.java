@@ -77,9 +77,9 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "0.025", description = "Learning rate compiled into the C step (default ${DEFAULT-VALUE}).")
     float lr;
 
-    @Option(names = "--fused-updates", negatable = true, defaultValue = "false",
+    @Option(names = "--fused-updates", negatable = true, defaultValue = "true",
             description = "Fuse each conv weight gradient with its update, one gradient row at a time, so no whole "
-                    + "weight gradient is ever stored.")
+                    + "weight gradient is ever stored; kept only where it lowers the peak (default on).")
     boolean fused;
 
     @Option(names = "--fuse-blocks", negatable = true, defaultValue = "true", fallbackValue = "true",
@@ -111,10 +111,6 @@ final class CompileCommand implements Callable<Integer> {
         }
         weightRule(updateRule);
         biasRule(biasRule);
-        if (out != null && fused) {
-            throw new KtException("--fused-updates: the C backend (--out) has no fused weight-gradient update kernel "
-                    + "yet; compile the C project without --fused-updates");
-        }
         long sram = sramBudget == null ? -1 : Budget.parse(sramBudget, "--sram-budget");
         long flash = flashBudget == null ? -1 : Budget.parse(flashBudget, "--flash-budget");
         Graph g = ModelLoader.load(model);
