@@ -148,7 +148,8 @@ final class AnalyzeCommand implements Callable<Integer> {
         TrainState.Options so = new TrainState.Options(on(qas), 0f, CompileCommand.weightRule(updateRule),
                 CompileCommand.biasRule(biasRule), (int) seed);
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        Trainer.Options to = new Trainer.Options(epochs, warmup, lr, batch, LrSchedule.Kind.COSINE, t, 1e4);
+        Trainer.Options to = new Trainer.Options(epochs, warmup, lr, batch, LrSchedule.Kind.COSINE, t,
+                Trainer.explodingLoss(src.classes().size()));
         TrainerMeasure fn = new TrainerMeasure(graph, src, src.classes().size(), so, to, seed);
         ObjectNode settings = settings(src);
         String fingerprint = Json.MAPPER.createObjectNode().setAll(settings).toString();

@@ -318,7 +318,8 @@ final class PlanCommand implements Callable<Integer> {
                 CompileCommand.weightRule(s.path("update_rule").asText("shadow")),
                 CompileCommand.biasRule(s.path("bias_rule").asText("shadow")), (int) seed);
         Trainer.Options to = new Trainer.Options(s.path("epochs").asInt(1), s.path("warmup_epochs").asInt(0),
-                s.path("lr").asDouble(0.025), s.path("batch").asInt(64), LrSchedule.Kind.COSINE, t, 1e4);
+                s.path("lr").asDouble(0.025), s.path("batch").asInt(64), LrSchedule.Kind.COSINE, t,
+                Trainer.explodingLoss(src.classes().size()));
         System.err.printf(Locale.ROOT, "verifying %s: fine-tuning on %d samples, testing on %d%n", scheme.name,
                 src.trainSize(), src.testSize());
         return new TrainerMeasure(graph, src, nClasses, so, to, seed).train(scheme, t);

@@ -19,6 +19,7 @@ import kilotrain.exec.TrainExecutor;
 import kilotrain.exec.TrainState;
 import kilotrain.importer.ModelLoader;
 import kilotrain.ir.Graph;
+import kilotrain.model.TfliteExport;
 import kilotrain.model.TrainedModel;
 import kilotrain.program.Program;
 import kilotrain.report.Charts;
@@ -105,7 +106,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Worker threads (default: all cores). Results do not depend on it.")
     Integer threads;
 
-    @Option(names = "--out", required = true, description = "Output folder: model.ktm, metrics.csv/json, learning_curve.png.")
+    @Option(names = "--out", required = true, description = "Output folder: model.ktm (and model.tflite for a TFLite model with an int8 head), metrics.csv/json, learning_curve.png.")
     Path out;
 
     @Option(names = "--json", description = "Print the final metrics as JSON.")
@@ -143,9 +144,13 @@ final class TrainCommand implements Callable<Integer> {
         TrainState state = new TrainState(program, opt);
         TrainExecutor exec = new TrainExecutor(program, state);
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        Trainer trainer = new Trainer(exec, src, new Trainer.Options(epochs, warmup, lr, batch, schedule(), t, 1e4));
+        Trainer trainer = new Trainer(exec, src, new Trainer.Options(epochs, warmup, lr, batch, schedule(), t,
+                Trainer.explodingLoss(classes.size())));
         Path outDir = out.toAbsolutePath();
         AtomicFiles.checkNotInput(outDir.resolve("model.ktm"), model);
+        // TFLite in, TFLite out: the int8 head (or a kept int8 classifier) makes a pure int8 model
+        boolean writeTflite = graph.source == Graph.Source.TFLITE && (program.int8Head() || program.keepsClassifier());
+        AtomicFiles.checkNotInput(outDir.resolve("model.tflite"), model);
         String baseName = model.getFileName().toString();
         byte[] baseBytes;
         try {
@@ -185,6 +190,10 @@ final class TrainCommand implements Callable<Integer> {
                 history.add(m);
                 new TrainedModel(baseName, baseBytes, imageSize, graph, s, classes, seed, program, state)
                         .save(outDir.resolve("model.ktm"));
+                if (writeTflite) {
+                    byte[] tflite = TfliteExport.write(baseBytes, graph, program, state);
+                    AtomicFiles.write(outDir.resolve("model.tflite"), os -> os.write(tflite));
+                }
                 writeMetrics(outDir, history, null);
             });
         } catch (Trainer.Diverged d) {
@@ -204,8 +213,13 @@ final class TrainCommand implements Callable<Integer> {
         if (json) {
             System.out.println(Json.write(summary));
         } else {
-            System.out.printf("final test accuracy %.2f %%; model saved to %s%n",
-                    100 * history.get(history.size() - 1).testAccuracy(), outDir.resolve("model.ktm"));
+            System.out.printf("final test accuracy %.2f %%; model saved to %s%s%n",
+                    100 * history.get(history.size() - 1).testAccuracy(), outDir.resolve("model.ktm"),
+                    writeTflite ? " and " + outDir.resolve("model.tflite") : "");
+        }
+        if (graph.source == Graph.Source.TFLITE && !writeTflite) {
+            System.err.println("note: no model.tflite: a float32 head has no pure int8 TFLite form (--head int8 "
+                    + "writes one); model.ktm holds the fine-tuned model");
         }
         return 0;
     }
