@@ -435,6 +435,11 @@ public final class CGenerator {
                     data.append("static const int8_t ").append(wn).append('[').append(w.length).append("] = ");
                     ints(data, w);
                     kept = arrayI("kt_" + name + "_kept", tc.keptChannels);
+                    if (c.groups == 1) {
+                        // two pixels' patches and, for the slice, their kept channels gathered
+                        xsValues = Math.max(xsValues,
+                                2 * c.kernelH() * c.kernelW() * (c.input.channels() + tc.keptChannels.length));
+                    }
                     if (c.isDepthwise()) {
                         int[] sl = new int[c.input.channels()];
                         java.util.Arrays.fill(sl, -1);
@@ -831,7 +836,9 @@ public final class CGenerator {
     private String call(Instr in, boolean training) {
         if (in instanceof Instr.ConvFwd f) {
             Conv2D c = f.conv();
-            xsValues = Math.max(xsValues, c.groups == 1 ? 2 * c.kernelH() * c.kernelW() * c.input.channels() : 1);
+            // two pixels' patches, each rounded up to whole groups of four values
+            xsValues = Math.max(xsValues,
+                    c.groups == 1 ? 2 * ((c.kernelH() * c.kernelW() * c.input.channels() + 3) & ~3) : 1);
             accValues = Math.max(accValues, Math.max(2 * c.output.channels(), 4 * c.output.width()));
             return "kt_conv_fwd(&kt_" + convNames.get(c) + ", " + buf(f.in()) + ", " + convWeightArray.get(c) + ", "
                     + convSlice.get(c) + ", "

@@ -1,8 +1,10 @@
 /*
  * Fast paths against the reference path: random convolutions (pointwise, dense with stride and padding, depthwise
  * of several kernel sizes, trained slices covering some or all channels, both output stages), kt_conv_fwd against
- * kt_conv_fwd_ref, outputs and clamp masks compared byte for byte. Runs on the host and, built with kt_cm7_startup.c,
- * on the emulated Cortex-M7 where the SMLAD paths are taken. Prints "kernel-test ok N" or the first mismatch.
+ * kt_conv_fwd_ref, outputs and clamp masks compared byte for byte; then kt_conv_input_grad (fresh and accumulating)
+ * and the ungrouped kt_conv_weight_grad against plain sums in the order of docs/backward.md (per element, output
+ * pixels in raster order, output channels ascending, from +0), compared bit for bit. Runs on the host and, built with kt_cm7_startup.c, on the
+ * emulated Cortex-M7 where the SMLAD paths are taken. Prints "kernel-test ok N" or the first mismatch.
  */
 #include "kt_kernels.h"
 
@@ -32,6 +34,10 @@ static int32_t bias[MAXC], limit[MAXC], mult[MAXC], shift[MAXC], kept[MAXC], slo
 static float eff[MAXC];
 static int16_t scratch[2 * MAXW];
 static int32_t accs[2 * MAXC + 64];
+static float gacc[MAXY], gx0[MAXX], gx1[MAXX], rowbuf[768];
+#define MAXG 2048
+static float gw0[MAXG], gw1[MAXG];
+static int8_t saved[MAXX];
 
 static char *put_u(char *o, unsigned v) {
     char t[12];
@@ -46,9 +52,112 @@ static char *put_u(char *o, unsigned v) {
     return o;
 }
 
+
+/* The weight of (output channel co, tap t, channel i of its group) as the step sees it: slice value where kept. */
+static float weight_at(const kt_conv *p, const int8_t *wflash, const kt_slice *s, int co, int t, int i) {
+    const int taps = p->kh * p->kw, cin_g = p->cin / p->groups;
+    if (s == NULL) {
+        return (float)wflash[(co * taps + t) * cin_g + i];
+    }
+    if (p->groups == 1) {
+        for (int j = 0; j < s->nk; j++) {
+            if ((s->kept == NULL ? j : (int)s->kept[j]) == i) {
+                return (float)s->w[(co * taps + t) * s->nk + j];
+            }
+        }
+        return (float)wflash[(co * taps + t) * cin_g + i];
+    }
+    const int kk = s->slot == NULL ? co : (int)s->slot[co];
+    return kk >= 0 ? (float)s->w[kk * taps + t] : (float)wflash[co * taps + t];
+}
+
+/* ConvBackward.inputGrad written plainly: each element a sum from +0 in the documented order. */
+static void input_grad_plain(const kt_conv *p, const int8_t *wflash, const kt_slice *s, const float *g, float *gx,
+                             int accumulate) {
+    const int cin_g = p->cin / p->groups, cout_g = p->cout / p->groups;
+    for (int iy = 0; iy < p->in_h; iy++) {
+        for (int ix = 0; ix < p->in_w; ix++) {
+            for (int i = 0; i < p->cin; i++) {
+                const int grp = i / cin_g;
+                float acc = 0.0f;
+                for (int oy = 0; oy < p->out_h; oy++) {
+                    const int ky = iy + p->pad_top - oy * p->stride_h;
+                    if (ky < 0 || ky >= p->kh) {
+                        continue;
+                    }
+                    for (int ox = 0; ox < p->out_w; ox++) {
+                        const int kx = ix + p->pad_left - ox * p->stride_w;
+                        if (kx < 0 || kx >= p->kw) {
+                            continue;
+                        }
+                        for (int co = grp * cout_g; co < (grp + 1) * cout_g; co++) {
+                            acc += g[(oy * p->out_w + ox) * p->cout + co]
+                                    * weight_at(p, wflash, s, co, ky * p->kw + kx, i - grp * cin_g);
+                        }
+                    }
+                }
+                float *e = gx + (iy * p->in_w + ix) * p->cin + i;
+                *e = accumulate ? *e + acc : acc;
+            }
+        }
+    }
+}
+
+static int check_input_grad(const kt_conv *p, const int8_t *wflash, const kt_slice *s) {
+    const int n = p->out_h * p->out_w * p->cout, nx = p->in_h * p->in_w * p->cin;
+    const int dead = rnd(p->cout); /* a channel whose gradient is zero everywhere, as a clamped channel's */
+    for (int i = 0; i < n; i++) {
+        const int r = rnd(10);
+        /* full 24-bit mantissas and mixed magnitudes, so that every sum rounds and any reordering shows */
+        gacc[i] = r < 3 || i % p->cout == dead ? 0.0f
+                : (float)(rnd(1 << 24) - (1 << 23)) * 0x1.0p-30f * (float)(1 << rnd(12));
+    }
+    const int accumulate = rnd(2);
+    for (int i = 0; i < nx; i++) {
+        gx0[i] = gx1[i] = (float)(rnd(1 << 24) - (1 << 23)) * 0x1.0p-28f;
+    }
+    input_grad_plain(p, wflash, s, gacc, gx0, accumulate);
+    kt_conv_input_grad(p, wflash, s, gacc, gx1, accumulate, rowbuf);
+    if (memcmp(gx0, gx1, (size_t)nx * sizeof(float)) != 0) {
+        return 0;
+    }
+    /* ungrouped weight gradient over the kept channels (all without a slice), the input saved as the step does */
+    const int taps = p->kh * p->kw, nk = s == NULL ? p->cin : s->nk;
+    const int32_t *kp = s == NULL ? NULL : s->kept;
+    if (p->groups != 1 || p->cout * taps * nk > MAXG) {
+        return 1;
+    }
+    for (int q = 0; q < p->in_h * p->in_w; q++) {
+        for (int j = 0; j < nk; j++) {
+            saved[q * nk + j] = x[q * p->cin + (kp == NULL ? j : (int)kp[j])];
+        }
+    }
+    for (int co = 0; co < p->cout; co++) {
+        for (int t = 0; t < taps; t++) {
+            for (int j = 0; j < nk; j++) {
+                float acc = 0.0f;
+                for (int oy = 0; oy < p->out_h; oy++) {
+                    const int iy = oy * p->stride_h - p->pad_top + (t / p->kw) * p->dil_h;
+                    for (int ox = 0; ox < p->out_w; ox++) {
+                        const int ix = ox * p->stride_w - p->pad_left + (t % p->kw) * p->dil_w;
+                        if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
+                            continue;
+                        }
+                        acc += gacc[(oy * p->out_w + ox) * p->cout + co]
+                                * (float)((int32_t)saved[(iy * p->in_w + ix) * nk + j] - p->x_zero);
+                    }
+                }
+                gw0[(co * taps + t) * nk + j] = acc;
+            }
+        }
+    }
+    kt_conv_weight_grad(p, saved, kp, nk, gacc, gw1);
+    return memcmp(gw0, gw1, (size_t)(p->cout * taps * nk) * sizeof(float)) == 0;
+}
+
 int main(void) {
     int cases = 0;
-    for (int it = 0; it < 300; it++) {
+    for (int it = 0; it < 400; it++) {
         kt_conv p;
         memset(&p, 0, sizeof p);
         int kind = it % 3; /* 0 pointwise, 1 dense k x k, 2 depthwise */
@@ -163,7 +272,9 @@ int main(void) {
         kt_conv_fwd_ref(&p, x, sp == NULL ? w : wflash, sp, b, y0, use_mask ? m0 : NULL);
         kt_conv_fwd(&p, x, sp == NULL ? w : wflash, sp, b, y1, use_mask ? m1 : NULL, scratch, accs);
         int n = p.out_h * p.out_w * cout;
-        if (memcmp(y0, y1, (size_t)n) != 0 || memcmp(m0, m1, (size_t)(n + 7) / 8) != 0) {
+        const int fwd_ok = memcmp(y0, y1, (size_t)n) == 0 && memcmp(m0, m1, (size_t)(n + 7) / 8) == 0;
+        /* the backward kernel covers depthwise multiplier 1 and ungrouped convs, dilation 1 here */
+        if (!fwd_ok || !check_input_grad(&p, sp == NULL ? w : wflash, sp)) {
             char msg[96], *o = msg;
             const char *t = "kernel-test MISMATCH case ";
             while (*t) {
@@ -172,6 +283,8 @@ int main(void) {
             o = put_u(o, (unsigned)it);
             *o++ = ' ';
             o = put_u(o, (unsigned)kind);
+            *o++ = ' ';
+            *o++ = fwd_ok ? 'b' : 'f';
             *o++ = '\n';
             *o = 0;
             OUT(msg);

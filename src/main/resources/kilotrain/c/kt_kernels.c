@@ -239,42 +239,6 @@ void kt_conv_fwd_ref(const kt_conv *p, const int8_t *x, const int8_t *w, const k
 #define KT_SAT8(v) ((int8_t)((v) < -128 ? -128 : ((v) > 127 ? 127 : (v))))
 #endif
 
-/* Requantizes n accumulators of consecutive channels c0.. into y[e0..] (and mask bits e0..), parameters in locals. */
-static void store_row(const kt_conv *p, const int32_t *acc, int n, int c0, int e0, int8_t *y, uint8_t *mask) {
-    const int32_t lo = p->act_min - p->y_zero, hi = p->act_max - p->y_zero, zy = p->y_zero;
-    int8_t *yo = y + e0;
-    if (p->float_rint && p->acc_bounded && mask == NULL && p->act_min == -128 && p->act_max == 127) {
-        /* full int8 range: clamp(q, lo, hi) + zy is saturate(q + zy) */
-        const float *eff = p->eff + c0;
-        for (int j = 0; j < n; j++) {
-            const int32_t q = (int32_t)f2u((float)acc[j] * eff[j] + KT_MAGIC) - KT_MAGIC_BITS;
-            yo[j] = KT_SAT8(q + zy);
-        }
-        return;
-    }
-    if (p->float_rint) {
-        const float *eff = p->eff + c0;
-        const int32_t *limit = p->limit + c0;
-        for (int j = 0; j < n; j++) {
-            const int32_t l = limit[j], a0 = acc[j];
-            const int32_t a = a0 < -l ? -l : (a0 > l ? l : a0);
-            const int32_t q = (int32_t)f2u((float)a * eff[j] + KT_MAGIC) - KT_MAGIC_BITS;
-            if (mask != NULL) {
-                mask_put(mask, e0 + j, q >= lo && q <= hi);
-            }
-            yo[j] = (int8_t)((q < lo ? lo : (q > hi ? hi : q)) + zy);
-        }
-    } else {
-        for (int j = 0; j < n; j++) {
-            const int32_t q = kt_mul_quantized(acc[j], p->mult[c0 + j], p->shift[c0 + j]);
-            if (mask != NULL) {
-                mask_put(mask, e0 + j, q >= lo && q <= hi);
-            }
-            yo[j] = (int8_t)((q < lo ? lo : (q > hi ? hi : q)) + zy);
-        }
-    }
-}
-
 /* Requantizes n accumulators of one channel c into y[e0 + j*estep] (and those mask bits). */
 static void store_col(const kt_conv *p, const int32_t *acc, int n, int c, int e0, int estep, int8_t *y,
                       uint8_t *mask) {
@@ -311,6 +275,78 @@ static void store_col(const kt_conv *p, const int32_t *acc, int n, int c, int e0
     }
 }
 
+/*
+ * The output stage with its parameters hoisted, one accumulator at a time (inlined into the kernels' loops, the
+ * parameters passed by value so that stores of int8 outputs cannot alias them). RQ_NOMASK: float rounding without
+ * a mask, so clamp(q, lo, hi) + zy is clamp(q + zy, act_min, act_max), the accumulator clamp only where it can bind
+ * (not acc_bounded); RQ_FAST: the same for the full int8 range without the accumulator clamp (one SSAT); RQ_GENERIC:
+ * either stage (float or TFLite's fixed point), with or without a mask, decided per output (one copy of the code).
+ */
+enum { RQ_FAST = 0, RQ_NOMASK = 1, RQ_GENERIC = 2 };
+
+typedef struct {
+    int32_t lo, hi, zy, zy_magic, amin, amax;
+    int clamp, full, float_rint;
+    const float *eff;
+    const int32_t *limit, *mult, *shift;
+} kt_rq;
+
+static int rq_init(const kt_conv *p, const uint8_t *mask, kt_rq *r) {
+    r->lo = p->act_min - p->y_zero;
+    r->hi = p->act_max - p->y_zero;
+    r->zy = p->y_zero;
+    r->zy_magic = p->y_zero - KT_MAGIC_BITS;
+    r->amin = p->act_min;
+    r->amax = p->act_max;
+    r->clamp = !p->acc_bounded;
+    r->full = p->act_min == -128 && p->act_max == 127;
+    r->float_rint = p->float_rint;
+    r->eff = p->eff;
+    r->limit = p->limit;
+    r->mult = p->mult;
+    r->shift = p->shift;
+    if (!p->float_rint || mask != NULL) {
+        return RQ_GENERIC;
+    }
+    return r->full && !r->clamp ? RQ_FAST : RQ_NOMASK;
+}
+
+static inline __attribute__((always_inline)) void rq_put(const kt_rq r, const int mode, int32_t acc, int c, int e,
+                                                         int8_t *y, uint8_t *mask) {
+    if (mode == RQ_FAST) {
+        y[e] = KT_SAT8((int32_t)f2u((float)acc * r.eff[c] + KT_MAGIC) + r.zy_magic);
+        return;
+    }
+    if (mode == RQ_NOMASK) {
+        if (r.clamp) {
+            const int32_t l = r.limit[c];
+            acc = acc < -l ? -l : (acc > l ? l : acc);
+        }
+        /* bits - MAGIC_BITS + zy, no int32 overflow: |bits - MAGIC_BITS| <= 2^22 */
+        const int32_t v = (int32_t)f2u((float)acc * r.eff[c] + KT_MAGIC) + r.zy_magic;
+        if (r.full) {
+            y[e] = KT_SAT8(v);
+        } else {
+            y[e] = (int8_t)(v < r.amin ? r.amin : (v > r.amax ? r.amax : v));
+        }
+        return;
+    }
+    int32_t q;
+    if (r.float_rint) {
+        if (r.clamp) {
+            const int32_t l = r.limit[c];
+            acc = acc < -l ? -l : (acc > l ? l : acc);
+        }
+        q = (int32_t)f2u((float)acc * r.eff[c] + KT_MAGIC) - KT_MAGIC_BITS;
+    } else {
+        q = kt_mul_quantized(acc, r.mult[c], r.shift[c]);
+    }
+    if (mask != NULL) {
+        mask_put(mask, e, q >= r.lo && q <= r.hi);
+    }
+    y[e] = (int8_t)((q < r.lo ? r.lo : (q > r.hi ? r.hi : q)) + r.zy);
+}
+
 #if defined(__ARM_FEATURE_DSP)
 #include <arm_acle.h>
 /* The widened patch stores each whole group of four as x0 x2 x1 x3, so that SXTB16 of four packed weights (w0 w2,
@@ -329,8 +365,9 @@ static void xs_interleave(int16_t *xs, int n) {
 }
 
 static int32_t dot_x4(const int8_t *w, const int16_t *xs, int n, int32_t acc) {
+    const int n4 = n & ~3;
     int i = 0;
-    for (; i + 4 <= n; i += 4) {
+    for (; i < n4; i += 4) {
         uint32_t wv;
         int32_t x02, x13;
         memcpy(&wv, w + i, 4);
@@ -345,108 +382,13 @@ static int32_t dot_x4(const int8_t *w, const int16_t *xs, int n, int32_t acc) {
     return acc;
 }
 
-/* Four output channels at once (rows w, w + n, w + 2n, w + 3n): each pair of input loads feeds four SMLADs. */
-static void dot4_x4(const int8_t *w, const int16_t *xs, int n, int32_t *acc) {
-    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-    const int8_t *w1 = w + n, *w2 = w + 2 * n, *w3 = w + 3 * n;
-    int i = 0;
-    for (; i + 4 <= n; i += 4) {
-        int32_t x02, x13;
-        uint32_t v0, v1, v2, v3;
-        memcpy(&x02, xs + i, 4);
-        memcpy(&x13, xs + i + 2, 4);
-        memcpy(&v0, w + i, 4);
-        memcpy(&v1, w1 + i, 4);
-        memcpy(&v2, w2 + i, 4);
-        memcpy(&v3, w3 + i, 4);
-        a0 = __smlad(__sxtb16(v0), x02, a0);
-        a0 = __smlad(__sxtb16((v0 >> 8) | (v0 << 24)), x13, a0);
-        a1 = __smlad(__sxtb16(v1), x02, a1);
-        a1 = __smlad(__sxtb16((v1 >> 8) | (v1 << 24)), x13, a1);
-        a2 = __smlad(__sxtb16(v2), x02, a2);
-        a2 = __smlad(__sxtb16((v2 >> 8) | (v2 << 24)), x13, a2);
-        a3 = __smlad(__sxtb16(v3), x02, a3);
-        a3 = __smlad(__sxtb16((v3 >> 8) | (v3 << 24)), x13, a3);
-    }
-    for (; i < n; i++) {
-        a0 += (int32_t)w[i] * xs[i];
-        a1 += (int32_t)w1[i] * xs[i];
-        a2 += (int32_t)w2[i] * xs[i];
-        a3 += (int32_t)w3[i] * xs[i];
-    }
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = a2;
-    acc[3] = a3;
-}
-
 static inline uint32_t sxtb16_ror8(uint32_t v) {
     uint32_t r;
     __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
     return r;
 }
 
-/* Two output channels (rows w, w + n) for two pixels (patches xa, xb): each weight word feeds four SMLADs. */
-static void dot2x2_x4(const int8_t *w, const int16_t *xa, const int16_t *xb, int n, int32_t *acc_a, int32_t *acc_b) {
-    int32_t a0 = acc_a[0], a1 = acc_a[1], b0 = acc_b[0], b1 = acc_b[1];
-    const int8_t *w1 = w + n;
-    int i = 0;
-    for (; i + 4 <= n; i += 4) {
-        int32_t xa02, xa13, xb02, xb13;
-        uint32_t v0, v1;
-        memcpy(&v0, w + i, 4);
-        memcpy(&v1, w1 + i, 4);
-        memcpy(&xa02, xa + i, 4);
-        memcpy(&xa13, xa + i + 2, 4);
-        memcpy(&xb02, xb + i, 4);
-        memcpy(&xb13, xb + i + 2, 4);
-        const int32_t w0e = (int32_t)__sxtb16(v0), w0o = (int32_t)sxtb16_ror8(v0);
-        const int32_t w1e = (int32_t)__sxtb16(v1), w1o = (int32_t)sxtb16_ror8(v1);
-        a0 = __smlad(w0e, xa02, a0);
-        a0 = __smlad(w0o, xa13, a0);
-        b0 = __smlad(w0e, xb02, b0);
-        b0 = __smlad(w0o, xb13, b0);
-        a1 = __smlad(w1e, xa02, a1);
-        a1 = __smlad(w1o, xa13, a1);
-        b1 = __smlad(w1e, xb02, b1);
-        b1 = __smlad(w1o, xb13, b1);
-    }
-    for (; i < n; i++) {
-        a0 += (int32_t)w[i] * xa[i];
-        b0 += (int32_t)w[i] * xb[i];
-        a1 += (int32_t)w1[i] * xa[i];
-        b1 += (int32_t)w1[i] * xb[i];
-    }
-    acc_a[0] = a0;
-    acc_a[1] = a1;
-    acc_b[0] = b0;
-    acc_b[1] = b1;
-}
 #else
-static void dot2x2_x4(const int8_t *w, const int16_t *xa, const int16_t *xb, int n, int32_t *acc_a, int32_t *acc_b) {
-    for (int r = 0; r < 2; r++) {
-        const int8_t *wr = w + r * n;
-        int32_t a = acc_a[r], b = acc_b[r];
-        for (int i = 0; i < n; i++) {
-            a += (int32_t)wr[i] * xa[i];
-            b += (int32_t)wr[i] * xb[i];
-        }
-        acc_a[r] = a;
-        acc_b[r] = b;
-    }
-}
-
-static void dot4_x4(const int8_t *w, const int16_t *xs, int n, int32_t *acc) {
-    for (int r = 0; r < 4; r++) {
-        const int8_t *wr = w + r * n;
-        int32_t a = acc[r];
-        for (int i = 0; i < n; i++) {
-            a += (int32_t)wr[i] * xs[i];
-        }
-        acc[r] = a;
-    }
-}
-
 static inline int xs_pos(int i, int n) {
     (void)n;
     return i;
@@ -476,6 +418,24 @@ static void patch(const kt_conv *p, const int8_t *x, int oy, int ox, int16_t *xs
     if (p->dil_w == 1 && iy0 >= 0 && ix0 >= 0 && iy0 + (p->kh - 1) * p->dil_h < p->in_h && ix0 + p->kw <= p->in_w) {
         /* inside the input: each kernel row is one contiguous run of kw*cin input bytes */
         const int run = p->kw * cin;
+#if defined(__ARM_FEATURE_DSP)
+        if ((run & 3) == 0) {
+            /* whole groups of four: SXTB16 yields the pairs (x0, x2) and (x1, x3) of the grouped order directly */
+            const uint32_t zz = ((uint32_t)(uint16_t)(int16_t)xz) * 0x00010001u;
+            for (int ky = 0; ky < p->kh; ky++) {
+                const int8_t *xr = x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * cin;
+                int16_t *d = xs + ky * run;
+                for (int j = 0; j < run; j += 4) {
+                    uint32_t v;
+                    memcpy(&v, xr + j, 4);
+                    const uint32_t e = __ssub16(__sxtb16(v), zz), o = __ssub16(sxtb16_ror8(v), zz);
+                    memcpy(d + j, &e, 4);
+                    memcpy(d + j + 2, &o, 4);
+                }
+            }
+            return;
+        }
+#endif
         for (int ky = 0; ky < p->kh; ky++) {
             const int8_t *xr = x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * cin;
             int16_t *d = xs + ky * run;
@@ -506,67 +466,194 @@ static void patch(const kt_conv *p, const int8_t *x, int oy, int ox, int16_t *xs
     xs_interleave(xs, p->kh * p->kw * cin);
 }
 
-/*
- * Ungrouped conv: per output pixel its patch is widened to int16 once, then each output channel is one dot product
- * with its weight row; without a partial slice, two pixels and two channels share every load. scratch: 2*k int16,
- * accr: 2*cout int32.
- */
-static void conv_dense(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s, const int32_t *bias,
-                       int8_t *y, uint8_t *mask, int16_t *xs, int32_t *accr) {
-    const int cin = p->cin, cout = p->cout, taps = p->kh * p->kw, k = taps * cin;
-    const int split = s != NULL && s->kept != NULL;
-    const int8_t *wf = s == NULL || split ? w : s->w;
-    const int pixels = p->out_h * p->out_w;
-    int px = 0;
-    if (!split) {
-        int16_t *xa = xs, *xb = xs + k;
-        int32_t *acc_a = accr, *acc_b = accr + cout;
-        for (; px + 2 <= pixels; px += 2) {
-            patch(p, x, px / p->out_w, px % p->out_w, xa);
-            patch(p, x, (px + 1) / p->out_w, (px + 1) % p->out_w, xb);
-            for (int co = 0; co < cout; co++) {
-                acc_a[co] = acc_b[co] = bias != NULL ? bias[co] : 0;
-            }
-            int co = 0;
-            for (; co + 2 <= cout; co += 2) {
-                dot2x2_x4(wf + co * k, xa, xb, k, acc_a + co, acc_b + co);
-            }
-            for (; co < cout; co++) {
-                acc_a[co] = dot_x4(wf + co * k, xa, k, acc_a[co]);
-                acc_b[co] = dot_x4(wf + co * k, xb, k, acc_b[co]);
-            }
-            store_row(p, acc_a, cout, 0, px * cout, y, mask);
-            store_row(p, acc_b, cout, 0, (px + 1) * cout, y, mask);
+#if defined(__ARM_FEATURE_DSP)
+/* Two output channels (rows w0, w1) for two pixels (patches xa, xb), accumulators in registers once inlined. */
+static inline __attribute__((always_inline)) void dot2x2(const int8_t *w0, const int8_t *w1, const int16_t *xa,
+                                                         const int16_t *xb, int n, int32_t *pa0, int32_t *pa1,
+                                                         int32_t *pb0, int32_t *pb1) {
+    int32_t a0 = *pa0, a1 = *pa1, b0 = *pb0, b1 = *pb1;
+    const int n4 = n & ~3;
+    int i = 0;
+    for (; i < n4; i += 4) {
+        int32_t xa02, xa13, xb02, xb13;
+        uint32_t v0, v1;
+        memcpy(&v0, w0 + i, 4);
+        memcpy(&v1, w1 + i, 4);
+        memcpy(&xa02, xa + i, 4);
+        memcpy(&xa13, xa + i + 2, 4);
+        memcpy(&xb02, xb + i, 4);
+        memcpy(&xb13, xb + i + 2, 4);
+        const int32_t w0e = (int32_t)__sxtb16(v0), w0o = (int32_t)sxtb16_ror8(v0);
+        const int32_t w1e = (int32_t)__sxtb16(v1), w1o = (int32_t)sxtb16_ror8(v1);
+        a0 = __smlad(w0e, xa02, a0);
+        a0 = __smlad(w0o, xa13, a0);
+        b0 = __smlad(w0e, xb02, b0);
+        b0 = __smlad(w0o, xb13, b0);
+        a1 = __smlad(w1e, xa02, a1);
+        a1 = __smlad(w1o, xa13, a1);
+        b1 = __smlad(w1e, xb02, b1);
+        b1 = __smlad(w1o, xb13, b1);
+    }
+    for (; i < n; i++) {
+        a0 += (int32_t)w0[i] * xa[i];
+        b0 += (int32_t)w0[i] * xb[i];
+        a1 += (int32_t)w1[i] * xa[i];
+        b1 += (int32_t)w1[i] * xb[i];
+    }
+    *pa0 = a0;
+    *pa1 = a1;
+    *pb0 = b0;
+    *pb1 = b1;
+}
+#else
+static inline void dot2x2(const int8_t *w0, const int8_t *w1, const int16_t *xa, const int16_t *xb, int n,
+                          int32_t *pa0, int32_t *pa1, int32_t *pb0, int32_t *pb1) {
+    int32_t a0 = *pa0, a1 = *pa1, b0 = *pb0, b1 = *pb1;
+    for (int i = 0; i < n; i++) {
+        a0 += (int32_t)w0[i] * xa[i];
+        b0 += (int32_t)w0[i] * xb[i];
+        a1 += (int32_t)w1[i] * xa[i];
+        b1 += (int32_t)w1[i] * xb[i];
+    }
+    *pa0 = a0;
+    *pa1 = a1;
+    *pb0 = b0;
+    *pb1 = b1;
+}
+#endif
+
+/* The kept channels of a patch in the slice's [tap][kept] order (the patch's group order), then grouped likewise. */
+static void gather_kept(const kt_conv *p, const kt_slice *s, const int16_t *xs, int16_t *xk) {
+    const int taps = p->kh * p->kw, cin = p->cin, k = taps * cin, nks = taps * s->nk;
+    for (int t = 0; t < taps; t++) {
+        for (int j = 0; j < s->nk; j++) {
+            xk[t * s->nk + j] = xs[xs_pos(t * cin + (int)s->kept[j], k)];
         }
     }
-    for (; px < pixels; px++) {
-        patch(p, x, px / p->out_w, px % p->out_w, xs);
-        /* the kept channels of the patch, gathered in the slice's [tap][kept] order */
-        int16_t *xk = xs + k;
-        const int nks = split ? taps * s->nk : 0;
-        for (int t = 0; t < taps && split; t++) {
-            for (int j = 0; j < s->nk; j++) {
-                xk[t * s->nk + j] = xs[xs_pos(t * cin + (int)s->kept[j], k)];
+    xs_interleave(xk, nks);
+}
+
+/*
+ * Ungrouped conv, two pixels at a time: their patches are widened to int16 once, then each pair of output channels
+ * meets both patches in one pass (every weight and input load feeds two SMLADs) and the four accumulators go
+ * straight through the output stage. A partial slice adds a second pass over the kept channels. xs: 2*k int16, plus
+ * 2*kh*kw*nk with a partial slice.
+ */
+static inline void patch_pad(int16_t *xs, int k, int kw) {
+    if (kw != k) {
+        for (int i = k; i < kw; i++) {
+            xs[i] = 0;
+        }
+        xs_interleave(xs + (k & ~3), 4); /* the last group is whole now */
+    }
+}
+
+/* wf: weight rows kw apart (kw = k, or k rounded up to four with zeros, the patches padded likewise) */
+static inline __attribute__((always_inline)) void dense_pairs(const kt_conv *p, const int8_t *x, const int8_t *wf,
+                                                              int kw, const kt_slice *s, const int32_t *bias,
+                                                              int8_t *y, uint8_t *mask, int16_t *xs, const kt_rq r,
+                                                              const int mode, const int kconst) {
+    /* kconst: the row length as a constant (0: not known), so the dot products unroll completely */
+    const int cout = p->cout, k = kconst ? kconst : kw, ow = p->out_w, kp = p->kh * p->kw * p->cin;
+    const int split = s != NULL && s->kept != NULL;
+    const int nks = split ? p->kh * p->kw * s->nk : 0;
+    int16_t *xa = xs, *xb = xs + k, *xka = xs + 2 * k, *xkb = xka + nks;
+    const int pixels = p->out_h * ow;
+    for (int px = 0; px < pixels; px += 2) {
+        const int two = px + 1 < pixels;
+        patch(p, x, px / ow, px % ow, xa);
+        patch_pad(xa, kp, kw);
+        const int16_t *xbp = xa, *xkbp = xka;
+        if (two) {
+            patch(p, x, (px + 1) / ow, (px + 1) % ow, xb);
+            patch_pad(xb, kp, kw);
+            xbp = xb;
+        }
+        if (split) {
+            gather_kept(p, s, xa, xka);
+            if (two) {
+                gather_kept(p, s, xb, xkb);
+                xkbp = xkb;
             }
         }
-        xs_interleave(xk, nks);
-        for (int co = 0; co < cout; co++) {
-            accr[co] = bias != NULL ? bias[co] : 0;
-        }
+        const int ea = px * cout, eb = ea + cout;
         int co = 0;
-        for (; co + 4 <= cout; co += 4) {
-            dot4_x4(wf + co * k, xs, k, accr + co);
+        for (; co + 2 <= cout; co += 2) {
+            int32_t a0 = 0, a1 = 0;
+            if (bias != NULL) {
+                a0 = bias[co];
+                a1 = bias[co + 1];
+            }
+            int32_t b0 = a0, b1 = a1;
+            dot2x2(wf + co * k, wf + (co + 1) * k, xa, xbp, k, &a0, &a1, &b0, &b1);
             if (split) {
-                dot4_x4(s->w + co * nks, xk, nks, accr + co);
+                dot2x2(s->w + co * nks, s->w + (co + 1) * nks, xka, xkbp, nks, &a0, &a1, &b0, &b1);
+            }
+            rq_put(r, mode, a0, co, ea + co, y, mask);
+            rq_put(r, mode, a1, co + 1, ea + co + 1, y, mask);
+            if (two) {
+                rq_put(r, mode, b0, co, eb + co, y, mask);
+                rq_put(r, mode, b1, co + 1, eb + co + 1, y, mask);
             }
         }
-        for (; co < cout; co++) {
-            accr[co] = dot_x4(wf + co * k, xs, k, accr[co]);
+        if (co < cout) {
+            int32_t a = bias != NULL ? bias[co] : 0, b = a;
+            a = dot_x4(wf + co * k, xa, k, a);
+            b = dot_x4(wf + co * k, xbp, k, b);
             if (split) {
-                accr[co] = dot_x4(s->w + co * nks, xk, nks, accr[co]);
+                a = dot_x4(s->w + co * nks, xka, nks, a);
+                b = dot_x4(s->w + co * nks, xkbp, nks, b);
+            }
+            rq_put(r, mode, a, co, ea + co, y, mask);
+            if (two) {
+                rq_put(r, mode, b, co, eb + co, y, mask);
             }
         }
-        store_row(p, accr, cout, 0, px * cout, y, mask);
+    }
+}
+
+/*
+ * xs: 2*k4 int16 (k4: k rounded up to four), plus 2*kh*kw*nk with a partial slice; acc: max(2*cout, 4*out_w) int32,
+ * where weight rows whose length is no multiple of four (a first layer's cin = 3) get a zero-padded copy when it
+ * fits, so that no dot product needs a scalar tail.
+ */
+static void conv_dense(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s, const int32_t *bias,
+                       int8_t *y, uint8_t *mask, int16_t *xs, int32_t *acc) {
+    const int k = p->kh * p->kw * p->cin, k4 = (k + 3) & ~3, cout = p->cout;
+    const int split = s != NULL && s->kept != NULL;
+    const int8_t *wf = s == NULL || split ? w : s->w;
+    int kw = k;
+    const int acc_bytes = 4 * (2 * cout > 4 * p->out_w ? 2 * cout : 4 * p->out_w);
+    if (k != k4 && !split && cout * k4 <= acc_bytes) {
+        int8_t *wp = (int8_t *)acc;
+        for (int co = 0; co < cout; co++) {
+            memcpy(wp + co * k4, wf + co * k, (size_t)k);
+            memset(wp + co * k4 + k, 0, (size_t)(k4 - k));
+        }
+        wf = wp;
+        kw = k4;
+    }
+    kt_rq r;
+    const int mode = rq_init(p, mask, &r);
+    /* the short rows of the high-resolution layers, where the per-pass overhead weighs most */
+    if (mode == RQ_FAST && !split && (kw == 8 || kw == 16)) {
+        if (kw == 8) {
+            dense_pairs(p, x, wf, kw, s, bias, y, mask, xs, r, RQ_FAST, 8);
+        } else {
+            dense_pairs(p, x, wf, kw, s, bias, y, mask, xs, r, RQ_FAST, 16);
+        }
+        return;
+    }
+    switch (mode) {
+    case RQ_FAST:
+        dense_pairs(p, x, wf, kw, s, bias, y, mask, xs, r, RQ_FAST, 0);
+        break;
+    case RQ_NOMASK:
+        dense_pairs(p, x, wf, kw, s, bias, y, mask, xs, r, RQ_NOMASK, 0);
+        break;
+    default:
+        dense_pairs(p, x, wf, kw, s, bias, y, mask, xs, r, RQ_GENERIC, 0);
+        break;
     }
 }
 
@@ -609,26 +696,179 @@ static int32_t dw_taps49(int32_t acc, const int8_t *w, const int8_t *xp, const i
 }
 
 #if defined(__ARM_FEATURE_DSP)
+/* One tap of four adjacent channels: the input word (channels c..c+3, NHWC) split by SXTB16 into (c, c+2) and
+ * (c+1, c+3) halfword pairs that meet the packed weights in SMLABB / SMLATT. */
+#define KT_DW4_TAP(ptr, we_t, wo_t)                                                                                  \
+    do {                                                                                                             \
+        uint32_t v_;                                                                                                 \
+        memcpy(&v_, (ptr), 4);                                                                                       \
+        const uint32_t e_ = __sxtb16(v_), o_ = sxtb16_ror8(v_);                                                      \
+        a0 = __smlabb((int32_t)(we_t), (int32_t)e_, a0);                                                             \
+        a2 = __smlatt((int32_t)(we_t), (int32_t)e_, a2);                                                             \
+        a1 = __smlabb((int32_t)(wo_t), (int32_t)o_, a1);                                                             \
+        a3 = __smlatt((int32_t)(wo_t), (int32_t)o_, a3);                                                             \
+    } while (0)
+
 /*
- * Four adjacent channels of one interior pixel: one word of input per tap (channels c..c+3, NHWC), split by SXTB16
- * into (c, c+2) and (c+1, c+3) halfword pairs that meet the packed weights in SMLABB / SMLATT.
+ * Depthwise (multiplier 1) in groups of four channels, the accumulators straight into the output stage. Interior
+ * pixels fold the zero point into the bias (3x3 without dilation: taps reached from three row pointers), border
+ * pixels subtract it from halfword pairs (SSUB16) over the taps inside the input. When the group's input with its
+ * padding fits in plane (acc scratch, plane_bytes), it is copied there first with the padding at the zero point,
+ * so that every pixel is interior (small feature maps, where most pixels are border pixels). Returns the channels
+ * done.
  */
-static void dw4_interior(const int8_t *xp, const int32_t *off, const uint32_t *we, const uint32_t *wo, int taps,
-                         int32_t *acc) {
-    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-    for (int t = 0; t < taps; t++) {
-        uint32_t v;
-        memcpy(&v, xp + off[t], 4);
-        const uint32_t e = __sxtb16(v), o = sxtb16_ror8(v);
-        a0 = __smlabb((int32_t)we[t], (int32_t)e, a0);
-        a2 = __smlatt((int32_t)we[t], (int32_t)e, a2);
-        a1 = __smlabb((int32_t)wo[t], (int32_t)o, a1);
-        a3 = __smlatt((int32_t)wo[t], (int32_t)o, a3);
+static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, const int8_t *x, const int8_t *w,
+                                                            const kt_slice *s, const int32_t *bias, int8_t *y,
+                                                            uint8_t *mask, const int32_t *off, int oy0, int oy1,
+                                                            int ox0, int ox1, uint32_t *plane, int plane_bytes,
+                                                            const kt_rq r, const int mode) {
+    const int c = p->cin, taps = p->kh * p->kw, xz = p->x_zero, ow = p->out_w;
+    const int k3 = p->kh == 3 && p->kw == 3 && p->dil_h == 1 && p->dil_w == 1;
+    const int ph = (p->out_h - 1) * p->stride_h + (p->kh - 1) * p->dil_h + 1;
+    const int pw = (p->out_w - 1) * p->stride_w + (p->kw - 1) * p->dil_w + 1;
+    const int use_plane = (oy0 > 0 || ox0 > 0 || oy1 < p->out_h || ox1 < p->out_w) && ph * pw * 4 <= plane_bytes;
+    int32_t poff[KT_MAX_TAPS];
+    /* the input as the loops see it: x (channel stride c) or the plane (channel stride 4, no padding) */
+    const int cs = use_plane ? 4 : c, in_w = use_plane ? pw : p->in_w;
+    const int pad_top = use_plane ? 0 : p->pad_top, pad_left = use_plane ? 0 : p->pad_left;
+    if (use_plane) {
+        for (int ky = 0; ky < p->kh; ky++) {
+            for (int kx = 0; kx < p->kw; kx++) {
+                poff[ky * p->kw + kx] = (ky * p->dil_h * pw + kx * p->dil_w) * 4;
+            }
+        }
+        off = poff;
+        oy0 = 0;
+        oy1 = p->out_h;
+        ox0 = 0;
+        ox1 = ow;
     }
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = a2;
-    acc[3] = a3;
+    const int rs = in_w * cs, c2 = 2 * cs, xstep = p->stride_w * cs;
+    int ch = 0;
+    for (; ch + 4 <= c; ch += 4) {
+        uint32_t we[KT_MAX_TAPS], wo[KT_MAX_TAPS];
+        const int8_t *wr4[4];
+        int32_t b4[4], bin4[4];
+        for (int g = 0; g < 4; g++) {
+            wr4[g] = s == NULL ? w + (ch + g) * taps : weight_row(p, w, s, ch + g);
+            int32_t wsum = 0;
+            for (int t = 0; t < taps; t++) {
+                wsum += wr4[g][t];
+            }
+            b4[g] = bias != NULL ? bias[ch + g] : 0;
+            bin4[g] = b4[g] - xz * wsum;
+        }
+        const uint32_t zz = ((uint32_t)(uint16_t)(int16_t)xz) * 0x00010001u;
+        for (int t = 0; t < taps; t++) {
+            we[t] = ((uint32_t)(uint16_t)(int16_t)wr4[0][t]) | ((uint32_t)(uint16_t)(int16_t)wr4[2][t] << 16);
+            wo[t] = ((uint32_t)(uint16_t)(int16_t)wr4[1][t]) | ((uint32_t)(uint16_t)(int16_t)wr4[3][t] << 16);
+        }
+        const int8_t *xg = x + ch;
+        if (use_plane) {
+            const uint32_t zb = ((uint32_t)(uint8_t)(int8_t)xz) * 0x01010101u;
+            for (int py = 0; py < ph; py++) {
+                const int iy = py - p->pad_top;
+                for (int px = 0; px < pw; px++) {
+                    const int ix = px - p->pad_left;
+                    uint32_t v = zb;
+                    if (iy >= 0 && iy < p->in_h && ix >= 0 && ix < p->in_w) {
+                        memcpy(&v, x + (iy * p->in_w + ix) * c + ch, 4);
+                    }
+                    plane[py * pw + px] = v;
+                }
+            }
+            xg = (const int8_t *)plane;
+        }
+        for (int oy = 0; oy < p->out_h; oy++) {
+            const int iy0 = oy * p->stride_h - pad_top;
+            const int inner_y = oy >= oy0 && oy < oy1;
+            for (int ox = 0; ox < ow; ox++) {
+                const int ix0 = ox * p->stride_w - pad_left;
+                const int e = (oy * ow + ox) * c + ch;
+                int32_t a0, a1, a2, a3;
+                if (inner_y && ox >= ox0 && ox < ox1) {
+                    a0 = bin4[0];
+                    a1 = bin4[1];
+                    a2 = bin4[2];
+                    a3 = bin4[3];
+                    const int8_t *xp = xg + (iy0 * in_w + ix0) * cs;
+                    if (k3) {
+                        /* a run of interior pixels of this row, the three input rows stepping along */
+                        const int8_t *r0 = xp, *r1 = xp + rs, *r2 = xp + 2 * rs;
+                        int ee = e;
+                        for (;;) {
+                            KT_DW4_TAP(r0, we[0], wo[0]);
+                            KT_DW4_TAP(r0 + cs, we[1], wo[1]);
+                            KT_DW4_TAP(r0 + c2, we[2], wo[2]);
+                            KT_DW4_TAP(r1, we[3], wo[3]);
+                            KT_DW4_TAP(r1 + cs, we[4], wo[4]);
+                            KT_DW4_TAP(r1 + c2, we[5], wo[5]);
+                            KT_DW4_TAP(r2, we[6], wo[6]);
+                            KT_DW4_TAP(r2 + cs, we[7], wo[7]);
+                            KT_DW4_TAP(r2 + c2, we[8], wo[8]);
+                            rq_put(r, mode, a0, ch, ee, y, mask);
+                            rq_put(r, mode, a1, ch + 1, ee + 1, y, mask);
+                            rq_put(r, mode, a2, ch + 2, ee + 2, y, mask);
+                            rq_put(r, mode, a3, ch + 3, ee + 3, y, mask);
+                            if (ox + 1 >= ox1) {
+                                break;
+                            }
+                            ox++;
+                            ee += c;
+                            r0 += xstep;
+                            r1 += xstep;
+                            r2 += xstep;
+                            a0 = bin4[0];
+                            a1 = bin4[1];
+                            a2 = bin4[2];
+                            a3 = bin4[3];
+                        }
+                        continue;
+                    }
+                    for (int t = 0; t < taps; t++) {
+                        KT_DW4_TAP(xp + off[t], we[t], wo[t]);
+                    }
+                } else {
+                    int ky0 = 0, ky1 = p->kh, kx0 = 0, kx1 = p->kw;
+                    while (ky0 < ky1 && iy0 + ky0 * p->dil_h < 0) {
+                        ky0++;
+                    }
+                    while (ky1 > ky0 && iy0 + (ky1 - 1) * p->dil_h >= p->in_h) {
+                        ky1--;
+                    }
+                    while (kx0 < kx1 && ix0 + kx0 * p->dil_w < 0) {
+                        kx0++;
+                    }
+                    while (kx1 > kx0 && ix0 + (kx1 - 1) * p->dil_w >= p->in_w) {
+                        kx1--;
+                    }
+                    /* the taps inside the input, x - x_zero as halfword pairs (SSUB16) */
+                    a0 = b4[0];
+                    a1 = b4[1];
+                    a2 = b4[2];
+                    a3 = b4[3];
+                    for (int ky = ky0; ky < ky1; ky++) {
+                        const int8_t *xr = x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * c + ch;
+                        for (int kx = kx0; kx < kx1; kx++) {
+                            const int t = ky * p->kw + kx;
+                            uint32_t v;
+                            memcpy(&v, xr + kx * p->dil_w * c, 4);
+                            const uint32_t ev = __ssub16(__sxtb16(v), zz), od = __ssub16(sxtb16_ror8(v), zz);
+                            a0 = __smlabb((int32_t)we[t], (int32_t)ev, a0);
+                            a2 = __smlatt((int32_t)we[t], (int32_t)ev, a2);
+                            a1 = __smlabb((int32_t)wo[t], (int32_t)od, a1);
+                            a3 = __smlatt((int32_t)wo[t], (int32_t)od, a3);
+                        }
+                    }
+                }
+                rq_put(r, mode, a0, ch, e, y, mask);
+                rq_put(r, mode, a1, ch + 1, e + 1, y, mask);
+                rq_put(r, mode, a2, ch + 2, e + 2, y, mask);
+                rq_put(r, mode, a3, ch + 3, e + 3, y, mask);
+            }
+        }
+    }
+    return ch;
 }
 #endif
 
@@ -657,75 +897,17 @@ static void conv_depthwise(const kt_conv *p, const int8_t *x, const int8_t *w, c
     }
     int ch = 0;
 #if defined(__ARM_FEATURE_DSP)
-    /* groups of four channels: interior pixels with SIMD, border pixels per channel; rows in accr[4][out_w] */
-    for (; ch + 4 <= c; ch += 4) {
-        uint32_t we[KT_MAX_TAPS], wo[KT_MAX_TAPS];
-        const int8_t *wr4[4];
-        int32_t b4[4], bin4[4];
-        for (int g = 0; g < 4; g++) {
-            wr4[g] = s == NULL ? w + (ch + g) * taps : weight_row(p, w, s, ch + g);
-            int32_t wsum = 0;
-            for (int t = 0; t < taps; t++) {
-                wsum += wr4[g][t];
-            }
-            b4[g] = bias != NULL ? bias[ch + g] : 0;
-            bin4[g] = b4[g] - xz * wsum;
-        }
-        const uint32_t zz = ((uint32_t)(uint16_t)(int16_t)xz) * 0x00010001u;
-        for (int t = 0; t < taps; t++) {
-            we[t] = ((uint32_t)(uint16_t)(int16_t)wr4[0][t]) | ((uint32_t)(uint16_t)(int16_t)wr4[2][t] << 16);
-            wo[t] = ((uint32_t)(uint16_t)(int16_t)wr4[1][t]) | ((uint32_t)(uint16_t)(int16_t)wr4[3][t] << 16);
-        }
-        for (int oy = 0; oy < p->out_h; oy++) {
-            const int iy0 = oy * p->stride_h - p->pad_top;
-            const int inner_y = oy >= oy0 && oy < oy1;
-            for (int ox = 0; ox < p->out_w; ox++) {
-                const int ix0 = ox * p->stride_w - p->pad_left;
-                if (inner_y && ox >= ox0 && ox < ox1) {
-                    int32_t acc[4] = {bin4[0], bin4[1], bin4[2], bin4[3]};
-                    dw4_interior(x + (iy0 * p->in_w + ix0) * c + ch, off, we, wo, taps, acc);
-                    for (int g = 0; g < 4; g++) {
-                        accr[g * p->out_w + ox] = acc[g];
-                    }
-                    continue;
-                }
-                int ky0 = 0, ky1 = p->kh, kx0 = 0, kx1 = p->kw;
-                while (ky0 < ky1 && iy0 + ky0 * p->dil_h < 0) {
-                    ky0++;
-                }
-                while (ky1 > ky0 && iy0 + (ky1 - 1) * p->dil_h >= p->in_h) {
-                    ky1--;
-                }
-                while (kx0 < kx1 && ix0 + kx0 * p->dil_w < 0) {
-                    kx0++;
-                }
-                while (kx1 > kx0 && ix0 + (kx1 - 1) * p->dil_w >= p->in_w) {
-                    kx1--;
-                }
-                /* the taps inside the input, x - x_zero as halfword pairs (SSUB16) */
-                int32_t a0 = b4[0], a1 = b4[1], a2 = b4[2], a3 = b4[3];
-                for (int ky = ky0; ky < ky1; ky++) {
-                    const int8_t *xr = x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * c + ch;
-                    for (int kx = kx0; kx < kx1; kx++) {
-                        const int t = ky * p->kw + kx;
-                        uint32_t v;
-                        memcpy(&v, xr + kx * p->dil_w * c, 4);
-                        const uint32_t e = __ssub16(__sxtb16(v), zz), o = __ssub16(sxtb16_ror8(v), zz);
-                        a0 = __smlabb((int32_t)we[t], (int32_t)e, a0);
-                        a2 = __smlatt((int32_t)we[t], (int32_t)e, a2);
-                        a1 = __smlabb((int32_t)wo[t], (int32_t)o, a1);
-                        a3 = __smlatt((int32_t)wo[t], (int32_t)o, a3);
-                    }
-                }
-                accr[ox] = a0;
-                accr[p->out_w + ox] = a1;
-                accr[2 * p->out_w + ox] = a2;
-                accr[3 * p->out_w + ox] = a3;
-            }
-            for (int g = 0; g < 4; g++) {
-                store_col(p, accr + g * p->out_w, p->out_w, ch + g, oy * p->out_w * c + ch + g, c, y, mask);
-            }
-        }
+    const int plane_bytes = 4 * (2 * p->cout > 4 * p->out_w ? 2 * p->cout : 4 * p->out_w);
+    kt_rq r;
+    switch (rq_init(p, mask, &r)) { /* two copies of the code: the full-range stage, the rest */
+    case RQ_FAST:
+        ch = dw4_groups(p, x, w, s, bias, y, mask, off, oy0, oy1, ox0, ox1, (uint32_t *)accr, plane_bytes, r,
+                        RQ_FAST);
+        break;
+    default:
+        ch = dw4_groups(p, x, w, s, bias, y, mask, off, oy0, oy1, ox0, ox1, (uint32_t *)accr, plane_bytes, r,
+                        RQ_GENERIC);
+        break;
     }
 #endif
     for (; ch < c; ch++) {
@@ -1026,6 +1208,28 @@ void kt_add_into(float *dst, const float *src, int n) {
 
 void kt_conv_out_grad(const kt_conv *p, const float *g_y, const uint8_t *mask, float *g_acc) {
     const int pixels = p->out_h * p->out_w, c = p->cout;
+    if ((c & 7) == 0) {
+        /* a pixel's channels start on a mask byte: eight elements per byte read, none multiplied when all clamped */
+        for (int px = 0; px < pixels; px++) {
+            const int base = px * c;
+            for (int ch = 0; ch < c; ch += 8) {
+                const int i = base + ch;
+                const unsigned m = mask[i >> 3];
+                float *o = g_acc + i;
+                if (m == 0) {
+                    for (int j = 0; j < 8; j++) {
+                        o[j] = 0.0f;
+                    }
+                    continue;
+                }
+                const float *gy = g_y + i, *ge = p->grad_eff + ch;
+                for (int j = 0; j < 8; j++) {
+                    o[j] = (m >> j) & 1u ? gy[j] * ge[j] : 0.0f;
+                }
+            }
+        }
+        return;
+    }
     int i = 0;
     for (int px = 0; px < pixels; px++) {
         for (int ch = 0; ch < c; ch++, i++) {
@@ -1047,6 +1251,7 @@ void kt_conv_bias_grad(const kt_conv *p, const float *g_acc, float *g_b) {
     }
 }
 
+#define KT_WG_CHUNK 32
 /*
  * ConvBackward.weightGrad: every element a sum from +0 over output pixels in raster order. Terms with g_acc == 0
  * are skipped (adding a signed zero to a sum that started at +0 changes no bit).
@@ -1098,8 +1303,43 @@ void kt_conv_weight_grad(const kt_conv *p, const int8_t *saved, const int32_t *k
                                 }
                             }
                         }
+                    } else if (p->groups == 1) {
+                        /* the saved row as floats once per pixel and tap, in chunks; four channels per pass */
+                        for (int j0 = 0; j0 < nk; j0 += KT_WG_CHUNK) {
+                            const int n = nk - j0 < KT_WG_CHUNK ? nk - j0 : KT_WG_CHUNK;
+                            float xf[KT_WG_CHUNK];
+                            for (int j = 0; j < n; j++) {
+                                xf[j] = (float)((int32_t)xp[j0 + j] - xz);
+                            }
+                            int co = 0;
+                            for (; co + 4 <= cout; co += 4) {
+                                const float a0 = ga[co], a1 = ga[co + 1], a2 = ga[co + 2], a3 = ga[co + 3];
+                                if (a0 == 0.0f && a1 == 0.0f && a2 == 0.0f && a3 == 0.0f) {
+                                    continue;
+                                }
+                                float *g0 = g_w + (co * taps + tap) * nk + j0, *g1 = g0 + taps * nk;
+                                float *g2 = g1 + taps * nk, *g3 = g2 + taps * nk;
+                                for (int j = 0; j < n; j++) {
+                                    const float v = xf[j];
+                                    g0[j] += a0 * v;
+                                    g1[j] += a1 * v;
+                                    g2[j] += a2 * v;
+                                    g3[j] += a3 * v;
+                                }
+                            }
+                            for (; co < cout; co++) {
+                                const float a = ga[co];
+                                if (a == 0.0f) {
+                                    continue;
+                                }
+                                float *gw = g_w + (co * taps + tap) * nk + j0;
+                                for (int j = 0; j < n; j++) {
+                                    gw[j] += a * xf[j];
+                                }
+                            }
+                        }
                     } else {
-                        const int row_len = p->groups == 1 ? nk : cin_g;
+                        const int row_len = cin_g;
                         for (int co = 0; co < cout; co++) {
                             const float a = ga[co];
                             if (a == 0.0f) {
@@ -1131,9 +1371,71 @@ void kt_conv_weight_grad(const kt_conv *p, const int8_t *saved, const int32_t *k
  * Depthwise (multiplier 1) input gradient, gathered per input pixel: the (output pixel, tap) pairs that reach it are
  * listed once in raster order of the output pixels, then each channel sums them from +0 in that order.
  */
+#define KT_MAX_K 9
+/* The kernel rows (ky descending, that is output rows ascending) that reach input row i: ky and the output row. */
+static int dw_reach(int i, int pad, int k, int dil, int stride, int out, int32_t *kk, int32_t *oo) {
+    int n = 0;
+    for (int t = k - 1; t >= 0; t--) {
+        const int ni = i + pad - t * dil;
+        const int o = ni / stride;
+        if (ni < 0 || o * stride != ni || o >= out) {
+            continue;
+        }
+        kk[n] = t;
+        oo[n++] = o;
+    }
+    return n;
+}
+
 static void depthwise_input_grad(const kt_conv *p, const int8_t *w, const kt_slice *s, const float *g_acc,
-                                 float *g_x, int accumulate) {
-    const int c = p->cin, taps = p->kh * p->kw;
+                                 float *g_x, int accumulate, float *row) {
+    const int c = p->cin, taps = p->kh * p->kw, ow = p->out_w;
+    int ch = 0;
+    if (p->kh <= KT_MAX_K && p->kw <= KT_MAX_K) {
+        /* four channels at a time, their weights converted to float once: wf[tap][4] in row */
+        int32_t kys[KT_MAX_K], oys[KT_MAX_K], kxs[KT_MAX_K], oxs[KT_MAX_K];
+        for (; ch + 4 <= c; ch += 4) {
+            for (int g = 0; g < 4; g++) {
+                const int8_t *wr = s == NULL ? w + (ch + g) * taps : weight_row(p, w, s, ch + g);
+                for (int t = 0; t < taps; t++) {
+                    row[t * 4 + g] = (float)wr[t];
+                }
+            }
+            for (int iy = 0; iy < p->in_h; iy++) {
+                const int ny = dw_reach(iy, p->pad_top, p->kh, p->dil_h, p->stride_h, p->out_h, kys, oys);
+                for (int ix = 0; ix < p->in_w; ix++) {
+                    const int nx = dw_reach(ix, p->pad_left, p->kw, p->dil_w, p->stride_w, ow, kxs, oxs);
+                    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+                    for (int u = 0; u < ny; u++) {
+                        const float *gr = g_acc + oys[u] * ow * c + ch;
+                        const float *wr = row + kys[u] * p->kw * 4;
+                        for (int v = 0; v < nx; v++) {
+                            const float *ga = gr + oxs[v] * c, *wt = wr + kxs[v] * 4;
+                            a0 += ga[0] * wt[0];
+                            a1 += ga[1] * wt[1];
+                            a2 += ga[2] * wt[2];
+                            a3 += ga[3] * wt[3];
+                        }
+                    }
+                    float *gx = g_x + (iy * p->in_w + ix) * c + ch;
+                    if (accumulate) {
+                        gx[0] = gx[0] + a0;
+                        gx[1] = gx[1] + a1;
+                        gx[2] = gx[2] + a2;
+                        gx[3] = gx[3] + a3;
+                    } else {
+                        gx[0] = a0;
+                        gx[1] = a1;
+                        gx[2] = a2;
+                        gx[3] = a3;
+                    }
+                }
+            }
+        }
+    }
+    if (ch == c) {
+        return;
+    }
     int32_t pix[KT_MAX_TAPS], tap[KT_MAX_TAPS];
     for (int iy = 0; iy < p->in_h; iy++) {
         for (int ix = 0; ix < p->in_w; ix++) {
@@ -1155,14 +1457,14 @@ static void depthwise_input_grad(const kt_conv *p, const int8_t *w, const kt_sli
                 }
             }
             float *gx = g_x + (iy * p->in_w + ix) * c;
-            for (int ch = 0; ch < c; ch++) {
-                const int8_t *wr = s == NULL ? w + ch * taps : weight_row(p, w, s, ch);
-                const float *ga = g_acc + ch;
+            for (int k = ch; k < c; k++) {
+                const int8_t *wr = s == NULL ? w + k * taps : weight_row(p, w, s, k);
+                const float *ga = g_acc + k;
                 float acc = 0.0f;
-                for (int k = 0; k < cnt; k++) {
-                    acc += ga[pix[k]] * (float)wr[tap[k]];
+                for (int j = 0; j < cnt; j++) {
+                    acc += ga[pix[j]] * (float)wr[tap[j]];
                 }
-                gx[ch] = accumulate ? gx[ch] + acc : acc;
+                gx[k] = accumulate ? gx[k] + acc : acc;
             }
         }
     }
@@ -1189,6 +1491,86 @@ static void pointwise_chunk(const int8_t *wsrc, const kt_slice *s, int cin, int 
     }
 }
 
+/*
+ * One block of four output channels (float weight chunks f0..f3, rows fstride apart) into the sums d of np pixels
+ * (rows dstride apart) over n input channels: tiles of four pixels keep their sixteen gradients in registers, so
+ * each weight load feeds four pixels; every element still adds its terms in channel order. A pixel or tile whose
+ * gradients are all zero is skipped (adding a signed zero to a sum that started at +0 changes no bit).
+ */
+static void pointwise_block4(const float *g_acc, int cout, int co, int np, const float *f0, int fstride, int n,
+                             float *d, int dstride) {
+    const float *f1 = f0 + fstride, *f2 = f1 + fstride, *f3 = f2 + fstride;
+    int q = 0;
+    for (; q + 4 <= np; q += 4) {
+        const float *g0 = g_acc + q * cout + co, *g1 = g0 + cout, *g2 = g1 + cout, *g3 = g2 + cout;
+        const float a00 = g0[0], a01 = g0[1], a02 = g0[2], a03 = g0[3];
+        const float a10 = g1[0], a11 = g1[1], a12 = g1[2], a13 = g1[3];
+        const float a20 = g2[0], a21 = g2[1], a22 = g2[2], a23 = g2[3];
+        const float a30 = g3[0], a31 = g3[1], a32 = g3[2], a33 = g3[3];
+        if (a00 == 0.0f && a01 == 0.0f && a02 == 0.0f && a03 == 0.0f && a10 == 0.0f && a11 == 0.0f && a12 == 0.0f
+                && a13 == 0.0f && a20 == 0.0f && a21 == 0.0f && a22 == 0.0f && a23 == 0.0f && a30 == 0.0f
+                && a31 == 0.0f && a32 == 0.0f && a33 == 0.0f) {
+            continue;
+        }
+        float *d0 = d + q * dstride, *d1 = d0 + dstride, *d2 = d1 + dstride, *d3 = d2 + dstride;
+        for (int j = 0; j < n; j++) {
+            const float w0 = f0[j], w1 = f1[j], w2 = f2[j], w3 = f3[j];
+            float v0 = d0[j], v1 = d1[j], v2 = d2[j], v3 = d3[j];
+            v0 += a00 * w0;
+            v1 += a10 * w0;
+            v2 += a20 * w0;
+            v3 += a30 * w0;
+            v0 += a01 * w1;
+            v1 += a11 * w1;
+            v2 += a21 * w1;
+            v3 += a31 * w1;
+            v0 += a02 * w2;
+            v1 += a12 * w2;
+            v2 += a22 * w2;
+            v3 += a32 * w2;
+            v0 += a03 * w3;
+            v1 += a13 * w3;
+            v2 += a23 * w3;
+            v3 += a33 * w3;
+            d0[j] = v0;
+            d1[j] = v1;
+            d2[j] = v2;
+            d3[j] = v3;
+        }
+    }
+    for (; q < np; q++) {
+        const float *ga = g_acc + q * cout + co;
+        const float a0 = ga[0], a1 = ga[1], a2 = ga[2], a3 = ga[3];
+        if (a0 == 0.0f && a1 == 0.0f && a2 == 0.0f && a3 == 0.0f) {
+            continue;
+        }
+        float *dq = d + q * dstride;
+        for (int j = 0; j < n; j++) {
+            float v = dq[j];
+            v += a0 * f0[j];
+            v += a1 * f1[j];
+            v += a2 * f2[j];
+            v += a3 * f3[j];
+            dq[j] = v;
+        }
+    }
+}
+
+/* One output channel (float weight chunk f) into the sums d of np pixels. */
+static void pointwise_block1(const float *g_acc, int cout, int co, int np, const float *f, int n, float *d,
+                             int dstride) {
+    for (int q = 0; q < np; q++) {
+        const float a = g_acc[q * cout + co];
+        if (a == 0.0f) {
+            continue;
+        }
+        float *dq = d + q * dstride;
+        for (int j = 0; j < n; j++) {
+            dq[j] += a * f[j];
+        }
+    }
+}
+
 static void pointwise_input_grad(const kt_conv *p, const int8_t *wsrc, const kt_slice *s, const float *g_acc,
                                  float *g_x, float *wf) {
     const int cin = p->cin, cout = p->cout, pixels = p->in_h * p->in_w;
@@ -1199,104 +1581,54 @@ static void pointwise_input_grad(const kt_conv *p, const int8_t *wsrc, const kt_
     for (; co + 4 <= cout; co += 4) {
         for (int i0 = 0; i0 < cin; i0 += KT_ROW_CHUNK) {
             const int n = cin - i0 < KT_ROW_CHUNK ? cin - i0 : KT_ROW_CHUNK;
-            float *f0 = wf, *f1 = wf + KT_ROW_CHUNK, *f2 = wf + 2 * KT_ROW_CHUNK, *f3 = wf + 3 * KT_ROW_CHUNK;
-            pointwise_chunk(wsrc, s, cin, co, i0, n, f0);
-            pointwise_chunk(wsrc, s, cin, co + 1, i0, n, f1);
-            pointwise_chunk(wsrc, s, cin, co + 2, i0, n, f2);
-            pointwise_chunk(wsrc, s, cin, co + 3, i0, n, f3);
-            for (int px = 0; px < pixels; px++) {
-                const float *ga = g_acc + px * cout + co;
-                const float a0 = ga[0], a1 = ga[1], a2 = ga[2], a3 = ga[3];
-                if (a0 == 0.0f && a1 == 0.0f && a2 == 0.0f && a3 == 0.0f) {
-                    continue;
-                }
-                float *gx = g_x + px * cin + i0;
-                for (int j = 0; j < n; j++) {
-                    float v = gx[j];
-                    v += a0 * f0[j];
-                    v += a1 * f1[j];
-                    v += a2 * f2[j];
-                    v += a3 * f3[j];
-                    gx[j] = v;
-                }
+            for (int r = 0; r < 4; r++) {
+                pointwise_chunk(wsrc, s, cin, co + r, i0, n, wf + r * KT_ROW_CHUNK);
             }
+            pointwise_block4(g_acc, cout, co, pixels, wf, KT_ROW_CHUNK, n, g_x + i0, cin);
         }
     }
     for (; co < cout; co++) {
         for (int i0 = 0; i0 < cin; i0 += KT_ROW_CHUNK) {
             const int n = cin - i0 < KT_ROW_CHUNK ? cin - i0 : KT_ROW_CHUNK;
             pointwise_chunk(wsrc, s, cin, co, i0, n, wf);
-            for (int px = 0; px < pixels; px++) {
-                const float a = g_acc[px * cout + co];
-                if (a == 0.0f) {
-                    continue;
-                }
-                float *gx = g_x + px * cin + i0;
-                for (int j = 0; j < n; j++) {
-                    gx[j] += a * wf[j];
-                }
-            }
+            pointwise_block1(g_acc, cout, co, pixels, wf, n, g_x + i0, cin);
         }
     }
 }
 
 /*
  * The same when g_x already holds a gradient (several consumers): each pixel's fresh sum is formed in a row of
- * scratch, a group of pixels sharing every converted weight chunk, then added to g_x. scratch: (4 + KT_PIXEL_GROUP)
- * * KT_ROW_CHUNK floats.
+ * scratch, a group of KT_PIXEL_GROUP pixels sharing every converted weight chunk of KT_ACC_CHUNK values, then added
+ * to g_x. scratch: (4 + KT_PIXEL_GROUP) * KT_ACC_CHUNK floats.
  */
-#define KT_PIXEL_GROUP 8
+#define KT_PIXEL_GROUP 16
+#define KT_ACC_CHUNK 32
 static void pointwise_input_grad_acc(const kt_conv *p, const int8_t *wsrc, const kt_slice *s, const float *g_acc,
                                      float *g_x, float *scratch) {
     const int cin = p->cin, cout = p->cout, pixels = p->in_h * p->in_w;
-    float *f0 = scratch, *f1 = f0 + KT_ROW_CHUNK, *f2 = f1 + KT_ROW_CHUNK, *f3 = f2 + KT_ROW_CHUNK;
-    float *r = f3 + KT_ROW_CHUNK;
+    float *f = scratch, *r = f + 4 * KT_ACC_CHUNK;
     for (int px0 = 0; px0 < pixels; px0 += KT_PIXEL_GROUP) {
         const int np = pixels - px0 < KT_PIXEL_GROUP ? pixels - px0 : KT_PIXEL_GROUP;
-        for (int i0 = 0; i0 < cin; i0 += KT_ROW_CHUNK) {
-            const int n = cin - i0 < KT_ROW_CHUNK ? cin - i0 : KT_ROW_CHUNK;
-            for (int j = 0; j < np * KT_ROW_CHUNK; j++) {
+        const float *ga = g_acc + px0 * cout;
+        for (int i0 = 0; i0 < cin; i0 += KT_ACC_CHUNK) {
+            const int n = cin - i0 < KT_ACC_CHUNK ? cin - i0 : KT_ACC_CHUNK;
+            for (int j = 0; j < np * KT_ACC_CHUNK; j++) {
                 r[j] = 0.0f;
             }
             int co = 0;
             for (; co + 4 <= cout; co += 4) {
-                pointwise_chunk(wsrc, s, cin, co, i0, n, f0);
-                pointwise_chunk(wsrc, s, cin, co + 1, i0, n, f1);
-                pointwise_chunk(wsrc, s, cin, co + 2, i0, n, f2);
-                pointwise_chunk(wsrc, s, cin, co + 3, i0, n, f3);
-                for (int q = 0; q < np; q++) {
-                    const float *ga = g_acc + (px0 + q) * cout + co;
-                    const float a0 = ga[0], a1 = ga[1], a2 = ga[2], a3 = ga[3];
-                    if (a0 == 0.0f && a1 == 0.0f && a2 == 0.0f && a3 == 0.0f) {
-                        continue;
-                    }
-                    float *rq = r + q * KT_ROW_CHUNK;
-                    for (int j = 0; j < n; j++) {
-                        float v = rq[j];
-                        v += a0 * f0[j];
-                        v += a1 * f1[j];
-                        v += a2 * f2[j];
-                        v += a3 * f3[j];
-                        rq[j] = v;
-                    }
+                for (int q = 0; q < 4; q++) {
+                    pointwise_chunk(wsrc, s, cin, co + q, i0, n, f + q * KT_ACC_CHUNK);
                 }
+                pointwise_block4(ga, cout, co, np, f, KT_ACC_CHUNK, n, r, KT_ACC_CHUNK);
             }
             for (; co < cout; co++) {
-                pointwise_chunk(wsrc, s, cin, co, i0, n, f0);
-                for (int q = 0; q < np; q++) {
-                    const float a = g_acc[(px0 + q) * cout + co];
-                    if (a == 0.0f) {
-                        continue;
-                    }
-                    float *rq = r + q * KT_ROW_CHUNK;
-                    for (int j = 0; j < n; j++) {
-                        rq[j] += a * f0[j];
-                    }
-                }
+                pointwise_chunk(wsrc, s, cin, co, i0, n, f);
+                pointwise_block1(ga, cout, co, np, f, n, r, KT_ACC_CHUNK);
             }
             for (int q = 0; q < np; q++) {
                 float *gx = g_x + (px0 + q) * cin + i0;
-                const float *rq = r + q * KT_ROW_CHUNK;
+                const float *rq = r + q * KT_ACC_CHUNK;
                 for (int j = 0; j < n; j++) {
                     gx[j] = gx[j] + rq[j];
                 }
@@ -1318,7 +1650,7 @@ void kt_conv_input_grad(const kt_conv *p, const int8_t *w, const kt_slice *s, co
         return;
     }
     if (p->groups > 1 && p->groups == p->cin && p->cout == p->cin && p->kh * p->kw <= KT_MAX_TAPS) {
-        depthwise_input_grad(p, w, s, g_acc, g_x, accumulate);
+        depthwise_input_grad(p, w, s, g_acc, g_x, accumulate, row);
         return;
     }
     const int taps = p->kh * p->kw, cout = p->cout, cin = p->cin;

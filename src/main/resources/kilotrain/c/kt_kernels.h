@@ -73,10 +73,13 @@ int32_t kt_mul_quantized(int32_t x, int32_t mult, int32_t shift);
 /* ---- forward ---- */
 /* mask (nullable): one bit per output element, LSB first, 1 where the output before the clamp was in range. */
 /*
- * w: the OHWI weights (flash); s (nullable): the trained slice in SRAM, see kt_slice; scratch: 2*kh*kw*cin int16
- * values and acc: max(2*cout, 4*out_w) int32 values (either NULL: reference path). Fast paths: ungrouped convs as
- * int16 dot products of widened patches (two pixels and two channels per pass, SMLAD on DSP cores), depthwise one
- * channel at a time with unrolled taps and the zero point folded into the bias on interior pixels.
+ * w: the OHWI weights (flash); s (nullable): the trained slice in SRAM, see kt_slice; scratch: 2*k4 int16 values
+ * (k4: kh*kw*cin rounded up to a multiple of four), plus 2*kh*kw*nk for an ungrouped conv with a partial slice; acc:
+ * max(2*cout, 4*out_w) int32 values (either NULL: reference path). Fast paths: ungrouped convs as int16 dot products
+ * of widened patches, two pixels and two channels per pass (SMLAD on DSP cores), the accumulators straight through
+ * the output stage; depthwise four channels per pass on DSP cores (zero point folded into the bias on interior
+ * pixels; small maps copied with their padding into acc so that every pixel is interior), else one channel at a time
+ * with unrolled taps.
  */
 void kt_conv_fwd(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s, const int32_t *bias, int8_t *y,
                  uint8_t *mask, int16_t *scratch, int32_t *acc);
@@ -114,7 +117,7 @@ void kt_conv_bias_grad(const kt_conv *p, const float *g_acc, float *g_b);
 /* saved: the input holding only the kept channels (kept NULL: all), g_w in the program's slice layout. */
 void kt_conv_weight_grad(const kt_conv *p, const int8_t *saved, const int32_t *kept, int nk, const float *g_acc,
                          float *g_w);
-/* row: scratch of max(cin, 768) floats. */
+/* row: scratch of max(cin, 768) floats (also holds a depthwise conv's weights of four channels as floats). */
 void kt_conv_input_grad(const kt_conv *p, const int8_t *w, const kt_slice *s, const float *g_acc, float *g_x,
                         int accumulate, float *row);
 
