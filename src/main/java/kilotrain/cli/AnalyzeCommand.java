@@ -97,6 +97,10 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--image-size", defaultValue = "0", description = "Input resolution for the paper's models.")
     int imageSize;
 
+    @Option(names = "--head", defaultValue = "float",
+            description = "New classifier head of every measured fine-tune: float (default) or int8 (see train).")
+    String head;
+
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the head, shuffles and augmentations.")
     long seed;
 
@@ -150,7 +154,8 @@ final class AnalyzeCommand implements Callable<Integer> {
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         Trainer.Options to = new Trainer.Options(epochs, warmup, lr, batch, LrSchedule.Kind.COSINE, t,
                 Trainer.explodingLoss(src.classes().size()));
-        TrainerMeasure fn = new TrainerMeasure(graph, src, src.classes().size(), so, to, seed);
+        TrainerMeasure fn = new TrainerMeasure(graph, src, src.classes().size(), so, to, seed,
+                kilotrain.compiler.TrainSpec.Head.parse(head));
         ObjectNode settings = settings(src);
         String fingerprint = Json.MAPPER.createObjectNode().setAll(settings).toString();
         AnalysisCache cache = new AnalysisCache(out, fingerprint);

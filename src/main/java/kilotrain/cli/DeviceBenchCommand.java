@@ -73,6 +73,11 @@ final class DeviceBenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
+    @Option(names = "--fuse-blocks", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Fused frozen conv + depthwise pairs, as compile plans them (default; --no-fuse-blocks to "
+                    + "compare).")
+    boolean fuseBlocks;
+
     @Mixin
     InputOptions input;
 
@@ -111,7 +116,7 @@ final class DeviceBenchCommand implements Callable<Integer> {
         int[] lab = labels.stream().mapToInt(Integer::intValue).toArray();
         Path dir = out != null ? out : Files.createTempDirectory("kilotrain-device");
         Files.createDirectories(dir);
-        DeviceBench.Result r = DeviceBench.run(p, options, lr, inputs, lab, steps, dir, timeout);
+        DeviceBench.Result r = DeviceBench.run(p, options, lr, inputs, lab, steps, dir, timeout, fuseBlocks);
         if (json) {
             ObjectNode o = Json.object();
             o.put("model", model.toString());

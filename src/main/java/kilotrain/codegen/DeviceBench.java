@@ -38,7 +38,13 @@ public final class DeviceBench {
 
     public static Result run(Program p, TrainState.Options options, float lr, List<byte[]> inputs, int[] labels,
             int steps, Path dir, long timeoutSeconds) {
-        return run(p, () -> new TrainState(p, options), lr, inputs, labels, steps, dir, timeoutSeconds);
+        return run(p, options, lr, inputs, labels, steps, dir, timeoutSeconds, true);
+    }
+
+    /** {@code fuseBlocks} false: the device runs every conv on its own (BlockFusion off), for comparison. */
+    public static Result run(Program p, TrainState.Options options, float lr, List<byte[]> inputs, int[] labels,
+            int steps, Path dir, long timeoutSeconds, boolean fuseBlocks) {
+        return run(p, () -> new TrainState(p, options), lr, inputs, labels, steps, dir, timeoutSeconds, fuseBlocks);
     }
 
     /**
@@ -47,6 +53,11 @@ public final class DeviceBench {
      */
     public static Result run(Program p, Supplier<TrainState> initial, float lr, List<byte[]> inputs, int[] labels,
             int steps, Path dir, long timeoutSeconds) {
+        return run(p, initial, lr, inputs, labels, steps, dir, timeoutSeconds, true);
+    }
+
+    public static Result run(Program p, Supplier<TrainState> initial, float lr, List<byte[]> inputs, int[] labels,
+            int steps, Path dir, long timeoutSeconds, boolean fuseBlocks) {
         for (String tool : new String[] {"make", "arm-none-eabi-gcc", "arm-none-eabi-size", "qemu-system-arm"}) {
             if (!onPath(tool)) {
                 throw new KtException("device-bench needs " + tool + " (Debian: apt-get install make gcc-arm-none-eabi "
@@ -55,7 +66,7 @@ public final class DeviceBench {
         }
         TrainState.Options options = initial.get().options();
         Variant v = MemoryAnalysis.of(p, options.momentum() != 0f, options.weightRule() == WeightRounding.FLOAT_SHADOW,
-                options.biasRule() == BiasRounding.FLOAT_SHADOW, new ArenaPlanner(), false).best();
+                options.biasRule() == BiasRounding.FLOAT_SHADOW, new ArenaPlanner(), false, fuseBlocks).best();
         CGenerator.generate(p, v.step(), v.plan(), initial.get(), lr, dir);
         CGenerator.writeSamples(dir, inputs, labels, steps);
         exec(dir, List.of("make", "-s", "cortex-m7"), timeoutSeconds, "building for Cortex-M7");

@@ -58,7 +58,8 @@ public final class PlannedMemory {
         Cost c = memo.get(key);
         if (c == null) {
             long t0 = System.nanoTime();
-            Program p = BlockFusion.apply(TrainCompiler.compile(graph, new TrainSpec(s, classes, 0)));
+            Program compiled = TrainCompiler.compile(graph, new TrainSpec(s, classes, 0));
+            Program p = BlockFusion.apply(compiled);
             Variant v;
             if (fused) {
                 Program f = Reorder.optimizeFused(p);
@@ -66,6 +67,7 @@ public final class PlannedMemory {
             } else {
                 v = Variant.of("reordered", p, Reorder.optimize(p), true, planner);
             }
+            v = BlockFusion.unfuseWhereFree(compiled, v, planner);
             c = new Cost(v.plan().arenaBytes() + outsideArena(p), v.plan().arenaBytes(), flash());
             memo.put(key, c);
             evaluations++;

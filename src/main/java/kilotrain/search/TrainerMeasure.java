@@ -22,9 +22,16 @@ public final class TrainerMeasure implements MeasureFunction {
     private final TrainState.Options stateOptions;
     private final Trainer.Options trainOptions;
     private final long seed;
+    private final TrainSpec.Head head;
 
     public TrainerMeasure(Graph graph, SampleSource source, int classes, TrainState.Options stateOptions,
             Trainer.Options trainOptions, long seed) {
+        this(graph, source, classes, stateOptions, trainOptions, seed, TrainSpec.Head.FLOAT);
+    }
+
+    public TrainerMeasure(Graph graph, SampleSource source, int classes, TrainState.Options stateOptions,
+            Trainer.Options trainOptions, long seed, TrainSpec.Head head) {
+        this.head = head;
         this.graph = graph;
         this.source = source;
         this.classes = classes;
@@ -42,7 +49,7 @@ public final class TrainerMeasure implements MeasureFunction {
     public double train(Scheme scheme, int threads) {
         int convs = TrainCompiler.backboneConvs(graph).size();
         scheme.validate(convs, graph.name);
-        TrainState state = new TrainState(TrainCompiler.compile(graph, new TrainSpec(scheme, classes, seed)),
+        TrainState state = new TrainState(TrainCompiler.compile(graph, new TrainSpec(scheme, classes, seed, head)),
                 stateOptions);
         TrainExecutor exec = new TrainExecutor(state.program(), state);
         Trainer.Options o = trainOptions;

@@ -38,23 +38,46 @@ static void stage_of(const kt_conv *p, int c, stage *s) {
     s->zy = p->y_zero;
 }
 
-static inline int8_t stage_apply(const stage *s, int32_t acc) {
-    int32_t q;
-    if (s->float_rint) {
-        int32_t a = acc;
-        if (!s->bounded) {
-            a = a < -s->limit ? -s->limit : (a > s->limit ? s->limit : a);
+/* Requantizes n accumulators of one channel into out[j * step]: the stage's constants held in locals. */
+static void stage_row(const stage *s, const int32_t *acc, int n, int8_t *out, int step) {
+    const int32_t lo = s->lo, hi = s->hi, zy = s->zy;
+    if (s->float_rint && s->bounded) {
+        /* no accumulator can pass the limit (frozen conv, checked by the generator): no clamp before the multiply */
+        const float eff = s->eff;
+        for (int j = 0; j < n; j++) {
+            float v = (float)acc[j] * eff + KT_F_MAGIC;
+            uint32_t u;
+            memcpy(&u, &v, 4);
+            int32_t q = (int32_t)u - KT_F_MAGIC_BITS;
+            q = q < lo ? lo : (q > hi ? hi : q);
+            out[j * step] = (int8_t)(q + zy);
         }
-        float v = (float)a * s->eff + KT_F_MAGIC;
-        uint32_t u;
-        memcpy(&u, &v, 4);
-        q = (int32_t)u - KT_F_MAGIC_BITS;
-    } else {
-        q = kt_mul_quantized(acc, s->mult, s->shift);
+        return;
     }
-    q = q < s->lo ? s->lo : (q > s->hi ? s->hi : q);
-    return (int8_t)(q + s->zy);
+    if (s->float_rint) {
+        const float eff = s->eff;
+        const int32_t l = s->bounded ? 0x7fffffff : s->limit;
+        for (int j = 0; j < n; j++) {
+            const int32_t a0 = acc[j];
+            const int32_t a = a0 < -l ? -l : (a0 > l ? l : a0);
+            float v = (float)a * eff + KT_F_MAGIC;
+            uint32_t u;
+            memcpy(&u, &v, 4);
+            int32_t q = (int32_t)u - KT_F_MAGIC_BITS;
+            q = q < lo ? lo : (q > hi ? hi : q);
+            out[j * step] = (int8_t)(q + zy);
+        }
+    } else {
+        for (int j = 0; j < n; j++) {
+            int32_t q = kt_mul_quantized(acc[j], s->mult, s->shift);
+            q = q < lo ? lo : (q > hi ? hi : q);
+            out[j * step] = (int8_t)(q + zy);
+        }
+    }
 }
+
+/* Longest row of accumulators the kernels keep on the stack before requantizing it. */
+#define KT_F_ROW 64
 
 int kt_conv_dw_plane_h(const kt_conv *d) {
     int a = d->in_h + d->pad_top, b = (d->out_h - 1) * d->stride_h + (d->kh - 1) * d->dil_h + 1;
@@ -70,7 +93,7 @@ int kt_conv_dw_plane_bytes(const kt_conv *d) {
     return kt_conv_dw_plane_h(d) * kt_conv_dw_plane_w(d);
 }
 
-/* Widest pointwise input the packed-weight path takes (words of packed int16 pairs on the stack). */
+/* Widest patch row (kw * cin values) the packed-weight paths take (words of packed int16 pairs on the stack). */
 #define KT_F_MAX_PACKED 256
 
 /* sum_i w[i] * x[i] over n int8 values. */
@@ -82,150 +105,299 @@ static inline int32_t dot_i8(const int8_t *x, const int8_t *w, int n) {
     return s;
 }
 
-/*
- * Plane interior of a 1x1 stride-1 conv: row-major h*w pixels, pixel q at plane[q_row * pw + q_col], each
- * acc = bias' + W[c] . x_q with the input zero point folded into bias'.
- */
-static void pointwise_plane(const kt_conv *p, const int8_t *wc, int32_t b, const stage *s, const int8_t *x,
-                            int8_t *dst, int pstride) {
-    const int cin = p->cin, h = p->out_h, w = p->out_w;
 #if defined(__ARM_FEATURE_DSP)
-    if ((cin & 3) == 0 && cin <= KT_F_MAX_PACKED) {
-        /* weights as SXTB16 pairs: word g holds w[4g..4g+3]; (w0 w2) and (w1 w3) meet (x0 x2) and (x1 x3) in SMLAD */
-        uint32_t wa[KT_F_MAX_PACKED / 4], wb[KT_F_MAX_PACKED / 4];
-        const int groups = cin >> 2;
-        for (int g = 0; g < groups; g++) {
-            uint32_t v;
-            memcpy(&v, wc + 4 * g, 4);
-            wa[g] = __sxtb16(v);
-            wb[g] = sxtb16_odd(v);
-        }
-        for (int r = 0; r < h; r++) {
-            const int8_t *xr = x + r * w * cin;
-            int8_t *o = dst + r * pstride;
-            int q = 0;
-            for (; q + 2 <= w; q += 2) {
-                const int8_t *x0 = xr + q * cin, *x1 = x0 + cin;
-                int32_t a0 = b, a1 = b;
-                for (int g = 0; g < groups; g++) {
-                    uint32_t v0, v1;
-                    memcpy(&v0, x0 + 4 * g, 4);
-                    memcpy(&v1, x1 + 4 * g, 4);
-                    a0 = __smlad(__sxtb16(v0), wa[g], a0);
-                    a0 = __smlad(sxtb16_odd(v0), wb[g], a0);
-                    a1 = __smlad(__sxtb16(v1), wa[g], a1);
-                    a1 = __smlad(sxtb16_odd(v1), wb[g], a1);
-                }
-                o[q] = stage_apply(s, a0);
-                o[q + 1] = stage_apply(s, a1);
-            }
-            for (; q < w; q++) {
-                o[q] = stage_apply(s, b + dot_i8(xr + q * cin, wc, cin));
-            }
-        }
-        return;
+/* n weights as SXTB16 pairs: word g of wa holds (w[4g], w[4g+2]), of wb (w[4g+1], w[4g+3]); the n % 4 rest stays. */
+static void pack_weights(const int8_t *w, int n, uint32_t *wa, uint32_t *wb) {
+    for (int g = 0; g < (n >> 2); g++) {
+        uint32_t v;
+        memcpy(&v, w + 4 * g, 4);
+        wa[g] = __sxtb16(v);
+        wb[g] = sxtb16_odd(v);
+    }
+}
+
+/* Two dot products of n int8 values (x0, x1) with the same packed weights w (tail: w itself), added to a0, a1. */
+static inline __attribute__((always_inline)) void dot2_packed(const int8_t *x0, const int8_t *x1, const uint32_t *wa, const uint32_t *wb,
+                               const int8_t *w, int n, int32_t *a0, int32_t *a1) {
+    int32_t s0 = *a0, s1 = *a1;
+    const int groups = n >> 2;
+    for (int g = 0; g < groups; g++) {
+        uint32_t v0, v1;
+        memcpy(&v0, x0 + 4 * g, 4);
+        memcpy(&v1, x1 + 4 * g, 4);
+        const uint32_t ea = wa[g], eb = wb[g];
+        s0 = __smlad(__sxtb16(v0), ea, s0);
+        s0 = __smlad(sxtb16_odd(v0), eb, s0);
+        s1 = __smlad(__sxtb16(v1), ea, s1);
+        s1 = __smlad(sxtb16_odd(v1), eb, s1);
+    }
+    for (int i = groups << 2; i < n; i++) {
+        s0 += (int32_t)w[i] * (int32_t)x0[i];
+        s1 += (int32_t)w[i] * (int32_t)x1[i];
+    }
+    *a0 = s0;
+    *a1 = s1;
+}
+#endif
+
+/*
+ * Plane interior of a 1x1 stride-1 conv, one row at a time: acc = bias' + W[c] . x_q (input zero point folded into
+ * bias'), then the row requantized into dst (row stride pstride). Inlined per common cin (a constant there, so the
+ * group loop unrolls and the packed weights stay in registers).
+ */
+static inline __attribute__((always_inline)) void pointwise_body(const kt_conv *p, const int8_t *wc, int32_t b,
+                                                                 const stage *s, const int8_t *x, int8_t *dst,
+                                                                 int pstride, const int cin) {
+    const int h = p->out_h, w = p->out_w;
+    int32_t acc[KT_F_ROW];
+#if defined(__ARM_FEATURE_DSP)
+    uint32_t wa[KT_F_MAX_PACKED / 4], wb[KT_F_MAX_PACKED / 4];
+    const int packed = cin <= KT_F_MAX_PACKED;
+    if (packed) {
+        pack_weights(wc, cin, wa, wb);
     }
 #endif
     for (int r = 0; r < h; r++) {
         const int8_t *xr = x + r * w * cin;
-        int8_t *o = dst + r * pstride;
-        for (int q = 0; q < w; q++) {
-            o[q] = stage_apply(s, b + dot_i8(xr + q * cin, wc, cin));
+        for (int q0 = 0; q0 < w; q0 += KT_F_ROW) {
+            const int n = w - q0 < KT_F_ROW ? w - q0 : KT_F_ROW;
+            int q = 0;
+#if defined(__ARM_FEATURE_DSP)
+            if (packed) {
+                for (; q + 2 <= n; q += 2) {
+                    const int8_t *x0 = xr + (q0 + q) * cin;
+                    int32_t a0 = b, a1 = b;
+                    dot2_packed(x0, x0 + cin, wa, wb, wc, cin, &a0, &a1);
+                    acc[q] = a0;
+                    acc[q + 1] = a1;
+                }
+            }
+#endif
+            for (; q < n; q++) {
+                acc[q] = b + dot_i8(xr + (q0 + q) * cin, wc, cin);
+            }
+            stage_row(s, acc, n, dst + r * pstride + q0, 1);
         }
     }
 }
 
+static void pointwise_plane(const kt_conv *p, const int8_t *wc, int32_t b, const stage *s, const int8_t *x,
+                            int8_t *dst, int pstride) {
+    switch (p->cin) {
+    case 8:
+        pointwise_body(p, wc, b, s, x, dst, pstride, 8);
+        break;
+    case 16:
+        pointwise_body(p, wc, b, s, x, dst, pstride, 16);
+        break;
+    case 24:
+        pointwise_body(p, wc, b, s, x, dst, pstride, 24);
+        break;
+    case 32:
+        pointwise_body(p, wc, b, s, x, dst, pstride, 32);
+        break;
+    default:
+        pointwise_body(p, wc, b, s, x, dst, pstride, p->cin);
+    }
+}
+
+/* Accumulator of an output pixel whose patch crosses the padding: padding taps skipped, zero point per tap. */
+static int32_t border_acc(const kt_conv *p, const int8_t *wc, int32_t bias, const int8_t *x, int iy0, int ix0) {
+    const int cin = p->cin, kh = p->kh, kw = p->kw, xz = p->x_zero;
+    int32_t acc = bias;
+    for (int ky = 0; ky < kh; ky++) {
+        const int iy = iy0 + ky * p->dil_h;
+        if (iy < 0 || iy >= p->in_h) {
+            continue;
+        }
+        for (int kx = 0; kx < kw; kx++) {
+            const int ix = ix0 + kx * p->dil_w;
+            if (ix < 0 || ix >= p->in_w) {
+                continue;
+            }
+            const int8_t *xp = x + (iy * p->in_w + ix) * cin, *wp = wc + (ky * kw + kx) * cin;
+            for (int i = 0; i < cin; i++) {
+                acc += (int32_t)wp[i] * ((int32_t)xp[i] - xz);
+            }
+        }
+    }
+    return acc;
+}
+
 /*
  * Plane interior of any ungrouped conv: pixels whose whole patch lies inside the input take the folded bias and
- * contiguous patch rows; border pixels skip the padding taps and subtract the zero point per tap.
+ * contiguous patch rows (kw * cin values when dil_w is 1; two pixels per pass on DSP cores); border pixels skip the
+ * padding taps and subtract the zero point per tap.
  */
-static void dense_plane(const kt_conv *p, const int8_t *wc, int32_t bias, const stage *s, const int8_t *x,
-                        int8_t *dst, int pstride) {
-    const int cin = p->cin, kh = p->kh, kw = p->kw, xz = p->x_zero;
+static inline __attribute__((always_inline)) void dense_body(const kt_conv *p, const int8_t *wc, int32_t bias,
+                                                             const stage *s, const int8_t *x, int8_t *dst,
+                                                             int pstride, const int row) {
+    const int cin = p->cin, kh = p->kh, kw = p->kw, xz = p->x_zero, sw = p->stride_w;
     int32_t wsum = 0;
     for (int i = 0; i < kh * kw * cin; i++) {
         wsum += wc[i];
     }
     const int32_t folded = bias - xz * wsum;
+    /* output columns whose patch lies inside the input: [x_lo, x_hi) */
+    int x_lo = 0, x_hi = 0;
+    for (int ox = 0; ox < p->out_w; ox++) {
+        const int ix0 = ox * sw - p->pad_left;
+        if (ix0 >= 0 && ix0 + (kw - 1) * p->dil_w < p->in_w) {
+            if (x_hi == 0) {
+                x_lo = ox;
+            }
+            x_hi = ox + 1;
+        }
+    }
+#if defined(__ARM_FEATURE_DSP)
+    uint32_t wa[KT_F_MAX_PACKED / 4 * 7], wb[KT_F_MAX_PACKED / 4 * 7];
+    const int packed = p->dil_w == 1 && kh <= 7 && row <= KT_F_MAX_PACKED;
+    const int gpr = row >> 2;
+    if (packed) {
+        for (int ky = 0; ky < kh; ky++) {
+            pack_weights(wc + ky * row, row, wa + ky * gpr, wb + ky * gpr);
+        }
+    }
+#endif
+    int32_t acc[KT_F_ROW];
     for (int oy = 0; oy < p->out_h; oy++) {
         const int iy0 = oy * p->stride_h - p->pad_top;
         const int rows_in = iy0 >= 0 && iy0 + (kh - 1) * p->dil_h < p->in_h;
-        int8_t *o = dst + oy * pstride;
-        for (int ox = 0; ox < p->out_w; ox++) {
-            const int ix0 = ox * p->stride_w - p->pad_left;
-            int32_t acc;
-            if (rows_in && ix0 >= 0 && ix0 + (kw - 1) * p->dil_w < p->in_w) {
-                acc = folded;
+        for (int o0 = 0; o0 < p->out_w; o0 += KT_F_ROW) {
+            const int n = p->out_w - o0 < KT_F_ROW ? p->out_w - o0 : KT_F_ROW;
+            int j = 0;
+            while (j < n) {
+                const int ox = o0 + j, ix0 = ox * sw - p->pad_left;
+                if (!rows_in || ox < x_lo || ox >= x_hi) {
+                    acc[j] = border_acc(p, wc, bias, x, iy0, ix0);
+                    j++;
+                    continue;
+                }
+#if defined(__ARM_FEATURE_DSP)
+                if (packed && j + 1 < n && ox + 1 < x_hi) {
+                    int32_t a0 = folded, a1 = folded;
+                    for (int ky = 0; ky < kh; ky++) {
+                        const int8_t *xr = x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * cin;
+                        dot2_packed(xr, xr + sw * cin, wa + ky * gpr, wb + ky * gpr, wc + ky * row, row, &a0, &a1);
+                    }
+                    acc[j] = a0;
+                    acc[j + 1] = a1;
+                    j += 2;
+                    continue;
+                }
+#endif
+                int32_t a = folded;
                 if (p->dil_w == 1) {
                     for (int ky = 0; ky < kh; ky++) {
-                        acc += dot_i8(x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * cin, wc + ky * kw * cin,
-                                      kw * cin);
+                        a += dot_i8(x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * cin, wc + ky * row, row);
                     }
                 } else {
                     for (int ky = 0; ky < kh; ky++) {
                         for (int kx = 0; kx < kw; kx++) {
-                            acc += dot_i8(x + ((iy0 + ky * p->dil_h) * p->in_w + ix0 + kx * p->dil_w) * cin,
-                                          wc + (ky * kw + kx) * cin, cin);
+                            a += dot_i8(x + ((iy0 + ky * p->dil_h) * p->in_w + ix0 + kx * p->dil_w) * cin,
+                                        wc + (ky * kw + kx) * cin, cin);
                         }
                     }
                 }
-            } else {
-                acc = bias;
-                for (int ky = 0; ky < kh; ky++) {
-                    const int iy = iy0 + ky * p->dil_h;
-                    if (iy < 0 || iy >= p->in_h) {
-                        continue;
-                    }
-                    for (int kx = 0; kx < kw; kx++) {
-                        const int ix = ix0 + kx * p->dil_w;
-                        if (ix < 0 || ix >= p->in_w) {
-                            continue;
-                        }
-                        const int8_t *xp = x + (iy * p->in_w + ix) * cin, *wp = wc + (ky * kw + kx) * cin;
-                        for (int i = 0; i < cin; i++) {
-                            acc += (int32_t)wp[i] * ((int32_t)xp[i] - xz);
-                        }
-                    }
-                }
+                acc[j] = a;
+                j++;
             }
-            o[ox] = stage_apply(s, acc);
+            stage_row(s, acc, n, dst + oy * pstride + o0, 1);
         }
     }
 }
+
+static void dense_plane(const kt_conv *p, const int8_t *wc, int32_t bias, const stage *s, const int8_t *x,
+                        int8_t *dst, int pstride) {
+    if (p->kw * p->cin == 9) {
+        dense_body(p, wc, bias, s, x, dst, pstride, 9); /* 3x3 stem on RGB */
+    } else {
+        dense_body(p, wc, bias, s, x, dst, pstride, p->kw * p->cin);
+    }
+}
+
+/*
+ * One output row of a KxK depthwise conv (dilation 1) from the padded plane, taps unrolled: stride 1 takes two
+ * outputs per pass, each input byte loaded once for both.
+ */
+#define KT_F_DW_ROW(K)                                                                                               \
+    static void dw_row_k##K(const int8_t *src, int pw, int sw, const int32_t *wt, int32_t b, int n, int32_t *acc) { \
+        int j = 0;                                                                                                   \
+        if (sw == 1) {                                                                                               \
+            for (; j + 2 <= n; j += 2) {                                                                             \
+                int32_t a0 = b, a1 = b;                                                                              \
+                for (int ky = 0; ky < K; ky++) {                                                                     \
+                    const int8_t *r = src + ky * pw + j;                                                             \
+                    const int32_t *w = wt + ky * K;                                                                  \
+                    int32_t x0 = r[0];                                                                               \
+                    for (int kx = 0; kx < K; kx++) {                                                                 \
+                        const int32_t x1 = r[kx + 1], wv = w[kx];                                                    \
+                        a0 += wv * x0;                                                                               \
+                        a1 += wv * x1;                                                                               \
+                        x0 = x1;                                                                                     \
+                    }                                                                                                \
+                }                                                                                                    \
+                acc[j] = a0;                                                                                         \
+                acc[j + 1] = a1;                                                                                     \
+            }                                                                                                        \
+        }                                                                                                            \
+        for (; j < n; j++) {                                                                                         \
+            int32_t a = b;                                                                                           \
+            for (int ky = 0; ky < K; ky++) {                                                                         \
+                const int8_t *r = src + ky * pw + j * sw;                                                            \
+                const int32_t *w = wt + ky * K;                                                                      \
+                for (int kx = 0; kx < K; kx++) {                                                                     \
+                    a += w[kx] * (int32_t)r[kx];                                                                     \
+                }                                                                                                    \
+            }                                                                                                        \
+            acc[j] = a;                                                                                              \
+        }                                                                                                            \
+    }
+
+KT_F_DW_ROW(3)
+KT_F_DW_ROW(5)
+KT_F_DW_ROW(7)
 
 /* Depthwise output channel c from the padded plane (frame at the zero point, folded into bias'). */
 static void depthwise_from_plane(const kt_conv *d, const int8_t *wd, int32_t b, const stage *s, const int8_t *plane,
                                  int pw, int8_t *y, int c) {
     const int oh = d->out_h, ow = d->out_w, C = d->cout, sh = d->stride_h, sw = d->stride_w;
-    if (d->kh == 3 && d->kw == 3 && d->dil_h == 1 && d->dil_w == 1) {
-        const int32_t w0 = wd[0], w1 = wd[1], w2 = wd[2], w3 = wd[3], w4 = wd[4], w5 = wd[5], w6 = wd[6],
-                      w7 = wd[7], w8 = wd[8];
-        for (int oy = 0; oy < oh; oy++) {
-            const int8_t *r0 = plane + oy * sh * pw, *r1 = r0 + pw, *r2 = r1 + pw;
-            int8_t *o = y + oy * ow * C + c;
-            for (int ox = 0; ox < ow; ox++) {
-                const int j = ox * sw;
-                int32_t acc = b + w0 * r0[j] + w1 * r0[j + 1] + w2 * r0[j + 2] + w3 * r1[j] + w4 * r1[j + 1]
-                              + w5 * r1[j + 2] + w6 * r2[j] + w7 * r2[j + 1] + w8 * r2[j + 2];
-                o[ox * C] = stage_apply(s, acc);
-            }
-        }
-        return;
-    }
     const int kh = d->kh, kw = d->kw, dh = d->dil_h, dw = d->dil_w;
+    int32_t wt[49];
+    int32_t acc[KT_F_ROW];
+    const int unrolled = kh == kw && (kh == 3 || kh == 5 || kh == 7) && dh == 1 && dw == 1;
+    if (unrolled) {
+        for (int t = 0; t < kh * kw; t++) {
+            wt[t] = wd[t];
+        }
+    }
     for (int oy = 0; oy < oh; oy++) {
-        int8_t *o = y + oy * ow * C + c;
-        for (int ox = 0; ox < ow; ox++) {
-            const int8_t *src = plane + oy * sh * pw + ox * sw;
-            int32_t acc = b;
-            for (int ky = 0; ky < kh; ky++) {
-                const int8_t *row = src + ky * dh * pw;
-                const int8_t *wr = wd + ky * kw;
-                for (int kx = 0; kx < kw; kx++) {
-                    acc += (int32_t)wr[kx] * (int32_t)row[kx * dw];
+        for (int o0 = 0; o0 < ow; o0 += KT_F_ROW) {
+            const int n = ow - o0 < KT_F_ROW ? ow - o0 : KT_F_ROW;
+            const int8_t *src = plane + oy * sh * pw + o0 * sw;
+            if (unrolled) {
+                if (kh == 3) {
+                    dw_row_k3(src, pw, sw, wt, b, n, acc);
+                } else if (kh == 5) {
+                    dw_row_k5(src, pw, sw, wt, b, n, acc);
+                } else {
+                    dw_row_k7(src, pw, sw, wt, b, n, acc);
+                }
+            } else {
+                for (int j = 0; j < n; j++) {
+                    const int8_t *pp = src + j * sw;
+                    int32_t a = b;
+                    for (int ky = 0; ky < kh; ky++) {
+                        const int8_t *row = pp + ky * dh * pw;
+                        const int8_t *wr = wd + ky * kw;
+                        for (int kx = 0; kx < kw; kx++) {
+                            a += (int32_t)wr[kx] * (int32_t)row[kx * dw];
+                        }
+                    }
+                    acc[j] = a;
                 }
             }
-            o[ox * C] = stage_apply(s, acc);
+            stage_row(s, acc, n, y + (oy * ow + o0) * C + c, C);
         }
     }
 }

@@ -72,6 +72,54 @@ public final class BlockFusion {
                 p.backboneConvs);
     }
 
+    /**
+     * The device's variant with only the fused pairs it needs: each pair of {@code v}'s step is unfused in turn (its
+     * two convs run on their own, the middle tensor back in the step) when that does not raise the step's peak
+     * (largest live sum, the arena's lower bound); the faster unfused kernels then run wherever memory allows. The
+     * result is planned again and kept only if its arena is no larger than {@code v}'s.
+     *
+     * @param compiled the program before fusion, whose middle tensors share their ids with the planes
+     */
+    public static Variant unfuseWhereFree(Program compiled, Variant v, ArenaPlanner planner) {
+        Program prog = v.program();
+        List<Instr> step = v.step();
+        long bound = Reorder.peak(prog, step);
+        boolean changed = false;
+        for (int i = 0; i < step.size(); i++) {
+            if (!(step.get(i) instanceof Instr.ConvDwFwd f)) {
+                continue;
+            }
+            Buf e = null;
+            for (Buf b : compiled.bufs) {
+                if (b.id == f.plane().id) {
+                    e = b;
+                }
+            }
+            int at = indexOf(prog.bufs, f.plane());
+            if (e == null || at < 0) {
+                continue;
+            }
+            List<Buf> bufs = new ArrayList<>(prog.bufs);
+            bufs.set(at, e);
+            List<Instr> trial = new ArrayList<>(step);
+            trial.set(i, new Instr.ConvFwd(f.conv(), null, f.in(), e, null, null, null));
+            trial.add(i + 1, new Instr.ConvFwd(f.dw(), null, e, f.out(), null, null, null));
+            Program t = new Program(prog.forward, trial, bufs, prog.params, prog.trained, prog.input, prog.logits,
+                    prog.loss, prog.numClasses, prog.backboneConvs);
+            if (Reorder.peak(t, trial) <= bound) {
+                prog = t;
+                step = trial;
+                changed = true;
+                i++;
+            }
+        }
+        if (!changed) {
+            return v;
+        }
+        Variant u = Variant.of(v.name(), prog, step, true, planner);
+        return u.plan().arenaBytes() <= v.plan().arenaBytes() ? u : v;
+    }
+
     /** Fused pairs in a step. */
     public static int count(List<Instr> step) {
         int n = 0;

@@ -75,6 +75,10 @@ public final class MemoryAnalysis {
             Program f = Reorder.optimizeFused(p);
             v.add(Variant.of("fused-weight-updates", f, f.step, true, planner));
         }
+        if (fuseBlocks) {
+            // fused pairs cost speed: the device keeps only those that hold the peak down
+            v.set(v.size() - 1, BlockFusion.unfuseWhereFree(compiled, v.get(v.size() - 1), planner));
+        }
         long trainable = 0, elements = 0, shadow = 0;
         for (Buf b : p.bufs) {
             if (b.kind == Buf.Kind.PARAM || b.kind == Buf.Kind.SHADOW || b.kind == Buf.Kind.MOMENTUM) {
