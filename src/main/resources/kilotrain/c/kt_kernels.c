@@ -1240,12 +1240,42 @@ void kt_conv_out_grad(const kt_conv *p, const float *g_y, const uint8_t *mask, f
 
 void kt_conv_bias_grad(const kt_conv *p, const float *g_acc, float *g_b) {
     const int pixels = p->out_h * p->out_w, c = p->cout;
-    for (int ch = 0; ch < c; ch++) {
+    int c8 = 0;
+    /* eight channels' sums in registers over all pixels, each still from +0 in pixel order */
+    for (; c8 + 8 <= c; c8 += 8) {
+        float b0 = 0.0f, b1 = 0.0f, b2 = 0.0f, b3 = 0.0f, b4 = 0.0f, b5 = 0.0f, b6 = 0.0f, b7 = 0.0f;
+        const float *row = g_acc + c8;
+        for (int px = 0; px < pixels; px++, row += c) {
+            b0 += row[0];
+            b1 += row[1];
+            b2 += row[2];
+            b3 += row[3];
+            b4 += row[4];
+            b5 += row[5];
+            b6 += row[6];
+            b7 += row[7];
+        }
+        g_b[c8] = b0;
+        g_b[c8 + 1] = b1;
+        g_b[c8 + 2] = b2;
+        g_b[c8 + 3] = b3;
+        g_b[c8 + 4] = b4;
+        g_b[c8 + 5] = b5;
+        g_b[c8 + 6] = b6;
+        g_b[c8 + 7] = b7;
+    }
+    if (c8 == c) {
+        return;
+    }
+    g_acc += c8;
+    g_b += c8;
+    const int cr = c - c8;
+    for (int ch = 0; ch < cr; ch++) {
         g_b[ch] = 0.0f;
     }
     for (int px = 0; px < pixels; px++) {
         const float *row = g_acc + px * c;
-        for (int ch = 0; ch < c; ch++) {
+        for (int ch = 0; ch < cr; ch++) {
             g_b[ch] += row[ch];
         }
     }
@@ -1319,7 +1349,55 @@ void kt_conv_weight_grad(const kt_conv *p, const int8_t *saved, const int32_t *k
                                 }
                                 float *g0 = g_w + (co * taps + tap) * nk + j0, *g1 = g0 + taps * nk;
                                 float *g2 = g1 + taps * nk, *g3 = g2 + taps * nk;
-                                for (int j = 0; j < n; j++) {
+                                int j = 0;
+#if defined(__ARM_ARCH_7EM__) && defined(__ARM_FP) && defined(__ARM_PCS_VFP)
+                                int blocks = n >> 2;
+                                if (blocks > 0) {
+                                    /* four elements of each row per pass, loaded and stored with one VLDM/VSTM */
+                                    const float *xq = xf;
+                                    __asm__ volatile(
+                                        "1:\n\t"
+                                        "vldmia %[x]!, {s4-s7}\n\t"
+                                        "vldmia %[g0], {s16-s19}\n\t"
+                                        "vldmia %[g1], {s20-s23}\n\t"
+                                        "vldmia %[g2], {s24-s27}\n\t"
+                                        "vldmia %[g3], {s28-s31}\n\t"
+                                        "vmul.f32 s8, %[a0], s4\n\tvadd.f32 s16, s16, s8\n\t"
+                                        "vmul.f32 s8, %[a0], s5\n\tvadd.f32 s17, s17, s8\n\t"
+                                        "vmul.f32 s8, %[a0], s6\n\tvadd.f32 s18, s18, s8\n\t"
+                                        "vmul.f32 s8, %[a0], s7\n\tvadd.f32 s19, s19, s8\n\t"
+                                        "vmul.f32 s8, %[a1], s4\n\tvadd.f32 s20, s20, s8\n\t"
+                                        "vmul.f32 s8, %[a1], s5\n\tvadd.f32 s21, s21, s8\n\t"
+                                        "vmul.f32 s8, %[a1], s6\n\tvadd.f32 s22, s22, s8\n\t"
+                                        "vmul.f32 s8, %[a1], s7\n\tvadd.f32 s23, s23, s8\n\t"
+                                        "vmul.f32 s8, %[a2], s4\n\tvadd.f32 s24, s24, s8\n\t"
+                                        "vmul.f32 s8, %[a2], s5\n\tvadd.f32 s25, s25, s8\n\t"
+                                        "vmul.f32 s8, %[a2], s6\n\tvadd.f32 s26, s26, s8\n\t"
+                                        "vmul.f32 s8, %[a2], s7\n\tvadd.f32 s27, s27, s8\n\t"
+                                        "vmul.f32 s8, %[a3], s4\n\tvadd.f32 s28, s28, s8\n\t"
+                                        "vmul.f32 s8, %[a3], s5\n\tvadd.f32 s29, s29, s8\n\t"
+                                        "vmul.f32 s8, %[a3], s6\n\tvadd.f32 s30, s30, s8\n\t"
+                                        "vmul.f32 s8, %[a3], s7\n\tvadd.f32 s31, s31, s8\n\t"
+                                        "vstmia %[g0]!, {s16-s19}\n\t"
+                                        "vstmia %[g1]!, {s20-s23}\n\t"
+                                        "vstmia %[g2]!, {s24-s27}\n\t"
+                                        "vstmia %[g3]!, {s28-s31}\n\t"
+                                        "subs %[n], %[n], #1\n\t"
+                                        "bne 1b\n\t"
+                                        : [x] "+r"(xq), [g0] "+r"(g0), [g1] "+r"(g1), [g2] "+r"(g2), [g3] "+r"(g3),
+                                          [n] "+r"(blocks)
+                                        : [a0] "t"(a0), [a1] "t"(a1), [a2] "t"(a2), [a3] "t"(a3)
+                                        : "s4", "s5", "s6", "s7", "s8", "s16", "s17", "s18", "s19", "s20", "s21",
+                                          "s22", "s23", "s24", "s25", "s26", "s27", "s28", "s29", "s30", "s31", "cc",
+                                          "memory");
+                                    j = n & ~3;
+                                    g0 -= j;
+                                    g1 -= j;
+                                    g2 -= j;
+                                    g3 -= j;
+                                }
+#endif
+                                for (; j < n; j++) {
                                     const float v = xf[j];
                                     g0[j] += a0 * v;
                                     g1[j] += a1 * v;
@@ -1411,10 +1489,24 @@ static void depthwise_input_grad(const kt_conv *p, const int8_t *w, const kt_sli
                         const float *wr = row + kys[u] * p->kw * 4;
                         for (int v = 0; v < nx; v++) {
                             const float *ga = gr + oxs[v] * c, *wt = wr + kxs[v] * 4;
+#if defined(__ARM_ARCH_7EM__) && defined(__ARM_FP) && defined(__ARM_PCS_VFP)
+                            /* the four gradients and the four weights with one VLDM each */
+                            __asm__("vldmia %[g], {s0-s3}\n\t"
+                                    "vldmia %[w], {s4-s7}\n\t"
+                                    "vmul.f32 s8, s0, s4\n\tvadd.f32 %[a0], %[a0], s8\n\t"
+                                    "vmul.f32 s8, s1, s5\n\tvadd.f32 %[a1], %[a1], s8\n\t"
+                                    "vmul.f32 s8, s2, s6\n\tvadd.f32 %[a2], %[a2], s8\n\t"
+                                    "vmul.f32 s8, s3, s7\n\tvadd.f32 %[a3], %[a3], s8\n\t"
+                                    : [a0] "+t"(a0), [a1] "+t"(a1), [a2] "+t"(a2), [a3] "+t"(a3)
+                                    : [g] "r"(ga), [w] "r"(wt), "m"(*(const float(*)[4])ga),
+                                      "m"(*(const float(*)[4])wt)
+                                    : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8");
+#else
                             a0 += ga[0] * wt[0];
                             a1 += ga[1] * wt[1];
                             a2 += ga[2] * wt[2];
                             a3 += ga[3] * wt[3];
+#endif
                         }
                     }
                     float *gx = g_x + (iy * p->in_w + ix) * c + ch;
@@ -1477,80 +1569,80 @@ static void depthwise_input_grad(const kt_conv *p, const int8_t *w, const kt_sli
  */
 #define KT_ROW_CHUNK 64
 /* Weight (co, i) of a pointwise conv whose kept channels live in a slice (flash holds zeros there). */
-static void pointwise_chunk(const int8_t *wsrc, const kt_slice *s, int cin, int co, int i0, int n, float *f) {
+static void pointwise_chunk(const int8_t *wsrc, const kt_slice *s, int cin, int co, int i0, int n, float *f,
+                            int fs) {
     for (int j = 0; j < n; j++) {
-        f[j] = (float)wsrc[co * cin + i0 + j];
+        f[j * fs] = (float)wsrc[co * cin + i0 + j];
     }
     if (s != NULL && s->kept != NULL) {
         for (int k = 0; k < s->nk; k++) {
             const int i = (int)s->kept[k] - i0;
             if (i >= 0 && i < n) {
-                f[i] = (float)s->w[co * s->nk + k];
+                f[i * fs] = (float)s->w[co * s->nk + k];
             }
         }
     }
 }
 
 /*
- * One block of four output channels (float weight chunks f0..f3, rows fstride apart) into the sums d of np pixels
- * (rows dstride apart) over n input channels: tiles of four pixels keep their sixteen gradients in registers, so
- * each weight load feeds four pixels; every element still adds its terms in channel order. A pixel or tile whose
- * gradients are all zero is skipped (adding a signed zero to a sum that started at +0 changes no bit).
+ * One block of four output channels into the sums d of np pixels (rows dstride apart) over n input channels; wi:
+ * the block's float weights interleaved, wi[4*j + r] = W[co + r][i0 + j]. Each element adds its four terms in
+ * channel order. On Cortex-M with an FPU, four elements of a pixel per pass: one VLDM brings the sixteen weights,
+ * one the four sums, one VSTM stores them (QEMU counts instructions, and VLDM/VSTM are one each). A pixel whose four
+ * gradients are zero is skipped (adding a signed zero to a sum that started at +0 changes no bit).
  */
-static void pointwise_block4(const float *g_acc, int cout, int co, int np, const float *f0, int fstride, int n,
-                             float *d, int dstride) {
-    const float *f1 = f0 + fstride, *f2 = f1 + fstride, *f3 = f2 + fstride;
-    int q = 0;
-    for (; q + 4 <= np; q += 4) {
-        const float *g0 = g_acc + q * cout + co, *g1 = g0 + cout, *g2 = g1 + cout, *g3 = g2 + cout;
-        const float a00 = g0[0], a01 = g0[1], a02 = g0[2], a03 = g0[3];
-        const float a10 = g1[0], a11 = g1[1], a12 = g1[2], a13 = g1[3];
-        const float a20 = g2[0], a21 = g2[1], a22 = g2[2], a23 = g2[3];
-        const float a30 = g3[0], a31 = g3[1], a32 = g3[2], a33 = g3[3];
-        if (a00 == 0.0f && a01 == 0.0f && a02 == 0.0f && a03 == 0.0f && a10 == 0.0f && a11 == 0.0f && a12 == 0.0f
-                && a13 == 0.0f && a20 == 0.0f && a21 == 0.0f && a22 == 0.0f && a23 == 0.0f && a30 == 0.0f
-                && a31 == 0.0f && a32 == 0.0f && a33 == 0.0f) {
-            continue;
-        }
-        float *d0 = d + q * dstride, *d1 = d0 + dstride, *d2 = d1 + dstride, *d3 = d2 + dstride;
-        for (int j = 0; j < n; j++) {
-            const float w0 = f0[j], w1 = f1[j], w2 = f2[j], w3 = f3[j];
-            float v0 = d0[j], v1 = d1[j], v2 = d2[j], v3 = d3[j];
-            v0 += a00 * w0;
-            v1 += a10 * w0;
-            v2 += a20 * w0;
-            v3 += a30 * w0;
-            v0 += a01 * w1;
-            v1 += a11 * w1;
-            v2 += a21 * w1;
-            v3 += a31 * w1;
-            v0 += a02 * w2;
-            v1 += a12 * w2;
-            v2 += a22 * w2;
-            v3 += a32 * w2;
-            v0 += a03 * w3;
-            v1 += a13 * w3;
-            v2 += a23 * w3;
-            v3 += a33 * w3;
-            d0[j] = v0;
-            d1[j] = v1;
-            d2[j] = v2;
-            d3[j] = v3;
-        }
-    }
-    for (; q < np; q++) {
+static void pointwise_block4(const float *g_acc, int cout, int co, int np, const float *wi, int n, float *d,
+                             int dstride) {
+    for (int q = 0; q < np; q++) {
         const float *ga = g_acc + q * cout + co;
         const float a0 = ga[0], a1 = ga[1], a2 = ga[2], a3 = ga[3];
         if (a0 == 0.0f && a1 == 0.0f && a2 == 0.0f && a3 == 0.0f) {
             continue;
         }
         float *dq = d + q * dstride;
-        for (int j = 0; j < n; j++) {
+        int j = 0;
+#if defined(__ARM_ARCH_7EM__) && defined(__ARM_FP) && defined(__ARM_PCS_VFP)
+        int blocks = n >> 2;
+        if (blocks > 0) {
+            const float *wp = wi;
+            float *dp = dq;
+            __asm__ volatile(
+                "1:\n\t"
+                "vldmia %[w]!, {s16-s31}\n\t"
+                "vldmia %[d], {s0-s3}\n\t"
+                "vmul.f32 s8, %[a0], s16\n\tvadd.f32 s0, s0, s8\n\t"
+                "vmul.f32 s8, %[a1], s17\n\tvadd.f32 s0, s0, s8\n\t"
+                "vmul.f32 s8, %[a2], s18\n\tvadd.f32 s0, s0, s8\n\t"
+                "vmul.f32 s8, %[a3], s19\n\tvadd.f32 s0, s0, s8\n\t"
+                "vmul.f32 s8, %[a0], s20\n\tvadd.f32 s1, s1, s8\n\t"
+                "vmul.f32 s8, %[a1], s21\n\tvadd.f32 s1, s1, s8\n\t"
+                "vmul.f32 s8, %[a2], s22\n\tvadd.f32 s1, s1, s8\n\t"
+                "vmul.f32 s8, %[a3], s23\n\tvadd.f32 s1, s1, s8\n\t"
+                "vmul.f32 s8, %[a0], s24\n\tvadd.f32 s2, s2, s8\n\t"
+                "vmul.f32 s8, %[a1], s25\n\tvadd.f32 s2, s2, s8\n\t"
+                "vmul.f32 s8, %[a2], s26\n\tvadd.f32 s2, s2, s8\n\t"
+                "vmul.f32 s8, %[a3], s27\n\tvadd.f32 s2, s2, s8\n\t"
+                "vmul.f32 s8, %[a0], s28\n\tvadd.f32 s3, s3, s8\n\t"
+                "vmul.f32 s8, %[a1], s29\n\tvadd.f32 s3, s3, s8\n\t"
+                "vmul.f32 s8, %[a2], s30\n\tvadd.f32 s3, s3, s8\n\t"
+                "vmul.f32 s8, %[a3], s31\n\tvadd.f32 s3, s3, s8\n\t"
+                "vstmia %[d]!, {s0-s3}\n\t"
+                "subs %[n], %[n], #1\n\t"
+                "bne 1b\n\t"
+                : [w] "+r"(wp), [d] "+r"(dp), [n] "+r"(blocks)
+                : [a0] "t"(a0), [a1] "t"(a1), [a2] "t"(a2), [a3] "t"(a3)
+                : "s0", "s1", "s2", "s3", "s8", "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "s25",
+                  "s26", "s27", "s28", "s29", "s30", "s31", "cc", "memory");
+            j = n & ~3;
+        }
+#endif
+        for (; j < n; j++) {
+            const float *wj = wi + 4 * j;
             float v = dq[j];
-            v += a0 * f0[j];
-            v += a1 * f1[j];
-            v += a2 * f2[j];
-            v += a3 * f3[j];
+            v += a0 * wj[0];
+            v += a1 * wj[1];
+            v += a2 * wj[2];
+            v += a3 * wj[3];
             dq[j] = v;
         }
     }
@@ -1582,15 +1674,15 @@ static void pointwise_input_grad(const kt_conv *p, const int8_t *wsrc, const kt_
         for (int i0 = 0; i0 < cin; i0 += KT_ROW_CHUNK) {
             const int n = cin - i0 < KT_ROW_CHUNK ? cin - i0 : KT_ROW_CHUNK;
             for (int r = 0; r < 4; r++) {
-                pointwise_chunk(wsrc, s, cin, co + r, i0, n, wf + r * KT_ROW_CHUNK);
+                pointwise_chunk(wsrc, s, cin, co + r, i0, n, wf + r, 4);
             }
-            pointwise_block4(g_acc, cout, co, pixels, wf, KT_ROW_CHUNK, n, g_x + i0, cin);
+            pointwise_block4(g_acc, cout, co, pixels, wf, n, g_x + i0, cin);
         }
     }
     for (; co < cout; co++) {
         for (int i0 = 0; i0 < cin; i0 += KT_ROW_CHUNK) {
             const int n = cin - i0 < KT_ROW_CHUNK ? cin - i0 : KT_ROW_CHUNK;
-            pointwise_chunk(wsrc, s, cin, co, i0, n, wf);
+            pointwise_chunk(wsrc, s, cin, co, i0, n, wf, 1);
             pointwise_block1(g_acc, cout, co, pixels, wf, n, g_x + i0, cin);
         }
     }
@@ -1618,12 +1710,12 @@ static void pointwise_input_grad_acc(const kt_conv *p, const int8_t *wsrc, const
             int co = 0;
             for (; co + 4 <= cout; co += 4) {
                 for (int q = 0; q < 4; q++) {
-                    pointwise_chunk(wsrc, s, cin, co + q, i0, n, f + q * KT_ACC_CHUNK);
+                    pointwise_chunk(wsrc, s, cin, co + q, i0, n, f + q, 4);
                 }
-                pointwise_block4(ga, cout, co, np, f, KT_ACC_CHUNK, n, r, KT_ACC_CHUNK);
+                pointwise_block4(ga, cout, co, np, f, n, r, KT_ACC_CHUNK);
             }
             for (; co < cout; co++) {
-                pointwise_chunk(wsrc, s, cin, co, i0, n, f);
+                pointwise_chunk(wsrc, s, cin, co, i0, n, f, 1);
                 pointwise_block1(ga, cout, co, np, f, n, r, KT_ACC_CHUNK);
             }
             for (int q = 0; q < np; q++) {
