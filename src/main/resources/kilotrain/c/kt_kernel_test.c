@@ -116,6 +116,29 @@ static int check_input_grad(const kt_conv *p, const int8_t *wflash, const kt_sli
     for (int i = 0; i < nx; i++) {
         gx0[i] = gx1[i] = (float)(rnd(1 << 24) - (1 << 23)) * 0x1.0p-28f;
     }
+    /* the output gradient through the clamp mask, and the bias gradient (sums from +0 in pixel order) */
+    for (int i = 0; i < n; i++) {
+        gx0[i] = (float)(rnd(1 << 24) - (1 << 23)) * 0x1.0p-20f;
+        m0[i >> 3] = (uint8_t)(i % 8 == 0 ? (rnd(3) == 0 ? 0xFF : rnd(256)) : m0[i >> 3]);
+    }
+    for (int i = 0; i < n; i++) {
+        gx1[i] = (m0[i >> 3] >> (i & 7)) & 1 ? gx0[i] * p->grad_eff[i % p->cout] : 0.0f;
+    }
+    kt_conv_out_grad(p, gx0, m0, gx0); /* in place, as the step runs it */
+    if (memcmp(gx0, gx1, (size_t)n * sizeof(float)) != 0) {
+        return 0;
+    }
+    for (int co = 0; co < p->cout; co++) {
+        float b = 0.0f;
+        for (int q = 0; q < p->out_h * p->out_w; q++) {
+            b += gx1[q * p->cout + co];
+        }
+        gw0[co] = b;
+    }
+    kt_conv_bias_grad(p, gx1, gw1);
+    if (memcmp(gw0, gw1, (size_t)p->cout * sizeof(float)) != 0) {
+        return 0;
+    }
     input_grad_plain(p, wflash, s, gacc, gx0, accumulate);
     kt_conv_input_grad(p, wflash, s, gacc, gx1, accumulate, rowbuf);
     if (memcmp(gx0, gx1, (size_t)nx * sizeof(float)) != 0) {
@@ -203,6 +226,7 @@ int main(void) {
             shift[c] = -rnd(12);
         }
         p.eff = eff;
+        p.grad_eff = eff;
         p.limit = limit;
         /* claim the bound only where it holds: |bias| + 255 * sum |w| <= limit for every channel */
         p.acc_bounded = 1;

@@ -1223,6 +1223,23 @@ void kt_conv_out_grad(const kt_conv *p, const float *g_y, const uint8_t *mask, f
                     continue;
                 }
                 const float *gy = g_y + i, *ge = p->grad_eff + ch;
+#if defined(__ARM_ARCH_7EM__) && defined(__ARM_FP) && defined(__ARM_PCS_VFP)
+                if (m == 0xFFu) {
+                    /* all eight in range: one VLDM each for the gradients and the scales, one VSTM (in place too) */
+                    __asm__ volatile("vldmia %[gy], {s0-s7}\n\t"
+                                     "vldmia %[ge], {s8-s15}\n\t"
+                                     "vmul.f32 s0, s0, s8\n\tvmul.f32 s1, s1, s9\n\t"
+                                     "vmul.f32 s2, s2, s10\n\tvmul.f32 s3, s3, s11\n\t"
+                                     "vmul.f32 s4, s4, s12\n\tvmul.f32 s5, s5, s13\n\t"
+                                     "vmul.f32 s6, s6, s14\n\tvmul.f32 s7, s7, s15\n\t"
+                                     "vstmia %[o], {s0-s7}\n\t"
+                                     :
+                                     : [gy] "r"(gy), [ge] "r"(ge), [o] "r"(o)
+                                     : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11",
+                                       "s12", "s13", "s14", "s15", "memory");
+                    continue;
+                }
+#endif
                 for (int j = 0; j < 8; j++) {
                     o[j] = (m >> j) & 1u ? gy[j] * ge[j] : 0.0f;
                 }
