@@ -3,7 +3,8 @@
  * of several kernel sizes, trained slices covering some or all channels, both output stages), kt_conv_fwd against
  * kt_conv_fwd_ref, outputs and clamp masks compared byte for byte; then kt_conv_input_grad (fresh and accumulating)
  * and the ungrouped kt_conv_weight_grad against plain sums in the order of docs/backward.md (per element, output
- * pixels in raster order, output channels ascending, from +0), compared bit for bit. Runs on the host and, built with kt_cm7_startup.c, on the
+ * pixels in raster order, output channels ascending, from +0), compared bit for bit; and the float residual add
+ * against AddKernel's formula. Runs on the host and, built with kt_cm7_startup.c, on the
  * emulated Cortex-M7 where the SMLAD paths are taken. Prints "kernel-test ok N" or the first mismatch.
  */
 #include "kt_kernels.h"
@@ -312,6 +313,40 @@ int main(void) {
             *o++ = '\n';
             *o = 0;
             OUT(msg);
+            return 1;
+        }
+        cases++;
+    }
+    /* float residual adds against AddKernel's formula with kt_rintf (scales from tiny to huge outputs) */
+    for (int it = 0; it < 60; it++) {
+        kt_add a;
+        memset(&a, 0, sizeof a);
+        a.n = 1 + rnd(MAXY);
+        a.za = rnd(256) - 128;
+        a.zb = rnd(256) - 128;
+        a.zy = rnd(256) - 128;
+        a.act_min = -128;
+        a.act_max = rnd(2) ? 127 : -128 + rnd(256);
+        a.float_rint = 1;
+        a.sa = (float)(1 + rnd(1 << 20)) * 0x1.0p-24f;
+        a.sb = (float)(1 + rnd(1 << 20)) * 0x1.0p-24f;
+        a.sy = (float)(1 + rnd(1 << 20)) * (it % 4 == 0 ? 0x1.0p-50f : 0x1.0p-24f);
+        for (int i = 0; i < a.n; i++) {
+            x[i] = (int8_t)(rnd(256) - 128);
+            w[i] = (int8_t)(rnd(256) - 128);
+        }
+        memset(m0, 0, sizeof m0);
+        for (int i = 0; i < a.n; i++) {
+            const float v = (((float)x[i] - (float)a.za) * a.sa + ((float)w[i] - (float)a.zb) * a.sb) / a.sy;
+            const float q = kt_rintf(v) + (float)a.zy, lo = (float)a.act_min, hi = (float)a.act_max;
+            y0[i] = (int8_t)(int)(q < lo ? lo : (q > hi ? hi : q));
+            if (q >= lo && q <= hi) {
+                m0[i >> 3] |= (uint8_t)(1u << (i & 7));
+            }
+        }
+        kt_add_fwd(&a, x, w, y1, m1);
+        if (memcmp(y0, y1, (size_t)a.n) != 0 || memcmp(m0, m1, (size_t)(a.n + 7) / 8) != 0) {
+            OUT("kernel-test MISMATCH add\n");
             return 1;
         }
         cases++;

@@ -1014,6 +1014,21 @@ void kt_add_fwd(const kt_add *p, const int8_t *a, const int8_t *b, int8_t *y, ui
         memset(mask, 0, (size_t)((p->n + 7) / 8));
     }
     const float lo = (float)p->act_min, hi = (float)p->act_max;
+    if (p->float_rint) {
+        /* add_float_unclamped with the parameters in registers; below 2^22 the rounding is (v + 1.5*2^23) - 1.5*2^23,
+         * which differs from kt_rintf only in the sign of a zero, and that sign changes neither q's value nor y */
+        const float za = (float)p->za, zb = (float)p->zb, zy = (float)p->zy, sa = p->sa, sb = p->sb, sy = p->sy;
+        for (int i = 0; i < p->n; i++) {
+            const float v = (((float)a[i] - za) * sa + ((float)b[i] - zb) * sb) / sy;
+            const float av = v < 0.0f ? -v : v;
+            const float q = (av < 4194304.0f ? (v + KT_MAGIC) - KT_MAGIC : kt_rintf(v)) + zy;
+            y[i] = (int8_t)(int)(q < lo ? lo : (q > hi ? hi : q));
+            if (mask != NULL && q >= lo && q <= hi) {
+                mask[i >> 3] |= (uint8_t)(1u << (i & 7));
+            }
+        }
+        return;
+    }
     for (int i = 0; i < p->n; i++) {
         int inside;
         if (p->float_rint) {
