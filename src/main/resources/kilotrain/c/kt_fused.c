@@ -250,9 +250,9 @@ static inline __attribute__((always_inline)) void dense_body(const kt_conv *p, c
         }
     }
 #if defined(__ARM_FEATURE_DSP)
-    uint32_t wa[KT_F_MAX_PACKED / 4 * 7], wb[KT_F_MAX_PACKED / 4 * 7];
-    const int packed = p->dil_w == 1 && kh <= 7 && row <= KT_F_MAX_PACKED;
+    uint32_t wa[KT_F_MAX_PACKED / 4], wb[KT_F_MAX_PACKED / 4];
     const int gpr = row >> 2;
+    const int packed = p->dil_w == 1 && kh * gpr <= KT_F_MAX_PACKED / 4;
     if (packed) {
         for (int ky = 0; ky < kh; ky++) {
             pack_weights(wc + ky * row, row, wa + ky * gpr, wb + ky * gpr);
@@ -307,8 +307,98 @@ static inline __attribute__((always_inline)) void dense_body(const kt_conv *p, c
     }
 }
 
+#if defined(__ARM_FEATURE_DSP)
+/* One 3x3 tap row on RGB (9 bytes) for two pixels: two packed words and a last byte each. */
+#define KT_F_STEM_ROW(q0, q1, ea, eb, fa, fb, t)                                                                    \
+    do {                                                                                                             \
+        uint32_t v0, u0, v1, u1;                                                                                     \
+        memcpy(&v0, (q0), 4);                                                                                        \
+        memcpy(&u0, (q0) + 4, 4);                                                                                    \
+        memcpy(&v1, (q1), 4);                                                                                        \
+        memcpy(&u1, (q1) + 4, 4);                                                                                    \
+        a0 = __smlad(__sxtb16(v0), (ea), a0);                                                                        \
+        a0 = __smlad(sxtb16_odd(v0), (eb), a0);                                                                      \
+        a0 = __smlad(__sxtb16(u0), (fa), a0);                                                                        \
+        a0 = __smlad(sxtb16_odd(u0), (fb), a0);                                                                      \
+        a1 = __smlad(__sxtb16(v1), (ea), a1);                                                                        \
+        a1 = __smlad(sxtb16_odd(v1), (eb), a1);                                                                      \
+        a1 = __smlad(__sxtb16(u1), (fa), a1);                                                                        \
+        a1 = __smlad(sxtb16_odd(u1), (fb), a1);                                                                      \
+        a0 += (t) * (int32_t)(q0)[8];                                                                                \
+        a1 += (t) * (int32_t)(q1)[8];                                                                                \
+    } while (0)
+
+/*
+ * 3x3 conv on 3 input channels (the stem), dilation 1: interior pixels two at a time, the three 9-byte patch rows
+ * as packed words against weights held in locals; border pixels through border_acc.
+ */
+static void stem_plane(const kt_conv *p, const int8_t *wc, int32_t bias, const stage *s, const int8_t *x,
+                       int8_t *dst, int pstride) {
+    const int sw = p->stride_w, ow = p->out_w, in_w = p->in_w, xz = p->x_zero;
+    uint32_t wa[6], wb[6];
+    for (int ky = 0; ky < 3; ky++) {
+        pack_weights(wc + 9 * ky, 8, wa + 2 * ky, wb + 2 * ky);
+    }
+    const int32_t t0 = wc[8], t1 = wc[17], t2 = wc[26];
+    int32_t wsum = 0;
+    for (int i = 0; i < 27; i++) {
+        wsum += wc[i];
+    }
+    const int32_t folded = bias - xz * wsum;
+    int x_lo = (p->pad_left + sw - 1) / sw, x_hi = (in_w - 3 + p->pad_left) / sw + 1;
+    if (x_hi > ow) {
+        x_hi = ow;
+    }
+    if (in_w < 3) {
+        x_hi = 0;
+    }
+    int32_t acc[KT_F_ROW];
+    for (int oy = 0; oy < p->out_h; oy++) {
+        const int iy0 = oy * p->stride_h - p->pad_top;
+        const int rows_in = iy0 >= 0 && iy0 + 2 < p->in_h;
+        const int8_t *row0 = x + (rows_in ? iy0 : 0) * in_w * 3, *row1 = row0 + in_w * 3, *row2 = row1 + in_w * 3;
+        for (int o0 = 0; o0 < ow; o0 += KT_F_ROW) {
+            const int n = ow - o0 < KT_F_ROW ? ow - o0 : KT_F_ROW;
+            int j = 0;
+            while (j < n) {
+                const int ox = o0 + j, ix0 = ox * sw - p->pad_left;
+                if (!rows_in || ox < x_lo || ox >= x_hi) {
+                    acc[j] = border_acc(p, wc, bias, x, iy0, ix0);
+                    j++;
+                    continue;
+                }
+                if (j + 1 < n && ox + 1 < x_hi) {
+                    int32_t a0 = folded, a1 = folded;
+                    const int o = ix0 * 3, d = sw * 3;
+                    KT_F_STEM_ROW(row0 + o, row0 + o + d, wa[0], wb[0], wa[1], wb[1], t0);
+                    KT_F_STEM_ROW(row1 + o, row1 + o + d, wa[2], wb[2], wa[3], wb[3], t1);
+                    KT_F_STEM_ROW(row2 + o, row2 + o + d, wa[4], wb[4], wa[5], wb[5], t2);
+                    acc[j] = a0;
+                    acc[j + 1] = a1;
+                    j += 2;
+                    continue;
+                }
+                int32_t a = folded;
+                for (int ky = 0; ky < 3; ky++) {
+                    a += dot_i8(x + ((iy0 + ky) * in_w + ix0) * 3, wc + 9 * ky, 9);
+                }
+                acc[j] = a;
+                j++;
+            }
+            stage_row(s, acc, n, dst + oy * pstride + o0, 1);
+        }
+    }
+}
+#endif
+
 static void dense_plane(const kt_conv *p, const int8_t *wc, int32_t bias, const stage *s, const int8_t *x,
                         int8_t *dst, int pstride) {
+#if defined(__ARM_FEATURE_DSP)
+    if (p->kh == 3 && p->kw == 3 && p->cin == 3 && p->dil_h == 1 && p->dil_w == 1) {
+        stem_plane(p, wc, bias, s, x, dst, pstride);
+        return;
+    }
+#endif
     if (p->kw * p->cin == 9) {
         dense_body(p, wc, bias, s, x, dst, pstride, 9); /* 3x3 stem on RGB */
     } else {
@@ -354,9 +444,52 @@ static void dense_plane(const kt_conv *p, const int8_t *wc, int32_t bias, const 
         }                                                                                                            \
     }
 
-KT_F_DW_ROW(3)
 KT_F_DW_ROW(5)
 KT_F_DW_ROW(7)
+
+/* 3x3 rows with the nine weights in locals, two outputs per pass sharing their loads (stride 1 or 2). */
+static void dw_row_k3(const int8_t *src, int pw, int sw, const int32_t *wt, int32_t b, int n, int32_t *acc) {
+    const int32_t w0 = wt[0], w1 = wt[1], w2 = wt[2], w3 = wt[3], w4 = wt[4], w5 = wt[5], w6 = wt[6], w7 = wt[7],
+                  w8 = wt[8];
+    const int8_t *r0 = src, *r1 = src + pw, *r2 = src + 2 * pw;
+    int j = 0;
+    if (sw == 1) {
+        for (; j + 2 <= n; j += 2, r0 += 2, r1 += 2, r2 += 2) {
+            int32_t a0 = b, a1 = b, x0, x1, x2, x3;
+            x0 = r0[0], x1 = r0[1], x2 = r0[2], x3 = r0[3];
+            a0 += w0 * x0 + w1 * x1 + w2 * x2;
+            a1 += w0 * x1 + w1 * x2 + w2 * x3;
+            x0 = r1[0], x1 = r1[1], x2 = r1[2], x3 = r1[3];
+            a0 += w3 * x0 + w4 * x1 + w5 * x2;
+            a1 += w3 * x1 + w4 * x2 + w5 * x3;
+            x0 = r2[0], x1 = r2[1], x2 = r2[2], x3 = r2[3];
+            a0 += w6 * x0 + w7 * x1 + w8 * x2;
+            a1 += w6 * x1 + w7 * x2 + w8 * x3;
+            acc[j] = a0;
+            acc[j + 1] = a1;
+        }
+    } else if (sw == 2) {
+        for (; j + 2 <= n; j += 2, r0 += 4, r1 += 4, r2 += 4) {
+            int32_t a0 = b, a1 = b, x0, x1, x2, x3, x4;
+            x0 = r0[0], x1 = r0[1], x2 = r0[2], x3 = r0[3], x4 = r0[4];
+            a0 += w0 * x0 + w1 * x1 + w2 * x2;
+            a1 += w0 * x2 + w1 * x3 + w2 * x4;
+            x0 = r1[0], x1 = r1[1], x2 = r1[2], x3 = r1[3], x4 = r1[4];
+            a0 += w3 * x0 + w4 * x1 + w5 * x2;
+            a1 += w3 * x2 + w4 * x3 + w5 * x4;
+            x0 = r2[0], x1 = r2[1], x2 = r2[2], x3 = r2[3], x4 = r2[4];
+            a0 += w6 * x0 + w7 * x1 + w8 * x2;
+            a1 += w6 * x2 + w7 * x3 + w8 * x4;
+            acc[j] = a0;
+            acc[j + 1] = a1;
+        }
+    }
+    for (; j < n; j++) {
+        const int8_t *q0 = src + j * sw, *q1 = q0 + pw, *q2 = q1 + pw;
+        acc[j] = b + w0 * q0[0] + w1 * q0[1] + w2 * q0[2] + w3 * q1[0] + w4 * q1[1] + w5 * q1[2] + w6 * q2[0]
+                 + w7 * q2[1] + w8 * q2[2];
+    }
+}
 
 /* Depthwise output channel c from the padded plane (frame at the zero point, folded into bias'). */
 static void depthwise_from_plane(const kt_conv *d, const int8_t *wd, int32_t b, const stage *s, const int8_t *plane,
