@@ -613,6 +613,54 @@ static inline __attribute__((always_inline)) void dense_pairs(const kt_conv *p, 
 }
 
 /*
+ * The full-range float stage without a mask or a partial slice (the frozen layers): pairs of output channels against
+ * two pixels as in dense_pairs, every value the channel loop carries a local, and an odd last pixel paired with
+ * itself (its outputs written twice) so that the loop has no branch. kconst as in dense_pairs.
+ */
+static inline __attribute__((always_inline)) void dense_fast(const kt_conv *p, const int8_t *x, const int8_t *wf,
+                                                             int kw, const int32_t *bias, int8_t *y, int16_t *xs,
+                                                             const float *eff, int32_t zym, const int kconst) {
+    const int cout = p->cout, k = kconst ? kconst : kw, ow = p->out_w, kp = p->kh * p->kw * p->cin;
+    const int pixels = p->out_h * ow;
+    int16_t *xa = xs, *xb = xs + k;
+    for (int px = 0; px < pixels; px += 2) {
+        const int two = px + 1 < pixels;
+        patch(p, x, px / ow, px % ow, xa);
+        patch_pad(xa, kp, kw);
+        const int16_t *xbp = xa;
+        int8_t *ya = y + px * cout, *yb = ya;
+        if (two) {
+            patch(p, x, (px + 1) / ow, (px + 1) % ow, xb);
+            patch_pad(xb, kp, kw);
+            xbp = xb;
+            yb = ya + cout;
+        }
+        const int8_t *w0 = wf;
+        int co = 0;
+        for (; co + 2 <= cout; co += 2, w0 += 2 * k) {
+            int32_t a0 = 0, a1 = 0;
+            if (bias != NULL) {
+                a0 = bias[co];
+                a1 = bias[co + 1];
+            }
+            int32_t b0 = a0, b1 = a1;
+            dot2x2(w0, w0 + k, xa, xbp, k, &a0, &a1, &b0, &b1);
+            const float e0 = eff[co], e1 = eff[co + 1];
+            ya[co] = KT_SAT8((int32_t)f2u((float)a0 * e0 + KT_MAGIC) + zym);
+            ya[co + 1] = KT_SAT8((int32_t)f2u((float)a1 * e1 + KT_MAGIC) + zym);
+            yb[co] = KT_SAT8((int32_t)f2u((float)b0 * e0 + KT_MAGIC) + zym);
+            yb[co + 1] = KT_SAT8((int32_t)f2u((float)b1 * e1 + KT_MAGIC) + zym);
+        }
+        if (co < cout) {
+            const int32_t b = bias != NULL ? bias[co] : 0;
+            const int32_t a0 = dot_x4(w0, xa, k, b), b0 = dot_x4(w0, xbp, k, b);
+            ya[co] = KT_SAT8((int32_t)f2u((float)a0 * eff[co] + KT_MAGIC) + zym);
+            yb[co] = KT_SAT8((int32_t)f2u((float)b0 * eff[co] + KT_MAGIC) + zym);
+        }
+    }
+}
+
+/*
  * xs: 2*k4 int16 (k4: k rounded up to four), plus 2*kh*kw*nk with a partial slice; acc: max(2*cout, 4*out_w) int32,
  * where weight rows whose length is no multiple of four (a first layer's cin = 3) get a zero-padded copy when it
  * fits, so that no dot product needs a scalar tail.
@@ -635,19 +683,26 @@ static void conv_dense(const kt_conv *p, const int8_t *x, const int8_t *w, const
     }
     kt_rq r;
     const int mode = rq_init(p, mask, &r);
-    /* the short rows of the high-resolution layers, where the per-pass overhead weighs most */
-    if (mode == RQ_FAST && !split && (kw == 8 || kw == 16)) {
-        if (kw == 8) {
-            dense_pairs(p, x, wf, kw, s, bias, y, mask, xs, r, RQ_FAST, 8);
-        } else {
-            dense_pairs(p, x, wf, kw, s, bias, y, mask, xs, r, RQ_FAST, 16);
+    if (mode == RQ_FAST && !split) {
+        /* the short rows of the high-resolution layers, where the per-pass overhead weighs most, unrolled */
+        switch (kw) {
+        case 8:
+            dense_fast(p, x, wf, kw, bias, y, xs, r.eff, r.zy_magic, 8);
+            break;
+        case 16:
+            dense_fast(p, x, wf, kw, bias, y, xs, r.eff, r.zy_magic, 16);
+            break;
+        case 24:
+            dense_fast(p, x, wf, kw, bias, y, xs, r.eff, r.zy_magic, 24);
+            break;
+        default:
+            dense_fast(p, x, wf, kw, bias, y, xs, r.eff, r.zy_magic, 0);
+            break;
         }
         return;
     }
     switch (mode) {
-    case RQ_FAST:
-        dense_pairs(p, x, wf, kw, s, bias, y, mask, xs, r, RQ_FAST, 0);
-        break;
+    case RQ_FAST: /* with a partial slice: the general no-mask stage gives the same bits */
     case RQ_NOMASK:
         dense_pairs(p, x, wf, kw, s, bias, y, mask, xs, r, RQ_NOMASK, 0);
         break;
@@ -746,7 +801,7 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
     const int rs = in_w * cs, c2 = 2 * cs, xstep = p->stride_w * cs;
     int ch = 0;
     for (; ch + 4 <= c; ch += 4) {
-        uint32_t we[KT_MAX_TAPS], wo[KT_MAX_TAPS];
+        uint32_t wp[2 * KT_MAX_TAPS]; /* per tap: (c, c+2) then (c+1, c+3) weights as halfword pairs */
         const int8_t *wr4[4];
         int32_t b4[4], bin4[4];
         for (int g = 0; g < 4; g++) {
@@ -760,8 +815,8 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
         }
         const uint32_t zz = ((uint32_t)(uint16_t)(int16_t)xz) * 0x00010001u;
         for (int t = 0; t < taps; t++) {
-            we[t] = ((uint32_t)(uint16_t)(int16_t)wr4[0][t]) | ((uint32_t)(uint16_t)(int16_t)wr4[2][t] << 16);
-            wo[t] = ((uint32_t)(uint16_t)(int16_t)wr4[1][t]) | ((uint32_t)(uint16_t)(int16_t)wr4[3][t] << 16);
+            wp[2 * t] = ((uint32_t)(uint16_t)(int16_t)wr4[0][t]) | ((uint32_t)(uint16_t)(int16_t)wr4[2][t] << 16);
+            wp[2 * t + 1] = ((uint32_t)(uint16_t)(int16_t)wr4[1][t]) | ((uint32_t)(uint16_t)(int16_t)wr4[3][t] << 16);
         }
         const int8_t *xg = x + ch;
         if (use_plane) {
@@ -797,15 +852,15 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
                         const int8_t *r0 = xp, *r1 = xp + rs, *r2 = xp + 2 * rs;
                         int ee = e;
                         for (;;) {
-                            KT_DW4_TAP(r0, we[0], wo[0]);
-                            KT_DW4_TAP(r0 + cs, we[1], wo[1]);
-                            KT_DW4_TAP(r0 + c2, we[2], wo[2]);
-                            KT_DW4_TAP(r1, we[3], wo[3]);
-                            KT_DW4_TAP(r1 + cs, we[4], wo[4]);
-                            KT_DW4_TAP(r1 + c2, we[5], wo[5]);
-                            KT_DW4_TAP(r2, we[6], wo[6]);
-                            KT_DW4_TAP(r2 + cs, we[7], wo[7]);
-                            KT_DW4_TAP(r2 + c2, we[8], wo[8]);
+                            KT_DW4_TAP(r0, wp[2 * 0], wp[2 * 0 + 1]);
+                            KT_DW4_TAP(r0 + cs, wp[2 * 1], wp[2 * 1 + 1]);
+                            KT_DW4_TAP(r0 + c2, wp[2 * 2], wp[2 * 2 + 1]);
+                            KT_DW4_TAP(r1, wp[2 * 3], wp[2 * 3 + 1]);
+                            KT_DW4_TAP(r1 + cs, wp[2 * 4], wp[2 * 4 + 1]);
+                            KT_DW4_TAP(r1 + c2, wp[2 * 5], wp[2 * 5 + 1]);
+                            KT_DW4_TAP(r2, wp[2 * 6], wp[2 * 6 + 1]);
+                            KT_DW4_TAP(r2 + cs, wp[2 * 7], wp[2 * 7 + 1]);
+                            KT_DW4_TAP(r2 + c2, wp[2 * 8], wp[2 * 8 + 1]);
                             rq_put(r, mode, a0, ch, ee, y, mask);
                             rq_put(r, mode, a1, ch + 1, ee + 1, y, mask);
                             rq_put(r, mode, a2, ch + 2, ee + 2, y, mask);
@@ -825,8 +880,31 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
                         }
                         continue;
                     }
-                    for (int t = 0; t < taps; t++) {
-                        KT_DW4_TAP(xp + off[t], we[t], wo[t]);
+                    if (p->kw == 5 || p->kw == 7) {
+                        /* kernel rows of five or seven taps unrolled, the input pointer stepping along the row */
+                        const uint32_t *wq = wp;
+                        const int dcs = p->dil_w * cs, drs = p->dil_h * rs;
+                        for (int ky = 0; ky < p->kh; ky++, xp += drs) {
+                            const int8_t *q = xp;
+                            KT_DW4_TAP(q, wq[0], wq[1]);
+                            KT_DW4_TAP(q + dcs, wq[2], wq[3]);
+                            q += 2 * dcs;
+                            KT_DW4_TAP(q, wq[4], wq[5]);
+                            KT_DW4_TAP(q + dcs, wq[6], wq[7]);
+                            KT_DW4_TAP(q + 2 * dcs, wq[8], wq[9]);
+                            if (p->kw == 7) {
+                                q += 3 * dcs;
+                                KT_DW4_TAP(q, wq[10], wq[11]);
+                                KT_DW4_TAP(q + dcs, wq[12], wq[13]);
+                                wq += 14;
+                            } else {
+                                wq += 10;
+                            }
+                        }
+                    } else {
+                        for (int t = 0; t < taps; t++) {
+                            KT_DW4_TAP(xp + off[t], wp[2 * t], wp[2 * t + 1]);
+                        }
                     }
                 } else {
                     int ky0 = 0, ky1 = p->kh, kx0 = 0, kx1 = p->kw;
@@ -854,10 +932,10 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
                             uint32_t v;
                             memcpy(&v, xr + kx * p->dil_w * c, 4);
                             const uint32_t ev = __ssub16(__sxtb16(v), zz), od = __ssub16(sxtb16_ror8(v), zz);
-                            a0 = __smlabb((int32_t)we[t], (int32_t)ev, a0);
-                            a2 = __smlatt((int32_t)we[t], (int32_t)ev, a2);
-                            a1 = __smlabb((int32_t)wo[t], (int32_t)od, a1);
-                            a3 = __smlatt((int32_t)wo[t], (int32_t)od, a3);
+                            a0 = __smlabb((int32_t)wp[2 * t], (int32_t)ev, a0);
+                            a2 = __smlatt((int32_t)wp[2 * t], (int32_t)ev, a2);
+                            a1 = __smlabb((int32_t)wp[2 * t + 1], (int32_t)od, a1);
+                            a3 = __smlatt((int32_t)wp[2 * t + 1], (int32_t)od, a3);
                         }
                     }
                 }
