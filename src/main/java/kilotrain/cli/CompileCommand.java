@@ -77,7 +77,7 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "0.025", description = "Learning rate compiled into the C step (default ${DEFAULT-VALUE}).")
     float lr;
 
-    @Option(names = "--fused-updates", negatable = true, defaultValue = "true",
+    @Option(names = "--fused-updates", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Fuse each conv weight gradient with its update, one gradient row at a time, so no whole "
                     + "weight gradient is ever stored; kept only where it lowers the peak (default on).")
     boolean fused;
