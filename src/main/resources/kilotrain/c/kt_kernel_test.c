@@ -3,8 +3,8 @@
  * of several kernel sizes, trained slices covering some or all channels, both output stages), kt_conv_fwd against
  * kt_conv_fwd_ref, outputs and clamp masks compared byte for byte; then kt_conv_input_grad (fresh and accumulating)
  * and the ungrouped kt_conv_weight_grad against plain sums in the order of docs/backward.md (per element, output
- * pixels in raster order, output channels ascending, from +0), compared bit for bit; and the float residual add
- * against AddKernel's formula. Runs on the host and, built with kt_cm7_startup.c, on the
+ * pixels in raster order, output channels ascending, from +0), compared bit for bit; the float residual add
+ * against AddKernel's formula and the stochastic int8 update against Int8WeightUpdate's steps. Runs on the host and, built with kt_cm7_startup.c, on the
  * emulated Cortex-M7 where the SMLAD paths are taken. Prints "kernel-test ok N" or the first mismatch.
  */
 #include "kt_kernels.h"
@@ -347,6 +347,31 @@ int main(void) {
         kt_add_fwd(&a, x, w, y1, m1);
         if (memcmp(y0, y1, (size_t)a.n) != 0 || memcmp(m0, m1, (size_t)(a.n + 7) / 8) != 0) {
             OUT("kernel-test MISMATCH add\n");
+            return 1;
+        }
+        cases++;
+    }
+    /* stochastic int8 weight update against Int8WeightUpdate's steps with kt_floorf, NaN steps included */
+    for (int it = 0; it < 20; it++) {
+        const int n = 1 + rnd(MAXY);
+        uint32_t s0 = 1u + (uint32_t)rnd(1 << 30), s1 = s0;
+        for (int i = 0; i < n; i++) {
+            x[i] = y0[i] = (int8_t)(rnd(256) - 128);
+            const int r = rnd(50);
+            gacc[i] = r == 0 ? 0.0f / 0.0f : (float)(rnd(1 << 24) - (1 << 23)) * 0x1.0p-21f * (float)(r % 5);
+        }
+        for (int i = 0; i < n; i++) {
+            const float u = (float)(kt_xorshift32(&s0) >> 8) * 0x1.0p-24f;
+            const float v = (float)y0[i] - gacc[i];
+            if (v != v) {
+                continue;
+            }
+            const float c = v < -127.0f ? -127.0f : (v > 127.0f ? 127.0f : v), f = kt_floorf(c);
+            y0[i] = (int8_t)(int)(u < c - f ? f + 1.0f : f);
+        }
+        kt_update_i8(KT_W_STOCHASTIC, x, NULL, n, gacc, &s1, NULL);
+        if (memcmp(y0, x, (size_t)n) != 0 || s0 != s1) {
+            OUT("kernel-test MISMATCH update\n");
             return 1;
         }
         cases++;

@@ -347,6 +347,34 @@ static inline __attribute__((always_inline)) void rq_put(const kt_rq r, const in
     y[e] = (int8_t)((q < r.lo ? r.lo : (q > r.hi ? r.hi : q)) + r.zy);
 }
 
+/*
+ * The same stage for outputs whose mask bits the caller writes together: returns 1 where the output before the
+ * clamp was in range (mask must be non-NULL in the call that writes the bits).
+ */
+static inline __attribute__((always_inline)) unsigned rq_in(const kt_rq r, const int mode, int32_t acc, int c, int e,
+                                                            int8_t *y) {
+    int32_t q;
+    if (mode != RQ_GENERIC || r.float_rint) {
+        if (r.clamp) {
+            const int32_t l = r.limit[c];
+            acc = acc < -l ? -l : (acc > l ? l : acc);
+        }
+        q = (int32_t)f2u((float)acc * r.eff[c] + KT_MAGIC) - KT_MAGIC_BITS;
+    } else {
+        q = kt_mul_quantized(acc, r.mult[c], r.shift[c]);
+    }
+    y[e] = (int8_t)((q < r.lo ? r.lo : (q > r.hi ? r.hi : q)) + r.zy);
+    return (unsigned)(q >= r.lo && q <= r.hi);
+}
+
+/* n mask bits from bit e on, inside one byte (e a multiple of n, n = 2 or 4). */
+static inline void mask_bits(uint8_t *mask, int e, unsigned bits, int n) {
+    uint8_t *m = mask + (e >> 3);
+    const int sh = e & 7;
+    const unsigned keep = ~(((1u << n) - 1u) << sh);
+    *m = (uint8_t)((*m & keep) | (bits << sh));
+}
+
 #if defined(__ARM_FEATURE_DSP)
 #include <arm_acle.h>
 /* The widened patch stores each whole group of four as x0 x2 x1 x3, so that SXTB16 of four packed weights (w0 w2,
@@ -589,6 +617,16 @@ static inline __attribute__((always_inline)) void dense_pairs(const kt_conv *p, 
             if (split) {
                 dot2x2(s->w + co * nks, s->w + (co + 1) * nks, xka, xkbp, nks, &a0, &a1, &b0, &b1);
             }
+            if (mode == RQ_GENERIC && mask != NULL && (cout & 1) == 0) {
+                /* ea + co is even: the two channels' bits share a mask byte */
+                mask_bits(mask, ea + co,
+                          rq_in(r, mode, a0, co, ea + co, y) | rq_in(r, mode, a1, co + 1, ea + co + 1, y) << 1, 2);
+                if (two) {
+                    mask_bits(mask, eb + co,
+                              rq_in(r, mode, b0, co, eb + co, y) | rq_in(r, mode, b1, co + 1, eb + co + 1, y) << 1, 2);
+                }
+                continue;
+            }
             rq_put(r, mode, a0, co, ea + co, y, mask);
             rq_put(r, mode, a1, co + 1, ea + co + 1, y, mask);
             if (two) {
@@ -799,6 +837,8 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
         ox1 = ow;
     }
     const int rs = in_w * cs, c2 = 2 * cs, xstep = p->stride_w * cs;
+    /* four channels' mask bits in one nibble: e = pixel * c + ch with c and ch multiples of four */
+    const int nibble = mode == RQ_GENERIC && mask != NULL && (c & 3) == 0;
     int ch = 0;
     for (; ch + 4 <= c; ch += 4) {
         uint32_t wp[2 * KT_MAX_TAPS]; /* per tap: (c, c+2) then (c+1, c+3) weights as halfword pairs */
@@ -861,10 +901,18 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
                             KT_DW4_TAP(r2, wp[2 * 6], wp[2 * 6 + 1]);
                             KT_DW4_TAP(r2 + cs, wp[2 * 7], wp[2 * 7 + 1]);
                             KT_DW4_TAP(r2 + c2, wp[2 * 8], wp[2 * 8 + 1]);
-                            rq_put(r, mode, a0, ch, ee, y, mask);
-                            rq_put(r, mode, a1, ch + 1, ee + 1, y, mask);
-                            rq_put(r, mode, a2, ch + 2, ee + 2, y, mask);
-                            rq_put(r, mode, a3, ch + 3, ee + 3, y, mask);
+                            if (nibble) {
+                                mask_bits(mask, ee,
+                                          rq_in(r, mode, a0, ch, ee, y) | rq_in(r, mode, a1, ch + 1, ee + 1, y) << 1
+                                                  | rq_in(r, mode, a2, ch + 2, ee + 2, y) << 2
+                                                  | rq_in(r, mode, a3, ch + 3, ee + 3, y) << 3,
+                                          4);
+                            } else {
+                                rq_put(r, mode, a0, ch, ee, y, mask);
+                                rq_put(r, mode, a1, ch + 1, ee + 1, y, mask);
+                                rq_put(r, mode, a2, ch + 2, ee + 2, y, mask);
+                                rq_put(r, mode, a3, ch + 3, ee + 3, y, mask);
+                            }
                             if (ox + 1 >= ox1) {
                                 break;
                             }
@@ -938,6 +986,14 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
                             a3 = __smlatt((int32_t)wp[2 * t + 1], (int32_t)od, a3);
                         }
                     }
+                }
+                if (nibble) {
+                    mask_bits(mask, e,
+                              rq_in(r, mode, a0, ch, e, y) | rq_in(r, mode, a1, ch + 1, e + 1, y) << 1
+                                      | rq_in(r, mode, a2, ch + 2, e + 2, y) << 2
+                                      | rq_in(r, mode, a3, ch + 3, e + 3, y) << 3,
+                              4);
+                    continue;
                 }
                 rq_put(r, mode, a0, ch, e, y, mask);
                 rq_put(r, mode, a1, ch + 1, e + 1, y, mask);
@@ -1681,8 +1737,19 @@ static void depthwise_input_grad(const kt_conv *p, const int8_t *w, const kt_sli
 /* Weight (co, i) of a pointwise conv whose kept channels live in a slice (flash holds zeros there). */
 static void pointwise_chunk(const int8_t *wsrc, const kt_slice *s, int cin, int co, int i0, int n, float *f,
                             int fs) {
-    for (int j = 0; j < n; j++) {
-        f[j * fs] = (float)wsrc[co * cin + i0 + j];
+    const int8_t *src = wsrc + co * cin + i0;
+    int j = 0;
+    for (; j + 4 <= n; j += 4) {
+        /* one word load for four weights */
+        uint32_t v;
+        memcpy(&v, src + j, 4);
+        f[j * fs] = (float)(int8_t)v;
+        f[(j + 1) * fs] = (float)(int8_t)(v >> 8);
+        f[(j + 2) * fs] = (float)(int8_t)(v >> 16);
+        f[(j + 3) * fs] = (float)(int8_t)(v >> 24);
+    }
+    for (; j < n; j++) {
+        f[j * fs] = (float)src[j];
     }
     if (s != NULL && s->kept != NULL) {
         for (int k = 0; k < s->nk; k++) {
@@ -1979,6 +2046,28 @@ static float clamp127(float v) {
 
 /* Int8WeightUpdate */
 void kt_update_i8(int rule, int8_t *w, const int32_t *index, int n, const float *d, uint32_t *rng, float *shadow) {
+    if (rule == KT_W_STOCHASTIC) {
+        /* the state in a register; |c| <= 127, so floor is the magic-number rounding stepped down where it rounded
+         * up (a zero's sign may differ from kt_floorf's, which changes neither c - f against u nor the stored value) */
+        uint32_t st = *rng;
+        for (int i = 0; i < n; i++) {
+            st ^= st << 13;
+            st ^= st >> 17;
+            st ^= st << 5;
+            const float u = (float)(st >> 8) * 0x1.0p-24f;
+            const int j = index != NULL ? (int)index[i] : i;
+            const float v = (float)w[j] - d[i];
+            if (v != v) {
+                continue;
+            }
+            const float c = clamp127(v);
+            const float r = (c + KT_MAGIC) - KT_MAGIC;
+            const float f = r > c ? r - 1.0f : r;
+            w[j] = (int8_t)(int)(u < c - f ? f + 1.0f : f);
+        }
+        *rng = st;
+        return;
+    }
     for (int i = 0; i < n; i++) {
         const int j = index != NULL ? (int)index[i] : i;
         const float di = d[i];
