@@ -107,6 +107,52 @@ class CConvDwFusedTest {
                 scheme, inputs, labels);
     }
 
+    /** Copies the kernel sources and the random test of {@code kt_conv_dw_fwd} (a test resource) into dir. */
+    static void fusedTestSources(Path dir) throws Exception {
+        for (String r : new String[] {"kt_kernels.h", "kt_kernels.c", "kt_fused.h", "kt_fused.c", "kt_cm7.h",
+                "kt_cm7.ld", "kt_cm7_startup.c"}) {
+            Files.writeString(dir.resolve(r), CGenerator.resource(r));
+        }
+        try (var in = CConvDwFusedTest.class.getResourceAsStream("/kilotrain/c/kt_fused_test.c")) {
+            Files.write(dir.resolve("kt_fused_test.c"), in.readAllBytes());
+        }
+    }
+
+    static final List<String> FLAGS = List.of("-std=c99", "-Wall", "-Wextra", "-Werror", "-ffp-contract=off",
+            "-fno-fast-math", "-fno-strict-aliasing", "-O2");
+
+    /** kt_conv_dw_fwd against the reference path run twice, on random geometries and output stages (host gcc). */
+    @Test
+    void randomPairsMatchReferenceOnHost(@TempDir Path dir) throws Exception {
+        CBuild.requireTool("gcc");
+        fusedTestSources(dir);
+        List<String> cc = new ArrayList<>(List.of("gcc"));
+        cc.addAll(FLAGS);
+        cc.addAll(List.of("-o", "kt_fused_test", "kt_fused_test.c", "kt_fused.c", "kt_kernels.c"));
+        CBuild.run(dir, cc, 300);
+        String out = CBuild.run(dir, List.of("./kt_fused_test"), 300);
+        assertTrue(out.contains("fused-test ok "), out);
+    }
+
+    /** The same on the emulated Cortex-M7, where the SXTB16/SMLAD paths run. */
+    @Test
+    void randomPairsMatchReferenceOnCortexM7(@TempDir Path dir) throws Exception {
+        CBuild.requireTool("arm-none-eabi-gcc");
+        CBuild.requireTool("qemu-system-arm");
+        fusedTestSources(dir);
+        List<String> cc = new ArrayList<>(List.of("arm-none-eabi-gcc"));
+        cc.addAll(FLAGS);
+        cc.addAll(List.of("-mcpu=cortex-m7", "-mthumb", "-mfpu=fpv5-sp-d16", "-mfloat-abi=hard", "-ffunction-sections",
+                "-fdata-sections", "-DKT_ON_DEVICE", "-T", "kt_cm7.ld", "-nostartfiles", "--specs=nano.specs",
+                "-Wl,--gc-sections", "-o", "kt_fused_test.elf", "kt_fused_test.c", "kt_cm7_startup.c", "kt_fused.c",
+                "kt_kernels.c", "-lc", "-lgcc"));
+        CBuild.run(dir, cc, 300);
+        String out = CBuild.run(dir, List.of("qemu-system-arm", "-M", "mps2-an500", "-nographic",
+                "-semihosting-config", "enable=on,target=native", "-icount", "shift=0", "-kernel",
+                "kt_fused_test.elf"), 300);
+        assertTrue(out.contains("fused-test ok "), out);
+    }
+
     /** The device keeps only the pairs that hold its peak down, with no larger an arena than fusing all of them. */
     @Test
     void deviceKeepsOnlyNeededPairs() {
