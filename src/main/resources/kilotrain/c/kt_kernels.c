@@ -722,16 +722,11 @@ static void conv_dense(const kt_conv *p, const int8_t *x, const int8_t *w, const
     kt_rq r;
     const int mode = rq_init(p, mask, &r);
     if (mode == RQ_FAST && !split) {
-        /* the short rows of the high-resolution layers, where the per-pass overhead weighs most, unrolled */
+        /* the short rows of the high-resolution layers, where the per-pass overhead weighs most, unrolled (one
+         * length only: each copy costs flash) */
         switch (kw) {
-        case 8:
-            dense_fast(p, x, wf, kw, bias, y, xs, r.eff, r.zy_magic, 8);
-            break;
         case 16:
             dense_fast(p, x, wf, kw, bias, y, xs, r.eff, r.zy_magic, 16);
-            break;
-        case 24:
-            dense_fast(p, x, wf, kw, bias, y, xs, r.eff, r.zy_magic, 24);
             break;
         default:
             dense_fast(p, x, wf, kw, bias, y, xs, r.eff, r.zy_magic, 0);
@@ -740,11 +735,7 @@ static void conv_dense(const kt_conv *p, const int8_t *x, const int8_t *w, const
         return;
     }
     switch (mode) {
-    case RQ_FAST: /* with a partial slice: the general no-mask stage gives the same bits */
-    case RQ_NOMASK:
-        dense_pairs(p, x, wf, kw, s, bias, y, mask, xs, r, RQ_NOMASK, 0);
-        break;
-    default:
+    default: /* one copy for the rest (each copy costs flash): the general stage gives the same bits */
         dense_pairs(p, x, wf, kw, s, bias, y, mask, xs, r, RQ_GENERIC, 0);
         break;
     }
@@ -763,6 +754,7 @@ static int32_t dw_taps(int32_t acc, const int8_t *w, const int8_t *xp, const int
     return acc;
 }
 
+#if !defined(__ARM_FEATURE_DSP)
 /* constant tap counts, fully unrolled */
 static int32_t dw_taps9(int32_t acc, const int8_t *w, const int8_t *xp, const int32_t *off) {
 #pragma GCC unroll 9
@@ -788,6 +780,8 @@ static int32_t dw_taps49(int32_t acc, const int8_t *w, const int8_t *xp, const i
     return acc;
 }
 
+#endif
+
 #if defined(__ARM_FEATURE_DSP)
 /* One tap of four adjacent channels: the input word (channels c..c+3, NHWC) split by SXTB16 into (c, c+2) and
  * (c+1, c+3) halfword pairs that meet the packed weights in SMLABB / SMLATT. */
@@ -801,6 +795,69 @@ static int32_t dw_taps49(int32_t acc, const int8_t *w, const int8_t *xp, const i
         a1 = __smlabb((int32_t)(wo_t), (int32_t)o_, a1);                                                             \
         a3 = __smlatt((int32_t)(wo_t), (int32_t)o_, a3);                                                             \
     } while (0)
+
+/* The outputs of four adjacent channels (elements e..e+3); the general stage writes their mask bits together. */
+static inline __attribute__((always_inline)) void dw4_store(const kt_rq r, const int mode, int32_t a0, int32_t a1,
+                                                            int32_t a2, int32_t a3, int ch, int e, int8_t *y,
+                                                            uint8_t *mask, int nibble) {
+    if (mode != RQ_GENERIC) {
+        rq_put(r, mode, a0, ch, e, y, NULL);
+        rq_put(r, mode, a1, ch + 1, e + 1, y, NULL);
+        rq_put(r, mode, a2, ch + 2, e + 2, y, NULL);
+        rq_put(r, mode, a3, ch + 3, e + 3, y, NULL);
+        return;
+    }
+    const unsigned bits = rq_in(r, mode, a0, ch, e, y) | rq_in(r, mode, a1, ch + 1, e + 1, y) << 1
+            | rq_in(r, mode, a2, ch + 2, e + 2, y) << 2 | rq_in(r, mode, a3, ch + 3, e + 3, y) << 3;
+    if (mask == NULL) {
+        return;
+    }
+    if (nibble) {
+        mask_bits(mask, e, bits, 4);
+        return;
+    }
+    for (int j = 0; j < 4; j++) {
+        mask_put(mask, e + j, (bits >> j) & 1u);
+    }
+}
+
+/* A border pixel of four channels: the taps inside the input, x - x_zero as halfword pairs (SSUB16). Kept out of
+ * line: one copy serves every output stage. */
+static void __attribute__((noinline)) dw4_border(const kt_conv *p, const int8_t *x, int ch, int iy0, int ix0,
+                                                 const uint32_t *wp, const int32_t *b4, uint32_t zz, int32_t *acc) {
+    const int c = p->cin;
+    int ky0 = 0, ky1 = p->kh, kx0 = 0, kx1 = p->kw;
+    while (ky0 < ky1 && iy0 + ky0 * p->dil_h < 0) {
+        ky0++;
+    }
+    while (ky1 > ky0 && iy0 + (ky1 - 1) * p->dil_h >= p->in_h) {
+        ky1--;
+    }
+    while (kx0 < kx1 && ix0 + kx0 * p->dil_w < 0) {
+        kx0++;
+    }
+    while (kx1 > kx0 && ix0 + (kx1 - 1) * p->dil_w >= p->in_w) {
+        kx1--;
+    }
+    int32_t a0 = b4[0], a1 = b4[1], a2 = b4[2], a3 = b4[3];
+    for (int ky = ky0; ky < ky1; ky++) {
+        const int8_t *xr = x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * c + ch;
+        for (int kx = kx0; kx < kx1; kx++) {
+            const int t = ky * p->kw + kx;
+            uint32_t v;
+            memcpy(&v, xr + kx * p->dil_w * c, 4);
+            const uint32_t ev = __ssub16(__sxtb16(v), zz), od = __ssub16(sxtb16_ror8(v), zz);
+            a0 = __smlabb((int32_t)wp[2 * t], (int32_t)ev, a0);
+            a2 = __smlatt((int32_t)wp[2 * t], (int32_t)ev, a2);
+            a1 = __smlabb((int32_t)wp[2 * t + 1], (int32_t)od, a1);
+            a3 = __smlatt((int32_t)wp[2 * t + 1], (int32_t)od, a3);
+        }
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
 
 /*
  * Depthwise (multiplier 1) in groups of four channels, the accumulators straight into the output stage. Interior
@@ -838,7 +895,7 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
     }
     const int rs = in_w * cs, c2 = 2 * cs, xstep = p->stride_w * cs;
     /* four channels' mask bits in one nibble: e = pixel * c + ch with c and ch multiples of four */
-    const int nibble = mode == RQ_GENERIC && mask != NULL && (c & 3) == 0;
+    const int nibble = (c & 3) == 0;
     int ch = 0;
     for (; ch + 4 <= c; ch += 4) {
         uint32_t wp[2 * KT_MAX_TAPS]; /* per tap: (c, c+2) then (c+1, c+3) weights as halfword pairs */
@@ -901,18 +958,7 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
                             KT_DW4_TAP(r2, wp[2 * 6], wp[2 * 6 + 1]);
                             KT_DW4_TAP(r2 + cs, wp[2 * 7], wp[2 * 7 + 1]);
                             KT_DW4_TAP(r2 + c2, wp[2 * 8], wp[2 * 8 + 1]);
-                            if (nibble) {
-                                mask_bits(mask, ee,
-                                          rq_in(r, mode, a0, ch, ee, y) | rq_in(r, mode, a1, ch + 1, ee + 1, y) << 1
-                                                  | rq_in(r, mode, a2, ch + 2, ee + 2, y) << 2
-                                                  | rq_in(r, mode, a3, ch + 3, ee + 3, y) << 3,
-                                          4);
-                            } else {
-                                rq_put(r, mode, a0, ch, ee, y, mask);
-                                rq_put(r, mode, a1, ch + 1, ee + 1, y, mask);
-                                rq_put(r, mode, a2, ch + 2, ee + 2, y, mask);
-                                rq_put(r, mode, a3, ch + 3, ee + 3, y, mask);
-                            }
+                            dw4_store(r, mode, a0, a1, a2, a3, ch, ee, y, mask, nibble);
                             if (ox + 1 >= ox1) {
                                 break;
                             }
@@ -955,50 +1001,14 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
                         }
                     }
                 } else {
-                    int ky0 = 0, ky1 = p->kh, kx0 = 0, kx1 = p->kw;
-                    while (ky0 < ky1 && iy0 + ky0 * p->dil_h < 0) {
-                        ky0++;
-                    }
-                    while (ky1 > ky0 && iy0 + (ky1 - 1) * p->dil_h >= p->in_h) {
-                        ky1--;
-                    }
-                    while (kx0 < kx1 && ix0 + kx0 * p->dil_w < 0) {
-                        kx0++;
-                    }
-                    while (kx1 > kx0 && ix0 + (kx1 - 1) * p->dil_w >= p->in_w) {
-                        kx1--;
-                    }
-                    /* the taps inside the input, x - x_zero as halfword pairs (SSUB16) */
-                    a0 = b4[0];
-                    a1 = b4[1];
-                    a2 = b4[2];
-                    a3 = b4[3];
-                    for (int ky = ky0; ky < ky1; ky++) {
-                        const int8_t *xr = x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * c + ch;
-                        for (int kx = kx0; kx < kx1; kx++) {
-                            const int t = ky * p->kw + kx;
-                            uint32_t v;
-                            memcpy(&v, xr + kx * p->dil_w * c, 4);
-                            const uint32_t ev = __ssub16(__sxtb16(v), zz), od = __ssub16(sxtb16_ror8(v), zz);
-                            a0 = __smlabb((int32_t)wp[2 * t], (int32_t)ev, a0);
-                            a2 = __smlatt((int32_t)wp[2 * t], (int32_t)ev, a2);
-                            a1 = __smlabb((int32_t)wp[2 * t + 1], (int32_t)od, a1);
-                            a3 = __smlatt((int32_t)wp[2 * t + 1], (int32_t)od, a3);
-                        }
-                    }
+                    int32_t acc4[4];
+                    dw4_border(p, x, ch, iy0, ix0, wp, b4, zz, acc4);
+                    a0 = acc4[0];
+                    a1 = acc4[1];
+                    a2 = acc4[2];
+                    a3 = acc4[3];
                 }
-                if (nibble) {
-                    mask_bits(mask, e,
-                              rq_in(r, mode, a0, ch, e, y) | rq_in(r, mode, a1, ch + 1, e + 1, y) << 1
-                                      | rq_in(r, mode, a2, ch + 2, e + 2, y) << 2
-                                      | rq_in(r, mode, a3, ch + 3, e + 3, y) << 3,
-                              4);
-                    continue;
-                }
-                rq_put(r, mode, a0, ch, e, y, mask);
-                rq_put(r, mode, a1, ch + 1, e + 1, y, mask);
-                rq_put(r, mode, a2, ch + 2, e + 2, y, mask);
-                rq_put(r, mode, a3, ch + 3, e + 3, y, mask);
+                dw4_store(r, mode, a0, a1, a2, a3, ch, e, y, mask, nibble);
             }
         }
     }
@@ -1059,6 +1069,10 @@ static void conv_depthwise(const kt_conv *p, const int8_t *x, const int8_t *w, c
                 int32_t acc;
                 if (inner_y && ox >= ox0 && ox < ox1) {
                     const int8_t *xp = x + (iy0 * p->in_w + ix0) * c + ch;
+#if defined(__ARM_FEATURE_DSP)
+                    /* only the channels left over by the groups of four come here: no unrolled copies */
+                    acc = dw_taps(b_in, wr, xp, off, taps);
+#else
                     switch (taps) {
                     case 9:
                         acc = dw_taps9(b_in, wr, xp, off);
@@ -1073,6 +1087,7 @@ static void conv_depthwise(const kt_conv *p, const int8_t *x, const int8_t *w, c
                         acc = dw_taps(b_in, wr, xp, off, taps);
                         break;
                     }
+#endif
                 } else {
                     /* the taps inside the input: a rectangle of the window */
                     int ky0 = 0, ky1 = p->kh, kx0 = 0, kx1 = p->kw;
