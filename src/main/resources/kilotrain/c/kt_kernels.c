@@ -722,11 +722,14 @@ static void conv_dense(const kt_conv *p, const int8_t *x, const int8_t *w, const
     kt_rq r;
     const int mode = rq_init(p, mask, &r);
     if (mode == RQ_FAST && !split) {
-        /* the short rows of the high-resolution layers, where the per-pass overhead weighs most, unrolled (one
-         * length only: each copy costs flash) */
+        /* the short rows of the high-resolution layers, where the per-pass overhead weighs most, unrolled (two
+         * lengths only: each copy costs flash) */
         switch (kw) {
         case 16:
             dense_fast(p, x, wf, kw, bias, y, xs, r.eff, r.zy_magic, 16);
+            break;
+        case 24:
+            dense_fast(p, x, wf, kw, bias, y, xs, r.eff, r.zy_magic, 24);
             break;
         default:
             dense_fast(p, x, wf, kw, bias, y, xs, r.eff, r.zy_magic, 0);
@@ -1388,8 +1391,9 @@ void kt_conv_out_grad(const kt_conv *p, const float *g_y, const uint8_t *mask, f
                 }
                 const float *gy = g_y + i, *ge = p->grad_eff + ch;
 #if defined(__ARM_ARCH_7EM__) && defined(__ARM_FP) && defined(__ARM_PCS_VFP)
-                if (m == 0xFFu) {
-                    /* all eight in range: one VLDM each for the gradients and the scales, one VSTM (in place too) */
+                {
+                    /* all eight products with one VLDM each for the gradients and the scales and one VSTM (in place
+                     * too), then zeros where the output was clamped */
                     __asm__ volatile("vldmia %[gy], {s0-s7}\n\t"
                                      "vldmia %[ge], {s8-s15}\n\t"
                                      "vmul.f32 s0, s0, s8\n\tvmul.f32 s1, s1, s9\n\t"
@@ -1401,6 +1405,13 @@ void kt_conv_out_grad(const kt_conv *p, const float *g_y, const uint8_t *mask, f
                                      : [gy] "r"(gy), [ge] "r"(ge), [o] "r"(o)
                                      : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11",
                                        "s12", "s13", "s14", "s15", "memory");
+                    if (m != 0xFFu) {
+                        for (int j = 0; j < 8; j++) {
+                            if (!((m >> j) & 1u)) {
+                                o[j] = 0.0f;
+                            }
+                        }
+                    }
                     continue;
                 }
 #endif
