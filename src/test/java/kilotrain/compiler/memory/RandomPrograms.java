@@ -11,6 +11,7 @@ import kilotrain.program.Program;
 
 /**
  * Random training-step-like programs for property tests: forward adds and copies over int8 activations with masks,
+ * fused conv + depthwise forwards (an output and a plane that dies where it is written),
  * a loss, backward mask multiplies, gradient copies (some accumulating), parameters read in the forward pass and
  * given gradients in the backward pass. Only what instructions read and write matters to the memory passes.
  */
@@ -30,7 +31,7 @@ final class RandomPrograms {
         int forward = 2 + r.nextInt(12);
         for (int i = 0; i < forward; i++) {
             Buf a = acts.get(r.nextInt(acts.size()));
-            int kind = r.nextInt(3);
+            int kind = r.nextInt(4);
             if (kind == 0) {
                 Buf b = sameSize(acts, a, r);
                 Buf out = add(bufs, "add" + i, Buf.Kind.ACT, DType.INT8, a.elements);
@@ -41,6 +42,13 @@ final class RandomPrograms {
             } else if (kind == 1) {
                 Buf out = add(bufs, "copy" + i, Buf.Kind.ACT, DType.INT8, a.elements);
                 step.add(new Instr.Copy(a, out));
+                acts.add(out);
+            } else if (kind == 2) {
+                // a fused conv + depthwise: writes its output and a plane that lives at this instruction only
+                Buf plane = add(bufs, "convdw" + i + ".plane", Buf.Kind.ACT, DType.INT8,
+                        sizes[r.nextInt(sizes.length)]);
+                Buf out = add(bufs, "convdw" + i, Buf.Kind.ACT, DType.INT8, sizes[r.nextInt(sizes.length)]);
+                step.add(new Instr.ConvDwFwd(null, null, a, plane, out));
                 acts.add(out);
             } else {
                 Buf w = add(bufs, "p" + i + ".value", Buf.Kind.PARAM, DType.INT32, 1 + r.nextInt(40));
