@@ -1319,10 +1319,46 @@ void kt_head_bwd(const float *g, const float *feature, int features, const float
  * AvgPoolBackward (no mask): each g_x element a sum from +0 over the output pixels whose window holds it, in raster
  * order, formed in a register and then stored (or added to g_x when accumulating, as a separate fresh sum would be).
  */
+#define KT_POOL_REACH 16
 void kt_pool_bwd(const kt_pool *p, const float *g_y, float *g_x, int accumulate) {
     for (int iy = 0; iy < p->in_h; iy++) {
         for (int ix = 0; ix < p->in_w; ix++) {
             float *gx = g_x + (iy * p->in_w + ix) * p->c;
+            /* the output pixels whose window holds this input pixel, in raster order, with their 1/count, found
+             * once for all channels */
+            int32_t reach[KT_POOL_REACH];
+            float inv[KT_POOL_REACH];
+            int nr = 0;
+            for (int oy = 0; oy < p->out_h && nr >= 0; oy++) {
+                const int y0 = oy * p->stride_h - p->pad_top;
+                const int ys = y0 < 0 ? 0 : y0, ye = y0 + p->fh > p->in_h ? p->in_h : y0 + p->fh;
+                if (iy < ys || iy >= ye) {
+                    continue;
+                }
+                for (int ox = 0; ox < p->out_w; ox++) {
+                    const int x0 = ox * p->stride_w - p->pad_left;
+                    const int xs = x0 < 0 ? 0 : x0, xe = x0 + p->fw > p->in_w ? p->in_w : x0 + p->fw;
+                    if (ix < xs || ix >= xe) {
+                        continue;
+                    }
+                    if (nr == KT_POOL_REACH) {
+                        nr = -1; /* overlapping windows beyond the list: the general loop below */
+                        break;
+                    }
+                    reach[nr] = (oy * p->out_w + ox) * p->c;
+                    inv[nr++] = 1.0f / (float)((ye - ys) * (xe - xs));
+                }
+            }
+            if (nr >= 0) {
+                for (int c = 0; c < p->c; c++) {
+                    float s = 0.0f;
+                    for (int k = 0; k < nr; k++) {
+                        s += g_y[reach[k] + c] * inv[k];
+                    }
+                    gx[c] = accumulate ? gx[c] + s : s;
+                }
+                continue;
+            }
             for (int c = 0; c < p->c; c++) {
                 float s = 0.0f;
                 for (int oy = 0; oy < p->out_h; oy++) {
@@ -1349,6 +1385,21 @@ void kt_pool_bwd(const kt_pool *p, const float *g_y, float *g_x, int accumulate)
 
 void kt_add_bwd(const kt_add *p, const float *g_y, const uint8_t *mask, float *g_a, int acc_a, float *g_b,
                 int acc_b) {
+    if (g_a != NULL && g_b != NULL && !acc_a && !acc_b) {
+        /* the usual case (both inputs fresh), the mask read a byte at a time */
+        const float ra = p->ra, rb = p->rb;
+        for (int i0 = 0; i0 < p->n; i0 += 8) {
+            const unsigned m = mask[i0 >> 3];
+            const int n = p->n - i0 < 8 ? p->n - i0 : 8;
+            for (int j = 0; j < n; j++) {
+                const float g = g_y[i0 + j];
+                const int pass = (m >> j) & 1u;
+                g_a[i0 + j] = pass ? g * ra : 0.0f;
+                g_b[i0 + j] = pass ? g * rb : 0.0f;
+            }
+        }
+        return;
+    }
     for (int i = 0; i < p->n; i++) {
         int pass = mask_get(mask, i);
         float g = g_y[i];
@@ -1405,12 +1456,8 @@ void kt_conv_out_grad(const kt_conv *p, const float *g_y, const uint8_t *mask, f
                                      : [gy] "r"(gy), [ge] "r"(ge), [o] "r"(o)
                                      : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11",
                                        "s12", "s13", "s14", "s15", "memory");
-                    if (m != 0xFFu) {
-                        for (int j = 0; j < 8; j++) {
-                            if (!((m >> j) & 1u)) {
-                                o[j] = 0.0f;
-                            }
-                        }
+                    for (unsigned z = ~m & 0xFFu; z != 0u; z &= z - 1u) {
+                        o[__builtin_ctz(z)] = 0.0f; /* each clamped element, lowest first */
                     }
                     continue;
                 }
@@ -2053,6 +2100,19 @@ uint32_t kt_xorshift32(uint32_t *state) {
 /* Trainer.reduce (batch of one: 0 + g), TrainState.apply's 1/B and QAS, then Sgd.delta. */
 void kt_sgd_step(float *g, int n, float inv_b, const float *qas, int row_len, float *velocity, float momentum,
                  float lr) {
+    if (qas != NULL && velocity == NULL && row_len > 0) {
+        /* plain SGD with QAS: one factor per row */
+        for (int r0 = 0; r0 < n; r0 += row_len) {
+            const float q = qas[r0 / row_len];
+            const int e = n - r0 < row_len ? n : r0 + row_len;
+            for (int i = r0; i < e; i++) {
+                float v = (0.0f + g[i]) * inv_b;
+                v = v * q;
+                g[i] = lr * v;
+            }
+        }
+        return;
+    }
     for (int i = 0; i < n; i++) {
         float v = (0.0f + g[i]) * inv_b;
         if (qas != NULL) {
@@ -2140,6 +2200,11 @@ void kt_update_i32(int rule, int32_t *b, int n, const float *d, float *shadow) {
         } else {
             float m = shadow[i] - di;
             shadow[i] = m;
+            if ((m < 0.0f ? -m : m) < 4194304.0f) {
+                /* below 2^22 the rounded value is the bits of m + 1.5*2^23 minus those of 1.5*2^23 */
+                b[i] = (int32_t)f2u(m + KT_MAGIC) - KT_MAGIC_BITS;
+                continue;
+            }
             float r = kt_rintf(m);
             if (r != r) {
                 b[i] = 0; /* Java's (int) NaN */
