@@ -453,6 +453,59 @@ static void dw_row_k3(const int8_t *src, int pw, int sw, const int32_t *wt, int3
                   w8 = wt[8];
     const int8_t *r0 = src, *r1 = src + pw, *r2 = src + 2 * pw;
     int j = 0;
+#if defined(__ARM_FEATURE_DSP)
+    /* taps as int16 pairs: (w0, w2) of each row for SMLAD against (x0, x2) or (x1, x3), w1 alone for the middle */
+    const uint32_t p0 = (uint32_t)(w0 & 0xffff) | ((uint32_t)w2 << 16), q0 = (uint32_t)(w1 & 0xffff);
+    const uint32_t p1 = (uint32_t)(w3 & 0xffff) | ((uint32_t)w5 << 16), q1 = (uint32_t)(w4 & 0xffff);
+    const uint32_t p2 = (uint32_t)(w6 & 0xffff) | ((uint32_t)w8 << 16), q2 = (uint32_t)(w7 & 0xffff);
+    if (sw == 1) {
+        /* out j: w0 x0 + w1 x1 + w2 x2; out j+1: w0 x1 + w1 x2 + w2 x3, from one word x0..x3 per row */
+        for (; j + 2 <= n; j += 2, r0 += 2, r1 += 2, r2 += 2) {
+            int32_t a0 = b, a1 = b;
+            uint32_t v, e, o;
+            memcpy(&v, r0, 4);
+            e = __sxtb16(v);
+            o = sxtb16_odd(v);
+            a0 = __smlabb((int32_t)o, (int32_t)q0, __smlad(e, p0, a0));
+            a1 = __smlatb((int32_t)e, (int32_t)q0, __smlad(o, p0, a1));
+            memcpy(&v, r1, 4);
+            e = __sxtb16(v);
+            o = sxtb16_odd(v);
+            a0 = __smlabb((int32_t)o, (int32_t)q1, __smlad(e, p1, a0));
+            a1 = __smlatb((int32_t)e, (int32_t)q1, __smlad(o, p1, a1));
+            memcpy(&v, r2, 4);
+            e = __sxtb16(v);
+            o = sxtb16_odd(v);
+            a0 = __smlabb((int32_t)o, (int32_t)q2, __smlad(e, p2, a0));
+            a1 = __smlatb((int32_t)e, (int32_t)q2, __smlad(o, p2, a1));
+            acc[j] = a0;
+            acc[j + 1] = a1;
+        }
+    } else if (sw == 2) {
+        /* out j: w0 x0 + w1 x1 + w2 x2; out j+1: w0 x2 + w1 x3 + w2 x4 */
+        for (; j + 2 <= n; j += 2, r0 += 4, r1 += 4, r2 += 4) {
+            int32_t a0 = b, a1 = b;
+            uint32_t v, e, o;
+            memcpy(&v, r0, 4);
+            e = __sxtb16(v);
+            o = sxtb16_odd(v);
+            a0 = __smlabb((int32_t)o, (int32_t)q0, __smlad(e, p0, a0));
+            a1 = __smlatb((int32_t)o, (int32_t)q0, __smlatb((int32_t)e, (int32_t)p0, a1)) + w2 * r0[4];
+            memcpy(&v, r1, 4);
+            e = __sxtb16(v);
+            o = sxtb16_odd(v);
+            a0 = __smlabb((int32_t)o, (int32_t)q1, __smlad(e, p1, a0));
+            a1 = __smlatb((int32_t)o, (int32_t)q1, __smlatb((int32_t)e, (int32_t)p1, a1)) + w5 * r1[4];
+            memcpy(&v, r2, 4);
+            e = __sxtb16(v);
+            o = sxtb16_odd(v);
+            a0 = __smlabb((int32_t)o, (int32_t)q2, __smlad(e, p2, a0));
+            a1 = __smlatb((int32_t)o, (int32_t)q2, __smlatb((int32_t)e, (int32_t)p2, a1)) + w8 * r2[4];
+            acc[j] = a0;
+            acc[j + 1] = a1;
+        }
+    }
+#else
     if (sw == 1) {
         for (; j + 2 <= n; j += 2, r0 += 2, r1 += 2, r2 += 2) {
             int32_t a0 = b, a1 = b, x0, x1, x2, x3;
@@ -484,6 +537,7 @@ static void dw_row_k3(const int8_t *src, int pw, int sw, const int32_t *wt, int3
             acc[j + 1] = a1;
         }
     }
+#endif
     for (; j < n; j++) {
         const int8_t *q0 = src + j * sw, *q1 = q0 + pw, *q2 = q1 + pw;
         acc[j] = b + w0 * q0[0] + w1 * q0[1] + w2 * q0[2] + w3 * q1[0] + w4 * q1[1] + w5 * q1[2] + w6 * q2[0]
