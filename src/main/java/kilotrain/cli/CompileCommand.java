@@ -56,7 +56,8 @@ final class CompileCommand implements Callable<Integer> {
             description = "Write the memory timeline (timeline.csv, timeline.png), arena offsets and breakdown to DIR.")
     Path memoryReport;
 
-    @Option(names = "--sram-budget", paramLabel = "SIZE", description = "Fail unless the step fits, e.g. 256K.")
+    @Option(names = "--sram-budget", paramLabel = "SIZE",
+            description = "Fail unless the step fits, e.g. 256K (default with --target cortex-m7 --out: 256K).")
     String sramBudget;
 
     @Option(names = "--flash-budget", paramLabel = "SIZE", description = "Fail unless the weights fit, e.g. 1M.")
@@ -113,6 +114,11 @@ final class CompileCommand implements Callable<Integer> {
         biasRule(biasRule);
         long sram = sramBudget == null ? -1 : Budget.parse(sramBudget, "--sram-budget");
         long flash = flashBudget == null ? -1 : Budget.parse(flashBudget, "--flash-budget");
+        if (out != null && target.equals("cortex-m7")) {
+            // the board's linker script limits, unless the user states other budgets
+            sram = sram < 0 ? kilotrain.codegen.DeviceBench.BOARD_RAM : sram;
+            flash = flash < 0 ? kilotrain.codegen.DeviceBench.BOARD_FLASH : flash;
+        }
         Graph g = ModelLoader.load(model);
         Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
         Program p = TrainCompiler.compile(g, new TrainSpec(s, classes, 0, TrainSpec.Head.parse(head)));

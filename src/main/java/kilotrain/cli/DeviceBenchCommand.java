@@ -49,6 +49,11 @@ final class DeviceBenchCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "5", description = "Training steps on the device (default ${DEFAULT-VALUE}).")
     int steps;
 
+    @Option(names = "--samples", defaultValue = "4",
+            description = "Distinct images embedded in the device program (flash); the steps cycle over them "
+                    + "(default ${DEFAULT-VALUE}).")
+    int samples;
+
     @Option(names = "--data", description = "Dataset folder whose test images are embedded (default: ../shared/data/cifar10).")
     Path data;
 
@@ -83,6 +88,9 @@ final class DeviceBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (samples < 1) {
+            throw new KtException("--samples must be at least 1, got " + samples);
+        }
         if (steps < 1) {
             throw new KtException("--steps must be at least 1, got " + steps);
         }
@@ -102,7 +110,7 @@ final class DeviceBenchCommand implements Callable<Integer> {
                 TestTransform.resize(), 0);
         List<byte[]> inputs = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
-        for (int i = 0; i < src.testSize() && inputs.size() < Math.min(steps, 8); i++) {
+        for (int i = 0; i < src.testSize() && inputs.size() < Math.min(steps, samples); i++) {
             if (src.testLabel(i) < classes) {
                 byte[] b = new byte[g.input.elements()];
                 src.fillTest(i, b);
@@ -127,6 +135,7 @@ final class DeviceBenchCommand implements Callable<Integer> {
             o.put("ticks_per_inference", r.ticksPerInference());
             o.put("sram_bytes", r.sramBytes());
             o.put("flash_bytes", r.flashBytes());
+            o.put("sample_flash_bytes", r.sampleFlashBytes());
             o.put("data_bytes", r.dataBytes());
             o.put("bss_bytes", r.bssBytes());
             o.put("stack_bytes", r.stackBytes());
@@ -144,8 +153,9 @@ final class DeviceBenchCommand implements Callable<Integer> {
             System.out.printf("%s, scheme %s, %d classes, %d steps on QEMU mps2-an500 (Cortex-M7, -icount shift=0)%n",
                     model, s.name, classes, steps);
             System.out.printf("ticks_per_step %d%nticks_per_inference %d%n", r.ticksPerStep(), r.ticksPerInference());
-            System.out.printf("sram_bytes %d (data %d + bss %d + peak stack %d)%nflash_bytes %d%n", r.sramBytes(),
-                    r.dataBytes(), r.bssBytes(), r.stackBytes(), r.flashBytes());
+            System.out.printf("sram_bytes %d (data %d + bss %d + peak stack %d)%nflash_bytes %d (+ %d of embedded "
+                    + "sample images)%n", r.sramBytes(), r.dataBytes(), r.bssBytes(), r.stackBytes(), r.flashBytes(),
+                    r.sampleFlashBytes());
             System.out.printf("bit_exact %b%s%n", r.bitExact(), r.mismatch() == null ? "" : " (" + r.mismatch() + ")");
             System.out.printf("losses %s%nproject %s%n", java.util.Arrays.toString(r.losses()), dir);
         }

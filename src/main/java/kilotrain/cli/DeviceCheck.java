@@ -19,7 +19,7 @@ import kilotrain.util.AtomicFiles;
  */
 final class DeviceCheck {
     /** Images embedded in the device program; K steps cycle over them. */
-    private static final int MAX_SAMPLES = 8;
+    private static final int MAX_SAMPLES = 4;
 
     private DeviceCheck() {
     }
@@ -46,6 +46,7 @@ final class DeviceCheck {
         o.put("bss_bytes", r.bssBytes());
         o.put("stack_bytes", r.stackBytes());
         o.put("flash_bytes", r.flashBytes());
+        o.put("sample_flash_bytes", r.sampleFlashBytes());
         o.put("bit_exact", r.bitExact());
         if (r.mismatch() != null) {
             o.put("mismatch", r.mismatch());

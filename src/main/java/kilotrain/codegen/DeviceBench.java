@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import kilotrain.KtException;
 import kilotrain.compiler.memory.ArenaPlanner;
+import kilotrain.compiler.memory.Budget;
 import kilotrain.compiler.memory.MemoryAnalysis;
 import kilotrain.compiler.memory.Variant;
 import kilotrain.exec.TrainExecutor;
@@ -28,10 +29,17 @@ import kilotrain.program.Program;
  * samples (batch 1).
  */
 public final class DeviceBench {
-    /** Measured figures; SRAM = .data + .bss (arena, parameters, state) + the deepest stack use. */
+    /**
+     * Measured figures; SRAM = .data + .bss (arena, parameters, state) + the deepest stack use. {@code flashBytes} is
+     * the library's flash (code, constants, frozen weights, initial values): the test images embedded for the run
+     * ({@code sampleFlashBytes}, read-only data of the demo, not of the library) are counted apart.
+     */
     public record Result(long ticksPerStep, long ticksPerInference, long sramBytes, long flashBytes, long stackBytes,
-            long dataBytes, long bssBytes, boolean bitExact, String mismatch, float[] losses) {
+            long dataBytes, long bssBytes, boolean bitExact, String mismatch, float[] losses, long sampleFlashBytes) {
     }
+
+    /** RAM and FLASH regions of kt_cm7.ld (mps2-an500 as the brief's 256 KB / 1 MB microcontroller). */
+    public static final long BOARD_RAM = 256 * 1024, BOARD_FLASH = 1024 * 1024;
 
     private DeviceBench() {
     }
@@ -65,11 +73,21 @@ public final class DeviceBench {
             }
         }
         TrainState.Options options = initial.get().options();
-        Variant v = MemoryAnalysis.of(p, options.momentum() != 0f, options.weightRule() == WeightRounding.FLOAT_SHADOW,
-                options.biasRule() == BiasRounding.FLOAT_SHADOW, new ArenaPlanner(), false, fuseBlocks).best();
+        MemoryAnalysis a = MemoryAnalysis.of(p, options.momentum() != 0f,
+                options.weightRule() == WeightRounding.FLOAT_SHADOW, options.biasRule() == BiasRounding.FLOAT_SHADOW,
+                new ArenaPlanner(), true, fuseBlocks);
+        Variant v = a.best();
+        // The board's limits, checked before building so a plan that cannot fit gets the planner's clear message
+        // (peak step, tensors live there, smallest budget) rather than the linker's overflow count.
+        Budget.checkSram(a, v, BOARD_RAM);
+        Budget.checkFlash(a, BOARD_FLASH);
         CGenerator.generate(p, v.step(), v.plan(), initial.get(), lr, dir);
         CGenerator.writeSamples(dir, inputs, labels, steps);
-        exec(dir, List.of("make", "-s", "cortex-m7"), timeoutSeconds, "building for Cortex-M7");
+        try {
+            exec(dir, List.of("make", "-s", "cortex-m7"), timeoutSeconds, "building for Cortex-M7");
+        } catch (KtException e) {
+            throw overflow(e, a, v);
+        }
         long[] sections = sections(exec(dir, List.of("arm-none-eabi-size", "-A", "app.elf"), 60, "reading the ELF"));
         String out = exec(dir, List.of("make", "-s", "qemu"), timeoutSeconds, "running on QEMU");
         if (!out.contains("\nend")) {
@@ -91,8 +109,38 @@ public final class DeviceBench {
             losses[i] = Float.intBitsToFloat(cLoss.get(i));
         }
         long data = sections[1], bss = sections[2];
+        long samples = (long) inputs.size() * (p.input.elements + 4);
         return new Result(value(out, "ticks_per_step"), value(out, "ticks_per_inference"), data + bss + stack,
-                sections[0] + data, stack, data, bss, mismatch == null, mismatch, losses);
+                sections[0] + data - samples, stack, data, bss, mismatch == null, mismatch, losses, samples);
+    }
+
+    /**
+     * A link that overflows the board says by how much; the planner's figures say what is in SRAM. Together they name
+     * the problem and the smallest board that fits. Other build failures pass through unchanged.
+     */
+    static KtException overflow(KtException e, MemoryAnalysis a, Variant v) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("region `(RAM|FLASH)' overflowed by (\\d+) bytes")
+                .matcher(e.getMessage());
+        StringBuilder msg = new StringBuilder();
+        while (m.find()) {
+            long over = Long.parseLong(m.group(2));
+            boolean ram = m.group(1).equals("RAM");
+            long limit = ram ? BOARD_RAM : BOARD_FLASH;
+            if (ram) {
+                msg.append(String.format("SRAM of the board (%,d bytes) exceeded by %,d bytes: the planned step needs "
+                        + "%,d bytes (arena %,d + trainable parameters %,d + float master copies %,d + optimizer state "
+                        + "%,d), and the runtime adds kernel scratch, parameter state and the 8 KiB stack reserve. "
+                        + "Smallest SRAM that fits: %,d bytes%s. ", limit, over, a.sramTotal(v), v.plan().arenaBytes(),
+                        a.trainableBytes, a.shadowBytes, a.optimizerBytes, limit + over, a.shadowBytes > 0
+                                ? " (a smaller scheme, or --bias-rule nearest, which keeps no float copies, needs less)"
+                                : " (a smaller scheme needs less)"));
+            } else {
+                msg.append(String.format("flash of the board (%,d bytes) exceeded by %,d bytes: weights and biases "
+                        + "take %,d bytes, plus code, constants and the embedded sample images. Smallest flash that "
+                        + "fits: %,d bytes (fewer --samples embed fewer images). ", limit, over, a.flashBytes, limit + over));
+            }
+        }
+        return msg.length() == 0 ? e : new KtException(msg.toString().trim());
     }
 
     /** The Java twin on the same samples; null when every bit agrees, else the first difference. */

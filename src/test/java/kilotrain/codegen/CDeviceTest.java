@@ -82,7 +82,7 @@ class CDeviceTest {
         try {
             System.setOut(new java.io.PrintStream(buf, true, "UTF-8"));
             code = kilotrain.cli.Main.run("device-bench", model.toString(), "--scheme", scheme, "--classes", "10",
-                    "--steps", steps, "--lr", lr, "--data", CGeneratorTest.SHARED.resolve("data/cifar10").toString(),
+                    "--steps", steps, "--samples", "8", "--lr", lr, "--data", CGeneratorTest.SHARED.resolve("data/cifar10").toString(),
                     "--out", dir.toString(), "--json");
         } finally {
             System.setOut(old);
