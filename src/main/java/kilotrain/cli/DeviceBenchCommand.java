@@ -86,6 +86,27 @@ final class DeviceBenchCommand implements Callable<Integer> {
     @Mixin
     InputOptions input;
 
+    /** The measured figures under their JSON keys (device-bench --json, train's device.json). */
+    static void putResult(ObjectNode o, DeviceBench.Result r, Path project) {
+        o.put("ticks_per_step", r.ticksPerStep());
+        o.put("ticks_per_inference", r.ticksPerInference());
+        o.put("sram_bytes", r.sramBytes());
+        o.put("flash_bytes", r.flashBytes());
+        o.put("sample_flash_bytes", r.sampleFlashBytes());
+        o.put("data_bytes", r.dataBytes());
+        o.put("bss_bytes", r.bssBytes());
+        o.put("stack_bytes", r.stackBytes());
+        o.put("bit_exact", r.bitExact());
+        if (r.mismatch() != null) {
+            o.put("mismatch", r.mismatch());
+        }
+        ArrayNode l = o.putArray("losses");
+        for (float f : r.losses()) {
+            l.add(f);
+        }
+        o.put("project", project.toString());
+    }
+
     @Override
     public Integer call() throws Exception {
         if (samples < 1) {
@@ -131,23 +152,7 @@ final class DeviceBenchCommand implements Callable<Integer> {
             o.put("scheme", s.name);
             o.put("classes", classes);
             o.put("steps", steps);
-            o.put("ticks_per_step", r.ticksPerStep());
-            o.put("ticks_per_inference", r.ticksPerInference());
-            o.put("sram_bytes", r.sramBytes());
-            o.put("flash_bytes", r.flashBytes());
-            o.put("sample_flash_bytes", r.sampleFlashBytes());
-            o.put("data_bytes", r.dataBytes());
-            o.put("bss_bytes", r.bssBytes());
-            o.put("stack_bytes", r.stackBytes());
-            o.put("bit_exact", r.bitExact());
-            if (r.mismatch() != null) {
-                o.put("mismatch", r.mismatch());
-            }
-            ArrayNode l = o.putArray("losses");
-            for (float f : r.losses()) {
-                l.add(f);
-            }
-            o.put("project", dir.toString());
+            putResult(o, r, dir);
             System.out.println(Json.write(o));
         } else {
             System.out.printf("%s, scheme %s, %d classes, %d steps on QEMU mps2-an500 (Cortex-M7, -icount shift=0)%n",

@@ -39,23 +39,7 @@ final class DeviceCheck {
         ObjectNode o = Json.object();
         o.put("steps", steps);
         o.put("lr", lr);
-        o.put("ticks_per_step", r.ticksPerStep());
-        o.put("ticks_per_inference", r.ticksPerInference());
-        o.put("sram_bytes", r.sramBytes());
-        o.put("data_bytes", r.dataBytes());
-        o.put("bss_bytes", r.bssBytes());
-        o.put("stack_bytes", r.stackBytes());
-        o.put("flash_bytes", r.flashBytes());
-        o.put("sample_flash_bytes", r.sampleFlashBytes());
-        o.put("bit_exact", r.bitExact());
-        if (r.mismatch() != null) {
-            o.put("mismatch", r.mismatch());
-        }
-        var losses = o.putArray("losses");
-        for (float f : r.losses()) {
-            losses.add(f);
-        }
-        o.put("project", projectDir.toString());
+        DeviceBenchCommand.putResult(o, r, projectDir);
         AtomicFiles.writeString(jsonFile, Json.write(o));
         System.err.printf("device: %d steps on the emulated Cortex-M7: %,d ticks per step, %,d ticks per inference; "
                 + "SRAM %,d B (data %,d + bss %,d + peak stack %,d) of 262,144; flash %,d B of 1,048,576; "
