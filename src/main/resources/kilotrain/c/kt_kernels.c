@@ -722,14 +722,11 @@ static void conv_dense(const kt_conv *p, const int8_t *x, const int8_t *w, const
     kt_rq r;
     const int mode = rq_init(p, mask, &r);
     if (mode == RQ_FAST && !split) {
-        /* the short rows of the high-resolution layers, where the per-pass overhead weighs most, unrolled (two
-         * lengths only: each copy costs flash) */
+        /* the short rows of the high-resolution layers, where the per-pass overhead weighs most, unrolled (one
+         * length only: each copy costs about 0.9 KB of flash) */
         switch (kw) {
         case 16:
             dense_fast(p, x, wf, kw, bias, y, xs, r.eff, r.zy_magic, 16);
-            break;
-        case 24:
-            dense_fast(p, x, wf, kw, bias, y, xs, r.eff, r.zy_magic, 24);
             break;
         default:
             dense_fast(p, x, wf, kw, bias, y, xs, r.eff, r.zy_magic, 0);
@@ -798,6 +795,45 @@ static int32_t dw_taps49(int32_t acc, const int8_t *w, const int8_t *xp, const i
         a1 = __smlabb((int32_t)(wo_t), (int32_t)o_, a1);                                                             \
         a3 = __smlatt((int32_t)(wo_t), (int32_t)o_, a3);                                                             \
     } while (0)
+
+/*
+ * A group of four channels' packed weights, biases (plain and with the zero point folded in) and, with plane, its
+ * input copied with the padding at the zero point. Out of line: one copy serves every output stage.
+ */
+static void __attribute__((noinline)) dw4_prepare(const kt_conv *p, const int8_t *x, const int8_t *w,
+                                                  const kt_slice *s, const int32_t *bias, int ch, uint32_t *plane,
+                                                  int ph, int pw, uint32_t *wp, int32_t *b4, int32_t *bin4) {
+    const int c = p->cin, taps = p->kh * p->kw, xz = p->x_zero;
+    const int8_t *wr4[4];
+    for (int g = 0; g < 4; g++) {
+        wr4[g] = s == NULL ? w + (ch + g) * taps : weight_row(p, w, s, ch + g);
+        int32_t wsum = 0;
+        for (int t = 0; t < taps; t++) {
+            wsum += wr4[g][t];
+        }
+        b4[g] = bias != NULL ? bias[ch + g] : 0;
+        bin4[g] = b4[g] - xz * wsum;
+    }
+    for (int t = 0; t < taps; t++) {
+        wp[2 * t] = ((uint32_t)(uint16_t)(int16_t)wr4[0][t]) | ((uint32_t)(uint16_t)(int16_t)wr4[2][t] << 16);
+        wp[2 * t + 1] = ((uint32_t)(uint16_t)(int16_t)wr4[1][t]) | ((uint32_t)(uint16_t)(int16_t)wr4[3][t] << 16);
+    }
+    if (plane == NULL) {
+        return;
+    }
+    const uint32_t zb = ((uint32_t)(uint8_t)(int8_t)xz) * 0x01010101u;
+    for (int py = 0; py < ph; py++) {
+        const int iy = py - p->pad_top;
+        for (int px = 0; px < pw; px++) {
+            const int ix = px - p->pad_left;
+            uint32_t v = zb;
+            if (iy >= 0 && iy < p->in_h && ix >= 0 && ix < p->in_w) {
+                memcpy(&v, x + (iy * p->in_w + ix) * c + ch, 4);
+            }
+            plane[py * pw + px] = v;
+        }
+    }
+}
 
 /* The outputs of four adjacent channels (elements e..e+3); the general stage writes their mask bits together. */
 static inline __attribute__((always_inline)) void dw4_store(const kt_rq r, const int mode, int32_t a0, int32_t a1,
@@ -902,38 +938,10 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
     int ch = 0;
     for (; ch + 4 <= c; ch += 4) {
         uint32_t wp[2 * KT_MAX_TAPS]; /* per tap: (c, c+2) then (c+1, c+3) weights as halfword pairs */
-        const int8_t *wr4[4];
         int32_t b4[4], bin4[4];
-        for (int g = 0; g < 4; g++) {
-            wr4[g] = s == NULL ? w + (ch + g) * taps : weight_row(p, w, s, ch + g);
-            int32_t wsum = 0;
-            for (int t = 0; t < taps; t++) {
-                wsum += wr4[g][t];
-            }
-            b4[g] = bias != NULL ? bias[ch + g] : 0;
-            bin4[g] = b4[g] - xz * wsum;
-        }
+        dw4_prepare(p, x, w, s, bias, ch, use_plane ? plane : NULL, ph, pw, wp, b4, bin4);
         const uint32_t zz = ((uint32_t)(uint16_t)(int16_t)xz) * 0x00010001u;
-        for (int t = 0; t < taps; t++) {
-            wp[2 * t] = ((uint32_t)(uint16_t)(int16_t)wr4[0][t]) | ((uint32_t)(uint16_t)(int16_t)wr4[2][t] << 16);
-            wp[2 * t + 1] = ((uint32_t)(uint16_t)(int16_t)wr4[1][t]) | ((uint32_t)(uint16_t)(int16_t)wr4[3][t] << 16);
-        }
-        const int8_t *xg = x + ch;
-        if (use_plane) {
-            const uint32_t zb = ((uint32_t)(uint8_t)(int8_t)xz) * 0x01010101u;
-            for (int py = 0; py < ph; py++) {
-                const int iy = py - p->pad_top;
-                for (int px = 0; px < pw; px++) {
-                    const int ix = px - p->pad_left;
-                    uint32_t v = zb;
-                    if (iy >= 0 && iy < p->in_h && ix >= 0 && ix < p->in_w) {
-                        memcpy(&v, x + (iy * p->in_w + ix) * c + ch, 4);
-                    }
-                    plane[py * pw + px] = v;
-                }
-            }
-            xg = (const int8_t *)plane;
-        }
+        const int8_t *xg = use_plane ? (const int8_t *)plane : x + ch;
         for (int oy = 0; oy < p->out_h; oy++) {
             const int iy0 = oy * p->stride_h - pad_top;
             const int inner_y = oy >= oy0 && oy < oy1;
@@ -1148,11 +1156,6 @@ void kt_fc_fwd(const kt_fc *p, const int8_t *x, const int8_t *w, const int32_t *
 }
 
 /* AddKernel: the unclamped output (zero point included). */
-static float add_float_unclamped(const kt_add *p, int8_t a, int8_t b) {
-    float v = (((float)a - (float)p->za) * p->sa + ((float)b - (float)p->zb) * p->sb) / p->sy;
-    return kt_rintf(v) + (float)p->zy;
-}
-
 static int32_t add_fixed_unclamped(const kt_add *p, int8_t qa, int8_t qb) {
     int32_t a = ((int32_t)qa - p->za) * (1 << 20);
     int32_t b = ((int32_t)qb - p->zb) * (1 << 20);
@@ -1167,7 +1170,8 @@ void kt_add_fwd(const kt_add *p, const int8_t *a, const int8_t *b, int8_t *y, ui
     }
     const float lo = (float)p->act_min, hi = (float)p->act_max;
     if (p->float_rint) {
-        /* add_float_unclamped with the parameters in registers; below 2^22 the rounding is (v + 1.5*2^23) - 1.5*2^23,
+        /* AddKernel's float formula, the unclamped output rint(((a - za) * sa + (b - zb) * sb) / sy) + zy, with the
+         * parameters in registers; below 2^22 the rounding is (v + 1.5*2^23) - 1.5*2^23,
          * which differs from kt_rintf only in the sign of a zero, and that sign changes neither q's value nor y */
         const float za = (float)p->za, zb = (float)p->zb, zy = (float)p->zy, sa = p->sa, sb = p->sb, sy = p->sy;
         for (int i = 0; i < p->n; i++) {
@@ -1182,17 +1186,9 @@ void kt_add_fwd(const kt_add *p, const int8_t *a, const int8_t *b, int8_t *y, ui
         return;
     }
     for (int i = 0; i < p->n; i++) {
-        int inside;
-        if (p->float_rint) {
-            float q = add_float_unclamped(p, a[i], b[i]);
-            y[i] = (int8_t)(int)(q < lo ? lo : (q > hi ? hi : q));
-            inside = q >= lo && q <= hi;
-        } else {
-            int32_t raw = add_fixed_unclamped(p, a[i], b[i]);
-            y[i] = (int8_t)(raw < p->act_min ? p->act_min : (raw > p->act_max ? p->act_max : raw));
-            inside = raw >= p->act_min && raw <= p->act_max;
-        }
-        if (mask != NULL && inside) {
+        const int32_t raw = add_fixed_unclamped(p, a[i], b[i]);
+        y[i] = (int8_t)(raw < p->act_min ? p->act_min : (raw > p->act_max ? p->act_max : raw));
+        if (mask != NULL && raw >= p->act_min && raw <= p->act_max) {
             mask[i >> 3] |= (uint8_t)(1u << (i & 7));
         }
     }
