@@ -61,6 +61,8 @@ public final class TfliteExport {
     /** Output tensors by original index, with replaced data (trained weights and biases). */
     private final Map<Integer, byte[]> replaced = new HashMap<>();
     private final List<NewTensor> added = new ArrayList<>();
+    /** Indices of the new head's weight and bias tensors (int8 head only). */
+    private int headWeight, headBias;
 
     /** A tensor the export adds; indices past the original tensors refer to these. */
     private record NewTensor(String name, int[] shape, byte type, float[] scales, long[] zeros, int axis,
@@ -148,8 +150,6 @@ public final class TfliteExport {
         }
         return serialize(ops, sg.inputs(0), output);
     }
-
-    private int headWeight, headBias;
 
     /** Adds the head's weight, bias and logits tensors; returns the logits' index. */
     private int addHead(Conv2D h) {
