@@ -10,7 +10,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The C kernels' fast paths (widened-patch dot products, SMLAD on Cortex-M7, depthwise with folded zero point)
- * against the portable reference path on random convolutions, built with the host gcc and for the emulated board.
+ * against the portable reference path on random convolutions, and the backward kernels (output, bias, input and
+ * weight gradients, VLDM/VSTM loops on Cortex-M7), the float residual add and the stochastic int8 update bit for bit
+ * against plain formulas in the documented order, built with the host gcc and for the emulated board.
  */
 class CKernelsTest {
     static void copy(Path dir) throws Exception {
