@@ -37,8 +37,8 @@ class CFusedUpdateTest {
     }
 
     @Test
-    void mcunet99kbFusedShadowWithoutQas(@TempDir Path dir) throws Exception {
-        check(dir, "mcunet-5fps:99kb", new TrainState.Options(false, 0f, WeightRounding.FLOAT_SHADOW,
+    void mcunet124kbFusedShadowWithoutQas(@TempDir Path dir) throws Exception {
+        check(dir, "mcunet-5fps:124kb", new TrainState.Options(false, 0f, WeightRounding.FLOAT_SHADOW,
                 BiasRounding.NEAREST_EVEN, 4));
     }
 

@@ -117,7 +117,8 @@ class ReorderResultsTest {
 
     @Test
     void inPlaceAndFusedUpdatesTrainBitIdentically() {
-        Program p = compile("mcunet-5fps:99kb");
+        // 148kb: conv 36's whole weight gradient would set the peak, so the planner keeps its update fused
+        Program p = compile("mcunet-5fps:148kb");
         Program inPlace = p.withStep(Reorder.optimize(p));
         Program fused = Reorder.optimizeFused(p);
         assertTrue(inPlace.step.stream().anyMatch(in -> in instanceof Instr.Update));
