@@ -227,6 +227,10 @@ final class AnalyzeCommand implements Callable<Integer> {
         o.put("bias_rule", biasRule);
         o.put("augment", augment);
         o.put("seed", seed);
+        // only a non-default head enters the settings, so the cache of earlier float-head analyses stays valid
+        if (kilotrain.compiler.TrainSpec.Head.parse(head) != kilotrain.compiler.TrainSpec.Head.FLOAT) {
+            o.put("head", kilotrain.compiler.TrainSpec.Head.parse(head).cli());
+        }
         o.put("input", Arrays.toString(input.mean) + Arrays.toString(input.std) + input.rawPixels + ","
                 + input.resizeShorter);
         return o;

@@ -322,6 +322,7 @@ final class PlanCommand implements Callable<Integer> {
                 Trainer.explodingLoss(src.classes().size()));
         System.err.printf(Locale.ROOT, "verifying %s: fine-tuning on %d samples, testing on %d%n", scheme.name,
                 src.trainSize(), src.testSize());
-        return new TrainerMeasure(graph, src, nClasses, so, to, seed).train(scheme, t);
+        return new TrainerMeasure(graph, src, nClasses, so, to, seed,
+                kilotrain.compiler.TrainSpec.Head.parse(s.path("head").asText("float"))).train(scheme, t);
     }
 }
