@@ -32,6 +32,16 @@ public final class Trainer {
         return 25 * Math.log(Math.max(2, classes));
     }
 
+    /**
+     * The mean loss of a whole epoch beyond which the run has collapsed: 3 times the loss of a uniform guess, plus 2
+     * for few classes (a fresh head may start well above ln 2). Measured healthy protocol runs end every epoch below
+     * 1.2 ln(classes); the int8 head at lr 0.1 sat at 10.7 (4.7 ln 10, bound 8.9), its logits stuck at the clamp,
+     * below the exploding-loss bound.
+     */
+    public static double stalledLoss(int classes) {
+        return 3 * Math.log(Math.max(2, classes)) + 2;
+    }
+
     public record EpochMetrics(int epoch, boolean warmup, double lr, double trainLoss, double trainAccuracy,
             double testAccuracy, double seconds, double imagesPerSecond) {
     }
@@ -152,6 +162,10 @@ public final class Trainer {
                     state.apply(sum, bs, lr);
                     progress.batchDone(done, lossSum / done, (double) right / done);
                 }
+                if (lossSum / n > stalledLoss(program.numClasses)) {
+                    // a collapsed run whose loss no longer explodes (e.g. int8 logits stuck at their clamp)
+                    throw new Diverged(epoch, n, lossSum / n);
+                }
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 double testAcc = source.testSize() > 0 ? evaluate(pool, spaces, inputs, threads) : Double.NaN;
                 EpochMetrics m = new EpochMetrics(epoch + 1, epoch < options.warmupEpochs(), lr, lossSum / n,
@@ -244,7 +258,7 @@ public final class Trainer {
         public final double loss;
 
         Diverged(int epoch, int samples, double loss) {
-            super("training diverged in epoch " + (epoch + 1) + " after " + samples + " samples: mean batch loss "
+            super("training diverged in epoch " + (epoch + 1) + " after " + samples + " samples: mean loss "
                     + loss + " (a lower --lr, or --qas on, usually helps); the model of the last finished epoch is kept");
             this.epoch = epoch;
             this.loss = loss;

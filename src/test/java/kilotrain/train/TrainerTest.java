@@ -109,6 +109,21 @@ class TrainerTest {
         assertTrue(d.getMessage().contains("diverged"), d.getMessage());
     }
 
+    /** An int8 head driven to its clamp stops learning with a bounded loss; the epoch-level check still stops it. */
+    @Test
+    void collapsedInt8HeadStopsWithAClearMessage() {
+        Program p = TrainCompiler.compile(MCUNET, new TrainSpec(Scheme.classifierOnly(), 10, 7,
+                kilotrain.compiler.TrainSpec.Head.INT8));
+        TrainExecutor ex = new TrainExecutor(p, new TrainState(p, new TrainState.Options(true, 0f,
+                WeightRounding.STOCHASTIC, BiasRounding.FLOAT_SHADOW, 7)));
+        Trainer tr = new Trainer(ex, source(TrainAugment.none()), new Trainer.Options(3, 0, 1e3, 4,
+                LrSchedule.Kind.CONSTANT, 2, Trainer.explodingLoss(10)));
+        Trainer.Diverged d = assertThrows(Trainer.Diverged.class, () -> tr.run(QUIET, m -> { }));
+        // stopped by the epoch check: above the collapse bound, never above the per-batch explosion bound
+        assertTrue(d.loss > Trainer.stalledLoss(10) && d.loss <= Trainer.explodingLoss(10), d.getMessage());
+        assertTrue(d.getMessage().contains("diverged"), d.getMessage());
+    }
+
     @Test
     void savedModelPredictsTheSame(@TempDir Path dir) throws Exception {
         TrainExecutor ex = executor("mcunet-5fps:49kb", WeightRounding.FLOAT_SHADOW);
