@@ -1848,10 +1848,59 @@ static void pointwise_block4(const float *g_acc, int cout, int co, int np, const
         float *dq = d + q * dstride;
         int j = 0;
 #if defined(__ARM_ARCH_7EM__) && defined(__ARM_FP) && defined(__ARM_PCS_VFP)
-        int blocks = n >> 2;
+        const float *wp = wi;
+        float *dp = dq;
+        int pairs = n >> 3;
+        if (pairs > 0) {
+            /* eight elements per pass: the sixteen weights of each half in turn, the eight sums loaded and stored
+             * once (70 instructions for 32 terms instead of 74) */
+            __asm__ volatile(
+                "1:\n\t"
+                "vldmia %[w]!, {s16-s31}\n\t"
+                "vldmia %[d], {s0-s7}\n\t"
+                "vmul.f32 s8, %[a0], s16\n\tvadd.f32 s0, s0, s8\n\t"
+                "vmul.f32 s8, %[a1], s17\n\tvadd.f32 s0, s0, s8\n\t"
+                "vmul.f32 s8, %[a2], s18\n\tvadd.f32 s0, s0, s8\n\t"
+                "vmul.f32 s8, %[a3], s19\n\tvadd.f32 s0, s0, s8\n\t"
+                "vmul.f32 s8, %[a0], s20\n\tvadd.f32 s1, s1, s8\n\t"
+                "vmul.f32 s8, %[a1], s21\n\tvadd.f32 s1, s1, s8\n\t"
+                "vmul.f32 s8, %[a2], s22\n\tvadd.f32 s1, s1, s8\n\t"
+                "vmul.f32 s8, %[a3], s23\n\tvadd.f32 s1, s1, s8\n\t"
+                "vmul.f32 s8, %[a0], s24\n\tvadd.f32 s2, s2, s8\n\t"
+                "vmul.f32 s8, %[a1], s25\n\tvadd.f32 s2, s2, s8\n\t"
+                "vmul.f32 s8, %[a2], s26\n\tvadd.f32 s2, s2, s8\n\t"
+                "vmul.f32 s8, %[a3], s27\n\tvadd.f32 s2, s2, s8\n\t"
+                "vmul.f32 s8, %[a0], s28\n\tvadd.f32 s3, s3, s8\n\t"
+                "vmul.f32 s8, %[a1], s29\n\tvadd.f32 s3, s3, s8\n\t"
+                "vmul.f32 s8, %[a2], s30\n\tvadd.f32 s3, s3, s8\n\t"
+                "vmul.f32 s8, %[a3], s31\n\tvadd.f32 s3, s3, s8\n\t"
+                "vldmia %[w]!, {s16-s31}\n\t"
+                "vmul.f32 s8, %[a0], s16\n\tvadd.f32 s4, s4, s8\n\t"
+                "vmul.f32 s8, %[a1], s17\n\tvadd.f32 s4, s4, s8\n\t"
+                "vmul.f32 s8, %[a2], s18\n\tvadd.f32 s4, s4, s8\n\t"
+                "vmul.f32 s8, %[a3], s19\n\tvadd.f32 s4, s4, s8\n\t"
+                "vmul.f32 s8, %[a0], s20\n\tvadd.f32 s5, s5, s8\n\t"
+                "vmul.f32 s8, %[a1], s21\n\tvadd.f32 s5, s5, s8\n\t"
+                "vmul.f32 s8, %[a2], s22\n\tvadd.f32 s5, s5, s8\n\t"
+                "vmul.f32 s8, %[a3], s23\n\tvadd.f32 s5, s5, s8\n\t"
+                "vmul.f32 s8, %[a0], s24\n\tvadd.f32 s6, s6, s8\n\t"
+                "vmul.f32 s8, %[a1], s25\n\tvadd.f32 s6, s6, s8\n\t"
+                "vmul.f32 s8, %[a2], s26\n\tvadd.f32 s6, s6, s8\n\t"
+                "vmul.f32 s8, %[a3], s27\n\tvadd.f32 s6, s6, s8\n\t"
+                "vmul.f32 s8, %[a0], s28\n\tvadd.f32 s7, s7, s8\n\t"
+                "vmul.f32 s8, %[a1], s29\n\tvadd.f32 s7, s7, s8\n\t"
+                "vmul.f32 s8, %[a2], s30\n\tvadd.f32 s7, s7, s8\n\t"
+                "vmul.f32 s8, %[a3], s31\n\tvadd.f32 s7, s7, s8\n\t"
+                "vstmia %[d]!, {s0-s7}\n\t"
+                "subs %[n], %[n], #1\n\t"
+                "bne 1b\n\t"
+                : [w] "+r"(wp), [d] "+r"(dp), [n] "+r"(pairs)
+                : [a0] "t"(a0), [a1] "t"(a1), [a2] "t"(a2), [a3] "t"(a3)
+                : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s16", "s17", "s18", "s19", "s20", "s21",
+                  "s22", "s23", "s24", "s25", "s26", "s27", "s28", "s29", "s30", "s31", "cc", "memory");
+        }
+        int blocks = (n >> 2) & 1;
         if (blocks > 0) {
-            const float *wp = wi;
-            float *dp = dq;
             __asm__ volatile(
                 "1:\n\t"
                 "vldmia %[w]!, {s16-s31}\n\t"
@@ -1879,8 +1928,8 @@ static void pointwise_block4(const float *g_acc, int cout, int co, int np, const
                 : [a0] "t"(a0), [a1] "t"(a1), [a2] "t"(a2), [a3] "t"(a3)
                 : "s0", "s1", "s2", "s3", "s8", "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "s25",
                   "s26", "s27", "s28", "s29", "s30", "s31", "cc", "memory");
-            j = n & ~3;
         }
+        j = n & ~3;
 #endif
         for (; j < n; j++) {
             const float *wj = wi + 4 * j;
