@@ -1821,11 +1821,17 @@ static void pointwise_chunk(const int8_t *wsrc, const kt_slice *s, int cin, int 
         f[j * fs] = (float)src[j];
     }
     if (s != NULL && s->kept != NULL) {
-        for (int k = 0; k < s->nk; k++) {
-            const int i = (int)s->kept[k] - i0;
-            if (i >= 0 && i < n) {
-                f[i * fs] = (float)s->w[co * s->nk + k];
-            }
+        /* kept ascends: skip to the chunk's first kept channel and stop after its last (the chunked loops call this
+         * once per chunk, pixel group and output channel) */
+        const int32_t *kept = s->kept;
+        const int nk = s->nk;
+        int k = 0;
+        while (k < nk && kept[k] < i0) {
+            k++;
+        }
+        const int8_t *ws = s->w + co * nk;
+        for (; k < nk && kept[k] < i0 + n; k++) {
+            f[(kept[k] - i0) * fs] = (float)ws[k];
         }
     }
 }
