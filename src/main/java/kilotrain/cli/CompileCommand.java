@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import kilotrain.KtException;
 import kilotrain.codegen.CGenerator;
+import kilotrain.codegen.DeviceFootprint;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
 import kilotrain.compiler.memory.ArenaPlanner;
@@ -57,10 +58,12 @@ final class CompileCommand implements Callable<Integer> {
     Path memoryReport;
 
     @Option(names = "--sram-budget", paramLabel = "SIZE",
-            description = "Fail unless the step fits, e.g. 256K (default with --target cortex-m7 --out: 256K).")
+            description = "Fail unless the step fits, e.g. 256K (default with --target cortex-m7 --out: 256K). With "
+                    + "--target cortex-m7 the whole program's SRAM counts (.data + .bss + 8 KiB stack reserve).")
     String sramBudget;
 
-    @Option(names = "--flash-budget", paramLabel = "SIZE", description = "Fail unless the weights fit, e.g. 1M.")
+    @Option(names = "--flash-budget", paramLabel = "SIZE", description = "Fail unless the weights fit, e.g. 1M (default with --target cortex-m7 --out: 1M; "
+                    + "with --target cortex-m7: the program's flash, code estimated).")
     String flashBudget;
 
     @Option(names = "--optimizer", defaultValue = "sgd",
@@ -128,16 +131,24 @@ final class CompileCommand implements Callable<Integer> {
         if (memoryReport != null) {
             MemoryReport.write(memoryReport, a);
         }
-        if (sram >= 0) {
-            Budget.checkSram(a, best, sram);
-        }
-        if (flash >= 0) {
-            Budget.checkFlash(a, flash);
+        TrainState state = new TrainState(p, new TrainState.Options(true, optimizer.equals("sgdm") ? 0.9f : 0f,
+                weightRule(updateRule), biasRule(biasRule), 0));
+        DeviceFootprint device = null;
+        if (target.equals("cortex-m7")) {
+            // what the linker will see (kernel scratch, runtime state, stack reserve included), so an over-budget
+            // program fails here rather than at link time
+            device = CGenerator.footprint(p, best.step(), best.plan(), state, lr);
+            device.check(sram, flash, out == null ? 0 : (long) p.input.elements + 4);
+        } else {
+            if (sram >= 0) {
+                Budget.checkSram(a, best, sram);
+            }
+            if (flash >= 0) {
+                Budget.checkFlash(a, flash);
+            }
         }
         ArenaCheck.Result verified = verifyArena > 0 ? verify(best, verifyArena) : null;
         if (out != null) {
-            TrainState state = new TrainState(p, new TrainState.Options(true, optimizer.equals("sgdm") ? 0.9f : 0f,
-                    weightRule(updateRule), biasRule(biasRule), 0));
             CGenerator.generate(p, best.step(), best.plan(), state, lr, out);
         }
         if (json) {
@@ -156,6 +167,14 @@ final class CompileCommand implements Callable<Integer> {
             o.put("shadow_bytes", a.shadowBytes);
             o.put("sram_total_bytes", a.sramTotal(best));
             o.put("flash_bytes", a.flashBytes);
+            if (device != null) {
+                o.put("device_ram_bytes", device.ramBytes());
+                o.put("device_flash_bytes", device.flashBytes());
+                ObjectNode ram = o.putObject("device_ram");
+                device.ramParts().forEach(ram::put);
+                ObjectNode fl = o.putObject("device_flash");
+                device.flashParts().forEach(fl::put);
+            }
             if (verified != null) {
                 o.put("arena_verified_steps", verified.steps());
                 o.put("arena_verified", verified.identical());
@@ -196,6 +215,12 @@ final class CompileCommand implements Callable<Integer> {
         if (verified != null) {
             System.out.printf("  arena verified: %d training steps from the planned arena bit-identical to one array "
                     + "per buffer (losses, parameters, logits)%n", verified.steps());
+        }
+        if (device != null) {
+            System.out.printf("  Cortex-M7 program: SRAM %,d B (.data %,d + .bss %,d + stack reserve %,d), flash %,d B "
+                    + "(code estimated %,d)%n", device.ramBytes(), DeviceFootprint.align8(device.dataBytes()),
+                    DeviceFootprint.align8(device.bssBytes()), device.stackBytes(), device.flashBytes(),
+                    device.codeBytes());
         }
         if (out != null) {
             System.out.printf("C project for %s written to %s (make%s)%n", target, out,

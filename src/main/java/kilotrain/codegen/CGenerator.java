@@ -103,6 +103,18 @@ public final class CGenerator {
         new CGenerator(program, order, plan, state, lr).write(dir);
     }
 
+    /**
+     * The device program's static SRAM and flash, counted from the kt_model.c that {@link #generate} would write for
+     * the same arguments (nothing is written), so a budget can be checked before building.
+     */
+    public static DeviceFootprint footprint(Program program, List<Instr> order, ArenaPlan plan, TrainState state,
+            float lr) {
+        if (state.program() != program) {
+            throw new IllegalArgumentException("the training state belongs to another program");
+        }
+        return DeviceFootprint.of(new CGenerator(program, order, plan, state, lr).modelSource());
+    }
+
     private void write(Path dir) {
         String model = modelSource();
         try {

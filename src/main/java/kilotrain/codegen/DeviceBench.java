@@ -12,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import kilotrain.KtException;
 import kilotrain.compiler.memory.ArenaPlanner;
-import kilotrain.compiler.memory.Budget;
 import kilotrain.compiler.memory.MemoryAnalysis;
 import kilotrain.compiler.memory.Variant;
 import kilotrain.exec.TrainExecutor;
@@ -77,11 +76,13 @@ public final class DeviceBench {
                 options.weightRule() == WeightRounding.FLOAT_SHADOW, options.biasRule() == BiasRounding.FLOAT_SHADOW,
                 new ArenaPlanner(), true, fuseBlocks);
         Variant v = a.best();
-        // The board's limits, checked before building so a plan that cannot fit gets the planner's clear message
-        // (peak step, tensors live there, smallest budget) rather than the linker's overflow count.
-        Budget.checkSram(a, v, BOARD_RAM);
-        Budget.checkFlash(a, BOARD_FLASH);
-        CGenerator.generate(p, v.step(), v.plan(), initial.get(), lr, dir);
+        // The board's limits, checked before building against what the linker will count (the emitted statics,
+        // kernel scratch and runtime state included, plus the stack reserve), so a program that cannot fit gets a
+        // clear message (what takes the bytes, the smallest budget) rather than the linker's overflow count.
+        TrainState first = initial.get();
+        CGenerator.footprint(p, v.step(), v.plan(), first, lr).check(BOARD_RAM, BOARD_FLASH,
+                (long) inputs.size() * (p.input.elements + 4));
+        CGenerator.generate(p, v.step(), v.plan(), first, lr, dir);
         CGenerator.writeSamples(dir, inputs, labels, steps);
         try {
             exec(dir, List.of("make", "-s", "cortex-m7"), timeoutSeconds, "building for Cortex-M7");
