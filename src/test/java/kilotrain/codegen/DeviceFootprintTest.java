@@ -73,6 +73,23 @@ class DeviceFootprintTest {
     }
 
     @Test
+    void sectionsFollowTheDeclarations() {
+        DeviceFootprint empty = DeviceFootprint.of("");
+        String c = "static const int8_t kt_conv0_w[10] = {\n    1,2,3,4,5,6,7,8,9,10,\n};\n"
+                + "static int32_t kt_conv0_b[3] = {\n    0,0,0,\n};\n" // all zero: .bss
+                + "static float kt_param_7[2] = {\n    0x1.0p0f,-0x0.0p0f,\n};\n" // -0.0 is not zero: .data
+                + "static int8_t kt_conv1_ws[5] = {\n    0,1,0,0,0,\n};\n" // 5 bytes, word-aligned: 8
+                + "static const kt_slice kt_conv1_s = {5, NULL, NULL, kt_conv1_ws};\n"
+                + "#define KT_ARENA_BYTES 100u\nstatic uint64_t kt_arena[(KT_ARENA_BYTES + 7u) / 8u];\n"
+                + "static int kt_ready = 0;\nstatic void kt_init_state(void) {\n    kt_ready = 1;\n}\n";
+        DeviceFootprint f = DeviceFootprint.of(c);
+        assertEquals(8 + 8, f.dataBytes() - empty.dataBytes());
+        assertEquals(12 + (104 + 4) + 4, f.bssBytes() - empty.bssBytes());
+        assertEquals(10 + 16, f.rodataBytes() - empty.rodataBytes());
+        assertEquals(108, f.ramParts().get("arena"));
+    }
+
+    @Test
     void overBudgetFailsAtCompileTimeWithTheSmallestBudget(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("p");
         Run r = compile("tiny-training/mcunet-5fps.pkl", "mcunet-5fps:124kb", 10, out);
