@@ -10,8 +10,6 @@ import kilotrain.compiler.memory.MemoryAnalysis;
 import kilotrain.compiler.memory.Reorder;
 import kilotrain.compiler.memory.Variant;
 import kilotrain.ir.Graph;
-import kilotrain.program.Buf;
-import kilotrain.program.Param;
 import kilotrain.program.Program;
 import kilotrain.train.Scheme;
 
@@ -86,19 +84,8 @@ public final class PlannedMemory {
 
     /** Trained parameters, optimizer state and float master copies: counted as {@link MemoryAnalysis} counts them. */
     private long outsideArena(Program p) {
-        long trainable = 0, elements = 0, shadow = 0;
-        for (Buf b : p.bufs) {
-            if (b.kind == Buf.Kind.PARAM || b.kind == Buf.Kind.SHADOW || b.kind == Buf.Kind.MOMENTUM) {
-                trainable += b.bytes();
-            }
-        }
-        for (Param q : p.params) {
-            elements += q.value.elements;
-            if (q.role == Param.Role.CONV_WEIGHT && weightShadow || q.role == Param.Role.CONV_BIAS && biasShadow) {
-                shadow += 4L * q.value.elements;
-            }
-        }
-        return trainable + (momentum ? 4 * elements : 0) + shadow;
+        long[] o = MemoryAnalysis.outsideArena(p, momentum, weightShadow, biasShadow);
+        return o[0] + o[1] + o[2];
     }
 
     /** Flash holds every weight the forward pass reads and the initial head: the same for every scheme. */

@@ -79,6 +79,15 @@ public final class MemoryAnalysis {
             // fused pairs cost speed: the device keeps only those that hold the peak down
             v.set(v.size() - 1, BlockFusion.unfuseWhereFree(compiled, v.get(v.size() - 1), planner));
         }
+        long[] out = outsideArena(p, momentum, weightShadow, biasShadow);
+        return new MemoryAnalysis(p, v, out[0], out[1], out[2], flash(p));
+    }
+
+    /**
+     * What the step keeps in SRAM besides the arena: {trainable parameter bytes (trained slices, head), optimizer
+     * state (4 bytes per trained element with momentum), float master copies (4 bytes per shadowed element)}.
+     */
+    public static long[] outsideArena(Program p, boolean momentum, boolean weightShadow, boolean biasShadow) {
         long trainable = 0, elements = 0, shadow = 0;
         for (Buf b : p.bufs) {
             if (b.kind == Buf.Kind.PARAM || b.kind == Buf.Kind.SHADOW || b.kind == Buf.Kind.MOMENTUM) {
@@ -91,7 +100,7 @@ public final class MemoryAnalysis {
                 shadow += 4L * q.value.elements;
             }
         }
-        return new MemoryAnalysis(p, v, trainable, momentum ? 4 * elements : 0, shadow, flash(p));
+        return new long[] {trainable, momentum ? 4 * elements : 0, shadow};
     }
 
     static long flash(Program p) {
