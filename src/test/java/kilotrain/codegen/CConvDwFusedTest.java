@@ -191,10 +191,10 @@ class CConvDwFusedTest {
         String out = CBuild.run(dir, List.of("make", "-s", "qemu"), 900);
         assertTrue(out.contains("\nend"), "the device program ran to its end:\n" + CBuild.tail(out));
         CGeneratorTest.compareWithJava(p, state, lr, steps, CBuild.losses(out), CGenerator.readParams(p,
-                CDeviceTest.hex(out), "QEMU output"), CBuild.prediction(out), "mbv2-w0.35:49kb on QEMU", INPUTS,
+                DeviceBench.hex(out), "QEMU output"), CBuild.prediction(out), "mbv2-w0.35:49kb on QEMU", INPUTS,
                 labels);
         System.out.printf("mbv2-w0.35 49kb on mps2-an500: %d ticks/step, %d ticks/inference, stack %d B%n%s%n",
-                CDeviceTest.value(out, "ticks_per_step"), CDeviceTest.value(out, "ticks_per_inference"),
-                CDeviceTest.value(out, "stack_bytes"), build.trim());
+                DeviceBench.value(out, "ticks_per_step"), DeviceBench.value(out, "ticks_per_inference"),
+                DeviceBench.value(out, "stack_bytes"), build.trim());
     }
 }

@@ -1,7 +1,6 @@
 package kilotrain.codegen;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -49,11 +48,11 @@ class CDeviceTest {
         assertTrue(out.contains("\nend"), "the device program ran to its end:\n" + CBuild.tail(out));
 
         CGeneratorTest.compareWithJava(p, state, lr, steps, CBuild.losses(out), CGenerator.readParams(p,
-                hex(out), "QEMU output"), CBuild.prediction(out), "mcunet-5fps:49kb on QEMU");
-        long ticks = value(out, "ticks_per_step");
+                DeviceBench.hex(out), "QEMU output"), CBuild.prediction(out), "mcunet-5fps:49kb on QEMU");
+        long ticks = DeviceBench.value(out, "ticks_per_step");
         assertTrue(ticks > 0, "ticks per step measured");
         System.out.printf("mcunet-5fps 49kb on mps2-an500: %d ticks/step, %d ticks/inference, stack %d B%n%s%n",
-                ticks, value(out, "ticks_per_inference"), value(out, "stack_bytes"), build.trim());
+                ticks, DeviceBench.value(out, "ticks_per_inference"), DeviceBench.value(out, "stack_bytes"), build.trim());
     }
 
     /** On the emulated board the loss goes down over three passes on a small batch, bit for bit like Java. */
@@ -113,29 +112,5 @@ class CDeviceTest {
         String json = buf.toString("UTF-8");
         assertTrue(code == 0 && json.contains("\"bit_exact\" : true"), "exit " + code + ":\n" + json);
         assertTrue(json.contains("\"ticks_per_step\""), json);
-    }
-
-    static byte[] hex(String out) {
-        int a = out.indexOf("params ");
-        int b = out.indexOf("\nend", a);
-        if (a < 0 || b < 0) {
-            fail("no parameter dump in the device output:\n" + CBuild.tail(out));
-        }
-        String h = out.substring(a + "params ".length(), b).trim();
-        byte[] r = new byte[h.length() / 2];
-        for (int i = 0; i < r.length; i++) {
-            r[i] = (byte) Integer.parseInt(h.substring(2 * i, 2 * i + 2), 16);
-        }
-        return r;
-    }
-
-    static long value(String out, String key) {
-        for (String line : out.split("\n")) {
-            if (line.startsWith(key + " ")) {
-                return Long.parseLong(line.substring(key.length() + 1).trim());
-            }
-        }
-        fail("no " + key + " in the device output:\n" + CBuild.tail(out));
-        return -1;
     }
 }
