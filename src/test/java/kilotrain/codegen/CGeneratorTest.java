@@ -103,18 +103,8 @@ class CGeneratorTest {
     @Test
     void resnet8TfliteFixedPoint(@TempDir Path dir) throws Exception {
         Graph g = kilotrain.importer.ModelLoader.load(SHARED.resolve("models/mlperf-tiny/pretrainedResnet_quant.tflite"));
-        DatasetSplit split = DatasetSplit.open(SHARED.resolve("data/cifar10"),
-                LoadOptions.defaults().withLimitPerClass(1), LoadOptions.defaults().withLimitPerClass(1));
-        SampleSource src = new SampleSource(split, InputSpec.of(g.input), TrainAugment.standard(),
-                TestTransform.resize(), 0);
-        List<byte[]> in = new ArrayList<>();
         int[] lab = new int[4];
-        for (int i = 0; i < lab.length; i++) {
-            byte[] b = new byte[g.input.elements()];
-            src.fillTest(i * 2, b);
-            in.add(b);
-            lab[i] = src.testLabel(i * 2);
-        }
+        List<byte[]> in = cifarTestSamples(g, lab);
         int convs = TrainCompiler.backboneConvs(g).size();
         for (String scheme : new String[] {"last-k:4", "bias-only:6"}) {
             Program p = TrainCompiler.compile(g, new TrainSpec(Scheme.resolve(scheme, convs), 10, 5));
@@ -148,6 +138,22 @@ class CGeneratorTest {
     void scheme49kbReorderedInArena(@TempDir Path dir) throws Exception {
         check(dir, "mcunet-5fps:49kb", new TrainState.Options(true, 0.9f, WeightRounding.STOCHASTIC,
                 BiasRounding.FLOAT_SHADOW, 5), 0.05f, 5, true);
+    }
+
+    /** Every other CIFAR-10 test image (one per class loaded), as g's input; fills {@code labels}. */
+    static List<byte[]> cifarTestSamples(Graph g, int[] labels) {
+        DatasetSplit split = DatasetSplit.open(SHARED.resolve("data/cifar10"),
+                LoadOptions.defaults().withLimitPerClass(1), LoadOptions.defaults().withLimitPerClass(1));
+        SampleSource src = new SampleSource(split, InputSpec.of(g.input), TrainAugment.standard(),
+                TestTransform.resize(), 0);
+        List<byte[]> in = new ArrayList<>();
+        for (int i = 0; i < labels.length; i++) {
+            byte[] b = new byte[g.input.elements()];
+            src.fillTest(i * 2, b);
+            in.add(b);
+            labels[i] = src.testLabel(i * 2);
+        }
+        return in;
     }
 
     static void check(Path dir, String scheme, TrainState.Options options, float lr, int steps) throws Exception {

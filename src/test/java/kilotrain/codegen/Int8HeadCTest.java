@@ -5,16 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
-import kilotrain.data.DatasetSplit;
-import kilotrain.data.InputSpec;
-import kilotrain.data.LoadOptions;
-import kilotrain.data.SampleSource;
-import kilotrain.data.TestTransform;
-import kilotrain.data.TrainAugment;
 import kilotrain.exec.TrainState;
 import kilotrain.ir.Graph;
 import kilotrain.ops.update.BiasRounding;
@@ -69,18 +62,8 @@ class Int8HeadCTest {
     void resnet8TfliteInt8Head(@TempDir Path dir) throws Exception {
         Path shared = CGeneratorTest.SHARED;
         Graph g = kilotrain.importer.ModelLoader.load(shared.resolve("models/mlperf-tiny/pretrainedResnet_quant.tflite"));
-        DatasetSplit split = DatasetSplit.open(shared.resolve("data/cifar10"),
-                LoadOptions.defaults().withLimitPerClass(1), LoadOptions.defaults().withLimitPerClass(1));
-        SampleSource src = new SampleSource(split, InputSpec.of(g.input), TrainAugment.standard(),
-                TestTransform.resize(), 0);
-        List<byte[]> in = new ArrayList<>();
         int[] lab = new int[4];
-        for (int i = 0; i < lab.length; i++) {
-            byte[] b = new byte[g.input.elements()];
-            src.fillTest(i * 2, b);
-            in.add(b);
-            lab[i] = src.testLabel(i * 2);
-        }
+        List<byte[]> in = CGeneratorTest.cifarTestSamples(g, lab);
         Scheme s = Scheme.resolve("last-k:2", TrainCompiler.backboneConvs(g).size());
         Program p = TrainCompiler.compile(g, new TrainSpec(s, 10, 5, TrainSpec.Head.INT8));
         assertInt8Head(p);
