@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import kilotrain.KtException;
 import kilotrain.compiler.TrainCompiler;
@@ -86,6 +88,11 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--verify", description = "Fine-tune the chosen scheme under the analysis' settings and report its real "
             + "accuracy; also the largest published scheme of the model that fits the budget, for comparison.")
     boolean verify;
+
+    @Option(names = "--verify-set", paramLabel = "KEY=VALUE", description = "With --verify: fine-tune with one of the "
+            + "analysis' recorded settings replaced, e.g. epochs=10 warmup_epochs=1 train_limit_per_class=500 lr=0.05, "
+            + "so a cheap analysis is verified under the full protocol (keys: " + VerifySettings.KEYS_TEXT + ").")
+    Map<String, String> verifySet = new LinkedHashMap<>();
 
     @Option(names = "--threads", description = "Threads for --verify (default: all cores).")
     Integer threads;
@@ -168,8 +175,13 @@ final class PlanCommand implements Callable<Integer> {
                     + "or measured over a weak bias baseline); analyse with more samples or epochs, or --weight-base-k");
         }
         Scheme rival = null;
+        if (!verifySet.isEmpty() && !verify) {
+            throw new KtException("--verify-set only changes the fine-tunes of --verify; add --verify");
+        }
+        JsonNode verifySettings = VerifySettings.apply(table.settings, verifySet, analysis);
         if (verify) {
-            double real = verify(table, plan.scheme(), nClasses);
+            o.set("verify_settings", verifySettings);
+            double real = verify(verifySettings, plan.scheme(), nClasses);
             o.put("verified_accuracy", real);
             long rivalSram = -1;
             for (Scheme p : published) {
@@ -184,7 +196,7 @@ final class PlanCommand implements Callable<Integer> {
                 r.put("name", rival.name);
                 r.put("sram_total_bytes", rivalSram);
                 r.put("predicted_accuracy", planner.predict(rival, new int[1]));
-                r.put("verified_accuracy", verify(table, rival, nClasses));
+                r.put("verified_accuracy", verify(verifySettings, rival, nClasses));
             }
         }
         o.put("wall_seconds", (System.nanoTime() - t0) / 1e9);
@@ -298,12 +310,11 @@ final class PlanCommand implements Callable<Integer> {
         return file.resolveSibling((dot > 0 ? f.substring(0, dot) : f) + ".png");
     }
 
-    /** Fine-tunes the scheme with the analysis' recorded settings, so its accuracy compares with the prediction. */
-    private double verify(AnalysisTable table, Scheme scheme, int nClasses) {
-        JsonNode s = table.settings;
-        if (!s.has("data")) {
-            throw new KtException(analysis + ": the analysis records no settings to verify with");
-        }
+    /**
+     * Fine-tunes the scheme with the analysis' recorded settings (or those --verify-set replaced), so its accuracy
+     * compares with the prediction, or with the published scheme under the same protocol.
+     */
+    private double verify(JsonNode s, Scheme scheme, int nClasses) {
         Graph graph = ModelLoader.load(model, s.path("image_size").asInt(0));
         LoadOptions base = LoadOptions.defaults().withRawBytes(graph.input.elements());
         DatasetSplit split = DatasetSplit.open(Path.of(s.get("data").asText()),
@@ -320,9 +331,13 @@ final class PlanCommand implements Callable<Integer> {
         Trainer.Options to = new Trainer.Options(s.path("epochs").asInt(1), s.path("warmup_epochs").asInt(0),
                 s.path("lr").asDouble(0.025), s.path("batch").asInt(64), LrSchedule.Kind.COSINE, t,
                 Trainer.explodingLoss(src.classes().size()));
-        System.err.printf(Locale.ROOT, "verifying %s: fine-tuning on %d samples, testing on %d%n", scheme.name,
-                src.trainSize(), src.testSize());
-        return new TrainerMeasure(graph, src, nClasses, so, to, seed,
-                kilotrain.compiler.TrainSpec.Head.parse(s.path("head").asText("float"))).train(scheme, t);
+        System.err.printf(Locale.ROOT, "verifying %s: fine-tuning on %d samples for %d epoch(s) at lr %s, testing on "
+                + "%d%n", scheme.name, src.trainSize(), to.warmupEpochs() + to.epochs(), s.path("lr").asText(),
+                src.testSize());
+        double acc = new TrainerMeasure(graph, src, nClasses, so, to, seed,
+                kilotrain.compiler.TrainSpec.Head.parse(s.path("head").asText("float")))
+                .train(scheme, t, Progress.training());
+        System.err.printf(Locale.ROOT, "verified %s: %.2f %%%n", scheme.name, 100 * acc);
+        return acc;
     }
 }

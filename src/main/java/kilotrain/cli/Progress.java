@@ -1,6 +1,7 @@
 package kilotrain.cli;
 
 import java.time.Duration;
+import kilotrain.train.Trainer;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -25,5 +26,43 @@ final class Progress {
                     long left = state.getMax() - state.getCurrent();
                     return java.util.Optional.of(el.multipliedBy(Math.max(0, left)).dividedBy(done));
                 }).build();
+    }
+
+    /** One bar per epoch with the running loss and accuracy, and a line of metrics at its end. */
+    static Training training() {
+        return new Training();
+    }
+
+    static final class Training implements Trainer.Progress {
+        private ProgressBar bar;
+
+        @Override
+        public void epochStart(int epoch, int total, int samples) {
+            bar = bar(String.format("epoch %d/%d", epoch + 1, total), samples, "img");
+        }
+
+        @Override
+        public void batchDone(int done, double loss, double acc) {
+            bar.stepTo(done);
+            bar.setExtraMessage(String.format("loss %.3f acc %.3f", loss, acc));
+            if (done == bar.getMax()) {
+                bar.close();
+            }
+        }
+
+        @Override
+        public void epochEnd(Trainer.EpochMetrics m) {
+            bar.close();
+            System.err.printf("epoch %d%s: train loss %.4f, train acc %.4f, test acc %.4f, %.1f img/s%n",
+                    m.epoch(), m.warmup() ? " (warm-up)" : "", m.trainLoss(), m.trainAccuracy(), m.testAccuracy(),
+                    m.imagesPerSecond());
+        }
+
+        /** Closes a bar left open by a run that stopped mid-epoch. */
+        void close() {
+            if (bar != null) {
+                bar.close();
+            }
+        }
     }
 }

@@ -27,7 +27,6 @@ import kilotrain.train.LrSchedule;
 import kilotrain.train.Scheme;
 import kilotrain.train.Trainer;
 import kilotrain.util.AtomicFiles;
-import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -161,30 +160,7 @@ final class TrainCommand implements Callable<Integer> {
         System.err.printf("training %s on %s: %d train / %d test samples, %d classes, scheme %s%n", model, data,
                 src.trainSize(), src.testSize(), classes.size(), s);
         List<Trainer.EpochMetrics> history = new ArrayList<>();
-        ProgressBar[] bar = new ProgressBar[1];
-        Trainer.Progress progress = new Trainer.Progress() {
-            @Override
-            public void epochStart(int epoch, int total, int samples) {
-                bar[0] = Progress.bar(String.format("epoch %d/%d", epoch + 1, total), samples, "img");
-            }
-
-            @Override
-            public void batchDone(int done, double loss, double acc) {
-                bar[0].stepTo(done);
-                bar[0].setExtraMessage(String.format("loss %.3f acc %.3f", loss, acc));
-                if (done == bar[0].getMax()) {
-                    bar[0].close();
-                }
-            }
-
-            @Override
-            public void epochEnd(Trainer.EpochMetrics m) {
-                bar[0].close();
-                System.err.printf("epoch %d%s: train loss %.4f, train acc %.4f, test acc %.4f, %.1f img/s%n",
-                        m.epoch(), m.warmup() ? " (warm-up)" : "", m.trainLoss(), m.trainAccuracy(), m.testAccuracy(),
-                        m.imagesPerSecond());
-            }
-        };
+        Progress.Training progress = Progress.training();
         try {
             trainer.run(progress, m -> {
                 history.add(m);
@@ -197,9 +173,7 @@ final class TrainCommand implements Callable<Integer> {
                 writeMetrics(outDir, history, null);
             });
         } catch (Trainer.Diverged d) {
-            if (bar[0] != null) {
-                bar[0].close();
-            }
+            progress.close();
             writeMetrics(outDir, history, d.getMessage());
             throw d;
         }

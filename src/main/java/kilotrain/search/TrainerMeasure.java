@@ -47,6 +47,11 @@ public final class TrainerMeasure implements MeasureFunction {
 
     /** Fine-tunes any scheme under the analysis' settings (plan --verify uses it too). */
     public double train(Scheme scheme, int threads) {
+        return train(scheme, threads, SILENT);
+    }
+
+    /** As {@link #train(Scheme, int)}, reporting progress (plan --verify's fine-tunes are long). */
+    public double train(Scheme scheme, int threads, Trainer.Progress progress) {
         int convs = TrainCompiler.backboneConvs(graph).size();
         scheme.validate(convs, graph.name);
         TrainState state = new TrainState(TrainCompiler.compile(graph, new TrainSpec(scheme, classes, seed, head)),
@@ -56,7 +61,7 @@ public final class TrainerMeasure implements MeasureFunction {
         Trainer trainer = new Trainer(exec, source, new Trainer.Options(o.epochs(), o.warmupEpochs(), o.lr(),
                 o.batch(), o.schedule(), threads, o.divergeLoss()));
         try {
-            List<Trainer.EpochMetrics> h = trainer.run(SILENT, m -> {
+            List<Trainer.EpochMetrics> h = trainer.run(progress, m -> {
             });
             return h.get(h.size() - 1).testAccuracy();
         } catch (Trainer.Diverged d) {

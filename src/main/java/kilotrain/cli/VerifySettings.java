@@ -1,0 +1,68 @@
+package kilotrain.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import kilotrain.KtException;
+
+/**
+ * The settings {@code plan --verify} fine-tunes with: the analysis' recorded ones, with the keys the user replaced
+ * ({@code --verify-set KEY=VALUE}). A contribution analysis is affordable only at reduced fidelity (fewer images and
+ * epochs), while the verdict on a scheme needs the full protocol, hence the override.
+ */
+final class VerifySettings {
+    private static final List<String> INTS = List.of("epochs", "warmup_epochs", "batch", "train_limit",
+            "train_limit_per_class", "test_limit", "test_limit_per_class", "image_size", "seed");
+    private static final List<String> WORDS = List.of("qas", "update_rule", "bias_rule", "augment", "head");
+    /** A constant for picocli's help text; {@code apply} names the same keys. */
+    static final String KEYS_TEXT = "epochs, warmup_epochs, batch, train_limit, train_limit_per_class, test_limit, "
+            + "test_limit_per_class, image_size, seed, lr, qas, update_rule, bias_rule, augment, head";
+
+    private VerifySettings() {
+    }
+
+    static JsonNode apply(JsonNode recorded, Map<String, String> overrides, Path analysis) {
+        if (!recorded.has("data")) {
+            if (overrides.isEmpty()) {
+                return recorded;
+            }
+            throw new KtException(analysis + ": the analysis records no settings to verify with");
+        }
+        ObjectNode s = recorded.deepCopy();
+        for (Map.Entry<String, String> e : overrides.entrySet()) {
+            String k = e.getKey().trim();
+            String v = e.getValue().trim();
+            if (INTS.contains(k)) {
+                try {
+                    int n = Integer.parseInt(v);
+                    if (n < 0 || (n == 0 && (k.equals("epochs") || k.equals("batch")))) {
+                        throw new NumberFormatException();
+                    }
+                    s.put(k, n);
+                } catch (NumberFormatException x) {
+                    throw new KtException("--verify-set " + k + "=" + v + ": expected a "
+                            + (k.equals("epochs") || k.equals("batch") ? "positive" : "non-negative") + " integer");
+                }
+            } else if (k.equals("lr")) {
+                double lr;
+                try {
+                    lr = Double.parseDouble(v);
+                } catch (NumberFormatException x) {
+                    lr = Double.NaN;
+                }
+                if (!(lr > 0) || Double.isInfinite(lr)) {
+                    throw new KtException("--verify-set lr=" + v + ": expected a positive learning rate");
+                }
+                s.put(k, lr);
+            } else if (WORDS.contains(k)) {
+                s.put(k, v);
+            } else {
+                throw new KtException("--verify-set: unknown setting '" + k + "'; settings that can be replaced: "
+                        + KEYS_TEXT);
+            }
+        }
+        return s;
+    }
+}

@@ -1,0 +1,98 @@
+package kilotrain.search;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import kilotrain.cli.Main;
+import kilotrain.train.Scheme;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The search end to end on a TFLite model, with real fine-tunes (tiny subsets): analyze, plan --verify with the
+ * verifying fine-tunes under other settings than the analysis', then the found scheme compiles and trains.
+ */
+class SearchPipelineCliTest {
+    static final Path RESNET = SchemePlannerTest.SHARED.resolve("models/mlperf-tiny/pretrainedResnet_quant.tflite");
+    static final Path CIFAR = SchemePlannerTest.SHARED.resolve("data/cifar10");
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void analyze() {
+        assertEquals(0, Main.run("analyze", "--model", RESNET.toString(), "--data", CIFAR.toString(),
+                "--train-limit-per-class", "2", "--test-limit-per-class", "2", "--batch", "4", "--bias-k", "1,2",
+                "--layers", "5,6", "--ratios", "1/2,1", "--out", dir.resolve("analysis").toString()));
+    }
+
+    @Test
+    void planVerifiesUnderReplacedSettingsAndTheSchemeCompilesAndTrains() throws Exception {
+        Path scheme = dir.resolve("found.json");
+        String out = capture(true, () -> assertEquals(0, Main.run("plan", "--model", RESNET.toString(), "--analysis",
+                dir.resolve("analysis").toString(), "--sram-budget", "64K", "--flash-budget", "1M", "--sweep", "2",
+                "--out", scheme.toString(), "--verify", "--verify-set", "epochs=2", "--verify-set",
+                "train_limit_per_class=3", "--verify-set", "lr=0.01", "--json")));
+        JsonNode o = new ObjectMapper().readTree(out);
+        JsonNode vs = o.get("verify_settings");
+        assertEquals(2, vs.get("epochs").asInt());
+        assertEquals(3, vs.get("train_limit_per_class").asInt());
+        assertEquals(0.01, vs.get("lr").asDouble());
+        assertEquals(2, vs.get("test_limit_per_class").asInt(), "settings not replaced stay the analysis' own");
+        double acc = o.get("verified_accuracy").asDouble();
+        assertTrue(acc >= 0 && acc <= 1, "accuracy " + acc);
+        assertTrue(o.get("sram_total_bytes").asLong() <= 64 * 1024);
+        assertFalse(o.has("published_verified"), "ResNet-8 has no published scheme");
+
+        Scheme s = Scheme.resolve(scheme.toString(), 8);
+        assertEquals(o.get("scheme").get("name").asText(), s.name);
+        assertEquals(0, Main.run("compile", RESNET.toString(), "--scheme", scheme.toString(), "--sram-budget", "64K",
+                "--flash-budget", "1M"));
+        Path run = dir.resolve("train");
+        assertEquals(0, Main.run("train", "--model", RESNET.toString(), "--data", CIFAR.toString(), "--scheme",
+                scheme.toString(), "--train-limit-per-class", "2", "--test-limit-per-class", "2", "--epochs", "1",
+                "--batch", "4", "--out", run.toString()));
+        assertTrue(Files.isRegularFile(run.resolve("metrics.json")));
+    }
+
+    @Test
+    void aMistypedVerifySettingIsNamed() {
+        String err = capture(false, () -> assertEquals(1, Main.run("plan", "--model", RESNET.toString(), "--analysis",
+                dir.resolve("analysis").toString(), "--sram-budget", "64K", "--sweep", "0", "--out",
+                dir.resolve("x.json").toString(), "--verify", "--verify-set", "epoch=10")));
+        assertTrue(err.contains("unknown setting 'epoch'") && err.contains("epochs"), err);
+        err = capture(false, () -> assertEquals(1, Main.run("plan", "--model", RESNET.toString(), "--analysis",
+                dir.resolve("analysis").toString(), "--sram-budget", "64K", "--sweep", "0", "--out",
+                dir.resolve("y.json").toString(), "--verify-set", "epochs=10")));
+        assertTrue(err.contains("add --verify"), err);
+    }
+
+    private static String capture(boolean stdout, Runnable r) {
+        PrintStream old = stdout ? System.out : System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream p = new PrintStream(buf, true);
+        if (stdout) {
+            System.setOut(p);
+        } else {
+            System.setErr(p);
+        }
+        try {
+            r.run();
+        } finally {
+            if (stdout) {
+                System.setOut(old);
+            } else {
+                System.setErr(old);
+            }
+        }
+        return buf.toString();
+    }
+}
