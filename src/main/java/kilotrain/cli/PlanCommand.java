@@ -90,8 +90,8 @@ final class PlanCommand implements Callable<Integer> {
     boolean verify;
 
     @Option(names = "--verify-set", paramLabel = "KEY=VALUE", description = "With --verify: fine-tune with one of the "
-            + "analysis' recorded settings replaced, e.g. epochs=10 warmup_epochs=1 train_limit_per_class=500 lr=0.05, "
-            + "so a cheap analysis is verified under the full protocol (keys: " + VerifySettings.KEYS_TEXT + ").")
+            + "analysis' recorded settings replaced, e.g. epochs=10 warmup_epochs=1 train_limit_per_class=500 lr=0.05 "
+            + "data=FOLDER, so a cheap analysis (on a held-out split) is verified under the full protocol (keys: " + VerifySettings.KEYS_TEXT + ").")
     Map<String, String> verifySet = new LinkedHashMap<>();
 
     @Option(names = "--threads", description = "Threads for --verify (default: all cores).")

@@ -17,7 +17,7 @@ final class VerifySettings {
             "train_limit_per_class", "test_limit", "test_limit_per_class", "image_size", "seed");
     private static final List<String> WORDS = List.of("qas", "update_rule", "bias_rule", "augment", "head");
     /** A constant for picocli's help text; {@code apply} names the same keys. */
-    static final String KEYS_TEXT = "epochs, warmup_epochs, batch, train_limit, train_limit_per_class, test_limit, "
+    static final String KEYS_TEXT = "data, epochs, warmup_epochs, batch, train_limit, train_limit_per_class, test_limit, "
             + "test_limit_per_class, image_size, seed, lr, qas, update_rule, bias_rule, augment, head";
 
     private VerifySettings() {
@@ -56,6 +56,12 @@ final class VerifySettings {
                     throw new KtException("--verify-set lr=" + v + ": expected a positive learning rate");
                 }
                 s.put(k, lr);
+            } else if (k.equals("data")) {
+                Path d = Path.of(v);
+                if (!java.nio.file.Files.isDirectory(d)) {
+                    throw new KtException("--verify-set data=" + v + ": not a folder");
+                }
+                s.put(k, d.toAbsolutePath().normalize().toString());
             } else if (WORDS.contains(k)) {
                 s.put(k, v);
             } else {

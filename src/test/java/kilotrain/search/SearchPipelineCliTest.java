@@ -40,13 +40,14 @@ class SearchPipelineCliTest {
         String out = capture(true, () -> assertEquals(0, Main.run("plan", "--model", RESNET.toString(), "--analysis",
                 dir.resolve("analysis").toString(), "--sram-budget", "64K", "--flash-budget", "1M", "--sweep", "2",
                 "--out", scheme.toString(), "--verify", "--verify-set", "epochs=2", "--verify-set",
-                "train_limit_per_class=3", "--verify-set", "lr=0.01", "--json")));
+                "train_limit_per_class=3", "--verify-set", "lr=0.01", "--verify-set", "data=" + CIFAR, "--json")));
         JsonNode o = new ObjectMapper().readTree(out);
         JsonNode vs = o.get("verify_settings");
         assertEquals(2, vs.get("epochs").asInt());
         assertEquals(3, vs.get("train_limit_per_class").asInt());
         assertEquals(0.01, vs.get("lr").asDouble());
         assertEquals(2, vs.get("test_limit_per_class").asInt(), "settings not replaced stay the analysis' own");
+        assertEquals(CIFAR.toAbsolutePath().normalize().toString(), vs.get("data").asText());
         double acc = o.get("verified_accuracy").asDouble();
         assertTrue(acc >= 0 && acc <= 1, "accuracy " + acc);
         assertTrue(o.get("sram_total_bytes").asLong() <= 64 * 1024);
@@ -73,6 +74,10 @@ class SearchPipelineCliTest {
                 dir.resolve("analysis").toString(), "--sram-budget", "64K", "--sweep", "0", "--out",
                 dir.resolve("y.json").toString(), "--verify-set", "epochs=10")));
         assertTrue(err.contains("add --verify"), err);
+        err = capture(false, () -> assertEquals(1, Main.run("plan", "--model", RESNET.toString(), "--analysis",
+                dir.resolve("analysis").toString(), "--sram-budget", "64K", "--sweep", "0", "--out",
+                dir.resolve("z.json").toString(), "--verify", "--verify-set", "data=" + dir.resolve("nowhere"))));
+        assertTrue(err.contains("data=") && err.contains("not a folder"), err);
     }
 
     private static String capture(boolean stdout, Runnable r) {
