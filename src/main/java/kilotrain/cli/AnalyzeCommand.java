@@ -73,11 +73,7 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--qas", defaultValue = "on", description = "on or off (default ${DEFAULT-VALUE}).")
     String qas;
 
-    @Option(names = "--update-rule", defaultValue = "stochastic", description = "device, nearest, stochastic or shadow (default ${DEFAULT-VALUE}).")
-    String updateRule;
 
-    @Option(names = "--bias-rule", defaultValue = "shadow", description = "nearest or shadow (default ${DEFAULT-VALUE}).")
-    String biasRule;
 
     @Option(names = "--augment", defaultValue = "standard", description = "standard or none (default ${DEFAULT-VALUE}).")
     String augment;
@@ -114,6 +110,9 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Mixin
     InputOptions input;
 
+    @Mixin
+    UpdateRuleOptions rules;
+
     @Override
     public Integer call() {
         long t0 = System.nanoTime();
@@ -149,8 +148,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         if (src.testSize() == 0) {
             throw new KtException(data + ": no test samples; the analysis scores every scheme on the test part");
         }
-        TrainState.Options so = new TrainState.Options(on(qas), 0f, CompileCommand.weightRule(updateRule),
-                CompileCommand.biasRule(biasRule), (int) seed);
+        TrainState.Options so = rules.options(on(qas), 0f, (int) seed);
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         Trainer.Options to = new Trainer.Options(epochs, warmup, lr, batch, LrSchedule.Kind.COSINE, t,
                 Trainer.explodingLoss(src.classes().size()));
@@ -223,8 +221,12 @@ final class AnalyzeCommand implements Callable<Integer> {
         o.put("lr", lr);
         o.put("batch", batch);
         o.put("qas", qas);
-        o.put("update_rule", updateRule);
-        o.put("bias_rule", biasRule);
+        o.put("update_rule", rules.updateRule);
+        o.put("bias_rule", rules.biasRule);
+        // only a step limit enters the settings, so the cache of earlier analyses stays valid
+        if (rules.maxStep() != kilotrain.ops.update.Int8WeightUpdate.UNLIMITED) {
+            o.put("max_step", rules.maxStep());
+        }
         o.put("augment", augment);
         o.put("seed", seed);
         // only a non-default head enters the settings, so the cache of earlier float-head analyses stays valid

@@ -18,14 +18,13 @@ import kilotrain.importer.ModelLoader;
 import kilotrain.exec.ArenaCheck;
 import kilotrain.exec.TrainState;
 import kilotrain.ir.Graph;
-import kilotrain.ops.update.BiasRounding;
-import kilotrain.ops.update.WeightRounding;
 import kilotrain.program.Buf;
 import kilotrain.program.Instr;
 import kilotrain.program.Program;
 import kilotrain.report.MemoryReport;
 import kilotrain.train.Scheme;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -91,19 +90,16 @@ final class CompileCommand implements Callable<Integer> {
                     + "so the expansion tensor never exists (default; --no-fuse-blocks to compare).")
     boolean fuseBlocks;
 
-    @Option(names = "--update-rule", defaultValue = "stochastic",
-            description = "How the device's int8 weights absorb updates: device, nearest, stochastic (default: no float "
-                    + "copy in SRAM) or shadow (a float master copy per trained weight).")
-    String updateRule;
 
-    @Option(names = "--bias-rule", defaultValue = "shadow", description = "nearest or shadow (default) for int32 biases.")
-    String biasRule;
 
     @Option(names = "--verify-arena", paramLabel = "STEPS", defaultValue = "0",
             description = "Run STEPS training steps (seeded random samples, --lr, the update rules above) with every "
                     + "buffer in the planned arena and with one array per buffer; fail unless losses and parameters "
                     + "are bit-identical.")
     int verifyArena;
+
+    @Mixin
+    UpdateRuleOptions rules;
 
     @Override
     public Integer call() {
@@ -113,8 +109,7 @@ final class CompileCommand implements Callable<Integer> {
         if (!optimizer.equals("sgd") && !optimizer.equals("sgdm")) {
             throw new KtException("--optimizer: '" + optimizer + "' is neither sgd nor sgdm");
         }
-        weightRule(updateRule);
-        biasRule(biasRule);
+        rules.validate();
         long sram = sramBudget == null ? -1 : Budget.parse(sramBudget, "--sram-budget");
         long flash = flashBudget == null ? -1 : Budget.parse(flashBudget, "--flash-budget");
         if (out != null && target.equals("cortex-m7")) {
@@ -125,14 +120,13 @@ final class CompileCommand implements Callable<Integer> {
         Graph g = ModelLoader.load(model);
         Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
         Program p = TrainCompiler.compile(g, new TrainSpec(s, classes, 0, TrainSpec.Head.parse(head)));
-        MemoryAnalysis a = MemoryAnalysis.of(p, optimizer.equals("sgdm"), updateRule.equals("shadow"),
-                biasRule.equals("shadow"), new ArenaPlanner(), fused, fuseBlocks);
+        MemoryAnalysis a = MemoryAnalysis.of(p, optimizer.equals("sgdm"), rules.weightShadow(),
+                rules.biasShadow(), new ArenaPlanner(), fused, fuseBlocks);
         Variant best = a.best();
         if (memoryReport != null) {
             MemoryReport.write(memoryReport, a);
         }
-        TrainState state = new TrainState(p, new TrainState.Options(true, optimizer.equals("sgdm") ? 0.9f : 0f,
-                weightRule(updateRule), biasRule(biasRule), 0));
+        TrainState state = new TrainState(p, rules.options(true, optimizer.equals("sgdm") ? 0.9f : 0f, 0));
         DeviceFootprint device = null;
         if (target.equals("cortex-m7")) {
             // what the linker will see (kernel scratch, runtime state, stack reserve included), so an over-budget
@@ -233,32 +227,14 @@ final class CompileCommand implements Callable<Integer> {
     private ArenaCheck.Result verify(Variant v, int steps) {
         Program p = v.program().withStep(v.step());
         int[] labels = new int[Math.min(steps, 8)];
-        ArenaCheck.Result r = ArenaCheck.run(p, v.plan(), new TrainState.Options(true,
-                optimizer.equals("sgdm") ? 0.9f : 0f, weightRule(updateRule), biasRule(biasRule), 0), lr,
+        ArenaCheck.Result r = ArenaCheck.run(p, v.plan(), rules.options(true,
+                optimizer.equals("sgdm") ? 0.9f : 0f, 0), lr,
                 ArenaCheck.syntheticInputs(p, labels.length, 1, labels), labels, steps);
         if (!r.identical()) {
             throw new KtException("--verify-arena: the step run from the planned arena (" + v.plan().strategy() + ", "
                     + v.plan().arenaBytes() + " bytes) differs from the unplanned step: " + r.firstDifference());
         }
         return r;
-    }
-
-    static WeightRounding weightRule(String r) {
-        return switch (r) {
-            case "device" -> WeightRounding.DEVICE_TRUNCATE;
-            case "nearest" -> WeightRounding.NEAREST_EVEN;
-            case "stochastic" -> WeightRounding.STOCHASTIC;
-            case "shadow" -> WeightRounding.FLOAT_SHADOW;
-            default -> throw new KtException("--update-rule must be device, nearest, stochastic or shadow, got " + r);
-        };
-    }
-
-    static BiasRounding biasRule(String r) {
-        return switch (r) {
-            case "nearest" -> BiasRounding.NEAREST_EVEN;
-            case "shadow" -> BiasRounding.FLOAT_SHADOW;
-            default -> throw new KtException("--bias-rule must be nearest or shadow, got " + r);
-        };
     }
 
     private static String describe(Buf b) {

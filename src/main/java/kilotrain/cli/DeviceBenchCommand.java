@@ -60,11 +60,7 @@ final class DeviceBenchCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "0.025", description = "Learning rate (default ${DEFAULT-VALUE}).")
     float lr;
 
-    @Option(names = "--update-rule", defaultValue = "stochastic", description = "device, nearest, stochastic or shadow.")
-    String updateRule;
 
-    @Option(names = "--bias-rule", defaultValue = "shadow", description = "nearest or shadow.")
-    String biasRule;
 
     @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd or sgdm (momentum 0.9).")
     String optimizer;
@@ -85,6 +81,9 @@ final class DeviceBenchCommand implements Callable<Integer> {
 
     @Mixin
     InputOptions input;
+
+    @Mixin
+    UpdateRuleOptions rules;
 
     /** The measured figures under their JSON keys (device-bench --json, train's device.json). */
     static void putResult(ObjectNode o, DeviceBench.Result r, Path project) {
@@ -118,8 +117,7 @@ final class DeviceBenchCommand implements Callable<Integer> {
         if (!optimizer.equals("sgd") && !optimizer.equals("sgdm")) {
             throw new KtException("--optimizer: '" + optimizer + "' is neither sgd nor sgdm");
         }
-        TrainState.Options options = new TrainState.Options(true, optimizer.equals("sgdm") ? 0.9f : 0f,
-                CompileCommand.weightRule(updateRule), CompileCommand.biasRule(biasRule), 0);
+        TrainState.Options options = rules.options(true, optimizer.equals("sgdm") ? 0.9f : 0f, 0);
         Graph g = ModelLoader.load(model);
         Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
         Program p = TrainCompiler.compile(g, new TrainSpec(s, classes, 0, TrainSpec.Head.parse(head)));

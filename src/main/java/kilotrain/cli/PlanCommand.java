@@ -66,11 +66,7 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--classes", description = "Classes of the head (default: the analysis' dataset).")
     Integer classes;
 
-    @Option(names = "--update-rule", defaultValue = "stochastic", description = "Device weight rule, as in compile (default ${DEFAULT-VALUE}).")
-    String updateRule;
 
-    @Option(names = "--bias-rule", defaultValue = "shadow", description = "Device bias rule, as in compile (default ${DEFAULT-VALUE}).")
-    String biasRule;
 
     @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd or sgdm, as in compile (default ${DEFAULT-VALUE}).")
     String optimizer;
@@ -103,11 +99,13 @@ final class PlanCommand implements Callable<Integer> {
     @Mixin
     InputOptions input;
 
+    @Mixin
+    UpdateRuleOptions rules;
+
     @Override
     public Integer call() {
         long t0 = System.nanoTime();
-        CompileCommand.weightRule(updateRule);
-        CompileCommand.biasRule(biasRule);
+        rules.validate();
         if (!optimizer.equals("sgd") && !optimizer.equals("sgdm")) {
             throw new KtException("--optimizer must be sgd or sgdm, got " + optimizer);
         }
@@ -116,8 +114,8 @@ final class PlanCommand implements Callable<Integer> {
         AnalysisTable table = AnalysisTable.read(analysis);
         Graph graph = ModelLoader.load(model, imageSize);
         int nClasses = classes != null ? classes : table.settings.path("classes").asInt(10);
-        PlannedMemory memory = new PlannedMemory(graph, nClasses, optimizer.equals("sgdm"), updateRule.equals("shadow"),
-                biasRule.equals("shadow"), fused);
+        PlannedMemory memory = new PlannedMemory(graph, nClasses, optimizer.equals("sgdm"), rules.weightShadow(),
+                rules.biasShadow(), fused);
         SchemePlanner planner = new SchemePlanner(table, memory, flash, maxEvaluations);
         String stem = AnalyzeCommand.stem(model);
         String schemeName = name != null ? name : stem + "-" + sramBudget.trim().toLowerCase(Locale.ROOT);
@@ -326,8 +324,9 @@ final class PlanCommand implements Callable<Integer> {
         SampleSource src = new SampleSource(split, input.spec(graph.input), aug, input.transform(), seed);
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         TrainState.Options so = new TrainState.Options(!s.path("qas").asText("on").equals("off"), 0f,
-                CompileCommand.weightRule(s.path("update_rule").asText("shadow")),
-                CompileCommand.biasRule(s.path("bias_rule").asText("shadow")), (int) seed);
+                UpdateRuleOptions.weightRule(s.path("update_rule").asText("shadow")),
+                UpdateRuleOptions.biasRule(s.path("bias_rule").asText("shadow")), (int) seed,
+                UpdateRuleOptions.maxStep(s.path("max_step").asText("none")));
         Trainer.Options to = new Trainer.Options(s.path("epochs").asInt(1), s.path("warmup_epochs").asInt(0),
                 s.path("lr").asDouble(0.025), s.path("batch").asInt(64), LrSchedule.Kind.COSINE, t,
                 Trainer.explodingLoss(src.classes().size()));

@@ -63,13 +63,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--qas", defaultValue = "on", description = "Quantization-aware scaling: on or off (default ${DEFAULT-VALUE}).")
     String qas;
 
-    @Option(names = "--update-rule", defaultValue = "stochastic",
-            description = "How int8 weights absorb updates: device (the reference's truncation), nearest, stochastic "
-                    + "(default: best measured accuracy, no float copy in SRAM), shadow (float32 copy of the trained slice).")
-    String updateRule;
 
-    @Option(names = "--bias-rule", defaultValue = "shadow", description = "How int32 biases absorb updates: nearest or shadow (default).")
-    String biasRule;
 
     @Option(names = "--schedule", defaultValue = "cosine", description = "cosine or constant (default ${DEFAULT-VALUE}).")
     String schedule;
@@ -121,6 +115,9 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     InputOptions input;
 
+    @Mixin
+    UpdateRuleOptions rules;
+
     @Override
     public Integer call() {
         Graph graph = ModelLoader.load(model, imageSize);
@@ -137,9 +134,7 @@ final class TrainCommand implements Callable<Integer> {
         };
         SampleSource src = new SampleSource(split, input.spec(graph.input), aug, input.transform(), seed);
         Program program = TrainCompiler.compile(graph, new TrainSpec(s, classes.size(), seed, TrainSpec.Head.parse(head)));
-        TrainState.Options opt = new TrainState.Options(onOff(qas, "--qas"), momentum(), CompileCommand.weightRule(updateRule),
-                CompileCommand.biasRule(biasRule),
-                (int) seed);
+        TrainState.Options opt = rules.options(onOff(qas, "--qas"), momentum(), (int) seed);
         TrainState state = new TrainState(program, opt);
         TrainExecutor exec = new TrainExecutor(program, state);
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
@@ -221,7 +216,9 @@ final class TrainCommand implements Callable<Integer> {
         o.put("lr", lr);
         o.put("batch", batch);
         o.put("qas", qas);
-        o.put("update_rule", updateRule);
+        o.put("update_rule", rules.updateRule);
+        o.put("bias_rule", rules.biasRule);
+        o.put("max_step", UpdateRuleOptions.text(rules.maxStep()));
         o.put("optimizer", optimizer);
         o.put("seed", seed);
         if (!history.isEmpty()) {

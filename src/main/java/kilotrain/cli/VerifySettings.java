@@ -15,10 +15,11 @@ import kilotrain.KtException;
 final class VerifySettings {
     private static final List<String> INTS = List.of("epochs", "warmup_epochs", "batch", "train_limit",
             "train_limit_per_class", "test_limit", "test_limit_per_class", "image_size", "seed");
-    private static final List<String> WORDS = List.of("qas", "update_rule", "bias_rule", "augment", "head");
+    private static final List<String> WORDS = List.of("qas", "update_rule", "bias_rule", "max_step", "augment",
+            "head");
     /** A constant for picocli's help text; {@code apply} names the same keys. */
     static final String KEYS_TEXT = "data, epochs, warmup_epochs, batch, train_limit, train_limit_per_class, test_limit, "
-            + "test_limit_per_class, image_size, seed, lr, qas, update_rule, bias_rule, augment, head";
+            + "test_limit_per_class, image_size, seed, lr, qas, update_rule, bias_rule, max_step, augment, head";
 
     private VerifySettings() {
     }
@@ -62,6 +63,9 @@ final class VerifySettings {
                     throw new KtException("--verify-set data=" + v + ": not a folder");
                 }
                 s.put(k, d.toAbsolutePath().normalize().toString());
+            } else if (k.equals("max_step")) {
+                UpdateRuleOptions.maxStep(v);
+                s.put(k, v);
             } else if (WORDS.contains(k)) {
                 s.put(k, v);
             } else {

@@ -572,7 +572,7 @@ public final class CGenerator {
                     .append(valueArray(p)).append(", NULL, ").append(n).append(", ").append(g)
                     .append(", ").append(o.weightRule() == WeightRounding.STOCHASTIC ? "&" + pn + "_rng" : "NULL")
                     .append(", ").append(o.weightRule() == WeightRounding.FLOAT_SHADOW ? pn + "_shadow" : "NULL")
-                    .append(");");
+                    .append(", ").append(f(o.maxStep())).append(");");
             case CONV_BIAS -> s.append("kt_update_i32(")
                     .append(o.biasRule() == BiasRounding.FLOAT_SHADOW ? "KT_B_FLOAT_SHADOW" : "KT_B_NEAREST_EVEN")
                     .append(", ").append(valueArray(p)).append(", ").append(n).append(", ").append(g).append(", ")
@@ -614,7 +614,7 @@ public final class CGenerator {
                 .append(" + r * ").append(len).append(", NULL, k * ").append(len).append(", ").append(g).append(", ")
                 .append(o.weightRule() == WeightRounding.STOCHASTIC ? "&" + pn + "_rng" : "NULL").append(", ")
                 .append(o.weightRule() == WeightRounding.FLOAT_SHADOW ? pn + "_shadow + r * " + len : "NULL")
-                .append(");\n    }");
+                .append(", ").append(f(o.maxStep())).append(");\n    }");
         return s.toString();
     }
 

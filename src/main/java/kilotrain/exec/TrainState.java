@@ -26,8 +26,22 @@ import kilotrain.program.Program;
  * {@code g = g * qas[c]} (QAS on), then {@link Sgd} gives the step and the rounding rule applies it.
  */
 public final class TrainState {
-    /** Optimizer and rounding settings of a run. */
-    public record Options(boolean qas, float momentum, WeightRounding weightRule, BiasRounding biasRule, int seed) {
+    /**
+     * Optimizer and rounding settings of a run. {@code maxStep}: the largest change of an int8 weight per update, in
+     * quantization steps ({@link Int8WeightUpdate#UNLIMITED}: none).
+     */
+    public record Options(boolean qas, float momentum, WeightRounding weightRule, BiasRounding biasRule, int seed,
+            float maxStep) {
+        public Options {
+            if (!(maxStep > 0)) {
+                throw new IllegalArgumentException("the largest weight step must be positive, got " + maxStep);
+            }
+        }
+
+        /** With the default step limit. */
+        public Options(boolean qas, float momentum, WeightRounding weightRule, BiasRounding biasRule, int seed) {
+            this(qas, momentum, weightRule, biasRule, seed, Int8WeightUpdate.DEFAULT_MAX_STEP);
+        }
     }
 
     private final Program program;
@@ -64,7 +78,7 @@ public final class TrainState {
                     int[] index = ConvBackward.weightSliceIndex(c, p.conv.partial() ? p.conv.keptChannels : null);
                     sliceIndex[i] = index;
                     weightUpdates[i] = new Int8WeightUpdate(options.weightRule(), w, 0, index, index.length,
-                            options.seed() * 31 + i + 1);
+                            options.seed() * 31 + i + 1, options.maxStep());
                 }
                 case CONV_BIAS -> {
                     Conv2D c = p.conv.op;
@@ -146,7 +160,7 @@ public final class TrainState {
                     full[index[j]] = b[j];
                 }
                 weightUpdates[i] = new Int8WeightUpdate(options.weightRule(), full, 0, index, index.length,
-                        options.seed() * 31 + i + 1);
+                        options.seed() * 31 + i + 1, options.maxStep());
             }
             case CONV_BIAS -> {
                 int[] b = biases.get(p.conv.op);

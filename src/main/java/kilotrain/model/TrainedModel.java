@@ -27,6 +27,7 @@ import kilotrain.exec.TrainState;
 import kilotrain.importer.ModelLoader;
 import kilotrain.ir.Graph;
 import kilotrain.ops.update.BiasRounding;
+import kilotrain.ops.update.Int8WeightUpdate;
 import kilotrain.ops.update.WeightRounding;
 import kilotrain.program.Param;
 import kilotrain.program.Program;
@@ -104,6 +105,7 @@ public final class TrainedModel {
         o.put("momentum", opt.momentum());
         o.put("weight_rule", opt.weightRule().name());
         o.put("bias_rule", opt.biasRule().name());
+        o.put("max_step", opt.maxStep());
         o.put("rule_seed", opt.seed());
         ArrayNode ps = m.putArray("params");
         Map<String, byte[]> blobs = new HashMap<>();
@@ -189,7 +191,8 @@ public final class TrainedModel {
         try {
             opt = new TrainState.Options(o.path("qas").asBoolean(true), (float) o.path("momentum").asDouble(0),
                     WeightRounding.valueOf(o.path("weight_rule").asText("STOCHASTIC")),
-                    BiasRounding.valueOf(o.path("bias_rule").asText("FLOAT_SHADOW")), o.path("rule_seed").asInt());
+                    BiasRounding.valueOf(o.path("bias_rule").asText("FLOAT_SHADOW")), o.path("rule_seed").asInt(),
+                    (float) o.path("max_step").asDouble(Int8WeightUpdate.UNLIMITED));
         } catch (IllegalArgumentException e) {
             throw new KtException("kilotrain model " + file + ": unknown update rule in options: " + e.getMessage());
         }

@@ -2181,8 +2181,14 @@ static float clamp127(float v) {
     return v < -127.0f ? -127.0f : (v > 127.0f ? 127.0f : v);
 }
 
+/* Int8WeightUpdate.limit */
+static float kt_limit(float d, float m) {
+    return d > m ? m : (d < -m ? -m : d);
+}
+
 /* Int8WeightUpdate */
-void kt_update_i8(int rule, int8_t *w, const int32_t *index, int n, const float *d, uint32_t *rng, float *shadow) {
+void kt_update_i8(int rule, int8_t *w, const int32_t *index, int n, const float *d, uint32_t *rng, float *shadow,
+                  float max_step) {
     if (rule == KT_W_STOCHASTIC) {
         /* the state in a register; |c| <= 127, so floor is the magic-number rounding stepped down where it rounded
          * up (a zero's sign may differ from kt_floorf's, which changes neither c - f against u nor the stored value) */
@@ -2193,7 +2199,7 @@ void kt_update_i8(int rule, int8_t *w, const int32_t *index, int n, const float 
             st ^= st << 5;
             const float u = (float)(st >> 8) * 0x1.0p-24f;
             const int j = index != NULL ? (int)index[i] : i;
-            const float v = (float)w[j] - d[i];
+            const float v = (float)w[j] - kt_limit(d[i], max_step);
             if (v != v) {
                 continue;
             }
@@ -2207,7 +2213,7 @@ void kt_update_i8(int rule, int8_t *w, const int32_t *index, int n, const float 
     }
     for (int i = 0; i < n; i++) {
         const int j = index != NULL ? (int)index[i] : i;
-        const float di = d[i];
+        const float di = kt_limit(d[i], max_step);
         if (rule == KT_W_FLOAT_SHADOW) {
             if (di != di) {
                 continue;

@@ -89,6 +89,15 @@ class CGeneratorTest {
                 WeightRounding.DEVICE_TRUNCATE, BiasRounding.NEAREST_EVEN, 1), 0.01f, 5);
     }
 
+    /** The step limit, set where it binds (QAS at lr 0.5), gives the same bits in C. */
+    @Test
+    void scheme49kbStepLimited(@TempDir Path dir) throws Exception {
+        check(dir, "mcunet-5fps:49kb", new TrainState.Options(true, 0.9f, WeightRounding.STOCHASTIC,
+                BiasRounding.FLOAT_SHADOW, 7, 0.25f), 0.5f, 4);
+        check(dir.resolve("shadow"), "mcunet-5fps:49kb", new TrainState.Options(true, 0f, WeightRounding.FLOAT_SHADOW,
+                BiasRounding.NEAREST_EVEN, 2, 0.5f), 0.5f, 3);
+    }
+
     /** The model's own int8 classifier kept and trained (its int8 outputs taken as float logits). */
     @Test
     void keepClassifierLastLayers(@TempDir Path dir) throws Exception {

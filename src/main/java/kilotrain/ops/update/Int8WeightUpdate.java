@@ -2,6 +2,10 @@ package kilotrain.ops.update;
 
 /**
  * Applies float32 steps to a trained slice of an int8 weight tensor (symmetric, clamped to [-127, 127]).
+ * Every step is first limited to {@code [-maxStep, maxStep]} quantization steps ({@code d = d > m ? m : (d < -m ? -m
+ * : d)}, NaN passing through): with QAS the int8 weights train like float weights, and at a learning rate where float
+ * SGD starts to oscillate the limit bounds how fast a weight can run away, while ordinary steps (well under one
+ * quantization step) are untouched.
  * The slice is n elements, element i living at {@code w[wOff + index[i]]} (index null: {@code w[wOff + i]}), in the
  * order of the gradient that produced the steps (see ConvBackward.weightSliceIndex). For each element, with
  * {@code v = (float) w - d} (one float32 subtraction, exact for |d| below 2^16 steps):
@@ -21,6 +25,9 @@ package kilotrain.ops.update;
  */
 public final class Int8WeightUpdate {
     static final float W_MIN = -127.0f, W_MAX = 127.0f;
+    /** No limit: the largest float, so C and Java compare against the same finite number. */
+    public static final float UNLIMITED = Float.MAX_VALUE;
+    public static final float DEFAULT_MAX_STEP = UNLIMITED;
 
     private final WeightRounding rule;
     private final byte[] w;
@@ -29,11 +36,20 @@ public final class Int8WeightUpdate {
     private final int n;
     private final float[] shadow;
     private final XorShift32 rng;
+    private final float maxStep;
 
     public Int8WeightUpdate(WeightRounding rule, byte[] w, int wOff, int[] index, int n, int seed) {
+        this(rule, w, wOff, index, n, seed, DEFAULT_MAX_STEP);
+    }
+
+    public Int8WeightUpdate(WeightRounding rule, byte[] w, int wOff, int[] index, int n, int seed, float maxStep) {
         if (index != null && index.length != n) {
             throw new IllegalArgumentException("slice index has " + index.length + " entries for " + n + " weights");
         }
+        if (!(maxStep > 0)) {
+            throw new IllegalArgumentException("the largest weight step must be positive, got " + maxStep);
+        }
+        this.maxStep = maxStep;
         this.rule = rule;
         this.w = w;
         this.wOff = wOff;
@@ -75,28 +91,29 @@ public final class Int8WeightUpdate {
      */
     public void apply(float[] delta, int dOff, int from, int count) {
         final int end = from + count;
+        final float limit = maxStep;
         switch (rule) {
             case DEVICE_TRUNCATE -> {
                 for (int i = from; i < end; i++) {
                     int j = at(i);
-                    w[j] = truncate(w[j], delta[dOff + i - from]);
+                    w[j] = truncate(w[j], limit(delta[dOff + i - from], limit));
                 }
             }
             case NEAREST_EVEN -> {
                 for (int i = from; i < end; i++) {
                     int j = at(i);
-                    w[j] = nearestEven(w[j], delta[dOff + i - from]);
+                    w[j] = nearestEven(w[j], limit(delta[dOff + i - from], limit));
                 }
             }
             case STOCHASTIC -> {
                 for (int i = from; i < end; i++) {
                     int j = at(i);
-                    w[j] = stochastic(w[j], delta[dOff + i - from], rng.nextUnit());
+                    w[j] = stochastic(w[j], limit(delta[dOff + i - from], limit), rng.nextUnit());
                 }
             }
             case FLOAT_SHADOW -> {
                 for (int i = from; i < end; i++) {
-                    float d = delta[dOff + i - from];
+                    float d = limit(delta[dOff + i - from], limit);
                     if (d != d) {
                         continue;
                     }
@@ -106,6 +123,11 @@ public final class Int8WeightUpdate {
                 }
             }
         }
+    }
+
+    /** The step limited to [-m, m]; NaN stays NaN (the rules then leave the weight unchanged). */
+    public static float limit(float d, float m) {
+        return d > m ? m : (d < -m ? -m : d);
     }
 
     public static byte truncate(byte w, float d) {

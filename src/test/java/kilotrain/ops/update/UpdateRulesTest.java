@@ -180,4 +180,27 @@ class UpdateRulesTest {
         float u = new XorShift32(1).nextUnit();
         assertEquals((270369 >>> 8) * 0x1p-24f, u);
     }
+
+    @Test
+    void aStepLimitBoundsEveryRuleAndLeavesSmallStepsAlone() {
+        float[] d = {5f, -5f, 0.3f, Float.NaN, -0.75f};
+        for (WeightRounding r : WeightRounding.values()) {
+            byte[] w = {10, 10, 10, 10, 10};
+            new Int8WeightUpdate(r, w, 0, null, 5, 1, 1.0f).apply(d, 0);
+            assertEquals(9, w[0], r + ": a step of 5 moves one unit");
+            assertEquals(11, w[1], r + ": a step of -5 moves one unit");
+            assertEquals(10, w[3], r + ": NaN still leaves the weight");
+            byte[] free = {10, 10, 10, 10, 10};
+            byte[] limited = {10, 10, 10, 10, 10};
+            float[] small = {0.3f, -0.75f, 0.99f, -0.2f, 0f};
+            new Int8WeightUpdate(r, free, 0, null, 5, 1).apply(small, 0);
+            new Int8WeightUpdate(r, limited, 0, null, 5, 1, 1.0f).apply(small, 0);
+            assertArrayEquals(free, limited, r + ": steps within the limit are unchanged, random draws included");
+        }
+        byte[] w = {10};
+        new Int8WeightUpdate(WeightRounding.NEAREST_EVEN, w, 0, null, 1, 0).apply(new float[] {5f}, 0);
+        assertEquals(5, w[0], "no limit by default");
+        assertEquals(2.5f, Int8WeightUpdate.limit(2.5f, Int8WeightUpdate.UNLIMITED));
+        assertEquals(Float.POSITIVE_INFINITY, 1 / Int8WeightUpdate.limit(0f, 1f));
+    }
 }
