@@ -11,7 +11,6 @@ import java.util.concurrent.Callable;
 import kilotrain.KtException;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.data.DatasetSplit;
-import kilotrain.data.LoadOptions;
 import kilotrain.data.SampleSource;
 import kilotrain.data.TrainAugment;
 import kilotrain.exec.TrainState;
@@ -75,20 +74,10 @@ final class AnalyzeCommand implements Callable<Integer> {
 
 
 
-    @Option(names = "--augment", defaultValue = "standard", description = "standard or none (default ${DEFAULT-VALUE}).")
-    String augment;
 
-    @Option(names = "--train-limit", defaultValue = "0", description = "At most N training samples (class-balanced).")
-    int trainLimit;
 
-    @Option(names = "--train-limit-per-class", defaultValue = "0", description = "First N training samples of each class.")
-    int trainPerClass;
 
-    @Option(names = "--test-limit", defaultValue = "0", description = "At most N test samples (class-balanced).")
-    int testLimit;
 
-    @Option(names = "--test-limit-per-class", defaultValue = "0", description = "First N test samples of each class.")
-    int testPerClass;
 
     @Option(names = "--image-size", defaultValue = "0", description = "Input resolution for the paper's models.")
     int imageSize;
@@ -113,6 +102,9 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Mixin
     UpdateRuleOptions rules;
 
+    @Mixin
+    SubsetOptions subset;
+
     @Override
     public Integer call() {
         long t0 = System.nanoTime();
@@ -136,14 +128,8 @@ final class AnalyzeCommand implements Callable<Integer> {
         if (parallel < 1) {
             throw new KtException("--parallel must be at least 1");
         }
-        LoadOptions base = LoadOptions.defaults().withRawBytes(graph.input.elements());
-        DatasetSplit split = DatasetSplit.open(data, base.withLimit(trainLimit).withLimitPerClass(trainPerClass),
-                base.withLimit(testLimit).withLimitPerClass(testPerClass));
-        TrainAugment aug = switch (augment) {
-            case "standard" -> TrainAugment.standard();
-            case "none" -> TrainAugment.none();
-            default -> throw new KtException("--augment must be standard or none, got " + augment);
-        };
+        DatasetSplit split = subset.open(data, graph);
+        TrainAugment aug = subset.augmentation();
         SampleSource src = new SampleSource(split, input.spec(graph.input), aug, input.transform(), seed);
         if (src.testSize() == 0) {
             throw new KtException(data + ": no test samples; the analysis scores every scheme on the test part");
@@ -211,10 +197,10 @@ final class AnalyzeCommand implements Callable<Integer> {
         o.put("train_samples", src.trainSize());
         o.put("test_samples", src.testSize());
         o.put("classes", src.classes().size());
-        o.put("train_limit", trainLimit);
-        o.put("train_limit_per_class", trainPerClass);
-        o.put("test_limit", testLimit);
-        o.put("test_limit_per_class", testPerClass);
+        o.put("train_limit", subset.trainLimit);
+        o.put("train_limit_per_class", subset.trainPerClass);
+        o.put("test_limit", subset.testLimit);
+        o.put("test_limit_per_class", subset.testPerClass);
         o.put("image_size", imageSize);
         o.put("epochs", epochs);
         o.put("warmup_epochs", warmup);
@@ -227,7 +213,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         if (rules.maxStep() != kilotrain.ops.update.Int8WeightUpdate.UNLIMITED) {
             o.put("max_step", rules.maxStep());
         }
-        o.put("augment", augment);
+        o.put("augment", subset.augment);
         o.put("seed", seed);
         // only a non-default head enters the settings, so the cache of earlier float-head analyses stays valid
         if (kilotrain.compiler.TrainSpec.Head.parse(head) != kilotrain.compiler.TrainSpec.Head.FLOAT) {

@@ -14,7 +14,6 @@ import kilotrain.KtException;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.memory.Budget;
 import kilotrain.data.DatasetSplit;
-import kilotrain.data.LoadOptions;
 import kilotrain.data.SampleSource;
 import kilotrain.data.TrainAugment;
 import kilotrain.exec.TrainState;
@@ -314,12 +313,10 @@ final class PlanCommand implements Callable<Integer> {
      */
     private double verify(JsonNode s, Scheme scheme, int nClasses) {
         Graph graph = ModelLoader.load(model, s.path("image_size").asInt(0));
-        LoadOptions base = LoadOptions.defaults().withRawBytes(graph.input.elements());
-        DatasetSplit split = DatasetSplit.open(Path.of(s.get("data").asText()),
-                base.withLimit(s.path("train_limit").asInt()).withLimitPerClass(s.path("train_limit_per_class").asInt()),
-                base.withLimit(s.path("test_limit").asInt()).withLimitPerClass(s.path("test_limit_per_class").asInt()));
-        TrainAugment aug = s.path("augment").asText("standard").equals("none") ? TrainAugment.none()
-                : TrainAugment.standard();
+        DatasetSplit split = SubsetOptions.open(Path.of(s.get("data").asText()), graph,
+                s.path("train_limit").asInt(), s.path("train_limit_per_class").asInt(), s.path("test_limit").asInt(),
+                s.path("test_limit_per_class").asInt());
+        TrainAugment aug = SubsetOptions.augmentation(s.path("augment").asText("standard"));
         long seed = s.path("seed").asLong();
         SampleSource src = new SampleSource(split, input.spec(graph.input), aug, input.transform(), seed);
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();

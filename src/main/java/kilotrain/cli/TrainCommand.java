@@ -10,9 +10,7 @@ import java.util.concurrent.Callable;
 import kilotrain.KtException;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
-import kilotrain.data.ColorJitter;
 import kilotrain.data.DatasetSplit;
-import kilotrain.data.LoadOptions;
 import kilotrain.data.SampleSource;
 import kilotrain.data.TrainAugment;
 import kilotrain.exec.TrainExecutor;
@@ -68,21 +66,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--schedule", defaultValue = "cosine", description = "cosine or constant (default ${DEFAULT-VALUE}).")
     String schedule;
 
-    @Option(names = "--augment", defaultValue = "standard",
-            description = "standard (random resized crop 0.08-1, flip, colour jitter 0.4) or none.")
-    String augment;
 
-    @Option(names = "--train-limit", defaultValue = "0", description = "At most N training samples (class-balanced).")
-    int trainLimit;
 
-    @Option(names = "--train-limit-per-class", defaultValue = "0", description = "First N training samples of each class.")
-    int trainPerClass;
 
-    @Option(names = "--test-limit", defaultValue = "0", description = "At most N test samples (class-balanced).")
-    int testLimit;
 
-    @Option(names = "--test-limit-per-class", defaultValue = "0", description = "First N test samples of each class.")
-    int testPerClass;
 
     @Option(names = "--image-size", defaultValue = "0",
             description = "Input resolution for the paper's models (default: the model's own, 128).")
@@ -118,20 +105,17 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     UpdateRuleOptions rules;
 
+    @Mixin
+    SubsetOptions subset;
+
     @Override
     public Integer call() {
         Graph graph = ModelLoader.load(model, imageSize);
         int convs = TrainCompiler.backboneConvs(graph).size();
         Scheme s = Scheme.resolve(scheme, convs);
-        LoadOptions base = LoadOptions.defaults().withRawBytes(graph.input.elements());
-        DatasetSplit split = DatasetSplit.open(data, base.withLimit(trainLimit).withLimitPerClass(trainPerClass),
-                base.withLimit(testLimit).withLimitPerClass(testPerClass));
+        DatasetSplit split = subset.open(data, graph);
         List<String> classes = split.train().classes();
-        TrainAugment aug = switch (augment) {
-            case "standard" -> TrainAugment.standard();
-            case "none" -> TrainAugment.none();
-            default -> throw new KtException("--augment must be standard or none, got " + augment);
-        };
+        TrainAugment aug = subset.augmentation();
         SampleSource src = new SampleSource(split, input.spec(graph.input), aug, input.transform(), seed);
         Program program = TrainCompiler.compile(graph, new TrainSpec(s, classes.size(), seed, TrainSpec.Head.parse(head)));
         TrainState.Options opt = rules.options(onOff(qas, "--qas"), momentum(), (int) seed);

@@ -1,0 +1,52 @@
+package kilotrain.cli;
+
+import java.nio.file.Path;
+import kilotrain.KtException;
+import kilotrain.data.DatasetSplit;
+import kilotrain.data.LoadOptions;
+import kilotrain.data.TrainAugment;
+import kilotrain.ir.Graph;
+import picocli.CommandLine.Option;
+
+/** Which samples a fine-tune reads and how training samples are augmented (train and analyze). */
+final class SubsetOptions {
+    @Option(names = "--augment", defaultValue = "standard",
+            description = "standard (random resized crop 0.08-1, flip, colour jitter 0.4) or none (default ${DEFAULT-VALUE}).")
+    String augment;
+
+    @Option(names = "--train-limit", defaultValue = "0", description = "At most N training samples (class-balanced).")
+    int trainLimit;
+
+    @Option(names = "--train-limit-per-class", defaultValue = "0", description = "First N training samples of each class.")
+    int trainPerClass;
+
+    @Option(names = "--test-limit", defaultValue = "0", description = "At most N test samples (class-balanced).")
+    int testLimit;
+
+    @Option(names = "--test-limit-per-class", defaultValue = "0", description = "First N test samples of each class.")
+    int testPerClass;
+
+    DatasetSplit open(Path data, Graph graph) {
+        return open(data, graph, trainLimit, trainPerClass, testLimit, testPerClass);
+    }
+
+    TrainAugment augmentation() {
+        return augmentation(augment);
+    }
+
+    /** The split as the limits select it, images decoded to the graph's input size. */
+    static DatasetSplit open(Path data, Graph graph, int trainLimit, int trainPerClass, int testLimit,
+            int testPerClass) {
+        LoadOptions base = LoadOptions.defaults().withRawBytes(graph.input.elements());
+        return DatasetSplit.open(data, base.withLimit(trainLimit).withLimitPerClass(trainPerClass),
+                base.withLimit(testLimit).withLimitPerClass(testPerClass));
+    }
+
+    static TrainAugment augmentation(String name) {
+        return switch (name) {
+            case "standard" -> TrainAugment.standard();
+            case "none" -> TrainAugment.none();
+            default -> throw new KtException("--augment must be standard or none, got " + name);
+        };
+    }
+}
