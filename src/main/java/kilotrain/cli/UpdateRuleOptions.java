@@ -27,7 +27,7 @@ final class UpdateRuleOptions {
                     + "limit (default ${DEFAULT-VALUE}).")
     String maxStep;
 
-    static final String MAX_STEP_DEFAULT = "none";
+    static final String MAX_STEP_DEFAULT = "1";
 
     WeightRounding weightRule() {
         return weightRule(updateRule);

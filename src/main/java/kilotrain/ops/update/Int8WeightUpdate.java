@@ -27,7 +27,8 @@ public final class Int8WeightUpdate {
     static final float W_MIN = -127.0f, W_MAX = 127.0f;
     /** No limit: the largest float, so C and Java compare against the same finite number. */
     public static final float UNLIMITED = Float.MAX_VALUE;
-    public static final float DEFAULT_MAX_STEP = UNLIMITED;
+    /** One quantization step: measured best on the accuracy protocol (docs/training.md, "Step limit"). */
+    public static final float DEFAULT_MAX_STEP = 1.0f;
 
     private final WeightRounding rule;
     private final byte[] w;

@@ -99,7 +99,8 @@ class UpdateRulesTest {
     void shadowAccumulatesSmallStepsAndWritesThroughTheSliceIndex() {
         byte[] w = {0, 10, 0, -10};
         int[] idx = {1, 3};
-        Int8WeightUpdate shadow = new Int8WeightUpdate(WeightRounding.FLOAT_SHADOW, w, 0, idx, 2, 0);
+        Int8WeightUpdate shadow = new Int8WeightUpdate(WeightRounding.FLOAT_SHADOW, w, 0, idx, 2, 0,
+                Int8WeightUpdate.UNLIMITED);
         byte[] w2 = w.clone();
         Int8WeightUpdate nearest = new Int8WeightUpdate(WeightRounding.NEAREST_EVEN, w2, 0, idx, 2, 0);
         float[] d = {0.1f, -0.1f};
@@ -197,9 +198,12 @@ class UpdateRulesTest {
             new Int8WeightUpdate(r, limited, 0, null, 5, 1, 1.0f).apply(small, 0);
             assertArrayEquals(free, limited, r + ": steps within the limit are unchanged, random draws included");
         }
-        byte[] w = {10};
-        new Int8WeightUpdate(WeightRounding.NEAREST_EVEN, w, 0, null, 1, 0).apply(new float[] {5f}, 0);
-        assertEquals(5, w[0], "no limit by default");
+        byte[] w = {10, 10};
+        new Int8WeightUpdate(WeightRounding.NEAREST_EVEN, w, 0, null, 2, 0).apply(new float[] {5f, -3f}, 0);
+        assertArrayEquals(new byte[] {9, 11}, w, "one step by default");
+        new Int8WeightUpdate(WeightRounding.NEAREST_EVEN, w, 0, null, 2, 0, Int8WeightUpdate.UNLIMITED)
+                .apply(new float[] {5f, -3f}, 0);
+        assertArrayEquals(new byte[] {4, 14}, w, "no limit");
         assertEquals(2.5f, Int8WeightUpdate.limit(2.5f, Int8WeightUpdate.UNLIMITED));
         assertEquals(Float.POSITIVE_INFINITY, 1 / Int8WeightUpdate.limit(0f, 1f));
     }
