@@ -82,9 +82,6 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--image-size", defaultValue = "0", description = "Input resolution for the paper's models.")
     int imageSize;
 
-    @Option(names = "--head", defaultValue = "float",
-            description = "New classifier head of every measured fine-tune: float (default) or int8 (see train).")
-    String head;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the head, shuffles and augmentations.")
     long seed;
@@ -101,6 +98,9 @@ final class AnalyzeCommand implements Callable<Integer> {
 
     @Mixin
     UpdateRuleOptions rules;
+
+    @Mixin
+    HeadOption head;
 
     @Mixin
     SubsetOptions subset;
@@ -139,8 +139,8 @@ final class AnalyzeCommand implements Callable<Integer> {
         Trainer.Options to = new Trainer.Options(epochs, warmup, lr, batch, LrSchedule.Kind.COSINE, t,
                 Trainer.explodingLoss(src.classes().size()));
         TrainerMeasure fn = new TrainerMeasure(graph, src, src.classes().size(), so, to, seed,
-                kilotrain.compiler.TrainSpec.Head.parse(head));
-        ObjectNode settings = settings(src);
+                head.resolve(graph));
+        ObjectNode settings = settings(src, head.resolve(graph));
         String fingerprint = Json.MAPPER.createObjectNode().setAll(settings).toString();
         AnalysisCache cache = new AnalysisCache(out, fingerprint);
         ContributionAnalysis.Listener listener = (m, a, sec, cached, done, total, eta) -> System.err.printf(
@@ -185,7 +185,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         return 0;
     }
 
-    private ObjectNode settings(SampleSource src) {
+    private ObjectNode settings(SampleSource src, kilotrain.compiler.TrainSpec.Head h) {
         ObjectNode o = Json.object();
         o.put("model", model.toAbsolutePath().normalize().toString());
         try {
@@ -216,8 +216,8 @@ final class AnalyzeCommand implements Callable<Integer> {
         o.put("augment", subset.augment);
         o.put("seed", seed);
         // only a non-default head enters the settings, so the cache of earlier float-head analyses stays valid
-        if (kilotrain.compiler.TrainSpec.Head.parse(head) != kilotrain.compiler.TrainSpec.Head.FLOAT) {
-            o.put("head", kilotrain.compiler.TrainSpec.Head.parse(head).cli());
+        if (h != kilotrain.compiler.TrainSpec.Head.FLOAT) {
+            o.put("head", h.cli());
         }
         o.put("input", Arrays.toString(input.mean) + Arrays.toString(input.std) + input.rawPixels + ","
                 + input.resizeShorter);

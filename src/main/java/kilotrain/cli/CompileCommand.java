@@ -35,10 +35,6 @@ final class CompileCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "Model file (.tflite or the paper's .pkl).")
     Path model;
 
-    @Option(names = "--head", defaultValue = "float",
-            description = "New classifier head: float (float32, default: measured better) or int8 (an int8 fully "
-                    + "connected layer, what a pure int8 device runs).")
-    String head;
 
     @Option(names = "--scheme", defaultValue = "classifier-only", description = "Sparse-update scheme (see train).")
     String scheme;
@@ -101,6 +97,9 @@ final class CompileCommand implements Callable<Integer> {
     @Mixin
     UpdateRuleOptions rules;
 
+    @Mixin
+    HeadOption head;
+
     @Override
     public Integer call() {
         if (!target.equals("host") && !target.equals("cortex-m7")) {
@@ -119,7 +118,7 @@ final class CompileCommand implements Callable<Integer> {
         }
         Graph g = ModelLoader.load(model);
         Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
-        Program p = TrainCompiler.compile(g, new TrainSpec(s, classes, 0, TrainSpec.Head.parse(head)));
+        Program p = TrainCompiler.compile(g, new TrainSpec(s, classes, 0, head.resolve(g)));
         MemoryAnalysis a = MemoryAnalysis.of(p, optimizer.equals("sgdm"), rules.weightShadow(),
                 rules.biasShadow(), new ArenaPlanner(), fused, fuseBlocks);
         Variant best = a.best();

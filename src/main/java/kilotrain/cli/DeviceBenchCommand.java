@@ -35,10 +35,6 @@ final class DeviceBenchCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "Model file (.tflite or the paper's .pkl).")
     Path model;
 
-    @Option(names = "--head", defaultValue = "float",
-            description = "New classifier head: float (float32, default: measured better) or int8 (an int8 fully "
-                    + "connected layer, what a pure int8 device runs).")
-    String head;
 
     @Option(names = "--scheme", defaultValue = "classifier-only", description = "Sparse-update scheme (see train).")
     String scheme;
@@ -85,6 +81,9 @@ final class DeviceBenchCommand implements Callable<Integer> {
     @Mixin
     UpdateRuleOptions rules;
 
+    @Mixin
+    HeadOption head;
+
     /** The measured figures under their JSON keys (device-bench --json, train's device.json). */
     static void putResult(ObjectNode o, DeviceBench.Result r, Path project) {
         o.put("ticks_per_step", r.ticksPerStep());
@@ -120,7 +119,7 @@ final class DeviceBenchCommand implements Callable<Integer> {
         TrainState.Options options = rules.options(true, optimizer.equals("sgdm") ? 0.9f : 0f, 0);
         Graph g = ModelLoader.load(model);
         Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
-        Program p = TrainCompiler.compile(g, new TrainSpec(s, classes, 0, TrainSpec.Head.parse(head)));
+        Program p = TrainCompiler.compile(g, new TrainSpec(s, classes, 0, head.resolve(g)));
         Path dataDir = data != null ? data
                 : Path.of(System.getProperty("user.dir")).resolve("../shared/data/cifar10").normalize();
         DatasetSplit split = DatasetSplit.open(dataDir, LoadOptions.defaults().withLimitPerClass(1),

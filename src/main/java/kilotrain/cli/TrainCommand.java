@@ -75,10 +75,6 @@ final class TrainCommand implements Callable<Integer> {
             description = "Input resolution for the paper's models (default: the model's own, 128).")
     int imageSize;
 
-    @Option(names = "--head", defaultValue = "float",
-            description = "New classifier head: float (float32, default: measured better) or int8 (an int8 fully "
-                    + "connected layer, what a pure int8 device runs).")
-    String head;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the head, the shuffles and the augmentations.")
     long seed;
@@ -106,6 +102,9 @@ final class TrainCommand implements Callable<Integer> {
     UpdateRuleOptions rules;
 
     @Mixin
+    HeadOption head;
+
+    @Mixin
     SubsetOptions subset;
 
     @Override
@@ -117,7 +116,7 @@ final class TrainCommand implements Callable<Integer> {
         List<String> classes = split.train().classes();
         TrainAugment aug = subset.augmentation();
         SampleSource src = new SampleSource(split, input.spec(graph.input), aug, input.transform(), seed);
-        Program program = TrainCompiler.compile(graph, new TrainSpec(s, classes.size(), seed, TrainSpec.Head.parse(head)));
+        Program program = TrainCompiler.compile(graph, new TrainSpec(s, classes.size(), seed, head.resolve(graph)));
         TrainState.Options opt = rules.options(onOff(qas, "--qas"), momentum(), (int) seed);
         TrainState state = new TrainState(program, opt);
         TrainExecutor exec = new TrainExecutor(program, state);
