@@ -84,6 +84,10 @@ final class PlanCommand implements Callable<Integer> {
             + "accuracy; also the largest published scheme of the model that fits the budget, for comparison.")
     boolean verify;
 
+    @Option(names = "--no-verify-published", negatable = false,
+            description = "With --verify: do not fine-tune the published scheme for comparison.")
+    boolean noVerifyPublished;
+
     @Option(names = "--verify-set", paramLabel = "KEY=VALUE", description = "With --verify: fine-tune with one of the "
             + "analysis' recorded settings replaced, e.g. epochs=10 warmup_epochs=1 train_limit_per_class=500 lr=0.05 "
             + "data=FOLDER, so a cheap analysis (on a held-out split) is verified under the full protocol (keys: " + VerifySettings.KEYS_TEXT + ").")
@@ -116,10 +120,22 @@ final class PlanCommand implements Callable<Integer> {
         PlannedMemory memory = new PlannedMemory(graph, nClasses, optimizer.equals("sgdm"), rules.weightShadow(),
                 rules.biasShadow(), fused);
         SchemePlanner planner = new SchemePlanner(table, memory, flash, maxEvaluations);
+        long[] lastReport = {System.nanoTime()};
+        planner.onEvaluation(n -> {
+            long now = System.nanoTime();
+            if (now - lastReport[0] > 10_000_000_000L) {
+                lastReport[0] = now;
+                System.err.printf(Locale.ROOT, "plan: %,d candidate schemes checked by the memory planner (%d "
+                        + "planned, %.0f s)%n", n, memory.evaluations(), (now - t0) / 1e9);
+            }
+        });
         String stem = AnalyzeCommand.stem(model);
         String schemeName = name != null ? name : stem + "-" + sramBudget.trim().toLowerCase(Locale.ROOT);
         SchemePlanner.Plan plan = planner.plan(schemeName, sram);
         planner.confirm(plan, sram);
+        System.err.printf(Locale.ROOT, "plan: %s, predicted %.2f %%, planned SRAM %,d bytes (%s, %.0f s); chart "
+                + "frontier next (%d budgets)%n", plan.scheme(), 100 * plan.predictedAccuracy(), plan.cost().sram(),
+                plan.result().proven() ? "optimal" : "not proven optimal", (System.nanoTime() - t0) / 1e9, sweep);
         plan.scheme().write(out);
         int n = TrainCompiler.backboneConvs(graph).size();
         List<Scheme> published = PublishedSchemes.forModel(stem);
@@ -188,7 +204,7 @@ final class PlanCommand implements Callable<Integer> {
                     rivalSram = ps;
                 }
             }
-            if (rival != null) {
+            if (rival != null && !noVerifyPublished) {
                 ObjectNode r = o.putObject("published_verified");
                 r.put("name", rival.name);
                 r.put("sram_total_bytes", rivalSram);
@@ -218,7 +234,7 @@ final class PlanCommand implements Callable<Integer> {
         if (verify) {
             System.out.printf(Locale.ROOT, "  verified: %.2f %% test accuracy after fine-tuning (predicted %.2f %%)%n",
                     100 * o.get("verified_accuracy").asDouble(), 100 * plan.predictedAccuracy());
-            if (rival != null) {
+            if (o.has("published_verified")) {
                 JsonNode r = o.get("published_verified");
                 System.out.printf(Locale.ROOT, "  published %s under the same settings: %.2f %% (planned SRAM %,d "
                         + "bytes, predicted %.2f %%)%n", rival.name, 100 * r.get("verified_accuracy").asDouble(),
@@ -239,9 +255,11 @@ final class PlanCommand implements Callable<Integer> {
             lo = Math.min(lo, memory.of(k == 0 ? Scheme.classifierOnly() : Scheme.biasOnly(k)).sram());
         }
         long hi = Math.max(budget * 3 / 2, lo + 1);
+        // Frontier points get a share of the evaluation cap each: the chart is a picture, the chosen scheme the result.
+        int cap = Math.max(50, maxEvaluations / Math.max(1, sweep));
         for (int i = 0; i < sweep; i++) {
             long b = lo + (hi - lo) * (i + 1) / sweep;
-            SchemePlanner.Plan p = planner.tryPlan("frontier", b);
+            SchemePlanner.Plan p = planner.tryPlan("frontier", b, cap);
             if (p != null && (frontier.isEmpty()
                     || p.predictedAccuracy() > frontier.get(frontier.size() - 1).predictedAccuracy() + 1e-12)) {
                 frontier.add(p);

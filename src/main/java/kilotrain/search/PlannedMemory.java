@@ -30,7 +30,7 @@ public final class PlannedMemory {
     private final Graph graph;
     private final int classes;
     private final boolean momentum, weightShadow, biasShadow, fused;
-    private final ArenaPlanner planner = new ArenaPlanner();
+    private final ArenaPlanner planner;
     private final Map<String, Cost> memo = new HashMap<>();
     private long flash = -1;
     private int evaluations;
@@ -38,6 +38,12 @@ public final class PlannedMemory {
 
     public PlannedMemory(Graph graph, int classes, boolean momentum, boolean weightShadow, boolean biasShadow,
             boolean fused) {
+        this(graph, classes, momentum, weightShadow, biasShadow, fused, new ArenaPlanner());
+    }
+
+    private PlannedMemory(Graph graph, int classes, boolean momentum, boolean weightShadow, boolean biasShadow,
+            boolean fused, ArenaPlanner planner) {
+        this.planner = planner;
         this.graph = graph;
         this.classes = classes;
         this.momentum = momentum;
@@ -94,6 +100,15 @@ public final class PlannedMemory {
             flash = full(Scheme.classifierOnly()).flash();
         }
         return flash;
+    }
+
+    /**
+     * The same pipeline with an arena planner that tries {@code orders} random placement orders instead of the
+     * default's 5,000: a quick screen for a search. On one step its arena is the default's or larger (the random
+     * search is the same seeded hill climb, stopped earlier); the fused pairs it keeps may differ.
+     */
+    public PlannedMemory screen(int orders) {
+        return new PlannedMemory(graph, classes, momentum, weightShadow, biasShadow, fused, new ArenaPlanner(orders, 1));
     }
 
     public int backboneConvs() {

@@ -23,8 +23,11 @@ import java.util.List;
 public final class SchemeOptimizer {
     /** The true planned SRAM (and flash) check of one complete choice. */
     public interface Oracle {
-        /** Planned SRAM bytes of the scheme, or {@code Long.MAX_VALUE} when it violates another budget (flash). */
-        long sram(int bias, int[] choice);
+        /**
+         * Planned SRAM bytes of the scheme, or {@code Long.MAX_VALUE} when it violates another budget (flash). The
+         * budget lets an oracle screen cheaply: an answer above it only rejects, one within it must be exact.
+         */
+        long sram(int bias, int[] choice, long budget);
     }
 
     public record Result(int bias, int[] choice, double gain, long sram, int evaluations, long nodes,
@@ -147,6 +150,7 @@ public final class SchemeOptimizer {
         Arrays.sort(biases, Comparator.<Integer>comparingDouble(b -> -space.biasGain()[b])
                 .thenComparingLong(b -> space.biasFixed()[b] + space.biasArena()[b]));
         int n = space.items();
+        warmStart(biases);
         for (int b : biases) {
             int[] choice = new int[n];
             Arrays.fill(choice, -1);
@@ -154,6 +158,66 @@ public final class SchemeOptimizer {
         }
         return new Result(bestBias, bestChoice, bestBias >= 0 ? bestGain : Double.NaN, bestSram, evaluations, nodes,
                 !exhausted);
+    }
+
+    /**
+     * A first incumbent by a greedy pass per bias depth: options in order of gain, each kept when the oracle says the
+     * scheme still fits. The lower bound is loose for large schemes (saved activations of several trained layers are
+     * live together), so without a good incumbent the search would spend its evaluations on leaves over budget.
+     * Uses at most a third of the evaluation cap; the search that follows is unchanged (and still exact).
+     */
+    private void warmStart(Integer[] biases) {
+        int n = space.items();
+        List<int[]> options = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < space.gain()[i].length; j++) {
+                if (space.gain()[i][j] > EPS) {
+                    options.add(new int[] {i, j});
+                }
+            }
+        }
+        options.sort(Comparator.comparingDouble((int[] o) -> -space.gain()[o[0]][o[1]]));
+        int cap = maxEvaluations / 3;
+        for (int b : biases) {
+            int[] choice = new int[n];
+            Arrays.fill(choice, -1);
+            if (space.lowerBound(b, choice) > budget || evaluations >= cap) {
+                continue;
+            }
+            evaluations++;
+            long sram = oracle.sram(b, choice.clone(), budget);
+            if (sram > budget) {
+                continue;
+            }
+            double gain = space.biasGain()[b];
+            for (int[] o : options) {
+                if (evaluations >= cap) {
+                    break;
+                }
+                int i = o[0], j = o[1];
+                if (choice[i] >= 0 && space.gain()[i][choice[i]] >= space.gain()[i][j]) {
+                    continue;
+                }
+                int[] trial = choice.clone();
+                trial[i] = j;
+                if (space.lowerBound(b, trial) > budget) {
+                    continue;
+                }
+                evaluations++;
+                long s = oracle.sram(b, trial.clone(), budget);
+                if (s <= budget) {
+                    gain += space.gain()[i][j] - (choice[i] >= 0 ? space.gain()[i][choice[i]] : 0);
+                    choice = trial;
+                    sram = s;
+                }
+            }
+            if (gain > bestGain + EPS) {
+                bestBias = b;
+                bestChoice = choice.clone();
+                bestGain = gain;
+                bestSram = sram;
+            }
+        }
     }
 
     private void search(int b, int depth, int[] choice, double gain, long fixedSum, long arenaMax) {
@@ -171,7 +235,7 @@ public final class SchemeOptimizer {
                 return;
             }
             evaluations++;
-            long sram = oracle.sram(b, choice.clone());
+            long sram = oracle.sram(b, choice.clone(), budget);
             if (sram <= budget) {
                 bestBias = b;
                 bestChoice = choice.clone();

@@ -27,12 +27,17 @@ public final class SchemePlanner {
     private final SchemeSpace space;
     private final long flashBudget;
     private final int maxEvaluations;
+    private final PlannedMemory screen;
+    private java.util.function.IntConsumer onEvaluation = n -> {
+    };
+    private int evaluations;
 
     public SchemePlanner(AnalysisTable table, PlannedMemory memory, long flashBudget, int maxEvaluations) {
         this.table = table;
         this.memory = memory;
         this.flashBudget = flashBudget;
         this.maxEvaluations = maxEvaluations;
+        this.screen = memory.screen(200);
         if (memory.backboneConvs() != table.backboneConvs) {
             throw new KtException("the analysis was made on a model with " + table.backboneConvs
                     + " backbone convs, this model has " + memory.backboneConvs());
@@ -99,9 +104,25 @@ public final class SchemePlanner {
         return new Scheme(name, space.biasK()[b], w, false);
     }
 
-    private long oracle(int b, int[] choice) {
-        PlannedMemory.Cost c = memory.of(scheme("candidate", b, choice));
-        return flashBudget >= 0 && c.flash() > flashBudget ? Long.MAX_VALUE : c.sram();
+    /** Called after every leaf the memory planner checks, with the running count (progress of a long search). */
+    public void onEvaluation(java.util.function.IntConsumer listener) {
+        onEvaluation = listener;
+    }
+
+    /**
+     * Leaves are screened by a planner with 200 random placement orders; only a leaf that fits under it is planned by
+     * the full planner (what compile reports), whose figure decides: no scheme is accepted on the screen's word. The
+     * full planner is the same seeded search run longer, so it plans the same or less on a given step (the fusion
+     * choices made on top of it can differ); the leaves the screen loses are those only the full planner fits.
+     */
+    private long oracle(int b, int[] choice, long budget) {
+        Scheme s = scheme("candidate", b, choice);
+        PlannedMemory.Cost c = screen.of(s);
+        onEvaluation.accept(++evaluations);
+        if (flashBudget >= 0 && c.flash() > flashBudget) {
+            return Long.MAX_VALUE;
+        }
+        return c.sram() > budget ? c.sram() : memory.of(s).sram();
     }
 
     /** The best scheme for an SRAM budget; an infeasible budget throws with the smallest budget that works. */
@@ -125,6 +146,11 @@ public final class SchemePlanner {
                     + "needs at least %,d bytes of flash (the frozen weights); smallest flash budget that works: %s",
                     flashBudget, table.model, flash, kib(flash)));
         }
+        if (smallest <= sramBudget) {
+            throw new KtException(String.format(Locale.ROOT, "the search stopped at its cap of %,d memory-planner calls "
+                    + "without a scheme, though %s fits (%,d bytes); raise --max-evaluations", maxEvaluations, which,
+                    smallest));
+        }
         throw new KtException(String.format(Locale.ROOT, "no scheme of %s fits an SRAM budget of %,d bytes: the "
                 + "smallest training step (%s) plans to %,d bytes of SRAM; smallest SRAM budget that works: %s (%,d "
                 + "bytes)", table.model, sramBudget, which, smallest, kib(smallest), smallest));
@@ -132,8 +158,13 @@ public final class SchemePlanner {
 
     /** Like {@link #plan} but returns null when nothing fits. */
     public Plan tryPlan(String name, long sramBudget) {
+        return tryPlan(name, sramBudget, maxEvaluations);
+    }
+
+    /** The same with another cap on planner calls (the chart's frontier points are cheaper, possibly unproven). */
+    public Plan tryPlan(String name, long sramBudget, int evaluationCap) {
         long t0 = System.nanoTime();
-        SchemeOptimizer.Result r = new SchemeOptimizer(space, this::oracle, maxEvaluations).optimize(sramBudget);
+        SchemeOptimizer.Result r = new SchemeOptimizer(space, this::oracle, evaluationCap).optimize(sramBudget);
         if (!r.found()) {
             return null;
         }

@@ -96,7 +96,7 @@ class SchemeOptimizerTest {
         for (int t = 0; t < 400; t++) {
             Instance in = Instance.random(r, t);
             long budget = 6000 + r.nextInt(25000);
-            SchemeOptimizer.Result res = new SchemeOptimizer(in.space, in::sram, Integer.MAX_VALUE).optimize(budget);
+            SchemeOptimizer.Result res = new SchemeOptimizer(in.space, (b, c, cap) -> in.sram(b, c), Integer.MAX_VALUE).optimize(budget);
             double truth = in.bruteForce(budget);
             assertTrue(res.proven());
             if (truth == Double.NEGATIVE_INFINITY) {
@@ -118,7 +118,7 @@ class SchemeOptimizerTest {
     void anEvaluationCapIsReportedAsUnproven() {
         SplittableRandom r = new SplittableRandom(7);
         Instance in = Instance.random(r, 3);
-        SchemeOptimizer.Result res = new SchemeOptimizer(in.space, in::sram, 0).optimize(1L << 40);
+        SchemeOptimizer.Result res = new SchemeOptimizer(in.space, (b, c, budget) -> in.sram(b, c), 0).optimize(1L << 40);
         assertFalse(res.proven());
         assertFalse(res.found());
     }
