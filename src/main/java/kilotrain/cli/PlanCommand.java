@@ -105,6 +105,9 @@ final class PlanCommand implements Callable<Integer> {
     @Mixin
     UpdateRuleOptions rules;
 
+    @Mixin
+    HeadOption head;
+
     @Override
     public Integer call() {
         long t0 = System.nanoTime();
@@ -118,7 +121,7 @@ final class PlanCommand implements Callable<Integer> {
         Graph graph = ModelLoader.load(model, imageSize);
         int nClasses = classes != null ? classes : table.settings.path("classes").asInt(10);
         PlannedMemory memory = new PlannedMemory(graph, nClasses, optimizer.equals("sgdm"), rules.weightShadow(),
-                rules.biasShadow(), fused);
+                rules.biasShadow(), fused, head.resolve(graph));
         SchemePlanner planner = new SchemePlanner(table, memory, flash, maxEvaluations);
         long[] lastReport = {System.nanoTime()};
         planner.onEvaluation(n -> {

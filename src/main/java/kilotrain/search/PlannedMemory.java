@@ -31,6 +31,7 @@ public final class PlannedMemory {
     private final int classes;
     private final boolean momentum, weightShadow, biasShadow, fused;
     private final ArenaPlanner planner;
+    private final TrainSpec.Head head;
     private final Map<String, Cost> memo = new HashMap<>();
     private long flash = -1;
     private int evaluations;
@@ -38,12 +39,19 @@ public final class PlannedMemory {
 
     public PlannedMemory(Graph graph, int classes, boolean momentum, boolean weightShadow, boolean biasShadow,
             boolean fused) {
-        this(graph, classes, momentum, weightShadow, biasShadow, fused, new ArenaPlanner());
+        this(graph, classes, momentum, weightShadow, biasShadow, fused, TrainSpec.Head.FLOAT);
+    }
+
+    /** With the classifier head the device trains (its parameters and gradients are part of the plan). */
+    public PlannedMemory(Graph graph, int classes, boolean momentum, boolean weightShadow, boolean biasShadow,
+            boolean fused, TrainSpec.Head head) {
+        this(graph, classes, momentum, weightShadow, biasShadow, fused, head, new ArenaPlanner());
     }
 
     private PlannedMemory(Graph graph, int classes, boolean momentum, boolean weightShadow, boolean biasShadow,
-            boolean fused, ArenaPlanner planner) {
+            boolean fused, TrainSpec.Head head, ArenaPlanner planner) {
         this.planner = planner;
+        this.head = head;
         this.graph = graph;
         this.classes = classes;
         this.momentum = momentum;
@@ -62,7 +70,7 @@ public final class PlannedMemory {
         Cost c = memo.get(key);
         if (c == null) {
             long t0 = System.nanoTime();
-            Program compiled = TrainCompiler.compile(graph, new TrainSpec(s, classes, 0));
+            Program compiled = TrainCompiler.compile(graph, new TrainSpec(s, classes, 0, head));
             Program p = BlockFusion.apply(compiled);
             Variant v;
             if (fused) {
@@ -82,7 +90,7 @@ public final class PlannedMemory {
 
     /** The same figures from the memory planner's full analysis, as {@code kilotrain compile --json} prints them. */
     public Cost full(Scheme s) {
-        Program p = TrainCompiler.compile(graph, new TrainSpec(s, classes, 0));
+        Program p = TrainCompiler.compile(graph, new TrainSpec(s, classes, 0, head));
         MemoryAnalysis a = MemoryAnalysis.of(p, momentum, weightShadow, biasShadow, planner, fused);
         Variant v = a.best();
         return new Cost(a.sramTotal(v), v.plan().arenaBytes(), a.flashBytes);
@@ -108,7 +116,8 @@ public final class PlannedMemory {
      * search is the same seeded hill climb, stopped earlier); the fused pairs it keeps may differ.
      */
     public PlannedMemory screen(int orders) {
-        return new PlannedMemory(graph, classes, momentum, weightShadow, biasShadow, fused, new ArenaPlanner(orders, 1));
+        return new PlannedMemory(graph, classes, momentum, weightShadow, biasShadow, fused, head,
+                new ArenaPlanner(orders, 1));
     }
 
     public int backboneConvs() {
