@@ -70,7 +70,9 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd or sgdm, as in compile (default ${DEFAULT-VALUE}).")
     String optimizer;
 
-    @Option(names = "--fused-updates", description = "Plan memory with fused weight-gradient updates, as compile --fused-updates.")
+    @Option(names = "--fused-updates", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Plan memory with fused weight-gradient updates where they lower the peak, as compile does "
+                    + "(default on, like compile).")
     boolean fused;
 
     @Option(names = "--max-evaluations", defaultValue = "3000",
