@@ -17,7 +17,7 @@ class PlanCliTest {
     static final Path MODEL = SchemePlannerTest.SHARED.resolve("models/tiny-training/mcunet-5fps.pkl");
 
     @Test
-    void writesASchemeTrainAndCompileReadAndExplainsAnInfeasibleBudget(@TempDir Path dir) {
+    void writesASchemeTrainAndCompileReadAndExplainsAnInfeasibleBudget(@TempDir Path dir) throws Exception {
         SchemePlannerTest.fakeTable(3).write(dir.resolve("analysis"));
         Path scheme = dir.resolve("s.json");
         int rc = Main.run("plan", "--model", MODEL.toString(), "--analysis", dir.resolve("analysis").toString(),
@@ -28,6 +28,19 @@ class PlanCliTest {
         assertTrue(Files.isRegularFile(dir.resolve("s.png")));
         assertEquals(0, Main.run("compile", MODEL.toString(), "--scheme", scheme.toString(), "--sram-budget", "256K",
                 "--flash-budget", "1M"));
+        // plan's memory is compile's: the published scheme's planned SRAM in plan --json equals compile --json's
+        String planJson = stdout(() -> Main.run("plan", "--model", MODEL.toString(), "--analysis",
+                dir.resolve("analysis").toString(), "--sram-budget", "256K", "--sweep", "0", "--out",
+                dir.resolve("u.json").toString(), "--json"));
+        String compileJson = stdout(() -> Main.run("compile", MODEL.toString(), "--scheme", "mcunet-5fps:99kb",
+                "--json"));
+        long planned = -1;
+        for (var p : new com.fasterxml.jackson.databind.ObjectMapper().readTree(planJson).get("published")) {
+            if (p.get("name").asText().equals("mcunet-5fps:99kb")) {
+                planned = p.get("sram_total_bytes").asLong();
+            }
+        }
+        assertEquals(new com.fasterxml.jackson.databind.ObjectMapper().readTree(compileJson).get("sram_total_bytes").asLong(), planned);
         PrintStream err = System.err;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         System.setErr(new PrintStream(buf, true));
@@ -39,5 +52,17 @@ class PlanCliTest {
         }
         assertEquals(1, rc);
         assertTrue(buf.toString().contains("smallest SRAM budget that works"), buf.toString());
+    }
+
+    private static String stdout(java.util.function.IntSupplier run) {
+        PrintStream out = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true));
+        try {
+            assertEquals(0, run.getAsInt());
+        } finally {
+            System.setOut(out);
+        }
+        return buf.toString();
     }
 }

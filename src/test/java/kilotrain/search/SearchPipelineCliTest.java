@@ -62,6 +62,8 @@ class SearchPipelineCliTest {
                 scheme.toString(), "--train-limit-per-class", "2", "--test-limit-per-class", "2", "--epochs", "1",
                 "--batch", "4", "--out", run.toString()));
         assertTrue(Files.isRegularFile(run.resolve("metrics.json")));
+        assertTrue(Files.isRegularFile(run.resolve("model.tflite")), "a TFLite model trains the int8 head by default "
+                + "and comes back as TFLite");
     }
 
     @Test
