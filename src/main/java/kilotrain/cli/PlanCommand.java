@@ -120,6 +120,11 @@ final class PlanCommand implements Callable<Integer> {
         long sram = Budget.parse(sramBudget, "--sram-budget");
         long flash = flashBudget == null ? -1 : Budget.parse(flashBudget, "--flash-budget");
         AnalysisTable table = AnalysisTable.read(analysis);
+        // option mistakes fail before the search, not after it
+        if (!verifySet.isEmpty() && !verify) {
+            throw new KtException("--verify-set only changes the fine-tunes of --verify; add --verify");
+        }
+        JsonNode verifySettings = VerifySettings.apply(table.settings, verifySet, analysis);
         Graph graph = ModelLoader.load(model, imageSize);
         int nClasses = classes != null ? classes : table.settings.path("classes").asInt(10);
         PlannedMemory memory = new PlannedMemory(graph, nClasses, optimizer.equals("sgdm"), rules.weightShadow(),
@@ -193,10 +198,6 @@ final class PlanCommand implements Callable<Integer> {
                     + "or measured over a weak bias baseline); analyse with more samples or epochs, or --weight-base-k");
         }
         Scheme rival = null;
-        if (!verifySet.isEmpty() && !verify) {
-            throw new KtException("--verify-set only changes the fine-tunes of --verify; add --verify");
-        }
-        JsonNode verifySettings = VerifySettings.apply(table.settings, verifySet, analysis);
         if (verify) {
             o.set("verify_settings", verifySettings);
             double real = verify(verifySettings, plan.scheme(), nClasses);
