@@ -138,9 +138,10 @@ final class AnalyzeCommand implements Callable<Integer> {
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         Trainer.Options to = new Trainer.Options(epochs, warmup, lr, batch, LrSchedule.Kind.COSINE, t,
                 Trainer.explodingLoss(src.classes().size()));
+        kilotrain.compiler.TrainSpec.Head h = head.resolve(graph);
         TrainerMeasure fn = new TrainerMeasure(graph, src, src.classes().size(), so, to, seed,
-                head.resolve(graph));
-        ObjectNode settings = settings(src, head.resolve(graph));
+                h);
+        ObjectNode settings = settings(src, h);
         String fingerprint = Json.MAPPER.createObjectNode().setAll(settings).toString();
         AnalysisCache cache = new AnalysisCache(out, fingerprint);
         ContributionAnalysis.Listener listener = (m, a, sec, cached, done, total, eta) -> System.err.printf(

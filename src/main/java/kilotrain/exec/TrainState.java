@@ -32,12 +32,6 @@ public final class TrainState {
      */
     public record Options(boolean qas, float momentum, WeightRounding weightRule, BiasRounding biasRule, int seed,
             float maxStep) {
-        public Options {
-            if (!(maxStep > 0)) {
-                throw new IllegalArgumentException("the largest weight step must be positive, got " + maxStep);
-            }
-        }
-
         /** With the default step limit. */
         public Options(boolean qas, float momentum, WeightRounding weightRule, BiasRounding biasRule, int seed) {
             this(qas, momentum, weightRule, biasRule, seed, Int8WeightUpdate.DEFAULT_MAX_STEP);
