@@ -94,16 +94,7 @@ final class AnalyzeCommand implements Callable<Integer> {
     int parallel;
 
     @Mixin
-    InputOptions input;
-
-    @Mixin
-    UpdateRuleOptions rules;
-
-    @Mixin
-    HeadOption head;
-
-    @Mixin
-    SubsetOptions subset;
+    FineTuneOptions run;
 
     @Override
     public Integer call() {
@@ -128,17 +119,17 @@ final class AnalyzeCommand implements Callable<Integer> {
         if (parallel < 1) {
             throw new KtException("--parallel must be at least 1");
         }
-        DatasetSplit split = subset.open(data, graph);
-        TrainAugment aug = subset.augmentation();
-        SampleSource src = new SampleSource(split, input.spec(graph.input), aug, input.transform(), seed);
+        DatasetSplit split = run.subset.open(data, graph);
+        TrainAugment aug = run.subset.augmentation();
+        SampleSource src = new SampleSource(split, run.input.spec(graph.input), aug, run.input.transform(), seed);
         if (src.testSize() == 0) {
             throw new KtException(data + ": no test samples; the analysis scores every scheme on the test part");
         }
-        TrainState.Options so = rules.options(on(qas), 0f, (int) seed);
+        TrainState.Options so = run.rules.options(on(qas), 0f, (int) seed);
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         Trainer.Options to = new Trainer.Options(epochs, warmup, lr, batch, LrSchedule.Kind.COSINE, t,
                 Trainer.explodingLoss(src.classes().size()));
-        kilotrain.compiler.TrainSpec.Head h = head.resolve(graph);
+        kilotrain.compiler.TrainSpec.Head h = run.head.resolve(graph);
         TrainerMeasure fn = new TrainerMeasure(graph, src, src.classes().size(), so, to, seed,
                 h);
         ObjectNode settings = settings(src, h);
@@ -198,30 +189,30 @@ final class AnalyzeCommand implements Callable<Integer> {
         o.put("train_samples", src.trainSize());
         o.put("test_samples", src.testSize());
         o.put("classes", src.classes().size());
-        o.put("train_limit", subset.trainLimit);
-        o.put("train_limit_per_class", subset.trainPerClass);
-        o.put("test_limit", subset.testLimit);
-        o.put("test_limit_per_class", subset.testPerClass);
+        o.put("train_limit", run.subset.trainLimit);
+        o.put("train_limit_per_class", run.subset.trainPerClass);
+        o.put("test_limit", run.subset.testLimit);
+        o.put("test_limit_per_class", run.subset.testPerClass);
         o.put("image_size", imageSize);
         o.put("epochs", epochs);
         o.put("warmup_epochs", warmup);
         o.put("lr", lr);
         o.put("batch", batch);
         o.put("qas", qas);
-        o.put("update_rule", rules.updateRule);
-        o.put("bias_rule", rules.biasRule);
+        o.put("update_rule", run.rules.updateRule);
+        o.put("bias_rule", run.rules.biasRule);
         // only a step limit enters the settings, so the cache of earlier analyses stays valid
-        if (rules.maxStep() != kilotrain.ops.update.Int8WeightUpdate.UNLIMITED) {
-            o.put("max_step", rules.maxStep());
+        if (run.rules.maxStep() != kilotrain.ops.update.Int8WeightUpdate.UNLIMITED) {
+            o.put("max_step", run.rules.maxStep());
         }
-        o.put("augment", subset.augment);
+        o.put("augment", run.subset.augment);
         o.put("seed", seed);
         // only a non-default head enters the settings, so the cache of earlier float-head analyses stays valid
         if (h != kilotrain.compiler.TrainSpec.Head.FLOAT) {
             o.put("head", h.cli());
         }
-        o.put("input", Arrays.toString(input.mean) + Arrays.toString(input.std) + input.rawPixels + ","
-                + input.resizeShorter);
+        o.put("input", Arrays.toString(run.input.mean) + Arrays.toString(run.input.std) + run.input.rawPixels + ","
+                + run.input.resizeShorter);
         return o;
     }
 

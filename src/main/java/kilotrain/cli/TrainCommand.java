@@ -96,28 +96,19 @@ final class TrainCommand implements Callable<Integer> {
     int deviceSteps;
 
     @Mixin
-    InputOptions input;
-
-    @Mixin
-    UpdateRuleOptions rules;
-
-    @Mixin
-    HeadOption head;
-
-    @Mixin
-    SubsetOptions subset;
+    FineTuneOptions run;
 
     @Override
     public Integer call() {
         Graph graph = ModelLoader.load(model, imageSize);
         int convs = TrainCompiler.backboneConvs(graph).size();
         Scheme s = Scheme.resolve(scheme, convs);
-        DatasetSplit split = subset.open(data, graph);
+        DatasetSplit split = run.subset.open(data, graph);
         List<String> classes = split.train().classes();
-        TrainAugment aug = subset.augmentation();
-        SampleSource src = new SampleSource(split, input.spec(graph.input), aug, input.transform(), seed);
-        Program program = TrainCompiler.compile(graph, new TrainSpec(s, classes.size(), seed, head.resolve(graph)));
-        TrainState.Options opt = rules.options(onOff(qas, "--qas"), momentum(), (int) seed);
+        TrainAugment aug = run.subset.augmentation();
+        SampleSource src = new SampleSource(split, run.input.spec(graph.input), aug, run.input.transform(), seed);
+        Program program = TrainCompiler.compile(graph, new TrainSpec(s, classes.size(), seed, run.head.resolve(graph)));
+        TrainState.Options opt = run.rules.options(onOff(qas, "--qas"), momentum(), (int) seed);
         TrainState state = new TrainState(program, opt);
         TrainExecutor exec = new TrainExecutor(program, state);
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
@@ -199,9 +190,9 @@ final class TrainCommand implements Callable<Integer> {
         o.put("lr", lr);
         o.put("batch", batch);
         o.put("qas", qas);
-        o.put("update_rule", rules.updateRule);
-        o.put("bias_rule", rules.biasRule);
-        o.put("max_step", UpdateRuleOptions.text(rules.maxStep()));
+        o.put("update_rule", run.rules.updateRule);
+        o.put("bias_rule", run.rules.biasRule);
+        o.put("max_step", UpdateRuleOptions.text(run.rules.maxStep()));
         o.put("optimizer", optimizer);
         o.put("seed", seed);
         if (!history.isEmpty()) {
