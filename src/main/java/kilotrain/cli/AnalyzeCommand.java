@@ -72,16 +72,8 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--qas", defaultValue = "on", description = "on or off (default ${DEFAULT-VALUE}).")
     String qas;
 
-
-
-
-
-
-
-
     @Option(names = "--image-size", defaultValue = "0", description = "Input resolution for the paper's models.")
     int imageSize;
-
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the head, shuffles and augmentations.")
     long seed;
@@ -95,6 +87,9 @@ final class AnalyzeCommand implements Callable<Integer> {
 
     @Mixin
     FineTuneOptions run;
+
+    @Mixin
+    OptimizerOption optimizer;
 
     @Override
     public Integer call() {
@@ -125,7 +120,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         if (src.testSize() == 0) {
             throw new KtException(data + ": no test samples; the analysis scores every scheme on the test part");
         }
-        TrainState.Options so = run.rules.options(on(qas), 0f, (int) seed);
+        TrainState.Options so = run.rules.options(on(qas), optimizer.momentum(), (int) seed);
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         Trainer.Options to = new Trainer.Options(epochs, warmup, lr, batch, LrSchedule.Kind.COSINE, t,
                 Trainer.explodingLoss(src.classes().size()));
@@ -207,6 +202,10 @@ final class AnalyzeCommand implements Callable<Integer> {
         }
         o.put("augment", run.subset.augment);
         o.put("seed", seed);
+        // only momentum enters the settings, so the cache of earlier plain-SGD analyses stays valid
+        if (optimizer.hasState()) {
+            o.put("optimizer", optimizer.name());
+        }
         // only a non-default head enters the settings, so the cache of earlier float-head analyses stays valid
         if (h != kilotrain.compiler.TrainSpec.Head.FLOAT) {
             o.put("head", h.cli());

@@ -35,7 +35,6 @@ final class CompileCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "Model file (.tflite or the paper's .pkl).")
     Path model;
 
-
     @Option(names = "--scheme", defaultValue = "classifier-only", description = "Sparse-update scheme (see train).")
     String scheme;
 
@@ -61,9 +60,8 @@ final class CompileCommand implements Callable<Integer> {
                     + "with --target cortex-m7: the program's flash, code estimated).")
     String flashBudget;
 
-    @Option(names = "--optimizer", defaultValue = "sgd",
-            description = "sgd (no state, the device default) or sgdm (a float of momentum per trained element).")
-    String optimizer;
+    @Mixin
+    OptimizerOption optimizer;
 
     @Option(names = "--target", defaultValue = "host",
             description = "C target of --out: host (gcc) or cortex-m7 (arm-none-eabi-gcc); the Makefile builds both.")
@@ -86,8 +84,6 @@ final class CompileCommand implements Callable<Integer> {
                     + "so the expansion tensor never exists (default; --no-fuse-blocks to compare).")
     boolean fuseBlocks;
 
-
-
     @Option(names = "--verify-arena", paramLabel = "STEPS", defaultValue = "0",
             description = "Run STEPS training steps (seeded random samples, --lr, the update rules above) with every "
                     + "buffer in the planned arena and with one array per buffer; fail unless losses and parameters "
@@ -105,9 +101,7 @@ final class CompileCommand implements Callable<Integer> {
         if (!target.equals("host") && !target.equals("cortex-m7")) {
             throw new KtException("--target: '" + target + "' is neither host nor cortex-m7");
         }
-        if (!optimizer.equals("sgd") && !optimizer.equals("sgdm")) {
-            throw new KtException("--optimizer: '" + optimizer + "' is neither sgd nor sgdm");
-        }
+        optimizer.momentum();
         rules.validate();
         long sram = sramBudget == null ? -1 : Budget.parse(sramBudget, "--sram-budget");
         long flash = flashBudget == null ? -1 : Budget.parse(flashBudget, "--flash-budget");
@@ -119,13 +113,13 @@ final class CompileCommand implements Callable<Integer> {
         Graph g = ModelLoader.load(model);
         Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
         Program p = TrainCompiler.compile(g, new TrainSpec(s, classes, 0, head.resolve(g)));
-        MemoryAnalysis a = MemoryAnalysis.of(p, optimizer.equals("sgdm"), rules.weightShadow(),
+        MemoryAnalysis a = MemoryAnalysis.of(p, optimizer.hasState(), rules.weightShadow(),
                 rules.biasShadow(), new ArenaPlanner(), fused, fuseBlocks);
         Variant best = a.best();
         if (memoryReport != null) {
             MemoryReport.write(memoryReport, a);
         }
-        TrainState state = new TrainState(p, rules.options(true, optimizer.equals("sgdm") ? 0.9f : 0f, 0));
+        TrainState state = new TrainState(p, rules.options(true, optimizer.momentum(), 0));
         DeviceFootprint device = null;
         if (target.equals("cortex-m7")) {
             // what the linker will see (kernel scratch, runtime state, stack reserve included), so an over-budget
@@ -227,7 +221,7 @@ final class CompileCommand implements Callable<Integer> {
         Program p = v.program().withStep(v.step());
         int[] labels = new int[Math.min(steps, 8)];
         ArenaCheck.Result r = ArenaCheck.run(p, v.plan(), rules.options(true,
-                optimizer.equals("sgdm") ? 0.9f : 0f, 0), lr,
+                optimizer.momentum(), 0), lr,
                 ArenaCheck.syntheticInputs(p, labels.length, 1, labels), labels, steps);
         if (!r.identical()) {
             throw new KtException("--verify-arena: the step run from the planned arena (" + v.plan().strategy() + ", "

@@ -35,7 +35,6 @@ final class DeviceBenchCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "Model file (.tflite or the paper's .pkl).")
     Path model;
 
-
     @Option(names = "--scheme", defaultValue = "classifier-only", description = "Sparse-update scheme (see train).")
     String scheme;
 
@@ -56,10 +55,8 @@ final class DeviceBenchCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "0.025", description = "Learning rate (default ${DEFAULT-VALUE}).")
     float lr;
 
-
-
-    @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd or sgdm (momentum 0.9).")
-    String optimizer;
+    @Mixin
+    OptimizerOption optimizer;
 
     @Option(names = "--out", description = "Keep the C project here (default: a temporary folder).")
     Path out;
@@ -113,10 +110,7 @@ final class DeviceBenchCommand implements Callable<Integer> {
         if (steps < 1) {
             throw new KtException("--steps must be at least 1, got " + steps);
         }
-        if (!optimizer.equals("sgd") && !optimizer.equals("sgdm")) {
-            throw new KtException("--optimizer: '" + optimizer + "' is neither sgd nor sgdm");
-        }
-        TrainState.Options options = rules.options(true, optimizer.equals("sgdm") ? 0.9f : 0f, 0);
+        TrainState.Options options = rules.options(true, optimizer.momentum(), 0);
         Graph g = ModelLoader.load(model);
         Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
         Program p = TrainCompiler.compile(g, new TrainSpec(s, classes, 0, head.resolve(g)));

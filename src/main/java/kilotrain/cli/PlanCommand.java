@@ -65,10 +65,8 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--classes", description = "Classes of the head (default: the analysis' dataset).")
     Integer classes;
 
-
-
-    @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd or sgdm, as in compile (default ${DEFAULT-VALUE}).")
-    String optimizer;
+    @Mixin
+    OptimizerOption optimizer;
 
     @Option(names = "--fused-updates", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Plan memory with fused weight-gradient updates where they lower the peak, as compile does "
@@ -114,9 +112,7 @@ final class PlanCommand implements Callable<Integer> {
     public Integer call() {
         long t0 = System.nanoTime();
         rules.validate();
-        if (!optimizer.equals("sgd") && !optimizer.equals("sgdm")) {
-            throw new KtException("--optimizer must be sgd or sgdm, got " + optimizer);
-        }
+        optimizer.momentum();
         long sram = Budget.parse(sramBudget, "--sram-budget");
         long flash = flashBudget == null ? -1 : Budget.parse(flashBudget, "--flash-budget");
         AnalysisTable table = AnalysisTable.read(analysis);
@@ -127,7 +123,7 @@ final class PlanCommand implements Callable<Integer> {
         JsonNode verifySettings = VerifySettings.apply(table.settings, verifySet, analysis);
         Graph graph = ModelLoader.load(model, imageSize);
         int nClasses = classes != null ? classes : table.settings.path("classes").asInt(10);
-        PlannedMemory memory = new PlannedMemory(graph, nClasses, optimizer.equals("sgdm"), rules.weightShadow(),
+        PlannedMemory memory = new PlannedMemory(graph, nClasses, optimizer.hasState(), rules.weightShadow(),
                 rules.biasShadow(), fused, head.resolve(graph));
         SchemePlanner planner = new SchemePlanner(table, memory, flash, maxEvaluations);
         long[] lastReport = {System.nanoTime()};
@@ -344,7 +340,8 @@ final class PlanCommand implements Callable<Integer> {
         long seed = s.path("seed").asLong();
         SampleSource src = new SampleSource(split, input.spec(graph.input), aug, input.transform(), seed);
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        TrainState.Options so = new TrainState.Options(!s.path("qas").asText("on").equals("off"), 0f,
+        TrainState.Options so = new TrainState.Options(!s.path("qas").asText("on").equals("off"),
+                OptimizerOption.momentum(s.path("optimizer").asText("sgd"), "the analysis' optimizer"),
                 UpdateRuleOptions.weightRule(s.path("update_rule").asText("shadow")),
                 UpdateRuleOptions.biasRule(s.path("bias_rule").asText("shadow")), (int) seed,
                 UpdateRuleOptions.maxStep(s.path("max_step").asText("none")));

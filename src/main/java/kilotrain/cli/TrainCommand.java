@@ -55,26 +55,18 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "64", description = "Samples per update; gradients accumulate one sample at a time as on the device (default ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd (no state, the device default) or sgdm (momentum 0.9).")
-    String optimizer;
+    @Mixin
+    OptimizerOption optimizer;
 
     @Option(names = "--qas", defaultValue = "on", description = "Quantization-aware scaling: on or off (default ${DEFAULT-VALUE}).")
     String qas;
 
-
-
     @Option(names = "--schedule", defaultValue = "cosine", description = "cosine or constant (default ${DEFAULT-VALUE}).")
     String schedule;
-
-
-
-
-
 
     @Option(names = "--image-size", defaultValue = "0",
             description = "Input resolution for the paper's models (default: the model's own, 128).")
     int imageSize;
-
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the head, the shuffles and the augmentations.")
     long seed;
@@ -108,7 +100,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainAugment aug = run.subset.augmentation();
         SampleSource src = new SampleSource(split, run.input.spec(graph.input), aug, run.input.transform(), seed);
         Program program = TrainCompiler.compile(graph, new TrainSpec(s, classes.size(), seed, run.head.resolve(graph)));
-        TrainState.Options opt = run.rules.options(onOff(qas, "--qas"), momentum(), (int) seed);
+        TrainState.Options opt = run.rules.options(onOff(qas, "--qas"), optimizer.momentum(), (int) seed);
         TrainState state = new TrainState(program, opt);
         TrainExecutor exec = new TrainExecutor(program, state);
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
@@ -193,7 +185,7 @@ final class TrainCommand implements Callable<Integer> {
         o.put("update_rule", run.rules.updateRule);
         o.put("bias_rule", run.rules.biasRule);
         o.put("max_step", UpdateRuleOptions.text(run.rules.maxStep()));
-        o.put("optimizer", optimizer);
+        o.put("optimizer", optimizer.name());
         o.put("seed", seed);
         if (!history.isEmpty()) {
             o.put("test_accuracy", history.get(history.size() - 1).testAccuracy());
@@ -218,14 +210,6 @@ final class TrainCommand implements Callable<Integer> {
             case "on" -> true;
             case "off" -> false;
             default -> throw new KtException(name + " must be on or off, got " + v);
-        };
-    }
-
-    private float momentum() {
-        return switch (optimizer) {
-            case "sgd" -> 0f;
-            case "sgdm" -> 0.9f;
-            default -> throw new KtException("--optimizer must be sgd or sgdm, got " + optimizer);
         };
     }
 

@@ -16,10 +16,10 @@ final class VerifySettings {
     private static final List<String> INTS = List.of("epochs", "warmup_epochs", "batch", "train_limit",
             "train_limit_per_class", "test_limit", "test_limit_per_class", "image_size", "seed");
     private static final List<String> WORDS = List.of("qas", "update_rule", "bias_rule", "max_step", "augment",
-            "head");
+            "head", "optimizer");
     /** A constant for picocli's help text; {@code apply} names the same keys. */
     static final String KEYS_TEXT = "data, epochs, warmup_epochs, batch, train_limit, train_limit_per_class, test_limit, "
-            + "test_limit_per_class, image_size, seed, lr, qas, update_rule, bias_rule, max_step, augment, head";
+            + "test_limit_per_class, image_size, seed, lr, qas, update_rule, bias_rule, max_step, augment, head, optimizer";
 
     private VerifySettings() {
     }
@@ -63,10 +63,8 @@ final class VerifySettings {
                     throw new KtException("--verify-set data=" + v + ": not a folder");
                 }
                 s.put(k, d.toAbsolutePath().normalize().toString());
-            } else if (k.equals("max_step")) {
-                UpdateRuleOptions.maxStep(v);
-                s.put(k, v);
             } else if (WORDS.contains(k)) {
+                checkWord(k, v);
                 s.put(k, v);
             } else {
                 throw new KtException("--verify-set: unknown setting '" + k + "'; settings that can be replaced: "
@@ -74,5 +72,31 @@ final class VerifySettings {
             }
         }
         return s;
+    }
+
+    /** A misspelt word fails here, before the search, not after it when the verification starts. */
+    private static void checkWord(String k, String v) {
+        try {
+            check(k, v);
+        } catch (KtException e) {
+            throw new KtException("--verify-set " + k + "=" + v + ": " + e.getMessage());
+        }
+    }
+
+    private static void check(String k, String v) {
+        switch (k) {
+            case "qas" -> {
+                if (!v.equals("on") && !v.equals("off")) {
+                    throw new KtException("qas must be on or off, got " + v);
+                }
+            }
+            case "update_rule" -> UpdateRuleOptions.weightRule(v);
+            case "bias_rule" -> UpdateRuleOptions.biasRule(v);
+            case "max_step" -> UpdateRuleOptions.maxStep(v);
+            case "augment" -> SubsetOptions.augmentation(v);
+            case "head" -> kilotrain.compiler.TrainSpec.Head.parse(v);
+            case "optimizer" -> OptimizerOption.momentum(v, "optimizer");
+            default -> throw new IllegalStateException(k);
+        }
     }
 }

@@ -40,7 +40,8 @@ class SearchPipelineCliTest {
         String out = capture(true, () -> assertEquals(0, Main.run("plan", "--model", RESNET.toString(), "--analysis",
                 dir.resolve("analysis").toString(), "--sram-budget", "64K", "--flash-budget", "1M", "--sweep", "2",
                 "--out", scheme.toString(), "--verify", "--verify-set", "epochs=2", "--verify-set",
-                "train_limit_per_class=3", "--verify-set", "lr=0.01", "--verify-set", "data=" + CIFAR, "--json")));
+                "train_limit_per_class=3", "--verify-set", "lr=0.01", "--verify-set", "data=" + CIFAR, "--verify-set", "optimizer=sgdm",
+                "--json")));
         JsonNode o = new ObjectMapper().readTree(out);
         JsonNode vs = o.get("verify_settings");
         assertEquals(2, vs.get("epochs").asInt());
@@ -80,6 +81,15 @@ class SearchPipelineCliTest {
                 dir.resolve("analysis").toString(), "--sram-budget", "64K", "--sweep", "0", "--out",
                 dir.resolve("z.json").toString(), "--verify", "--verify-set", "data=" + dir.resolve("nowhere"))));
         assertTrue(err.contains("data=") && err.contains("not a folder"), err);
+        err = capture(false, () -> assertEquals(1, Main.run("plan", "--model", RESNET.toString(), "--analysis",
+                dir.resolve("analysis").toString(), "--sram-budget", "64K", "--sweep", "0", "--out",
+                dir.resolve("w.json").toString(), "--verify", "--verify-set", "optimizer=adam")));
+        assertTrue(err.contains("optimizer") && err.contains("adam"), err);
+        err = capture(false, () -> assertEquals(1, Main.run("plan", "--model", RESNET.toString(), "--analysis",
+                dir.resolve("analysis").toString(), "--sram-budget", "64K", "--sweep", "0", "--out",
+                dir.resolve("v.json").toString(), "--verify", "--verify-set", "update_rule=stochasitc")));
+        assertTrue(err.contains("stochasitc"), err);
+        assertFalse(Files.exists(dir.resolve("v.json")), "a mistyped setting fails before the search writes a scheme");
     }
 
     private static String capture(boolean stdout, Runnable r) {
