@@ -22,6 +22,7 @@ import kilotrain.search.ContributionAnalysis;
 import kilotrain.search.IntLists;
 import kilotrain.search.Measurement;
 import kilotrain.search.TrainerMeasure;
+import kilotrain.train.FrozenPrefix;
 import kilotrain.train.LrSchedule;
 import kilotrain.train.Trainer;
 import picocli.CommandLine.Command;
@@ -84,6 +85,12 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--parallel", defaultValue = "1",
             description = "Measurements run at once, sharing the threads (default ${DEFAULT-VALUE}: one at a time, all threads).")
     int parallel;
+
+    @Option(names = "--reuse-frozen", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Compute the frozen front of the network once per sample and share it between the "
+                    + "measurements that train nothing there (default; the accuracies are identical, "
+                    + "--no-reuse-frozen recomputes it in every measurement).")
+    boolean reuseFrozen;
 
     @Mixin
     FineTuneOptions run;
@@ -155,6 +162,21 @@ final class AnalyzeCommand implements Callable<Integer> {
             }
         }
         List<Measurement> plan = ContributionAnalysis.plan(ks, convs, rs, baseK);
+        if (reuseFrozen) {
+            int first = n;
+            for (Measurement m : plan) {
+                if (m.kind() == Measurement.Kind.WEIGHT) {
+                    first = Math.min(first, FrozenPrefix.firstTrained(m.scheme(), n));
+                }
+            }
+            FrozenPrefix prefix = FrozenPrefix.before(graph, first, src, warmup + epochs,
+                    Runtime.getRuntime().maxMemory() / 4);
+            if (prefix != null) {
+                fn.reusing(prefix);
+                System.err.printf(Locale.ROOT, "reusing the frozen front: %d convs computed once per sample "
+                        + "(%,d bytes each)%n", prefix.skippedConvs(), prefix.cutBytes());
+            }
+        }
         System.err.printf(Locale.ROOT, "contribution analysis of %s on %s: %d train / %d test samples, %d epoch(s), "
                 + "%d measurements (%d bias depths, %d convs x %d ratios over bias-only:%d), %d at a time%n",
                 model.getFileName(), data, src.trainSize(), src.testSize(), warmup + epochs, plan.size(), ks.size(),

@@ -15,7 +15,7 @@ import kilotrain.KtException;
  * Images whose channel count differs from the model's are converted first (RGB to gray by ITU-R 601 luma, gray to RGB
  * by repetition). Raw tensor samples are copied unchanged.
  */
-public final class SampleSource {
+public final class SampleSource implements Samples {
     private final Dataset train;
     private final Dataset test;
     private final InputSpec spec;
@@ -82,32 +82,39 @@ public final class SampleSource {
         return test;
     }
 
+    @Override
     public List<String> classes() {
         return (train != null ? train : test).classes();
     }
 
+    @Override
     public int trainSize() {
         return train == null ? 0 : train.size();
     }
 
+    @Override
     public int testSize() {
         return test == null ? 0 : test.size();
     }
 
+    @Override
     public int trainLabel(int index) {
         return train.label(index);
     }
 
+    @Override
     public int testLabel(int index) {
         return test.label(index);
     }
 
     /** The order of the training samples in epoch {@code epoch}: a seeded Fisher-Yates shuffle. */
+    @Override
     public int[] epochOrder(int epoch) {
         return SplitMix64.forSample(seed, epoch, -1).permutation(trainSize());
     }
 
     /** Augmented, quantized training input of sample {@code index} in epoch {@code epoch}. */
+    @Override
     public void fill(int index, int epoch, byte[] dst) {
         if (train == null) {
             throw new KtException("the dataset has no training part");
@@ -140,6 +147,7 @@ public final class SampleSource {
     }
 
     /** Quantized test input of test sample {@code index} (no randomness). */
+    @Override
     public void fillTest(int index, byte[] dst) {
         if (test == null) {
             throw new KtException("the dataset has no test part");

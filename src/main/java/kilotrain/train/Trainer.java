@@ -7,7 +7,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import kilotrain.KtException;
-import kilotrain.data.SampleSource;
+import kilotrain.data.Samples;
 import kilotrain.exec.TrainExecutor;
 import kilotrain.exec.TrainState;
 import kilotrain.program.Param;
@@ -58,10 +58,10 @@ public final class Trainer {
     private final TrainExecutor exec;
     private final Program program;
     private final TrainState state;
-    private final SampleSource source;
+    private final Samples source;
     private final Options options;
 
-    public Trainer(TrainExecutor exec, SampleSource source, Options options) {
+    public Trainer(TrainExecutor exec, Samples source, Options options) {
         this.exec = exec;
         this.program = exec.program();
         this.state = exec.state();

@@ -29,9 +29,23 @@ class SearchPipelineCliTest {
 
     @BeforeAll
     static void analyze() {
-        assertEquals(0, Main.run("analyze", "--model", RESNET.toString(), "--data", CIFAR.toString(),
-                "--train-limit-per-class", "2", "--test-limit-per-class", "2", "--batch", "4", "--bias-k", "1,2",
-                "--layers", "5,6", "--ratios", "1/2,1", "--out", dir.resolve("analysis").toString()));
+        assertEquals(0, analyze(dir.resolve("analysis")));
+    }
+
+    private static int analyze(Path out, String... more) {
+        String[] base = {"analyze", "--model", RESNET.toString(), "--data", CIFAR.toString(),
+            "--train-limit-per-class", "2", "--test-limit-per-class", "2", "--batch", "4", "--bias-k", "1,2",
+            "--layers", "5,6", "--ratios", "1/2,1", "--out", out.toString()};
+        String[] args = java.util.Arrays.copyOf(base, base.length + more.length);
+        System.arraycopy(more, 0, args, base.length, more.length);
+        return Main.run(args);
+    }
+
+    @Test
+    void reusingTheFrozenFrontChangesNoAccuracy() throws Exception {
+        Path whole = dir.resolve("analysis-whole");
+        assertEquals(0, analyze(whole, "--no-reuse-frozen"));
+        assertEquals(Files.readString(dir.resolve("analysis/analysis.csv")), Files.readString(whole.resolve("analysis.csv")));
     }
 
     @Test
@@ -40,8 +54,8 @@ class SearchPipelineCliTest {
         String out = capture(true, () -> assertEquals(0, Main.run("plan", "--model", RESNET.toString(), "--analysis",
                 dir.resolve("analysis").toString(), "--sram-budget", "64K", "--flash-budget", "1M", "--sweep", "2",
                 "--out", scheme.toString(), "--verify", "--verify-set", "epochs=2", "--verify-set",
-                "train_limit_per_class=3", "--verify-set", "lr=0.01", "--verify-set", "data=" + CIFAR, "--verify-set", "optimizer=sgdm",
-                "--json")));
+                "train_limit_per_class=3", "--verify-set", "lr=0.01", "--verify-set", "data=" + CIFAR,
+                "--verify-set", "optimizer=sgdm", "--json")));
         JsonNode o = new ObjectMapper().readTree(out);
         JsonNode vs = o.get("verify_settings");
         assertEquals(2, vs.get("epochs").asInt());
