@@ -59,7 +59,7 @@ public final class TrainerMeasure implements MeasureFunction {
 
     /** Fine-tunes any scheme under the analysis' settings (plan --verify uses it too). */
     public double train(Scheme scheme, int threads) {
-        return train(scheme, threads, SILENT);
+        return train(scheme, threads, Trainer.Progress.NONE);
     }
 
     /** As {@link #train(Scheme, int)}, reporting progress (plan --verify's fine-tunes are long). */
@@ -86,18 +86,4 @@ public final class TrainerMeasure implements MeasureFunction {
             return Double.isFinite(a) ? a : 0;
         }
     }
-
-    private static final Trainer.Progress SILENT = new Trainer.Progress() {
-        @Override
-        public void epochStart(int epoch, int totalEpochs, int samples) {
-        }
-
-        @Override
-        public void batchDone(int samplesDone, double meanLoss, double accuracy) {
-        }
-
-        @Override
-        public void epochEnd(Trainer.EpochMetrics m) {
-        }
-    };
 }

@@ -48,6 +48,21 @@ public final class Trainer {
 
     /** Reports progress: samples done in the epoch, running loss and accuracy. */
     public interface Progress {
+        /** Reports nothing (measurements inside an analysis, tests). */
+        Progress NONE = new Progress() {
+            @Override
+            public void epochStart(int epoch, int totalEpochs, int samples) {
+            }
+
+            @Override
+            public void batchDone(int samplesDone, double meanLoss, double accuracy) {
+            }
+
+            @Override
+            public void epochEnd(EpochMetrics m) {
+            }
+        };
+
         void epochStart(int epoch, int totalEpochs, int samples);
 
         void batchDone(int samplesDone, double meanLoss, double accuracy);

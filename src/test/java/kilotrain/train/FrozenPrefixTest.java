@@ -83,19 +83,7 @@ class FrozenPrefixTest {
         TrainState state = new TrainState(TrainCompiler.compile(g, new TrainSpec(s, 10, 0, TrainSpec.Head.INT8)), so);
         Trainer t = new Trainer(new TrainExecutor(state.program(), state), samples,
                 new Trainer.Options(1, 1, 0.05, 4, LrSchedule.Kind.COSINE, 2, Trainer.explodingLoss(10)));
-        t.run(new Trainer.Progress() {
-            @Override
-            public void epochStart(int epoch, int totalEpochs, int count) {
-            }
-
-            @Override
-            public void batchDone(int samplesDone, double meanLoss, double accuracy) {
-            }
-
-            @Override
-            public void epochEnd(Trainer.EpochMetrics m) {
-            }
-        }, m -> {
+        t.run(Trainer.Progress.NONE, m -> {
         });
         return state;
     }

@@ -46,16 +46,7 @@ class TrainerTest {
         return new SampleSource(SMALL, InputSpec.of(MCUNET.input), aug, TestTransform.shorterThenCrop(147), 3);
     }
 
-    static final Trainer.Progress QUIET = new Trainer.Progress() {
-        public void epochStart(int epoch, int total, int samples) {
-        }
-
-        public void batchDone(int done, double loss, double acc) {
-        }
-
-        public void epochEnd(Trainer.EpochMetrics m) {
-        }
-    };
+    static final Trainer.Progress QUIET = Trainer.Progress.NONE;
 
     static Object[] values(TrainExecutor ex) {
         List<Param> ps = ex.program().params;
