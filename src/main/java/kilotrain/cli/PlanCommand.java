@@ -77,11 +77,6 @@ final class PlanCommand implements Callable<Integer> {
             description = "Cap on memory-planner calls for leaves of the search (default ${DEFAULT-VALUE}); when hit, the result is reported as not proven optimal.")
     int maxEvaluations;
 
-    @Option(names = "--gains", defaultValue = "monotone",
-            description = "monotone (default): fit each conv's gains across its ratios by a monotone curve before "
-                    + "planning, pooling the noise of its measurements; measured: plan with the gains as measured.")
-    String gains;
-
     @Option(names = "--sweep", defaultValue = "12", description = "Budgets planned for the chart's frontier (default ${DEFAULT-VALUE}; 0: none).")
     int sweep;
 
@@ -120,11 +115,7 @@ final class PlanCommand implements Callable<Integer> {
         optimizer.momentum();
         long sram = Budget.parse(sramBudget, "--sram-budget");
         long flash = flashBudget == null ? -1 : Budget.parse(flashBudget, "--flash-budget");
-        AnalysisTable table = switch (gains) {
-            case "monotone" -> AnalysisTable.read(analysis).monotoneInRatio();
-            case "measured" -> AnalysisTable.read(analysis);
-            default -> throw new KtException("--gains must be monotone or measured, got " + gains);
-        };
+        AnalysisTable table = AnalysisTable.read(analysis);
         // option mistakes fail before the search, not after it
         if (!verifySet.isEmpty() && !verify) {
             throw new KtException("--verify-set only changes the fine-tunes of --verify; add --verify");
@@ -164,7 +155,6 @@ final class PlanCommand implements Callable<Integer> {
         ObjectNode o = Json.object();
         o.put("model", model.toString());
         o.put("analysis", analysis.toString());
-        o.put("gains", gains);
         o.put("sram_budget_bytes", sram);
         if (flash >= 0) {
             o.put("flash_budget_bytes", flash);

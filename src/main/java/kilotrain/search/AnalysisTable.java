@@ -74,35 +74,6 @@ public final class AnalysisTable {
         return a - base;
     }
 
-    /**
-     * The same analysis with each conv's weight gains replaced by their monotone fit across ratios
-     * ({@link RatioTrend}); convs measured at fewer than three ratios are kept as measured.
-     */
-    public AnalysisTable monotoneInRatio() {
-        TreeMap<Integer, TreeMap<Double, Double>> w = new TreeMap<>();
-        double base = biasAccuracy.getOrDefault(weightBaseK, Double.NaN);
-        for (Map.Entry<Integer, TreeMap<Double, Double>> e : weightAccuracy.entrySet()) {
-            TreeMap<Double, Double> m = e.getValue();
-            if (m.size() < 3 || Double.isNaN(base)) {
-                w.put(e.getKey(), new TreeMap<>(m));
-                continue;
-            }
-            double[] g = new double[m.size()];
-            int i = 0;
-            for (double a : m.values()) {
-                g[i++] = a - base;
-            }
-            double[] f = RatioTrend.fit(g);
-            TreeMap<Double, Double> out = new TreeMap<>();
-            i = 0;
-            for (double r : m.keySet()) {
-                out.put(r, base + f[i++]);
-            }
-            w.put(e.getKey(), out);
-        }
-        return new AnalysisTable(model, backboneConvs, weightBaseK, baselineAccuracy, biasAccuracy, w, settings);
-    }
-
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public ObjectNode toJson() {
