@@ -40,8 +40,10 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "The analysed model (.tflite or .pkl).")
     Path model;
 
-    @Option(names = "--analysis", required = true, description = "Output folder of 'kilotrain analyze'.")
-    Path analysis;
+    @Option(names = "--analysis", required = true, description = "Output folder of 'kilotrain analyze'. Repeat it "
+            + "with analyses of the same measurements under other seeds to plan on their mean gains (less noise); "
+            + "--verify uses the first one's settings.")
+    List<Path> analyses;
 
     @Option(names = "--sram-budget", required = true, paramLabel = "SIZE", description = "e.g. 256K (planned SRAM: arena + trained parameters + optimizer state + float copies).")
     String sramBudget;
@@ -115,7 +117,12 @@ final class PlanCommand implements Callable<Integer> {
         optimizer.momentum();
         long sram = Budget.parse(sramBudget, "--sram-budget");
         long flash = flashBudget == null ? -1 : Budget.parse(flashBudget, "--flash-budget");
-        AnalysisTable table = AnalysisTable.read(analysis);
+        Path analysis = analyses.get(0);
+        List<AnalysisTable> read = new ArrayList<>();
+        for (Path a : analyses) {
+            read.add(AnalysisTable.read(a));
+        }
+        AnalysisTable table = read.size() == 1 ? read.get(0) : AnalysisTable.mean(read, analyses);
         // option mistakes fail before the search, not after it
         if (!verifySet.isEmpty() && !verify) {
             throw new KtException("--verify-set only changes the fine-tunes of --verify; add --verify");
@@ -155,6 +162,9 @@ final class PlanCommand implements Callable<Integer> {
         ObjectNode o = Json.object();
         o.put("model", model.toString());
         o.put("analysis", analysis.toString());
+        if (analyses.size() > 1) {
+            o.put("analyses_averaged", analyses.size());
+        }
         o.put("sram_budget_bytes", sram);
         if (flash >= 0) {
             o.put("flash_budget_bytes", flash);

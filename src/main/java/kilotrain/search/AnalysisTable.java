@@ -74,6 +74,57 @@ public final class AnalysisTable {
         return a - base;
     }
 
+    /**
+     * The mean of analyses of the same measurements (typically the same command under other seeds): each accuracy is
+     * averaged, which divides the variance of every gain by the number of analyses. {@code names} label the tables in
+     * errors.
+     */
+    public static AnalysisTable mean(List<AnalysisTable> tables, List<?> names) {
+        AnalysisTable first = tables.get(0);
+        int n = tables.size();
+        double base = 0;
+        TreeMap<Integer, Double> bias = new TreeMap<>();
+        TreeMap<Integer, TreeMap<Double, Double>> w = new TreeMap<>();
+        for (int t = 0; t < n; t++) {
+            AnalysisTable a = tables.get(t);
+            Object name = names.get(t);
+            if (a.backboneConvs != first.backboneConvs || !a.model.equals(first.model)) {
+                throw new KtException("analysis " + name + " is of " + a.model + " (" + a.backboneConvs
+                        + " backbone convs), " + names.get(0) + " of " + first.model + " (" + first.backboneConvs + ")");
+            }
+            if (a.weightBaseK != first.weightBaseK && !first.weightAccuracy.isEmpty()) {
+                throw new KtException("analysis " + name + " measures weights over bias-only:" + a.weightBaseK + ", "
+                        + names.get(0) + " over bias-only:" + first.weightBaseK + "; rerun it with --weight-base-k "
+                        + first.weightBaseK);
+            }
+            if (!a.biasAccuracy.keySet().equals(first.biasAccuracy.keySet())
+                    || !sameWeights(a.weightAccuracy, first.weightAccuracy)) {
+                throw new KtException("analyses " + names.get(0) + " and " + name + " measured different bias depths, "
+                        + "convs or ratios; only analyses of the same measurements can be averaged");
+            }
+            base += a.baselineAccuracy / n;
+            a.biasAccuracy.forEach((k, v) -> bias.merge(k, v / n, Double::sum));
+            a.weightAccuracy.forEach((c, m) -> m.forEach((r, v) ->
+                    w.computeIfAbsent(c, x -> new TreeMap<>()).merge(r, v / n, Double::sum)));
+        }
+        ObjectNode settings = first.settings.deepCopy();
+        settings.put("analyses_averaged", n);
+        return new AnalysisTable(first.model, first.backboneConvs, first.weightBaseK, base, bias, w, settings);
+    }
+
+    private static boolean sameWeights(TreeMap<Integer, TreeMap<Double, Double>> a,
+            TreeMap<Integer, TreeMap<Double, Double>> b) {
+        if (!a.keySet().equals(b.keySet())) {
+            return false;
+        }
+        for (int c : a.keySet()) {
+            if (!a.get(c).keySet().equals(b.get(c).keySet())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public ObjectNode toJson() {

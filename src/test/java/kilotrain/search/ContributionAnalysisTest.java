@@ -94,4 +94,31 @@ class ContributionAnalysisTest {
         assertEquals(t.toJson(), back.toJson());
         assertTrue(Files.list(dir.resolve("measurements")).noneMatch(p -> p.toString().endsWith(".tmp")));
     }
+
+    @Test
+    void analysesOfTheSameMeasurementsAverageAndOthersAreRefused(@TempDir Path dir) {
+        List<Measurement> plan = ContributionAnalysis.plan(List.of(2, 4), List.of(5, 6), List.of(0.5, 1.0), 4);
+        ContributionAnalysis.Result r = ContributionAnalysis.run(plan, (m, t) -> fakeAccuracy(m),
+                new AnalysisCache(dir.resolve("a"), "s"), 1, 1, QUIET);
+        ContributionAnalysis.Result r2 = ContributionAnalysis.run(plan, (m, t) -> fakeAccuracy(m) + 0.02,
+                new AnalysisCache(dir.resolve("b"), "s"), 1, 1, QUIET);
+        AnalysisTable a = AnalysisTable.of("fake", 8, 4, r.accuracy(), new ObjectMapper().createObjectNode());
+        AnalysisTable b = AnalysisTable.of("fake", 8, 4, r2.accuracy(), new ObjectMapper().createObjectNode());
+        AnalysisTable m = AnalysisTable.mean(List.of(a, b), List.of("A", "B"));
+        assertEquals(0.51, m.baselineAccuracy, 1e-12);
+        assertEquals(0.5 + 0.04 + 0.01, m.biasAccuracy.get(4), 1e-12);
+        assertEquals(0.001 * 6 * 0.5, m.weightGain(6, 0.5), 1e-12, "equal offsets leave the gains alone");
+        assertEquals(2, m.settings.get("analyses_averaged").asInt());
+
+        AnalysisTable otherBase = AnalysisTable.of("fake", 8, 2, r2.accuracy(), new ObjectMapper().createObjectNode());
+        var e = assertThrows(kilotrain.KtException.class, () -> AnalysisTable.mean(List.of(a, otherBase),
+                List.of("A", "C")));
+        assertTrue(e.getMessage().contains("--weight-base-k 4"), e.getMessage());
+        List<Measurement> fewer = ContributionAnalysis.plan(List.of(2, 4), List.of(5), List.of(0.5, 1.0), 4);
+        ContributionAnalysis.Result r3 = ContributionAnalysis.run(fewer, (x, t) -> fakeAccuracy(x),
+                new AnalysisCache(dir.resolve("c"), "s"), 1, 1, QUIET);
+        AnalysisTable c = AnalysisTable.of("fake", 8, 4, r3.accuracy(), new ObjectMapper().createObjectNode());
+        e = assertThrows(kilotrain.KtException.class, () -> AnalysisTable.mean(List.of(a, c), List.of("A", "D")));
+        assertTrue(e.getMessage().contains("same measurements"), e.getMessage());
+    }
 }

@@ -30,6 +30,7 @@ class SearchPipelineCliTest {
     @BeforeAll
     static void analyze() {
         assertEquals(0, analyze(dir.resolve("analysis")));
+        assertEquals(0, analyze(dir.resolve("analysis-whole"), "--no-reuse-frozen"));
     }
 
     private static int analyze(Path out, String... more) {
@@ -44,7 +45,6 @@ class SearchPipelineCliTest {
     @Test
     void reusingTheFrozenFrontChangesNoAccuracy() throws Exception {
         Path whole = dir.resolve("analysis-whole");
-        assertEquals(0, analyze(whole, "--no-reuse-frozen"));
         assertEquals(Files.readString(dir.resolve("analysis/analysis.csv")), Files.readString(whole.resolve("analysis.csv")));
     }
 
@@ -79,6 +79,21 @@ class SearchPipelineCliTest {
         assertTrue(Files.isRegularFile(run.resolve("metrics.json")));
         assertTrue(Files.isRegularFile(run.resolve("model.tflite")), "a TFLite model trains the int8 head by default "
                 + "and comes back as TFLite");
+    }
+
+    @Test
+    void planAveragesRepeatedAnalyses() throws Exception {
+        Path one = dir.resolve("one.json"), two = dir.resolve("two.json");
+        String a = capture(true, () -> assertEquals(0, Main.run("plan", "--model", RESNET.toString(), "--analysis",
+                dir.resolve("analysis").toString(), "--sram-budget", "64K", "--sweep", "0", "--out", one.toString(),
+                "--json")));
+        String b = capture(true, () -> assertEquals(0, Main.run("plan", "--model", RESNET.toString(), "--analysis",
+                dir.resolve("analysis").toString(), "--analysis", dir.resolve("analysis-whole").toString(),
+                "--sram-budget", "64K", "--sweep", "0", "--out", two.toString(), "--json")));
+        JsonNode x = new ObjectMapper().readTree(a), y = new ObjectMapper().readTree(b);
+        assertEquals(2, y.get("analyses_averaged").asInt());
+        assertEquals(x.get("scheme"), y.get("scheme"), "the mean of two equal analyses plans the same");
+        assertEquals(x.get("predicted_accuracy").asDouble(), y.get("predicted_accuracy").asDouble(), 1e-12);
     }
 
     @Test
