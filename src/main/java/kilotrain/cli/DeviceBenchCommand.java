@@ -73,13 +73,7 @@ final class DeviceBenchCommand implements Callable<Integer> {
     boolean fuseBlocks;
 
     @Mixin
-    InputOptions input;
-
-    @Mixin
-    UpdateRuleOptions rules;
-
-    @Mixin
-    HeadOption head;
+    StepOptions step;
 
     /** The measured figures under their JSON keys (device-bench --json, train's device.json). */
     static void putResult(ObjectNode o, DeviceBench.Result r, Path project) {
@@ -110,15 +104,15 @@ final class DeviceBenchCommand implements Callable<Integer> {
         if (steps < 1) {
             throw new KtException("--steps must be at least 1, got " + steps);
         }
-        TrainState.Options options = rules.options(true, optimizer.momentum(), 0);
+        TrainState.Options options = step.rules.options(true, optimizer.momentum(), 0);
         Graph g = ModelLoader.load(model);
         Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
-        Program p = TrainCompiler.compile(g, new TrainSpec(s, classes, 0, head.resolve(g)));
+        Program p = TrainCompiler.compile(g, new TrainSpec(s, classes, 0, step.head.resolve(g)));
         Path dataDir = data != null ? data
                 : Path.of(System.getProperty("user.dir")).resolve("../shared/data/cifar10").normalize();
         DatasetSplit split = DatasetSplit.open(dataDir, LoadOptions.defaults().withLimitPerClass(1),
                 LoadOptions.defaults().withLimitPerClass(2));
-        SampleSource src = new SampleSource(split, input.spec(g.input), TrainAugment.standard(),
+        SampleSource src = new SampleSource(split, step.input.spec(g.input), TrainAugment.standard(),
                 TestTransform.resize(), 0);
         List<byte[]> inputs = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();

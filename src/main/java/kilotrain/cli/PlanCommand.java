@@ -102,18 +102,12 @@ final class PlanCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin
-    InputOptions input;
-
-    @Mixin
-    UpdateRuleOptions rules;
-
-    @Mixin
-    HeadOption head;
+    StepOptions step;
 
     @Override
     public Integer call() {
         long t0 = System.nanoTime();
-        rules.validate();
+        step.rules.validate();
         optimizer.momentum();
         long sram = Budget.parse(sramBudget, "--sram-budget");
         long flash = flashBudget == null ? -1 : Budget.parse(flashBudget, "--flash-budget");
@@ -130,8 +124,8 @@ final class PlanCommand implements Callable<Integer> {
         JsonNode verifySettings = VerifySettings.apply(table.settings, verifySet, analysis);
         Graph graph = ModelLoader.load(model, imageSize);
         int nClasses = classes != null ? classes : table.settings.path("classes").asInt(10);
-        PlannedMemory memory = new PlannedMemory(graph, nClasses, optimizer.hasState(), rules.weightShadow(),
-                rules.biasShadow(), fused, head.resolve(graph));
+        PlannedMemory memory = new PlannedMemory(graph, nClasses, optimizer.hasState(), step.rules.weightShadow(),
+                step.rules.biasShadow(), fused, step.head.resolve(graph));
         SchemePlanner planner = new SchemePlanner(table, memory, flash, maxEvaluations);
         long[] lastReport = {System.nanoTime()};
         planner.onEvaluation(n -> {
@@ -348,7 +342,7 @@ final class PlanCommand implements Callable<Integer> {
                 s.path("test_limit_per_class").asInt());
         TrainAugment aug = SubsetOptions.augmentation(s.path("augment").asText("standard"));
         long seed = s.path("seed").asLong();
-        SampleSource src = new SampleSource(split, input.spec(graph.input), aug, input.transform(), seed);
+        SampleSource src = new SampleSource(split, step.input.spec(graph.input), aug, step.input.transform(), seed);
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         TrainState.Options so = new TrainState.Options(!s.path("qas").asText("on").equals("off"),
                 OptimizerOption.momentum(s.path("optimizer").asText("sgd"), "the analysis' optimizer"),
