@@ -317,9 +317,22 @@ public final class TrainExecutor {
 
     /** Forward pass only, to the logits; returns the arg-max class (first on ties). */
     public int predict(Workspace ws, byte[] input, float[] logitsOut) {
+        return forwardFrom(ws, 0, program.input, input, logitsOut);
+    }
+
+    /**
+     * The same pass started at instruction {@code resume} from the bytes of the activation {@code cut}, where
+     * {@link Program#resumeAfter} says it may start: the instructions before it would have written exactly these
+     * bytes, so the logits are those of {@link #predict} bit for bit.
+     */
+    public int predictFrom(Workspace ws, int resume, Buf cut, byte[] activation, float[] logitsOut) {
+        return forwardFrom(ws, resume, cut, activation, logitsOut);
+    }
+
+    private int forwardFrom(Workspace ws, int first, Buf start, byte[] bytes, float[] logitsOut) {
         ws.startStep();
-        System.arraycopy(input, 0, ws.bytes[program.input.id], ws.off[program.input.id], program.input.elements);
-        for (int i = 0; i < program.step.size(); i++) {
+        System.arraycopy(bytes, 0, ws.bytes[start.id], ws.off[start.id], start.elements);
+        for (int i = first; i < program.step.size(); i++) {
             Instr in = program.step.get(i);
             if (in instanceof Instr.LossGrad) {
                 break;

@@ -2,7 +2,9 @@ package kilotrain.program;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import kilotrain.ir.Graph;
 
 /**
@@ -53,6 +55,59 @@ public final class Program {
             }
         }
         return false;
+    }
+
+    /** The transient activation buffer of the forward tensor named {@code name}, or null when there is not exactly one. */
+    public Buf activation(String name) {
+        Buf found = null;
+        for (Buf b : bufs) {
+            if (b.kind == Buf.Kind.ACT && b.name.equals(name)) {
+                if (found != null) {
+                    return null;
+                }
+                found = b;
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Where an inference pass can start from the activation {@code cut} alone: the index of the first instruction
+     * after the one that writes it, or -1 when no forward instruction writes it or a later forward instruction reads
+     * another transient buffer written before that point (a residual branch, a fused block). Channel saves only feed
+     * the backward pass and are not part of inference.
+     */
+    public int resumeAfter(Buf cut) {
+        int producer = -1;
+        int end = step.size();
+        for (int i = 0; i < step.size(); i++) {
+            Instr in = step.get(i);
+            if (in instanceof Instr.LossGrad) {
+                end = i;
+                break;
+            }
+            if (in.writes().contains(cut)) {
+                producer = i;
+            }
+        }
+        if (producer < 0) {
+            return -1;
+        }
+        Set<Buf> ready = Collections.newSetFromMap(new IdentityHashMap<>());
+        ready.add(cut);
+        for (int i = producer + 1; i < end; i++) {
+            Instr in = step.get(i);
+            if (in instanceof Instr.SaveChannels) {
+                continue;
+            }
+            for (Buf b : in.reads()) {
+                if (!b.kind.persistent && !ready.contains(b)) {
+                    return -1;
+                }
+            }
+            ready.addAll(in.writes());
+        }
+        return producer + 1;
     }
 
     public Program withStep(List<Instr> newStep) {

@@ -52,6 +52,16 @@ public final class FrozenPrefix implements Samples {
      * caching {@code epochs} epochs of training samples and the test samples would take more than {@code maxBytes}.
      */
     public static FrozenPrefix before(Graph graph, int firstTrained, Samples source, int epochs, long maxBytes) {
+        return cut(graph, firstTrained, source, (long) source.trainSize() * Math.max(1, epochs) + source.testSize(),
+                maxBytes);
+    }
+
+    /** The same cut for caching the test samples only (a training run's per-epoch evaluation). */
+    public static FrozenPrefix forTest(Graph graph, int firstTrained, Samples source, long maxBytes) {
+        return cut(graph, firstTrained, source, source.testSize(), maxBytes);
+    }
+
+    private static FrozenPrefix cut(Graph graph, int firstTrained, Samples source, long cached, long maxBytes) {
         List<Conv2D> convs = TrainCompiler.backboneConvs(graph);
         if (firstTrained <= 0 || firstTrained >= convs.size()) {
             return null;
@@ -69,8 +79,7 @@ public final class FrozenPrefix implements Samples {
             } catch (IllegalArgumentException crossed) {
                 continue; // a tensor computed before the cut is read after it: not a single-tensor cut
             }
-            long bytes = (long) t.elements() * ((long) source.trainSize() * Math.max(1, epochs) + source.testSize());
-            if (bytes > maxBytes) {
+            if ((long) t.elements() * cached > maxBytes) {
                 return null;
             }
             Graph prefix = new Graph(graph.name + "[prefix]", graph.source, graph.input, t,

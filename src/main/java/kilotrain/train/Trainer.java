@@ -19,8 +19,16 @@ import kilotrain.program.Program;
  * time, and the update applies them. Deterministic for a given seed whatever the thread count.
  */
 public final class Trainer {
+    /**
+     * {@code reuseFrozenTest}: evaluate from the test images' frozen front computed once ({@link TestFront}; the same
+     * accuracies, faster); false recomputes every layer at every evaluation.
+     */
     public record Options(int epochs, int warmupEpochs, double lr, int batch, LrSchedule.Kind schedule, int threads,
-            double divergeLoss) {
+            double divergeLoss, boolean reuseFrozenTest) {
+        public Options(int epochs, int warmupEpochs, double lr, int batch, LrSchedule.Kind schedule, int threads,
+                double divergeLoss) {
+            this(epochs, warmupEpochs, lr, batch, schedule, threads, divergeLoss, true);
+        }
     }
 
     /**
@@ -75,6 +83,8 @@ public final class Trainer {
     private final TrainState state;
     private final Samples source;
     private final Options options;
+    private TestFront front;
+    private boolean frontChecked;
 
     public Trainer(TrainExecutor exec, Samples source, Options options) {
         this.exec = exec;
@@ -229,14 +239,23 @@ public final class Trainer {
     private double evaluate(ExecutorService pool, List<TrainExecutor.Workspace> spaces, List<byte[]> inputs,
             int threads) {
         int n = source.testSize();
+        TestFront frozen = testFront();
         int[] right = new int[threads];
         List<Future<?>> futures = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             final int tid = t;
             futures.add(pool.submit(() -> {
+                TrainExecutor.Workspace ws = spaces.get(tid);
+                byte[] buffer = frozen == null ? inputs.get(tid) : frozen.newBuffer();
                 for (int i = tid; i < n; i += threads) {
-                    source.fillTest(i, inputs.get(tid));
-                    if (exec.predict(spaces.get(tid), inputs.get(tid), null) == source.testLabel(i)) {
+                    int predicted;
+                    if (frozen == null) {
+                        source.fillTest(i, buffer);
+                        predicted = exec.predict(ws, buffer, null);
+                    } else {
+                        predicted = frozen.predict(exec, ws, i, buffer, null);
+                    }
+                    if (predicted == source.testLabel(i)) {
                         right[tid]++;
                     }
                 }
@@ -250,6 +269,20 @@ public final class Trainer {
             r += x;
         }
         return (double) r / n;
+    }
+
+    /**
+     * The test images' frozen front, made at the first evaluation (null when the run trains from the first conv on,
+     * or when its cache would take more than an eighth of the heap).
+     */
+    private synchronized TestFront testFront() {
+        if (!frontChecked) {
+            frontChecked = true;
+            front = options.reuseFrozenTest()
+                    ? TestFront.of(program, source, Runtime.getRuntime().maxMemory() / 8)
+                    : null;
+        }
+        return front;
     }
 
     private static void join(Future<?> f) {
