@@ -53,9 +53,9 @@ final class Progress {
         @Override
         public void epochEnd(Trainer.EpochMetrics m) {
             bar.close();
-            System.err.printf("epoch %d%s: train loss %.4f, train acc %.4f, test acc %.4f, %.1f img/s%n",
-                    m.epoch(), m.warmup() ? " (warm-up)" : "", m.trainLoss(), m.trainAccuracy(), m.testAccuracy(),
-                    m.imagesPerSecond());
+            String test = Double.isNaN(m.testAccuracy()) ? "" : String.format(", test acc %.4f", m.testAccuracy());
+            System.err.printf("epoch %d%s: train loss %.4f, train acc %.4f%s, %.1f img/s%n", m.epoch(),
+                    m.warmup() ? " (warm-up)" : "", m.trainLoss(), m.trainAccuracy(), test, m.imagesPerSecond());
         }
 
         /** Closes a bar left open by a run that stopped mid-epoch. */

@@ -52,18 +52,21 @@ public final class TrainerMeasure implements MeasureFunction {
         return this;
     }
 
+    /** Evaluates only after the last epoch: the analysis records the final accuracy alone. */
     @Override
     public double measure(Measurement m, int threads) {
-        return train(m.scheme(), threads);
+        return train(m.scheme(), threads, Trainer.Progress.NONE, true);
     }
 
-    /** Fine-tunes any scheme under the analysis' settings (plan --verify uses it too). */
-    public double train(Scheme scheme, int threads) {
-        return train(scheme, threads, Trainer.Progress.NONE);
-    }
-
-    /** As {@link #train(Scheme, int)}, reporting progress (plan --verify's fine-tunes are long). */
+    /**
+     * Fine-tunes any scheme under the analysis' settings, reporting progress and the test accuracy after every epoch
+     * (plan --verify's fine-tunes are long and worth watching); returns the final test accuracy.
+     */
     public double train(Scheme scheme, int threads, Trainer.Progress progress) {
+        return train(scheme, threads, progress, false);
+    }
+
+    private double train(Scheme scheme, int threads, Trainer.Progress progress, boolean lastEpochTestOnly) {
         int convs = TrainCompiler.backboneConvs(graph).size();
         scheme.validate(convs, graph.name);
         boolean cut = prefix != null && prefix.covers(scheme, convs);
@@ -75,7 +78,7 @@ public final class TrainerMeasure implements MeasureFunction {
         TrainExecutor exec = new TrainExecutor(state.program(), state);
         Trainer.Options o = trainOptions;
         Trainer trainer = new Trainer(exec, samples, new Trainer.Options(o.epochs(), o.warmupEpochs(), o.lr(),
-                o.batch(), o.schedule(), threads, o.divergeLoss()));
+                o.batch(), o.schedule(), threads, o.divergeLoss()).withTestLastEpochOnly(lastEpochTestOnly));
         try {
             List<Trainer.EpochMetrics> h = trainer.run(progress, m -> {
             });

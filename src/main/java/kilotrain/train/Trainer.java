@@ -21,13 +21,23 @@ import kilotrain.program.Program;
 public final class Trainer {
     /**
      * {@code reuseFrozenTest}: evaluate from the test images' frozen front computed once ({@link TestFront}; the same
-     * accuracies, faster); false recomputes every layer at every evaluation.
+     * accuracies, faster); false recomputes every layer at every evaluation. {@code testLastEpochOnly}: evaluate only
+     * after the last epoch (the others report NaN): a contribution analysis needs only the final accuracy.
      */
     public record Options(int epochs, int warmupEpochs, double lr, int batch, LrSchedule.Kind schedule, int threads,
-            double divergeLoss, boolean reuseFrozenTest) {
+            double divergeLoss, boolean reuseFrozenTest, boolean testLastEpochOnly) {
         public Options(int epochs, int warmupEpochs, double lr, int batch, LrSchedule.Kind schedule, int threads,
                 double divergeLoss) {
-            this(epochs, warmupEpochs, lr, batch, schedule, threads, divergeLoss, true);
+            this(epochs, warmupEpochs, lr, batch, schedule, threads, divergeLoss, true, false);
+        }
+
+        public Options withReuseFrozenTest(boolean reuse) {
+            return new Options(epochs, warmupEpochs, lr, batch, schedule, threads, divergeLoss, reuse,
+                    testLastEpochOnly);
+        }
+
+        public Options withTestLastEpochOnly(boolean last) {
+            return new Options(epochs, warmupEpochs, lr, batch, schedule, threads, divergeLoss, reuseFrozenTest, last);
         }
     }
 
@@ -192,7 +202,8 @@ public final class Trainer {
                     throw new Diverged(epoch, n, lossSum / n);
                 }
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                double testAcc = source.testSize() > 0 ? evaluate(pool, spaces, inputs, threads) : Double.NaN;
+                boolean test = source.testSize() > 0 && (!options.testLastEpochOnly() || epoch == total - 1);
+                double testAcc = test ? evaluate(pool, spaces, inputs, threads) : Double.NaN;
                 EpochMetrics m = new EpochMetrics(epoch + 1, epoch < options.warmupEpochs(), lr, lossSum / n,
                         (double) right / n, testAcc, seconds, n / seconds);
                 history.add(m);

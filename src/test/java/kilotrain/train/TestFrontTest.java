@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
@@ -57,16 +58,20 @@ class TestFrontTest {
     }
 
     @Test
-    void trainerAccuracyIsTheSameWithAndWithoutTheFront() {
-        double[] acc = new double[2];
-        for (int k = 0; k < 2; k++) {
+    void trainerAccuracyIsTheSameWithOrWithoutTheFrontAndEarlierEvaluations() {
+        double[] acc = new double[3];
+        for (int k = 0; k < 3; k++) {
             TrainExecutor ex = executor(TrainerTest.MCUNET, Scheme.resolve("mcunet-5fps:49kb", 42),
                     TrainSpec.Head.FLOAT);
             Trainer t = new Trainer(ex, TrainerTest.source(TrainAugment.standard()),
-                    new Trainer.Options(2, 0, 0.05, 8, LrSchedule.Kind.CONSTANT, 2, 1e4, k == 0));
-            acc[k] = t.run(Trainer.Progress.NONE, m -> { }).get(1).testAccuracy();
+                    new Trainer.Options(2, 0, 0.05, 8, LrSchedule.Kind.CONSTANT, 2, 1e4).withReuseFrozenTest(k != 1)
+                            .withTestLastEpochOnly(k == 2));
+            List<Trainer.EpochMetrics> h = t.run(Trainer.Progress.NONE, m -> { });
+            assertEquals(k == 2, Double.isNaN(h.get(0).testAccuracy()), "run " + k + ", epoch 1");
+            acc[k] = h.get(1).testAccuracy();
         }
         assertEquals(acc[1], acc[0]);
+        assertEquals(acc[1], acc[2]);
     }
 
     private static void sameLogits(TrainExecutor ex, TestFront f, SampleSource src) {
@@ -95,7 +100,7 @@ class TestFrontTest {
     /** An executor whose parameters moved from their initial values (one epoch), so a stale front would show. */
     private static TrainExecutor trained(Graph g, Scheme s, TrainSpec.Head head, SampleSource src) {
         TrainExecutor ex = executor(g, s, head);
-        new Trainer(ex, src, new Trainer.Options(1, 0, 0.05, 4, LrSchedule.Kind.CONSTANT, 2, 1e4, false))
+        new Trainer(ex, src, new Trainer.Options(1, 0, 0.05, 4, LrSchedule.Kind.CONSTANT, 2, 1e4).withReuseFrozenTest(false))
                 .run(Trainer.Progress.NONE, m -> { });
         return ex;
     }
