@@ -343,6 +343,11 @@ final class PlanCommand implements Callable<Integer> {
         TrainAugment aug = SubsetOptions.augmentation(s.path("augment").asText("standard"));
         long seed = s.path("seed").asLong();
         SampleSource src = new SampleSource(split, step.input.spec(graph.input), aug, step.input.transform(), seed);
+        if (s instanceof ObjectNode o) {
+            // the counts the analysis recorded are its own; the verification's subset may differ
+            o.put("train_samples", src.trainSize());
+            o.put("test_samples", src.testSize());
+        }
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         TrainState.Options so = new TrainState.Options(!s.path("qas").asText("on").equals("off"),
                 OptimizerOption.momentum(s.path("optimizer").asText("sgd"), "the analysis' optimizer"),

@@ -60,6 +60,8 @@ class SearchPipelineCliTest {
         JsonNode vs = o.get("verify_settings");
         assertEquals(2, vs.get("epochs").asInt());
         assertEquals(3, vs.get("train_limit_per_class").asInt());
+        assertEquals(30, vs.get("train_samples").asInt(), "the verification's own sample count, not the analysis'");
+        assertFalse(vs.has("wall_seconds"), "the analysis' wall time is not a verification setting");
         assertEquals(0.01, vs.get("lr").asDouble());
         assertEquals(2, vs.get("test_limit_per_class").asInt(), "settings not replaced stay the analysis' own");
         assertEquals(CIFAR.toAbsolutePath().normalize().toString(), vs.get("data").asText());
