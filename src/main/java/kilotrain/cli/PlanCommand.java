@@ -54,6 +54,11 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Scheme file to write (JSON, read by train/compile --scheme).")
     Path out;
 
+    @Option(names = "--shrink", paramLabel = "SIGMAS", description = "Move every gain this many standard errors of "
+            + "the analysis' test accuracy toward zero before optimising (gains smaller than that count as none), so "
+            + "the plan does not collect cells whose noise happened to be positive (default 0: the gains as measured).")
+    double shrink;
+
     @Option(names = "--name", description = "Scheme name (default: <model>-<budget>).")
     String name;
 
@@ -122,6 +127,10 @@ final class PlanCommand implements Callable<Integer> {
             throw new KtException("--verify-set only changes the fine-tunes of --verify; add --verify");
         }
         JsonNode verifySettings = VerifySettings.apply(table.settings, verifySet, analysis);
+        if (!(shrink >= 0) || Double.isInfinite(shrink)) {
+            throw new KtException("--shrink " + shrink + ": expected a non-negative number of standard errors");
+        }
+        table = table.shrunk(shrink);
         Graph graph = ModelLoader.load(model, imageSize);
         int nClasses = classes != null ? classes : table.settings.path("classes").asInt(10);
         PlannedMemory memory = new PlannedMemory(graph, nClasses, optimizer.hasState(), step.rules.weightShadow(),
@@ -158,6 +167,9 @@ final class PlanCommand implements Callable<Integer> {
         o.put("analysis", analysis.toString());
         if (analyses.size() > 1) {
             o.put("analyses_averaged", analyses.size());
+        }
+        if (shrink > 0) {
+            o.put("gains_shrunk_by", table.settings.path("gains_shrunk_by").asDouble());
         }
         o.put("sram_budget_bytes", sram);
         if (flash >= 0) {

@@ -112,6 +112,38 @@ public final class AnalysisTable {
         return new AnalysisTable(first.model, first.backboneConvs, first.weightBaseK, base, bias, w, settings);
     }
 
+    /**
+     * The same table with every gain moved {@code sigmas} standard errors toward zero (a gain smaller than that
+     * becomes 0), the standard error being that of an accuracy near the bias baseline's on the analysis' test set,
+     * {@code sqrt(p (1 - p) / n)}. Maximising a sum of noisy gains favours the cells whose noise happened to be
+     * positive, the more the more cells a scheme can add; shrinking keeps only gains the test set can tell from noise.
+     */
+    public AnalysisTable shrunk(double sigmas) {
+        if (sigmas == 0) {
+            return this;
+        }
+        int n = settings.path("test_samples").asInt(0);
+        if (n <= 0) {
+            throw new KtException("the analysis records no test sample count, so its gains cannot be shrunk by their "
+                    + "standard error");
+        }
+        Double baseAcc = biasAccuracy.get(weightBaseK);
+        double p = baseAcc != null ? baseAcc : baselineAccuracy;
+        double t = sigmas * Math.sqrt(p * (1 - p) / n);
+        TreeMap<Integer, Double> bias = new TreeMap<>();
+        biasAccuracy.forEach((k, a) -> bias.put(k, baselineAccuracy + soft(a - baselineAccuracy, t)));
+        TreeMap<Integer, TreeMap<Double, Double>> w = new TreeMap<>();
+        weightAccuracy.forEach((c, m) -> m.forEach((r, a) -> w.computeIfAbsent(c, x -> new TreeMap<>())
+                .put(r, baseAcc == null ? a : bias.get(weightBaseK) + soft(a - baseAcc, t))));
+        ObjectNode st = settings.deepCopy();
+        st.put("gains_shrunk_by", t);
+        return new AnalysisTable(model, backboneConvs, weightBaseK, baselineAccuracy, bias, w, st);
+    }
+
+    private static double soft(double gain, double t) {
+        return Math.signum(gain) * Math.max(0, Math.abs(gain) - t);
+    }
+
     private static boolean sameWeights(TreeMap<Integer, TreeMap<Double, Double>> a,
             TreeMap<Integer, TreeMap<Double, Double>> b) {
         if (!a.keySet().equals(b.keySet())) {

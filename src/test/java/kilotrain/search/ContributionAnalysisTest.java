@@ -1,6 +1,7 @@
 package kilotrain.search;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -120,5 +121,30 @@ class ContributionAnalysisTest {
         AnalysisTable c = AnalysisTable.of("fake", 8, 4, r3.accuracy(), new ObjectMapper().createObjectNode());
         e = assertThrows(kilotrain.KtException.class, () -> AnalysisTable.mean(List.of(a, c), List.of("A", "D")));
         assertTrue(e.getMessage().contains("same measurements"), e.getMessage());
+    }
+
+    @Test
+    void shrinkingMovesEveryGainOneStandardErrorTowardZero() {
+        java.util.TreeMap<Integer, Double> bias = new java.util.TreeMap<>(java.util.Map.of(2, 0.5005, 4, 0.54));
+        java.util.TreeMap<Integer, java.util.TreeMap<Double, Double>> w = new java.util.TreeMap<>();
+        w.put(5, new java.util.TreeMap<>(java.util.Map.of(0.5, 0.542, 1.0, 0.57)));
+        w.put(6, new java.util.TreeMap<>(java.util.Map.of(1.0, 0.51)));
+        var settings = new ObjectMapper().createObjectNode();
+        settings.put("test_samples", 2500);
+        AnalysisTable t = new AnalysisTable("fake", 8, 4, 0.5, bias, w, settings);
+        assertSame(t, t.shrunk(0));
+        double se = Math.sqrt(0.54 * 0.46 / 2500); // the bias baseline's accuracy on 2,500 test images
+        AnalysisTable s = t.shrunk(1);
+        assertEquals(0.04 - se, s.biasGain(4), 1e-12);
+        assertEquals(0, s.biasGain(2), 1e-12, "a gain under one standard error counts as none");
+        assertEquals(0, s.weightGain(5, 0.5), 1e-12);
+        assertEquals(0.03 - se, s.weightGain(5, 1.0), 1e-12);
+        assertEquals(-(0.03 - se), s.weightGain(6, 1.0), 1e-12, "losses shrink toward zero too");
+        assertEquals(se, s.settings.get("gains_shrunk_by").asDouble(), 1e-15);
+        assertEquals(0.04, t.biasGain(4), 1e-12, "the table itself is unchanged");
+
+        AnalysisTable noCount = new AnalysisTable("fake", 8, 4, 0.5, bias, w, new ObjectMapper().createObjectNode());
+        var e = assertThrows(kilotrain.KtException.class, () -> noCount.shrunk(1));
+        assertTrue(e.getMessage().contains("test sample count"), e.getMessage());
     }
 }
