@@ -52,6 +52,16 @@ class PlanCliTest {
         }
         assertEquals(1, rc);
         assertTrue(buf.toString().contains("smallest SRAM budget that works"), buf.toString());
+        buf.reset();
+        System.setErr(new PrintStream(buf, true));
+        try {
+            rc = Main.run("plan", "--model", MODEL.toString(), "--analysis", dir.resolve("analysis").toString(),
+                    "--sram-budget", "256K", "--shrink", "-1", "--out", dir.resolve("v.json").toString());
+        } finally {
+            System.setErr(err);
+        }
+        assertEquals(1, rc);
+        assertTrue(buf.toString().contains("--shrink -1.0: expected a non-negative number"), buf.toString());
     }
 
     private static String stdout(java.util.function.IntSupplier run) {
