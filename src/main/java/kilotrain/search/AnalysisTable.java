@@ -127,9 +127,11 @@ public final class AnalysisTable {
             throw new KtException("the analysis records no test sample count, so its gains cannot be shrunk by their "
                     + "standard error");
         }
+        // the mean of m analyses has 1/m of one analysis' variance
+        long samples = (long) n * Math.max(1, settings.path("analyses_averaged").asInt(1));
         Double baseAcc = biasAccuracy.get(weightBaseK);
         double p = baseAcc != null ? baseAcc : baselineAccuracy;
-        double t = sigmas * Math.sqrt(p * (1 - p) / n);
+        double t = sigmas * Math.sqrt(p * (1 - p) / samples);
         TreeMap<Integer, Double> bias = new TreeMap<>();
         biasAccuracy.forEach((k, a) -> bias.put(k, baselineAccuracy + soft(a - baselineAccuracy, t)));
         TreeMap<Integer, TreeMap<Double, Double>> w = new TreeMap<>();

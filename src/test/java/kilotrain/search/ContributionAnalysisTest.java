@@ -142,6 +142,9 @@ class ContributionAnalysisTest {
         assertEquals(-(0.03 - se), s.weightGain(6, 1.0), 1e-12, "losses shrink toward zero too");
         assertEquals(se, s.settings.get("gains_shrunk_by").asDouble(), 1e-15);
         assertEquals(0.04, t.biasGain(4), 1e-12, "the table itself is unchanged");
+        settings.put("analyses_averaged", 4);
+        AnalysisTable mean = new AnalysisTable("fake", 8, 4, 0.5, bias, w, settings);
+        assertEquals(0.04 - se / 2, mean.shrunk(1).biasGain(4), 1e-12, "the mean of 4 analyses has half the error");
 
         AnalysisTable noCount = new AnalysisTable("fake", 8, 4, 0.5, bias, w, new ObjectMapper().createObjectNode());
         var e = assertThrows(kilotrain.KtException.class, () -> noCount.shrunk(1));
