@@ -284,12 +284,14 @@ public final class Trainer {
 
     /**
      * The test images' frozen front, made at the first evaluation (null when the run trains from the first conv on,
-     * or when its cache would take more than an eighth of the heap).
+     * when its cache would take more than an eighth of the heap, or when the run tests only once: caching then saves
+     * nothing and costs the copies).
      */
     private synchronized TestFront testFront() {
         if (!frontChecked) {
             frontChecked = true;
-            front = options.reuseFrozenTest()
+            boolean once = options.testLastEpochOnly() || options.warmupEpochs() + options.epochs() == 1;
+            front = options.reuseFrozenTest() && !once
                     ? TestFront.of(program, source, Runtime.getRuntime().maxMemory() / 8)
                     : null;
         }
