@@ -23,6 +23,7 @@ import kilotrain.report.Charts;
 import kilotrain.search.AnalysisTable;
 import kilotrain.search.PlannedMemory;
 import kilotrain.search.SchemePlanner;
+import kilotrain.search.SeedAccuracies;
 import kilotrain.search.TrainerMeasure;
 import kilotrain.train.LrSchedule;
 import kilotrain.train.PublishedSchemes;
@@ -100,6 +101,12 @@ final class PlanCommand implements Callable<Integer> {
             + "data=FOLDER, so a cheap analysis (on a held-out split) is verified under the full protocol (keys: " + VerifySettings.KEYS_TEXT + ").")
     Map<String, String> verifySet = new LinkedHashMap<>();
 
+    @Option(names = "--verify-seeds", split = ",", paramLabel = "SEED", description = "With --verify: fine-tune each "
+            + "scheme once per seed (replacing the recorded seed) and report the mean, the spread and the paired "
+            + "per-seed difference against the published scheme; one seed's accuracy on a few thousand test images "
+            + "carries about a point of noise.")
+    List<Long> verifySeeds;
+
     @Option(names = "--threads", description = "Threads for --verify (default: all cores).")
     Integer threads;
 
@@ -127,6 +134,7 @@ final class PlanCommand implements Callable<Integer> {
             throw new KtException("--verify-set only changes the fine-tunes of --verify; add --verify");
         }
         JsonNode verifySettings = VerifySettings.apply(table.settings, verifySet, analysis);
+        long[] seeds = verifySeeds(verifySettings);
         if (!(shrink >= 0) || Double.isInfinite(shrink)) {
             throw new KtException("--shrink " + shrink + ": expected a non-negative number of standard errors");
         }
@@ -212,8 +220,15 @@ final class PlanCommand implements Callable<Integer> {
         Scheme rival = null;
         if (verify) {
             o.set("verify_settings", verifySettings);
-            double real = verify(verifySettings, plan.scheme(), nClasses);
-            o.put("verified_accuracy", real);
+            if (seeds.length > 1 && verifySettings instanceof ObjectNode vs) {
+                vs.remove("seed");
+                ArrayNode a = vs.putArray("seeds");
+                for (long sd : seeds) {
+                    a.add(sd);
+                }
+            }
+            SeedAccuracies found = verify(verifySettings, plan.scheme(), nClasses, seeds);
+            found.putInto(o);
             long rivalSram = -1;
             for (Scheme p : published) {
                 long ps = memory.of(p).sram();
@@ -227,7 +242,11 @@ final class PlanCommand implements Callable<Integer> {
                 r.put("name", rival.name);
                 r.put("sram_total_bytes", rivalSram);
                 r.put("predicted_accuracy", planner.predict(rival, new int[1]));
-                r.put("verified_accuracy", verify(verifySettings, rival, nClasses));
+                SeedAccuracies pubAcc = verify(verifySettings, rival, nClasses, seeds);
+                pubAcc.putInto(r);
+                if (seeds.length > 1) {
+                    o.set("found_minus_published", found.comparedWith(pubAcc));
+                }
             }
         }
         o.put("wall_seconds", (System.nanoTime() - t0) / 1e9);
@@ -250,13 +269,18 @@ final class PlanCommand implements Callable<Integer> {
             System.out.println("  warning: " + o.get("warning").asText());
         }
         if (verify) {
-            System.out.printf(Locale.ROOT, "  verified: %.2f %% test accuracy after fine-tuning (predicted %.2f %%)%n",
-                    100 * o.get("verified_accuracy").asDouble(), 100 * plan.predictedAccuracy());
+            System.out.printf(Locale.ROOT, "  verified: %s test accuracy after fine-tuning (predicted %.2f %%)%n",
+                    verifiedText(o), 100 * plan.predictedAccuracy());
             if (o.has("published_verified")) {
                 JsonNode r = o.get("published_verified");
-                System.out.printf(Locale.ROOT, "  published %s under the same settings: %.2f %% (planned SRAM %,d "
-                        + "bytes, predicted %.2f %%)%n", rival.name, 100 * r.get("verified_accuracy").asDouble(),
+                System.out.printf(Locale.ROOT, "  published %s under the same settings: %s (planned SRAM %,d "
+                        + "bytes, predicted %.2f %%)%n", rival.name, verifiedText(r),
                         r.get("sram_total_bytes").asLong(), 100 * r.get("predicted_accuracy").asDouble());
+            }
+            if (o.has("found_minus_published")) {
+                JsonNode d = o.get("found_minus_published");
+                System.out.printf(Locale.ROOT, "  found - published, paired by seed: %+.2f points (standard error "
+                        + "%.2f)%n", 100 * d.get("mean").asDouble(), 100 * d.get("standard_error").asDouble());
             }
         }
         System.out.printf(Locale.ROOT, "scheme written to %s, chart to %s (%.1f s)%n", out, png,
@@ -328,6 +352,44 @@ final class PlanCommand implements Callable<Integer> {
         return frontier;
     }
 
+    private static String verifiedText(JsonNode r) {
+        if (!r.has("verified_by_seed")) {
+            return String.format(Locale.ROOT, "%.2f %%", 100 * r.get("verified_accuracy").asDouble());
+        }
+        StringBuilder b = new StringBuilder();
+        for (JsonNode n : r.get("verified_by_seed")) {
+            b.append(b.length() == 0 ? "" : " / ").append(String.format(Locale.ROOT, "%.2f", 100 * n.get("accuracy")
+                    .asDouble()));
+        }
+        return String.format(Locale.ROOT, "%.2f %% mean over %d seeds (%s, sd %.2f)", 100 * r.get("verified_accuracy")
+                .asDouble(), r.get("verified_by_seed").size(), b, 100 * r.get("verified_std").asDouble());
+    }
+
+    /** The seeds to verify with: --verify-seeds, or the one the settings record. Mistakes fail before the search. */
+    private long[] verifySeeds(JsonNode settings) {
+        if (verifySeeds == null || verifySeeds.isEmpty()) {
+            return new long[] {settings.path("seed").asLong()};
+        }
+        if (!verify) {
+            throw new KtException("--verify-seeds only changes the fine-tunes of --verify; add --verify");
+        }
+        if (verifySet.keySet().stream().anyMatch(k -> k.trim().equals("seed"))) {
+            throw new KtException("--verify-seeds and --verify-set seed=... exclude each other");
+        }
+        long[] seeds = verifySeeds.stream().mapToLong(Long::longValue).toArray();
+        for (int i = 0; i < seeds.length; i++) {
+            if (seeds[i] < 0) {
+                throw new KtException("--verify-seeds: seed " + seeds[i] + " is negative");
+            }
+            for (int j = 0; j < i; j++) {
+                if (seeds[i] == seeds[j]) {
+                    throw new KtException("--verify-seeds: seed " + seeds[i] + " is listed twice");
+                }
+            }
+        }
+        return seeds;
+    }
+
     private static Charts.Series points(String name, List<Long> bytes, List<Double> acc, boolean markersOnly) {
         double[] x = new double[bytes.size()], y = new double[acc.size()];
         for (int i = 0; i < x.length; i++) {
@@ -347,6 +409,20 @@ final class PlanCommand implements Callable<Integer> {
      * Fine-tunes the scheme with the analysis' recorded settings (or those --verify-set replaced), so its accuracy
      * compares with the prediction, or with the published scheme under the same protocol.
      */
+    private SeedAccuracies verify(JsonNode settings, Scheme scheme, int nClasses, long[] seeds) {
+        double[] acc = new double[seeds.length];
+        for (int i = 0; i < seeds.length; i++) {
+            ObjectNode s = settings.deepCopy();
+            s.put("seed", seeds[i]);
+            acc[i] = verify(s, scheme, nClasses);
+            if (settings instanceof ObjectNode o) {
+                o.put("train_samples", s.path("train_samples").asInt());
+                o.put("test_samples", s.path("test_samples").asInt());
+            }
+        }
+        return new SeedAccuracies(seeds, acc);
+    }
+
     private double verify(JsonNode s, Scheme scheme, int nClasses) {
         Graph graph = ModelLoader.load(model, s.path("image_size").asInt(0));
         DatasetSplit split = SubsetOptions.open(Path.of(s.get("data").asText()), graph,
@@ -369,9 +445,9 @@ final class PlanCommand implements Callable<Integer> {
         Trainer.Options to = new Trainer.Options(s.path("epochs").asInt(1), s.path("warmup_epochs").asInt(0),
                 s.path("lr").asDouble(0.025), s.path("batch").asInt(64), LrSchedule.Kind.COSINE, t,
                 Trainer.explodingLoss(src.classes().size()));
-        System.err.printf(Locale.ROOT, "verifying %s: fine-tuning on %d samples for %d epoch(s) at lr %s, testing on "
-                + "%d%n", scheme.name, src.trainSize(), to.warmupEpochs() + to.epochs(), s.path("lr").asText(),
-                src.testSize());
+        System.err.printf(Locale.ROOT, "verifying %s: fine-tuning on %d samples for %d epoch(s) at lr %s, seed %d, "
+                + "testing on %d%n", scheme.name, src.trainSize(), to.warmupEpochs() + to.epochs(),
+                s.path("lr").asText(), seed, src.testSize());
         double acc = new TrainerMeasure(graph, src, nClasses, so, to, seed,
                 kilotrain.compiler.TrainSpec.Head.parse(s.path("head").asText("float")))
                 .train(scheme, t, Progress.training());

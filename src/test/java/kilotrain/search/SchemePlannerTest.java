@@ -33,6 +33,11 @@ class SchemePlannerTest {
 
     /** Gains where every part helps a little (so the budget, not the gains, decides), seeded. */
     static AnalysisTable fakeTable(long seed) {
+        return fakeTable(seed, new ObjectMapper().createObjectNode());
+    }
+
+    /** Made-up gains with the given recorded settings (those {@code plan --verify} fine-tunes with). */
+    static AnalysisTable fakeTable(long seed, com.fasterxml.jackson.databind.node.ObjectNode settings) {
         SplittableRandom r = new SplittableRandom(seed);
         TreeMap<Integer, Double> bias = new TreeMap<>();
         bias.put(12, 0.60);
@@ -47,7 +52,7 @@ class SchemePlannerTest {
             }
             w.put(c, byRatio);
         }
-        return new AnalysisTable("mcunet-5fps", 42, 22, 0.5, bias, w, new ObjectMapper().createObjectNode());
+        return new AnalysisTable("mcunet-5fps", 42, 22, 0.5, bias, w, settings);
     }
 
     @Test
