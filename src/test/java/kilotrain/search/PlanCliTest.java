@@ -118,26 +118,32 @@ class PlanCliTest {
         }
     }
 
+    /** Runs a failing command and returns what it printed on stderr. */
     private static String stderr(java.util.function.IntSupplier run) {
-        PrintStream err = System.err;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(buf, true));
-        try {
-            assertEquals(1, run.getAsInt());
-        } finally {
-            System.setErr(err);
-        }
-        return buf.toString();
+        return captured(false, run, 1);
     }
 
     private static String stdout(java.util.function.IntSupplier run) {
-        PrintStream out = System.out;
+        return captured(true, run, 0);
+    }
+
+    private static String captured(boolean stdout, java.util.function.IntSupplier run, int expectedRc) {
+        PrintStream old = stdout ? System.out : System.err;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(buf, true));
+        PrintStream p = new PrintStream(buf, true);
+        if (stdout) {
+            System.setOut(p);
+        } else {
+            System.setErr(p);
+        }
         try {
-            assertEquals(0, run.getAsInt());
+            assertEquals(expectedRc, run.getAsInt());
         } finally {
-            System.setOut(out);
+            if (stdout) {
+                System.setOut(old);
+            } else {
+                System.setErr(old);
+            }
         }
         return buf.toString();
     }
