@@ -232,8 +232,9 @@ final class AnalyzeCommand implements Callable<Integer> {
         if (h != kilotrain.compiler.TrainSpec.Head.FLOAT) {
             o.put("head", h.cli());
         }
+        // the offset enters only when given, so the cache of earlier analyses stays valid
         o.put("input", Arrays.toString(run.input.mean) + Arrays.toString(run.input.std) + run.input.rawPixels + ","
-                + run.input.resizeShorter);
+                + run.input.resizeShorter + (run.input.pixelOffset == null ? "" : ",offset " + run.input.pixelOffset));
         return o;
     }
 

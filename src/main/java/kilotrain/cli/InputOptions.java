@@ -16,6 +16,10 @@ final class InputOptions implements kilotrain.model.Models.InputConvention {
     @Option(names = "--raw-pixels", description = "Feed each pixel byte as int8 (q = (int8) pixel), as TFLite Micro's person-detection example does.")
     boolean rawPixels;
 
+    @Option(names = "--pixel-offset", description = "q = pixel - OFFSET rounded half to even (clamped to int8); 127.5 "
+            + "is the reference implementation's input for the paper's models (default: q = pixel - 128).")
+    Double pixelOffset;
+
     @Option(names = "--resize-shorter", defaultValue = "0",
             description = "Test-time transform: resize the shorter side to R then centre-crop (0: plain resize; default ${DEFAULT-VALUE}).")
     int resizeShorter;
@@ -26,6 +30,12 @@ final class InputOptions implements kilotrain.model.Models.InputConvention {
         }
         if (rawPixels && mean != null) {
             throw new kilotrain.KtException("--raw-pixels and --mean/--std exclude each other");
+        }
+        if (pixelOffset != null && (rawPixels || mean != null)) {
+            throw new kilotrain.KtException("--pixel-offset excludes --raw-pixels and --mean/--std");
+        }
+        if (pixelOffset != null) {
+            return InputSpec.offset(input, pixelOffset);
         }
         return rawPixels ? InputSpec.rawBytes(input) : mean == null ? InputSpec.of(input) : InputSpec.of(input, mean, std);
     }

@@ -13,6 +13,9 @@ import kilotrain.ir.Tensor;
  * <li>default: {@code q = clamp(p - 128, -128, 127)}, what all the sample models expect;</li>
  * <li>mean/std (per channel, on {@code p / 255}): {@code q = clamp(rint(((p/255 - mean) / std) / scale + zeroPoint),
  * -128, 127)} in double, rint = round half to even.</li>
+ * <li>pixel offset: {@code q = clamp(rint(p - offset), -128, 127)}, rint = round half to even; offset 127.5 is what
+ * the reference implementation feeds the paper's models (its transform normalises to {@code p - 127.5} and its first
+ * convolution rounds), 128 the default.</li>
  * </ul>
  */
 public final class InputSpec {
@@ -36,6 +39,21 @@ public final class InputSpec {
         byte[] t = new byte[256];
         for (int p = 0; p < 256; p++) {
             t[p] = (byte) (p - 128);
+        }
+        byte[][] table = new byte[s[3]][];
+        Arrays.fill(table, t);
+        return new InputSpec(s[1], s[2], s[3], input.quant, table);
+    }
+
+    /** {@code q = clamp(rint(p - offset), -128, 127)}, rint rounding half to even. */
+    public static InputSpec offset(Tensor input, double offset) {
+        int[] s = checkShape(input);
+        if (!(offset >= 0 && offset <= 255)) {
+            throw new KtException("pixel offset " + offset + " is outside 0..255");
+        }
+        byte[] t = new byte[256];
+        for (int p = 0; p < 256; p++) {
+            t[p] = (byte) Math.max(-128, Math.min(127, Math.rint(p - offset)));
         }
         byte[][] table = new byte[s[3]][];
         Arrays.fill(table, t);

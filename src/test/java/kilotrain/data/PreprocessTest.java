@@ -116,6 +116,22 @@ class PreprocessTest {
     }
 
     @Test
+    void pixelOffsetRoundsHalfToEven() {
+        Tensor t = new Tensor("input", new int[] {1, 2, 2, 3}, kilotrain.ir.DType.INT8, Quant.perTensor(2 / 255.0, 0));
+        InputSpec ref = InputSpec.offset(t, 127.5);
+        // p - 127.5 is always a half: 0.5 -> 0, 1.5 -> 2, 2.5 -> 2, -0.5 -> 0, -1.5 -> -2; 127.5 clamps to 127
+        int[][] expect = {{128, 0}, {129, 2}, {130, 2}, {127, 0}, {126, -2}, {0, -128}, {1, -126}, {255, 127}};
+        for (int[] e : expect) {
+            assertEquals(e[1], ref.quantize(1, e[0]), "p = " + e[0]);
+        }
+        InputSpec plain = InputSpec.offset(t, 128);
+        for (int p = 0; p < 256; p++) {
+            assertEquals(InputSpec.of(t).quantize(2, p), plain.quantize(2, p), "offset 128 is the default");
+        }
+        assertThrows(KtException.class, () -> InputSpec.offset(t, -1));
+    }
+
+    @Test
     void meanStdQuantization() {
         Tensor t = new Tensor("input", new int[] {1, 2, 2, 3}, kilotrain.ir.DType.INT8, Quant.perTensor(0.02, 3));
         InputSpec spec = InputSpec.of(t, new float[] {0.5f, 0.4f, 0.3f}, new float[] {0.25f, 0.5f, 1f});
