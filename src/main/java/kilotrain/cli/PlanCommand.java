@@ -135,6 +135,10 @@ final class PlanCommand implements Callable<Integer> {
         }
         JsonNode verifySettings = VerifySettings.apply(table.settings, verifySet, analysis);
         long[] seeds = verifySeeds(verifySettings);
+        if (verify && !verifySettings.hasNonNull("data")) {
+            throw new KtException(analysis + ": the analysis records no settings to verify with (made by an older "
+                    + "analyze, or by hand); rerun analyze, or plan without --verify");
+        }
         if (!(shrink >= 0) || Double.isInfinite(shrink)) {
             throw new KtException("--shrink " + shrink + ": expected a non-negative number of standard errors");
         }
@@ -405,10 +409,7 @@ final class PlanCommand implements Callable<Integer> {
         return file.resolveSibling((dot > 0 ? f.substring(0, dot) : f) + ".png");
     }
 
-    /**
-     * Fine-tunes the scheme with the analysis' recorded settings (or those --verify-set replaced), so its accuracy
-     * compares with the prediction, or with the published scheme under the same protocol.
-     */
+    /** {@link #verify(JsonNode, Scheme, int)} once per seed; the settings keep the verification's sample counts. */
     private SeedAccuracies verify(JsonNode settings, Scheme scheme, int nClasses, long[] seeds) {
         double[] acc = new double[seeds.length];
         for (int i = 0; i < seeds.length; i++) {
@@ -423,6 +424,10 @@ final class PlanCommand implements Callable<Integer> {
         return new SeedAccuracies(seeds, acc);
     }
 
+    /**
+     * Fine-tunes the scheme with the analysis' recorded settings (or those --verify-set replaced), so its accuracy
+     * compares with the prediction, or with the published scheme under the same protocol.
+     */
     private double verify(JsonNode s, Scheme scheme, int nClasses) {
         Graph graph = ModelLoader.load(model, s.path("image_size").asInt(0));
         DatasetSplit split = SubsetOptions.open(Path.of(s.get("data").asText()), graph,

@@ -116,6 +116,11 @@ class PlanCliTest {
             assertTrue(err.contains("--verify-seeds"), String.join(" ", bad) + ": " + err);
             assertTrue(!Files.exists(dir.resolve("bad.json")), "fails before the search writes a scheme");
         }
+        SchemePlannerTest.fakeTable(3).write(dir.resolve("bare"));
+        String err = stderr(() -> Main.run("plan", "--model", MODEL.toString(), "--analysis",
+                dir.resolve("bare").toString(), "--sram-budget", "223828", "--sweep", "0", "--out",
+                dir.resolve("bare.json").toString(), "--verify"));
+        assertTrue(err.contains("records no settings to verify with"), err);
     }
 
     /** Runs a failing command and returns what it printed on stderr. */
