@@ -222,17 +222,18 @@ final class PlanCommand implements Callable<Integer> {
                     + "or measured over a weak bias baseline); analyse with more samples or epochs, or --weight-base-k");
         }
         Scheme rival = null;
+        SeedAccuracies found = null, publishedAcc = null;
         if (verify) {
-            o.set("verify_settings", verifySettings);
-            if (seeds.length > 1 && verifySettings instanceof ObjectNode vs) {
+            // a copy of the analysis' settings (VerifySettings.apply), completed here with what was verified
+            ObjectNode vs = (ObjectNode) verifySettings;
+            o.set("verify_settings", vs);
+            if (seeds.length > 1) {
                 vs.remove("seed");
                 ArrayNode a = vs.putArray("seeds");
                 for (long sd : seeds) {
                     a.add(sd);
                 }
             }
-            SeedAccuracies found = verify(verifySettings, plan.scheme(), nClasses, seeds);
-            found.putInto(o);
             long rivalSram = -1;
             for (Scheme p : published) {
                 long ps = memory.of(p).sram();
@@ -241,15 +242,28 @@ final class PlanCommand implements Callable<Integer> {
                     rivalSram = ps;
                 }
             }
-            if (rival != null && !noVerifyPublished) {
+            if (noVerifyPublished) {
+                rival = null;
+            }
+            // one measure per seed fine-tunes both schemes from the same model and data, opened once
+            VerifyData data = openVerifyData(vs);
+            double[] foundAcc = new double[seeds.length], rivalAcc = new double[seeds.length];
+            for (int i = 0; i < seeds.length; i++) {
+                TrainerMeasure m = measure(vs, data, seeds[i], nClasses);
+                foundAcc[i] = verify(m, plan.scheme());
+                rivalAcc[i] = rival == null ? Double.NaN : verify(m, rival);
+            }
+            found = new SeedAccuracies(seeds, foundAcc);
+            found.putInto(o);
+            if (rival != null) {
                 ObjectNode r = o.putObject("published_verified");
                 r.put("name", rival.name);
                 r.put("sram_total_bytes", rivalSram);
                 r.put("predicted_accuracy", planner.predict(rival, new int[1]));
-                SeedAccuracies pubAcc = verify(verifySettings, rival, nClasses, seeds);
-                pubAcc.putInto(r);
+                publishedAcc = new SeedAccuracies(seeds, rivalAcc);
+                publishedAcc.putInto(r);
                 if (seeds.length > 1) {
-                    o.set("found_minus_published", found.comparedWith(pubAcc));
+                    o.set("found_minus_published", found.comparedWith(publishedAcc));
                 }
             }
         }
@@ -274,11 +288,11 @@ final class PlanCommand implements Callable<Integer> {
         }
         if (verify) {
             System.out.printf(Locale.ROOT, "  verified: %s test accuracy after fine-tuning (predicted %.2f %%)%n",
-                    verifiedText(o), 100 * plan.predictedAccuracy());
-            if (o.has("published_verified")) {
+                    found.describe(), 100 * plan.predictedAccuracy());
+            if (publishedAcc != null) {
                 JsonNode r = o.get("published_verified");
                 System.out.printf(Locale.ROOT, "  published %s under the same settings: %s (planned SRAM %,d "
-                        + "bytes, predicted %.2f %%)%n", rival.name, verifiedText(r),
+                        + "bytes, predicted %.2f %%)%n", rival.name, publishedAcc.describe(),
                         r.get("sram_total_bytes").asLong(), 100 * r.get("predicted_accuracy").asDouble());
             }
             if (o.has("found_minus_published")) {
@@ -356,19 +370,6 @@ final class PlanCommand implements Callable<Integer> {
         return frontier;
     }
 
-    private static String verifiedText(JsonNode r) {
-        if (!r.has("verified_by_seed")) {
-            return String.format(Locale.ROOT, "%.2f %%", 100 * r.get("verified_accuracy").asDouble());
-        }
-        StringBuilder b = new StringBuilder();
-        for (JsonNode n : r.get("verified_by_seed")) {
-            b.append(b.length() == 0 ? "" : " / ").append(String.format(Locale.ROOT, "%.2f", 100 * n.get("accuracy")
-                    .asDouble()));
-        }
-        return String.format(Locale.ROOT, "%.2f %% mean over %d seeds (%s, sd %.2f)", 100 * r.get("verified_accuracy")
-                .asDouble(), r.get("verified_by_seed").size(), b, 100 * r.get("verified_std").asDouble());
-    }
-
     /** The seeds to verify with: --verify-seeds, or the one the settings record. Mistakes fail before the search. */
     private long[] verifySeeds(JsonNode settings) {
         if (verifySeeds == null || verifySeeds.isEmpty()) {
@@ -409,54 +410,52 @@ final class PlanCommand implements Callable<Integer> {
         return file.resolveSibling((dot > 0 ? f.substring(0, dot) : f) + ".png");
     }
 
-    /** {@link #verify(JsonNode, Scheme, int)} once per seed; the settings keep the verification's sample counts. */
-    private SeedAccuracies verify(JsonNode settings, Scheme scheme, int nClasses, long[] seeds) {
-        double[] acc = new double[seeds.length];
-        for (int i = 0; i < seeds.length; i++) {
-            ObjectNode s = settings.deepCopy();
-            s.put("seed", seeds[i]);
-            acc[i] = verify(s, scheme, nClasses);
-            if (settings instanceof ObjectNode o) {
-                o.put("train_samples", s.path("train_samples").asInt());
-                o.put("test_samples", s.path("test_samples").asInt());
-            }
-        }
-        return new SeedAccuracies(seeds, acc);
+    /** The model and the data every verifying fine-tune reads; a seed changes only order, augmentation and head. */
+    private record VerifyData(Graph graph, DatasetSplit split) {
     }
 
-    /**
-     * Fine-tunes the scheme with the analysis' recorded settings (or those --verify-set replaced), so its accuracy
-     * compares with the prediction, or with the published scheme under the same protocol.
-     */
-    private double verify(JsonNode s, Scheme scheme, int nClasses) {
+    /** Opens the verification's model and data and records their sample counts in the settings it reports. */
+    private VerifyData openVerifyData(ObjectNode s) {
         Graph graph = ModelLoader.load(model, s.path("image_size").asInt(0));
         DatasetSplit split = SubsetOptions.open(Path.of(s.get("data").asText()), graph,
                 s.path("train_limit").asInt(), s.path("train_limit_per_class").asInt(), s.path("test_limit").asInt(),
                 s.path("test_limit_per_class").asInt());
+        // the counts the analysis recorded are its own; the verification's subset may differ
+        s.put("train_samples", split.train() == null ? 0 : split.train().size());
+        s.put("test_samples", split.test() == null ? 0 : split.test().size());
+        return new VerifyData(graph, split);
+    }
+
+    /**
+     * The fine-tunes of one seed under the analysis' recorded settings (or those --verify-set replaced), so the
+     * accuracy compares with the prediction, or with the published scheme under the same protocol.
+     */
+    private TrainerMeasure measure(JsonNode s, VerifyData data, long seed, int nClasses) {
         TrainAugment aug = SubsetOptions.augmentation(s.path("augment").asText("standard"));
-        long seed = s.path("seed").asLong();
-        SampleSource src = new SampleSource(split, step.input.spec(graph.input), aug, step.input.transform(), seed);
-        if (s instanceof ObjectNode o) {
-            // the counts the analysis recorded are its own; the verification's subset may differ
-            o.put("train_samples", src.trainSize());
-            o.put("test_samples", src.testSize());
-        }
-        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        SampleSource src = new SampleSource(data.split(), step.input.spec(data.graph().input), aug,
+                step.input.transform(), seed);
         TrainState.Options so = new TrainState.Options(!s.path("qas").asText("on").equals("off"),
                 OptimizerOption.momentum(s.path("optimizer").asText("sgd"), "the analysis' optimizer"),
                 UpdateRuleOptions.weightRule(s.path("update_rule").asText("shadow")),
                 UpdateRuleOptions.biasRule(s.path("bias_rule").asText("shadow")), (int) seed,
                 UpdateRuleOptions.maxStep(s.path("max_step").asText("none")));
         Trainer.Options to = new Trainer.Options(s.path("epochs").asInt(1), s.path("warmup_epochs").asInt(0),
-                s.path("lr").asDouble(0.025), s.path("batch").asInt(64), LrSchedule.Kind.COSINE, t,
+                s.path("lr").asDouble(0.025), s.path("batch").asInt(64), LrSchedule.Kind.COSINE, threads(),
                 Trainer.explodingLoss(src.classes().size()));
-        System.err.printf(Locale.ROOT, "verifying %s: fine-tuning on %d samples for %d epoch(s) at lr %s, seed %d, "
-                + "testing on %d%n", scheme.name, src.trainSize(), to.warmupEpochs() + to.epochs(),
-                s.path("lr").asText(), seed, src.testSize());
-        double acc = new TrainerMeasure(graph, src, nClasses, so, to, seed,
-                kilotrain.compiler.TrainSpec.Head.parse(s.path("head").asText("float")))
-                .train(scheme, t, Progress.training());
+        System.err.printf(Locale.ROOT, "verifying with seed %d: fine-tuning on %d samples for %d epoch(s) at lr %s, "
+                + "testing on %d%n", seed, src.trainSize(), to.warmupEpochs() + to.epochs(), s.path("lr").asText(),
+                src.testSize());
+        return new TrainerMeasure(data.graph(), src, nClasses, so, to, seed,
+                kilotrain.compiler.TrainSpec.Head.parse(s.path("head").asText("float")));
+    }
+
+    private double verify(TrainerMeasure m, Scheme scheme) {
+        double acc = m.train(scheme, threads(), Progress.training());
         System.err.printf(Locale.ROOT, "verified %s: %.2f %%%n", scheme.name, 100 * acc);
         return acc;
+    }
+
+    private int threads() {
+        return threads != null ? threads : Runtime.getRuntime().availableProcessors();
     }
 }

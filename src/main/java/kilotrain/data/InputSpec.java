@@ -35,19 +35,11 @@ public final class InputSpec {
 
     /** The default pixel - 128 convention. */
     public static InputSpec of(Tensor input) {
-        int[] s = checkShape(input);
-        byte[] t = new byte[256];
-        for (int p = 0; p < 256; p++) {
-            t[p] = (byte) (p - 128);
-        }
-        byte[][] table = new byte[s[3]][];
-        Arrays.fill(table, t);
-        return new InputSpec(s[1], s[2], s[3], input.quant, table);
+        return offset(input, 128);
     }
 
     /** {@code q = clamp(rint(p - offset), -128, 127)}, rint rounding half to even. */
     public static InputSpec offset(Tensor input, double offset) {
-        int[] s = checkShape(input);
         if (!(offset >= 0 && offset <= 255)) {
             throw new KtException("pixel offset " + offset + " is outside 0..255");
         }
@@ -55,9 +47,7 @@ public final class InputSpec {
         for (int p = 0; p < 256; p++) {
             t[p] = (byte) Math.max(-128, Math.min(127, Math.rint(p - offset)));
         }
-        byte[][] table = new byte[s[3]][];
-        Arrays.fill(table, t);
-        return new InputSpec(s[1], s[2], s[3], input.quant, table);
+        return sameOnEveryChannel(input, t);
     }
 
     /**
@@ -65,11 +55,15 @@ public final class InputSpec {
      * example feeds its model (it copies the image bytes unchanged into the int8 input).
      */
     public static InputSpec rawBytes(Tensor input) {
-        int[] s = checkShape(input);
         byte[] t = new byte[256];
         for (int p = 0; p < 256; p++) {
             t[p] = (byte) p;
         }
+        return sameOnEveryChannel(input, t);
+    }
+
+    private static InputSpec sameOnEveryChannel(Tensor input, byte[] t) {
+        int[] s = checkShape(input);
         byte[][] table = new byte[s[3]][];
         Arrays.fill(table, t);
         return new InputSpec(s[1], s[2], s[3], input.quant, table);

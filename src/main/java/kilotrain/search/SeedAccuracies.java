@@ -24,11 +24,7 @@ public record SeedAccuracies(long[] seeds, double[] accuracies) {
     }
 
     public double mean() {
-        double s = 0;
-        for (double a : accuracies) {
-            s += a;
-        }
-        return s / accuracies.length;
+        return mean(accuracies);
     }
 
     /** Sample standard deviation over seeds; NaN for a single seed. */

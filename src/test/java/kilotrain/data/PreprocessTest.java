@@ -126,7 +126,8 @@ class PreprocessTest {
         }
         InputSpec plain = InputSpec.offset(t, 128);
         for (int p = 0; p < 256; p++) {
-            assertEquals(InputSpec.of(t).quantize(2, p), plain.quantize(2, p), "offset 128 is the default");
+            assertEquals(p - 128, plain.quantize(2, p), "offset 128 is the default p - 128");
+            assertEquals(p - 128, InputSpec.of(t).quantize(2, p), "the default is p - 128");
         }
         assertThrows(KtException.class, () -> InputSpec.offset(t, -1));
     }
