@@ -20,6 +20,10 @@ final class InputOptions implements kilotrain.model.Models.InputConvention {
             + "is the reference implementation's input for the paper's models (default: q = pixel - 128).")
     Double pixelOffset;
 
+    @Option(names = "--reference-pixels", description = "The reference implementation's input for the paper's models, "
+            + "bit for bit: float32 (pixel/255 - 0.5) / (1/255), rounded half to even (default: q = pixel - 128).")
+    boolean referencePixels;
+
     @Option(names = "--resize-shorter", defaultValue = "0",
             description = "Test-time transform: resize the shorter side to R then centre-crop (0: plain resize; default ${DEFAULT-VALUE}).")
     int resizeShorter;
@@ -33,6 +37,12 @@ final class InputOptions implements kilotrain.model.Models.InputConvention {
         }
         if (pixelOffset != null && (rawPixels || mean != null)) {
             throw new kilotrain.KtException("--pixel-offset excludes --raw-pixels and --mean/--std");
+        }
+        if (referencePixels && (pixelOffset != null || rawPixels || mean != null)) {
+            throw new kilotrain.KtException("--reference-pixels excludes --pixel-offset, --raw-pixels and --mean/--std");
+        }
+        if (referencePixels) {
+            return InputSpec.referencePixels(input);
         }
         if (pixelOffset != null) {
             return InputSpec.offset(input, pixelOffset);

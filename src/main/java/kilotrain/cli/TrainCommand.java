@@ -58,6 +58,9 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     OptimizerOption optimizer;
 
+    @Option(names = "--drop-last", description = "Skip each epoch's last partial batch, as the reference's PyTorch loader (drop_last=True); default: train every image.")
+    boolean dropLast;
+
     @Option(names = "--qas", defaultValue = "on", description = "Quantization-aware scaling: on or off (default ${DEFAULT-VALUE}).")
     String qas;
 
@@ -105,7 +108,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainExecutor exec = new TrainExecutor(program, state);
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         Trainer trainer = new Trainer(exec, src, new Trainer.Options(epochs, warmup, lr, batch, schedule(), t,
-                Trainer.explodingLoss(classes.size())));
+                Trainer.explodingLoss(classes.size())).withDropLast(dropLast));
         Path outDir = out.toAbsolutePath();
         AtomicFiles.checkNotInput(outDir.resolve("model.ktm"), model);
         // TFLite in, TFLite out: the int8 head (or a kept int8 classifier) makes a pure int8 model
@@ -181,6 +184,7 @@ final class TrainCommand implements Callable<Integer> {
         o.put("scheme", scheme);
         o.put("lr", lr);
         o.put("batch", batch);
+        o.put("drop_last", dropLast);
         o.put("qas", qas);
         o.put("update_rule", run.rules.updateRule);
         o.put("bias_rule", run.rules.biasRule);

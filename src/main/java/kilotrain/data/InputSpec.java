@@ -16,6 +16,7 @@ import kilotrain.ir.Tensor;
  * <li>pixel offset: {@code q = clamp(rint(p - offset), -128, 127)}, rint = round half to even; offset 127.5 is what
  * the reference implementation feeds the paper's models (its transform normalises to {@code p - 127.5} and its first
  * convolution rounds), 128 the default.</li>
+ * <li>reference pixels: the reference implementation's transform bit for bit, see {@link #referencePixels}.</li>
  * </ul>
  */
 public final class InputSpec {
@@ -46,6 +47,23 @@ public final class InputSpec {
         byte[] t = new byte[256];
         for (int p = 0; p < 256; p++) {
             t[p] = (byte) Math.max(-128, Math.min(127, Math.rint(p - offset)));
+        }
+        return sameOnEveryChannel(input, t);
+    }
+
+    /**
+     * What the reference implementation (tiny-training) feeds the paper's models, computed as it does: torchvision's
+     * {@code ToTensor} ({@code p / 255} in float32) and {@code Normalize(0.5, 1/255)} (float32 subtract, then divide by
+     * the float32 value of 1/255), then its first convolution's {@code round}, half to even. The float32 rounding moves
+     * 88 of the 256 values off {@code rint(p - 127.5)} (e.g. pixel 0 gives -127.49999, so -127), so neither offset rule
+     * reproduces it.
+     */
+    public static InputSpec referencePixels(Tensor input) {
+        float std = (float) (1.0 / 255.0);
+        byte[] t = new byte[256];
+        for (int p = 0; p < 256; p++) {
+            float x = ((float) p / 255f - 0.5f) / std;
+            t[p] = (byte) Math.max(-128, Math.min(127, Math.rint(x)));
         }
         return sameOnEveryChannel(input, t);
     }

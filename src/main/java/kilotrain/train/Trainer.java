@@ -23,21 +23,29 @@ public final class Trainer {
      * {@code reuseFrozenTest}: evaluate from the test images' frozen front computed once ({@link TestFront}; the same
      * accuracies, faster); false recomputes every layer at every evaluation. {@code testLastEpochOnly}: evaluate only
      * after the last epoch (the others report NaN): a contribution analysis needs only the final accuracy.
+     * {@code dropLast}: skip each epoch's last partial batch, as PyTorch's {@code DataLoader(drop_last=True)} in the
+     * reference's training script; the learning-rate schedule then counts only full batches.
      */
     public record Options(int epochs, int warmupEpochs, double lr, int batch, LrSchedule.Kind schedule, int threads,
-            double divergeLoss, boolean reuseFrozenTest, boolean testLastEpochOnly) {
+            double divergeLoss, boolean reuseFrozenTest, boolean testLastEpochOnly, boolean dropLast) {
         public Options(int epochs, int warmupEpochs, double lr, int batch, LrSchedule.Kind schedule, int threads,
                 double divergeLoss) {
-            this(epochs, warmupEpochs, lr, batch, schedule, threads, divergeLoss, true, false);
+            this(epochs, warmupEpochs, lr, batch, schedule, threads, divergeLoss, true, false, false);
         }
 
         public Options withReuseFrozenTest(boolean reuse) {
             return new Options(epochs, warmupEpochs, lr, batch, schedule, threads, divergeLoss, reuse,
-                    testLastEpochOnly);
+                    testLastEpochOnly, dropLast);
         }
 
         public Options withTestLastEpochOnly(boolean last) {
-            return new Options(epochs, warmupEpochs, lr, batch, schedule, threads, divergeLoss, reuseFrozenTest, last);
+            return new Options(epochs, warmupEpochs, lr, batch, schedule, threads, divergeLoss, reuseFrozenTest, last,
+                    dropLast);
+        }
+
+        public Options withDropLast(boolean drop) {
+            return new Options(epochs, warmupEpochs, lr, batch, schedule, threads, divergeLoss, reuseFrozenTest,
+                    testLastEpochOnly, drop);
         }
     }
 
@@ -120,7 +128,9 @@ public final class Trainer {
             throw new KtException("the training set is empty");
         }
         int batch = Math.min(options.batch(), n);
-        int stepsPerEpoch = (n + batch - 1) / batch;
+        // with dropLast the trained images per epoch are the whole batches only (at least one batch: batch <= n)
+        int trained = options.dropLast() ? n / batch * batch : n;
+        int stepsPerEpoch = (trained + batch - 1) / batch;
         LrSchedule schedule = new LrSchedule(options.lr(), options.schedule(), options.warmupEpochs(), options.epochs(),
                 stepsPerEpoch);
         int threads = Math.max(1, options.threads());
@@ -155,12 +165,12 @@ public final class Trainer {
             for (int epoch = 0; epoch < total; epoch++) {
                 long t0 = System.nanoTime();
                 int[] order = source.epochOrder(epoch);
-                progress.epochStart(epoch, total, n);
+                progress.epochStart(epoch, total, trained);
                 double lossSum = 0;
                 int right = 0, done = 0;
                 float lr = 0;
-                for (int start = 0; start < n; start += batch) {
-                    int bs = Math.min(batch, n - start);
+                for (int start = 0; start < trained; start += batch) {
+                    int bs = Math.min(batch, trained - start);
                     final int s0 = start, ep = epoch;
                     List<Future<?>> futures = new ArrayList<>();
                     for (int t = 0; t < threads; t++) {
@@ -197,15 +207,15 @@ public final class Trainer {
                     state.apply(sum, bs, lr);
                     progress.batchDone(done, lossSum / done, (double) right / done);
                 }
-                if (lossSum / n > stalledLoss(program.numClasses)) {
+                if (lossSum / trained > stalledLoss(program.numClasses)) {
                     // a collapsed run whose loss no longer explodes (e.g. int8 logits stuck at their clamp)
-                    throw new Diverged(epoch, n, lossSum / n);
+                    throw new Diverged(epoch, trained, lossSum / trained);
                 }
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 boolean test = source.testSize() > 0 && (!options.testLastEpochOnly() || epoch == total - 1);
                 double testAcc = test ? evaluate(pool, spaces, inputs, threads) : Double.NaN;
-                EpochMetrics m = new EpochMetrics(epoch + 1, epoch < options.warmupEpochs(), lr, lossSum / n,
-                        (double) right / n, testAcc, seconds, n / seconds);
+                EpochMetrics m = new EpochMetrics(epoch + 1, epoch < options.warmupEpochs(), lr, lossSum / trained,
+                        (double) right / trained, testAcc, seconds, trained / seconds);
                 history.add(m);
                 progress.epochEnd(m);
                 afterEpoch.accept(m);

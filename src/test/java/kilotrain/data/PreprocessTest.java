@@ -3,6 +3,7 @@ package kilotrain.data;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -130,6 +131,26 @@ class PreprocessTest {
             assertEquals(p - 128, InputSpec.of(t).quantize(2, p), "the default is p - 128");
         }
         assertThrows(KtException.class, () -> InputSpec.offset(t, -1));
+    }
+
+    @Test
+    void referencePixelsFollowTorchvisionsFloat32Arithmetic() {
+        Tensor t = new Tensor("input", new int[] {1, 2, 2, 3}, kilotrain.ir.DType.INT8, Quant.perTensor(2 / 255.0, 0));
+        InputSpec ref = InputSpec.referencePixels(t);
+        // numpy float32: (p / 255 - 0.5) / float32(1/255); 0 -> -127.49999, 128 -> 0.50000757, 255 -> 127.49999,
+        // 32 -> -95.5 and 33 -> -94.5 exactly (half to even: -96, -94), 64 -> -63.499992
+        int[][] expect = {{0, -127}, {1, -126}, {32, -96}, {33, -94}, {64, -63}, {127, 0}, {128, 1}, {129, 2},
+            {223, 96}, {224, 96}, {254, 126}, {255, 127}};
+        for (int[] e : expect) {
+            assertEquals(e[1], ref.quantize(0, e[0]), "p = " + e[0]);
+        }
+        int minus127 = 0;
+        for (int p = 0; p < 256; p++) {
+            int q = ref.quantize(2, p);
+            assertTrue(q == p - 127 || q == p - 128, "p = " + p + " gave " + q);
+            minus127 += q == p - 127 ? 1 : 0;
+        }
+        assertEquals(184, minus127, "184 of the 256 values round up to p - 127, the others down to p - 128");
     }
 
     @Test

@@ -78,6 +78,45 @@ class TrainerTest {
         }
     }
 
+    /** Records the samples reported done after each batch. */
+    static final class Batches implements Trainer.Progress {
+        final List<Integer> done = new java.util.ArrayList<>();
+        final List<Integer> epochSamples = new java.util.ArrayList<>();
+
+        @Override
+        public void epochStart(int epoch, int totalEpochs, int samples) {
+            epochSamples.add(samples);
+        }
+
+        @Override
+        public void batchDone(int samplesDone, double meanLoss, double accuracy) {
+            done.add(samplesDone);
+        }
+
+        @Override
+        public void epochEnd(Trainer.EpochMetrics m) {
+        }
+    }
+
+    @Test
+    void dropLastSkipsThePartialBatchAndTheScheduleCountsOnlyWholeBatches() {
+        // 20 training images, batch 8: two whole batches and one of 4
+        double lr = 0.01;
+        Batches all = new Batches(), whole = new Batches();
+        Trainer.Options o = new Trainer.Options(1, 1, lr, 8, LrSchedule.Kind.COSINE, 2, 1e4);
+        List<Trainer.EpochMetrics> hAll = new Trainer(executor("bias-only:2", WeightRounding.STOCHASTIC),
+                source(TrainAugment.none()), o).run(all, m -> { });
+        List<Trainer.EpochMetrics> hWhole = new Trainer(executor("bias-only:2", WeightRounding.STOCHASTIC),
+                source(TrainAugment.none()), o.withDropLast(true)).run(whole, m -> { });
+        assertEquals(List.of(8, 16, 20, 8, 16, 20), all.done);
+        assertEquals(List.of(8, 16, 8, 16), whole.done);
+        assertEquals(List.of(20, 20), all.epochSamples);
+        assertEquals(List.of(16, 16), whole.epochSamples);
+        // the last step of the cosine epoch: step 1 of 2 is halfway (0.5 lr), step 2 of 3 is two thirds (0.25 lr)
+        assertEquals((float) (0.5 * lr), (float) hWhole.get(1).lr());
+        assertEquals((float) (0.25 * lr), (float) hAll.get(1).lr(), 1e-9);
+    }
+
     @Test
     void lossGoesDownOnRepeatedPasses() {
         TrainExecutor ex = executor("mcunet-5fps:99kb", WeightRounding.FLOAT_SHADOW);
