@@ -11,7 +11,9 @@ import picocli.CommandLine.Option;
 /** Which samples a fine-tune reads and how training samples are augmented (train and analyze). */
 final class SubsetOptions {
     @Option(names = "--augment", defaultValue = "standard",
-            description = "standard (random resized crop 0.08-1, flip, colour jitter 0.4) or none (default ${DEFAULT-VALUE}).")
+            description = "standard (random resized crop 0.08-1, flip, colour jitter 0.4 in torchvision's float arithmetic), "
+                    + "pil (the same with the jitter in Pillow's uint8 arithmetic, as torchvision on image files) or none "
+                    + "(default ${DEFAULT-VALUE}).")
     String augment;
 
     @Option(names = "--train-limit", defaultValue = "0", description = "At most N training samples (class-balanced).")
@@ -45,8 +47,9 @@ final class SubsetOptions {
     static TrainAugment augmentation(String name) {
         return switch (name) {
             case "standard" -> TrainAugment.standard();
+            case "pil" -> TrainAugment.standard().withJitter(TrainAugment.standard().jitter().withPil(true));
             case "none" -> TrainAugment.none();
-            default -> throw new KtException("--augment must be standard or none, got " + name);
+            default -> throw new KtException("--augment must be standard, pil or none, got " + name);
         };
     }
 }

@@ -9,9 +9,10 @@ package kilotrain.data;
  * <li>contrast: blend with the mean of the grayscale image ({@code 0.2989 R + 0.587 G + 0.114 B}, unrounded);</li>
  * <li>saturation: blend with the pixel's grayscale value (no-op on one-channel images).</li>
  * </ul>
- * A value of 0 disables an adjustment and draws no random number for it, as in torchvision.
+ * A value of 0 disables an adjustment and draws no random number for it, as in torchvision. With {@code pil} the same
+ * draws drive Pillow's uint8 arithmetic instead ({@link PilEnhance}), what torchvision computes on PIL images.
  */
-public record ColorJitter(float brightness, float contrast, float saturation) {
+public record ColorJitter(float brightness, float contrast, float saturation, boolean pil) {
     private static final float WR = 0.2989f;
     private static final float WG = 0.587f;
     private static final float WB = 0.114f;
@@ -22,8 +23,16 @@ public record ColorJitter(float brightness, float contrast, float saturation) {
         }
     }
 
+    public ColorJitter(float brightness, float contrast, float saturation) {
+        this(brightness, contrast, saturation, false);
+    }
+
     public static ColorJitter none() {
         return new ColorJitter(0, 0, 0);
+    }
+
+    public ColorJitter withPil(boolean p) {
+        return new ColorJitter(brightness, contrast, saturation, p);
     }
 
     public boolean enabled() {
@@ -40,6 +49,18 @@ public record ColorJitter(float brightness, float contrast, float saturation) {
         double c = contrast > 0 ? rng.uniform(Math.max(0, 1 - contrast), 1 + contrast) : -1;
         double s = saturation > 0 ? rng.uniform(Math.max(0, 1 - saturation), 1 + saturation) : -1;
         int n = pixels * channels;
+        if (pil) {
+            for (int op : order) {
+                if (op == 0 && b >= 0) {
+                    PilEnhance.brightness(px, n, (float) b);
+                } else if (op == 1 && c >= 0) {
+                    PilEnhance.contrast(px, pixels, channels, (float) c);
+                } else if (op == 2 && s >= 0 && channels == 3) {
+                    PilEnhance.color(px, pixels, (float) s);
+                }
+            }
+            return;
+        }
         for (int op : order) {
             if (op == 0 && b >= 0) {
                 brightness(px, n, (float) b);
