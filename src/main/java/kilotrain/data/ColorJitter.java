@@ -49,25 +49,25 @@ public record ColorJitter(float brightness, float contrast, float saturation, bo
         double c = contrast > 0 ? rng.uniform(Math.max(0, 1 - contrast), 1 + contrast) : -1;
         double s = saturation > 0 ? rng.uniform(Math.max(0, 1 - saturation), 1 + saturation) : -1;
         int n = pixels * channels;
-        if (pil) {
-            for (int op : order) {
-                if (op == 0 && b >= 0) {
-                    PilEnhance.brightness(px, n, (float) b);
-                } else if (op == 1 && c >= 0) {
-                    PilEnhance.contrast(px, pixels, channels, (float) c);
-                } else if (op == 2 && s >= 0 && channels == 3) {
-                    PilEnhance.color(px, pixels, (float) s);
-                }
-            }
-            return;
-        }
         for (int op : order) {
             if (op == 0 && b >= 0) {
-                brightness(px, n, (float) b);
+                if (pil) {
+                    PilEnhance.brightness(px, n, (float) b);
+                } else {
+                    brightness(px, n, (float) b);
+                }
             } else if (op == 1 && c >= 0) {
-                contrast(px, pixels, channels, (float) c);
+                if (pil) {
+                    PilEnhance.contrast(px, pixels, channels, (float) c);
+                } else {
+                    contrast(px, pixels, channels, (float) c);
+                }
             } else if (op == 2 && s >= 0 && channels == 3) {
-                saturation(px, pixels, (float) s);
+                if (pil) {
+                    PilEnhance.color(px, pixels, (float) s);
+                } else {
+                    saturation(px, pixels, (float) s);
+                }
             }
         }
     }

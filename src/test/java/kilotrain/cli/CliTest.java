@@ -99,5 +99,17 @@ class CliTest {
                 img.toString());
         assertEquals(1, p.code());
         assertTrue(p.err().contains(img.toString()), p.err());
+
+        String model = SHARED.resolve("models/tiny-training/mcunet-5fps.pkl").toString();
+        String data = SHARED.resolve("data/cifar10").toString();
+        Result both = run("train", "--model", model, "--data", data, "--out", dir.resolve("o1").toString(),
+                "--reference-pixels", "--pixel-offset", "127.5", "--train-limit-per-class", "1");
+        assertEquals(1, both.code());
+        assertTrue(both.err().contains("--reference-pixels excludes --pixel-offset"), both.err());
+        Result aug = run("train", "--model", model, "--data", data, "--out", dir.resolve("o2").toString(),
+                "--augment", "pillow", "--train-limit-per-class", "1");
+        assertEquals(1, aug.code());
+        assertTrue(aug.err().contains("--augment must be standard, pil or none, got pillow"), aug.err());
+        assertFalse(Files.exists(dir.resolve("o1")) || Files.exists(dir.resolve("o2")), "nothing written on bad options");
     }
 }
