@@ -173,7 +173,10 @@ final class PlanCommand implements Callable<Integer> {
             boundViolations += b[0] > b[1] ? 1 : 0;
         }
         Path png = chart != null ? chart : siblingPng(out);
-        List<SchemePlanner.Plan> frontier = writeChart(png, planner, memory, plan, published, n, sram);
+        List<SchemePlanner.Plan> frontier = new ArrayList<>();
+        List<Charts.Series> series = chartSeries(planner, memory, plan, published, n, sram, frontier);
+        // drawn now so an interrupted verification still leaves the chart; redrawn with the verified points after it
+        drawChart(png, series, sram, false);
         ObjectNode o = Json.object();
         o.put("model", model.toString());
         o.put("analysis", analysis.toString());
@@ -266,6 +269,11 @@ final class PlanCommand implements Callable<Integer> {
                     o.set("found_minus_published", found.comparedWith(publishedAcc));
                 }
             }
+            series.add(verifiedPoint("found " + plan.scheme().name, plan.cost().sram(), found));
+            if (publishedAcc != null) {
+                series.add(verifiedPoint("published " + rival.name, rivalSram, publishedAcc));
+            }
+            drawChart(png, series, sram, true);
         }
         o.put("wall_seconds", (System.nanoTime() - t0) / 1e9);
         if (json) {
@@ -306,10 +314,13 @@ final class PlanCommand implements Callable<Integer> {
         return 0;
     }
 
-    private List<SchemePlanner.Plan> writeChart(Path png, SchemePlanner planner, PlannedMemory memory,
-            SchemePlanner.Plan chosen, List<Scheme> published, int n, long budget) {
+    /**
+     * The chart's predicted series: the found frontier over a budget sweep (added to {@code frontier}), the chosen
+     * scheme, bias-only:k, last-k and the published schemes.
+     */
+    private List<Charts.Series> chartSeries(SchemePlanner planner, PlannedMemory memory, SchemePlanner.Plan chosen,
+            List<Scheme> published, int n, long budget, List<SchemePlanner.Plan> frontier) {
         List<Charts.Series> series = new ArrayList<>();
-        List<SchemePlanner.Plan> frontier = new ArrayList<>();
         long lo = Long.MAX_VALUE;
         for (int k : planner.space().biasK()) {
             lo = Math.min(lo, memory.of(k == 0 ? Scheme.classifierOnly() : Scheme.biasOnly(k)).sram());
@@ -356,6 +367,12 @@ final class PlanCommand implements Callable<Integer> {
         if (!x.isEmpty()) {
             series.add(points("published schemes (predicted)", x, y, true));
         }
+        return series;
+    }
+
+    /** Draws the series with a vertical line at the budget spanning their accuracies. */
+    private void drawChart(Path png, List<Charts.Series> series, long budget, boolean verified) {
+        List<Charts.Series> all = new ArrayList<>(series);
         double yMin = Double.MAX_VALUE, yMax = -Double.MAX_VALUE;
         for (Charts.Series s : series) {
             for (double v : s.y()) {
@@ -363,11 +380,20 @@ final class PlanCommand implements Callable<Integer> {
                 yMax = Math.max(yMax, v);
             }
         }
-        series.add(new Charts.Series("SRAM budget", new double[] {budget / 1024.0, budget / 1024.0},
+        all.add(new Charts.Series("SRAM budget", new double[] {budget / 1024.0, budget / 1024.0},
                 new double[] {yMin, yMax}, false));
-        Charts.line(png, "Predicted accuracy (%) against planned SRAM (KiB): " + model.getFileName(),
-                "planned SRAM (KiB)", "predicted test accuracy (%)", series);
-        return frontier;
+        Charts.line(png, (verified ? "Predicted and verified accuracy" : "Predicted accuracy")
+                + " (%) against planned SRAM (KiB): " + model.getFileName(), "planned SRAM (KiB)",
+                verified ? "test accuracy (%): predicted, or verified by fine-tuning" : "predicted test accuracy (%)", all);
+    }
+
+    /** A verified scheme's point: its mean accuracy over the seeds, the spread in the legend when there are several. */
+    private static Charts.Series verifiedPoint(String what, long sram, SeedAccuracies acc) {
+        String label = acc.seeds().length > 1
+                ? String.format(Locale.ROOT, "%s, verified (mean of %d seeds, sd %.2f)", what, acc.seeds().length,
+                        100 * acc.std())
+                : what + ", verified (seed " + acc.seeds()[0] + ")";
+        return points(label, List.of(sram), List.of(acc.mean()), true);
     }
 
     /** The seeds to verify with: --verify-seeds, or the one the settings record. Mistakes fail before the search. */

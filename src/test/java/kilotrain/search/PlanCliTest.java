@@ -105,6 +105,13 @@ class PlanCliTest {
                 dir.resolve("t.json").toString(), "--verify", "--no-verify-published", "--threads", "2", "--json")));
         assertEquals(f0, one.get("verified_accuracy").asDouble());
         assertTrue(!one.has("verified_by_seed") && !one.has("found_minus_published"));
+        // the chart is redrawn with the verified points: the same plan unverified draws a different picture
+        stdout(() -> Main.run("plan", "--model", MODEL.toString(), "--analysis", dir.resolve("analysis").toString(),
+                "--sram-budget", "223828", "--sweep", "0", "--out", dir.resolve("u.json").toString(), "--json"));
+        byte[] verifiedPng = Files.readAllBytes(dir.resolve("s.png"));
+        byte[] predictedPng = Files.readAllBytes(dir.resolve("u.png"));
+        assertTrue(verifiedPng.length > 1000 && predictedPng.length > 1000);
+        assertTrue(!java.util.Arrays.equals(verifiedPng, predictedPng), "verified points are drawn");
 
         for (String[] bad : new String[][] {{"--verify-seeds", "0,1"}, {"--verify", "--verify-seeds", "0,2,0"},
             {"--verify", "--verify-seeds", "0,1", "--verify-set", "seed=3"}, {"--verify", "--verify-seeds", "-1"}}) {
