@@ -269,9 +269,9 @@ final class PlanCommand implements Callable<Integer> {
                     o.set("found_minus_published", found.comparedWith(publishedAcc));
                 }
             }
-            series.add(verifiedPoint("found " + plan.scheme().name, plan.cost().sram(), found));
+            series.add(verifiedPoint("found", plan.cost().sram(), found));
             if (publishedAcc != null) {
-                series.add(verifiedPoint("published " + rival.name, rivalSram, publishedAcc));
+                series.add(verifiedPoint(rival.name, rivalSram, publishedAcc));
             }
             drawChart(png, series, sram, true);
         }
@@ -382,17 +382,15 @@ final class PlanCommand implements Callable<Integer> {
         }
         all.add(new Charts.Series("SRAM budget", new double[] {budget / 1024.0, budget / 1024.0},
                 new double[] {yMin, yMax}, false));
-        Charts.line(png, (verified ? "Predicted and verified accuracy" : "Predicted accuracy")
-                + " (%) against planned SRAM (KiB): " + model.getFileName(), "planned SRAM (KiB)",
-                verified ? "test accuracy (%): predicted, or verified by fine-tuning" : "predicted test accuracy (%)", all);
+        Charts.line(png, (verified ? "Accuracy" : "Predicted accuracy") + " (%) against planned SRAM (KiB): "
+                + model.getFileName(), "planned SRAM (KiB)",
+                verified ? "test accuracy (%), predicted or verified" : "predicted test accuracy (%)", all);
     }
 
-    /** A verified scheme's point: its mean accuracy over the seeds, the spread in the legend when there are several. */
+    /** A verified scheme's point: its mean accuracy over the seeds (the spread is in the JSON and the text). */
     private static Charts.Series verifiedPoint(String what, long sram, SeedAccuracies acc) {
-        String label = acc.seeds().length > 1
-                ? String.format(Locale.ROOT, "%s, verified (mean of %d seeds, sd %.2f)", what, acc.seeds().length,
-                        100 * acc.std())
-                : what + ", verified (seed " + acc.seeds()[0] + ")";
+        String label = acc.seeds().length > 1 ? "verified " + what + " (" + acc.seeds().length + " seeds)"
+                : "verified " + what;
         return points(label, List.of(sram), List.of(acc.mean()), true);
     }
 
