@@ -101,11 +101,11 @@ final class PlanCommand implements Callable<Integer> {
             + "data=FOLDER, so a cheap analysis (on a held-out split) is verified under the full protocol (keys: " + VerifySettings.KEYS_TEXT + ").")
     Map<String, String> verifySet = new LinkedHashMap<>();
 
-    @Option(names = "--verify-seeds", split = ",", paramLabel = "SEED", description = "With --verify: fine-tune each "
+    @Option(names = "--verify-seeds", split = ",", paramLabel = "SEEDS", description = "With --verify: fine-tune each "
             + "scheme once per seed (replacing the recorded seed) and report the mean, the spread and the paired "
-            + "per-seed difference against the published scheme; one seed's accuracy on a few thousand test images "
-            + "carries about a point of noise.")
-    List<Long> verifySeeds;
+            + "per-seed difference against the published scheme; seeds and ranges, e.g. 0-9 or 0,2,5-7. One seed's "
+            + "accuracy on a few thousand test images carries about a point of noise.")
+    List<String> verifySeeds;
 
     @Option(names = "--threads", description = "Threads for --verify (default: all cores).")
     Integer threads;
@@ -405,11 +405,8 @@ final class PlanCommand implements Callable<Integer> {
         if (verifySet.keySet().stream().anyMatch(k -> k.trim().equals("seed"))) {
             throw new KtException("--verify-seeds and --verify-set seed=... exclude each other");
         }
-        long[] seeds = verifySeeds.stream().mapToLong(Long::longValue).toArray();
+        long[] seeds = seedList(verifySeeds);
         for (int i = 0; i < seeds.length; i++) {
-            if (seeds[i] < 0) {
-                throw new KtException("--verify-seeds: seed " + seeds[i] + " is negative");
-            }
             for (int j = 0; j < i; j++) {
                 if (seeds[i] == seeds[j]) {
                     throw new KtException("--verify-seeds: seed " + seeds[i] + " is listed twice");
@@ -417,6 +414,40 @@ final class PlanCommand implements Callable<Integer> {
             }
         }
         return seeds;
+    }
+
+    /** Expands "0-9" and "0,2,5-7" into seeds; a seed is a non-negative integer, a range ascends. */
+    static long[] seedList(List<String> items) {
+        java.util.ArrayList<Long> seeds = new java.util.ArrayList<>();
+        for (String raw : items) {
+            String item = raw.trim();
+            int dash = item.indexOf('-', 1);
+            long from = seed(dash < 0 ? item : item.substring(0, dash), item);
+            long to = dash < 0 ? from : seed(item.substring(dash + 1), item);
+            if (to < from) {
+                throw new KtException("--verify-seeds: range " + item + " runs backwards; write " + to + "-" + from);
+            }
+            if (to - from >= 10_000) {
+                throw new KtException("--verify-seeds: range " + item + " lists more than 10,000 seeds");
+            }
+            for (long s = from; s <= to; s++) {
+                seeds.add(s);
+            }
+        }
+        return seeds.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    private static long seed(String text, String item) {
+        long s;
+        try {
+            s = Long.parseLong(text.trim());
+        } catch (NumberFormatException e) {
+            throw new KtException("--verify-seeds: '" + item + "' is not a seed or a range of seeds (e.g. 3 or 0-9)");
+        }
+        if (s < 0) {
+            throw new KtException("--verify-seeds: seed " + s + " is negative");
+        }
+        return s;
     }
 
     private static Charts.Series points(String name, List<Long> bytes, List<Double> acc, boolean markersOnly) {

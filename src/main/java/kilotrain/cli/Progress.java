@@ -3,6 +3,7 @@ package kilotrain.cli;
 import java.time.Duration;
 import kilotrain.train.Trainer;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -12,10 +13,18 @@ final class Progress {
     private Progress() {
     }
 
+    /**
+     * On a terminal the bar redraws itself in place twice a second; in a log file (CI, nohup, a pipe) each redraw
+     * would be one more carriage-return-separated line, so there it prints a plain line every ten seconds.
+     */
+    private static final boolean TERMINAL = stderrIsTerminal();
+
     static ProgressBar bar(String task, long max, String unit) {
         return new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setUnit(" " + unit, 1)
-                .showSpeed().setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
-                .setMaxRenderedLength(110).setConsumer(new ConsoleProgressBarConsumer(System.err))
+                .showSpeed().setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(TERMINAL ? 500 : 10_000)
+                .setMaxRenderedLength(110)
+                .setConsumer(TERMINAL ? new ConsoleProgressBarConsumer(System.err)
+                        : new DelegatingProgressBarConsumer(System.err::println, 110))
                 .setSpeedUnit(java.time.temporal.ChronoUnit.SECONDS)
                 .setEtaFunction(state -> {
                     long done = state.getCurrent() - state.getStart();
@@ -26,6 +35,16 @@ final class Progress {
                     long left = state.getMax() - state.getCurrent();
                     return java.util.Optional.of(el.multipliedBy(Math.max(0, left)).dividedBy(done));
                 }).build();
+    }
+
+    /** Linux names a terminal's descriptor /dev/pts/N or /dev/ttyN; elsewhere a console means a terminal. */
+    static boolean stderrIsTerminal() {
+        try {
+            String target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/2")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (java.io.IOException | UnsupportedOperationException | SecurityException e) {
+            return System.console() != null;
+        }
     }
 
     /** One bar per epoch with the running loss and accuracy, and a line of metrics at its end. */

@@ -112,4 +112,35 @@ class CliTest {
         assertTrue(aug.err().contains("--augment must be standard, pil or none, got pillow"), aug.err());
         assertFalse(Files.exists(dir.resolve("o1")) || Files.exists(dir.resolve("o2")), "nothing written on bad options");
     }
+
+    @Test
+    void verifySeedsExpandRanges() {
+        assertEquals("[0, 1, 2, 3]", java.util.Arrays.toString(PlanCommand.seedList(java.util.List.of("0-3"))));
+        assertEquals("[0, 2, 5, 6, 7]",
+                java.util.Arrays.toString(PlanCommand.seedList(java.util.List.of("0", " 2", "5-7"))));
+        assertEquals("[4]", java.util.Arrays.toString(PlanCommand.seedList(java.util.List.of("4-4"))));
+        for (String bad : new String[] {"3-1", "-2", "a", "1-b", "0-20000"}) {
+            kilotrain.KtException e = org.junit.jupiter.api.Assertions.assertThrows(kilotrain.KtException.class,
+                    () -> PlanCommand.seedList(java.util.List.of(bad)));
+            assertTrue(e.getMessage().startsWith("--verify-seeds: ") && e.getMessage().contains(bad),
+                    bad + ": " + e.getMessage());
+        }
+    }
+
+    @Test
+    void progressInALogIsPlainLines() throws Exception {
+        assertFalse(Progress.stderrIsTerminal(), "surefire pipes a fork's stderr");
+        PrintStream saved = System.err;
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
+        try (me.tongfei.progressbar.ProgressBar bar = Progress.bar("epoch 1/1", 100, "img")) {
+            bar.stepTo(40);
+        } finally {
+            System.setErr(saved);
+        }
+        String text = log.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("epoch 1/1") && text.contains("img"), text);
+        assertFalse(text.contains("\r"), "no carriage returns in a log: " + text);
+        assertTrue(text.endsWith(System.lineSeparator()), text);
+    }
 }

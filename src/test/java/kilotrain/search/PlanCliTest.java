@@ -82,7 +82,7 @@ class PlanCliTest {
         SchemePlannerTest.fakeTable(3, settings).write(dir.resolve("analysis"));
         JsonNode two = json.readTree(stdout(() -> Main.run("plan", "--model", MODEL.toString(), "--analysis",
                 dir.resolve("analysis").toString(), "--sram-budget", "223828", "--sweep", "0", "--out",
-                dir.resolve("s.json").toString(), "--verify", "--verify-seeds", "0,1", "--threads", "2", "--json")));
+                dir.resolve("s.json").toString(), "--verify", "--verify-seeds", "0-1", "--threads", "2", "--json")));
         JsonNode found = two.get("verified_by_seed");
         JsonNode pub = two.get("published_verified").get("verified_by_seed");
         assertEquals("mcunet-5fps:99kb", two.get("published_verified").get("name").asText(),
@@ -114,7 +114,9 @@ class PlanCliTest {
         assertTrue(!java.util.Arrays.equals(verifiedPng, predictedPng), "verified points are drawn");
 
         for (String[] bad : new String[][] {{"--verify-seeds", "0,1"}, {"--verify", "--verify-seeds", "0,2,0"},
-            {"--verify", "--verify-seeds", "0,1", "--verify-set", "seed=3"}, {"--verify", "--verify-seeds", "-1"}}) {
+            {"--verify", "--verify-seeds", "0,1", "--verify-set", "seed=3"}, {"--verify", "--verify-seeds", "-1"},
+            {"--verify", "--verify-seeds", "3-1"}, {"--verify", "--verify-seeds", "0-2,1"},
+            {"--verify", "--verify-seeds", "x"}}) {
             String[] base = {"plan", "--model", MODEL.toString(), "--analysis", dir.resolve("analysis").toString(),
                 "--sram-budget", "223828", "--sweep", "0", "--out", dir.resolve("bad.json").toString()};
             String[] args = java.util.Arrays.copyOf(base, base.length + bad.length);
