@@ -5,7 +5,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import kilotrain.exec.Executor;
 import kilotrain.exec.ParallelRunner;
-import kilotrain.exec.Program;
+import kilotrain.exec.CompiledGraph;
 import kilotrain.importer.ModelLoader;
 import kilotrain.ir.Graph;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -38,13 +38,13 @@ public class ForwardBench {
     private Executor executor;
     private byte[] input;
 
-    /** Compiled once per JMH run and shared by all threads, like the eval path shares one Program. */
-    private static Program shared;
+    /** Compiled once per JMH run and shared by all threads, like the eval path shares one CompiledGraph. */
+    private static CompiledGraph shared;
     private static String sharedModel;
 
-    private static synchronized Program program(String model) {
+    private static synchronized CompiledGraph program(String model) {
         if (shared == null || !model.equals(sharedModel)) {
-            shared = Program.compile(ModelLoader.load(Path.of(model)));
+            shared = CompiledGraph.compile(ModelLoader.load(Path.of(model)));
             sharedModel = model;
         }
         return shared;
@@ -52,7 +52,7 @@ public class ForwardBench {
 
     @Setup
     public void setup() {
-        Program p = program(model);
+        CompiledGraph p = program(model);
         executor = new Executor(p);
         input = randomInput(p.graph, 42);
     }
@@ -77,7 +77,7 @@ public class ForwardBench {
         String model = args.length > 0 ? args[0] : "../shared/models/tiny-training/mcunet-5fps.pkl";
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : ParallelRunner.defaultThreads();
         double seconds = args.length > 2 ? Double.parseDouble(args[2]) : 10;
-        Program p = Program.compile(ModelLoader.load(Path.of(model)));
+        CompiledGraph p = CompiledGraph.compile(ModelLoader.load(Path.of(model)));
         byte[][] inputs = new byte[64][];
         for (int i = 0; i < inputs.length; i++) {
             inputs[i] = randomInput(p.graph, i);

@@ -58,7 +58,7 @@ final class BenchCommand implements Callable<Integer> {
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         byte[] input = new byte[g.input.elements()];
         new SplittableRandom(1).nextBytes(input);
-        kilotrain.exec.Program compiled = kilotrain.exec.Program.compile(g);
+        kilotrain.exec.CompiledGraph compiled = kilotrain.exec.CompiledGraph.compile(g);
         double inference = measure(t, () -> {
             Executor ex = new Executor(compiled);
             return () -> ex.run(input);

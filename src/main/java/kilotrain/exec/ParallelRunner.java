@@ -11,7 +11,7 @@ import kilotrain.KtException;
 
 /**
  * Runs many independent samples over N threads, each with its own {@link Executor} on one shared
- * {@link Program}. Every sample's result depends only on its index, so the outcome is the same for any thread
+ * {@link CompiledGraph}. Every sample's result depends only on its index, so the outcome is the same for any thread
  * count or scheduling; callers write results into per-index slots.
  */
 public final class ParallelRunner {
@@ -21,14 +21,14 @@ public final class ParallelRunner {
         void run(int index, Executor executor) throws Exception;
     }
 
-    private final Program program;
+    private final CompiledGraph compiled;
     private final int threads;
 
-    public ParallelRunner(Program program, int threads) {
+    public ParallelRunner(CompiledGraph compiled, int threads) {
         if (threads <= 0) {
             throw new KtException("thread count must be positive, got " + threads);
         }
-        this.program = program;
+        this.compiled = compiled;
         this.threads = threads;
     }
 
@@ -39,7 +39,7 @@ public final class ParallelRunner {
     /** Calls task for every index in [0, count); returns when all are done, rethrowing the first failure. */
     public void forEach(int count, Task task) {
         if (threads == 1 || count <= 1) {
-            Executor ex = new Executor(program);
+            Executor ex = new Executor(compiled);
             for (int i = 0; i < count; i++) {
                 runOne(task, i, ex);
             }
@@ -55,7 +55,7 @@ public final class ParallelRunner {
             List<Future<?>> futures = new ArrayList<>();
             for (int w = 0; w < threads; w++) {
                 futures.add(pool.submit(() -> {
-                    Executor ex = new Executor(program);
+                    Executor ex = new Executor(compiled);
                     for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
                         runOne(task, i, ex);
                     }

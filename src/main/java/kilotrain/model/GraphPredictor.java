@@ -10,12 +10,12 @@ import kilotrain.ir.Quant;
 /** Predictions of an imported int8 graph: its int8 output, dequantized. */
 public final class GraphPredictor implements Predictor {
     private final Graph graph;
-    private final kilotrain.exec.Program compiled;
+    private final kilotrain.exec.CompiledGraph compiled;
     private final InputSpec spec;
 
     public GraphPredictor(Graph graph, InputSpec spec) {
         this.graph = graph;
-        this.compiled = kilotrain.exec.Program.compile(graph);
+        this.compiled = kilotrain.exec.CompiledGraph.compile(graph);
         this.spec = spec;
     }
 

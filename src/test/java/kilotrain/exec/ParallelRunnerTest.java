@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class ParallelRunnerTest {
     @Test
     void resultsDoNotDependOnThreadsOrReuse() {
-        Program p = Program.compile(PklImporter.load(PaperForwardTest.SHARED.resolve(
+        CompiledGraph p = CompiledGraph.compile(PklImporter.load(PaperForwardTest.SHARED.resolve(
                 "models/tiny-training/proxyless-w0.3.pkl")));
         int n = 12;
         byte[][] inputs = new byte[n][p.graph.input.elements()];
@@ -40,7 +40,7 @@ class ParallelRunnerTest {
 
     @Test
     void failuresPropagate() {
-        Program p = Program.compile(PklImporter.load(PaperForwardTest.SHARED.resolve(
+        CompiledGraph p = CompiledGraph.compile(PklImporter.load(PaperForwardTest.SHARED.resolve(
                 "models/tiny-training/proxyless-w0.3.pkl")));
         KtException e = assertThrows(KtException.class, () -> new ParallelRunner(p, 2).forEach(4,
                 (i, ex) -> ex.run(new byte[7])));

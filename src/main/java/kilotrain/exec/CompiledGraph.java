@@ -29,7 +29,7 @@ import kilotrain.ops.softmax.SoftmaxKernel;
  * tensor given a slot. Immutable after construction and shared by any number of {@link Executor}s (one per
  * thread). Weights are copied at compile time, so a graph whose weights change must be compiled again.
  */
-public final class Program {
+public final class CompiledGraph {
     /** One operator bound to the slots of its tensors. */
     interface Step {
         void run(byte[][] slots, Scratch scratch);
@@ -42,7 +42,7 @@ public final class Program {
     private final Scratch.Sizer sizer = new Scratch.Sizer();
     final int inputSlot, outputSlot;
 
-    private Program(Graph graph) {
+    private CompiledGraph(Graph graph) {
         this.graph = graph;
         Map<Tensor, Integer> slots = new IdentityHashMap<>();
         List<Integer> sizes = new ArrayList<>();
@@ -112,7 +112,7 @@ public final class Program {
         return sizer.allocate();
     }
 
-    public static Program compile(Graph graph) {
-        return new Program(graph);
+    public static CompiledGraph compile(Graph graph) {
+        return new CompiledGraph(graph);
     }
 }
