@@ -22,9 +22,9 @@ final class Progress {
     static ProgressBar bar(String task, long max, String unit) {
         return new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setUnit(" " + unit, 1)
                 .showSpeed().setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(TERMINAL ? 500 : 10_000)
-                .setMaxRenderedLength(110)
+                .setMaxRenderedLength(140)
                 .setConsumer(TERMINAL ? new ConsoleProgressBarConsumer(System.err)
-                        : new DelegatingProgressBarConsumer(System.err::println, 110))
+                        : new DelegatingProgressBarConsumer(new LogLines(System.err), 140))
                 .setSpeedUnit(java.time.temporal.ChronoUnit.SECONDS)
                 .setEtaFunction(state -> {
                     long done = state.getCurrent() - state.getStart();
@@ -35,6 +35,24 @@ final class Progress {
                     long left = state.getMax() - state.getCurrent();
                     return java.util.Optional.of(el.multipliedBy(Math.max(0, left)).dividedBy(done));
                 }).build();
+    }
+
+    /** Prints each render as a line, except one that repeats the line before it (closing renders twice). */
+    private static final class LogLines implements java.util.function.Consumer<String> {
+        private final java.io.PrintStream out;
+        private String last;
+
+        LogLines(java.io.PrintStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void accept(String line) {
+            if (!line.equals(last)) {
+                out.println(line);
+                last = line;
+            }
+        }
     }
 
     /** Linux names a terminal's descriptor /dev/pts/N or /dev/ttyN; elsewhere a console means a terminal. */
@@ -62,16 +80,16 @@ final class Progress {
 
         @Override
         public void batchDone(int done, double loss, double acc) {
+            bar.setExtraMessage(String.format(" loss %.3f, acc %.3f", loss, acc));
             bar.stepTo(done);
-            bar.setExtraMessage(String.format("loss %.3f acc %.3f", loss, acc));
             if (done == bar.getMax()) {
-                bar.close();
+                close();
             }
         }
 
         @Override
         public void epochEnd(Trainer.EpochMetrics m) {
-            bar.close();
+            close();
             String test = Double.isNaN(m.testAccuracy()) ? "" : String.format(", test acc %.4f", m.testAccuracy());
             System.err.printf("epoch %d%s: train loss %.4f, train acc %.4f%s, %.1f img/s%n", m.epoch(),
                     m.warmup() ? " (warm-up)" : "", m.trainLoss(), m.trainAccuracy(), test, m.imagesPerSecond());
@@ -81,6 +99,7 @@ final class Progress {
         void close() {
             if (bar != null) {
                 bar.close();
+                bar = null;
             }
         }
     }
