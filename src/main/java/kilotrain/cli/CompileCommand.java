@@ -18,11 +18,13 @@ import kilotrain.importer.ModelLoader;
 import kilotrain.exec.ArenaCheck;
 import kilotrain.exec.TrainState;
 import kilotrain.ir.Graph;
+import kilotrain.model.TrainedModel;
 import kilotrain.program.Buf;
 import kilotrain.program.Instr;
 import kilotrain.program.Program;
 import kilotrain.report.MemoryReport;
 import kilotrain.train.Scheme;
+import kilotrain.util.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -32,14 +34,22 @@ import picocli.CommandLine.Parameters;
         description = "Compile the training step of a model under a sparse-update scheme, plan its memory for the "
                 + "device (batch 1, in-place updates, reordered, one static arena); --print lists its operations.")
 final class CompileCommand implements Callable<Integer> {
+    /** The model a generated C project starts from, in its folder. */
+    static final String START_MODEL = "start.ktm";
+
     @Parameters(index = "0", description = "Model file (.tflite or the paper's .pkl).")
     Path model;
 
     @Option(names = "--scheme", defaultValue = "classifier-only", description = "Sparse-update scheme (see train).")
     String scheme;
 
-    @Option(names = "--classes", defaultValue = "10", description = "Classes of the new head (default ${DEFAULT-VALUE}).")
-    int classes;
+    @Option(names = "--classes", description = "Classes of the new head (default 10, or as many as --class-names).")
+    Integer classes;
+
+    @Option(names = "--class-names", split = ",", paramLabel = "NAME",
+            description = "Names of the new head's classes, in label order; recorded in --out's start.ktm, so the "
+                    + "model import-params makes from the device's parameters prints them (default: 0, 1, ...).")
+    java.util.List<String> classNames;
 
     @Option(names = "--print", description = "List the device's (reordered) operations with the buffers they write and read.")
     boolean print;
@@ -110,9 +120,13 @@ final class CompileCommand implements Callable<Integer> {
             sram = sram < 0 ? kilotrain.codegen.DeviceBench.BOARD_RAM : sram;
             flash = flash < 0 ? kilotrain.codegen.DeviceBench.BOARD_FLASH : flash;
         }
+        java.util.List<String> names = classNames();
+        if (out != null) {
+            AtomicFiles.checkNotInput(out.resolve(START_MODEL), model);
+        }
         Graph g = ModelLoader.load(model);
         Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
-        Program p = TrainCompiler.compile(g, new TrainSpec(s, classes, 0, head.resolve(g)));
+        Program p = TrainCompiler.compile(g, new TrainSpec(s, names.size(), 0, head.resolve(g)));
         MemoryAnalysis a = MemoryAnalysis.of(p, optimizer.hasState(), rules.weightShadow(),
                 rules.biasShadow(), new ArenaPlanner(), fused, fuseBlocks);
         Variant best = a.best();
@@ -137,6 +151,10 @@ final class CompileCommand implements Callable<Integer> {
         ArenaCheck.Result verified = verifyArena > 0 ? verify(best, verifyArena) : null;
         if (out != null) {
             CGenerator.generate(p, best.step(), best.plan(), state, lr, out);
+            // what the generated step starts from, so that import-params can turn the parameters the device
+            // exports after training into a model file
+            new TrainedModel(model.getFileName().toString(), readModel(), 0, g, s, names, 0, p, state)
+                    .save(out.resolve(START_MODEL));
         }
         if (json) {
             ObjectNode o = Json.object();
@@ -154,6 +172,10 @@ final class CompileCommand implements Callable<Integer> {
             o.put("shadow_bytes", a.shadowBytes);
             o.put("sram_total_bytes", a.sramTotal(best));
             o.put("flash_bytes", a.flashBytes);
+            if (out != null) {
+                o.put("project", out.toString());
+                o.put("start_model", out.resolve(START_MODEL).toString());
+            }
             if (device != null) {
                 o.put("device_ram_bytes", device.ramBytes());
                 o.put("device_flash_bytes", device.flashBytes());
@@ -210,10 +232,39 @@ final class CompileCommand implements Callable<Integer> {
                     device.codeBytes());
         }
         if (out != null) {
-            System.out.printf("C project for %s written to %s (make%s)%n", target, out,
-                    target.equals("host") ? "" : " cortex-m7");
+            System.out.printf("C project for %s written to %s (make%s); %s is the model it starts from: "
+                    + "kilotrain import-params %s PARAMS --out trained.ktm turns the parameters the device exports "
+                    + "(kt_export_params) into a model%n", target, out, target.equals("host") ? "" : " cortex-m7",
+                    out.resolve(START_MODEL), out.resolve(START_MODEL));
         }
         return 0;
+    }
+
+    /** The head's class names: --class-names, or 0 .. N-1 for --classes N (default 10). */
+    private java.util.List<String> classNames() {
+        if (classNames == null || classNames.isEmpty()) {
+            int n = classes == null ? 10 : classes;
+            if (n < 2) {
+                throw new KtException("--classes: a head needs at least 2 classes, got " + n);
+            }
+            return java.util.stream.IntStream.range(0, n).mapToObj(Integer::toString).toList();
+        }
+        if (classes != null && classes != classNames.size()) {
+            throw new KtException("--classes " + classes + " and --class-names (" + classNames.size()
+                    + " names) disagree");
+        }
+        if (classNames.size() < 2 || new java.util.HashSet<>(classNames).size() != classNames.size()) {
+            throw new KtException("--class-names: need at least 2 distinct names, got " + classNames);
+        }
+        return classNames;
+    }
+
+    private byte[] readModel() {
+        try {
+            return java.nio.file.Files.readAllBytes(model);
+        } catch (java.io.IOException e) {
+            throw new KtException("cannot read " + model + ": " + e.getMessage());
+        }
     }
 
     /** Runs the device's step both ways; a plan that changes any bit is an error. */

@@ -8,6 +8,8 @@ import kilotrain.KtException;
 import kilotrain.codegen.DeviceBench;
 import kilotrain.data.SampleSource;
 import kilotrain.exec.TrainState;
+import kilotrain.model.DeviceImport;
+import kilotrain.model.TrainedModel;
 import kilotrain.program.Param;
 import kilotrain.program.Program;
 import kilotrain.util.AtomicFiles;
@@ -25,7 +27,7 @@ final class DeviceCheck {
     }
 
     static ObjectNode run(Program program, TrainState trained, SampleSource src, int steps, float lr, Path projectDir,
-            Path jsonFile) {
+            Path jsonFile, Path startModel) {
         if (steps < 1) {
             throw new KtException("--device-steps must be at least 1, got " + steps);
         }
@@ -40,6 +42,15 @@ final class DeviceCheck {
         o.put("steps", steps);
         o.put("lr", lr);
         DeviceBenchCommand.putResult(o, r, projectDir);
+        Path deviceModel = projectDir.resolve("model.ktm");
+        DeviceImport.Result imported = null;
+        if (r.bitExact()) {
+            // what the board trained, as a model: its own parameter dump on top of the host's fine-tuned model
+            imported = DeviceImport.read(TrainedModel.load(startModel), projectDir.resolve(DeviceBench.LOG));
+            imported.model().save(deviceModel);
+            o.put("model", deviceModel.toString());
+            o.put("changed_values", imported.changedValues());
+        }
         AtomicFiles.writeString(jsonFile, Json.write(o));
         System.err.printf("device: %d steps on the emulated Cortex-M7: %,d ticks per step, %,d ticks per inference; "
                 + "SRAM %,d B (data %,d + bss %,d + peak stack %,d) of 262,144; flash %,d B of 1,048,576; "
@@ -47,6 +58,10 @@ final class DeviceCheck {
                 r.dataBytes(), r.bssBytes(), r.stackBytes(), r.flashBytes(), r.bitExact(),
                 r.mismatch() == null ? "" : " (" + r.mismatch() + ")");
         System.err.printf("device: C project (make / make cortex-m7 / make qemu) in %s%n", projectDir);
+        if (imported != null) {
+            System.err.printf("device: the parameters it trained (%,d of %,d values changed in %d steps) saved as %s%n",
+                    imported.changedValues(), imported.values(), steps, deviceModel);
+        }
         if (!r.bitExact()) {
             throw new KtException("the device run differs from the host twin: " + r.mismatch() + " (project kept in "
                     + projectDir + ")");

@@ -146,7 +146,7 @@ final class TrainCommand implements Callable<Integer> {
         AtomicFiles.writeString(outDir.resolve("program.txt"), program.listing());
         if (deviceSteps > 0) {
             summary.set("device", DeviceCheck.run(program, state, src, deviceSteps, (float) lr,
-                    outDir.resolve("device"), outDir.resolve("device.json")));
+                    outDir.resolve("device"), outDir.resolve("device.json"), outDir.resolve("model.ktm")));
         }
         if (json) {
             System.out.println(Json.write(summary));

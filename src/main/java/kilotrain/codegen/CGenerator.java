@@ -1001,10 +1001,7 @@ public final class CGenerator {
      * as {@link TrainState#value} returns them.
      */
     public static Object[] readParams(Program program, byte[] bytes, String source) {
-        long expected = 0;
-        for (Param p : program.params) {
-            expected += (long) p.value.elements * p.value.dtype.bytes;
-        }
+        long expected = ParamDump.bytes(program);
         if (bytes.length != expected) {
             throw new KtException(source + ": " + bytes.length + " bytes of parameters, the program has " + expected);
         }

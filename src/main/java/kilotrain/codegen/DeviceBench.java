@@ -37,6 +37,9 @@ public final class DeviceBench {
             long dataBytes, long bssBytes, boolean bitExact, String mismatch, float[] losses, long sampleFlashBytes) {
     }
 
+    /** The device's output in the project folder. */
+    public static final String LOG = "qemu.log";
+
     /** RAM and FLASH regions of kt_cm7.ld (mps2-an500 as the brief's 256 KB / 1 MB microcontroller). */
     public static final long BOARD_RAM = 256 * 1024, BOARD_FLASH = 1024 * 1024;
 
@@ -91,6 +94,8 @@ public final class DeviceBench {
         }
         long[] sections = sections(exec(dir, List.of("arm-none-eabi-size", "-A", "app.elf"), 60, "reading the ELF"));
         String out = exec(dir, List.of("make", "-s", "qemu"), timeoutSeconds, "running on QEMU");
+        // what the board printed (a serial console on real hardware): import-params reads its parameter dump
+        kilotrain.util.AtomicFiles.writeString(dir.resolve(LOG), out);
         if (!out.contains("\nend")) {
             throw new KtException("the device program stopped early in QEMU:\n" + tail(out));
         }
@@ -102,7 +107,7 @@ public final class DeviceBench {
             }
         }
         int[] pred = prediction(out, p.numClasses);
-        Object[] cParams = CGenerator.readParams(p, hex(out), "QEMU output");
+        Object[] cParams = CGenerator.readParams(p, hex(out, ParamDump.bytes(p)), "QEMU output");
         String mismatch = compare(p, initial.get(), lr, steps, inputs, labels, cLoss, cParams, pred);
         long stack = value(out, "stack_bytes");
         float[] losses = new float[cLoss.size()];
@@ -241,18 +246,11 @@ public final class DeviceBench {
         throw new KtException("no prediction in the device output:\n" + tail(out));
     }
 
-    static byte[] hex(String out) {
-        int a = out.indexOf("params ");
-        int b = out.indexOf("\nend", a);
-        if (a < 0 || b < 0) {
+    static byte[] hex(String out, long expected) {
+        if (!out.contains("params ") || !out.contains("\nend")) {
             throw new KtException("no parameter dump in the device output:\n" + tail(out));
         }
-        String h = out.substring(a + "params ".length(), b).trim();
-        byte[] r = new byte[h.length() / 2];
-        for (int i = 0; i < r.length; i++) {
-            r[i] = (byte) Integer.parseInt(h.substring(2 * i, 2 * i + 2), 16);
-        }
-        return r;
+        return ParamDump.fromText(out, "QEMU output", expected);
     }
 
     static long value(String out, String key) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import kilotrain.codegen.CBuild;
+import kilotrain.model.TrainedModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,5 +34,22 @@ class TrainOnDeviceTest {
         assertTrue(Files.exists(out.resolve("device/Makefile")));
         assertEquals(device.get("ticks_per_step"), CliTest.JSON.readTree(r.out()).get("device").get("ticks_per_step"));
         assertTrue(r.err().contains("bit-exact with the host twin: true"), r.err());
+        // what the board trained comes back as a model: the host model plus the device's 4 steps
+        TrainedModel host = TrainedModel.load(out.resolve("model.ktm"));
+        TrainedModel board = TrainedModel.load(out.resolve("device/model.ktm"));
+        assertEquals(out.resolve("device/model.ktm").toString(), device.get("model").asText());
+        assertEquals(host.classes, board.classes);
+        long changed = 0;
+        for (int i = 0; i < host.program.params.size(); i++) {
+            Object a = host.state.value(host.program.params.get(i)), b = board.state.value(board.program.params.get(i));
+            changed += a instanceof byte[] x ? (java.util.Arrays.equals(x, (byte[]) b) ? 0 : 1)
+                    : a instanceof int[] x ? (java.util.Arrays.equals(x, (int[]) b) ? 0 : 1)
+                    : (java.util.Arrays.equals((float[]) a, (float[]) b) ? 0 : 1);
+        }
+        assertTrue(changed > 0 && device.get("changed_values").asLong() > 0, "the device's steps changed parameters");
+        CliTest.Result eval = CliTest.run("eval", out.resolve("device/model.ktm").toString(),
+                CliTest.SHARED.resolve("data/cifar10").toString(), "--limit-per-class", "2", "--json");
+        assertEquals(0, eval.code(), eval.err());
+        assertEquals(20, CliTest.JSON.readTree(eval.out()).get("count").asInt());
     }
 }

@@ -191,7 +191,7 @@ class CConvDwFusedTest {
         String out = CBuild.run(dir, List.of("make", "-s", "qemu"), 900);
         assertTrue(out.contains("\nend"), "the device program ran to its end:\n" + CBuild.tail(out));
         CGeneratorTest.compareWithJava(p, state, lr, steps, CBuild.losses(out), CGenerator.readParams(p,
-                DeviceBench.hex(out), "QEMU output"), CBuild.prediction(out), "mbv2-w0.35:49kb on QEMU", INPUTS,
+                DeviceBench.hex(out, ParamDump.bytes(p)), "QEMU output"), CBuild.prediction(out), "mbv2-w0.35:49kb on QEMU", INPUTS,
                 labels);
         System.out.printf("mbv2-w0.35 49kb on mps2-an500: %d ticks/step, %d ticks/inference, stack %d B%n%s%n",
                 DeviceBench.value(out, "ticks_per_step"), DeviceBench.value(out, "ticks_per_inference"),

@@ -48,7 +48,7 @@ class CDeviceTest {
         assertTrue(out.contains("\nend"), "the device program ran to its end:\n" + CBuild.tail(out));
 
         CGeneratorTest.compareWithJava(p, state, lr, steps, CBuild.losses(out), CGenerator.readParams(p,
-                DeviceBench.hex(out), "QEMU output"), CBuild.prediction(out), "mcunet-5fps:49kb on QEMU");
+                DeviceBench.hex(out, ParamDump.bytes(p)), "QEMU output"), CBuild.prediction(out), "mcunet-5fps:49kb on QEMU");
         long ticks = DeviceBench.value(out, "ticks_per_step");
         assertTrue(ticks > 0, "ticks per step measured");
         System.out.printf("mcunet-5fps 49kb on mps2-an500: %d ticks/step, %d ticks/inference, stack %d B%n%s%n",
