@@ -194,6 +194,7 @@ final class TrainCommand implements Callable<Integer> {
         if (!history.isEmpty()) {
             o.put("test_accuracy", history.get(history.size() - 1).testAccuracy());
             o.put("train_accuracy", history.get(history.size() - 1).trainAccuracy());
+            putBest(o, history);
         }
         if (error != null) {
             o.put("error", error);
@@ -207,6 +208,24 @@ final class TrainCommand implements Callable<Integer> {
                             new Charts.Series("train loss", x, loss, false)));
         }
         return o;
+    }
+
+    /**
+     * The highest test accuracy of any epoch and its epoch (the earliest on a tie). Chosen on the test set, so
+     * optimistic; it is there because the reference implementation reports such a maximum ({@code val/best}, over its
+     * evaluations after every 10th and the last epoch), and comparisons with its figures need the same convention.
+     */
+    static void putBest(ObjectNode o, List<Trainer.EpochMetrics> history) {
+        Trainer.EpochMetrics best = null;
+        for (Trainer.EpochMetrics m : history) {
+            if (!Double.isNaN(m.testAccuracy()) && (best == null || m.testAccuracy() > best.testAccuracy())) {
+                best = m;
+            }
+        }
+        if (best != null) {
+            o.put("best_test_accuracy", best.testAccuracy());
+            o.put("best_test_epoch", best.epoch());
+        }
     }
 
     private static boolean onOff(String v, String name) {

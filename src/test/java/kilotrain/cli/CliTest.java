@@ -114,6 +114,38 @@ class CliTest {
     }
 
     @Test
+    void trainWritesMetricsWithFinalAndBestAccuracy(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("run");
+        Result r = run("train", "--model", SHARED.resolve("models/mlperf-tiny/pretrainedResnet_quant.tflite").toString(),
+                "--data", SHARED.resolve("data/cifar10").toString(), "--scheme", "last-k:2", "--epochs", "3",
+                "--warmup-epochs", "1", "--train-limit-per-class", "4", "--test-limit-per-class", "3", "--batch", "8", "--lr", "0.05",
+                "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        java.util.List<String> rows = Files.readAllLines(out.resolve("metrics.csv"));
+        assertEquals("epoch,warmup,lr,train_loss,train_accuracy,test_accuracy,seconds,images_per_second", rows.get(0));
+        assertEquals(5, rows.size(), "a row per epoch: 1 warm-up + 3");
+        double[] test = new double[4];
+        int bestEpoch = 1;
+        for (int i = 0; i < 4; i++) {
+            String[] f = rows.get(i + 1).split(",");
+            assertEquals(i + 1, Integer.parseInt(f[0]));
+            test[i] = Double.parseDouble(f[5]);
+            assertTrue(test[i] >= 0 && test[i] <= 1, "accuracies are fractions: " + rows.get(i + 1));
+            if (test[i] > test[bestEpoch - 1]) {
+                bestEpoch = i + 1;
+            }
+        }
+        JsonNode m = JSON.readTree(Files.readString(out.resolve("metrics.json")));
+        assertEquals(test[3], m.get("test_accuracy").asDouble(), 1e-6, "test_accuracy is the last epoch's");
+        assertEquals(test[bestEpoch - 1], m.get("best_test_accuracy").asDouble(), 1e-6);
+        assertEquals(bestEpoch, m.get("best_test_epoch").asInt());
+        assertEquals(4, m.get("epochs").size());
+        assertTrue(r.out().contains(String.format(java.util.Locale.ROOT, "final test accuracy %.2f %%", 100 * test[3])),
+                r.out());
+        assertTrue(Files.size(out.resolve("learning_curve.png")) > 1000 && Files.exists(out.resolve("model.tflite")));
+    }
+
+    @Test
     void verifySeedsExpandRanges() {
         assertEquals("[0, 1, 2, 3]", java.util.Arrays.toString(PlanCommand.seedList(java.util.List.of("0-3"))));
         assertEquals("[0, 2, 5, 6, 7]",
