@@ -32,14 +32,13 @@ import org.junit.jupiter.api.Test;
  * comes from training, never from how the test images reach the network.
  */
 class ReferenceTestLogitsTest {
-    static final Path SHARED = Path.of(System.getProperty("user.dir")).resolve("../shared").normalize();
-
     @Test
     void protocolTestSetMatchesTheReferenceBitForBit() throws IOException {
         Map<String, String[]> expected = readExpected();
         assertEquals(2000, expected.size());
-        Graph g = ModelLoader.load(SHARED.resolve("models/tiny-training/mcunet-5fps.pkl"));
-        Dataset test = DatasetSplit.openTest(SHARED.resolve("data/cifar10"), LoadOptions.defaults().withLimitPerClass(200));
+        Path shared = ResnetCifarAccuracyTest.SHARED;
+        Graph g = ModelLoader.load(shared.resolve("models/tiny-training/mcunet-5fps.pkl"));
+        Dataset test = DatasetSplit.openTest(shared.resolve("data/cifar10"), LoadOptions.defaults().withLimitPerClass(200));
         assertEquals(2000, test.size());
         GraphPredictor p = new GraphPredictor(g, InputSpec.referencePixels(g.input));
         SampleSource src = new SampleSource(null, test, p.inputSpec(), TrainAugment.none(),
