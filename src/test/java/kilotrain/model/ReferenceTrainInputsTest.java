@@ -1,0 +1,104 @@
+package kilotrain.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32;
+import kilotrain.data.DatasetSplit;
+import kilotrain.data.InputSpec;
+import kilotrain.data.LoadOptions;
+import kilotrain.data.SampleSource;
+import kilotrain.data.TestTransform;
+import kilotrain.data.TrainAugment;
+import kilotrain.importer.ModelLoader;
+import kilotrain.ir.Graph;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The accuracy protocol's training inputs: given the same random draws (crop box, flip, jitter order and factors),
+ * {@code --augment pil --reference-pixels} produces the reference implementation's augmented training images bit for
+ * bit. The resource holds, for 400 (seed, epoch, sample) triples, a CRC-32 of the int8 input the reference's own
+ * dataset and PIL pipeline made from kilotrain's draws (docs/reference/dump_train_inputs.py). So the protocol's
+ * augmentation is the reference's law exactly; what can still differ between the two systems is only which draws
+ * each makes. The default jitter, torchvision's float arithmetic, differs from Pillow's by design.
+ */
+class ReferenceTrainInputsTest {
+    private static final TrainAugment PIL =
+            TrainAugment.standard().withJitter(TrainAugment.standard().jitter().withPil(true));
+
+    @Test
+    void pilAugmentationWithReferencePixelsIsTheReferencesPipeline() throws IOException {
+        List<String[]> expected = readExpected();
+        assertEquals(400, expected.size());
+        List<String> wrong = mismatches(expected, PIL);
+        assertTrue(wrong.isEmpty(), wrong.size() + " of 400 training inputs differ from the reference's, e.g. "
+                + wrong.subList(0, Math.min(5, wrong.size())));
+    }
+
+    @Test
+    void defaultFloatJitterIsNotPillowsArithmetic() throws IOException {
+        List<String[]> expected = readExpected();
+        List<String> wrong = mismatches(expected, TrainAugment.standard());
+        assertTrue(wrong.size() > 390, "the float jitter should differ from Pillow's on nearly every sample, "
+                + wrong.size() + " of 400 do");
+    }
+
+    private static List<String> mismatches(List<String[]> expected, TrainAugment augment) {
+        Path shared = ResnetCifarAccuracyTest.SHARED;
+        Graph g = ModelLoader.load(shared.resolve("models/tiny-training/mcunet-5fps.pkl"));
+        LoadOptions base = LoadOptions.defaults().withRawBytes(g.input.elements());
+        DatasetSplit split = DatasetSplit.open(shared.resolve("data/cifar10"), base.withLimitPerClass(500),
+                base.withLimitPerClass(200));
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < split.train().size(); i++) {
+            index.put(relative(split.train().name(i)), i);
+        }
+        Map<Long, SampleSource> bySeed = new HashMap<>();
+        byte[] x = new byte[g.input.elements()];
+        List<String> wrong = new ArrayList<>();
+        for (String[] e : expected) {
+            long seed = Long.parseLong(e[0]);
+            int epoch = Integer.parseInt(e[1]);
+            Integer i = index.get(e[2]);
+            assertTrue(i != null, "no training sample " + e[2]);
+            SampleSource src = bySeed.computeIfAbsent(seed, s -> new SampleSource(split,
+                    InputSpec.referencePixels(g.input), augment, TestTransform.shorterThenCrop(147), s));
+            src.fill(i, epoch, x);
+            CRC32 crc = new CRC32();
+            crc.update(x);
+            String got = String.format("%08x", crc.getValue());
+            if (!got.equals(e[3])) {
+                wrong.add("seed " + e[0] + " epoch " + e[1] + " " + e[2] + " (CRC " + got + " vs " + e[3] + ")");
+            }
+        }
+        return wrong;
+    }
+
+    private static List<String[]> readExpected() throws IOException {
+        List<String[]> m = new ArrayList<>();
+        try (var in = ReferenceTrainInputsTest.class.getResourceAsStream("/kilotrain/model/reference-train-inputs.txt");
+                var r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            for (String line = r.readLine(); line != null; line = r.readLine()) {
+                if (!line.startsWith("#") && !line.isBlank()) {
+                    m.add(line.trim().split(" "));
+                }
+            }
+        }
+        return m;
+    }
+
+    private static String relative(String name) {
+        Path path = Path.of(name);
+        int n = path.getNameCount();
+        return path.getName(n - 2) + "/" + path.getName(n - 1);
+    }
+}
