@@ -81,7 +81,7 @@ class ReferenceTestLogitsTest {
     }
 
     /** "class/file.jpg" of a sample name that ends in the image's path. */
-    private static String relative(String name) {
+    static String relative(String name) {
         Path path = Path.of(name);
         int n = path.getNameCount();
         return path.getName(n - 2) + "/" + path.getName(n - 1);

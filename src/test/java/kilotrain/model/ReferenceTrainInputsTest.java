@@ -60,7 +60,7 @@ class ReferenceTrainInputsTest {
                 base.withLimitPerClass(200));
         Map<String, Integer> index = new HashMap<>();
         for (int i = 0; i < split.train().size(); i++) {
-            index.put(relative(split.train().name(i)), i);
+            index.put(ReferenceTestLogitsTest.relative(split.train().name(i)), i);
         }
         Map<Long, SampleSource> bySeed = new HashMap<>();
         byte[] x = new byte[g.input.elements()];
@@ -94,11 +94,5 @@ class ReferenceTrainInputsTest {
             }
         }
         return m;
-    }
-
-    private static String relative(String name) {
-        Path path = Path.of(name);
-        int n = path.getNameCount();
-        return path.getName(n - 2) + "/" + path.getName(n - 1);
     }
 }
