@@ -67,17 +67,24 @@ class ReferenceTestLogitsTest {
 
     private static Map<String, String[]> readExpected() throws IOException {
         Map<String, String[]> m = new LinkedHashMap<>();
-        try (var in = ReferenceTestLogitsTest.class.getResourceAsStream("/kilotrain/model/reference-test-logits.txt");
-                var r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            for (String line = r.readLine(); line != null; line = r.readLine()) {
-                if (line.startsWith("#") || line.isBlank()) {
-                    continue;
-                }
-                String[] f = line.trim().split(" ");
-                m.put(f[0], new String[] {f[1], f[2]});
-            }
+        for (String[] f : resourceRows("/kilotrain/model/reference-test-logits.txt")) {
+            m.put(f[0], new String[] {f[1], f[2]});
         }
         return m;
+    }
+
+    /** The space-separated fields of each line of a test resource, '#' comment lines and blank lines skipped. */
+    static List<String[]> resourceRows(String resource) throws IOException {
+        List<String[]> rows = new ArrayList<>();
+        try (var in = ReferenceTestLogitsTest.class.getResourceAsStream(resource);
+                var r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            for (String line = r.readLine(); line != null; line = r.readLine()) {
+                if (!line.startsWith("#") && !line.isBlank()) {
+                    rows.add(line.trim().split(" "));
+                }
+            }
+        }
+        return rows;
     }
 
     /** "class/file.jpg" of a sample name that ends in the image's path. */

@@ -3,10 +3,7 @@ package kilotrain.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,6 +18,7 @@ import kilotrain.data.TestTransform;
 import kilotrain.data.TrainAugment;
 import kilotrain.importer.ModelLoader;
 import kilotrain.ir.Graph;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,35 +33,44 @@ class ReferenceTrainInputsTest {
     private static final TrainAugment PIL =
             TrainAugment.standard().withJitter(TrainAugment.standard().jitter().withPil(true));
 
+    private static List<String[]> expected;
+    private static Graph graph;
+    private static DatasetSplit split;
+    private static Map<String, Integer> index;
+
+    /** The model, the 5,000 training images and the expected CRCs are read once for both tests. */
+    @BeforeAll
+    static void load() throws IOException {
+        expected = ReferenceTestLogitsTest.resourceRows("/kilotrain/model/reference-train-inputs.txt");
+        Path shared = ResnetCifarAccuracyTest.SHARED;
+        graph = ModelLoader.load(shared.resolve("models/tiny-training/mcunet-5fps.pkl"));
+        LoadOptions base = LoadOptions.defaults().withRawBytes(graph.input.elements());
+        split = DatasetSplit.open(shared.resolve("data/cifar10"), base.withLimitPerClass(500),
+                base.withLimitPerClass(200));
+        index = new HashMap<>();
+        for (int i = 0; i < split.train().size(); i++) {
+            index.put(ReferenceTestLogitsTest.relative(split.train().name(i)), i);
+        }
+    }
+
     @Test
-    void pilAugmentationWithReferencePixelsIsTheReferencesPipeline() throws IOException {
-        List<String[]> expected = readExpected();
+    void pilAugmentationWithReferencePixelsIsTheReferencesPipeline() {
         assertEquals(400, expected.size());
-        List<String> wrong = mismatches(expected, PIL);
+        List<String> wrong = mismatches(PIL);
         assertTrue(wrong.isEmpty(), wrong.size() + " of 400 training inputs differ from the reference's, e.g. "
                 + wrong.subList(0, Math.min(5, wrong.size())));
     }
 
     @Test
-    void defaultFloatJitterIsNotPillowsArithmetic() throws IOException {
-        List<String[]> expected = readExpected();
-        List<String> wrong = mismatches(expected, TrainAugment.standard());
+    void defaultFloatJitterIsNotPillowsArithmetic() {
+        List<String> wrong = mismatches(TrainAugment.standard());
         assertTrue(wrong.size() > 390, "the float jitter should differ from Pillow's on nearly every sample, "
                 + wrong.size() + " of 400 do");
     }
 
-    private static List<String> mismatches(List<String[]> expected, TrainAugment augment) {
-        Path shared = ResnetCifarAccuracyTest.SHARED;
-        Graph g = ModelLoader.load(shared.resolve("models/tiny-training/mcunet-5fps.pkl"));
-        LoadOptions base = LoadOptions.defaults().withRawBytes(g.input.elements());
-        DatasetSplit split = DatasetSplit.open(shared.resolve("data/cifar10"), base.withLimitPerClass(500),
-                base.withLimitPerClass(200));
-        Map<String, Integer> index = new HashMap<>();
-        for (int i = 0; i < split.train().size(); i++) {
-            index.put(ReferenceTestLogitsTest.relative(split.train().name(i)), i);
-        }
+    private static List<String> mismatches(TrainAugment augment) {
         Map<Long, SampleSource> bySeed = new HashMap<>();
-        byte[] x = new byte[g.input.elements()];
+        byte[] x = new byte[graph.input.elements()];
         List<String> wrong = new ArrayList<>();
         for (String[] e : expected) {
             long seed = Long.parseLong(e[0]);
@@ -71,7 +78,7 @@ class ReferenceTrainInputsTest {
             Integer i = index.get(e[2]);
             assertTrue(i != null, "no training sample " + e[2]);
             SampleSource src = bySeed.computeIfAbsent(seed, s -> new SampleSource(split,
-                    InputSpec.referencePixels(g.input), augment, TestTransform.shorterThenCrop(147), s));
+                    InputSpec.referencePixels(graph.input), augment, TestTransform.shorterThenCrop(147), s));
             src.fill(i, epoch, x);
             CRC32 crc = new CRC32();
             crc.update(x);
@@ -81,18 +88,5 @@ class ReferenceTrainInputsTest {
             }
         }
         return wrong;
-    }
-
-    private static List<String[]> readExpected() throws IOException {
-        List<String[]> m = new ArrayList<>();
-        try (var in = ReferenceTrainInputsTest.class.getResourceAsStream("/kilotrain/model/reference-train-inputs.txt");
-                var r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            for (String line = r.readLine(); line != null; line = r.readLine()) {
-                if (!line.startsWith("#") && !line.isBlank()) {
-                    m.add(line.trim().split(" "));
-                }
-            }
-        }
-        return m;
     }
 }
