@@ -234,7 +234,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         }
         // the offset enters only when given, so the cache of earlier analyses stays valid
         o.put("input", Arrays.toString(run.input.mean) + Arrays.toString(run.input.std) + run.input.rawPixels + ","
-                + run.input.resizeShorter + (run.input.pixelOffset == null ? "" : ",offset " + run.input.pixelOffset)
+                + run.input.resizeShorter() + (run.input.pixelOffset == null ? "" : ",offset " + run.input.pixelOffset)
                 + (run.input.referencePixels ? ",reference pixels" : ""));
         return o;
     }

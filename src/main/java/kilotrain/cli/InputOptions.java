@@ -17,16 +17,38 @@ final class InputOptions implements kilotrain.model.Models.InputConvention {
     boolean rawPixels;
 
     @Option(names = "--pixel-offset", description = "q = pixel - OFFSET rounded half to even (clamped to int8); 127.5 "
-            + "is the reference implementation's input for the paper's models (default: q = pixel - 128).")
+            + "is the reference implementation's input for the paper's models (default: q = pixel - 128, or what a "
+            + "fine-tuned .ktm was trained on).")
     Double pixelOffset;
 
     @Option(names = "--reference-pixels", description = "The reference implementation's input for the paper's models, "
             + "bit for bit: float32 (pixel/255 - 0.5) / (1/255), rounded half to even (default: q = pixel - 128).")
     boolean referencePixels;
 
-    @Option(names = "--resize-shorter", defaultValue = "0",
-            description = "Test-time transform: resize the shorter side to R then centre-crop (0: plain resize; default ${DEFAULT-VALUE}).")
-    int resizeShorter;
+    @Option(names = "--resize-shorter",
+            description = "Test-time transform: resize the shorter side to R then centre-crop (0: plain resize; default 0, "
+                    + "or what a fine-tuned .ktm was trained with).")
+    Integer resizeShorter;
+
+    /** The test-time resize in effect (0: plain resize). */
+    int resizeShorter() {
+        return resizeShorter == null ? 0 : resizeShorter;
+    }
+
+    @Override
+    public boolean pixelRuleGiven() {
+        return mean != null || std != null || rawPixels || pixelOffset != null || referencePixels;
+    }
+
+    @Override
+    public boolean resizeGiven() {
+        return resizeShorter != null;
+    }
+
+    @Override
+    public void useResizeShorter(int r) {
+        resizeShorter = r;
+    }
 
     public InputSpec spec(Tensor input) {
         if ((mean == null) != (std == null)) {
@@ -51,6 +73,6 @@ final class InputOptions implements kilotrain.model.Models.InputConvention {
     }
 
     TestTransform transform() {
-        return resizeShorter == 0 ? TestTransform.resize() : TestTransform.shorterThenCrop(resizeShorter);
+        return resizeShorter() == 0 ? TestTransform.resize() : TestTransform.shorterThenCrop(resizeShorter());
     }
 }

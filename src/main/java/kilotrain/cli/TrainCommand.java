@@ -11,13 +11,16 @@ import kilotrain.KtException;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
 import kilotrain.data.DatasetSplit;
+import kilotrain.data.InputSpec;
 import kilotrain.data.SampleSource;
 import kilotrain.data.TrainAugment;
 import kilotrain.exec.TrainExecutor;
 import kilotrain.exec.TrainState;
 import kilotrain.importer.ModelLoader;
 import kilotrain.ir.Graph;
+import kilotrain.model.Models;
 import kilotrain.model.TfliteExport;
+import kilotrain.model.TrainedInput;
 import kilotrain.model.TrainedModel;
 import kilotrain.program.Program;
 import kilotrain.report.Charts;
@@ -33,14 +36,15 @@ import picocli.CommandLine.Option;
         description = "Fine-tune a model on a dataset exactly as the device would (int8 forward, float32 backward, "
                 + "QAS, sparse update), and save the result.")
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "Model: .tflite or the paper's .pkl.")
+    @Option(names = "--model", required = true, description = "Model: .tflite, the paper's .pkl, or a model.ktm that "
+            + "train wrote, whose training then goes on (same scheme, classes and head; its input unless told otherwise).")
     Path model;
 
     @Option(names = "--data", required = true, description = "Dataset folder with train/ and test/ parts.")
     Path data;
 
-    @Option(names = "--scheme", defaultValue = "classifier-only",
-            description = "classifier-only, bias-only:K, last-k:K, full, a published scheme (e.g. mcunet-5fps:99kb) or a scheme file (default ${DEFAULT-VALUE}).")
+    @Option(names = "--scheme",
+            description = "classifier-only, bias-only:K, last-k:K, full, a published scheme (e.g. mcunet-5fps:99kb) or a scheme file (default classifier-only; for a .ktm its own).")
     String scheme;
 
     @Option(names = "--epochs", defaultValue = "10", description = "Training epochs after warm-up (default ${DEFAULT-VALUE}).")
@@ -95,16 +99,32 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Graph graph = ModelLoader.load(model, imageSize);
-        int convs = TrainCompiler.backboneConvs(graph).size();
-        Scheme s = Scheme.resolve(scheme, convs);
+        TrainedModel start = Files.isRegularFile(model) && TrainedModel.looksLike(model) ? TrainedModel.load(model) : null;
+        Graph graph = start != null ? start.graph : ModelLoader.load(model, imageSize);
+        Scheme s = start != null ? sameScheme(start) : Scheme.resolve(scheme == null ? "classifier-only" : scheme,
+                TrainCompiler.backboneConvs(graph).size());
         DatasetSplit split = run.subset.open(data, graph);
         List<String> classes = split.train().classes();
+        if (start != null && !classes.equals(start.classes)) {
+            throw new KtException(model + " was fine-tuned for classes " + start.classes + "; " + data + " has "
+                    + classes + ": train its base model " + start.baseName + " on them instead");
+        }
         TrainAugment aug = run.subset.augmentation();
-        SampleSource src = new SampleSource(split, run.input.spec(graph.input), aug, run.input.transform(), seed);
-        Program program = TrainCompiler.compile(graph, new TrainSpec(s, classes.size(), seed, run.head.resolve(graph)));
+        InputSpec inputSpec = start != null ? Models.input(start, model, run.input) : run.input.spec(graph.input);
+        SampleSource src = new SampleSource(split, inputSpec, aug, run.input.transform(), seed);
+        TrainedInput trainedInput = TrainedInput.of(inputSpec, run.input.resizeShorter());
+        Program program = start != null ? sameHead(start)
+                : TrainCompiler.compile(graph, new TrainSpec(s, classes.size(), seed, run.head.resolve(graph)));
         TrainState.Options opt = run.rules.options(onOff(qas, "--qas"), optimizer.momentum(), (int) seed);
         TrainState state = new TrainState(program, opt);
+        if (start != null) {
+            // the run goes on from the trained values; optimizer state (momentum) starts afresh, as it is not saved
+            for (kilotrain.program.Param p : program.params) {
+                state.setValue(p, start.state.value(p));
+            }
+        }
+        int savedImageSize = start != null ? start.imageSize : imageSize;
+        long headSeed = start != null ? start.seed : seed;
         TrainExecutor exec = new TrainExecutor(program, state);
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         Trainer trainer = new Trainer(exec, src, new Trainer.Options(epochs, warmup, lr, batch, schedule(), t,
@@ -114,10 +134,10 @@ final class TrainCommand implements Callable<Integer> {
         // TFLite in, TFLite out: the int8 head (or a kept int8 classifier) makes a pure int8 model
         boolean writeTflite = graph.source == Graph.Source.TFLITE && (program.int8Head() || program.keepsClassifier());
         AtomicFiles.checkNotInput(outDir.resolve("model.tflite"), model);
-        String baseName = model.getFileName().toString();
+        String baseName = start != null ? start.baseName : model.getFileName().toString();
         byte[] baseBytes;
         try {
-            baseBytes = Files.readAllBytes(model);
+            baseBytes = start != null ? start.baseBytes : Files.readAllBytes(model);
         } catch (java.io.IOException e) {
             throw new KtException("cannot read " + model + ": " + e.getMessage());
         }
@@ -128,7 +148,7 @@ final class TrainCommand implements Callable<Integer> {
         try {
             trainer.run(progress, m -> {
                 history.add(m);
-                new TrainedModel(baseName, baseBytes, imageSize, graph, s, classes, seed, program, state)
+                new TrainedModel(baseName, baseBytes, savedImageSize, graph, s, classes, headSeed, program, state, trainedInput)
                         .save(outDir.resolve("model.ktm"));
                 if (writeTflite) {
                     byte[] tflite = TfliteExport.write(baseBytes, graph, program, state);
@@ -160,6 +180,31 @@ final class TrainCommand implements Callable<Integer> {
                     + "writes one); model.ktm holds the fine-tuned model");
         }
         return 0;
+    }
+
+    /** A .ktm's training goes on with its own scheme: another one would train parameters it never held. */
+    private Scheme sameScheme(TrainedModel start) {
+        if (imageSize != 0 && imageSize != start.graph.input.shape[1]) {
+            throw new KtException(model + " was fine-tuned at image size " + start.graph.input.shape[1]
+                    + "; --image-size " + imageSize + " would change it");
+        }
+        if (scheme != null) {
+            Scheme asked = Scheme.resolve(scheme, TrainCompiler.backboneConvs(start.graph).size());
+            if (!asked.sameUpdates(start.scheme)) {
+                throw new KtException(model + " was fine-tuned with scheme " + start.scheme + "; its training goes on "
+                        + "with that scheme only (give --scheme " + start.scheme.name + " or none), or train its base "
+                        + "model " + start.baseName + " with " + asked.name);
+            }
+        }
+        return start.scheme;
+    }
+
+    private Program sameHead(TrainedModel start) {
+        if (!run.head.head.equals("auto") && (TrainSpec.Head.parse(run.head.head) == TrainSpec.Head.INT8) != start.program.int8Head()) {
+            throw new KtException(model + " has a " + (start.program.int8Head() ? "int8" : "float") + " head; --head "
+                    + run.head.head + " would replace it (train its base model " + start.baseName + " for that)");
+        }
+        return start.program;
     }
 
     private ObjectNode writeMetrics(Path dir, List<Trainer.EpochMetrics> history, String error) {

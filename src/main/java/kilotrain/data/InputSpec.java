@@ -24,13 +24,16 @@ public final class InputSpec {
     public final int width;
     public final int channels;
     public final Quant quant;
+    /** The rule in words ("pixel - 128", "reference pixels", ...), for messages and the saved model. */
+    public final String rule;
     private final byte[][] table;
 
-    private InputSpec(int height, int width, int channels, Quant quant, byte[][] table) {
+    private InputSpec(int height, int width, int channels, Quant quant, String rule, byte[][] table) {
         this.height = height;
         this.width = width;
         this.channels = channels;
         this.quant = quant;
+        this.rule = rule;
         this.table = table;
     }
 
@@ -48,7 +51,7 @@ public final class InputSpec {
         for (int p = 0; p < 256; p++) {
             t[p] = (byte) Math.max(-128, Math.min(127, Math.rint(p - offset)));
         }
-        return sameOnEveryChannel(input, t);
+        return sameOnEveryChannel(input, offset == 128 ? "pixel - 128" : "rint(pixel - " + offset + ")", t);
     }
 
     /**
@@ -65,7 +68,7 @@ public final class InputSpec {
             float x = ((float) p / 255f - 0.5f) / std;
             t[p] = (byte) Math.max(-128, Math.min(127, Math.rint(x)));
         }
-        return sameOnEveryChannel(input, t);
+        return sameOnEveryChannel(input, "reference pixels", t);
     }
 
     /**
@@ -77,14 +80,45 @@ public final class InputSpec {
         for (int p = 0; p < 256; p++) {
             t[p] = (byte) p;
         }
-        return sameOnEveryChannel(input, t);
+        return sameOnEveryChannel(input, "raw pixel bytes", t);
     }
 
-    private static InputSpec sameOnEveryChannel(Tensor input, byte[] t) {
+    private static InputSpec sameOnEveryChannel(Tensor input, String rule, byte[] t) {
         int[] s = checkShape(input);
         byte[][] table = new byte[s[3]][];
         Arrays.fill(table, t);
-        return new InputSpec(s[1], s[2], s[3], input.quant, table);
+        return new InputSpec(s[1], s[2], s[3], input.quant, rule, table);
+    }
+
+    /**
+     * A rule given by its tables, one per channel of 256 int8 values (how a fine-tuned model records the input it was
+     * trained on, whatever option made it).
+     */
+    public static InputSpec fromTables(Tensor input, String rule, byte[][] tables) {
+        int[] s = checkShape(input);
+        if (tables.length != s[3]) {
+            throw new KtException("input rule '" + rule + "' has " + tables.length + " channel tables, model input '"
+                    + input.name + "' has " + s[3] + " channels");
+        }
+        byte[][] t = new byte[tables.length][];
+        for (int ch = 0; ch < t.length; ch++) {
+            if (tables[ch].length != 256) {
+                throw new KtException("input rule '" + rule + "': channel " + ch + " table has " + tables[ch].length
+                        + " values, expected 256");
+            }
+            t[ch] = tables[ch].clone();
+        }
+        return new InputSpec(s[1], s[2], s[3], input.quant, rule, t);
+    }
+
+    /** Channel {@code ch}'s table: the int8 value of each of the 256 pixel values. */
+    public byte[] table(int ch) {
+        return table[ch].clone();
+    }
+
+    /** Whether both turn every pixel into the same int8 value (whatever their rules are called). */
+    public boolean sameMapping(InputSpec o) {
+        return Arrays.deepEquals(table, o.table);
     }
 
     /** Normalisation by mean/std (one value, or one per channel) then the input's quantization. */
@@ -113,7 +147,8 @@ public final class InputSpec {
                 table[ch][p] = (byte) Math.max(-128, Math.min(127, q));
             }
         }
-        return new InputSpec(s[1], s[2], c, input.quant, table);
+        return new InputSpec(s[1], s[2], c, input.quant,
+                "mean " + Arrays.toString(mean) + " std " + Arrays.toString(std) + " on pixel/255", table);
     }
 
     private static int[] checkShape(Tensor input) {

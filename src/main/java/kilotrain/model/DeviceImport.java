@@ -44,8 +44,7 @@ public final class DeviceImport {
             changed[i] = differences(start.state.value(p), values[i]);
             state.setValue(p, values[i]);
         }
-        return new Result(new TrainedModel(start.baseName, start.baseBytes, start.imageSize, start.graph, start.scheme,
-                start.classes, start.seed, start.program, state), changed);
+        return new Result(start.withState(state), changed);
     }
 
     /** A NaN or infinity means the device's training diverged; such a model would predict nothing useful. */

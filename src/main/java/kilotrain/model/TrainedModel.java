@@ -41,7 +41,9 @@ import kilotrain.util.AtomicFiles;
  * <li>{@code manifest.json}: {@code format} "kilotrain-model", {@code version} 1, {@code base} (file name),
  * {@code base_sha256}, {@code image_size}, {@code scheme} (the scheme file format), {@code classes}, {@code seed},
  * {@code keep_classifier}, {@code head} ("float" or "int8"; absent: float), {@code options}
- * (qas, momentum, weight_rule, bias_rule), and {@code params}: for each, {@code name}, {@code role},
+ * (qas, momentum, weight_rule, bias_rule), {@code input} (the input it was trained on: {@code rule} in words,
+ * {@code resize_shorter}, {@code tables}: per channel the 256 int8 values of the pixel values, hex; absent in models
+ * saved by kilotrain before it recorded them), and {@code params}: for each, {@code name}, {@code role},
  * {@code conv} (index), {@code dtype}, {@code elements}, {@code kept_channels}, {@code file};</li>
  * <li>{@code base/NAME}: the original model's bytes;</li>
  * <li>{@code params/NAME.bin}: the parameter's values, little-endian int8 / int32 / float32, in the slice layout of
@@ -63,9 +65,16 @@ public final class TrainedModel {
     public final long seed;
     public final Program program;
     public final TrainState state;
+    /** The input it was fine-tuned on; null when unknown (models saved before it was recorded). */
+    public final TrainedInput input;
 
     public TrainedModel(String baseName, byte[] baseBytes, int imageSize, Graph graph, Scheme scheme, List<String> classes, long seed,
             Program program, TrainState state) {
+        this(baseName, baseBytes, imageSize, graph, scheme, classes, seed, program, state, null);
+    }
+
+    public TrainedModel(String baseName, byte[] baseBytes, int imageSize, Graph graph, Scheme scheme, List<String> classes, long seed,
+            Program program, TrainState state, TrainedInput input) {
         this.baseName = baseName;
         this.baseBytes = baseBytes;
         this.imageSize = imageSize;
@@ -75,6 +84,12 @@ public final class TrainedModel {
         this.seed = seed;
         this.program = program;
         this.state = state;
+        this.input = input;
+    }
+
+    /** The same model with other parameter values (what the device trained from it). */
+    public TrainedModel withState(TrainState s) {
+        return new TrainedModel(baseName, baseBytes, imageSize, graph, scheme, classes, seed, program, s, input);
     }
 
     /** Whether a file is a kilotrain model (a zip whose first entry is manifest.json). */
@@ -107,6 +122,9 @@ public final class TrainedModel {
         o.put("bias_rule", opt.biasRule().name());
         o.put("max_step", opt.maxStep());
         o.put("rule_seed", opt.seed());
+        if (input != null) {
+            input.write(m.putObject("input"));
+        }
         ArrayNode ps = m.putArray("params");
         Map<String, byte[]> blobs = new HashMap<>();
         for (Param p : program.params) {
@@ -226,7 +244,11 @@ public final class TrainedModel {
             }
             state.setValue(p, fromBytes(blob, p));
         }
-        return new TrainedModel(baseName, base, imageSize, g, scheme, classes, seed, program, state);
+        TrainedInput in = TrainedInput.read(m.path("input"), "kilotrain model " + file);
+        if (in != null) {
+            in.spec(g.input); // a table per input channel, checked now rather than at the first prediction
+        }
+        return new TrainedModel(baseName, base, imageSize, g, scheme, classes, seed, program, state, in);
     }
 
     /** Imports the embedded base model through a temporary file (the importers read files). */

@@ -211,6 +211,11 @@ public final class Scheme {
         }
     }
 
+    /** Whether both train the same parameters, whatever they are called. */
+    public boolean sameUpdates(Scheme o) {
+        return biasLastK == o.biasLastK && full == o.full && weightRatios.equals(o.weightRatios);
+    }
+
     public List<Integer> weightLayers() {
         return new ArrayList<>(weightRatios.keySet());
     }
