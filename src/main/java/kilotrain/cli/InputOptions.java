@@ -73,6 +73,10 @@ final class InputOptions implements kilotrain.model.Models.InputConvention {
     }
 
     TestTransform transform() {
+        if (resizeShorter() < 0) {
+            throw new kilotrain.KtException("--resize-shorter must be 0 (plain resize) or a size in pixels, got "
+                    + resizeShorter);
+        }
         return resizeShorter() == 0 ? TestTransform.resize() : TestTransform.shorterThenCrop(resizeShorter());
     }
 }

@@ -60,6 +60,10 @@ public record TrainedInput(String rule, byte[][] tables, int resizeShorter) {
                 throw new KtException(where + ": input table " + ch + " has " + t[ch].length + " values, expected 256");
             }
         }
-        return new TrainedInput(o.path("rule").asText("?"), t, o.path("resize_shorter").asInt(0));
+        int resize = o.path("resize_shorter").asInt(0);
+        if (resize < 0) {
+            throw new KtException(where + ": input resize_shorter is " + resize + ", expected 0 or a size in pixels");
+        }
+        return new TrainedInput(o.path("rule").asText("?"), t, resize);
     }
 }

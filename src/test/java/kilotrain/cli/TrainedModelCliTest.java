@@ -132,6 +132,13 @@ class TrainedModelCliTest {
     }
 
     @Test
+    void aNegativeResizeIsRefusedByName() {
+        CliTest.Result r = run("eval", "--resize-shorter", "-1", "--limit", "1", ktm.toString(), DATA);
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("--resize-shorter must be 0 (plain resize) or a size in pixels, got -1"), r.err());
+    }
+
+    @Test
     void trainRefusesAnotherSchemeForAKtm() {
         Path out = dir.resolve("other");
         CliTest.Result r = run("train", "--model", ktm.toString(), "--data", DATA, "--scheme", "last-k:2", "--epochs", "1",
