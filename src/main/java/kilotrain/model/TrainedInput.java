@@ -26,11 +26,6 @@ public record TrainedInput(String rule, byte[][] tables, int resizeShorter) {
         return InputSpec.fromTables(input, rule, tables);
     }
 
-    /** How the test images are resized: "shorter side to N, centre crop", or a plain resize. */
-    public String transform() {
-        return resizeShorter > 0 ? "shorter side to " + resizeShorter + ", centre crop" : "plain resize";
-    }
-
     void write(ObjectNode o) {
         o.put("rule", rule);
         o.put("resize_shorter", resizeShorter);
