@@ -16,10 +16,16 @@ final class HeadOption {
                     + "paper's models).")
     String head;
 
+    /** The head the user named; null for auto. */
+    TrainSpec.Head asked() {
+        return head.equals("auto") ? null : TrainSpec.Head.parse(head);
+    }
+
     TrainSpec.Head resolve(Graph graph) {
-        if (head.equals("auto")) {
-            return graph.source == Graph.Source.TFLITE ? TrainSpec.Head.INT8 : TrainSpec.Head.FLOAT;
+        TrainSpec.Head a = asked();
+        if (a != null) {
+            return a;
         }
-        return TrainSpec.Head.parse(head);
+        return graph.source == Graph.Source.TFLITE ? TrainSpec.Head.INT8 : TrainSpec.Head.FLOAT;
     }
 }

@@ -112,7 +112,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainAugment aug = run.subset.augmentation();
         InputSpec inputSpec = start != null ? Models.input(start, model, run.input) : run.input.spec(graph.input);
         SampleSource src = new SampleSource(split, inputSpec, aug, run.input.transform(), seed);
-        TrainedInput trainedInput = TrainedInput.of(inputSpec, run.input.resizeShorter());
+        TrainedInput trainedInput = new TrainedInput(inputSpec, run.input.resizeShorter());
         Program program = start != null ? sameHead(start)
                 : TrainCompiler.compile(graph, new TrainSpec(s, classes.size(), seed, run.head.resolve(graph)));
         TrainState.Options opt = run.rules.options(onOff(qas, "--qas"), optimizer.momentum(), (int) seed);
@@ -200,7 +200,8 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private Program sameHead(TrainedModel start) {
-        if (!run.head.head.equals("auto") && (TrainSpec.Head.parse(run.head.head) == TrainSpec.Head.INT8) != start.program.int8Head()) {
+        TrainSpec.Head asked = run.head.asked();
+        if (asked != null && (asked == TrainSpec.Head.INT8) != start.program.int8Head()) {
             throw new KtException(model + " has a " + (start.program.int8Head() ? "int8" : "float") + " head; --head "
                     + run.head.head + " would replace it (train its base model " + start.baseName + " for that)");
         }

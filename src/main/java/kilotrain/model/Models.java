@@ -32,7 +32,7 @@ public final class Models {
         if (rec == null) {
             return input.spec(m.graph.input);
         }
-        kilotrain.data.InputSpec recorded = rec.spec(m.graph.input);
+        kilotrain.data.InputSpec recorded = rec.spec();
         kilotrain.data.InputSpec spec = recorded;
         if (input.pixelRuleGiven()) {
             spec = input.spec(m.graph.input);

@@ -244,10 +244,7 @@ public final class TrainedModel {
             }
             state.setValue(p, fromBytes(blob, p));
         }
-        TrainedInput in = TrainedInput.read(m.path("input"), "kilotrain model " + file);
-        if (in != null) {
-            in.spec(g.input); // a table per input channel, checked now rather than at the first prediction
-        }
+        TrainedInput in = TrainedInput.read(m.path("input"), g.input, "kilotrain model " + file);
         return new TrainedModel(baseName, base, imageSize, g, scheme, classes, seed, program, state, in);
     }
 

@@ -55,7 +55,7 @@ class TrainedModelCliTest {
             assertTrue(in.get("tables").get(0).asText().startsWith("81"), in.toString());
         }
         TrainedModel m = TrainedModel.load(ktm);
-        assertEquals("reference pixels", m.input.rule());
+        assertEquals("reference pixels", m.input.spec().rule);
         assertEquals(147, m.input.resizeShorter());
     }
 
@@ -106,7 +106,7 @@ class TrainedModelCliTest {
         assertEquals(runAccuracy, JSON.readTree(Files.readString(still.resolve("metrics.json"))).get("test_accuracy")
                 .asDouble(), 1e-9, "at lr 1e-30 (no update survives rounding) the continued run tests as the model it started from, through its input");
         TrainedModel a = TrainedModel.load(ktm), b = TrainedModel.load(still.resolve("model.ktm"));
-        assertEquals("reference pixels", b.input.rule());
+        assertEquals("reference pixels", b.input.spec().rule);
         assertEquals(147, b.input.resizeShorter());
         assertEquals(a.baseName, b.baseName);
         assertTrue(a.scheme.sameUpdates(b.scheme));
