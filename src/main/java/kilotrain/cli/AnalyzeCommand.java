@@ -13,7 +13,7 @@ import kilotrain.compiler.TrainCompiler;
 import kilotrain.data.DatasetSplit;
 import kilotrain.data.SampleSource;
 import kilotrain.data.TrainAugment;
-import kilotrain.exec.TrainState;
+import kilotrain.program.TrainState;
 import kilotrain.importer.ModelLoader;
 import kilotrain.ir.Graph;
 import kilotrain.search.AnalysisCache;

@@ -7,7 +7,7 @@ import java.util.List;
 import kilotrain.KtException;
 import kilotrain.codegen.DeviceBench;
 import kilotrain.data.SampleSource;
-import kilotrain.exec.TrainState;
+import kilotrain.program.TrainState;
 import kilotrain.model.DeviceImport;
 import kilotrain.model.TrainedModel;
 import kilotrain.program.Param;

@@ -2,7 +2,7 @@ package kilotrain.cli;
 
 import java.util.Locale;
 import kilotrain.KtException;
-import kilotrain.exec.TrainState;
+import kilotrain.program.TrainState;
 import kilotrain.ops.update.BiasRounding;
 import kilotrain.ops.update.Int8WeightUpdate;
 import kilotrain.ops.update.WeightRounding;

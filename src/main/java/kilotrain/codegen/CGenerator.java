@@ -13,7 +13,7 @@ import java.util.Map;
 import kilotrain.KtException;
 import kilotrain.compiler.memory.ArenaPlan;
 import kilotrain.compiler.memory.Block;
-import kilotrain.exec.TrainState;
+import kilotrain.program.TrainState;
 import kilotrain.ir.Add;
 import kilotrain.ir.AvgPool2D;
 import kilotrain.ir.Conv2D;
@@ -26,6 +26,7 @@ import kilotrain.ops.requant.FixedPointMath;
 import kilotrain.ops.update.BiasRounding;
 import kilotrain.ops.update.WeightRounding;
 import kilotrain.program.Buf;
+import kilotrain.program.CEmitter;
 import kilotrain.program.Instr;
 import kilotrain.program.Param;
 import kilotrain.program.Program;
@@ -40,7 +41,7 @@ import kilotrain.program.TrainedConv;
  * <p>Transient buffers are reached only through {@link #buf}, one static array each for now, so a memory planner can
  * later map them into one arena by changing that method and the declarations.
  */
-public final class CGenerator {
+public final class CGenerator implements CEmitter {
     static final String RES = "/kilotrain/c/";
 
     private final Program program;
@@ -59,10 +60,11 @@ public final class CGenerator {
     private final java.util.Set<Conv2D> trainedBias = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     private final Map<Conv2D, String> sliceArray = new IdentityHashMap<>();
     private final Map<Conv2D, String> convBiasArray = new IdentityHashMap<>();
-    private int rowFloats = 0;
-    private int xsValues = 0;
-    private int accValues = 0;
-    private int headFeatures = 0;
+    private final java.util.Set<Buf> ownBufs = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Weight and bias parameters of the trained convs. */
+    private final Map<Conv2D, Param> convWeightParam = new IdentityHashMap<>(), convBiasParam = new IdentityHashMap<>();
+    /** Kernel scratch arrays the instructions asked for: name -> {C type, elements}. */
+    private final Map<String, Object[]> scratch = new java.util.LinkedHashMap<>();
 
     private CGenerator(Program program, List<Instr> order, ArenaPlan plan, TrainState state, float lr) {
         this.program = program;
@@ -77,8 +79,14 @@ public final class CGenerator {
                 }
             }
         }
+        ownBufs.addAll(program.bufs);
         for (Param p : program.params) {
             paramByValue.put(p.value, p);
+            if (p.role == Param.Role.CONV_WEIGHT) {
+                convWeightParam.put(p.conv.op, p);
+            } else if (p.role == Param.Role.CONV_BIAS) {
+                convBiasParam.put(p.conv.op, p);
+            }
         }
     }
 
@@ -231,7 +239,8 @@ public final class CGenerator {
     // ------------------------------------------------------------------ model source
 
     /** The C expression of a transient buffer: the one place that decides where buffers live. */
-    private String buf(Buf b) {
+    @Override
+    public String buf(Buf b) {
         if (b == null) {
             return "NULL";
         }
@@ -243,6 +252,10 @@ public final class CGenerator {
             return valueArray(p);
         }
         if (plan == null) {
+            if (!ownBufs.contains(b)) {
+                throw new KtException("buffer " + b + " belongs to another program; generate the C from the program "
+                        + "whose step uses it (e.g. the fused one)");
+            }
             return "KT_BUF(" + b.id + ")";
         }
         Integer off = arenaOffset.get(b);
@@ -255,72 +268,37 @@ public final class CGenerator {
 
     private String valueArray(Param p) {
         return switch (p.role) {
-            case CONV_WEIGHT -> sliceArray.get(p.conv.op);
-            case CONV_BIAS -> convBiasArray.get(p.conv.op);
+            case CONV_WEIGHT -> {
+                declareConv(p.conv.op);
+                yield sliceArray.get(p.conv.op);
+            }
+            case CONV_BIAS -> {
+                declareConv(p.conv.op);
+                yield convBiasArray.get(p.conv.op);
+            }
             default -> "kt_param_" + p.value.id;
         };
     }
 
-    /** The forward convs of the order, both convs of each fused conv + depthwise pair included (frozen ones). */
-    private List<Instr.ConvFwd> convFwds() {
-        List<Instr.ConvFwd> out = new ArrayList<>();
-        for (Instr in : order) {
-            if (in instanceof Instr.ConvFwd f) {
-                out.add(f);
-            } else if (in instanceof Instr.ConvDwFwd f) {
-                out.add(new Instr.ConvFwd(f.conv(), null, f.in(), null, null, null, null));
-                out.add(new Instr.ConvFwd(f.dw(), null, null, f.out(), null, null, null));
-            }
-        }
-        return out;
-    }
-
-    /** {@link Instr.ConvDwFwd}: both convs are frozen, their weights and biases the const tensors. */
-    private String convDwCall(Instr.ConvDwFwd f) {
-        if (plan == null && !program.bufs.contains(f.plane())) {
-            throw new KtException("fused conv '" + f.conv().name + "': its plane buffer belongs to another program; "
-                    + "generate the C from the fused program");
-        }
-        return "kt_conv_dw_fwd(&kt_" + convNames.get(f.conv()) + ", " + convWeightArray.get(f.conv()) + ", "
-                + convBiasArray.get(f.conv()) + ", &kt_" + convNames.get(f.dw()) + ", " + convWeightArray.get(f.dw())
-                + ", " + convBiasArray.get(f.dw()) + ", " + buf(f.in()) + ", " + buf(f.plane()) + ", " + buf(f.out())
-                + ");";
-    }
-
     private String modelSource() {
         StringBuilder body = new StringBuilder();
-        // Parameters first: trained conv weights and biases live in SRAM, the rest as const data.
-        int convCount = 0;
-        for (Instr.ConvFwd f : convFwds()) {
-            if (!convNames.containsKey(f.conv())) {
-                convNames.put(f.conv(), "conv" + convCount++);
-            }
-        }
-        declareParams();
+        // Conv weights and biases are declared on first use (trained ones in SRAM, the rest as const data), then the
+        // head parameters and the optimizer state.
         List<String> fwd = new ArrayList<>(), step = new ArrayList<>();
         java.util.Set<Param> updated = new java.util.HashSet<>();
-        boolean forward = true;
-        for (Instr in : order) {
-            if (in instanceof Instr.LossGrad) {
-                forward = false;
+        boolean[] inference = new boolean[order.size()];
+        for (int i : Program.inference(order)) {
+            inference[i] = true;
+        }
+        for (int i = 0; i < order.size(); i++) {
+            Instr in = order.get(i);
+            Param u = in.updatedParam();
+            if (u != null && !updated.add(u)) {
+                throw new KtException("parameter " + u.name + " is updated twice in one step");
             }
-            if (in instanceof Instr.Update u) {
-                if (!updated.add(u.param())) {
-                    throw new KtException("parameter " + u.param().name + " is updated twice in one step");
-                }
-                step.add(update(u.param()));
-                continue;
-            }
-            if (in instanceof Instr.ConvWeightUpdate cu) {
-                if (!updated.add(cu.param())) {
-                    throw new KtException("parameter " + cu.param().name + " is updated twice in one step");
-                }
-                step.add(weightGradUpdate(cu));
-                continue;
-            }
-            step.add(call(in, true));
-            if (forward && !(in instanceof Instr.SaveChannels)) {
-                fwd.add(call(in, false));
+            step.add(in.emitC(this, true));
+            if (inference[i]) {
+                fwd.add(in.emitC(this, false));
             }
         }
         for (Param p : program.params) {
@@ -328,6 +306,7 @@ public final class CGenerator {
                 step.add(update(p));
             }
         }
+        declareParams();
         declareBuffers();
 
         body.append("float kt_train_step(const int8_t *input, int label) {\n");
@@ -389,16 +368,18 @@ public final class CGenerator {
             data.append("static ").append(type).append(" kt_buf_").append(b.id).append('[').append(Math.max(1, n))
                     .append("]; /* ").append(b.name).append(" */\n");
         }
-        // Kernel scratch: one pixel's widened input, one pixel's input gradient, the head's dequantized feature.
-        if (xsValues > 0) {
-            data.append("static int16_t kt_xs[").append(xsValues).append("];\n");
-            data.append("static int32_t kt_acc[").append(accValues).append("];\n");
+        // Kernel scratch: two pixels' widened inputs and accumulators, one pixel's input gradient, the head's
+        // dequantized feature, and whatever other instructions asked for.
+        List<String> names = new ArrayList<>(List.of("kt_xs", "kt_acc", "kt_row", "kt_head_feature"));
+        names.retainAll(scratch.keySet());
+        for (String n : scratch.keySet()) {
+            if (!names.contains(n)) {
+                names.add(n);
+            }
         }
-        if (rowFloats > 0) {
-            data.append("static float kt_row[").append(rowFloats).append("];\n");
-        }
-        if (headFeatures > 0) {
-            data.append("static float kt_head_feature[").append(headFeatures).append("];\n");
+        for (String n : names) {
+            Object[] t = scratch.get(n);
+            data.append("static ").append(t[0]).append(' ').append(n).append('[').append(t[1]).append("];\n");
         }
         data.append('\n');
     }
@@ -412,78 +393,83 @@ public final class CGenerator {
         };
     }
 
-    private void declareParams() {
-        TrainState.Options o = state.options();
-        // Weights and biases of every conv the step runs: trained ones in SRAM (full tensors; the trained slice is
-        // addressed through an index), frozen ones const.
-        for (Instr.ConvFwd f : convFwds()) {
-            if (convWeightArray.containsKey(f.conv())) {
-                continue;
-            }
-            Conv2D c = f.conv();
-            String name = convNames.get(c);
-            Param wp = f.weight() == null ? null : paramByValue.get(f.weight());
-            boolean trainedB = f.bias() != null;
-            if (trainedB) {
-                trainedBias.add(c);
-            }
-            data.append("/* ").append(c.name).append(" */\n");
-            byte[] w = c.weight.int8Data;
-            String wn = "NULL";
-            if (wp != null) {
-                // The trained slice lives in SRAM; flash keeps the frozen rest, zeros where the slice is.
-                TrainedConv tc = wp.conv;
-                String sn = "kt_" + name + "_ws";
-                data.append("static int8_t ").append(sn).append('[').append(wp.value.elements).append("] = ");
-                ints(data, (byte[]) state.value(wp));
-                sliceArray.put(c, sn);
-                String kept = "NULL", slot = "NULL";
-                if (tc.partial()) {
-                    w = w.clone();
-                    for (int i : ConvBackward.weightSliceIndex(c, tc.keptChannels)) {
-                        w[i] = 0;
-                    }
-                    wn = "kt_" + name + "_w";
-                    data.append("static const int8_t ").append(wn).append('[').append(w.length).append("] = ");
-                    ints(data, w);
-                    kept = arrayI("kt_" + name + "_kept", tc.keptChannels);
-                    if (c.groups == 1) {
-                        // two pixels' patches and, for the slice, their kept channels gathered
-                        xsValues = Math.max(xsValues,
-                                2 * c.kernelH() * c.kernelW() * (c.input.channels() + tc.keptChannels.length));
-                    }
-                    if (c.isDepthwise()) {
-                        int[] sl = new int[c.input.channels()];
-                        java.util.Arrays.fill(sl, -1);
-                        for (int k = 0; k < tc.keptChannels.length; k++) {
-                            sl[tc.keptChannels[k]] = k;
-                        }
-                        slot = arrayI("kt_" + name + "_slot", sl);
-                    }
+    /**
+     * Declares conv c's tables on its first use: weights and bias (trained ones in SRAM, as full tensors whose trained
+     * slice is addressed through an index; frozen ones const) and its {@code kt_conv} struct. Returns its name.
+     */
+    private String declareConv(Conv2D c) {
+        String known = convNames.get(c);
+        if (known != null) {
+            return known;
+        }
+        String name = "conv" + convNames.size();
+        convNames.put(c, name);
+        Param wp = convWeightParam.get(c);
+        boolean trainedB = convBiasParam.containsKey(c);
+        if (trainedB) {
+            trainedBias.add(c);
+        }
+        data.append("/* ").append(c.name).append(" */\n");
+        byte[] w = c.weight.int8Data;
+        String wn = "NULL";
+        if (wp != null) {
+            // The trained slice lives in SRAM; flash keeps the frozen rest, zeros where the slice is.
+            TrainedConv tc = wp.conv;
+            String sn = "kt_" + name + "_ws";
+            data.append("static int8_t ").append(sn).append('[').append(wp.value.elements).append("] = ");
+            ints(data, (byte[]) state.value(wp));
+            sliceArray.put(c, sn);
+            String kept = "NULL", slot = "NULL";
+            if (tc.partial()) {
+                w = w.clone();
+                for (int i : ConvBackward.weightSliceIndex(c, tc.keptChannels)) {
+                    w[i] = 0;
                 }
-                int nk = tc.partial() ? tc.keptChannels.length : c.input.channels() / c.groups;
-                data.append("static const kt_slice kt_").append(name).append("_s = {").append(nk).append(", ")
-                        .append(kept).append(", ").append(slot).append(", ").append(sn).append("};\n");
-                convSlice.put(c, "&kt_" + name + "_s");
-            } else {
                 wn = "kt_" + name + "_w";
                 data.append("static const int8_t ").append(wn).append('[').append(w.length).append("] = ");
                 ints(data, w);
-                convSlice.put(c, "NULL");
+                kept = arrayI("kt_" + name + "_kept", tc.keptChannels);
+                if (c.groups == 1) {
+                    // two pixels' patches and, for the slice, their kept channels gathered
+                    scratch("int16_t", "kt_xs",
+                            2 * c.kernelH() * c.kernelW() * (c.input.channels() + tc.keptChannels.length));
+                }
+                if (c.isDepthwise()) {
+                    int[] sl = new int[c.input.channels()];
+                    java.util.Arrays.fill(sl, -1);
+                    for (int k = 0; k < tc.keptChannels.length; k++) {
+                        sl[tc.keptChannels[k]] = k;
+                    }
+                    slot = arrayI("kt_" + name + "_slot", sl);
+                }
             }
-            convWeightArray.put(c, wn);
-            int[] b = trainedB ? state.currentBias(c) : (c.bias == null ? null : c.bias.int32Data);
-            if (b != null) {
-                String bn = "kt_" + name + "_b";
-                data.append(trainedB ? "static int32_t " : "static const int32_t ").append(bn).append('[')
-                        .append(b.length).append("] = ");
-                ints(data, b);
-                convBiasArray.put(c, bn);
-            } else {
-                convBiasArray.put(c, "NULL");
-            }
-            convStruct(c, name);
+            int nk = tc.partial() ? tc.keptChannels.length : c.input.channels() / c.groups;
+            data.append("static const kt_slice kt_").append(name).append("_s = {").append(nk).append(", ")
+                    .append(kept).append(", ").append(slot).append(", ").append(sn).append("};\n");
+            convSlice.put(c, "&kt_" + name + "_s");
+        } else {
+            wn = "kt_" + name + "_w";
+            data.append("static const int8_t ").append(wn).append('[').append(w.length).append("] = ");
+            ints(data, w);
+            convSlice.put(c, "NULL");
         }
+        convWeightArray.put(c, wn);
+        int[] b = trainedB ? state.currentBias(c) : (c.bias == null ? null : c.bias.int32Data);
+        if (b != null) {
+            String bn = "kt_" + name + "_b";
+            data.append(trainedB ? "static int32_t " : "static const int32_t ").append(bn).append('[')
+                    .append(b.length).append("] = ");
+            ints(data, b);
+            convBiasArray.put(c, bn);
+        } else {
+            convBiasArray.put(c, "NULL");
+        }
+        convStruct(c, name);
+        return name;
+    }
+
+    private void declareParams() {
+        TrainState.Options o = state.options();
         // Head parameters, optimizer state and update bookkeeping.
         for (int i = 0; i < program.params.size(); i++) {
             Param p = program.params.get(i);
@@ -554,7 +540,8 @@ public final class CGenerator {
         return s.toString();
     }
 
-    private String update(Param p) {
+    @Override
+    public String update(Param p) {
         TrainState.Options o = state.options();
         int i = program.params.indexOf(p);
         String pn = "kt_p" + i;
@@ -586,7 +573,8 @@ public final class CGenerator {
      * rows, as {@code TrainState.applySampleRows} does (velocity, QAS factors, shadow and stochastic draws follow the
      * slice order, so the chunks give the bits of the whole update).
      */
-    private String weightGradUpdate(Instr.ConvWeightUpdate cu) {
+    @Override
+    public String weightGradUpdate(Instr.ConvWeightUpdate cu) {
         TrainState.Options o = state.options();
         Param p = cu.param();
         int i = program.params.indexOf(p);
@@ -603,7 +591,7 @@ public final class CGenerator {
         s.append("for (int r = 0; r < ").append(rows).append("; r += ").append(chunk).append(") {\n");
         s.append("        const int k = ").append(rows).append(" - r < ").append(chunk).append(" ? ").append(rows)
                 .append(" - r : ").append(chunk).append(";\n");
-        s.append("        kt_conv_weight_grad_rows(&kt_").append(convNames.get(cu.conv())).append(", ")
+        s.append("        kt_conv_weight_grad_rows(").append(conv(cu.conv())).append(", ")
                 .append(buf(cu.saved())).append(", ").append(kept).append(", ").append(nk).append(", ")
                 .append(buf(cu.gAcc())).append(", r, k, ").append(g).append(");\n");
         s.append("        kt_sgd_step(").append(g).append(", k * ").append(len).append(", 1.0f, ")
@@ -842,106 +830,69 @@ public final class CGenerator {
         return out;
     }
 
-    // ------------------------------------------------------------------ instructions
+    // ------------------------------------------------------------------ what instructions ask for (CEmitter)
 
-    /** The C statement of one instruction; {@code training} false is the inference pass (no masks recorded). */
-    private String call(Instr in, boolean training) {
-        if (in instanceof Instr.ConvFwd f) {
-            Conv2D c = f.conv();
-            // two pixels' patches, each rounded up to whole groups of four values
-            xsValues = Math.max(xsValues,
-                    c.groups == 1 ? 2 * ((c.kernelH() * c.kernelW() * c.input.channels() + 3) & ~3) : 1);
-            accValues = Math.max(accValues, Math.max(2 * c.output.channels(), 4 * c.output.width()));
-            return "kt_conv_fwd(&kt_" + convNames.get(c) + ", " + buf(f.in()) + ", " + convWeightArray.get(c) + ", "
-                    + convSlice.get(c) + ", "
-                    + convBiasArray.get(c) + ", " + buf(f.out()) + ", " + (training ? buf(f.mask()) : "NULL")
-                    + ", kt_xs, kt_acc);";
+    @Override
+    public String lit(float v) {
+        return f(v);
+    }
+
+    @Override
+    public String constInts(String name, int[] v) {
+        return arrayI(name, v);
+    }
+
+    @Override
+    public int numClasses() {
+        return program.numClasses;
+    }
+
+    @Override
+    public String conv(Conv2D c) {
+        return "&kt_" + declareConv(c);
+    }
+
+    @Override
+    public String convWeights(Conv2D c) {
+        declareConv(c);
+        return convWeightArray.get(c);
+    }
+
+    @Override
+    public String convSlice(Conv2D c) {
+        declareConv(c);
+        return convSlice.get(c);
+    }
+
+    @Override
+    public String convBias(Conv2D c) {
+        declareConv(c);
+        return convBiasArray.get(c);
+    }
+
+    @Override
+    public String fc(FullyConnected fc) {
+        return "kt_" + fcStruct(fc);
+    }
+
+    @Override
+    public String add(Add a) {
+        return "&kt_" + addStruct(a);
+    }
+
+    @Override
+    public String pool(AvgPool2D p) {
+        return "&kt_" + poolStruct(p);
+    }
+
+    @Override
+    public String scratch(String type, String name, int elements) {
+        Object[] t = scratch.computeIfAbsent(name, n -> new Object[] {type, 0});
+        if (!t[0].equals(type)) {
+            throw new IllegalStateException("scratch " + name + " asked for as " + type + " and as " + t[0]);
         }
-        if (in instanceof Instr.ConvDwFwd f) {
-            return convDwCall(f);
-        }
-        if (in instanceof Instr.FcFwd f) {
-            String name = fcStruct(f.fc());
-            String bias = f.fc().bias == null ? "NULL" : "kt_" + name + "_b";
-            return "kt_fc_fwd(&kt_" + name + ", " + buf(f.in()) + ", kt_" + name + "_w, " + bias + ", " + buf(f.out())
-                    + ");";
-        }
-        if (in instanceof Instr.AddFwd a) {
-            return "kt_add_fwd(&kt_" + addStruct(a.add()) + ", " + buf(a.a()) + ", " + buf(a.b()) + ", " + buf(a.out())
-                    + ", " + (training ? buf(a.mask()) : "NULL") + ");";
-        }
-        if (in instanceof Instr.PoolFwd p) {
-            return "kt_pool_fwd(&kt_" + poolStruct(p.pool()) + ", " + buf(p.in()) + ", " + buf(p.out()) + ");";
-        }
-        if (in instanceof Instr.Copy c) {
-            return "kt_copy_i8(" + buf(c.in()) + ", " + buf(c.out()) + ", " + c.in().elements + ");";
-        }
-        if (in instanceof Instr.SaveChannels s) {
-            String kept = arrayI("kt_kept_" + s.saved().id, s.kept());
-            return "kt_save_channels(" + buf(s.in()) + ", " + s.channels() + ", " + kept + ", " + s.kept().length + ", "
-                    + s.saved().elements / s.kept().length + ", " + buf(s.saved()) + ");";
-        }
-        if (in instanceof Instr.Int8Logits l) {
-            return "kt_int8_logits(" + buf(l.in()) + ", " + buf(l.logits()) + ", " + l.logits().elements + ", "
-                    + f(l.scale()) + ", " + l.zero() + ");";
-        }
-        if (in instanceof Instr.Int8LogitsGrad g) {
-            return "kt_int8_logits_grad(" + buf(g.gLogits()) + ", " + f(g.scale()) + ", " + buf(g.gOut()) + ", "
-                    + g.gOut().elements + ");";
-        }
-        if (in instanceof Instr.HeadFwd h) {
-            headFeatures = Math.max(headFeatures, h.feature().elements);
-            return "kt_head_fwd(" + buf(h.feature()) + ", " + h.feature().elements + ", " + f(h.featureScale()) + ", "
-                    + h.featureZero() + ", " + buf(h.weight()) + ", " + buf(h.bias()) + ", " + program.numClasses
-                    + ", kt_head_feature, " + buf(h.logits()) + ");";
-        }
-        if (in instanceof Instr.LossGrad l) {
-            // kept in a local too: the loss buffer's arena bytes may be reused later in the step
-            return "loss = kt_softmax_ce(" + buf(l.logits()) + ", " + program.numClasses + ", label, "
-                    + buf(l.gLogits()) + ");\n    " + buf(l.loss()) + "[0] = loss;";
-        }
-        if (in instanceof Instr.HeadBwd h) {
-            return "kt_head_bwd(" + buf(h.gLogits()) + ", kt_head_feature, " + h.feature().elements + ", "
-                    + buf(h.weight()) + ", " + program.numClasses + ", " + f(h.featureScale()) + ", " + buf(h.gWeight())
-                    + ", " + buf(h.gBias()) + ", " + buf(h.gFeature()) + ");";
-        }
-        if (in instanceof Instr.PoolBwd p) {
-            return "kt_pool_bwd(&kt_" + poolStruct(p.pool()) + ", " + buf(p.gOut()) + ", " + buf(p.gIn()) + ", "
-                    + (p.accumulate() ? 1 : 0) + ");";
-        }
-        if (in instanceof Instr.CopyGrad c) {
-            return (c.accumulate() ? "kt_add_into(" + buf(c.gIn()) + ", " + buf(c.gOut())
-                    : "kt_copy_f32(" + buf(c.gOut()) + ", " + buf(c.gIn())) + ", " + c.gIn().elements + ");";
-        }
-        if (in instanceof Instr.AddBwd a) {
-            return "kt_add_bwd(&kt_" + addStruct(a.add()) + ", " + buf(a.gOut()) + ", " + buf(a.mask()) + ", "
-                    + buf(a.gA()) + ", " + (a.accA() ? 1 : 0) + ", " + buf(a.gB()) + ", " + (a.accB() ? 1 : 0) + ");";
-        }
-        if (in instanceof Instr.ConvOutGrad g) {
-            return "kt_conv_out_grad(&kt_" + convNames.get(g.conv()) + ", " + buf(g.gOut()) + ", " + buf(g.mask()) + ", "
-                    + buf(g.gAcc()) + ");";
-        }
-        if (in instanceof Instr.ConvBiasGrad g) {
-            return "kt_conv_bias_grad(&kt_" + convNames.get(g.conv()) + ", " + buf(g.gAcc()) + ", " + buf(g.gBias())
-                    + ");";
-        }
-        if (in instanceof Instr.ConvWeightGrad g) {
-            String kept = "NULL";
-            int nk = g.conv().input.channels();
-            if (g.trained().partial()) {
-                kept = arrayI("kt_wkept_" + g.gWeight().id, g.trained().keptChannels);
-                nk = g.trained().keptChannels.length;
-            }
-            return "kt_conv_weight_grad(&kt_" + convNames.get(g.conv()) + ", " + buf(g.saved()) + ", " + kept + ", " + nk
-                    + ", " + buf(g.gAcc()) + ", " + buf(g.gWeight()) + ");";
-        }
-        if (in instanceof Instr.ConvInputGrad g) {
-            rowFloats = Math.max(rowFloats, Math.max(768, g.conv().input.channels()));
-            return "kt_conv_input_grad(&kt_" + convNames.get(g.conv()) + ", " + convWeightArray.get(g.conv()) + ", "
-                    + convSlice.get(g.conv()) + ", " + buf(g.gAcc()) + ", " + buf(g.gIn()) + ", "
-                    + (g.accumulate() ? 1 : 0) + ", kt_row);";
-        }
-        throw new KtException("the C backend has no rule for operation '" + in.op() + "'");
+        t[1] = Math.max((Integer) t[1], elements);
+        return name;
     }
 
     // ------------------------------------------------------------------ literals

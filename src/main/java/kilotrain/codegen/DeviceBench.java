@@ -15,7 +15,7 @@ import kilotrain.compiler.memory.ArenaPlanner;
 import kilotrain.compiler.memory.MemoryAnalysis;
 import kilotrain.compiler.memory.Variant;
 import kilotrain.exec.TrainExecutor;
-import kilotrain.exec.TrainState;
+import kilotrain.program.TrainState;
 import kilotrain.ops.update.BiasRounding;
 import kilotrain.ops.update.WeightRounding;
 import kilotrain.program.Param;

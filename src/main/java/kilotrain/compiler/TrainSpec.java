@@ -1,7 +1,6 @@
 package kilotrain.compiler;
 
 import kilotrain.KtException;
-import kilotrain.train.Scheme;
 
 /**
  * What to train: the sparse-update scheme, the classes, the classifier head and the seed of a new head's initial

@@ -7,6 +7,7 @@ import kilotrain.compiler.memory.ArenaPlan;
 import kilotrain.program.Instr;
 import kilotrain.program.Param;
 import kilotrain.program.Program;
+import kilotrain.program.TrainState;
 
 /**
  * Proves an arena plan by running it: the same batch-1 training steps once with one array per buffer and once with
@@ -133,7 +134,7 @@ public final class ArenaCheck {
         boolean[] inStep = new boolean[p.params.size()];
         boolean any = false;
         for (Instr in : p.step) {
-            Param q = in instanceof Instr.Update u ? u.param() : in instanceof Instr.ConvWeightUpdate f ? f.param() : null;
+            Param q = in.updatedParam();
             if (q != null) {
                 inStep[p.params.indexOf(q)] = true;
                 any = true;

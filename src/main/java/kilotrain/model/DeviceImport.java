@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import kilotrain.KtException;
 import kilotrain.codegen.CGenerator;
 import kilotrain.codegen.ParamDump;
-import kilotrain.exec.TrainState;
+import kilotrain.program.TrainState;
 import kilotrain.program.Param;
 
 /**

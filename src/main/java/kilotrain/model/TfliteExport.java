@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import kilotrain.KtException;
 import kilotrain.compiler.TrainCompiler;
-import kilotrain.exec.TrainState;
+import kilotrain.program.TrainState;
 import kilotrain.importer.tflite.schema.AddOptions;
 import kilotrain.importer.tflite.schema.ActivationFunctionType;
 import kilotrain.importer.tflite.schema.Buffer;

@@ -23,7 +23,7 @@ import java.util.zip.ZipOutputStream;
 import kilotrain.KtException;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
-import kilotrain.exec.TrainState;
+import kilotrain.program.TrainState;
 import kilotrain.importer.ModelLoader;
 import kilotrain.ir.Graph;
 import kilotrain.ops.update.BiasRounding;
@@ -31,7 +31,7 @@ import kilotrain.ops.update.Int8WeightUpdate;
 import kilotrain.ops.update.WeightRounding;
 import kilotrain.program.Param;
 import kilotrain.program.Program;
-import kilotrain.train.Scheme;
+import kilotrain.compiler.Scheme;
 import kilotrain.util.AtomicFiles;
 
 /**

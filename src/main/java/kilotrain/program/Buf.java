@@ -4,13 +4,14 @@ import kilotrain.ir.DType;
 
 /**
  * A buffer of the training program. Transient buffers (activations, saved inputs, masks, gradients) live only during
- * one training step and are what the memory planner packs into the arena; persistent ones (trainable parameters,
- * their shadows, accumulated gradients, optimizer state) keep their value across steps.
+ * one training step and are what the memory planner packs into the arena; persistent ones (trainable parameters)
+ * keep their value across steps; their shadows, accumulated gradients and optimizer state live outside the program
+ * (the training state, the generated C's own arrays).
  */
 public final class Buf {
     public enum Kind {
         INPUT(false), ACT(false), SAVED(false), MASK(false), GRAD(false), LOGITS(false), LOSS(false),
-        PARAM(true), SHADOW(true), GRAD_ACC(true), MOMENTUM(true);
+        PARAM(true);
 
         public final boolean persistent;
 

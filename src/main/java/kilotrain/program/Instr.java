@@ -6,11 +6,28 @@ import kilotrain.ir.Add;
 import kilotrain.ir.AvgPool2D;
 import kilotrain.ir.Conv2D;
 import kilotrain.ir.FullyConnected;
+import kilotrain.ir.Op;
+import kilotrain.ops.add.AddBackward;
+import kilotrain.ops.add.AddKernel;
+import kilotrain.ops.conv.ConvBackward;
+import kilotrain.ops.conv.ConvDwFused;
+import kilotrain.ops.conv.ConvKernel;
+import kilotrain.ops.conv.WeightGradRows;
+import kilotrain.ops.fc.FullyConnectedKernel;
+import kilotrain.ops.head.FloatHead;
+import kilotrain.ops.loss.SoftmaxCrossEntropy;
+import kilotrain.ops.pool.AvgPoolBackward;
+import kilotrain.ops.pool.AvgPoolKernel;
+import kilotrain.ops.requant.MaskingRequantizer;
+import kilotrain.ops.requant.Requantizer;
 
 /**
  * One operation of the compiled training step. Every instruction names the buffers it reads and writes, so
- * lifetime analysis, reordering and memory planning need nothing else; the Java executor and the C generator each
- * map an instruction to one kernel call.
+ * lifetime analysis, reordering and memory planning need nothing else. Every consumer of instructions goes through
+ * the abstract methods below, so an instruction kind that one of them does not handle does not compile: the Java
+ * executor binds each instruction once ({@link #bind}) and runs the bound steps, the C generator asks each for its
+ * statement ({@link #emitC}), and the memory passes ask for the updated parameter, the constant tensors and the
+ * in-place candidate.
  */
 public sealed interface Instr {
 
@@ -20,6 +37,27 @@ public sealed interface Instr {
 
     /** Short operation name as {@code compile --print} shows it. */
     String op();
+
+    /** This instruction bound to its kernels and parameters for the Java executor: done once, run many times. */
+    JavaStep bind(JavaBinder b);
+
+    /** Its C statement; {@code training} false is the inference pass (no masks recorded). */
+    String emitC(CEmitter e, boolean training);
+
+    /** The parameter this instruction updates in place (batch 1), or null. */
+    Param updatedParam();
+
+    /** The operators whose constant tensors (weights, biases, in flash) this forward instruction runs. */
+    List<Op> constOps();
+
+    /**
+     * The (source, destination) pair this instruction could write over one another, or null: an elementwise operator
+     * whose output element i depends only on input element i, read before it is written, of the same size. The
+     * memory planner shares them when the source dies here.
+     */
+    default Buf[] inPlace() {
+        return null;
+    }
 
     /** Forward convolution; {@code mask} (nullable) receives one bit per output: 1 where the clamp passed. */
     record ConvFwd(Conv2D conv, TrainedConv trained, Buf in, Buf out, Buf mask, Buf weight, Buf bias) implements Instr {
@@ -33,6 +71,62 @@ public sealed interface Instr {
 
         public String op() {
             return "conv_fwd";
+        }
+
+        public JavaStep bind(JavaBinder b) {
+            ConvKernel k = ConvKernel.of(conv);
+            k.reserve(b.sizer());
+            int i = in.id, o = out.id;
+            if (trained == null && mask == null) {
+                // frozen and unmasked: one kernel shared by all threads
+                return (f, training) -> k.forward(f.bytes[i], f.off[i], f.bytes[o], f.off[o], f.scratch);
+            }
+            // trained convs read the current parameters, masked ones record their clamp: each thread its own kernel
+            TrainState state = b.state();
+            int slot = b.slot(new SlotKey("conv_fwd", conv), () -> new OwnKernel(conv));
+            int m = mask == null ? -1 : mask.id;
+            return (f, training) -> {
+                OwnKernel own = (OwnKernel) f.local[slot];
+                int v = state.version();
+                if (own.version != v) {
+                    own.kernel = state.kernel(conv, own.masker);
+                    own.version = v;
+                }
+                own.masker.target(training && m >= 0 ? f.bytes[m] : null, training && m >= 0 ? f.off[m] : 0,
+                        f.off[o]);
+                own.kernel.forward(f.bytes[i], f.off[i], f.bytes[o], f.off[o], f.scratch);
+            };
+        }
+
+        /** One thread's kernel of a trained or masked conv, rebuilt when the parameters' version moves on. */
+        private static final class OwnKernel {
+            final MaskingRequantizer masker;
+            ConvKernel kernel;
+            int version = -1;
+
+            OwnKernel(Conv2D c) {
+                masker = new MaskingRequantizer(Requantizer.of(c.requant, c.output.channels(),
+                        c.output.quant.zeroPoint(), c.actMin, c.actMax));
+            }
+        }
+
+        public String emitC(CEmitter e, boolean training) {
+            Conv2D c = conv;
+            // two pixels' patches, each rounded up to whole groups of four values
+            String xs = e.scratch("int16_t", "kt_xs",
+                    c.groups == 1 ? 2 * ((c.kernelH() * c.kernelW() * c.input.channels() + 3) & ~3) : 1);
+            String acc = e.scratch("int32_t", "kt_acc", Math.max(2 * c.output.channels(), 4 * c.output.width()));
+            return "kt_conv_fwd(" + e.conv(c) + ", " + e.buf(in) + ", " + e.convWeights(c) + ", " + e.convSlice(c)
+                    + ", " + e.convBias(c) + ", " + e.buf(out) + ", " + (training ? e.buf(mask) : "NULL") + ", " + xs
+                    + ", " + acc + ");";
+        }
+
+        public Param updatedParam() {
+            return null;
+        }
+
+        public List<Op> constOps() {
+            return List.of(conv);
         }
     }
 
@@ -48,6 +142,27 @@ public sealed interface Instr {
         public String op() {
             return "fc_fwd";
         }
+
+        public JavaStep bind(JavaBinder b) {
+            FullyConnectedKernel k = FullyConnectedKernel.of(fc);
+            k.reserve(b.sizer());
+            int i = in.id, o = out.id;
+            return (f, training) -> k.forward(f.bytes[i], f.off[i], f.bytes[o], f.off[o], f.scratch);
+        }
+
+        public String emitC(CEmitter e, boolean training) {
+            String name = e.fc(fc);
+            String bias = fc.bias == null ? "NULL" : name + "_b";
+            return "kt_fc_fwd(&" + name + ", " + e.buf(in) + ", " + name + "_w, " + bias + ", " + e.buf(out) + ");";
+        }
+
+        public Param updatedParam() {
+            return null;
+        }
+
+        public List<Op> constOps() {
+            return List.of(fc);
+        }
     }
 
     record AddFwd(Add add, Buf a, Buf b, Buf out, Buf mask) implements Instr {
@@ -62,6 +177,30 @@ public sealed interface Instr {
         public String op() {
             return "add_fwd";
         }
+
+        public JavaStep bind(JavaBinder bd) {
+            AddKernel k = AddKernel.of(add);
+            int ia = a.id, ib = b.id, o = out.id, m = mask == null ? -1 : mask.id;
+            return (f, training) -> {
+                k.forward(f.bytes[ia], f.off[ia], f.bytes[ib], f.off[ib], f.bytes[o], f.off[o]);
+                if (training && m >= 0) {
+                    k.mask(f.bytes[ia], f.off[ia], f.bytes[ib], f.off[ib], f.bytes[m], f.off[m]);
+                }
+            };
+        }
+
+        public String emitC(CEmitter e, boolean training) {
+            return "kt_add_fwd(" + e.add(add) + ", " + e.buf(a) + ", " + e.buf(b) + ", " + e.buf(out) + ", "
+                    + (training ? e.buf(mask) : "NULL") + ");";
+        }
+
+        public Param updatedParam() {
+            return null;
+        }
+
+        public List<Op> constOps() {
+            return List.of();
+        }
     }
 
     record PoolFwd(AvgPool2D pool, Buf in, Buf out) implements Instr {
@@ -75,6 +214,23 @@ public sealed interface Instr {
 
         public String op() {
             return "avgpool_fwd";
+        }
+
+        public JavaStep bind(JavaBinder b) {
+            int i = in.id, o = out.id;
+            return (f, training) -> AvgPoolKernel.forward(pool, f.bytes[i], f.off[i], f.bytes[o], f.off[o]);
+        }
+
+        public String emitC(CEmitter e, boolean training) {
+            return "kt_pool_fwd(" + e.pool(pool) + ", " + e.buf(in) + ", " + e.buf(out) + ");";
+        }
+
+        public Param updatedParam() {
+            return null;
+        }
+
+        public List<Op> constOps() {
+            return List.of();
         }
     }
 
@@ -91,6 +247,28 @@ public sealed interface Instr {
         public String op() {
             return "copy";
         }
+
+        public JavaStep bind(JavaBinder b) {
+            int i = in.id, o = out.id, n = in.elements;
+            return (f, training) -> System.arraycopy(f.bytes[i], f.off[i], f.bytes[o], f.off[o], n);
+        }
+
+        public String emitC(CEmitter e, boolean training) {
+            return "kt_copy_i8(" + e.buf(in) + ", " + e.buf(out) + ", " + in.elements + ");";
+        }
+
+        public Param updatedParam() {
+            return null;
+        }
+
+        public List<Op> constOps() {
+            return List.of();
+        }
+
+        @Override
+        public Buf[] inPlace() {
+            return new Buf[] {in, out};
+        }
     }
 
     /** Saves the kept input channels of a partially trained conv for its weight gradient. */
@@ -105,6 +283,36 @@ public sealed interface Instr {
 
         public String op() {
             return "save_channels";
+        }
+
+        public JavaStep bind(JavaBinder b) {
+            int i = in.id, s = saved.id, pixels = saved.elements / kept.length;
+            return (f, training) -> saveChannels(f.bytes[i], f.off[i], channels, kept, f.bytes[s], f.off[s], pixels);
+        }
+
+        static void saveChannels(byte[] in, int inOff, int channels, int[] kept, byte[] saved, int savedOff,
+                int pixels) {
+            int k = kept.length;
+            for (int p = 0; p < pixels; p++) {
+                int src = inOff + p * channels, dst = savedOff + p * k;
+                for (int j = 0; j < k; j++) {
+                    saved[dst + j] = in[src + kept[j]];
+                }
+            }
+        }
+
+        public String emitC(CEmitter e, boolean training) {
+            String k = e.constInts("kt_kept_" + saved.id, kept);
+            return "kt_save_channels(" + e.buf(in) + ", " + channels + ", " + k + ", " + kept.length + ", "
+                    + saved.elements / kept.length + ", " + e.buf(saved) + ");";
+        }
+
+        public Param updatedParam() {
+            return null;
+        }
+
+        public List<Op> constOps() {
+            return List.of();
         }
     }
 
@@ -121,6 +329,31 @@ public sealed interface Instr {
 
         public String op() {
             return "head_fwd";
+        }
+
+        public JavaStep bind(JavaBinder b) {
+            TrainState state = b.state();
+            int classes = b.program().numClasses, fe = feature.id, n = feature.elements, lg = logits.id;
+            b.needFeature(n);
+            return (f, training) -> {
+                FloatHead.dequantize(f.bytes[fe], f.off[fe], n, featureScale, featureZero, f.feature);
+                FloatHead.forward(f.feature, n, state.floats(weight), state.floats(bias), classes, f.floats[lg], 0);
+            };
+        }
+
+        public String emitC(CEmitter e, boolean training) {
+            String feat = e.scratch("float", "kt_head_feature", feature.elements);
+            return "kt_head_fwd(" + e.buf(feature) + ", " + feature.elements + ", " + e.lit(featureScale) + ", "
+                    + featureZero + ", " + e.buf(weight) + ", " + e.buf(bias) + ", " + e.numClasses() + ", " + feat
+                    + ", " + e.buf(logits) + ");";
+        }
+
+        public Param updatedParam() {
+            return null;
+        }
+
+        public List<Op> constOps() {
+            return List.of();
         }
     }
 
@@ -145,6 +378,33 @@ public sealed interface Instr {
         public String op() {
             return "int8_logits";
         }
+
+        public JavaStep bind(JavaBinder b) {
+            int i = in.id, o = logits.id, n = logits.elements;
+            float s = scale;
+            int z = zero;
+            return (f, training) -> {
+                byte[] q = f.bytes[i];
+                int qOff = f.off[i];
+                float[] l = f.floats[o];
+                for (int k = 0; k < n; k++) {
+                    l[k] = (float) (q[qOff + k] - z) * s;
+                }
+            };
+        }
+
+        public String emitC(CEmitter e, boolean training) {
+            return "kt_int8_logits(" + e.buf(in) + ", " + e.buf(logits) + ", " + logits.elements + ", " + e.lit(scale)
+                    + ", " + zero + ");";
+        }
+
+        public Param updatedParam() {
+            return null;
+        }
+
+        public List<Op> constOps() {
+            return List.of();
+        }
     }
 
     /** Gradient of the int8 logits from that of their dequantized values: {@code gOut = gLogits * scale}. */
@@ -160,6 +420,30 @@ public sealed interface Instr {
         public String op() {
             return "int8_logits_grad";
         }
+
+        public JavaStep bind(JavaBinder b) {
+            int i = gLogits.id, o = gOut.id, n = gOut.elements;
+            float s = scale;
+            return (f, training) -> {
+                float[] src = f.floats[i], dst = f.floats[o];
+                for (int k = 0; k < n; k++) {
+                    dst[k] = src[k] * s;
+                }
+            };
+        }
+
+        public String emitC(CEmitter e, boolean training) {
+            return "kt_int8_logits_grad(" + e.buf(gLogits) + ", " + e.lit(scale) + ", " + e.buf(gOut) + ", "
+                    + gOut.elements + ");";
+        }
+
+        public Param updatedParam() {
+            return null;
+        }
+
+        public List<Op> constOps() {
+            return List.of();
+        }
     }
 
     /** Softmax cross-entropy on the logits against the sample's label: the loss and dL/dlogits. */
@@ -174,6 +458,29 @@ public sealed interface Instr {
 
         public String op() {
             return "softmax_ce_grad";
+        }
+
+        public JavaStep bind(JavaBinder b) {
+            int l = logits.id, g = gLogits.id, ls = loss.id, classes = b.program().numClasses;
+            return (f, training) -> {
+                float v = SoftmaxCrossEntropy.lossAndGrad(f.floats[l], 0, classes, f.label, f.floats[g], 0);
+                f.floats[ls][0] = v;
+                f.loss = v;
+            };
+        }
+
+        public String emitC(CEmitter e, boolean training) {
+            // kept in a local too: the loss buffer's arena bytes may be reused later in the step
+            return "loss = kt_softmax_ce(" + e.buf(logits) + ", " + e.numClasses() + ", label, " + e.buf(gLogits)
+                    + ");\n    " + e.buf(loss) + "[0] = loss;";
+        }
+
+        public Param updatedParam() {
+            return null;
+        }
+
+        public List<Op> constOps() {
+            return List.of();
         }
     }
 
@@ -191,6 +498,35 @@ public sealed interface Instr {
         public String op() {
             return "head_bwd";
         }
+
+        public JavaStep bind(JavaBinder b) {
+            TrainState state = b.state();
+            int classes = b.program().numClasses, fe = feature.id, n = feature.elements, gl = gLogits.id;
+            int gw = gWeight.id, gb = gBias.id, gf = gFeature == null ? -1 : gFeature.id;
+            b.needFeature(n);
+            return (f, training) -> {
+                // dequantized again from the feature it reads (the same bits as head_fwd's), so no value is carried
+                // from head_fwd outside the step's buffers
+                FloatHead.dequantize(f.bytes[fe], f.off[fe], n, featureScale, featureZero, f.feature);
+                FloatHead.backward(f.floats[gl], 0, f.feature, n, state.floats(weight), classes, featureScale,
+                        f.floats[gw], f.floats[gb], gf < 0 ? null : f.floats[gf], 0);
+            };
+        }
+
+        public String emitC(CEmitter e, boolean training) {
+            String feat = e.scratch("float", "kt_head_feature", feature.elements);
+            return "kt_head_bwd(" + e.buf(gLogits) + ", " + feat + ", " + feature.elements + ", " + e.buf(weight)
+                    + ", " + e.numClasses() + ", " + e.lit(featureScale) + ", " + e.buf(gWeight) + ", "
+                    + e.buf(gBias) + ", " + e.buf(gFeature) + ");";
+        }
+
+        public Param updatedParam() {
+            return null;
+        }
+
+        public List<Op> constOps() {
+            return List.of();
+        }
     }
 
     record PoolBwd(AvgPool2D pool, Buf gOut, Buf gIn, boolean accumulate) implements Instr {
@@ -205,6 +541,30 @@ public sealed interface Instr {
         public String op() {
             return "avgpool_bwd";
         }
+
+        public JavaStep bind(JavaBinder b) {
+            int go = gOut.id, gi = gIn.id, n = gIn.elements;
+            if (!accumulate) {
+                return (f, training) -> AvgPoolBackward.inputGrad(pool, f.floats[go], 0, null, 0, f.floats[gi], 0);
+            }
+            return (f, training) -> {
+                AvgPoolBackward.inputGrad(pool, f.floats[go], 0, null, 0, f.tmp, 0);
+                Frame.addInto(f.floats[gi], f.tmp, n);
+            };
+        }
+
+        public String emitC(CEmitter e, boolean training) {
+            return "kt_pool_bwd(" + e.pool(pool) + ", " + e.buf(gOut) + ", " + e.buf(gIn) + ", " + (accumulate ? 1 : 0)
+                    + ");";
+        }
+
+        public Param updatedParam() {
+            return null;
+        }
+
+        public List<Op> constOps() {
+            return List.of();
+        }
     }
 
     record CopyGrad(Buf gOut, Buf gIn, boolean accumulate) implements Instr {
@@ -218,6 +578,32 @@ public sealed interface Instr {
 
         public String op() {
             return "copy_grad";
+        }
+
+        public JavaStep bind(JavaBinder b) {
+            int go = gOut.id, gi = gIn.id, n = gIn.elements;
+            if (accumulate) {
+                return (f, training) -> Frame.addInto(f.floats[gi], f.floats[go], n);
+            }
+            return (f, training) -> System.arraycopy(f.floats[go], 0, f.floats[gi], 0, n);
+        }
+
+        public String emitC(CEmitter e, boolean training) {
+            return (accumulate ? "kt_add_into(" + e.buf(gIn) + ", " + e.buf(gOut)
+                    : "kt_copy_f32(" + e.buf(gOut) + ", " + e.buf(gIn)) + ", " + gIn.elements + ");";
+        }
+
+        public Param updatedParam() {
+            return null;
+        }
+
+        public List<Op> constOps() {
+            return List.of();
+        }
+
+        @Override
+        public Buf[] inPlace() {
+            return accumulate ? null : new Buf[] {gOut, gIn};
         }
     }
 
@@ -241,6 +627,47 @@ public sealed interface Instr {
         public String op() {
             return "add_bwd";
         }
+
+        public JavaStep bind(JavaBinder b) {
+            int go = gOut.id, m = mask.id, n = gOut.elements;
+            int ia = gA == null ? -1 : gA.id, ib = gB == null ? -1 : gB.id;
+            boolean intoA = ia >= 0 && !accA, intoB = ib >= 0 && !accB;
+            return (f, training) -> {
+                float[] ga = intoA ? f.floats[ia] : f.tmp;
+                float[] gb = intoB ? f.floats[ib] : f.tmp2;
+                AddBackward.inputGrads(add, f.floats[go], 0, f.bytes[m], f.off[m], ga, 0, gb, 0);
+                if (ia >= 0 && accA) {
+                    Frame.addInto(f.floats[ia], ga, n);
+                }
+                if (ib >= 0 && accB) {
+                    Frame.addInto(f.floats[ib], gb, n);
+                }
+            };
+        }
+
+        public String emitC(CEmitter e, boolean training) {
+            return "kt_add_bwd(" + e.add(add) + ", " + e.buf(gOut) + ", " + e.buf(mask) + ", " + e.buf(gA) + ", "
+                    + (accA ? 1 : 0) + ", " + e.buf(gB) + ", " + (accB ? 1 : 0) + ");";
+        }
+
+        public Param updatedParam() {
+            return null;
+        }
+
+        public List<Op> constOps() {
+            return List.of();
+        }
+
+        @Override
+        public Buf[] inPlace() {
+            if (gA != null && !accA) {
+                return new Buf[] {gOut, gA};
+            }
+            if (gB != null && !accB) {
+                return new Buf[] {gOut, gB};
+            }
+            return null;
+        }
     }
 
     /** g_acc = (g_out * mask) * eff_c: the gradient at the conv's integer accumulator. */
@@ -256,6 +683,31 @@ public sealed interface Instr {
         public String op() {
             return "conv_out_grad";
         }
+
+        public JavaStep bind(JavaBinder b) {
+            float[] eff = ConvBackward.effScales(conv.requant, conv.output.channels());
+            int go = gOut.id, m = mask.id, ga = gAcc.id;
+            return (f, training) -> ConvBackward.outputGrad(conv, f.floats[go], 0, f.bytes[m], f.off[m], eff,
+                    f.floats[ga], 0);
+        }
+
+        public String emitC(CEmitter e, boolean training) {
+            return "kt_conv_out_grad(" + e.conv(conv) + ", " + e.buf(gOut) + ", " + e.buf(mask) + ", " + e.buf(gAcc)
+                    + ");";
+        }
+
+        public Param updatedParam() {
+            return null;
+        }
+
+        public List<Op> constOps() {
+            return List.of();
+        }
+
+        @Override
+        public Buf[] inPlace() {
+            return new Buf[] {gOut, gAcc};
+        }
     }
 
     record ConvBiasGrad(Conv2D conv, Buf gAcc, Buf gBias) implements Instr {
@@ -269,6 +721,23 @@ public sealed interface Instr {
 
         public String op() {
             return "conv_bias_grad";
+        }
+
+        public JavaStep bind(JavaBinder b) {
+            int ga = gAcc.id, gb = gBias.id;
+            return (f, training) -> ConvBackward.biasGrad(conv, f.floats[ga], 0, f.floats[gb], 0);
+        }
+
+        public String emitC(CEmitter e, boolean training) {
+            return "kt_conv_bias_grad(" + e.conv(conv) + ", " + e.buf(gAcc) + ", " + e.buf(gBias) + ");";
+        }
+
+        public Param updatedParam() {
+            return null;
+        }
+
+        public List<Op> constOps() {
+            return List.of();
         }
     }
 
@@ -285,6 +754,33 @@ public sealed interface Instr {
         public String op() {
             return trained.partial() ? "conv_weight_grad_slice" : "conv_weight_grad";
         }
+
+        public JavaStep bind(JavaBinder b) {
+            int s = saved.id, ga = gAcc.id, gw = gWeight.id;
+            int[] kept = trained.partial() ? trained.keptChannels : null;
+            int work = b.slot(ConvBackward.Work.class, ConvBackward.Work::new);
+            return (f, training) -> ConvBackward.weightGrad(conv, f.bytes[s], f.off[s], f.floats[ga], 0, kept,
+                    f.floats[gw], 0, (ConvBackward.Work) f.local[work]);
+        }
+
+        public String emitC(CEmitter e, boolean training) {
+            String kept = "NULL";
+            int nk = conv.input.channels();
+            if (trained.partial()) {
+                kept = e.constInts("kt_wkept_" + gWeight.id, trained.keptChannels);
+                nk = trained.keptChannels.length;
+            }
+            return "kt_conv_weight_grad(" + e.conv(conv) + ", " + e.buf(saved) + ", " + kept + ", " + nk + ", "
+                    + e.buf(gAcc) + ", " + e.buf(gWeight) + ");";
+        }
+
+        public Param updatedParam() {
+            return null;
+        }
+
+        public List<Op> constOps() {
+            return List.of();
+        }
     }
 
     record ConvInputGrad(Conv2D conv, Buf gAcc, Buf weight, Buf gIn, boolean accumulate) implements Instr {
@@ -298,6 +794,60 @@ public sealed interface Instr {
 
         public String op() {
             return "conv_input_grad";
+        }
+
+        public JavaStep bind(JavaBinder b) {
+            TrainState state = b.state();
+            int ga = gAcc.id, gi = gIn.id, n = gIn.elements;
+            int work = b.slot(ConvBackward.Work.class, ConvBackward.Work::new);
+            byte[] w = state.fullWeights(conv);
+            if (w == conv.weight.int8Data) {
+                // frozen weights: converted once, shared by all threads
+                ConvBackward.Weights frozen = new ConvBackward.Weights(conv).set(conv, w, 0);
+                return (f, training) -> run(f, frozen, ga, gi, n, work);
+            }
+            int live = b.slot(new SlotKey("live_weights", conv), () -> new LiveWeights(conv));
+            return (f, training) -> {
+                LiveWeights lw = (LiveWeights) f.local[live];
+                int v = state.version();
+                if (lw.version != v) {
+                    lw.wf.set(conv, state.fullWeights(conv), 0);
+                    lw.version = v;
+                }
+                run(f, lw.wf, ga, gi, n, work);
+            };
+        }
+
+        private void run(Frame f, ConvBackward.Weights wf, int ga, int gi, int n, int work) {
+            float[] dst = accumulate ? f.tmp : f.floats[gi];
+            ConvBackward.inputGrad(conv, wf, f.floats[ga], 0, dst, 0, (ConvBackward.Work) f.local[work]);
+            if (accumulate) {
+                Frame.addInto(f.floats[gi], dst, n);
+            }
+        }
+
+        /** One thread's float copy of a trained conv's int8 weights and the parameter version it was made from. */
+        private static final class LiveWeights {
+            final ConvBackward.Weights wf;
+            int version = -1;
+
+            LiveWeights(Conv2D c) {
+                wf = new ConvBackward.Weights(c);
+            }
+        }
+
+        public String emitC(CEmitter e, boolean training) {
+            String row = e.scratch("float", "kt_row", Math.max(768, conv.input.channels()));
+            return "kt_conv_input_grad(" + e.conv(conv) + ", " + e.convWeights(conv) + ", " + e.convSlice(conv) + ", "
+                    + e.buf(gAcc) + ", " + e.buf(gIn) + ", " + (accumulate ? 1 : 0) + ", " + row + ");";
+        }
+
+        public Param updatedParam() {
+            return null;
+        }
+
+        public List<Op> constOps() {
+            return List.of();
         }
     }
 
@@ -316,6 +866,24 @@ public sealed interface Instr {
 
         public String op() {
             return "update";
+        }
+
+        public JavaStep bind(JavaBinder b) {
+            TrainState state = b.state();
+            int index = b.paramIndex(param), g = param.grad.id;
+            return (f, training) -> state.applySample(index, f.floats[g], f.learningRate(this));
+        }
+
+        public String emitC(CEmitter e, boolean training) {
+            return e.update(param);
+        }
+
+        public Param updatedParam() {
+            return param;
+        }
+
+        public List<Op> constOps() {
+            return List.of();
         }
     }
 
@@ -336,6 +904,34 @@ public sealed interface Instr {
 
         public String op() {
             return "conv_weight_grad_update";
+        }
+
+        public JavaStep bind(JavaBinder b) {
+            TrainState state = b.state();
+            int index = b.paramIndex(param), rowCount = param.value.elements / param.rowLength;
+            int[] kept = trained.partial() ? trained.keptChannels : null;
+            int ch = rows.id, s = saved.id, ga = gAcc.id;
+            return (f, training) -> {
+                float lr = f.learningRate(this);
+                float[] chunk = f.floats[ch];
+                for (int r = 0; r < rowCount; r += rowsPerChunk) {
+                    int k = Math.min(rowsPerChunk, rowCount - r);
+                    WeightGradRows.compute(conv, f.bytes[s], f.off[s], f.floats[ga], 0, kept, r, k, chunk, 0);
+                    state.applySampleRows(index, chunk, 0, r, k, lr);
+                }
+            };
+        }
+
+        public String emitC(CEmitter e, boolean training) {
+            return e.weightGradUpdate(this);
+        }
+
+        public Param updatedParam() {
+            return param;
+        }
+
+        public List<Op> constOps() {
+            return List.of();
         }
     }
 
@@ -358,6 +954,32 @@ public sealed interface Instr {
         public String op() {
             return "conv_dw_fwd";
         }
+
+        public JavaStep bind(JavaBinder b) {
+            ConvDwFused k = new ConvDwFused(conv, dw);
+            int i = in.id, p = plane.id, o = out.id;
+            int work = b.slot(this, () -> new ConvDwFused.Work(k));
+            return (f, training) -> k.forward(f.bytes[i], f.off[i], f.bytes[p], f.off[p], f.bytes[o], f.off[o],
+                    (ConvDwFused.Work) f.local[work]);
+        }
+
+        public String emitC(CEmitter e, boolean training) {
+            return "kt_conv_dw_fwd(" + e.conv(conv) + ", " + e.convWeights(conv) + ", " + e.convBias(conv) + ", "
+                    + e.conv(dw) + ", " + e.convWeights(dw) + ", " + e.convBias(dw) + ", " + e.buf(in) + ", "
+                    + e.buf(plane) + ", " + e.buf(out) + ");";
+        }
+
+        public Param updatedParam() {
+            return null;
+        }
+
+        public List<Op> constOps() {
+            return List.of(conv, dw);
+        }
+    }
+
+    /** Key of a per-thread object shared by the steps of one operator ({@link JavaBinder#slot}). */
+    record SlotKey(String what, Object op) {
     }
 
     private static List<Buf> list(Buf... bufs) {

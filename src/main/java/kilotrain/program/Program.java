@@ -37,6 +37,33 @@ public final class Program {
         this.backboneConvs = backboneConvs;
     }
 
+    /** Index of the loss instruction in {@code order} ({@code order.size()} when there is none). */
+    public static int lossIndex(List<Instr> order) {
+        for (int i = 0; i < order.size(); i++) {
+            if (order.get(i) instanceof Instr.LossGrad) {
+                return i;
+            }
+        }
+        return order.size();
+    }
+
+    /**
+     * The inference pass of an ordering of the step, as indices into {@code order}: the instructions before the loss,
+     * except the channel saves, which only feed the backward pass. The one definition of the inference pass for the
+     * Java executor, the C generator and {@link #resumeAfter}.
+     */
+    public static int[] inference(List<Instr> order) {
+        int end = lossIndex(order);
+        int[] out = new int[end];
+        int n = 0;
+        for (int i = 0; i < end; i++) {
+            if (!(order.get(i) instanceof Instr.SaveChannels)) {
+                out[n++] = i;
+            }
+        }
+        return java.util.Arrays.copyOf(out, n);
+    }
+
     /** Whether the model's own int8 classifier produces the logits (no new float head). */
     public boolean keepsClassifier() {
         for (Instr in : step) {
@@ -79,14 +106,9 @@ public final class Program {
      */
     public int resumeAfter(Buf cut) {
         int producer = -1;
-        int end = step.size();
-        for (int i = 0; i < step.size(); i++) {
-            Instr in = step.get(i);
-            if (in instanceof Instr.LossGrad) {
-                end = i;
-                break;
-            }
-            if (in.writes().contains(cut)) {
+        int[] inference = inference(step);
+        for (int i : inference) {
+            if (step.get(i).writes().contains(cut)) {
                 producer = i;
             }
         }
@@ -95,11 +117,11 @@ public final class Program {
         }
         Set<Buf> ready = Collections.newSetFromMap(new IdentityHashMap<>());
         ready.add(cut);
-        for (int i = producer + 1; i < end; i++) {
-            Instr in = step.get(i);
-            if (in instanceof Instr.SaveChannels) {
+        for (int i : inference) {
+            if (i <= producer) {
                 continue;
             }
+            Instr in = step.get(i);
             for (Buf b : in.reads()) {
                 if (!b.kind.persistent && !ready.contains(b)) {
                     return -1;

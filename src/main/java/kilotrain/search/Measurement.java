@@ -2,7 +2,7 @@ package kilotrain.search;
 
 import java.util.Locale;
 import java.util.Map;
-import kilotrain.train.Scheme;
+import kilotrain.compiler.Scheme;
 
 /**
  * One fine-tuning run of the contribution analysis: the classifier alone, the biases of the last k convs, or the

@@ -11,7 +11,7 @@ import kilotrain.compiler.memory.Reorder;
 import kilotrain.compiler.memory.Variant;
 import kilotrain.ir.Graph;
 import kilotrain.program.Program;
-import kilotrain.train.Scheme;
+import kilotrain.compiler.Scheme;
 
 /**
  * The device's memory for a scheme, from the real pipeline: compile the training step, run the memory planner

@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import kilotrain.KtException;
-import kilotrain.train.Scheme;
+import kilotrain.compiler.Scheme;
 
 /**
  * Turns a contribution analysis and the memory planner into the search space of {@link SchemeOptimizer}, and its

@@ -6,10 +6,10 @@ import kilotrain.compiler.TrainSpec;
 import kilotrain.data.SampleSource;
 import kilotrain.data.Samples;
 import kilotrain.exec.TrainExecutor;
-import kilotrain.exec.TrainState;
+import kilotrain.program.TrainState;
 import kilotrain.ir.Graph;
 import kilotrain.train.FrozenPrefix;
-import kilotrain.train.Scheme;
+import kilotrain.compiler.Scheme;
 import kilotrain.train.Trainer;
 
 /**

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import kilotrain.compiler.Scheme;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.data.Samples;
 import kilotrain.exec.Executor;

@@ -9,7 +9,7 @@ import java.util.function.Consumer;
 import kilotrain.KtException;
 import kilotrain.data.Samples;
 import kilotrain.exec.TrainExecutor;
-import kilotrain.exec.TrainState;
+import kilotrain.program.TrainState;
 import kilotrain.program.Param;
 import kilotrain.program.Program;
 

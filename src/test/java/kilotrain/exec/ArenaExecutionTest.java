@@ -32,7 +32,8 @@ import kilotrain.ops.update.WeightRounding;
 import kilotrain.program.Buf;
 import kilotrain.program.Instr;
 import kilotrain.program.Program;
-import kilotrain.train.Scheme;
+import kilotrain.compiler.Scheme;
+import kilotrain.program.TrainState;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -23,7 +23,7 @@ import kilotrain.data.TestTransform;
 import kilotrain.data.TrainAugment;
 import kilotrain.exec.Executor;
 import kilotrain.exec.TrainExecutor;
-import kilotrain.exec.TrainState;
+import kilotrain.program.TrainState;
 import kilotrain.importer.ModelLoader;
 import kilotrain.ir.Conv2D;
 import kilotrain.ir.FullyConnected;
@@ -33,7 +33,7 @@ import kilotrain.ops.update.BiasRounding;
 import kilotrain.ops.update.WeightRounding;
 import kilotrain.program.Param;
 import kilotrain.program.Program;
-import kilotrain.train.Scheme;
+import kilotrain.compiler.Scheme;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -13,8 +13,8 @@ import java.util.TreeMap;
 import kilotrain.KtException;
 import kilotrain.importer.ModelLoader;
 import kilotrain.ir.Graph;
-import kilotrain.train.PublishedSchemes;
-import kilotrain.train.Scheme;
+import kilotrain.compiler.PublishedSchemes;
+import kilotrain.compiler.Scheme;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
+import kilotrain.compiler.Scheme;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
 import kilotrain.data.DatasetSplit;
@@ -14,7 +15,7 @@ import kilotrain.data.SampleSource;
 import kilotrain.data.TestTransform;
 import kilotrain.data.TrainAugment;
 import kilotrain.exec.TrainExecutor;
-import kilotrain.exec.TrainState;
+import kilotrain.program.TrainState;
 import kilotrain.importer.ModelLoader;
 import kilotrain.ir.Graph;
 import kilotrain.ops.update.BiasRounding;

@@ -10,6 +10,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import kilotrain.compiler.PublishedSchemes;
+import kilotrain.compiler.Scheme;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
 import kilotrain.importer.pkl.PklImporter;

@@ -8,12 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
+import kilotrain.compiler.Scheme;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
 import kilotrain.data.SampleSource;
 import kilotrain.data.TrainAugment;
 import kilotrain.exec.TrainExecutor;
-import kilotrain.exec.TrainState;
+import kilotrain.program.TrainState;
 import kilotrain.ir.Graph;
 import kilotrain.ops.update.BiasRounding;
 import kilotrain.ops.update.WeightRounding;

@@ -8,36 +8,13 @@ import kilotrain.program.Buf;
 import kilotrain.program.Instr;
 
 /**
- * Which instruction may write its output over one of its inputs: elementwise operators whose output element i
- * depends only on input element i, read before it is written (the kernels read {@code g = gOut[i]} then store), of the
- * same size, when that input dies at this instruction. ConvOutGrad writes gAcc over gOut; AddBwd writes its first
- * non-accumulating input gradient over gOut; CopyGrad and Copy (reshape) write over their source.
+ * Which instruction may write its output over one of its inputs ({@link Instr#inPlace}: elementwise operators whose
+ * output element i depends only on input element i, read before it is written, of the same size), when that input
+ * dies at this instruction. ConvOutGrad writes gAcc over gOut; AddBwd writes its first non-accumulating input gradient
+ * over gOut; CopyGrad and Copy (reshape) write over their source.
  */
 public final class InPlace {
     private InPlace() {
-    }
-
-    /** The (source, destination) pair an instruction could share, or null. */
-    static Buf[] candidate(Instr in) {
-        if (in instanceof Instr.ConvOutGrad g) {
-            return new Buf[] {g.gOut(), g.gAcc()};
-        }
-        if (in instanceof Instr.AddBwd a) {
-            if (a.gA() != null && !a.accA()) {
-                return new Buf[] {a.gOut(), a.gA()};
-            }
-            if (a.gB() != null && !a.accB()) {
-                return new Buf[] {a.gOut(), a.gB()};
-            }
-            return null;
-        }
-        if (in instanceof Instr.CopyGrad c && !c.accumulate()) {
-            return new Buf[] {c.gOut(), c.gIn()};
-        }
-        if (in instanceof Instr.Copy c) {
-            return new Buf[] {c.in(), c.out()};
-        }
-        return null;
     }
 
     /** Arena blocks of a step: every transient buffer alone, or chained with the buffers it is written over. */
@@ -50,7 +27,7 @@ public final class InPlace {
         }
         if (inPlace) {
             for (int i = 0; i < live.step.size(); i++) {
-                Buf[] pair = candidate(live.step.get(i));
+                Buf[] pair = live.step.get(i).inPlace();
                 if (pair == null) {
                     continue;
                 }

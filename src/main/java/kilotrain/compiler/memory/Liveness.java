@@ -42,8 +42,9 @@ public final class Liveness {
         int last = Math.max(0, step.size() - 1);
         boolean[] updated = new boolean[ids];
         for (Instr in : step) {
-            if (in instanceof Instr.Update u) {
-                updated[u.param().grad.id] = true;
+            Param u = in.updatedParam();
+            if (u != null) {
+                updated[u.grad.id] = true;
             }
         }
         if (p.input != null) {

@@ -90,7 +90,7 @@ public final class MemoryAnalysis {
     public static long[] outsideArena(Program p, boolean momentum, boolean weightShadow, boolean biasShadow) {
         long trainable = 0, elements = 0, shadow = 0;
         for (Buf b : p.bufs) {
-            if (b.kind == Buf.Kind.PARAM || b.kind == Buf.Kind.SHADOW || b.kind == Buf.Kind.MOMENTUM) {
+            if (b.kind == Buf.Kind.PARAM) {
                 trainable += b.bytes();
             }
         }
@@ -107,9 +107,7 @@ public final class MemoryAnalysis {
         Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         long bytes = 0;
         for (Instr in : p.step) {
-            List<Op> ops = in instanceof Instr.ConvFwd f ? List.of(f.conv()) : in instanceof Instr.FcFwd f
-                    ? List.of(f.fc()) : in instanceof Instr.ConvDwFwd f ? List.of(f.conv(), f.dw()) : List.of();
-            for (Op op : ops) {
+            for (Op op : in.constOps()) {
                 for (Tensor t : op.inputs()) {
                     if (t.isConstant() && seen.add(t)) {
                         bytes += t.bytes();

@@ -29,8 +29,8 @@ public final class Reorder {
         List<Instr> out = new ArrayList<>(p.step);
         Set<Param> fused = new HashSet<>();
         for (Instr in : p.step) {
-            if (in instanceof Instr.ConvWeightUpdate f) {
-                fused.add(f.param());
+            if (in.updatedParam() != null) {
+                fused.add(in.updatedParam());
             }
         }
         for (Param q : p.params) {
@@ -170,7 +170,7 @@ public final class Reorder {
     /** The step with each update moved to the earliest legal point, nothing else moved. */
     public static List<Instr> updatesInPlace(Program p) {
         List<Instr> base = withUpdates(p);
-        return schedule(base, Dependencies.of(base), in -> in instanceof Instr.Update);
+        return schedule(base, Dependencies.of(base), in -> in.updatedParam() != null);
     }
 
     /** Updates in place, weight/bias gradients eager, and the per-conv order searched for the lowest peak. */
@@ -215,8 +215,8 @@ public final class Reorder {
     }
 
     private static java.util.function.Predicate<Instr> eager(Set<Conv2D> weightFirst) {
-        return in -> in instanceof Instr.Update || in instanceof Instr.ConvBiasGrad
-                || in instanceof Instr.ConvWeightUpdate || (in instanceof Instr.ConvWeightGrad w && weightFirst.contains(w.conv()));
+        return in -> in.updatedParam() != null || in instanceof Instr.ConvBiasGrad
+                || in instanceof Instr.ConvWeightGrad w && weightFirst.contains(w.conv());
     }
 
     /**

@@ -39,12 +39,9 @@ public record Variant(String name, Program program, List<Instr> step, Liveness l
      * which reordering and in-place updates act on (the forward pass before it is inference).
      */
     public long backwardLowerBound() {
-        int from = 0;
-        for (int i = 0; i < step.size(); i++) {
-            if (step.get(i) instanceof Instr.LossGrad) {
-                from = i;
-                break;
-            }
+        int from = Program.lossIndex(step);
+        if (from == step.size()) {
+            from = 0; // no loss: all of it
         }
         long[] live = new long[Math.max(1, step.size()) + 1];
         for (Block b : plan.blocks()) {

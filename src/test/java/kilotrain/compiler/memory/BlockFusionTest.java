@@ -21,7 +21,7 @@ import kilotrain.data.SampleSource;
 import kilotrain.data.TestTransform;
 import kilotrain.data.TrainAugment;
 import kilotrain.exec.TrainExecutor;
-import kilotrain.exec.TrainState;
+import kilotrain.program.TrainState;
 import kilotrain.importer.pkl.PklImporter;
 import kilotrain.ir.Conv2D;
 import kilotrain.ir.Graph;
@@ -32,8 +32,8 @@ import kilotrain.program.Buf;
 import kilotrain.program.Instr;
 import kilotrain.program.Program;
 import kilotrain.program.TrainedConv;
-import kilotrain.train.PublishedSchemes;
-import kilotrain.train.Scheme;
+import kilotrain.compiler.PublishedSchemes;
+import kilotrain.compiler.Scheme;
 import org.junit.jupiter.api.Test;
 
 /**

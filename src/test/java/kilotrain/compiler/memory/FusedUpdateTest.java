@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.SplittableRandom;
-import kilotrain.exec.TrainState;
+import kilotrain.program.TrainState;
 import kilotrain.ops.update.BiasRounding;
 import kilotrain.ops.update.WeightRounding;
 import kilotrain.program.Instr;

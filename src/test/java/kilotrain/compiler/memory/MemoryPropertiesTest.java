@@ -139,7 +139,7 @@ class MemoryPropertiesTest {
                     continue;
                 }
                 assertEquals(s, e, a.name + " and " + b.name + " share bytes over several instructions");
-                Buf[] pair = InPlace.candidate(live.step.get(s));
+                Buf[] pair = live.step.get(s).inPlace();
                 assertTrue(pair != null && (pair[0] == a && pair[1] == b || pair[0] == b && pair[1] == a)
                         && live.end(pair[0]) == s && live.start(pair[1]) == s,
                         a.name + " and " + b.name + " share bytes at " + s + " without an in-place handoff");

@@ -13,7 +13,7 @@ import java.util.SplittableRandom;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
 import kilotrain.exec.TrainExecutor;
-import kilotrain.exec.TrainState;
+import kilotrain.program.TrainState;
 import kilotrain.importer.pkl.PklImporter;
 import kilotrain.ir.Graph;
 import kilotrain.ops.update.BiasRounding;
@@ -21,7 +21,7 @@ import kilotrain.ops.update.WeightRounding;
 import kilotrain.program.Instr;
 import kilotrain.program.Param;
 import kilotrain.program.Program;
-import kilotrain.train.PublishedSchemes;
+import kilotrain.compiler.PublishedSchemes;
 import org.junit.jupiter.api.Test;
 
 /** The reordered step computes exactly what the compiler's order computes: same losses and parameters, bit for bit. */

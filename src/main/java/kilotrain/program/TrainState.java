@@ -1,4 +1,4 @@
-package kilotrain.exec;
+package kilotrain.program;
 
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -12,9 +12,6 @@ import kilotrain.ops.update.Int8WeightUpdate;
 import kilotrain.ops.update.Qas;
 import kilotrain.ops.update.Sgd;
 import kilotrain.ops.update.WeightRounding;
-import kilotrain.program.Buf;
-import kilotrain.program.Param;
-import kilotrain.program.Program;
 
 /**
  * The values that persist across training steps: the trained conv weights and biases (kept here as full tensors

@@ -1,4 +1,4 @@
-package kilotrain.train;
+package kilotrain.compiler;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package kilotrain.train;
+package kilotrain.compiler;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

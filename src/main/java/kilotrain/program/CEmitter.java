@@ -1,0 +1,55 @@
+package kilotrain.program;
+
+import kilotrain.ir.Add;
+import kilotrain.ir.AvgPool2D;
+import kilotrain.ir.Conv2D;
+import kilotrain.ir.FullyConnected;
+
+/**
+ * What an instruction's C emission ({@link Instr#emitC}) may ask of the C generator: the C expressions of buffers,
+ * literals and operator tables (declared by the generator on first use), and scratch arrays. An instruction's
+ * emission only returns its statement; everything it needs declared goes through these methods. Implemented by the
+ * C generator.
+ */
+public interface CEmitter {
+    /** The C expression of a buffer ({@code NULL} for null). */
+    String buf(Buf b);
+
+    /** A float literal with exactly this value. */
+    String lit(float v);
+
+    /** Declares {@code static const int32_t name[] = v}; returns the name. */
+    String constInts(String name, int[] v);
+
+    int numClasses();
+
+    /** The address of the conv's {@code kt_conv} table ({@code &kt_convN}). */
+    String conv(Conv2D c);
+
+    /** The conv's weight array (the frozen part for a partially trained conv, NULL for a fully trained one). */
+    String convWeights(Conv2D c);
+
+    /** The address of the conv's trained slice ({@code kt_slice}), or NULL when it is frozen. */
+    String convSlice(Conv2D c);
+
+    /** The conv's bias array, or NULL. */
+    String convBias(Conv2D c);
+
+    /** The name of the fully connected op's table ({@code kt_fcN}, with {@code _w} and {@code _b} arrays). */
+    String fc(FullyConnected fc);
+
+    /** The address of the add's {@code kt_add} table. */
+    String add(Add a);
+
+    /** The address of the pool's {@code kt_pool} table. */
+    String pool(AvgPool2D p);
+
+    /** A static scratch array of at least {@code elements} values of C type {@code type}; returns its name. */
+    String scratch(String type, String name, int elements);
+
+    /** The batch-1 update of parameter {@code p} from its gradient. */
+    String update(Param p);
+
+    /** The fused weight gradient and update of {@link Instr.ConvWeightUpdate}, a few rows at a time. */
+    String weightGradUpdate(Instr.ConvWeightUpdate u);
+}

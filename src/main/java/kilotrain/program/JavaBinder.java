@@ -1,0 +1,29 @@
+package kilotrain.program;
+
+import java.util.function.Supplier;
+import kilotrain.ops.Scratch;
+
+/**
+ * What an instruction may use when the Java executor binds it ({@link Instr#bind}): the program and its parameter
+ * state, the sizer of the shared kernel scratch, and per-thread objects. Implemented by the executor.
+ */
+public interface JavaBinder {
+    Program program();
+
+    TrainState state();
+
+    /** Running maxima of the forward kernels' scratch; every thread's {@link Frame#scratch} is sized from it. */
+    Scratch.Sizer sizer();
+
+    /** Asks for {@link Frame#feature} of at least {@code floats} floats. */
+    void needFeature(int floats);
+
+    /**
+     * The index in {@link Frame#local} of a per-thread object made by {@code make} once per frame; steps asking with
+     * equal keys share it.
+     */
+    int slot(Object key, Supplier<?> make);
+
+    /** Index of a parameter in {@link Program#params}, as the {@link TrainState} update methods take it. */
+    int paramIndex(Param p);
+}
