@@ -137,7 +137,7 @@ public final class CGenerator implements CEmitter {
             copyResource("Makefile", dir);
             copyResource("README.md", dir);
             for (String r : new String[] {"kt_cm7.h", "kt_cm7.ld", "kt_cm7_startup.c", "kt_device_main.c",
-                    "kt_kernel_test.c"}) {
+                    "kt_kernel_test.c", "kt_store.h", "kt_store.c", "kt_store_test.c"}) {
                 copyResource(r, dir);
             }
             if (!Files.exists(dir.resolve("kt_samples.c"))) {
@@ -211,7 +211,11 @@ public final class CGenerator implements CEmitter {
         h.append("#ifndef KT_MODEL_H\n#define KT_MODEL_H\n\n#include <stddef.h>\n#include <stdint.h>\n\n");
         h.append("#define KT_INPUT_BYTES ").append(program.input.elements).append("\n");
         h.append("#define KT_CLASSES ").append(program.numClasses).append("\n");
-        h.append("#define KT_PARAMS_BYTES ").append(paramsBytes()).append("u\n\n");
+        h.append("#define KT_PARAMS_BYTES ").append(paramsBytes()).append("u\n");
+        h.append("/* CRC-32 of the model's layout (graph, trained parameters, classes, update rules): a saved state\n"
+                + " * with another fingerprint is refused by kt_store_restore. */\n");
+        h.append("#define KT_MODEL_FINGERPRINT 0x").append(String.format("%08x", ModelFingerprint.of(program,
+                state.options()))).append("u\n\n");
         h.append("/* One training step on one sample (forward, loss, backward, update); returns the loss,\n"
                 + " * NaN (and no update) when the label is not in [0, KT_CLASSES). */\n");
         h.append("float kt_train_step(const int8_t *input, int label);\n");
@@ -224,6 +228,10 @@ public final class CGenerator implements CEmitter {
         h.append("void kt_export_params_part(uint8_t *out, size_t offset, size_t n);\n");
         h.append("/* Loads parameters written by kt_export_params; returns 0, or -1 when n is not KT_PARAMS_BYTES. */\n");
         h.append("int kt_import_params(const uint8_t *in, size_t n);\n");
+        h.append("/* Loads bytes [offset, offset + n) of that layout without a buffer of the whole (kt_store's restore);\n"
+                + " * call kt_import_params_finish() after the last part. */\n");
+        h.append("void kt_import_params_part(const uint8_t *in, size_t offset, size_t n);\n");
+        h.append("void kt_import_params_finish(void);\n");
         h.append("\n#endif\n");
         return h.toString();
     }
@@ -633,6 +641,7 @@ public final class CGenerator implements CEmitter {
         long base = 0;
         StringBuilder im = new StringBuilder("int kt_import_params(const uint8_t *in, size_t n) {\n"
                 + "    if (n != KT_PARAMS_BYTES) {\n        return -1;\n    }\n    size_t o = 0;\n");
+        StringBuilder part = new StringBuilder("void kt_import_params_part(const uint8_t *in, size_t offset, size_t n) {\n");
         for (int i = 0; i < program.params.size(); i++) {
             Param p = program.params.get(i);
             String v = valueArray(p);
@@ -647,6 +656,17 @@ public final class CGenerator implements CEmitter {
                     .append("u : ").append(size).append("u;\n        for (size_t b = lo; b < hi; b++) {\n")
                     .append("            out[").append(base).append("u + b - offset] = (uint8_t)(").append(at)
                     .append(");\n        }\n    }\n");
+            String put = p.role == Param.Role.CONV_WEIGHT ? v + "[b] = (int8_t)in[" + base + "u + b - offset];"
+                    : p.role == Param.Role.CONV_BIAS ? v + "[b / 4] = (int32_t)(((uint32_t)" + v
+                            + "[b / 4] & ~(0xFFu << (8 * (b % 4)))) | ((uint32_t)in[" + base
+                            + "u + b - offset] << (8 * (b % 4))));"
+                    : "uint32_t u = (kt_float_bits(" + v + "[b / 4]) & ~(0xFFu << (8 * (b % 4)))) | ((uint32_t)in["
+                            + base + "u + b - offset] << (8 * (b % 4)));\n            memcpy(&" + v + "[b / 4], &u, 4);";
+            part.append("    if (offset < ").append(base + size).append("u && offset + n > ").append(base).append("u) {\n")
+                    .append("        size_t lo = offset > ").append(base).append("u ? offset - ").append(base)
+                    .append("u : 0, hi = offset + n < ").append(base + size).append("u ? offset + n - ").append(base)
+                    .append("u : ").append(size).append("u;\n        for (size_t b = lo; b < hi; b++) {\n")
+                    .append("            ").append(put).append("\n        }\n    }\n");
             base += size;
             switch (p.role) {
                 case CONV_WEIGHT -> {
@@ -665,8 +685,10 @@ public final class CGenerator implements CEmitter {
         }
         ex.append("    (void)out;\n    (void)offset;\n    (void)n;\n}\n\n");
         ex.append("void kt_export_params(uint8_t *out) {\n    kt_export_params_part(out, 0, KT_PARAMS_BYTES);\n}\n\n");
-        im.append("    (void)o;\n    kt_init_state();\n    return 0;\n}\n");
-        s.append(ex).append(im);
+        im.append("    (void)o;\n    kt_init_state();\n    return 0;\n}\n\n");
+        part.append("    (void)in;\n    (void)offset;\n    (void)n;\n}\n\n");
+        part.append("void kt_import_params_finish(void) {\n    kt_init_state();\n}\n");
+        s.append(ex).append(im).append(part);
         return s.toString();
     }
 

@@ -163,7 +163,7 @@ class ImportParamsTest {
         }
     }
 
-    private static String stdout(IntSupplier run) {
+    static String stdout(IntSupplier run) {
         return captured(true, run, 0);
     }
 
