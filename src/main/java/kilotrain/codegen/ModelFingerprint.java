@@ -3,7 +3,7 @@ package kilotrain.codegen;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.zip.CRC32;
-import kilotrain.exec.TrainState;
+import kilotrain.program.TrainState;
 import kilotrain.ir.Op;
 import kilotrain.ir.Tensor;
 import kilotrain.program.Param;
