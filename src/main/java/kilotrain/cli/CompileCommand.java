@@ -6,7 +6,9 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import kilotrain.KtException;
 import kilotrain.codegen.CGenerator;
-import kilotrain.codegen.DeviceFootprint;
+import kilotrain.device.Board;
+import kilotrain.device.DeviceFootprint;
+import kilotrain.device.LibraryProject;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
 import kilotrain.compiler.memory.ArenaPlanner;
@@ -74,8 +76,15 @@ final class CompileCommand implements Callable<Integer> {
     OptimizerOption optimizer;
 
     @Option(names = "--target", defaultValue = "host",
-            description = "C target of --out: host (gcc) or cortex-m7 (arm-none-eabi-gcc); the Makefile builds both.")
+            description = "C target of --out: host (gcc), a core (cortex-m7, cortex-m4, cortex-m33, cortex-m55: the "
+                    + "demo project for its board; the Makefile builds both), or lib (a static library for the board's "
+                    + "core: no startup, no main; Makefile, CMakeLists.txt, README with the API).")
     String target;
+
+    @Option(names = "--board", description = "Board of a core or lib target (memory map, budgets, core): "
+            + "mps2-an500 (Cortex-M7, default), mps2-an386 (M4), mps2-an505 (M33), mps3-an547 (M55), "
+            + "stm32f746g-disco (M7, 320 KB SRAM; not run here).")
+    String board;
 
     @Option(names = "--out", paramLabel = "DIR",
             description = "Emit the device's C project (reordered step, planned arena, kernels, Makefile) into DIR.")
@@ -108,17 +117,27 @@ final class CompileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!target.equals("host") && !target.equals("cortex-m7")) {
-            throw new KtException("--target: '" + target + "' is neither host nor cortex-m7");
+        boolean lib = target.equals("lib");
+        Board b = null;
+        if (!target.equals("host")) {
+            b = board != null ? Board.named(board) : lib ? Board.DEFAULT : Board.named(target);
+            if (!lib && !b.core().equals(target)) {
+                throw new KtException("--target " + target + " --board " + b.name() + ": the board's core is "
+                        + b.core());
+            }
+        } else if (board != null) {
+            throw new KtException("--board needs --target lib or the board's core (e.g. --target " + Board.named(board)
+                    .core() + ")");
         }
+        boolean device = b != null && !lib;
         optimizer.momentum();
         rules.validate();
         long sram = sramBudget == null ? -1 : Budget.parse(sramBudget, "--sram-budget");
         long flash = flashBudget == null ? -1 : Budget.parse(flashBudget, "--flash-budget");
-        if (out != null && target.equals("cortex-m7")) {
+        if (out != null && b != null) {
             // the board's linker script limits, unless the user states other budgets
-            sram = sram < 0 ? kilotrain.codegen.DeviceBench.BOARD_RAM : sram;
-            flash = flash < 0 ? kilotrain.codegen.DeviceBench.BOARD_FLASH : flash;
+            sram = sram < 0 ? b.ramBytes() : sram;
+            flash = flash < 0 ? b.flashBytes() : flash;
         }
         java.util.List<String> names = classNames();
         if (out != null) {
@@ -134,12 +153,15 @@ final class CompileCommand implements Callable<Integer> {
             MemoryReport.write(memoryReport, a);
         }
         TrainState state = new TrainState(p, rules.options(true, optimizer.momentum(), 0));
-        DeviceFootprint device = null;
-        if (target.equals("cortex-m7")) {
+        DeviceFootprint footprint = null;
+        if (device) {
             // what the linker will see (kernel scratch, runtime state, stack reserve included), so an over-budget
             // program fails here rather than at link time
-            device = CGenerator.footprint(p, best.step(), best.plan(), state, lr);
-            device.check(sram, flash, out == null ? 0 : (long) p.input.elements + 4);
+            footprint = DeviceFootprint.of(p, best.step(), best.plan(), state, lr);
+            footprint.check(sram, flash, out == null ? 0 : (long) p.input.elements + 4);
+        } else if (lib) {
+            footprint = DeviceFootprint.library(CGenerator.modelSource(p, best.step(), best.plan(), state, lr));
+            footprint.check(sram, flash, 0);
         } else {
             if (sram >= 0) {
                 Budget.checkSram(a, best, sram);
@@ -150,7 +172,14 @@ final class CompileCommand implements Callable<Integer> {
         }
         ArenaCheck.Result verified = verifyArena > 0 ? verify(best, verifyArena) : null;
         if (out != null) {
-            CGenerator.generate(p, best.step(), best.plan(), state, lr, out);
+            if (lib) {
+                LibraryProject.write(p, best.step(), best.plan(), state, lr, b, out);
+            } else {
+                CGenerator.generate(p, best.step(), best.plan(), state, lr, out);
+                if (b != null) {
+                    b.write(out);
+                }
+            }
             // what the generated step starts from, so that import-params can turn the parameters the device
             // exports after training into a model file
             new TrainedModel(model.getFileName().toString(), readModel(), 0, g, s, names, 0, p, state)
@@ -176,13 +205,15 @@ final class CompileCommand implements Callable<Integer> {
                 o.put("project", out.toString());
                 o.put("start_model", out.resolve(START_MODEL).toString());
             }
-            if (device != null) {
-                o.put("device_ram_bytes", device.ramBytes());
-                o.put("device_flash_bytes", device.flashBytes());
-                ObjectNode ram = o.putObject("device_ram");
-                device.ramParts().forEach(ram::put);
-                ObjectNode fl = o.putObject("device_flash");
-                device.flashParts().forEach(fl::put);
+            if (footprint != null) {
+                o.put("board", b.name());
+                o.put("core", b.core());
+                o.put(lib ? "library_ram_bytes" : "device_ram_bytes", footprint.ramBytes());
+                o.put(lib ? "library_flash_bytes" : "device_flash_bytes", footprint.flashBytes());
+                ObjectNode ram = o.putObject(lib ? "library_ram" : "device_ram");
+                footprint.ramParts().forEach(ram::put);
+                ObjectNode fl = o.putObject(lib ? "library_flash" : "device_flash");
+                footprint.flashParts().forEach(fl::put);
             }
             if (verified != null) {
                 o.put("arena_verified_steps", verified.steps());
@@ -201,9 +232,9 @@ final class CompileCommand implements Callable<Integer> {
                 ObjectNode n = ops.addObject();
                 n.put("op", in.op());
                 ArrayNode w = n.putArray("writes");
-                in.writes().forEach(b -> w.add(describe(b)));
+                in.writes().forEach(x -> w.add(describe(x)));
                 ArrayNode r = n.putArray("reads");
-                in.reads().forEach(b -> r.add(describe(b)));
+                in.reads().forEach(x -> r.add(describe(x)));
             }
             System.out.println(Json.write(o));
             return 0;
@@ -225,16 +256,18 @@ final class CompileCommand implements Callable<Integer> {
             System.out.printf("  arena verified: %d training steps from the planned arena bit-identical to one array "
                     + "per buffer (losses, parameters, logits)%n", verified.steps());
         }
-        if (device != null) {
-            System.out.printf("  Cortex-M7 program: SRAM %,d B (.data %,d + .bss %,d + stack reserve %,d), flash %,d B "
-                    + "(code estimated %,d)%n", device.ramBytes(), DeviceFootprint.align8(device.dataBytes()),
-                    DeviceFootprint.align8(device.bssBytes()), device.stackBytes(), device.flashBytes(),
-                    device.codeBytes());
+        if (footprint != null) {
+            System.out.printf("  %s %s: SRAM %,d B (.data %,d + .bss %,d + stack reserve %,d), flash %,d B "
+                    + "(code estimated %,d)%n", b.name(), lib ? "library (static memory; the stack is the product's)"
+                            : b.core() + " program", footprint.ramBytes(), DeviceFootprint.align8(footprint.dataBytes()),
+                    DeviceFootprint.align8(footprint.bssBytes()), footprint.stackBytes(), footprint.flashBytes(),
+                    footprint.codeBytes());
         }
         if (out != null) {
             System.out.printf("C project for %s written to %s (make%s); %s is the model it starts from: "
                     + "kilotrain import-params %s PARAMS --out trained.ktm turns the parameters the device exports "
-                    + "(kt_export_params) into a model%n", target, out, target.equals("host") ? "" : " cortex-m7",
+                    + "(kt_export_params) into a model%n", target, out, lib ? "; make check" : target.equals("host")
+                            ? "" : " device",
                     out.resolve(START_MODEL), out.resolve(START_MODEL));
         }
         return 0;

@@ -8,7 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import kilotrain.KtException;
-import kilotrain.codegen.DeviceBench;
+import kilotrain.device.Board;
+import kilotrain.device.DeviceBench;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
 import kilotrain.data.DatasetSplit;
@@ -26,10 +27,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** Compile, build for Cortex-M7, train in QEMU and compare with the Java executor, in one command. */
+/** Compile, build for a board's core, train in QEMU and compare with the Java executor, in one command. */
 @Command(name = "device-bench", mixinStandardHelpOptions = true,
-        description = "Build the training step for Cortex-M7, train K steps on real samples in QEMU (mps2-an500, "
-                + "-icount shift=0) and compare every bit with the Java executor: ticks per step and per inference, "
+        description = "Build the training step for a board (--board, default mps2-an500 = Cortex-M7), train K steps on "
+                + "real samples in QEMU (-icount shift=0) and compare every bit with the Java executor: ticks per step and per inference, "
                 + "SRAM and flash use, bit_exact. One SysTick tick = 40 emulated instructions (25 MHz at 1 ns each).")
 final class DeviceBenchCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "Model file (.tflite or the paper's .pkl).")
@@ -67,6 +68,11 @@ final class DeviceBenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
+    @Option(names = "--board", defaultValue = "mps2-an500", description = "Board (QEMU machine): mps2-an500 "
+            + "(Cortex-M7), mps2-an386 (Cortex-M4), mps2-an505 (Cortex-M33), mps3-an547 (Cortex-M55); default "
+            + "${DEFAULT-VALUE}.")
+    String board;
+
     @Option(names = "--fuse-blocks", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Fused frozen conv + depthwise pairs, as compile plans them (default; --no-fuse-blocks to "
                     + "compare).")
@@ -98,6 +104,7 @@ final class DeviceBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Board bd = Board.named(board);
         if (samples < 1) {
             throw new KtException("--samples must be at least 1, got " + samples);
         }
@@ -130,19 +137,25 @@ final class DeviceBenchCommand implements Callable<Integer> {
         int[] lab = labels.stream().mapToInt(Integer::intValue).toArray();
         Path dir = out != null ? out : Files.createTempDirectory("kilotrain-device");
         Files.createDirectories(dir);
-        DeviceBench.Result r = DeviceBench.run(p, options, lr, inputs, lab, steps, dir, timeout, fuseBlocks);
+        DeviceBench.Result r = DeviceBench.run(p, () -> new TrainState(p, options), lr, inputs, lab, steps, dir,
+                timeout, fuseBlocks, bd);
         if (json) {
             ObjectNode o = Json.object();
             o.put("model", model.toString());
             o.put("scheme", s.name);
             o.put("classes", classes);
             o.put("steps", steps);
+            o.put("board", bd.name());
+            o.put("core", bd.core());
+            o.put("instructions_per_step", Math.round(r.ticksPerStep() * bd.instructionsPerTick()));
             putResult(o, r, dir);
             System.out.println(Json.write(o));
         } else {
-            System.out.printf("%s, scheme %s, %d classes, %d steps on QEMU mps2-an500 (Cortex-M7, -icount shift=0)%n",
-                    model, s.name, classes, steps);
-            System.out.printf("ticks_per_step %d%nticks_per_inference %d%n", r.ticksPerStep(), r.ticksPerInference());
+            System.out.printf("%s, scheme %s, %d classes, %d steps on QEMU %s (%s, -icount shift=0)%n",
+                    model, s.name, classes, steps, bd.name(), bd.core());
+            System.out.printf("ticks_per_step %d (%,d emulated instructions: %s instructions per tick on this board)%n"
+                    + "ticks_per_inference %d%n", r.ticksPerStep(), Math.round(r.ticksPerStep()
+                            * bd.instructionsPerTick()), bd.instructionsPerTick(), r.ticksPerInference());
             System.out.printf("sram_bytes %d (data %d + bss %d + peak stack %d)%nflash_bytes %d (+ %d of embedded "
                     + "sample images)%n", r.sramBytes(), r.dataBytes(), r.bssBytes(), r.stackBytes(), r.flashBytes(),
                     r.sampleFlashBytes());

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import kilotrain.KtException;
-import kilotrain.codegen.DeviceBench;
+import kilotrain.device.DeviceBench;
 import kilotrain.data.SampleSource;
 import kilotrain.program.TrainState;
 import kilotrain.model.DeviceImport;

@@ -42,7 +42,7 @@ import kilotrain.program.TrainedConv;
  * later map them into one arena by changing that method and the declarations.
  */
 public final class CGenerator implements CEmitter {
-    static final String RES = "/kilotrain/c/";
+    public static final String RES = "/kilotrain/c/";
 
     private final Program program;
     private final List<Instr> order;
@@ -115,40 +115,60 @@ public final class CGenerator implements CEmitter {
      * The device program's static SRAM and flash, counted from the kt_model.c that {@link #generate} would write for
      * the same arguments (nothing is written), so a budget can be checked before building.
      */
-    public static DeviceFootprint footprint(Program program, List<Instr> order, ArenaPlan plan, TrainState state,
+    public static String modelSource(Program program, List<Instr> order, ArenaPlan plan, TrainState state,
             float lr) {
         if (state.program() != program) {
             throw new IllegalArgumentException("the training state belongs to another program");
         }
-        return DeviceFootprint.of(new CGenerator(program, order, plan, state, lr).modelSource());
+        return new CGenerator(program, order, plan, state, lr).modelSource();
     }
 
+    /** The library's C files besides kt_model.{h,c}: kernels, persistence and the product API (kt_lib). */
+    static final List<String> LIBRARY_FILES = List.of("kt_kernels.h", "kt_kernels.c", "kt_rows.h", "kt_rows.c",
+            "kt_fused.h", "kt_fused.c", "kt_store.h", "kt_store.c", "kt_lib.h", "kt_lib.c");
+    /** The host driver, the board demo and runtime, the self-tests and the project's Makefile and README. */
+    static final List<String> DEMO_FILES = List.of("kt_host_main.c", "Makefile", "README.md", "kt_cm7.h", "kt_cm7.ld",
+            "kt_cm7_startup.c", "kt_device_main.c", "kt_kernel_test.c", "kt_store_test.c");
+
     private void write(Path dir) {
-        String model = modelSource();
+        writeLibrary(dir);
         try {
-            Files.createDirectories(dir);
-            copyResource("kt_kernels.h", dir);
-            copyResource("kt_kernels.c", dir);
-            copyResource("kt_rows.h", dir);
-            copyResource("kt_rows.c", dir);
-            copyResource("kt_fused.h", dir);
-            copyResource("kt_fused.c", dir);
-            copyResource("kt_host_main.c", dir);
-            copyResource("Makefile", dir);
-            copyResource("README.md", dir);
-            for (String r : new String[] {"kt_cm7.h", "kt_cm7.ld", "kt_cm7_startup.c", "kt_device_main.c",
-                    "kt_kernel_test.c", "kt_store.h", "kt_store.c", "kt_store_test.c"}) {
+            for (String r : DEMO_FILES) {
                 copyResource(r, dir);
             }
             if (!Files.exists(dir.resolve("kt_samples.c"))) {
                 // a placeholder sample until real ones are embedded (writeSamples)
                 writeSamples(dir, List.of(new byte[program.input.elements]), new int[] {0}, 1);
             }
+        } catch (IOException e) {
+            throw new KtException("cannot write the C project into " + dir + ": " + e.getMessage());
+        }
+    }
+
+    private void writeLibrary(Path dir) {
+        String model = modelSource();
+        try {
+            Files.createDirectories(dir);
+            for (String r : LIBRARY_FILES) {
+                copyResource(r, dir);
+            }
             Files.writeString(dir.resolve("kt_model.h"), header());
             Files.writeString(dir.resolve("kt_model.c"), model);
         } catch (IOException e) {
             throw new KtException("cannot write the C project into " + dir + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * Writes only the library's C (the model, kernels, kt_store, kt_lib): no startup code, no semihosting, no main;
+     * the caller adds the build files ({@code kilotrain.device.LibraryProject}).
+     */
+    public static void generateLibrary(Program program, List<Instr> order, ArenaPlan plan, TrainState state, float lr,
+            Path dir) {
+        if (state.program() != program) {
+            throw new IllegalArgumentException("the training state belongs to another program");
+        }
+        new CGenerator(program, order, plan, state, lr).writeLibrary(dir);
     }
 
     private static void copyResource(String name, Path dir) throws IOException {

@@ -1,5 +1,7 @@
 package kilotrain.codegen;
 
+import kilotrain.device.DeviceBench;
+import kilotrain.device.DeviceFootprint;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

@@ -1,4 +1,4 @@
-package kilotrain.codegen;
+package kilotrain.device;
 
 import java.io.File;
 import java.io.IOException;
@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import kilotrain.KtException;
+import kilotrain.codegen.CGenerator;
+import kilotrain.codegen.ParamDump;
 import kilotrain.compiler.memory.ArenaPlanner;
 import kilotrain.compiler.memory.MemoryAnalysis;
 import kilotrain.compiler.memory.Variant;
@@ -41,7 +43,7 @@ public final class DeviceBench {
     public static final String LOG = "qemu.log";
 
     /** RAM and FLASH regions of kt_cm7.ld (mps2-an500 as the brief's 256 KB / 1 MB microcontroller). */
-    public static final long BOARD_RAM = 256 * 1024, BOARD_FLASH = 1024 * 1024;
+    public static final long BOARD_RAM = Board.DEFAULT.ramBytes(), BOARD_FLASH = Board.DEFAULT.flashBytes();
 
     private DeviceBench() {
     }
@@ -68,6 +70,17 @@ public final class DeviceBench {
 
     public static Result run(Program p, Supplier<TrainState> initial, float lr, List<byte[]> inputs, int[] labels,
             int steps, Path dir, long timeoutSeconds, boolean fuseBlocks) {
+        return run(p, initial, lr, inputs, labels, steps, dir, timeoutSeconds, fuseBlocks, Board.DEFAULT);
+    }
+
+    /** On {@code board} (its core, memory map and budgets; it must have a QEMU model). */
+    public static Result run(Program p, Supplier<TrainState> initial, float lr, List<byte[]> inputs, int[] labels,
+            int steps, Path dir, long timeoutSeconds, boolean fuseBlocks, Board board) {
+        if (board.qemuMachine() == null) {
+            throw new KtException("board " + board.name() + " has no QEMU model here: compile --target " + board.core()
+                    + " --board " + board.name() + " --out DIR builds and links its program; device-bench runs on "
+                    + "one of " + Board.ALL.stream().filter(b -> b.qemuMachine() != null).map(Board::name).toList());
+        }
         for (String tool : new String[] {"make", "arm-none-eabi-gcc", "arm-none-eabi-size", "qemu-system-arm"}) {
             if (!onPath(tool)) {
                 throw new KtException("device-bench needs " + tool + " (Debian: apt-get install make gcc-arm-none-eabi "
@@ -83,14 +96,15 @@ public final class DeviceBench {
         // kernel scratch and runtime state included, plus the stack reserve), so a program that cannot fit gets a
         // clear message (what takes the bytes, the smallest budget) rather than the linker's overflow count.
         TrainState first = initial.get();
-        CGenerator.footprint(p, v.step(), v.plan(), first, lr).check(BOARD_RAM, BOARD_FLASH,
+        DeviceFootprint.of(p, v.step(), v.plan(), first, lr).check(board.ramBytes(), board.flashBytes(),
                 (long) inputs.size() * (p.input.elements + 4));
         CGenerator.generate(p, v.step(), v.plan(), first, lr, dir);
         CGenerator.writeSamples(dir, inputs, labels, steps);
+        board.write(dir);
         try {
-            exec(dir, List.of("make", "-s", "cortex-m7"), timeoutSeconds, "building for Cortex-M7");
+            exec(dir, List.of("make", "-s", "device"), timeoutSeconds, "building for " + board.name());
         } catch (KtException e) {
-            throw overflow(e, a, v);
+            throw overflow(e, a, v, board);
         }
         long[] sections = sections(exec(dir, List.of("arm-none-eabi-size", "-A", "app.elf"), 60, "reading the ELF"));
         String out = exec(dir, List.of("make", "-s", "qemu"), timeoutSeconds, "running on QEMU");
@@ -124,14 +138,14 @@ public final class DeviceBench {
      * A link that overflows the board says by how much; the planner's figures say what is in SRAM. Together they name
      * the problem and the smallest board that fits. Other build failures pass through unchanged.
      */
-    static KtException overflow(KtException e, MemoryAnalysis a, Variant v) {
+    static KtException overflow(KtException e, MemoryAnalysis a, Variant v, Board board) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("region `(RAM|FLASH)' overflowed by (\\d+) bytes")
                 .matcher(e.getMessage());
         StringBuilder msg = new StringBuilder();
         while (m.find()) {
             long over = Long.parseLong(m.group(2));
             boolean ram = m.group(1).equals("RAM");
-            long limit = ram ? BOARD_RAM : BOARD_FLASH;
+            long limit = ram ? board.ramBytes() : board.flashBytes();
             if (ram) {
                 msg.append(String.format("SRAM of the board (%,d bytes) exceeded by %,d bytes: the planned step needs "
                         + "%,d bytes (arena %,d + trainable parameters %,d + float master copies %,d + optimizer state "
@@ -207,7 +221,7 @@ public final class DeviceBench {
     }
 
     /** {text + rodata + vectors + exidx, data, bss} from arm-none-eabi-size -A (the stack reserve excluded). */
-    static long[] sections(String sizeA) {
+    public static long[] sections(String sizeA) {
         long text = 0, data = 0, bss = 0;
         for (String line : sizeA.split("\n")) {
             String[] t = line.trim().split("\\s+");
@@ -246,14 +260,14 @@ public final class DeviceBench {
         throw new KtException("no prediction in the device output:\n" + tail(out));
     }
 
-    static byte[] hex(String out, long expected) {
+    public static byte[] hex(String out, long expected) {
         if (!out.contains("params ") || !out.contains("\nend")) {
             throw new KtException("no parameter dump in the device output:\n" + tail(out));
         }
         return ParamDump.fromText(out, "QEMU output", expected);
     }
 
-    static long value(String out, String key) {
+    public static long value(String out, String key) {
         for (String line : out.split("\n")) {
             if (line.startsWith(key + " ")) {
                 return Long.parseLong(line.substring(key.length() + 1).trim());

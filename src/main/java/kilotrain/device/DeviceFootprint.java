@@ -1,4 +1,4 @@
-package kilotrain.codegen;
+package kilotrain.device;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,6 +8,12 @@ import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import kilotrain.KtException;
+import kilotrain.codegen.CGenerator;
+import kilotrain.compiler.memory.ArenaPlan;
+import kilotrain.program.Instr;
+import kilotrain.program.Program;
+import kilotrain.program.TrainState;
+import java.util.List;
 
 /**
  * The static SRAM and flash of the Cortex-M7 program, counted from the C the generator emits rather than from the
@@ -97,6 +103,46 @@ public record DeviceFootprint(long dataBytes, long bssBytes, long stackBytes, lo
      * The footprint of a program whose model source is {@code modelC}: the board runtime's statics are read from the
      * resources, code from {@code kt_footprint.properties}.
      */
+    /**
+     * The device program's static SRAM and flash, counted from the kt_model.c that CGenerator would write for the same
+     * arguments (nothing is written), so a budget can be checked before building.
+     */
+    public static DeviceFootprint of(Program program, List<Instr> order, ArenaPlan plan, TrainState state, float lr) {
+        return of(CGenerator.modelSource(program, order, plan, state, lr));
+    }
+
+    /**
+     * The static memory of the firmware library ({@code --target lib}): the model's objects, kt_store's buffer and
+     * CRC table and kt_lib's statistics; no startup code, demo or stack (the product's own). Code is estimated as for
+     * the demo program, without its runtime.
+     */
+    public static DeviceFootprint library(String modelC) {
+        Counter c = new Counter();
+        c.count(modelC, true);
+        c.count(CGenerator.resource("kt_store.h") + CGenerator.resource("kt_store.c"), false,
+                "persistence and statistics");
+        c.bss += LIB_STATS_BYTES;
+        c.ram.merge("persistence and statistics", LIB_STATS_BYTES, Long::sum);
+        Properties code = codeTable();
+        long library = Long.parseLong(code.getProperty("library.text")) + Long.parseLong(code.getProperty("libc.text"));
+        if (modelC.contains("kt_conv_dw_fwd(")) {
+            library += Long.parseLong(code.getProperty("fused.text"));
+        }
+        long[] lines = statementLines(modelC);
+        long model = lines[0] * Long.parseLong(code.getProperty("model.step.bytes.per.line"))
+                + lines[1] * Long.parseLong(code.getProperty("model.other.bytes.per.line"));
+        Map<String, Long> flash = new LinkedHashMap<>();
+        flash.put("code (estimated)", library + model);
+        flash.putAll(c.flash);
+        flash.put("initial values of .data", align8(c.data));
+        Map<String, Long> ram = new LinkedHashMap<>(c.ram);
+        ram.put("alignment", align8(c.data) + align8(c.bss) - c.data - c.bss);
+        return new DeviceFootprint(c.data, c.bss, 0, c.rodata, library + model, ram, flash);
+    }
+
+    /** kt_lib.c's {@code static kt_stats}: three 4-byte words. */
+    static final long LIB_STATS_BYTES = 12;
+
     public static DeviceFootprint of(String modelC) {
         Counter c = new Counter();
         c.count(modelC, true);
@@ -172,6 +218,10 @@ public record DeviceFootprint(long dataBytes, long bssBytes, long stackBytes, lo
         final Map<String, Long> flash = new LinkedHashMap<>();
 
         void count(String src, boolean model) {
+            count(src, model, "board demo and runtime");
+        }
+
+        void count(String src, boolean model, String runtimeKind) {
             Map<String, Long> defines = new LinkedHashMap<>();
             Matcher d = DEFINE.matcher(src);
             while (d.find()) {
@@ -199,10 +249,10 @@ public record DeviceFootprint(long dataBytes, long bssBytes, long stackBytes, lo
                     flash.merge(model ? flashKind(name, type) : "runtime constants", size, Long::sum);
                 } else if (init && !allZero(value)) {
                     data += placed;
-                    ram.merge(model ? ramKind(name) : "board demo and runtime", placed, Long::sum);
+                    ram.merge(model ? ramKind(name) : runtimeKind, placed, Long::sum);
                 } else {
                     bss += placed;
-                    ram.merge(model ? ramKind(name) : "board demo and runtime", placed, Long::sum);
+                    ram.merge(model ? ramKind(name) : runtimeKind, placed, Long::sum);
                 }
             }
         }
