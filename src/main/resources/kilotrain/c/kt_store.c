@@ -96,6 +96,20 @@ typedef struct {
     uint32_t seq;
 } slot_info;
 
+/* CRC-32 of the header's first 20 bytes and then len payload bytes read from flash at addr. */
+static int crc_of(const kt_flash *f, const uint8_t *hdr, uint32_t addr, uint32_t len, uint32_t *crc_out) {
+    uint32_t crc = kt_store_crc32(0u, hdr, HDR_CRC_AT);
+    for (uint32_t o = 0; o < len; o += KT_STORE_CHUNK) {
+        uint32_t n = len - o < KT_STORE_CHUNK ? len - o : KT_STORE_CHUNK;
+        if (f->read(f->ctx, addr + o, kt_store_buf, n) != 0) {
+            return KT_STORE_FLASH_ERROR;
+        }
+        crc = kt_store_crc32(crc, kt_store_buf, n);
+    }
+    *crc_out = crc;
+    return KT_STORE_OK;
+}
+
 /* Reads and checks one slot: commit mark, magic, version, CRC over header and payload, fingerprint, length. */
 static int inspect(const kt_flash *f, uint32_t base, slot_info *si) {
     uint32_t u = f->write_unit, h = hdr_bytes(u), c = commit_bytes(u);
@@ -126,13 +140,9 @@ static int inspect(const kt_flash *f, uint32_t base, slot_info *si) {
     if (len > f->slot_bytes - h - c) {
         return KT_STORE_OK;
     }
-    uint32_t crc = kt_store_crc32(0u, hdr, HDR_CRC_AT);
-    for (uint32_t o = 0; o < len; o += KT_STORE_CHUNK) {
-        uint32_t n = len - o < KT_STORE_CHUNK ? len - o : KT_STORE_CHUNK;
-        if (f->read(f->ctx, base + h + c + o, kt_store_buf, n) != 0) {
-            return KT_STORE_FLASH_ERROR;
-        }
-        crc = kt_store_crc32(crc, kt_store_buf, n);
+    uint32_t crc;
+    if (crc_of(f, hdr, base + h + c, len, &crc) != KT_STORE_OK) {
+        return KT_STORE_FLASH_ERROR;
     }
     if (crc != get32(hdr + HDR_CRC_AT)) {
         return KT_STORE_OK;
@@ -196,15 +206,8 @@ int kt_store_save(const kt_flash *f, const kt_stats *stats, uint32_t *seq_out) {
         }
     }
     /* read back before committing: a program that silently failed never becomes the newest state */
-    uint32_t back = kt_store_crc32(0u, hdr, HDR_CRC_AT);
-    for (uint32_t o = 0; o < PAYLOAD_BYTES; o += KT_STORE_CHUNK) {
-        uint32_t n = PAYLOAD_BYTES - o < KT_STORE_CHUNK ? PAYLOAD_BYTES - o : KT_STORE_CHUNK;
-        if (f->read(f->ctx, base + h + c + o, kt_store_buf, n) != 0) {
-            return KT_STORE_FLASH_ERROR;
-        }
-        back = kt_store_crc32(back, kt_store_buf, n);
-    }
-    if (back != crc) {
+    uint32_t back;
+    if (crc_of(f, hdr, base + h + c, PAYLOAD_BYTES, &back) != KT_STORE_OK || back != crc) {
         return KT_STORE_FLASH_ERROR;
     }
     put32(hdr + HDR_CRC_AT, crc);
