@@ -36,7 +36,7 @@ final class DeviceCheck {
         pickTrainingSamples(src, program.input.elements, Math.min(steps, MAX_SAMPLES), inputs, labels);
         System.err.printf("device: compiling the fine-tuned step for Cortex-M7 and training %d steps in QEMU "
                 + "(mps2-an500, -icount shift=0) ...%n", steps);
-        DeviceBench.Result r = DeviceBench.run(program, () -> copy(program, trained), lr, inputs,
+        DeviceBench.Result r = DeviceBench.run(program, () -> DeviceBench.copy(program, trained), lr, inputs,
                 labels.stream().mapToInt(Integer::intValue).toArray(), steps, projectDir, 1800);
         ObjectNode o = Json.object();
         o.put("steps", steps);
@@ -67,15 +67,6 @@ final class DeviceCheck {
                     + projectDir + ")");
         }
         return o;
-    }
-
-    /** A fresh state holding the fine-tuned parameters (optimizer state starts empty, as on a freshly flashed board). */
-    static TrainState copy(Program program, TrainState trained) {
-        TrainState s = new TrainState(program, trained.options());
-        for (Param p : program.params) {
-            s.setValue(p, trained.value(p));
-        }
-        return s;
     }
 
     /** One training image per class in turn (the test-time transform, no augmentation), so the steps see every class. */

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code kilotrain} command line. Every command prints a clear error (no stack trace) and exits non-zero. */
 @Command(name = "kilotrain", mixinStandardHelpOptions = true, version = "kilotrain 0.1.0",
         description = "Fine-tune int8 neural networks on microcontrollers, and simulate it bit for bit on the host.",
-        subcommands = {InspectCommand.class, PredictCommand.class, EvalCommand.class, TrainCommand.class, CompileCommand.class, BenchCommand.class, DeviceBenchCommand.class,
+        subcommands = {InspectCommand.class, PredictCommand.class, EvalCommand.class, TrainCommand.class, CompileCommand.class, BenchCommand.class, DeviceBenchCommand.class, DeviceDemoCommand.class,
                 AnalyzeCommand.class, PlanCommand.class, ImportParamsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -168,23 +168,13 @@ public final class DeviceBench {
             List<Integer> cLoss, Object[] cParams, int[] pred) {
         TrainExecutor ex = new TrainExecutor(p, state);
         TrainExecutor.Workspace ws = ex.workspace();
-        float[][] grads = new float[p.params.size()][];
-        for (int i = 0; i < grads.length; i++) {
-            grads[i] = new float[p.params.get(i).value.elements];
-        }
+        float[][] grads = gradients(p);
         if (cLoss.size() != steps) {
             return "the device printed " + cLoss.size() + " of " + steps + " steps";
         }
         for (int k = 0; k < steps; k++) {
             int i = k % inputs.size();
-            float loss = ex.step(ws, inputs.get(i), labels[i]);
-            ex.copyGradients(ws, grads);
-            for (float[] g : grads) {
-                for (int j = 0; j < g.length; j++) {
-                    g[j] = 0.0f + g[j];
-                }
-            }
-            state.apply(grads, 1, lr);
+            float loss = twinStep(ex, ws, state, grads, inputs.get(i), labels[i], lr);
             if (Float.floatToRawIntBits(loss) != cLoss.get(k)) {
                 return "step " + k + ": loss " + loss + " in Java, " + Float.intBitsToFloat(cLoss.get(k)) + " on the device";
             }
@@ -210,6 +200,42 @@ public final class DeviceBench {
             }
         }
         return null;
+    }
+
+    /** One batch-1 step of the Java twin, as the device runs it (step, then the update of every parameter). */
+    static float twinStep(TrainExecutor ex, TrainExecutor.Workspace ws, TrainState state, float[][] grads,
+            byte[] input, int label, float lr) {
+        float loss = ex.step(ws, input, label);
+        ex.copyGradients(ws, grads);
+        for (float[] g : grads) {
+            for (int j = 0; j < g.length; j++) {
+                g[j] = 0.0f + g[j];
+            }
+        }
+        state.apply(grads, 1, lr);
+        return loss;
+    }
+
+    /** Gradient arrays for {@link #twinStep}. */
+    static float[][] gradients(Program p) {
+        float[][] grads = new float[p.params.size()][];
+        for (int i = 0; i < grads.length; i++) {
+            grads[i] = new float[p.params.get(i).value.elements];
+        }
+        return grads;
+    }
+
+    /**
+     * A fresh state holding {@code trained}'s parameters: what a board has after a reset and a restore (or after being
+     * flashed with a fine-tuned model): stochastic-rounding generators from their seeds, master copies from the values,
+     * no optimizer state.
+     */
+    public static TrainState copy(Program program, TrainState trained) {
+        TrainState s = new TrainState(program, trained.options());
+        for (Param p : program.params) {
+            s.setValue(p, trained.value(p));
+        }
+        return s;
     }
 
     private static int[] bits(float[] f) {

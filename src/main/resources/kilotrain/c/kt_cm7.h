@@ -10,5 +10,7 @@ uint64_t kt_ticks(void);
 uint32_t kt_stack_used(void);
 void kt_write(const char *s);
 void kt_exit(int code);
+/* An ARM semihosting call (op in r0, argument block in r1); returns r0. */
+int kt_semihost(int op, const void *arg);
 
 #endif

@@ -72,7 +72,7 @@ uint32_t kt_stack_used(void) {
     return (uint32_t)((uintptr_t)&_estack - (uintptr_t)p);
 }
 
-static int semihost(int op, const void *arg) {
+int kt_semihost(int op, const void *arg) {
     register int r0 __asm__("r0") = op;
     register const void *r1 __asm__("r1") = arg;
     __asm__ volatile("bkpt 0xAB" : "+r"(r0) : "r"(r1) : "memory");
@@ -80,14 +80,14 @@ static int semihost(int op, const void *arg) {
 }
 
 void kt_write(const char *s) {
-    semihost(0x04, s); /* SYS_WRITE0 */
+    kt_semihost(0x04, s); /* SYS_WRITE0 */
 }
 
 void kt_exit(int code) {
     /* SYS_EXIT_EXTENDED: ADP_Stopped_ApplicationExit with the exit code */
     uint32_t block[2] = {0x20026u, (uint32_t)code};
-    semihost(0x20, block);
-    semihost(0x18, (const void *)0x20026u); /* plain SYS_EXIT if the extended call is not supported */
+    kt_semihost(0x20, block);
+    kt_semihost(0x18, (const void *)0x20026u); /* plain SYS_EXIT if the extended call is not supported */
     for (;;) {
     }
 }

@@ -1,0 +1,152 @@
+package kilotrain.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import kilotrain.KtException;
+import kilotrain.compiler.Scheme;
+import kilotrain.compiler.TrainCompiler;
+import kilotrain.compiler.TrainSpec;
+import kilotrain.data.DatasetSplit;
+import kilotrain.data.LoadOptions;
+import kilotrain.data.SampleSource;
+import kilotrain.data.TestTransform;
+import kilotrain.data.TrainAugment;
+import kilotrain.device.Board;
+import kilotrain.device.DeviceDemo;
+import kilotrain.importer.ModelLoader;
+import kilotrain.ir.Graph;
+import kilotrain.program.Program;
+import kilotrain.program.TrainState;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** Learning on the emulated board across a reset, checked against the Java twin (kilotrain.device.DeviceDemo). */
+@Command(name = "device-demo", mixinStandardHelpOptions = true,
+        description = "The board learns a stream of labelled training images through the firmware library, saves every "
+                + "K samples into flash kept in a file, loses power after C samples, boots again (QEMU restarted), "
+                + "restores its last save, learns the rest and measures its accuracy on held-out test images; the Java "
+                + "twin does the same and every loss, prediction and logit is compared bit for bit.")
+final class DeviceDemoCommand implements Callable<Integer> {
+    @Parameters(index = "0", description = "Model file (.tflite or the paper's .pkl).")
+    Path model;
+
+    @Option(names = "--scheme", defaultValue = "classifier-only", description = "Sparse-update scheme (see train).")
+    String scheme;
+
+    @Option(names = "--classes", defaultValue = "10", description = "Classes of the head (default ${DEFAULT-VALUE}).")
+    int classes;
+
+    @Option(names = "--stream", defaultValue = "40", description = "Training samples learned on the device, one "
+            + "image per class in turn (default ${DEFAULT-VALUE}).")
+    int stream;
+
+    @Option(names = "--held-out", defaultValue = "50", description = "Test images evaluated on the device after the "
+            + "stream (default ${DEFAULT-VALUE}).")
+    int heldOut;
+
+    @Option(names = "--every", defaultValue = "10", description = "Save every K samples (default ${DEFAULT-VALUE}).")
+    int every;
+
+    @Option(names = "--cut", defaultValue = "25", description = "The power is cut after this many samples of the "
+            + "first boot (default ${DEFAULT-VALUE}).")
+    int cut;
+
+    @Option(names = "--board", defaultValue = "mps2-an500", description = "Board (default ${DEFAULT-VALUE}).")
+    String board;
+
+    @Option(names = "--data", description = "Dataset folder (default: ../shared/data/cifar10).")
+    Path data;
+
+    @Option(names = "--lr", defaultValue = "0.025", description = "Learning rate (default ${DEFAULT-VALUE}).")
+    float lr;
+
+    @Mixin
+    OptimizerOption optimizer;
+
+    @Mixin
+    StepOptions step;
+
+    @Option(names = "--out", description = "Keep the C project and demo.log here (default: a temporary folder).")
+    Path out;
+
+    @Option(names = "--timeout", defaultValue = "1800", description = "Seconds allowed for building and each boot.")
+    long timeout;
+
+    @Option(names = "--json", description = "Print JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        Board b = Board.named(board);
+        if (stream < 2 || heldOut < 1) {
+            throw new KtException("--stream must be at least 2 and --held-out at least 1");
+        }
+        TrainState.Options options = step.rules.options(true, optimizer.momentum(), 0);
+        Graph g = ModelLoader.load(model);
+        Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
+        Program p = TrainCompiler.compile(g, new TrainSpec(s, classes, 0, step.head.resolve(g)));
+        Path dataDir = data != null ? data
+                : Path.of(System.getProperty("user.dir")).resolve("../shared/data/cifar10").normalize();
+        DatasetSplit split = DatasetSplit.open(dataDir,
+                LoadOptions.defaults().withLimitPerClass((stream + classes - 1) / classes),
+                LoadOptions.defaults().withLimitPerClass((heldOut + classes - 1) / classes));
+        SampleSource src = new SampleSource(split, step.input.spec(g.input), TrainAugment.standard(),
+                TestTransform.resize(), 0);
+        List<byte[]> in = new ArrayList<>();
+        List<Integer> lab = new ArrayList<>();
+        DeviceCheck.pickTrainingSamples(src, g.input.elements(), stream, in, lab);
+        List<byte[]> test = new ArrayList<>();
+        List<Integer> testLab = new ArrayList<>();
+        for (int i = 0; i < src.testSize() && test.size() < heldOut; i++) {
+            if (src.testLabel(i) < classes) {
+                byte[] x = new byte[g.input.elements()];
+                src.fillTest(i, x);
+                test.add(x);
+                testLab.add(src.testLabel(i));
+            }
+        }
+        Path dir = out != null ? out : Files.createTempDirectory("kilotrain-demo");
+        Files.createDirectories(dir);
+        DeviceDemo.Result r = DeviceDemo.run(p, options, lr, in, lab.stream().mapToInt(Integer::intValue).toArray(),
+                test, testLab.stream().mapToInt(Integer::intValue).toArray(), every, cut, b, dir, timeout);
+        if (json) {
+            ObjectNode o = Json.object();
+            o.put("model", model.toString());
+            o.put("scheme", s.name);
+            o.put("board", b.name());
+            o.put("stream", r.stream());
+            o.put("every", r.every());
+            o.put("cut", r.cut());
+            o.put("resumed_from", r.resumedFrom());
+            o.put("saves", r.saves());
+            o.put("held_out", r.heldOut());
+            o.put("device_correct", r.deviceCorrect());
+            o.put("twin_correct", r.twinCorrect());
+            o.put("ticks_per_sample", r.ticksPerSample());
+            o.put("max_ticks_per_save", r.ticksPerSave());
+            o.put("bit_exact", r.bitExact());
+            if (r.mismatch() != null) {
+                o.put("mismatch", r.mismatch());
+            }
+            o.put("project", dir.toString());
+            System.out.println(Json.write(o));
+        } else {
+            System.out.printf("%s, scheme %s, on QEMU %s (%s): %d samples learned, saved every %d, power cut after %d, "
+                    + "resumed from the save at %d (%d saves)%n", model, s.name, b.name(), b.core(), r.stream(),
+                    r.every(), r.cut(), r.resumedFrom(), r.saves());
+            System.out.printf("held-out accuracy on the device %d / %d (%.2f %%), Java twin %d / %d%n",
+                    r.deviceCorrect(), r.heldOut(), 100.0 * r.deviceCorrect() / r.heldOut(), r.twinCorrect(),
+                    r.heldOut());
+            System.out.printf("ticks_per_sample %d, max ticks per save %d%nbit_exact %b%s%nproject %s (demo.log)%n",
+                    r.ticksPerSample(), r.ticksPerSave(), r.bitExact(), r.mismatch() == null ? ""
+                            : " (" + r.mismatch() + ")", dir);
+        }
+        return r.bitExact() && r.deviceCorrect() == r.twinCorrect() ? 0 : 1;
+    }
+}
