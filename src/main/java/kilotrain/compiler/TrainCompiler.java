@@ -17,13 +17,31 @@ import kilotrain.ir.Quant;
 import kilotrain.ir.Reshape;
 import kilotrain.ir.Softmax;
 import kilotrain.ir.Tensor;
+import kilotrain.ops.add.AddBwd;
+import kilotrain.ops.add.AddFwd;
 import kilotrain.ops.conv.ConvBackward;
+import kilotrain.ops.conv.ConvBiasGrad;
+import kilotrain.ops.conv.ConvFwd;
+import kilotrain.ops.conv.ConvInputGrad;
+import kilotrain.ops.conv.ConvOutGrad;
+import kilotrain.ops.conv.ConvWeightGrad;
+import kilotrain.ops.conv.SaveChannels;
+import kilotrain.ops.fc.FcFwd;
+import kilotrain.ops.head.HeadBwd;
+import kilotrain.ops.head.HeadFwd;
+import kilotrain.ops.head.Int8Logits;
+import kilotrain.ops.head.Int8LogitsGrad;
+import kilotrain.ops.loss.LossGrad;
+import kilotrain.ops.pool.PoolBwd;
+import kilotrain.ops.pool.PoolFwd;
+import kilotrain.ops.reshape.Copy;
+import kilotrain.ops.reshape.CopyGrad;
 import kilotrain.ops.update.Qas;
-import kilotrain.program.Buf;
-import kilotrain.program.Instr;
-import kilotrain.program.Param;
+import kilotrain.ops.core.Buf;
+import kilotrain.ops.core.Instr;
+import kilotrain.ops.core.Param;
 import kilotrain.program.Program;
-import kilotrain.program.TrainedConv;
+import kilotrain.ops.core.TrainedConv;
 
 /**
  * Compile-time autodiff: turns a forward int8 graph and a {@link TrainSpec} into the straight-line training step.
@@ -168,16 +186,16 @@ public final class TrainCompiler {
         Buf gLogits = buf("logits.grad", Buf.Kind.GRAD, DType.FLOAT32, n);
         if (keep) {
             // d logits / d q = 1: the classifier output's gradient is the logits' gradient
-            step.add(new Instr.Int8Logits(act.get(classifier.output()), logits));
-            step.add(new Instr.LossGrad(logits, loss, gLogits));
+            step.add(new Int8Logits(act.get(classifier.output()), logits));
+            step.add(new LossGrad(logits, loss, gLogits));
             grad.put(classifier.output(), gLogits);
             emitBackward(backbone, classifier.output());
         } else if (int8Head != null) {
             Tensor out = int8Head.conv.output;
             Quant yq = out.quant;
-            step.add(new Instr.Int8Logits(act.get(out), logits, yq.scale(), yq.zeroPoint(), false));
-            step.add(new Instr.LossGrad(logits, loss, gLogits));
-            step.add(new Instr.Int8LogitsGrad(gLogits, yq.scale(), gradBuf(out)));
+            step.add(new Int8Logits(act.get(out), logits, yq.scale(), yq.zeroPoint(), false));
+            step.add(new LossGrad(logits, loss, gLogits));
+            step.add(new Int8LogitsGrad(gLogits, yq.scale(), gradBuf(out)));
             emitBackward(backbone, out);
         } else {
             int f = feature.elements();
@@ -190,13 +208,13 @@ public final class TrainCompiler {
             float[][] init = HeadInit.uniform(n, f, spec.seed());
             params.add(new Param("head.weight", Param.Role.HEAD_WEIGHT, null, headW, gHeadW, null, null, f, init[0]));
             params.add(new Param("head.bias", Param.Role.HEAD_BIAS, null, headB, gHeadB, null, null, 1, init[1]));
-            step.add(new Instr.HeadFwd(featureBuf, fq.scale(), fq.zeroPoint(), headW, headB, logits));
-            step.add(new Instr.LossGrad(logits, loss, gLogits));
+            step.add(new HeadFwd(featureBuf, fq.scale(), fq.zeroPoint(), headW, headB, logits));
+            step.add(new LossGrad(logits, loss, gLogits));
             Buf gFeature = null;
             if (backboneTrains && needsGrad.contains(feature)) {
                 gFeature = gradBuf(feature);
             }
-            step.add(new Instr.HeadBwd(gLogits, featureBuf, fq.scale(), fq.zeroPoint(), headW, gHeadW, gHeadB,
+            step.add(new HeadBwd(gLogits, featureBuf, fq.scale(), fq.zeroPoint(), headW, gHeadW, gHeadB,
                     gFeature));
             if (gFeature != null) {
                 emitBackward(backbone, feature);
@@ -247,26 +265,26 @@ public final class TrainCompiler {
                         if (tc.partial()) {
                             Buf saved = buf(c.input.name + ".saved" + tc.index, Buf.Kind.SAVED, DType.INT8,
                                     c.input.height() * c.input.width() * tc.keptChannels.length);
-                            step.add(new Instr.SaveChannels(in, c.input.channels(), tc.keptChannels, saved));
+                            step.add(new SaveChannels(in, c.input.channels(), tc.keptChannels, saved));
                             savedInput.put(c, saved);
                         } else {
                             savedInput.put(c, in);
                         }
                     }
                 }
-                step.add(new Instr.ConvFwd(c, tc, in, actBuf(c.output), ng ? mask(c) : null, wParam, bParam));
+                step.add(new ConvFwd(c, tc, in, actBuf(c.output), ng ? mask(c) : null, wParam, bParam));
             } else if (op instanceof Add a) {
-                step.add(new Instr.AddFwd(a, act.get(a.a), act.get(a.b), actBuf(a.output), ng ? mask(a) : null));
+                step.add(new AddFwd(a, act.get(a.a), act.get(a.b), actBuf(a.output), ng ? mask(a) : null));
             } else if (op instanceof AvgPool2D p) {
-                step.add(new Instr.PoolFwd(p, act.get(p.input), actBuf(p.output)));
+                step.add(new PoolFwd(p, act.get(p.input), actBuf(p.output)));
             } else if (op instanceof Reshape r) {
-                step.add(new Instr.Copy(act.get(r.input), actBuf(r.output)));
+                step.add(new Copy(act.get(r.input), actBuf(r.output)));
             } else if (op instanceof FullyConnected fc) {
                 if (ng) {
                     throw new KtException("fully connected layer '" + fc.name
                             + "' lies between trained layers and the classifier; backward through it is not supported");
                 }
-                step.add(new Instr.FcFwd(fc, act.get(fc.input), actBuf(fc.output), null));
+                step.add(new FcFwd(fc, act.get(fc.input), actBuf(fc.output), null));
             } else {
                 throw new KtException("operator " + op + " cannot appear inside a trained backbone");
             }
@@ -333,20 +351,20 @@ public final class TrainCompiler {
             if (op instanceof Conv2D c) {
                 TrainedConv tc = trainedByOp.get(c);
                 Buf gAcc = buf(out.name + ".gacc", Buf.Kind.GRAD, DType.FLOAT32, out.elements());
-                step.add(new Instr.ConvOutGrad(c, gOut, masks.get(c), gAcc));
+                step.add(new ConvOutGrad(c, gOut, masks.get(c), gAcc));
                 if (needsGrad.contains(c.input)) {
                     boolean acc = written.contains(c.input);
                     Buf wParam = tc != null && convParameters(tc)[0] != null ? convParameters(tc)[0].value : null;
-                    step.add(new Instr.ConvInputGrad(c, gAcc, wParam, gradBuf(c.input), acc));
+                    step.add(new ConvInputGrad(c, gAcc, wParam, gradBuf(c.input), acc));
                     written.add(c.input);
                 }
                 if (tc != null) {
                     Param[] p = convParameters(tc);
                     if (p[0] != null) {
-                        step.add(new Instr.ConvWeightGrad(c, tc, gAcc, savedInput.get(c), p[0].grad));
+                        step.add(new ConvWeightGrad(c, tc, gAcc, savedInput.get(c), p[0].grad));
                     }
                     if (p[1] != null) {
-                        step.add(new Instr.ConvBiasGrad(c, gAcc, p[1].grad));
+                        step.add(new ConvBiasGrad(c, gAcc, p[1].grad));
                     }
                 }
             } else if (op instanceof Add a) {
@@ -361,7 +379,7 @@ public final class TrainCompiler {
                     gB = gradBuf(a.b);
                 }
                 if (gA != null || gB != null) {
-                    step.add(new Instr.AddBwd(a, gOut, masks.get(a), gA, accA, gB, accB));
+                    step.add(new AddBwd(a, gOut, masks.get(a), gA, accA, gB, accB));
                     if (gA != null) {
                         written.add(a.a);
                     }
@@ -371,12 +389,12 @@ public final class TrainCompiler {
                 }
             } else if (op instanceof AvgPool2D p) {
                 if (needsGrad.contains(p.input)) {
-                    step.add(new Instr.PoolBwd(p, gOut, gradBuf(p.input), written.contains(p.input)));
+                    step.add(new PoolBwd(p, gOut, gradBuf(p.input), written.contains(p.input)));
                     written.add(p.input);
                 }
             } else if (op instanceof Reshape r) {
                 if (needsGrad.contains(r.input)) {
-                    step.add(new Instr.CopyGrad(gOut, gradBuf(r.input), written.contains(r.input)));
+                    step.add(new CopyGrad(gOut, gradBuf(r.input), written.contains(r.input)));
                     written.add(r.input);
                 }
             } else {
