@@ -6,8 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import kilotrain.KtException;
-import kilotrain.ir.Add;
-import kilotrain.ir.AvgPool2D;
 import kilotrain.ir.Conv2D;
 import kilotrain.ir.DType;
 import kilotrain.ir.FullyConnected;
@@ -17,27 +15,16 @@ import kilotrain.ir.Quant;
 import kilotrain.ir.Reshape;
 import kilotrain.ir.Softmax;
 import kilotrain.ir.Tensor;
-import kilotrain.ops.add.AddBwd;
-import kilotrain.ops.add.AddFwd;
 import kilotrain.ops.conv.ConvBackward;
-import kilotrain.ops.conv.ConvBiasGrad;
-import kilotrain.ops.conv.ConvFwd;
-import kilotrain.ops.conv.ConvInputGrad;
-import kilotrain.ops.conv.ConvOutGrad;
-import kilotrain.ops.conv.ConvWeightGrad;
-import kilotrain.ops.conv.SaveChannels;
-import kilotrain.ops.fc.FcFwd;
 import kilotrain.ops.head.HeadBwd;
 import kilotrain.ops.head.HeadFwd;
 import kilotrain.ops.head.Int8Logits;
 import kilotrain.ops.head.Int8LogitsGrad;
 import kilotrain.ops.loss.LossGrad;
-import kilotrain.ops.pool.PoolBwd;
-import kilotrain.ops.pool.PoolFwd;
-import kilotrain.ops.reshape.Copy;
-import kilotrain.ops.reshape.CopyGrad;
 import kilotrain.ops.update.Qas;
+import kilotrain.ops.Operators;
 import kilotrain.ops.core.Buf;
+import kilotrain.ops.core.Lowering;
 import kilotrain.ops.core.Instr;
 import kilotrain.ops.core.Param;
 import kilotrain.program.Program;
@@ -61,7 +48,10 @@ public final class TrainCompiler {
     private final Set<Tensor> needsGrad = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     private final Map<Op, Buf> masks = new IdentityHashMap<>();
     private final Map<Conv2D, TrainedConv> trainedByOp = new IdentityHashMap<>();
-    private final Map<Conv2D, Buf> savedInput = new IdentityHashMap<>();
+    /** Buffers the rules remembered for later ones (a conv's saved input). */
+    private final Map<Object, Buf> kept = new IdentityHashMap<>();
+    /** Tensors whose gradient the backward rules emitted so far have written. */
+    private final Set<Tensor> written = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     private final Map<Conv2D, Param[]> convParams = new IdentityHashMap<>();
 
     private TrainCompiler(Graph graph, TrainSpec spec) {
@@ -252,42 +242,7 @@ public final class TrainCompiler {
 
     private void emitForward(List<Op> backbone) {
         for (Op op : backbone) {
-            boolean ng = needsGrad.contains(op.output());
-            if (op instanceof Conv2D c) {
-                TrainedConv tc = trainedByOp.get(c);
-                Buf in = act.get(c.input);
-                Buf wParam = null, bParam = null;
-                if (tc != null) {
-                    Param[] p = convParameters(tc);
-                    wParam = p[0] == null ? null : p[0].value;
-                    bParam = p[1] == null ? null : p[1].value;
-                    if (tc.weights()) {
-                        if (tc.partial()) {
-                            Buf saved = buf(c.input.name + ".saved" + tc.index, Buf.Kind.SAVED, DType.INT8,
-                                    c.input.height() * c.input.width() * tc.keptChannels.length);
-                            step.add(new SaveChannels(in, c.input.channels(), tc.keptChannels, saved));
-                            savedInput.put(c, saved);
-                        } else {
-                            savedInput.put(c, in);
-                        }
-                    }
-                }
-                step.add(new ConvFwd(c, tc, in, actBuf(c.output), ng ? mask(c) : null, wParam, bParam));
-            } else if (op instanceof Add a) {
-                step.add(new AddFwd(a, act.get(a.a), act.get(a.b), actBuf(a.output), ng ? mask(a) : null));
-            } else if (op instanceof AvgPool2D p) {
-                step.add(new PoolFwd(p, act.get(p.input), actBuf(p.output)));
-            } else if (op instanceof Reshape r) {
-                step.add(new Copy(act.get(r.input), actBuf(r.output)));
-            } else if (op instanceof FullyConnected fc) {
-                if (ng) {
-                    throw new KtException("fully connected layer '" + fc.name
-                            + "' lies between trained layers and the classifier; backward through it is not supported");
-                }
-                step.add(new FcFwd(fc, act.get(fc.input), actBuf(fc.output), null));
-            } else {
-                throw new KtException("operator " + op + " cannot appear inside a trained backbone");
-            }
+            Operators.training(op).forward(op, lowering);
         }
     }
 
@@ -339,67 +294,68 @@ public final class TrainCompiler {
     }
 
     private void emitBackward(List<Op> backbone, Tensor feature) {
-        Set<Tensor> written = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         written.add(feature);
         for (int i = backbone.size() - 1; i >= 0; i--) {
             Op op = backbone.get(i);
             Tensor out = op.output();
-            if (!needsGrad.contains(out) || !written.contains(out)) {
-                continue;
-            }
-            Buf gOut = grad.get(out);
-            if (op instanceof Conv2D c) {
-                TrainedConv tc = trainedByOp.get(c);
-                Buf gAcc = buf(out.name + ".gacc", Buf.Kind.GRAD, DType.FLOAT32, out.elements());
-                step.add(new ConvOutGrad(c, gOut, masks.get(c), gAcc));
-                if (needsGrad.contains(c.input)) {
-                    boolean acc = written.contains(c.input);
-                    Buf wParam = tc != null && convParameters(tc)[0] != null ? convParameters(tc)[0].value : null;
-                    step.add(new ConvInputGrad(c, gAcc, wParam, gradBuf(c.input), acc));
-                    written.add(c.input);
-                }
-                if (tc != null) {
-                    Param[] p = convParameters(tc);
-                    if (p[0] != null) {
-                        step.add(new ConvWeightGrad(c, tc, gAcc, savedInput.get(c), p[0].grad));
-                    }
-                    if (p[1] != null) {
-                        step.add(new ConvBiasGrad(c, gAcc, p[1].grad));
-                    }
-                }
-            } else if (op instanceof Add a) {
-                Buf gA = null, gB = null;
-                boolean accA = false, accB = false;
-                if (needsGrad.contains(a.a)) {
-                    accA = written.contains(a.a);
-                    gA = gradBuf(a.a);
-                }
-                if (needsGrad.contains(a.b)) {
-                    accB = written.contains(a.b);
-                    gB = gradBuf(a.b);
-                }
-                if (gA != null || gB != null) {
-                    step.add(new AddBwd(a, gOut, masks.get(a), gA, accA, gB, accB));
-                    if (gA != null) {
-                        written.add(a.a);
-                    }
-                    if (gB != null) {
-                        written.add(a.b);
-                    }
-                }
-            } else if (op instanceof AvgPool2D p) {
-                if (needsGrad.contains(p.input)) {
-                    step.add(new PoolBwd(p, gOut, gradBuf(p.input), written.contains(p.input)));
-                    written.add(p.input);
-                }
-            } else if (op instanceof Reshape r) {
-                if (needsGrad.contains(r.input)) {
-                    step.add(new CopyGrad(gOut, gradBuf(r.input), written.contains(r.input)));
-                    written.add(r.input);
-                }
-            } else {
-                throw new KtException("no backward rule for " + op + " inside the trained part of the model");
+            if (needsGrad.contains(out) && written.contains(out)) {
+                Operators.training(op).backward(op, lowering);
             }
         }
     }
+
+    /** What the operators' training rules see of this compiler. */
+    private final Lowering lowering = new Lowering() {
+        public Buf act(Tensor t) {
+            return act.get(t);
+        }
+
+        public Buf newAct(Tensor t) {
+            return actBuf(t);
+        }
+
+        public boolean needsGrad(Tensor t) {
+            return needsGrad.contains(t);
+        }
+
+        public Buf mask(Op op) {
+            return TrainCompiler.this.mask(op);
+        }
+
+        public Buf grad(Tensor t) {
+            return gradBuf(t);
+        }
+
+        public boolean gradWritten(Tensor t) {
+            return written.contains(t);
+        }
+
+        public void gradWrote(Tensor t) {
+            written.add(t);
+        }
+
+        public Buf buf(String name, Buf.Kind kind, DType dtype, int elements) {
+            return TrainCompiler.this.buf(name, kind, dtype, elements);
+        }
+
+        public void emit(Instr in) {
+            step.add(in);
+        }
+
+        public TrainedConv trained(Conv2D c) {
+            return trainedByOp.get(c);
+        }
+
+        public Param[] convParams(TrainedConv tc) {
+            return convParameters(tc);
+        }
+
+        public void keep(Object key, Buf b) {
+            kept.put(key, b);
+        }
+
+        public Buf kept(Object key) {
+            return kept.get(key);
+        }
+    };
 }

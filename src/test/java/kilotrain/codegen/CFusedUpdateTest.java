@@ -14,7 +14,6 @@ import kilotrain.ops.conv.ConvWeightUpdate;
 import kilotrain.program.TrainState;
 import kilotrain.ops.update.BiasRounding;
 import kilotrain.ops.update.WeightRounding;
-import kilotrain.ops.core.Instr;
 import kilotrain.program.Program;
 import kilotrain.compiler.Scheme;
 import org.junit.jupiter.api.BeforeAll;

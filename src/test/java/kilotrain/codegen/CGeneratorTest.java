@@ -27,7 +27,6 @@ import kilotrain.importer.pkl.PklImporter;
 import kilotrain.ir.Graph;
 import kilotrain.ops.update.BiasRounding;
 import kilotrain.ops.update.WeightRounding;
-import kilotrain.ops.core.Instr;
 import kilotrain.ops.core.Param;
 import kilotrain.program.Program;
 import kilotrain.compiler.Scheme;

@@ -14,7 +14,6 @@ import kilotrain.program.TrainState;
 import kilotrain.ir.Graph;
 import kilotrain.ops.update.BiasRounding;
 import kilotrain.ops.update.WeightRounding;
-import kilotrain.ops.core.Instr;
 import kilotrain.ops.core.Param;
 import kilotrain.program.Program;
 import kilotrain.compiler.Scheme;

@@ -34,7 +34,6 @@ import kilotrain.ops.update.BiasRounding;
 import kilotrain.ops.update.Update;
 import kilotrain.ops.update.WeightRounding;
 import kilotrain.ops.core.Buf;
-import kilotrain.ops.core.Instr;
 import kilotrain.program.Program;
 import kilotrain.compiler.Scheme;
 import kilotrain.program.TrainState;

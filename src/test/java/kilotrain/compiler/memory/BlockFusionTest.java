@@ -23,7 +23,6 @@ import kilotrain.data.TrainAugment;
 import kilotrain.exec.TrainExecutor;
 import kilotrain.ops.conv.ConvDwFwd;
 import kilotrain.ops.conv.ConvFwd;
-import kilotrain.program.TrainState;
 import kilotrain.importer.pkl.PklImporter;
 import kilotrain.ir.Conv2D;
 import kilotrain.ir.Graph;
