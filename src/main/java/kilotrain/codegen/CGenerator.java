@@ -13,6 +13,7 @@ import java.util.Map;
 import kilotrain.KtException;
 import kilotrain.compiler.memory.ArenaPlan;
 import kilotrain.compiler.memory.Block;
+import kilotrain.ops.update.Update;
 import kilotrain.program.TrainState;
 import kilotrain.ir.Add;
 import kilotrain.ir.AvgPool2D;
@@ -25,12 +26,12 @@ import kilotrain.ops.conv.ConvBackward;
 import kilotrain.ops.requant.FixedPointMath;
 import kilotrain.ops.update.BiasRounding;
 import kilotrain.ops.update.WeightRounding;
-import kilotrain.program.Buf;
-import kilotrain.program.CEmitter;
-import kilotrain.program.Instr;
-import kilotrain.program.Param;
+import kilotrain.ops.core.Buf;
+import kilotrain.ops.core.CEmitter;
+import kilotrain.ops.core.Instr;
+import kilotrain.ops.core.Param;
 import kilotrain.program.Program;
-import kilotrain.program.TrainedConv;
+import kilotrain.ops.core.TrainedConv;
 
 /**
  * Emits a self-contained C project for a compiled training {@link Program}: the kernel library (copied from the
@@ -100,7 +101,7 @@ public final class CGenerator implements CEmitter {
 
     /**
      * Writes the C project for a device ordering of the step ({@code order}: the program's instructions, possibly
-     * reordered, with or without {@link Instr.Update}s; parameters without one are updated at the end) and, when
+     * reordered, with or without {@link Update}s; parameters without one are updated at the end) and, when
      * {@code plan} is not null, every transient buffer at its planned offset in one static arena.
      */
     public static void generate(Program program, List<Instr> order, ArenaPlan plan, TrainState state, float lr,
@@ -123,12 +124,11 @@ public final class CGenerator implements CEmitter {
         return new CGenerator(program, order, plan, state, lr).modelSource();
     }
 
-    /** The library's C files besides kt_model.{h,c}: kernels, persistence and the product API (kt_lib). */
-    static final List<String> LIBRARY_FILES = List.of("kt_kernels.h", "kt_kernels.c", "kt_rows.h", "kt_rows.c",
-            "kt_fused.h", "kt_fused.c", "kt_store.h", "kt_store.c", "kt_lib.h", "kt_lib.c");
-    /** The host driver, the board demo and runtime, the self-tests and the project's Makefile and README. */
+    /** The library's C files besides kt_model.{h,c} and the kernels: persistence and the product API (kt_lib). */
+    static final List<String> LIBRARY_FILES = List.of("kt_store.h", "kt_store.c", "kt_lib.h", "kt_lib.c");
+    /** The host driver, the board demo and runtime, the store's self-test and the project's Makefile and README. */
     static final List<String> DEMO_FILES = List.of("kt_host_main.c", "Makefile", "README.md", "kt_cm7.h", "kt_cm7.ld",
-            "kt_cm7_startup.c", "kt_device_main.c", "kt_kernel_test.c", "kt_store_test.c");
+            "kt_cm7_startup.c", "kt_device_main.c", "kt_store_test.c");
 
     private void write(Path dir) {
         writeLibrary(dir);
@@ -149,6 +149,12 @@ public final class CGenerator implements CEmitter {
         String model = modelSource();
         try {
             Files.createDirectories(dir);
+            List<String> sections = kernelSections(order);
+            Files.writeString(dir.resolve("kt_kernels.h"), kernelHeader(sections));
+            Files.writeString(dir.resolve("kt_kernels.c"), kernelSource(sections));
+            for (String r : CONV_FILES) {
+                Files.writeString(dir.resolve(r), resource(r));
+            }
             for (String r : LIBRARY_FILES) {
                 copyResource(r, dir);
             }
@@ -180,11 +186,83 @@ public final class CGenerator implements CEmitter {
         }
     }
 
-    /** The kernel library's source, for tests that build it on its own. */
+    /** Where the operators' folders keep their C kernels ({@code kilotrain/ops/<op>/kt_<op>.{h,c}}). */
+    static final String OPS = "/kilotrain/ops/";
+    /** Every section of the kernel library, in the order it is assembled (for tests that build all of it). */
+    static final List<String> LIBRARY = List.of("core", "conv", "fc", "add", "pool", "reshape", "head", "loss",
+            "update");
+    /** Files of the conv folder written into every project under their own names. */
+    private static final List<String> CONV_FILES = List.of("kt_rows.h", "kt_rows.c", "kt_fused.h", "kt_fused.c");
+
+    /**
+     * The sections of {@code kt_kernels.{h,c}} a step needs: the shared core, the folder of each of its instructions
+     * (in order of first use), the conv kernels (the fused-update and fused-forward files use their tables) and the
+     * parameter updates.
+     */
+    static List<String> kernelSections(List<Instr> order) {
+        java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>(List.of("core", "conv"));
+        for (Instr in : order) {
+            String pkg = in.getClass().getPackageName();
+            out.add(pkg.substring(pkg.lastIndexOf('.') + 1));
+        }
+        out.add("update");
+        return List.copyOf(out);
+    }
+
+    /** {@code kt_kernels.h}: the declarations of the given sections (each operator folder's {@code kt_<op>.h}). */
+    static String kernelHeader(List<String> sections) {
+        StringBuilder h = new StringBuilder();
+        h.append("/*\n * kilotrain C kernels: forward, backward and update operations of a compiled training step,\n"
+                + " * assembled from the operators' folders (").append(String.join(", ", sections)).append(").\n"
+                + " *\n * Bit-exact contract with the Java host runtime (docs/backward.md): float32 only, one rounding per "
+                + "operation in the\n * order written (compile with -ffp-contract=off, never -ffast-math), every float "
+                + "sum sequential from +0.0f in the\n * order the Java kernels state. Integer accumulations are exact, "
+                + "so their order is free. C99, no heap, no libm.\n */\n");
+        h.append("#ifndef KT_KERNELS_H\n#define KT_KERNELS_H\n\n#include <stddef.h>\n#include <stdint.h>\n");
+        for (String s : sections) {
+            h.append('\n').append(section(s, "h"));
+        }
+        return h.append("\n#endif\n").toString();
+    }
+
+    /** {@code kt_kernels.c}: one translation unit of the given sections' kernels, the shared core first. */
+    static String kernelSource(List<String> sections) {
+        StringBuilder c = new StringBuilder();
+        c.append("/*\n * kilotrain C kernels (").append(String.join(", ", sections)).append("). Each function states the "
+                + "Java kernel whose bits it reproduces.\n * Compile with -std=c99 -ffp-contract=off (no FMA contraction) "
+                + "and without -ffast-math.\n */\n#include \"kt_kernels.h\"\n\n#include <string.h>\n");
+        for (String s : sections) {
+            c.append('\n').append(section(s, "c"));
+        }
+        return c.toString();
+    }
+
+    private static String section(String folder, String ext) {
+        String name = OPS + folder + "/kt_" + folder + "." + ext;
+        if (CGenerator.class.getResource(name) == null && !"core".equals(folder)) {
+            return ""; // an operator without C kernels of its own (its instructions call other sections' kernels)
+        }
+        return read(name);
+    }
+
+    /**
+     * A file of the C library for tests that build it on their own: {@code kt_kernels.h/.c} with every section, the
+     * conv folder's files, or a board / driver file.
+     */
     public static String resource(String name) {
-        try (InputStream in = CGenerator.class.getResourceAsStream(RES + name)) {
+        if (name.equals("kt_kernels.h")) {
+            return kernelHeader(LIBRARY);
+        }
+        if (name.equals("kt_kernels.c")) {
+            return kernelSource(LIBRARY);
+        }
+        return read(CONV_FILES.contains(name) ? OPS + "conv/" + name : RES + name);
+    }
+
+    private static String read(String path) {
+        try (InputStream in = CGenerator.class.getResourceAsStream(path)) {
             if (in == null) {
-                throw new IllegalStateException("resource " + RES + name + " is missing from the build");
+                throw new IllegalStateException("resource " + path + " is missing from the build");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -597,41 +675,24 @@ public final class CGenerator implements CEmitter {
     }
 
     /**
-     * {@link Instr.ConvWeightUpdate}: the gradient a few rows at a time into the row buffer, then the update of those
-     * rows, as {@code TrainState.applySampleRows} does (velocity, QAS factors, shadow and stochastic draws follow the
-     * slice order, so the chunks give the bits of the whole update).
+     * The update of a few rows of a conv weight, as {@code TrainState.applySampleRows} does (velocity, QAS factors,
+     * shadow and stochastic draws follow the slice order, so updating all rows in chunks gives the bits of the whole
+     * update): the SGD step of the rows' gradient, then its rounding into the int8 slice.
      */
     @Override
-    public String weightGradUpdate(Instr.ConvWeightUpdate cu) {
+    public String updateRows(Param p, String g, String r, String k) {
         TrainState.Options o = state.options();
-        Param p = cu.param();
-        int i = program.params.indexOf(p);
-        String pn = "kt_p" + i;
-        String kept = "NULL";
-        int nk = cu.conv().input.channels();
-        if (cu.trained().partial()) {
-            kept = arrayI("kt_wkept_" + cu.rows().id, cu.trained().keptChannels);
-            nk = cu.trained().keptChannels.length;
-        }
-        int rows = p.value.elements / p.rowLength, len = p.rowLength, chunk = cu.rowsPerChunk();
-        String g = buf(cu.rows());
-        StringBuilder s = new StringBuilder();
-        s.append("for (int r = 0; r < ").append(rows).append("; r += ").append(chunk).append(") {\n");
-        s.append("        const int k = ").append(rows).append(" - r < ").append(chunk).append(" ? ").append(rows)
-                .append(" - r : ").append(chunk).append(";\n");
-        s.append("        kt_conv_weight_grad_rows(").append(conv(cu.conv())).append(", ")
-                .append(buf(cu.saved())).append(", ").append(kept).append(", ").append(nk).append(", ")
-                .append(buf(cu.gAcc())).append(", r, k, ").append(g).append(");\n");
-        s.append("        kt_sgd_step(").append(g).append(", k * ").append(len).append(", 1.0f, ")
-                .append(o.qas() && p.qas != null ? pn + "_qas + r" : "NULL").append(", ").append(len).append(", ")
-                .append(o.momentum() != 0.0f ? pn + "_vel + r * " + len : "NULL").append(", ")
-                .append(f(o.momentum())).append(", kt_lr);\n");
-        s.append("        kt_update_i8(").append(weightRule(o.weightRule())).append(", ").append(valueArray(p))
-                .append(" + r * ").append(len).append(", NULL, k * ").append(len).append(", ").append(g).append(", ")
-                .append(o.weightRule() == WeightRounding.STOCHASTIC ? "&" + pn + "_rng" : "NULL").append(", ")
-                .append(o.weightRule() == WeightRounding.FLOAT_SHADOW ? pn + "_shadow + r * " + len : "NULL")
-                .append(", ").append(f(o.maxStep())).append(");\n    }");
-        return s.toString();
+        String pn = "kt_p" + program.params.indexOf(p);
+        int len = p.rowLength;
+        return "kt_sgd_step(" + g + ", " + k + " * " + len + ", 1.0f, "
+                + (o.qas() && p.qas != null ? pn + "_qas + " + r : "NULL") + ", " + len + ", "
+                + (o.momentum() != 0.0f ? pn + "_vel + " + r + " * " + len : "NULL") + ", " + f(o.momentum())
+                + ", kt_lr);\n"
+                + "kt_update_i8(" + weightRule(o.weightRule()) + ", " + valueArray(p) + " + " + r + " * " + len
+                + ", NULL, " + k + " * " + len + ", " + g + ", "
+                + (o.weightRule() == WeightRounding.STOCHASTIC ? "&" + pn + "_rng" : "NULL") + ", "
+                + (o.weightRule() == WeightRounding.FLOAT_SHADOW ? pn + "_shadow + " + r + " * " + len : "NULL")
+                + ", " + f(o.maxStep()) + ");";
     }
 
     private static String weightRule(WeightRounding r) {

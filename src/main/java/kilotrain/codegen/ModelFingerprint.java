@@ -6,7 +6,7 @@ import java.util.zip.CRC32;
 import kilotrain.program.TrainState;
 import kilotrain.ir.Op;
 import kilotrain.ir.Tensor;
-import kilotrain.program.Param;
+import kilotrain.ops.core.Param;
 import kilotrain.program.Program;
 
 /**

@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
 import kilotrain.KtException;
 import kilotrain.codegen.CGenerator;
 import kilotrain.compiler.memory.ArenaPlan;
-import kilotrain.program.Instr;
+import kilotrain.ops.core.Instr;
 import kilotrain.program.Program;
 import kilotrain.program.TrainState;
 import java.util.List;

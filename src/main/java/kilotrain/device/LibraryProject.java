@@ -6,7 +6,7 @@ import java.util.Map;
 import kilotrain.codegen.CGenerator;
 import kilotrain.codegen.ModelFingerprint;
 import kilotrain.compiler.memory.ArenaPlan;
-import kilotrain.program.Instr;
+import kilotrain.ops.core.Instr;
 import kilotrain.program.Program;
 import kilotrain.program.TrainState;
 import kilotrain.util.AtomicFiles;
