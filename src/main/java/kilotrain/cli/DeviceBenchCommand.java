@@ -123,14 +123,7 @@ final class DeviceBenchCommand implements Callable<Integer> {
                 TestTransform.resize(), 0);
         List<byte[]> inputs = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
-        for (int i = 0; i < src.testSize() && inputs.size() < Math.min(steps, samples); i++) {
-            if (src.testLabel(i) < classes) {
-                byte[] b = new byte[g.input.elements()];
-                src.fillTest(i, b);
-                inputs.add(b);
-                labels.add(src.testLabel(i));
-            }
-        }
+        DeviceCheck.pickTestSamples(src, g.input.elements(), classes, Math.min(steps, samples), inputs, labels);
         if (inputs.isEmpty()) {
             throw new KtException("dataset " + dataDir + " has no test sample with a label below --classes " + classes);
         }

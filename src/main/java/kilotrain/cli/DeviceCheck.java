@@ -69,6 +69,19 @@ final class DeviceCheck {
         return o;
     }
 
+    /** The first {@code count} test images with a label below {@code classes} (the test-time transform). */
+    static void pickTestSamples(SampleSource src, int elements, int classes, int count, List<byte[]> inputs,
+            List<Integer> labels) {
+        for (int i = 0; i < src.testSize() && inputs.size() < count; i++) {
+            if (src.testLabel(i) < classes) {
+                byte[] b = new byte[elements];
+                src.fillTest(i, b);
+                inputs.add(b);
+                labels.add(src.testLabel(i));
+            }
+        }
+    }
+
     /** One training image per class in turn (the test-time transform, no augmentation), so the steps see every class. */
     static void pickTrainingSamples(SampleSource src, int elements, int count, List<byte[]> inputs, List<Integer> labels) {
         int classes = src.classes().size();

@@ -103,14 +103,7 @@ final class DeviceDemoCommand implements Callable<Integer> {
         DeviceCheck.pickTrainingSamples(src, g.input.elements(), stream, in, lab);
         List<byte[]> test = new ArrayList<>();
         List<Integer> testLab = new ArrayList<>();
-        for (int i = 0; i < src.testSize() && test.size() < heldOut; i++) {
-            if (src.testLabel(i) < classes) {
-                byte[] x = new byte[g.input.elements()];
-                src.fillTest(i, x);
-                test.add(x);
-                testLab.add(src.testLabel(i));
-            }
-        }
+        DeviceCheck.pickTestSamples(src, g.input.elements(), classes, heldOut, test, testLab);
         Path dir = out != null ? out : Files.createTempDirectory("kilotrain-demo");
         Files.createDirectories(dir);
         DeviceDemo.Result r = DeviceDemo.run(p, options, lr, in, lab.stream().mapToInt(Integer::intValue).toArray(),

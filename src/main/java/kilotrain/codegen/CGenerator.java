@@ -128,7 +128,7 @@ public final class CGenerator implements CEmitter {
     static final List<String> LIBRARY_FILES = List.of("kt_store.h", "kt_store.c", "kt_lib.h", "kt_lib.c");
     /** The host driver, the board demo and runtime, the store's self-test and the project's Makefile and README. */
     static final List<String> DEMO_FILES = List.of("kt_host_main.c", "Makefile", "README.md", "kt_cm7.h", "kt_cm7.ld",
-            "kt_cm7_startup.c", "kt_device_main.c", "kt_store_test.c");
+            "kt_cm7_startup.c", "kt_device_main.c", "kt_print.h", "kt_store_test.c");
 
     private void write(Path dir) {
         writeLibrary(dir);

@@ -11,6 +11,7 @@
 #include "kt_cm7.h"
 #include "kt_demo.h"
 #include "kt_lib.h"
+#include "kt_print.h"
 #include "kt_samples.h"
 
 #include <string.h>
@@ -84,33 +85,6 @@ static int f_program(void *c, uint32_t a, const uint8_t *b, uint32_t n) {
 
 static char line[64 + 9 * KT_CLASSES];
 
-static char *put_str(char *o, const char *s) {
-    while (*s) {
-        *o++ = *s++;
-    }
-    return o;
-}
-
-static char *put_u(char *o, uint64_t v) {
-    char t[24];
-    int n = 0;
-    do {
-        t[n++] = (char)('0' + v % 10u);
-        v /= 10u;
-    } while (v);
-    while (n) {
-        *o++ = t[--n];
-    }
-    return o;
-}
-
-static char *put_hex(char *o, uint32_t v) {
-    for (int i = 7; i >= 0; i--) {
-        *o++ = "0123456789abcdef"[(v >> (4 * i)) & 0xFu];
-    }
-    return o;
-}
-
 static uint32_t bits(float f) {
     uint32_t u;
     memcpy(&u, &f, 4);
@@ -118,13 +92,13 @@ static uint32_t bits(float f) {
 }
 
 static void say_int(const char *key, int64_t v) {
-    char *o = put_str(line, key);
+    char *o = kt_put_str(line, key);
     if (v < 0) {
         *o++ = '-';
         v = -v;
     }
-    o = put_u(o, (uint64_t)v);
-    o = put_str(o, "\n");
+    o = kt_put_u(o, (uint64_t)v);
+    o = kt_put_str(o, "\n");
     *o = 0;
     kt_write(line);
 }
@@ -134,11 +108,11 @@ int main(void) {
     load();
     int r = kt_init(&f);
     uint32_t start = kt_statistics()->samples;
-    char *o = put_str(line, "boot restore ");
-    o = put_str(o, kt_store_strerror(r));
-    o = put_str(o, " samples ");
-    o = put_u(o, start);
-    o = put_str(o, "\n");
+    char *o = kt_put_str(line, "boot restore ");
+    o = kt_put_str(o, kt_store_strerror(r));
+    o = kt_put_str(o, " samples ");
+    o = kt_put_u(o, start);
+    o = kt_put_str(o, "\n");
     *o = 0;
     kt_write(line);
     if (r != KT_STORE_OK && r != KT_STORE_EMPTY) {
@@ -150,24 +124,24 @@ int main(void) {
         uint64_t t0 = kt_ticks();
         float loss = kt_learn(kt_sample_input[s], kt_sample_label[s]);
         ticks += kt_ticks() - t0;
-        o = put_str(line, "learn ");
-        o = put_u(o, s);
-        o = put_str(o, " loss ");
-        o = put_hex(o, bits(loss));
-        o = put_str(o, "\n");
+        o = kt_put_str(line, "learn ");
+        o = kt_put_u(o, s);
+        o = kt_put_str(o, " loss ");
+        o = kt_put_hex(o, bits(loss), 8);
+        o = kt_put_str(o, "\n");
         *o = 0;
         kt_write(line);
         if ((s + 1u) % KT_DEMO_EVERY == 0u || s + 1u == KT_DEMO_TRAIN) {
             t0 = kt_ticks();
             int w = kt_save(&f);
             uint64_t ts = kt_ticks() - t0;
-            o = put_str(line, "save ");
-            o = put_u(o, s + 1u);
-            o = put_str(o, " ");
-            o = put_str(o, kt_store_strerror(w));
-            o = put_str(o, " ticks ");
-            o = put_u(o, ts);
-            o = put_str(o, "\n");
+            o = kt_put_str(line, "save ");
+            o = kt_put_u(o, s + 1u);
+            o = kt_put_str(o, " ");
+            o = kt_put_str(o, kt_store_strerror(w));
+            o = kt_put_str(o, " ticks ");
+            o = kt_put_u(o, ts);
+            o = kt_put_str(o, "\n");
             *o = 0;
             kt_write(line);
             if (w != KT_STORE_OK) {
@@ -185,23 +159,23 @@ int main(void) {
         float logits[KT_CLASSES];
         int best = kt_predict(kt_sample_input[i], logits);
         correct += best == kt_sample_label[i];
-        o = put_str(line, "eval ");
-        o = put_u(o, (uint64_t)i);
-        o = put_str(o, " ");
-        o = put_u(o, (uint64_t)best);
+        o = kt_put_str(line, "eval ");
+        o = kt_put_u(o, (uint64_t)i);
+        o = kt_put_str(o, " ");
+        o = kt_put_u(o, (uint64_t)best);
         for (int c = 0; c < KT_CLASSES; c++) {
-            o = put_str(o, " ");
-            o = put_hex(o, bits(logits[c]));
+            o = kt_put_str(o, " ");
+            o = kt_put_hex(o, bits(logits[c]), 8);
         }
-        o = put_str(o, "\n");
+        o = kt_put_str(o, "\n");
         *o = 0;
         kt_write(line);
     }
-    o = put_str(line, "accuracy ");
-    o = put_u(o, (uint64_t)correct);
-    o = put_str(o, " / ");
-    o = put_u(o, (uint64_t)(KT_SAMPLES - KT_DEMO_TRAIN));
-    o = put_str(o, "\n");
+    o = kt_put_str(line, "accuracy ");
+    o = kt_put_u(o, (uint64_t)correct);
+    o = kt_put_str(o, " / ");
+    o = kt_put_u(o, (uint64_t)(KT_SAMPLES - KT_DEMO_TRAIN));
+    o = kt_put_str(o, "\n");
     *o = 0;
     kt_write(line);
     return 0;

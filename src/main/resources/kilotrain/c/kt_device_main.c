@@ -5,38 +5,12 @@
  */
 #include "kt_cm7.h"
 #include "kt_model.h"
+#include "kt_print.h"
 #include "kt_samples.h"
 
 #include <string.h>
 
 static char line[160];
-
-static char *put_str(char *o, const char *s) {
-    while (*s) {
-        *o++ = *s++;
-    }
-    return o;
-}
-
-static char *put_u(char *o, uint64_t v) {
-    char t[24];
-    int n = 0;
-    do {
-        t[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n) {
-        *o++ = t[--n];
-    }
-    return o;
-}
-
-static char *put_hex(char *o, uint32_t v, int digits) {
-    for (int i = digits - 1; i >= 0; i--) {
-        *o++ = "0123456789abcdef"[(v >> (4 * i)) & 0xF];
-    }
-    return o;
-}
 
 static uint32_t bits(float f) {
     uint32_t u;
@@ -54,15 +28,15 @@ int main(void) {
         float loss = kt_train_step(kt_sample_input[i], kt_sample_label[i]);
         uint64_t t = kt_ticks() - t0;
         total += t;
-        char *o = put_str(line, "step ");
-        o = put_u(o, (uint64_t)s);
-        o = put_str(o, " label ");
-        o = put_u(o, (uint64_t)kt_sample_label[i]);
-        o = put_str(o, " loss ");
-        o = put_hex(o, bits(loss), 8);
-        o = put_str(o, " ticks ");
-        o = put_u(o, t);
-        o = put_str(o, "\n");
+        char *o = kt_put_str(line, "step ");
+        o = kt_put_u(o, (uint64_t)s);
+        o = kt_put_str(o, " label ");
+        o = kt_put_u(o, (uint64_t)kt_sample_label[i]);
+        o = kt_put_str(o, " loss ");
+        o = kt_put_hex(o, bits(loss), 8);
+        o = kt_put_str(o, " ticks ");
+        o = kt_put_u(o, t);
+        o = kt_put_str(o, "\n");
         *o = 0;
         kt_write(line);
     }
@@ -70,23 +44,23 @@ int main(void) {
     uint64_t t0 = kt_ticks();
     int best = kt_predict(kt_sample_input[0], logits);
     uint64_t ti = kt_ticks() - t0;
-    char *o = put_str(line, "predict ");
-    o = put_u(o, (uint64_t)best);
+    char *o = kt_put_str(line, "predict ");
+    o = kt_put_u(o, (uint64_t)best);
     *o = 0;
     kt_write(line);
     for (int c = 0; c < KT_CLASSES; c++) {
-        o = put_str(line, " ");
-        o = put_hex(o, bits(logits[c]), 8);
+        o = kt_put_str(line, " ");
+        o = kt_put_hex(o, bits(logits[c]), 8);
         *o = 0;
         kt_write(line);
     }
-    o = put_str(line, "\nticks_per_step ");
-    o = put_u(o, KT_STEPS > 0 ? total / KT_STEPS : 0);
-    o = put_str(o, "\nticks_per_inference ");
-    o = put_u(o, ti);
-    o = put_str(o, "\nstack_bytes ");
-    o = put_u(o, kt_stack_used());
-    o = put_str(o, "\nparams ");
+    o = kt_put_str(line, "\nticks_per_step ");
+    o = kt_put_u(o, KT_STEPS > 0 ? total / KT_STEPS : 0);
+    o = kt_put_str(o, "\nticks_per_inference ");
+    o = kt_put_u(o, ti);
+    o = kt_put_str(o, "\nstack_bytes ");
+    o = kt_put_u(o, kt_stack_used());
+    o = kt_put_str(o, "\nparams ");
     *o = 0;
     kt_write(line);
     for (uint32_t i = 0; i < KT_PARAMS_BYTES; i += sizeof chunk) {
@@ -94,7 +68,7 @@ int main(void) {
         kt_export_params_part(chunk, i, n);
         o = line;
         for (uint32_t j = 0; j < n; j++) {
-            o = put_hex(o, chunk[j], 2);
+            o = kt_put_hex(o, chunk[j], 2);
         }
         *o = 0;
         kt_write(line);

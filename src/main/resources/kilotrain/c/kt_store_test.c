@@ -12,6 +12,7 @@
  */
 #include "kt_model.h"
 #include "kt_samples.h"
+#include "kt_print.h"
 #include "kt_store.h"
 
 #include <string.h>
@@ -41,34 +42,18 @@ static uint8_t s_image[KT_PARAMS_BYTES], s_old[KT_PARAMS_BYTES], s_new[KT_PARAMS
 
 static char line[200];
 
-static char *put_str(char *o, const char *s) {
-    while (*s) {
-        *o++ = *s++;
-    }
-    return o;
-}
-
 static char *put_i(char *o, long v) {
-    char t[24];
-    int n = 0;
-    unsigned long u = v < 0 ? (unsigned long)-v : (unsigned long)v;
     if (v < 0) {
         *o++ = '-';
+        return kt_put_u(o, (uint64_t)-v);
     }
-    do {
-        t[n++] = (char)('0' + u % 10u);
-        u /= 10u;
-    } while (u);
-    while (n) {
-        *o++ = t[--n];
-    }
-    return o;
+    return kt_put_u(o, (uint64_t)v);
 }
 
 static void say(const char *a, long v, const char *b) {
-    char *o = put_str(line, a);
+    char *o = kt_put_str(line, a);
     o = put_i(o, v);
-    o = put_str(o, b);
+    o = kt_put_str(o, b);
     *o = 0;
     OUT(line);
 }
