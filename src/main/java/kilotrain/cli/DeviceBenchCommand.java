@@ -81,6 +81,43 @@ final class DeviceBenchCommand implements Callable<Integer> {
     @Mixin
     StepOptions step;
 
+    @Option(names = "--profile", description = "Also build the step with -DKT_PROFILE (a SysTick read after every "
+            + "statement), run it on the same samples (its results must equal the plain run's bit for bit) and print "
+            + "per instruction: ticks, MACs or element operations, instructions per MAC, and the lower bound "
+            + "(MACs / 2 per SMLAD + one load or store per word touched).")
+    boolean profile;
+
+    @Option(names = "--profile-top", defaultValue = "25", description = "Rows of the --profile table, most ticks "
+            + "first (default ${DEFAULT-VALUE}; --json lists all).")
+    int profileTop;
+
+    /** The profile under its JSON keys. */
+    static ObjectNode profileJson(kilotrain.device.StepProfile pr) {
+        ObjectNode o = Json.object();
+        o.put("ticks_per_step", pr.totalTicks());
+        o.put("profiled_ticks_per_step", pr.profiledTicksPerStep());
+        o.put("macs", pr.totalMacs());
+        o.put("bound_instructions", pr.totalBoundInstructions());
+        o.put("bound_ticks", pr.totalBoundInstructions() / pr.board().instructionsPerTick());
+        o.put("bound", "ceil(MACs / 2) + words read + words written (one SMLAD per 2 int8 MACs, one LDR/STR per "
+                + "32-bit word of every buffer and constant touched)");
+        ArrayNode rows = o.putArray("rows");
+        for (kilotrain.device.StepProfile.Row r : pr.rows()) {
+            ObjectNode n = rows.addObject();
+            n.put("index", r.index());
+            n.put("op", r.op());
+            n.put("writes", r.what());
+            n.put("ticks", r.ticks());
+            n.put("macs", r.macs());
+            n.put("element_ops", r.elementOps());
+            if (r.macs() > 0) {
+                n.put("instructions_per_mac", pr.instructionsPerMac(r));
+            }
+            n.put("bound_ticks", pr.boundTicks(r));
+        }
+        return o;
+    }
+
     /** The measured figures under their JSON keys (device-bench --json, train's device.json). */
     static void putResult(ObjectNode o, DeviceBench.Result r, Path project) {
         o.put("ticks_per_step", r.ticksPerStep());
@@ -132,6 +169,8 @@ final class DeviceBenchCommand implements Callable<Integer> {
         Files.createDirectories(dir);
         DeviceBench.Result r = DeviceBench.run(p, () -> new TrainState(p, options), lr, inputs, lab, steps, dir,
                 timeout, fuseBlocks, bd);
+        kilotrain.device.StepProfile pr = profile && r.bitExact() ? kilotrain.device.StepProfile.measure(p,
+                DeviceBench.stepOrder(p, options, fuseBlocks), bd, dir, steps, timeout) : null;
         if (json) {
             ObjectNode o = Json.object();
             o.put("model", model.toString());
@@ -142,6 +181,9 @@ final class DeviceBenchCommand implements Callable<Integer> {
             o.put("core", bd.core());
             o.put("instructions_per_step", Math.round(r.ticksPerStep() * bd.instructionsPerTick()));
             putResult(o, r, dir);
+            if (pr != null) {
+                o.set("profile", profileJson(pr));
+            }
             System.out.println(Json.write(o));
         } else {
             System.out.printf("%s, scheme %s, %d classes, %d steps on QEMU %s (%s, -icount shift=0)%n",
@@ -154,6 +196,9 @@ final class DeviceBenchCommand implements Callable<Integer> {
                     r.sampleFlashBytes());
             System.out.printf("bit_exact %b%s%n", r.bitExact(), r.mismatch() == null ? "" : " (" + r.mismatch() + ")");
             System.out.printf("losses %s%nproject %s%n", java.util.Arrays.toString(r.losses()), dir);
+            if (pr != null) {
+                System.out.print(pr.table(profileTop));
+            }
         }
         return r.bitExact() ? 0 : 1;
     }

@@ -88,9 +88,7 @@ public final class DeviceBench {
             }
         }
         TrainState.Options options = initial.get().options();
-        MemoryAnalysis a = MemoryAnalysis.of(p, options.momentum() != 0f,
-                options.weightRule() == WeightRounding.FLOAT_SHADOW, options.biasRule() == BiasRounding.FLOAT_SHADOW,
-                new ArenaPlanner(), true, fuseBlocks);
+        MemoryAnalysis a = analysis(p, options, fuseBlocks);
         Variant v = a.best();
         // The board's limits, checked before building against what the linker will count (the emitted statics,
         // kernel scratch and runtime state included, plus the stack reserve), so a program that cannot fit gets a
@@ -132,6 +130,17 @@ public final class DeviceBench {
         long samples = (long) inputs.size() * (p.input.elements + 4);
         return new Result(value(out, "ticks_per_step"), value(out, "ticks_per_inference"), data + bss + stack,
                 sections[0] + data - samples, stack, data, bss, mismatch == null, mismatch, losses, samples);
+    }
+
+    /** The memory analysis whose best variant (step order and arena plan) {@link #run} builds. */
+    static MemoryAnalysis analysis(Program p, TrainState.Options options, boolean fuseBlocks) {
+        return MemoryAnalysis.of(p, options.momentum() != 0f, options.weightRule() == WeightRounding.FLOAT_SHADOW,
+                options.biasRule() == BiasRounding.FLOAT_SHADOW, new ArenaPlanner(), true, fuseBlocks);
+    }
+
+    /** The instructions of the step {@link #run} builds for these options, in the order the device runs them. */
+    public static List<kilotrain.ops.core.Instr> stepOrder(Program p, TrainState.Options options, boolean fuseBlocks) {
+        return analysis(p, options, fuseBlocks).best().step();
     }
 
     /**

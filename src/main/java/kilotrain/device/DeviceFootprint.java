@@ -211,6 +211,9 @@ public record DeviceFootprint(long dataBytes, long bssBytes, long stackBytes, lo
         return p;
     }
 
+    /** An {@code #ifdef KT_PROFILE} block; group 2 is its {@code #else} part. */
+    private static final Pattern PROFILE_ONLY = Pattern.compile("(?s)#ifdef KT_PROFILE\n.*?(#else\n(.*?))?#endif\n");
+
     /** Sums objects per section and per kind. */
     private static final class Counter {
         long data, bss, rodata;
@@ -222,6 +225,9 @@ public record DeviceFootprint(long dataBytes, long bssBytes, long stackBytes, lo
         }
 
         void count(String src, boolean model, String runtimeKind) {
+            // the step's profiling (device-bench --profile) is not in the build this counts
+            src = PROFILE_ONLY.matcher(src).replaceAll(r -> Matcher.quoteReplacement(r.group(2) == null ? ""
+                    : r.group(2)));
             Map<String, Long> defines = new LinkedHashMap<>();
             Matcher d = DEFINE.matcher(src);
             while (d.find()) {

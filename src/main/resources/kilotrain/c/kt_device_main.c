@@ -1,7 +1,8 @@
 /*
  * Device demo: trains on the samples embedded in kt_samples.c, printing (over semihosting) each step's loss and
  * SysTick ticks, the ticks of one inference, the prediction and logits of the first sample, the deepest stack use
- * and the trained parameters in hex, so a host can compare every bit with the Java twin.
+ * and the trained parameters in hex, so a host can compare every bit with the Java twin. Built with -DKT_PROFILE
+ * (make profile-qemu), it also prints the ticks of every statement of the step ("profile ROW TICKS").
  */
 #include "kt_cm7.h"
 #include "kt_model.h"
@@ -54,6 +55,17 @@ int main(void) {
         *o = 0;
         kt_write(line);
     }
+#ifdef KT_PROFILE
+    /* ticks of each part of the step (kt_model.h's KT_PROFILE_ROWS), summed over the KT_STEPS steps */
+    for (int r = 0; r < KT_PROFILE_ROWS; r++) {
+        o = kt_put_str(line, "\nprofile ");
+        o = kt_put_u(o, (uint64_t)r);
+        o = kt_put_str(o, " ");
+        o = kt_put_u(o, kt_profile_ticks[r]);
+        *o = 0;
+        kt_write(line);
+    }
+#endif
     o = kt_put_str(line, "\nticks_per_step ");
     o = kt_put_u(o, KT_STEPS > 0 ? total / KT_STEPS : 0);
     o = kt_put_str(o, "\nticks_per_inference ");
