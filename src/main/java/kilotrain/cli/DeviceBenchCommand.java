@@ -101,12 +101,15 @@ final class DeviceBenchCommand implements Callable<Integer> {
         o.put("bound_ticks", pr.totalBoundInstructions() / pr.board().instructionsPerTick());
         o.put("bound", "ceil(MACs / 2) + words read + words written (one SMLAD per 2 int8 MACs, one LDR/STR per "
                 + "32-bit word of every buffer and constant touched)");
+        o.put("float_macs", pr.floatMacs());
+        o.put("contract_bound_ticks", pr.totalContractBoundInstructions() / pr.board().instructionsPerTick());
+        o.put("contract_bound", "the bound with float MACs at 2 instructions each (VMUL + VADD, unfused, fixed order)");
         ArrayNode rows = o.putArray("rows");
         for (kilotrain.device.StepProfile.Row r : pr.rows()) {
             ObjectNode n = rows.addObject();
             n.put("index", r.index());
             n.put("op", r.op());
-            n.put("writes", r.what());
+            n.put("layer", r.what());
             n.put("ticks", r.ticks());
             n.put("macs", r.macs());
             n.put("element_ops", r.elementOps());
@@ -114,6 +117,7 @@ final class DeviceBenchCommand implements Callable<Integer> {
                 n.put("instructions_per_mac", pr.instructionsPerMac(r));
             }
             n.put("bound_ticks", pr.boundTicks(r));
+            n.put("float_macs", r.floatMacs());
         }
         return o;
     }

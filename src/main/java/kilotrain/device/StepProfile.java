@@ -36,7 +36,15 @@ import kilotrain.program.Program;
 public record StepProfile(Board board, int steps, List<Row> rows, long profiledTicksPerStep) {
 
     /** One statement of the step: its ticks per step (the sum over the steps run / steps) and its work. */
-    public record Row(int index, String op, String what, long ticks, long macs, long elementOps, long boundInstructions) {
+    public record Row(int index, String op, String what, long ticks, long macs, long elementOps, long boundInstructions,
+            boolean floatMacs) {
+        /**
+         * The bound under the bit-exact contract: float multiply-adds (gradients, the float head) stay one VMUL and
+         * one VADD each (no fused multiply-add, the summation order fixed), so 2 instructions per MAC, not 1/2.
+         */
+        public long contractBoundInstructions() {
+            return floatMacs ? boundInstructions - (macs + 1) / 2 + 2 * macs : boundInstructions;
+        }
     }
 
     /** Runs {@code make profile-qemu} in {@code dir} (a project {@link DeviceBench#run} built and ran for {@code order}). */
@@ -60,10 +68,10 @@ public record StepProfile(Board board, int steps, List<Row> rows, long profiledT
         List<String> ops = new ArrayList<>();
         ops.add("entry");
         what.add("label check, first-step init, input copy");
-        work.add(new long[] {0, p.input.elements, words(p.input.bytes()) * 2});
+        work.add(new long[] {0, p.input.elements, words(p.input.bytes()) * 2, 0});
         for (Instr in : order) {
             ops.add(in.op());
-            what.add(in.writes().isEmpty() ? "" : in.writes().get(0).name);
+            what.add(layer(in));
             work.add(work(in));
         }
         for (Param q : CGenerator.trailingUpdates(p, order)) {
@@ -92,7 +100,7 @@ public record StepProfile(Board board, int steps, List<Row> rows, long profiledT
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < ticks.length; i++) {
             long[] w = work.get(i);
-            rows.add(new Row(i, ops.get(i), what.get(i), ticks[i] / steps, w[0], w[1], w[2]));
+            rows.add(new Row(i, ops.get(i), what.get(i), ticks[i] / steps, w[0], w[1], w[2], w[3] != 0));
         }
         return new StepProfile(board, steps, List.copyOf(rows), DeviceBench.value(out, "ticks_per_step"));
     }
@@ -126,9 +134,11 @@ public record StepProfile(Board board, int steps, List<Row> rows, long profiledT
         return r;
     }
 
-    /** {MACs, element operations, lower bound in instructions} of one instruction. */
+    /** {MACs, element operations, lower bound in instructions, 1 when the MACs are float} of one instruction. */
     static long[] work(Instr in) {
         long macs = 0, elems = 0, constBytes = 0;
+        boolean floats = in instanceof ConvInputGrad || in instanceof ConvWeightGrad || in instanceof ConvWeightUpdate
+                || in instanceof HeadFwd || in instanceof HeadBwd;
         if (in instanceof ConvFwd c) {
             macs = c.conv().macs();
             constBytes = (c.weight() == null ? c.conv().weight.bytes() : 0) + (c.bias() == null ? biasBytes(c.conv()) : 0);
@@ -165,7 +175,22 @@ public record StepProfile(Board board, int steps, List<Row> rows, long profiledT
         for (Buf b : in.writes()) {
             words += words(b.bytes());
         }
-        return new long[] {macs, elems, (macs + 1) / 2 + words};
+        return new long[] {macs, elems, (macs + 1) / 2 + words, floats ? 1 : 0};
+    }
+
+    /** The layer a row belongs to: the conv (and its output tensor) for conv instructions, else what it writes. */
+    static String layer(Instr in) {
+        Conv2D c = in instanceof ConvFwd f ? f.conv() : in instanceof ConvInputGrad g ? g.conv()
+                : in instanceof ConvWeightGrad w ? w.conv() : in instanceof ConvWeightUpdate u ? u.conv()
+                : in instanceof kilotrain.ops.conv.ConvOutGrad o ? o.conv()
+                : in instanceof kilotrain.ops.conv.ConvBiasGrad b ? b.conv() : null;
+        if (in instanceof ConvDwFwd d) {
+            return d.conv().name + "+" + d.dw().name + " " + d.dw().output.name;
+        }
+        if (c != null) {
+            return c.name + " " + c.output.name;
+        }
+        return in.writes().isEmpty() ? "" : in.writes().get(0).name;
     }
 
     private static long biasBytes(Conv2D c) {
@@ -193,6 +218,14 @@ public record StepProfile(Board board, int steps, List<Row> rows, long profiledT
         return rows.stream().mapToLong(Row::boundInstructions).sum();
     }
 
+    public long totalContractBoundInstructions() {
+        return rows.stream().mapToLong(Row::contractBoundInstructions).sum();
+    }
+
+    public long floatMacs() {
+        return rows.stream().filter(Row::floatMacs).mapToLong(Row::macs).sum();
+    }
+
     /** The bound in ticks (instructions / the board's instructions per tick). */
     public double boundTicks(Row r) {
         return r.boundInstructions() / board.instructionsPerTick();
@@ -209,14 +242,14 @@ public record StepProfile(Board board, int steps, List<Row> rows, long profiledT
         double ipt = board.instructionsPerTick();
         s.append(String.format("profile (%s, %s instructions per tick; per step, summed over %d steps / %d):%n",
                 board.name(), ipt, steps, steps));
-        s.append(String.format("%4s  %-24s %-34s %10s %6s %12s %11s %8s %10s %7s%n", "#", "op", "writes", "ticks",
+        s.append(String.format("%4s  %-24s %-38s %10s %6s %12s %11s %8s %10s %7s%n", "#", "op", "layer", "ticks",
                 "%", "MACs", "elem ops", "instr/MAC", "bound", "x bound"));
         long total = totalTicks();
         List<Row> sorted = new ArrayList<>(rows);
         sorted.sort((a, b) -> Long.compare(b.ticks(), a.ticks()));
         for (Row r : sorted.subList(0, Math.min(top, sorted.size()))) {
-            s.append(String.format("%4d  %-24s %-34s %,10d %5.1f%% %,12d %,11d %8s %,10.0f %7.1f%n", r.index(), r.op(),
-                    cut(r.what(), 34), r.ticks(), 100.0 * r.ticks() / total, r.macs(), r.elementOps(),
+            s.append(String.format("%4d  %-24s %-38s %,10d %5.1f%% %,12d %,11d %8s %,10.0f %7.1f%n", r.index(), r.op(),
+                    cut(r.what(), 38), r.ticks(), 100.0 * r.ticks() / total, r.macs(), r.elementOps(),
                     r.macs() == 0 ? "-" : String.format("%.2f", instructionsPerMac(r)), boundTicks(r),
                     r.ticks() / Math.max(1e-9, boundTicks(r))));
         }
@@ -229,6 +262,10 @@ public record StepProfile(Board board, int steps, List<Row> rows, long profiledT
                 + "%.2f instructions per MAC; lower bound %,.0f ticks (%,d instructions: MACs / 2 per SMLAD + one "
                 + "load or store per word touched), step = %.2f x bound%n", total, rows.size(), profiledTicksPerStep,
                 totalMacs(), total * ipt / Math.max(1, totalMacs()), bound, totalBoundInstructions(), total / bound));
+        double contract = totalContractBoundInstructions() / ipt;
+        s.append(String.format("of the MACs %,d are float (input and weight gradients, float head: one VMUL + one VADD "
+                + "each under the bit-exact contract); with those at 2 instructions per MAC the bound is %,.0f ticks, "
+                + "step = %.2f x that%n", floatMacs(), contract, total / contract));
         return s.toString();
     }
 
