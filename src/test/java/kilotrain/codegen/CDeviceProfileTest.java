@@ -28,19 +28,9 @@ class CDeviceProfileTest {
         CBuild.requireTool("make");
         CBuild.requireTool("arm-none-eabi-gcc");
         CBuild.requireTool("qemu-system-arm");
-        java.io.PrintStream old = System.out;
-        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
-        int code;
-        try {
-            System.setOut(new java.io.PrintStream(buf, true, "UTF-8"));
-            code = kilotrain.cli.Main.run("device-bench", RESNET.toString(), "--scheme", "last-k:3", "--classes", "2",
-                    "--steps", "2", "--data", CGeneratorTest.SHARED.resolve("data/cifar10").toString(), "--out",
-                    dir.toString(), "--profile", "--json");
-        } finally {
-            System.setOut(old);
-        }
-        String json = buf.toString("UTF-8");
-        assertEquals(0, code, json);
+        String json = CDeviceTest.cli("device-bench", RESNET.toString(), "--scheme", "last-k:3", "--classes", "2",
+                "--steps", "2", "--data", CGeneratorTest.SHARED.resolve("data/cifar10").toString(), "--out",
+                dir.toString(), "--profile", "--json");
         JsonNode n = new ObjectMapper().readTree(json);
         assertTrue(n.get("bit_exact").asBoolean(), json);
         JsonNode prof = n.get("profile");

@@ -77,20 +77,25 @@ class CDeviceTest {
         CBuild.requireTool("make");
         CBuild.requireTool("arm-none-eabi-gcc");
         CBuild.requireTool("qemu-system-arm");
+        return cli("device-bench", model.toString(), "--scheme", scheme, "--classes", "10", "--steps", steps,
+                "--samples", "8", "--lr", lr, "--data", CGeneratorTest.SHARED.resolve("data/cifar10").toString(),
+                "--out", dir.toString(), "--json");
+    }
+
+    /** Runs the command line in this JVM; its standard output, the exit code required to be 0. */
+    static String cli(String... args) throws Exception {
         java.io.PrintStream old = System.out;
         java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
         int code;
         try {
             System.setOut(new java.io.PrintStream(buf, true, "UTF-8"));
-            code = kilotrain.cli.Main.run("device-bench", model.toString(), "--scheme", scheme, "--classes", "10",
-                    "--steps", steps, "--samples", "8", "--lr", lr, "--data", CGeneratorTest.SHARED.resolve("data/cifar10").toString(),
-                    "--out", dir.toString(), "--json");
+            code = kilotrain.cli.Main.run(args);
         } finally {
             System.setOut(old);
         }
-        String json = buf.toString("UTF-8");
-        assertTrue(code == 0, "exit " + code + ":\n" + json);
-        return json;
+        String out = buf.toString("UTF-8");
+        assertTrue(code == 0, "exit " + code + ":\n" + out);
+        return out;
     }
 
     /** The one-command path on a TFLite model: exit code 0 only when the device run is bit-exact. */
