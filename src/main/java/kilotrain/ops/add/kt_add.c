@@ -9,25 +9,48 @@ static int32_t add_fixed_unclamped(const kt_add *p, int8_t qa, int8_t qb) {
 }
 
 void kt_add_fwd(const kt_add *p, const int8_t *a, const int8_t *b, int8_t *y, uint8_t *mask) {
-    if (mask != NULL) {
-        memset(mask, 0, (size_t)((p->n + 7) / 8));
-    }
     const float lo = (float)p->act_min, hi = (float)p->act_max;
     if (p->float_rint) {
         /* AddKernel's float formula, the unclamped output rint(((a - za) * sa + (b - zb) * sb) / sy) + zy, with the
          * parameters in registers; below 2^22 the rounding is (v + 1.5*2^23) - 1.5*2^23,
-         * which differs from kt_rintf only in the sign of a zero, and that sign changes neither q's value nor y */
+         * which differs from kt_rintf only in the sign of a zero, and that sign changes neither q's value nor y.
+         * With a mask, one compare chain gives both the clamp and the mask bit (set when lo <= q <= hi) and each
+         * mask byte is gathered in a register and stored once. */
         const float za = (float)p->za, zb = (float)p->zb, zy = (float)p->zy, sa = p->sa, sb = p->sb, sy = p->sy;
-        for (int i = 0; i < p->n; i++) {
-            const float v = (((float)a[i] - za) * sa + ((float)b[i] - zb) * sb) / sy;
-            const float av = v < 0.0f ? -v : v;
-            const float q = (av < 4194304.0f ? (v + KT_MAGIC) - KT_MAGIC : kt_rintf(v)) + zy;
-            y[i] = (int8_t)(int)(q < lo ? lo : (q > hi ? hi : q));
-            if (mask != NULL && q >= lo && q <= hi) {
-                mask[i >> 3] |= (uint8_t)(1u << (i & 7));
+        const int n = p->n;
+        if (mask == NULL) {
+            for (int i = 0; i < n; i++) {
+                const float v = (((float)a[i] - za) * sa + ((float)b[i] - zb) * sb) / sy;
+                const float av = v < 0.0f ? -v : v;
+                const float q = (av < 4194304.0f ? (v + KT_MAGIC) - KT_MAGIC : kt_rintf(v)) + zy;
+                y[i] = (int8_t)(int)(q < lo ? lo : (q > hi ? hi : q));
             }
+            return;
+        }
+        for (int i0 = 0; i0 < n; i0 += 8) {
+            const int e = n - i0 < 8 ? n - i0 : 8;
+            unsigned m = 0;
+            for (int j = 0; j < e; j++) {
+                const int i = i0 + j;
+                const float v = (((float)a[i] - za) * sa + ((float)b[i] - zb) * sb) / sy;
+                const float av = v < 0.0f ? -v : v;
+                const float q = (av < 4194304.0f ? (v + KT_MAGIC) - KT_MAGIC : kt_rintf(v)) + zy;
+                float c = q;
+                if (q < lo) {
+                    c = lo;
+                } else if (q > hi) {
+                    c = hi;
+                } else if (q == q) {
+                    m |= 1u << j;
+                }
+                y[i] = (int8_t)(int)c;
+            }
+            mask[i0 >> 3] = (uint8_t)m;
         }
         return;
+    }
+    if (mask != NULL) {
+        memset(mask, 0, (size_t)((p->n + 7) / 8));
     }
     for (int i = 0; i < p->n; i++) {
         const int32_t raw = add_fixed_unclamped(p, a[i], b[i]);
