@@ -184,7 +184,7 @@ public record DeviceFootprint(long dataBytes, long bssBytes, long stackBytes, lo
             }
             if (line.equals("}")) {
                 fn = null;
-            } else if (!line.isBlank()) {
+            } else if (!line.isBlank() && !line.trim().startsWith("KT_PROF")) { // tick reads: only with -DKT_PROFILE
                 if (fn.contains("kt_import_params(") || fn.contains("learning_rate(") || fn.contains("get32(")) {
                     continue; // not called by the device demo: removed by --gc-sections
                 }
