@@ -45,12 +45,21 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     InputOptions input;
 
+    @Mixin
+    SkipOption skip;
+
     @Override
     public Integer call() {
+        Checks.notNegative("--limit", limit);
+        Checks.notNegative("--limit-per-class", limitPerClass);
+        Checks.threads(threads);
+        input.check();
         Predictor p = Models.open(model, input);
-        LoadOptions lo = LoadOptions.defaults().withLimit(limit).withLimitPerClass(limitPerClass)
-                .withRawBytes(p.inputSpec().bytes());
+        LoadOptions lo = skip.apply(LoadOptions.defaults().withLimit(limit).withLimitPerClass(limitPerClass)
+                .withRawBytes(p.inputSpec().bytes()));
         Dataset test = DatasetSplit.openTest(dataset, lo);
+        List<String> skipped = SkipOption.skipped(test);
+        SkipOption.print(skipped);
         if (test.size() == 0) {
             throw new KtException("dataset " + dataset + " has no samples to evaluate");
         }
@@ -69,6 +78,7 @@ final class EvalCommand implements Callable<Integer> {
             o.put("top1", ev.top1());
             o.put("count", ev.count());
             o.put("images_per_second", ev.imagesPerSecond());
+            SkipOption.put(skipped, o);
             o.set("classes", Json.MAPPER.valueToTree(classes));
             ArrayNode cm = o.putArray("confusion");
             for (int[] row : ev.confusion()) {

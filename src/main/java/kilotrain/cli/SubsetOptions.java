@@ -6,6 +6,7 @@ import kilotrain.data.DatasetSplit;
 import kilotrain.data.LoadOptions;
 import kilotrain.data.TrainAugment;
 import kilotrain.ir.Graph;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Which samples a fine-tune reads and how training samples are augmented (train and analyze). */
@@ -28,18 +29,37 @@ final class SubsetOptions {
     @Option(names = "--test-limit-per-class", defaultValue = "0", description = "First N test samples of each class.")
     int testPerClass;
 
+    @Mixin
+    SkipOption skip;
+
+    /** Checks the values before any work. */
+    void check() {
+        Checks.notNegative("--train-limit", trainLimit);
+        Checks.notNegative("--train-limit-per-class", trainPerClass);
+        Checks.notNegative("--test-limit", testLimit);
+        Checks.notNegative("--test-limit-per-class", testPerClass);
+        augmentation();
+    }
+
     DatasetSplit open(Path data, Graph graph) {
-        return open(data, graph, trainLimit, trainPerClass, testLimit, testPerClass);
+        return open(data, graph, trainLimit, trainPerClass, testLimit, testPerClass, skip.skip);
     }
 
     TrainAugment augmentation() {
         return augmentation(augment);
     }
 
-    /** The split as the limits select it, images decoded to the graph's input size. */
+    /** The split as the limits select it, stopping at an unreadable sample. */
     static DatasetSplit open(Path data, Graph graph, int trainLimit, int trainPerClass, int testLimit,
             int testPerClass) {
-        LoadOptions base = LoadOptions.defaults().withRawBytes(graph.input.elements());
+        return open(data, graph, trainLimit, trainPerClass, testLimit, testPerClass, false);
+    }
+
+    /** The split as the limits select it; {@code skipBad} leaves unreadable samples out. */
+    static DatasetSplit open(Path data, Graph graph, int trainLimit, int trainPerClass, int testLimit,
+            int testPerClass, boolean skipBad) {
+        LoadOptions base = LoadOptions.defaults().withRawBytes(graph.input.elements())
+                .withOnUnreadable(skipBad ? LoadOptions.OnUnreadable.SKIP : LoadOptions.OnUnreadable.FAIL);
         return DatasetSplit.open(data, base.withLimit(trainLimit).withLimitPerClass(trainPerClass),
                 base.withLimit(testLimit).withLimitPerClass(testPerClass));
     }

@@ -97,8 +97,24 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     FineTuneOptions run;
 
+    /** Every option value, checked before the model or the data is read. */
+    private void check() {
+        Checks.epochs(epochs, warmup);
+        Checks.positive("--lr", lr);
+        Checks.atLeast("--batch", batch, 1);
+        Checks.notNegative("--image-size", imageSize);
+        Checks.threads(threads);
+        Checks.notNegative("--device-steps", deviceSteps);
+        onOff(qas, "--qas");
+        schedule();
+        optimizer.momentum();
+        run.check();
+        Checks.outFolder("--out", out);
+    }
+
     @Override
     public Integer call() {
+        check();
         TrainedModel start = Files.isRegularFile(model) && TrainedModel.looksLike(model) ? TrainedModel.load(model) : null;
         Graph graph = start != null ? start.graph : ModelLoader.load(model, imageSize);
         Scheme s = start != null ? sameScheme(start) : Scheme.resolve(scheme == null ? "classifier-only" : scheme,
@@ -143,6 +159,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         System.err.printf("training %s on %s: %d train / %d test samples, %d classes, scheme %s%n", model, data,
                 src.trainSize(), src.testSize(), classes.size(), s);
+        skipped = SkipOption.skipped(split.train(), split.test());
+        SkipOption.print(skipped);
         List<Trainer.EpochMetrics> history = new ArrayList<>();
         Progress.Training progress = Progress.training();
         try {
@@ -208,6 +226,9 @@ final class TrainCommand implements Callable<Integer> {
         return start.program;
     }
 
+    /** Samples left out by --skip-bad-samples (train and test parts), recorded in metrics.json. */
+    private List<String> skipped = List.of();
+
     private ObjectNode writeMetrics(Path dir, List<Trainer.EpochMetrics> history, String error) {
         StringBuilder csv = new StringBuilder("epoch,warmup,lr,train_loss,train_accuracy,test_accuracy,seconds,images_per_second\n");
         ObjectNode o = Json.object();
@@ -237,6 +258,7 @@ final class TrainCommand implements Callable<Integer> {
         o.put("max_step", UpdateRuleOptions.text(run.rules.maxStep()));
         o.put("optimizer", optimizer.name());
         o.put("seed", seed);
+        SkipOption.put(skipped, o);
         if (!history.isEmpty()) {
             o.put("test_accuracy", history.get(history.size() - 1).testAccuracy());
             o.put("train_accuracy", history.get(history.size() - 1).trainAccuracy());

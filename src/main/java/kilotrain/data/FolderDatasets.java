@@ -49,49 +49,27 @@ public final class FolderDatasets {
             throw new KtException("dataset folder " + root + " has no JPEG, PNG or BMP files in its class folders "
                     + listing.classes);
         }
-        int[] keep = Selection.select(listing.labelArray(), listing.classes.size(), options.limitPerClass(),
-                options.limit());
-        int n = keep.length;
-        DecodedImage[] images = new DecodedImage[n];
-        KtException[] errors = new KtException[n];
-        boolean skip = options.onUnreadable() == LoadOptions.OnUnreadable.SKIP;
         MemoryBudget budget = new MemoryBudget(root);
         int maxSide = options.maxCachedSide();
-        ParallelLoad.run(n, options.threads(), i -> {
-            DecodedImage img = shrink(ImageDecoder.decode(listing.files.get(keep[i])), maxSide);
+        Loaded<DecodedImage> l = load(listing, options, (file, i, n) -> {
+            DecodedImage img = shrink(ImageDecoder.decode(file), maxSide);
             budget.add(img.pixels().length, i, n);
             return img;
-        }, images, errors, skip);
-        List<String> skipped = new ArrayList<>();
-        int good = 0;
-        for (int i = 0; i < n; i++) {
-            if (images[i] == null) {
-                skipped.add(listing.files.get(keep[i]) + ": " + errors[i].getMessage());
-            } else {
-                good++;
-            }
-        }
+        });
+        int good = l.items.size();
         byte[][] data = new byte[good][];
         int[] h = new int[good];
         int[] w = new int[good];
         int[] c = new int[good];
-        int[] labels = new int[good];
-        Path[] names = new Path[good];
-        int k = 0;
-        for (int i = 0; i < n; i++) {
-            DecodedImage img = images[i];
-            if (img != null) {
-                data[k] = img.pixels();
-                h[k] = img.height();
-                w[k] = img.width();
-                c[k] = img.channels();
-                labels[k] = listing.labels.get(keep[i]);
-                names[k] = listing.files.get(keep[i]);
-                k++;
-            }
+        for (int k = 0; k < good; k++) {
+            DecodedImage img = l.items.get(k);
+            data[k] = img.pixels();
+            h[k] = img.height();
+            w[k] = img.width();
+            c[k] = img.channels();
         }
-        return new Dataset(root.toString(), Dataset.Kind.IMAGE, listing.classes, data, h, w, c, labels,
-                i -> names[i].toString(), skipped);
+        return new Dataset(root.toString(), Dataset.Kind.IMAGE, listing.classes, data, h, w, c, l.labels,
+                i -> l.names.get(i).toString(), l.skipped);
     }
 
     private static Dataset raw(Path root, Listing all, LoadOptions options) {
@@ -105,23 +83,66 @@ public final class FolderDatasets {
             throw new KtException("dataset folder " + root + " holds raw tensor files: the model input size in bytes"
                     + " is needed to read them (LoadOptions.rawBytes)");
         }
+        Loaded<byte[]> l = load(listing, options, (file, i, n) -> readRaw(file, expected));
+        int n = l.items.size();
+        int[] ones = new int[n];
+        java.util.Arrays.fill(ones, 1);
+        return new Dataset(root.toString(), Dataset.Kind.RAW, listing.classes, l.items.toArray(new byte[0][]), ones,
+                ones, ones, l.labels, i -> l.names.get(i).toString(), l.skipped);
+    }
+
+    /** Reads one sample file; {@code index} of {@code total} for progress-dependent checks. */
+    @FunctionalInterface
+    interface SampleReader<T> {
+        T read(Path file, int index, int total);
+    }
+
+    /** The samples that loaded, their labels and files, and the files left out (with their reasons). */
+    record Loaded<T>(List<T> items, int[] labels, List<Path> names, List<String> skipped) {
+    }
+
+    /**
+     * Reads the files the limits keep, in parallel. A file that fails stops the load with its message (the lowest
+     * failing file in dataset order), or with {@link LoadOptions.OnUnreadable#SKIP} is left out and listed.
+     */
+    static <T> Loaded<T> load(Listing listing, LoadOptions options, SampleReader<T> reader) {
         int[] keep = Selection.select(listing.labelArray(), listing.classes.size(), options.limitPerClass(),
                 options.limit());
         int n = keep.length;
-        byte[][] data = new byte[n][];
+        @SuppressWarnings("unchecked")
+        T[] items = (T[]) new Object[n];
         KtException[] errors = new KtException[n];
-        ParallelLoad.run(n, options.threads(), i -> readRaw(listing.files.get(keep[i]), expected), data, errors,
-                false);
-        int[] labels = new int[n];
-        int[] ones = new int[n];
-        Path[] names = new Path[n];
-        for (int i = 0; i < n; i++) {
-            labels[i] = listing.labels.get(keep[i]);
-            names[i] = listing.files.get(keep[i]);
-            ones[i] = 1;
+        boolean skip = options.onUnreadable() == LoadOptions.OnUnreadable.SKIP;
+        try {
+            ParallelLoad.run(n, options.threads(), i -> reader.read(listing.files.get(keep[i]), i, n), items, errors,
+                    skip);
+        } catch (MemoryBudget.Exceeded e) {
+            throw e;
+        } catch (KtException e) {
+            throw unreadable(e);
         }
-        return new Dataset(root.toString(), Dataset.Kind.RAW, listing.classes, data, ones, ones, ones, labels,
-                i -> names[i].toString(), List.of());
+        List<T> good = new ArrayList<>();
+        List<Path> names = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Path file = listing.files.get(keep[i]);
+            if (items[i] == null) {
+                String why = errors[i].getMessage();
+                skipped.add(why.contains(file.toString()) ? why : file + ": " + why);
+            } else {
+                good.add(items[i]);
+                names.add(file);
+                labels.add(listing.labels.get(keep[i]));
+            }
+        }
+        return new Loaded<>(good, labels.stream().mapToInt(Integer::intValue).toArray(), names, skipped);
+    }
+
+    /** The error of a sample that could not be read, with what would let the run go on without it. */
+    static KtException unreadable(KtException e) {
+        return new KtException(e.getMessage() + " (--skip-bad-samples leaves unreadable samples out and lists them)",
+                e);
     }
 
     /** Shrinks an image whose shorter side exceeds {@code maxSide} (0: never) to that shorter side. */

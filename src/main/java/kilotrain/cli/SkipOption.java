@@ -1,0 +1,54 @@
+package kilotrain.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import kilotrain.data.Dataset;
+import kilotrain.data.LoadOptions;
+import picocli.CommandLine.Option;
+
+/** What to do with a sample file that cannot be read (train, analyze, eval). */
+final class SkipOption {
+    /** Skipped samples named on stderr; metrics.json and --json list them all. */
+    private static final int LISTED = 10;
+
+    @Option(names = "--skip-bad-samples", description = "Leave out sample files that cannot be read (corrupt images, "
+            + "tensor files of the wrong size, bad .npy files or CSV rows), count and name them on stderr and in the "
+            + "JSON output (default: stop at the first one, naming it).")
+    boolean skip;
+
+    LoadOptions apply(LoadOptions o) {
+        return o.withOnUnreadable(skip ? LoadOptions.OnUnreadable.SKIP : LoadOptions.OnUnreadable.FAIL);
+    }
+
+    /** The skipped samples of the given parts (nulls ignored), each "file: reason". */
+    static List<String> skipped(Dataset... parts) {
+        List<String> all = new ArrayList<>();
+        for (Dataset d : parts) {
+            if (d != null) {
+                all.addAll(d.skipped());
+            }
+        }
+        return all;
+    }
+
+    /** Records the count and every skipped sample in {@code json}. */
+    static void put(List<String> skipped, ObjectNode json) {
+        json.put("skipped_samples", skipped.size());
+        json.set("skipped", Json.MAPPER.valueToTree(skipped));
+    }
+
+    /** Prints the count and the first few skipped samples to stderr. */
+    static void print(List<String> skipped) {
+        if (skipped.isEmpty()) {
+            return;
+        }
+        System.err.printf("skipped %d unreadable sample(s) (--skip-bad-samples):%n", skipped.size());
+        for (int i = 0; i < Math.min(LISTED, skipped.size()); i++) {
+            System.err.println("  " + skipped.get(i));
+        }
+        if (skipped.size() > LISTED) {
+            System.err.printf("  ... and %d more (all listed in the JSON output)%n", skipped.size() - LISTED);
+        }
+    }
+}
