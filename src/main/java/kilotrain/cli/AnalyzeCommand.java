@@ -238,9 +238,16 @@ final class AnalyzeCommand implements Callable<Integer> {
             o.put("max_step", run.rules.maxStep());
         }
         o.put("augment", run.subset.augment);
-        // only a skip enters the settings, so the cache of earlier analyses stays valid
-        if (run.subset.skip.skip) {
+        // these enter only when given, so the cache of earlier analyses stays valid
+        SampleOptions so = run.subset.samples;
+        if (so.skip) {
             o.put("skip_bad_samples", true);
+        }
+        if (so.labelColumn != null) {
+            o.put("label_column", so.labelColumn);
+        }
+        if (so.targetColumns != null) {
+            o.put("target_columns", String.join(",", so.targetColumns));
         }
         o.put("seed", seed);
         // only momentum enters the settings, so the cache of earlier plain-SGD analyses stays valid

@@ -30,7 +30,7 @@ final class SubsetOptions {
     int testPerClass;
 
     @Mixin
-    SkipOption skip;
+    SampleOptions samples;
 
     /** Checks the values before any work. */
     void check() {
@@ -39,10 +39,12 @@ final class SubsetOptions {
         Checks.notNegative("--test-limit", testLimit);
         Checks.notNegative("--test-limit-per-class", testPerClass);
         augmentation();
+        samples.apply(LoadOptions.defaults());
     }
 
     DatasetSplit open(Path data, Graph graph) {
-        return open(data, graph, trainLimit, trainPerClass, testLimit, testPerClass, skip.skip);
+        return open(data, graph, trainLimit, trainPerClass, testLimit, testPerClass,
+                samples.apply(LoadOptions.defaults()));
     }
 
     TrainAugment augmentation() {
@@ -52,14 +54,13 @@ final class SubsetOptions {
     /** The split as the limits select it, stopping at an unreadable sample. */
     static DatasetSplit open(Path data, Graph graph, int trainLimit, int trainPerClass, int testLimit,
             int testPerClass) {
-        return open(data, graph, trainLimit, trainPerClass, testLimit, testPerClass, false);
+        return open(data, graph, trainLimit, trainPerClass, testLimit, testPerClass, LoadOptions.defaults());
     }
 
-    /** The split as the limits select it; {@code skipBad} leaves unreadable samples out. */
+    /** The split as the limits select it, read as {@code options} say (unreadable samples, CSV columns). */
     static DatasetSplit open(Path data, Graph graph, int trainLimit, int trainPerClass, int testLimit,
-            int testPerClass, boolean skipBad) {
-        LoadOptions base = LoadOptions.defaults().withRawBytes(graph.input.elements())
-                .withOnUnreadable(skipBad ? LoadOptions.OnUnreadable.SKIP : LoadOptions.OnUnreadable.FAIL);
+            int testPerClass, LoadOptions options) {
+        LoadOptions base = options.withInput(graph.input.shape, graph.input.quant);
         return DatasetSplit.open(data, base.withLimit(trainLimit).withLimitPerClass(trainPerClass),
                 base.withLimit(testLimit).withLimitPerClass(testPerClass));
     }

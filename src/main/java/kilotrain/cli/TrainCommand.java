@@ -120,6 +120,14 @@ final class TrainCommand implements Callable<Integer> {
         Scheme s = start != null ? sameScheme(start) : Scheme.resolve(scheme == null ? "classifier-only" : scheme,
                 TrainCompiler.backboneConvs(graph).size());
         DatasetSplit split = run.subset.open(data, graph);
+        if (split.train() == null) {
+            throw new KtException(data + " has no training part (train/, train.csv, x_train.npy ...)");
+        }
+        if (split.train().hasTargets()) {
+            throw new KtException(data + " holds regression targets " + split.train().targetNames() + "; train "
+                    + "fine-tunes a classifier on class labels (give --label-column for a CSV with labels); "
+                    + "eval scores regression targets");
+        }
         List<String> classes = split.train().classes();
         if (start != null && !classes.equals(start.classes)) {
             throw new KtException(model + " was fine-tuned for classes " + start.classes + "; " + data + " has "
@@ -159,8 +167,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         System.err.printf("training %s on %s: %d train / %d test samples, %d classes, scheme %s%n", model, data,
                 src.trainSize(), src.testSize(), classes.size(), s);
-        skipped = SkipOption.skipped(split.train(), split.test());
-        SkipOption.print(skipped);
+        skipped = SampleOptions.skipped(split.train(), split.test());
+        SampleOptions.print(skipped);
         List<Trainer.EpochMetrics> history = new ArrayList<>();
         Progress.Training progress = Progress.training();
         try {
@@ -258,7 +266,7 @@ final class TrainCommand implements Callable<Integer> {
         o.put("max_step", UpdateRuleOptions.text(run.rules.maxStep()));
         o.put("optimizer", optimizer.name());
         o.put("seed", seed);
-        SkipOption.put(skipped, o);
+        SampleOptions.put(skipped, o);
         if (!history.isEmpty()) {
             o.put("test_accuracy", history.get(history.size() - 1).testAccuracy());
             o.put("train_accuracy", history.get(history.size() - 1).trainAccuracy());

@@ -13,13 +13,15 @@ import java.util.stream.Stream;
 import kilotrain.KtException;
 
 /**
- * Folder datasets {@code root/<class>/<files>}: images (JPEG, PNG, BMP) or raw tensors ({@code .int8}, {@code .bin}).
+ * Folder datasets {@code root/<class>/<files>}: images (JPEG, PNG, BMP), raw tensors ({@code .int8}, {@code .bin}) or
+ * one {@code .npy} array per sample ({@link NumericDatasets}).
  * Classes are the sub-folders in sorted name order; each class's files (also in nested folders) are sorted by path,
  * as torchvision's ImageFolder does. Hidden files and files with other extensions are ignored.
  */
 public final class FolderDatasets {
     private static final List<String> IMAGE_EXT = List.of("jpg", "jpeg", "png", "bmp");
     private static final List<String> RAW_EXT = List.of("int8", "bin");
+    private static final List<String> NPY_EXT = List.of("npy");
 
     private FolderDatasets() {
     }
@@ -29,10 +31,13 @@ public final class FolderDatasets {
         Listing listing = list(root);
         boolean anyRaw = listing.files.stream().anyMatch(f -> RAW_EXT.contains(extension(f)));
         boolean anyImage = listing.files.stream().anyMatch(f -> IMAGE_EXT.contains(extension(f)));
-        if (anyRaw && anyImage) {
-            throw new KtException("dataset folder " + root + " mixes image files and raw tensor files (.int8/.bin)");
+        boolean anyNpy = listing.files.stream().anyMatch(f -> NPY_EXT.contains(extension(f)));
+        if ((anyRaw ? 1 : 0) + (anyImage ? 1 : 0) + (anyNpy ? 1 : 0) > 1) {
+            throw new KtException("dataset folder " + root + " mixes kinds of sample files (images, raw tensor files"
+                    + " .int8/.bin, .npy files); keep one kind");
         }
-        return anyRaw ? raw(root, listing, options) : images(root, listing, options);
+        return anyNpy ? npy(root, listing, options)
+                : anyRaw ? raw(root, listing, options) : images(root, listing, options);
     }
 
     public static Dataset imageFolder(Path root, LoadOptions options) {
@@ -89,6 +94,35 @@ public final class FolderDatasets {
         java.util.Arrays.fill(ones, 1);
         return new Dataset(root.toString(), Dataset.Kind.RAW, listing.classes, l.items.toArray(new byte[0][]), ones,
                 ones, ones, l.labels, i -> l.names.get(i).toString(), l.skipped);
+    }
+
+    /** One .npy file per sample (see {@link NumericDatasets}): int8 input values, or uint8 images. */
+    private static Dataset npy(Path root, Listing all, LoadOptions options) {
+        Listing listing = all.only(NPY_EXT);
+        Loaded<Object> l = load(listing, options, (file, i, n) -> NumericDatasets.sampleFile(file, options));
+        int n = l.items.size();
+        long images = l.items.stream().filter(o -> o instanceof DecodedImage).count();
+        if (images != 0 && images != n) {
+            throw new KtException("dataset folder " + root + " mixes uint8 .npy samples (images) with int8 or float "
+                    + "ones; keep one type");
+        }
+        byte[][] data = new byte[n][];
+        int[] h = new int[n];
+        int[] w = new int[n];
+        int[] c = new int[n];
+        for (int k = 0; k < n; k++) {
+            if (l.items.get(k) instanceof DecodedImage img) {
+                data[k] = img.pixels();
+                h[k] = img.height();
+                w[k] = img.width();
+                c[k] = img.channels();
+            } else {
+                data[k] = (byte[]) l.items.get(k);
+                h[k] = w[k] = c[k] = 1;
+            }
+        }
+        return new Dataset(root.toString(), images > 0 ? Dataset.Kind.IMAGE : Dataset.Kind.RAW, listing.classes,
+                data, h, w, c, l.labels, i -> l.names.get(i).toString(), l.skipped);
     }
 
     /** Reads one sample file; {@code index} of {@code total} for progress-dependent checks. */
@@ -232,7 +266,7 @@ public final class FolderDatasets {
             }
             Path p = dir.resolve(name);
             String ext = extension(p);
-            if (IMAGE_EXT.contains(ext) || RAW_EXT.contains(ext)) {
+            if (IMAGE_EXT.contains(ext) || RAW_EXT.contains(ext) || NPY_EXT.contains(ext)) {
                 out.add(p);
             } else if (Files.isDirectory(p)) {
                 subdirs.add(p);

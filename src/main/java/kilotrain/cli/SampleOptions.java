@@ -7,8 +7,8 @@ import kilotrain.data.Dataset;
 import kilotrain.data.LoadOptions;
 import picocli.CommandLine.Option;
 
-/** What to do with a sample file that cannot be read (train, analyze, eval). */
-final class SkipOption {
+/** How sample files are read besides their limits (train, analyze, eval): CSV columns, unreadable samples. */
+final class SampleOptions {
     /** Skipped samples named on stderr; metrics.json and --json list them all. */
     private static final int LISTED = 10;
 
@@ -17,8 +17,21 @@ final class SkipOption {
             + "JSON output (default: stop at the first one, naming it).")
     boolean skip;
 
+    @Option(names = "--label-column", paramLabel = "NAME", description = "CSV datasets: the column holding the class "
+            + "label (default: the column named 'label').")
+    String labelColumn;
+
+    @Option(names = "--target-columns", split = ",", paramLabel = "NAME", description = "CSV datasets: the columns "
+            + "holding regression targets, e.g. y1,y2 (instead of a label column). Every other column is an input "
+            + "value.")
+    List<String> targetColumns;
+
     LoadOptions apply(LoadOptions o) {
-        return o.withOnUnreadable(skip ? LoadOptions.OnUnreadable.SKIP : LoadOptions.OnUnreadable.FAIL);
+        if (labelColumn != null && targetColumns != null) {
+            throw new kilotrain.KtException("--label-column and --target-columns exclude each other");
+        }
+        return o.withOnUnreadable(skip ? LoadOptions.OnUnreadable.SKIP : LoadOptions.OnUnreadable.FAIL)
+                .withColumns(labelColumn, targetColumns);
     }
 
     /** The skipped samples of the given parts (nulls ignored), each "file: reason". */
