@@ -7,8 +7,9 @@ import kilotrain.ir.Quant;
 import kilotrain.ir.Tensor;
 
 /**
- * The model input a sample is turned into: NHWC {@code [1, H, W, C]} int8 with its quantization, and the rule from a
- * uint8 pixel to an int8 value. Because pixels are uint8 that rule is a 256-entry table per channel.
+ * The model input a sample is turned into: int8 of the input tensor's shape with its quantization, and for an image
+ * input (NHWC {@code [1, H, W, C]}) the rule from a uint8 pixel to an int8 value. Inputs of other shapes (e.g.
+ * {@code [1, 640]}) take samples given as numbers ({@link NumericDatasets}) or raw tensor files, not images. Because pixels are uint8 that rule is a 256-entry table per channel.
  * <ul>
  * <li>default: {@code q = clamp(p - 128, -128, 127)}, what all the sample models expect;</li>
  * <li>mean/std (per channel, on {@code p / 255}): {@code q = clamp(rint(((p/255 - mean) / std) / scale + zeroPoint),

@@ -82,14 +82,8 @@ public final class NumericDatasets {
 
     /** The NumPy-array layout: {@code x_train.npy} + {@code y_train.npy}, {@code x_test.npy} (or x_val) + y. */
     static DatasetSplit openArrays(Path root, LoadOptions trainOptions, LoadOptions testOptions) {
-        Path testX = Files.isRegularFile(root.resolve("x_test.npy")) ? root.resolve("x_test.npy")
-                : Files.isRegularFile(root.resolve("x_val.npy")) ? root.resolve("x_val.npy") : null;
-        Path trainX = Files.isRegularFile(root.resolve("x_train.npy")) ? root.resolve("x_train.npy") : null;
-        LoadOptions any = trainOptions != null ? trainOptions : testOptions;
-        Part te = testX == null || testOptions == null ? null : arrays(testX, testOptions);
-        Part tr = trainX == null || (trainOptions == null && te != null) ? null : arrays(trainX, any);
-        Dataset[] d = finish(any, tr, te);
-        return new DatasetSplit(d[0], d[1]);
+        return openParts(root, "x_train.npy", "x_test.npy", "x_val.npy", trainOptions, testOptions,
+                NumericDatasets::arrays);
     }
 
     static boolean hasCsv(Path root) {
@@ -98,12 +92,22 @@ public final class NumericDatasets {
 
     /** The CSV layout: {@code train.csv} and {@code test.csv} (or {@code val.csv}). */
     static DatasetSplit openCsv(Path root, LoadOptions trainOptions, LoadOptions testOptions) {
-        Path test = Files.isRegularFile(root.resolve("test.csv")) ? root.resolve("test.csv")
-                : Files.isRegularFile(root.resolve("val.csv")) ? root.resolve("val.csv") : null;
-        Path train = Files.isRegularFile(root.resolve("train.csv")) ? root.resolve("train.csv") : null;
+        return openParts(root, "train.csv", "test.csv", "val.csv", trainOptions, testOptions, NumericDatasets::csv);
+    }
+
+    /**
+     * The train and test files of a layout (a null option leaves its part unread, as in {@link DatasetSplit#open}),
+     * with one class list over both.
+     */
+    private static DatasetSplit openParts(Path root, String trainName, String testName, String valName,
+                                          LoadOptions trainOptions, LoadOptions testOptions,
+                                          java.util.function.BiFunction<Path, LoadOptions, Part> reader) {
+        Path test = Files.isRegularFile(root.resolve(testName)) ? root.resolve(testName)
+                : Files.isRegularFile(root.resolve(valName)) ? root.resolve(valName) : null;
+        Path train = Files.isRegularFile(root.resolve(trainName)) ? root.resolve(trainName) : null;
         LoadOptions any = trainOptions != null ? trainOptions : testOptions;
-        Part te = test == null || testOptions == null ? null : csv(test, testOptions);
-        Part tr = train == null || (trainOptions == null && te != null) ? null : csv(train, any);
+        Part te = test == null || testOptions == null ? null : reader.apply(test, testOptions);
+        Part tr = train == null || (trainOptions == null && te != null) ? null : reader.apply(train, any);
         Dataset[] d = finish(any, tr, te);
         return new DatasetSplit(d[0], d[1]);
     }
