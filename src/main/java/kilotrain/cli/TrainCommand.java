@@ -197,9 +197,12 @@ final class TrainCommand implements Callable<Integer> {
         if (json) {
             System.out.println(Json.write(summary));
         } else {
-            System.out.printf("final test accuracy %.2f %%; model saved to %s%s%n",
-                    100 * history.get(history.size() - 1).testAccuracy(), outDir.resolve("model.ktm"),
-                    writeTflite ? " and " + outDir.resolve("model.tflite") : "");
+            Trainer.EpochMetrics last = history.get(history.size() - 1);
+            System.out.printf("%s; model saved to %s%s%n", src.testSize() > 0
+                            ? String.format("final test accuracy %.2f %%", 100 * last.testAccuracy())
+                            : String.format("final train accuracy %.2f %% (%s has no test part)",
+                                    100 * last.trainAccuracy(), data),
+                    outDir.resolve("model.ktm"), writeTflite ? " and " + outDir.resolve("model.tflite") : "");
         }
         if (graph.source == Graph.Source.TFLITE && !writeTflite) {
             System.err.println("note: no model.tflite: a float32 head has no pure int8 TFLite form (--head int8 "

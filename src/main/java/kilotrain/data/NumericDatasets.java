@@ -226,7 +226,7 @@ public final class NumericDatasets {
         if (!ok) {
             throw new KtException(where + ": a sample of shape " + Npy.shapeText(sample) + " (" + have + " values) "
                     + "does not fit the model input " + Arrays.toString(in) + " (" + want + " values): give samples "
-                    + "of shape " + Npy.shapeText(inner) + " or (" + want + ",)");
+                    + "of shape " + Npy.shapeText(inner) + (inner.length > 1 ? " or (" + want + ",)" : ""));
         }
     }
 
