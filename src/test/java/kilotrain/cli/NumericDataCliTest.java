@@ -71,6 +71,13 @@ class NumericDataCliTest {
         double mse = j.get("targets").get("sin_x").get("mse").asDouble();
         // measured 0.00130 (mean absolute error 0.026): the example model approximates sin well on [0, 2 pi]
         assertTrue(mse > 0 && mse < 0.005, "mse " + mse);
+        Path labelled = Files.writeString(dir.resolve("sign.csv"), "x,label\n-3,neg\n-1,neg\n1,pos\n3.5,pos\n");
+        CliTest.Result t = run("train", "--model", HELLO.toString(), "--data", labelled.toString(), "--out",
+                dir.resolve("run").toString(), "--epochs", "1", "--warmup-epochs", "0", "--augment", "none");
+        assertEquals(0, t.code(), t.err());
+        assertTrue(t.err().contains("4 train / 0 test samples, 2 classes"), t.err());
+        assertTrue(t.out().contains("final train accuracy") && t.out().contains(labelled + " has no test part")
+                && !t.out().contains("NaN"), t.out());
         CliTest.Result wrong = run("eval", HELLO.toString(), file.toString());
         assertEquals(1, wrong.code());
         assertTrue(wrong.err().contains("no column named 'label'; name the label column (--label-column) or the "
