@@ -39,6 +39,8 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Checks.atLeast("--top", top, 1);
+        Checks.outFile("--raw-output", rawOutput);
         Predictor p = Models.open(model, input);
         Predictor.Scorer s = p.scorer();
         List<String> classes = p.classes();
