@@ -24,7 +24,7 @@ import kilotrain.ops.requant.FixedPointMath;
 
 /** Hand-built models for the cases the shipped ones do not cover: depth multipliers, op codes, bad models. */
 class SyntheticModelTest {
-    static final int DEPTHWISE = 4, FC = 9, MAX_POOL = 17, GELU = 150, PLACEHOLDER = 127;
+    static final int DEPTHWISE = 4, FC = 9, GELU = 150, PLACEHOLDER = 127, LSTM = 44, CUSTOM = 32;
 
     /** A depthwise conv with depth multiplier 2: input [1,3,3,2], weight [1,2,2,4], output [1,2,2,4]. */
     static TinyModel depthwise(byte[] w, int[] bias, float[] wScales, int deprecated, int builtin) {
@@ -91,16 +91,26 @@ class SyntheticModelTest {
         assertEquals(1, TfliteImporter.parse("new.tflite", depthwise(w, bias, s, 0, DEPTHWISE).build()).ops.size());
         KtException e = assertThrows(KtException.class,
                 () -> TfliteImporter.parse("gelu.tflite", depthwise(w, bias, s, PLACEHOLDER, GELU).build()));
-        assertTrue(e.getMessage().contains("operator 0 (GELU)") && e.getMessage().contains("unsupported"),
+        assertTrue(e.getMessage().contains("operator 0 (GELU)") && e.getMessage().contains("not supported"),
                 e.getMessage());
     }
 
     @Test
     void namesUnsupportedOperators() {
-        TinyModel m = depthwise(new byte[16], new int[4], new float[] {1, 1, 1, 1}, MAX_POOL, MAX_POOL);
-        KtException e = assertThrows(KtException.class, () -> TfliteImporter.parse("pool.tflite", m.build()));
-        assertTrue(e.getMessage().startsWith("pool.tflite: operator 0 (MAX_POOL_2D): unsupported operator MAX_POOL_2D"),
-                e.getMessage());
+        TinyModel m = depthwise(new byte[16], new int[4], new float[] {1, 1, 1, 1}, LSTM, LSTM);
+        KtException e = assertThrows(KtException.class, () -> TfliteImporter.parse("lstm.tflite", m.build()));
+        // the operator, where it is (its index and the tensor it writes), and what would work instead
+        assertTrue(e.getMessage().startsWith("lstm.tflite: operator 0 (UNIDIRECTIONAL_SEQUENCE_LSTM) writing tensor 3 "
+                + "'y': operator UNIDIRECTIONAL_SEQUENCE_LSTM is not supported; kilotrain supports "), e.getMessage());
+        for (String op : kilotrain.ops.Operators.supportedBuiltins()) {
+            assertTrue(e.getMessage().contains(op), op + " missing from " + e.getMessage());
+        }
+        m.ops.clear();
+        m.op(CUSTOM, CUSTOM, new int[] {m.input}, m.output, (byte) 0, null);
+        m.customCode = "ethos-u";
+        e = assertThrows(KtException.class, () -> TfliteImporter.parse("vela.tflite", m.build()));
+        assertTrue(e.getMessage().contains("operator 0 (CUSTOM) writing tensor 3 'y': custom operator 'ethos-u' (a "
+                + "Vela-compiled Ethos-U command stream"), e.getMessage());
     }
 
     @Test

@@ -27,6 +27,8 @@ final class TinyModel {
     final List<T> tensors = new ArrayList<>();
     final List<Op> ops = new ArrayList<>();
     int input, output, subgraphs = 1;
+    /** The custom code every CUSTOM operator code gets. */
+    String customCode;
 
     int tensor(String name, int[] shape, byte type, byte[] data, float[] scales, long[] zeros, int axis) {
         tensors.add(new T(name, shape, type, data, scales, zeros, axis));
@@ -70,7 +72,8 @@ final class TinyModel {
         int[] opOffsets = new int[ops.size()];
         for (int i = 0; i < ops.size(); i++) {
             Op op = ops.get(i);
-            codes[i] = OperatorCode.createOperatorCode(b, (byte) op.deprecatedCode, 0, 1, op.builtinCode);
+            int custom = customCode == null ? 0 : b.createString(customCode);
+            codes[i] = OperatorCode.createOperatorCode(b, (byte) op.deprecatedCode, custom, 1, op.builtinCode);
             int options = op.options == null ? 0 : op.options.applyAsInt(b);
             int in = Operator.createInputsVector(b, op.inputs);
             int out = Operator.createOutputsVector(b, op.outputs);

@@ -11,10 +11,19 @@ public final class BuiltinOptions {
   public static final byte Pool2DOptions = 5;
   public static final byte FullyConnectedOptions = 8;
   public static final byte SoftmaxOptions = 9;
+  public static final byte ConcatenationOptions = 10;
   public static final byte AddOptions = 11;
   public static final byte ReshapeOptions = 17;
+  public static final byte MulOptions = 21;
+  public static final byte PadOptions = 22;
+  public static final byte ReducerOptions = 27;
+  public static final byte SubOptions = 28;
+  public static final byte SqueezeOptions = 30;
+  public static final byte StridedSliceOptions = 32;
+  public static final byte ResizeNearestNeighborOptions = 74;
+  public static final byte LeakyReluOptions = 75;
 
-  public static final String[] names = { "NONE", "Conv2DOptions", "DepthwiseConv2DOptions", "", "", "Pool2DOptions", "", "", "FullyConnectedOptions", "SoftmaxOptions", "", "AddOptions", "", "", "", "", "", "ReshapeOptions", };
+  public static final String[] names = { "NONE", "Conv2DOptions", "DepthwiseConv2DOptions", "", "", "Pool2DOptions", "", "", "FullyConnectedOptions", "SoftmaxOptions", "ConcatenationOptions", "AddOptions", "", "", "", "", "", "ReshapeOptions", "", "", "", "MulOptions", "PadOptions", "", "", "", "", "ReducerOptions", "SubOptions", "", "SqueezeOptions", "", "StridedSliceOptions", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "ResizeNearestNeighborOptions", "LeakyReluOptions", };
 
   public static String name(int e) { return names[e]; }
 }

@@ -1,7 +1,10 @@
-package kilotrain.importer.tflite;
+package kilotrain.ops;
 
-/** TFLite builtin operator names by code, so an unsupported operator can be named in the error. */
-final class BuiltinOpNames {
+/**
+ * TFLite builtin operator names by code (the order of the BuiltinOperator enum of TFLite's schema), so the registry
+ * of operators can name what it imports and an unsupported operator can be named in the error.
+ */
+public final class TfliteBuiltins {
     private static final String[] NAMES = (
             "ADD AVERAGE_POOL_2D CONCATENATION CONV_2D DEPTHWISE_CONV_2D DEPTH_TO_SPACE DEQUANTIZE EMBEDDING_LOOKUP "
             + "FLOOR FULLY_CONNECTED HASHTABLE_LOOKUP L2_NORMALIZATION L2_POOL_2D LOCAL_RESPONSE_NORMALIZATION "
@@ -23,13 +26,22 @@ final class BuiltinOpNames {
             + "UNSORTED_SEGMENT_PROD UNSORTED_SEGMENT_MAX UNSORTED_SEGMENT_SUM ATAN2 UNSORTED_SEGMENT_MIN SIGN "
             + "BITCAST BITWISE_XOR RIGHT_SHIFT").split(" ");
 
-    static final int ADD = 0, AVERAGE_POOL_2D = 1, CONV_2D = 3, DEPTHWISE_CONV_2D = 4, FULLY_CONNECTED = 9,
-            RESHAPE = 22, SOFTMAX = 25, CUSTOM = 32;
+    public static final int CUSTOM = 32, QUANTIZE = 114, DEQUANTIZE = 6;
 
-    private BuiltinOpNames() {
+    private TfliteBuiltins() {
     }
 
-    static String name(int code) {
+    public static String name(int code) {
         return code >= 0 && code < NAMES.length ? NAMES[code] : "builtin operator " + code;
+    }
+
+    /** The code of a builtin operator's name; an unknown name is a programming error in the registry. */
+    public static int code(String name) {
+        for (int i = 0; i < NAMES.length; i++) {
+            if (NAMES[i].equals(name)) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("no TFLite builtin operator is called " + name);
     }
 }
