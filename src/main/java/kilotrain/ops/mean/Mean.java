@@ -13,7 +13,7 @@ import kilotrain.ops.TfliteOperator;
 import kilotrain.ops.requant.FixedPointMath;
 
 /**
- * MEAN of an int8 tensor over the spatial axes of NHWC ({@code [1, H, W, C] -> [1, 1, 1, C]} or {@code [1, C]}), the
+ * MEAN of an int8 tensor over the spatial axes of NHWC ({@code [N, H, W, C] -> [N, 1, 1, C]} or {@code [N, C]}), the
  * form Keras' GlobalAveragePooling2D exports. Two integer rules, as TFLite Micro's reference kernel chooses them:
  * with input and output quantized alike, the int32 sum divided by the count truncating toward zero; otherwise the
  * zero-point-corrected sum times the fixed-point multiplier of {@code s_in / s_out} with {@code 1 / count} folded in
@@ -29,10 +29,10 @@ public final class Mean extends ForwardOp {
         super(name);
         this.input = input;
         this.output = output;
-        if (input.rank() != 4 || output.elements() != input.channels()
+        if (input.rank() != 4 || output.elements() != input.dim(0) * input.channels()
                 || output.dim(-1) != input.channels()) {
-            throw new IllegalArgumentException("Mean '" + name + "': expects an NHWC input [1, H, W, C] reduced over "
-                    + "H and W to C values, got " + Arrays.toString(input.shape) + " -> "
+            throw new IllegalArgumentException("Mean '" + name + "': expects an NHWC input [N, H, W, C] reduced over "
+                    + "H and W to N x C values, got " + Arrays.toString(input.shape) + " -> "
                     + Arrays.toString(output.shape));
         }
         this.sameQuant = input.quant.equals(output.quant);
@@ -60,9 +60,6 @@ public final class Mean extends ForwardOp {
         if (!Arrays.equals(resolved, new int[] {1, 2})) {
             throw op.error("MEAN over axes " + Arrays.toString(axes) + " is not supported; kilotrain supports the mean"
                     + " over H and W (axes [1, 2]) of an NHWC tensor");
-        }
-        if (x.dim(0) != 1) {
-            throw op.error("batch " + x.dim(0) + " is not supported (kilotrain runs one sample at a time)");
         }
         // keep_dims only shapes the output ([1,1,1,C] or [1,C]); the output tensor states it.
         op.optionsIfAny(BuiltinOptions.ReducerOptions, new ReducerOptions());
@@ -92,37 +89,42 @@ public final class Mean extends ForwardOp {
     @Override
     public Forward bind(Binder b) {
         int in = b.slot(input), out = b.slot(output);
-        int pixels = input.height() * input.width(), c = input.channels();
+        int pixels = input.height() * input.width(), c = input.channels(), batch = input.dim(0);
         b.scratch().acc(c);
         int zIn = input.quant.zeroPoint(), zOut = output.quant.zeroPoint();
-        if (sameQuant) {
-            return (s, sc) -> meanSameQuant(s[in], pixels, c, s[out], sc.acc);
-        }
-        return (s, sc) -> meanRequant(s[in], pixels, c, zIn, multiplier, shift, zOut, s[out], sc.acc);
+        return (s, sc) -> {
+            for (int n = 0; n < batch; n++) {
+                if (sameQuant) {
+                    meanSameQuant(s[in], n * pixels * c, pixels, c, s[out], n * c, sc.acc);
+                } else {
+                    meanRequant(s[in], n * pixels * c, pixels, c, zIn, multiplier, shift, zOut, s[out], n * c, sc.acc);
+                }
+            }
+        };
     }
 
     /** TFLite's {@code reference_ops::Mean}: the int32 sum divided by the count, truncating toward zero. */
-    public static void meanSameQuant(byte[] x, int pixels, int c, byte[] y, int[] sum) {
-        channelSums(x, pixels, c, sum);
+    public static void meanSameQuant(byte[] x, int xOff, int pixels, int c, byte[] y, int yOff, int[] sum) {
+        channelSums(x, xOff, pixels, c, sum);
         for (int ch = 0; ch < c; ch++) {
-            y[ch] = (byte) (sum[ch] / pixels);
+            y[yOff + ch] = (byte) (sum[ch] / pixels);
         }
     }
 
     /** TFLite's {@code QuantizedMeanOrSum} (mean): requantize {@code sum - zIn * count}. */
-    public static void meanRequant(byte[] x, int pixels, int c, int zIn, int multiplier, int shift, int zOut,
-            byte[] y, int[] sum) {
-        channelSums(x, pixels, c, sum);
+    public static void meanRequant(byte[] x, int xOff, int pixels, int c, int zIn, int multiplier, int shift,
+            int zOut, byte[] y, int yOff, int[] sum) {
+        channelSums(x, xOff, pixels, c, sum);
         for (int ch = 0; ch < c; ch++) {
             int v = FixedPointMath.multiplyByQuantizedMultiplier(sum[ch] - zIn * pixels, multiplier, shift) + zOut;
-            y[ch] = (byte) Math.max(-128, Math.min(127, v));
+            y[yOff + ch] = (byte) Math.max(-128, Math.min(127, v));
         }
     }
 
-    private static void channelSums(byte[] x, int pixels, int c, int[] sum) {
+    private static void channelSums(byte[] x, int xOff, int pixels, int c, int[] sum) {
         Arrays.fill(sum, 0, c, 0);
         for (int p = 0; p < pixels; p++) {
-            int base = p * c;
+            int base = xOff + p * c;
             for (int ch = 0; ch < c; ch++) {
                 sum[ch] += x[base + ch];
             }
