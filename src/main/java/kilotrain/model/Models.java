@@ -54,6 +54,8 @@ public final class Models {
             return new TrainedPredictor(m, input(m, file, input));
         }
         Graph g = ModelLoader.load(file);
-        return new GraphPredictor(g, input.spec(g.input));
+        // Inputs that are not NHWC images ([1, N] features, audio frames, sensor windows) take raw tensor files only.
+        boolean image = g.input.rank() == 4 && g.input.dim(0) == 1;
+        return new GraphPredictor(g, image ? input.spec(g.input) : null);
     }
 }
