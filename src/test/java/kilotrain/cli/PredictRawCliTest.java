@@ -72,4 +72,21 @@ class PredictRawCliTest {
             assertEquals(b.getFloat(4 * i), (float) j.get("scores").get(i).asDouble());
         }
     }
+
+    @Test
+    void inspectShowsTheNewOperatorsAndTheFloatInterface(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("float_io.tflite");
+        Files.write(model, OperatorModels.floatInterfacePadPoolMean());
+        CliTest.Result r = CliTest.run("inspect", "--json", model.toString());
+        assertEquals(0, r.code(), r.err());
+        com.fasterxml.jackson.databind.JsonNode j = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+        assertTrue(j.get("float_input").asBoolean() && j.get("float_output").asBoolean());
+        String[] kinds = {"Pad", "MaxPool2D", "Mean"};
+        int[] bytes = {32 + 50, 50 + 18, 18 + 2};
+        for (int i = 0; i < 3; i++) {
+            assertEquals(kinds[i], j.get("layers").get(i).get("op").asText());
+            assertEquals(bytes[i], j.get("layers").get(i).get("activation_bytes").asInt());
+            assertEquals(0, j.get("layers").get(i).get("macs").asInt());
+        }
+    }
 }
