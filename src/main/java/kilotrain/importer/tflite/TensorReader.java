@@ -7,12 +7,12 @@ import java.util.HashMap;
 import java.util.Map;
 
 import kilotrain.KtException;
-import kilotrain.importer.tflite.schema.ActivationFunctionType;
-import kilotrain.importer.tflite.schema.Buffer;
-import kilotrain.importer.tflite.schema.Model;
-import kilotrain.importer.tflite.schema.QuantizationParameters;
-import kilotrain.importer.tflite.schema.SubGraph;
-import kilotrain.importer.tflite.schema.TensorType;
+import kilotrain.ops.tflite.schema.ActivationFunctionType;
+import kilotrain.ops.tflite.schema.Buffer;
+import kilotrain.ops.tflite.schema.Model;
+import kilotrain.ops.tflite.schema.QuantizationParameters;
+import kilotrain.ops.tflite.schema.SubGraph;
+import kilotrain.ops.tflite.schema.TensorType;
 import kilotrain.ir.Quant;
 import kilotrain.ops.requant.FixedPointMath;
 import kilotrain.ir.Requant;
@@ -33,7 +33,7 @@ final class TensorReader {
     private final int bufferCount, tensorCount;
     private final Map<Integer, Tensor> activations = new HashMap<>();
     private final Map<String, Tensor> constants = new HashMap<>();
-    private final kilotrain.importer.tflite.schema.Tensor scratch = new kilotrain.importer.tflite.schema.Tensor();
+    private final kilotrain.ops.tflite.schema.Tensor scratch = new kilotrain.ops.tflite.schema.Tensor();
 
     TensorReader(TfliteImporter imp, Model model, SubGraph subgraph, byte[] bytes, int bufferCount, int tensorCount) {
         this.imp = imp;
@@ -63,7 +63,7 @@ final class TensorReader {
         if (index < 0 || index >= tensorCount) {
             throw imp.error(role + " refers to tensor " + index + ", outside the " + tensorCount + " tensors");
         }
-        kilotrain.importer.tflite.schema.Tensor t = subgraph.tensors(scratch, index);
+        kilotrain.ops.tflite.schema.Tensor t = subgraph.tensors(scratch, index);
         String name;
         try {
             name = t.name();

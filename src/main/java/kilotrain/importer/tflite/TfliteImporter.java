@@ -14,19 +14,19 @@ import java.util.List;
 import java.util.Map;
 
 import kilotrain.KtException;
-import kilotrain.importer.tflite.schema.ActivationFunctionType;
-import kilotrain.importer.tflite.schema.AddOptions;
-import kilotrain.importer.tflite.schema.BuiltinOptions;
-import kilotrain.importer.tflite.schema.Conv2DOptions;
-import kilotrain.importer.tflite.schema.DepthwiseConv2DOptions;
-import kilotrain.importer.tflite.schema.FullyConnectedOptions;
-import kilotrain.importer.tflite.schema.Model;
-import kilotrain.importer.tflite.schema.Operator;
-import kilotrain.importer.tflite.schema.OperatorCode;
-import kilotrain.importer.tflite.schema.Pool2DOptions;
-import kilotrain.importer.tflite.schema.SoftmaxOptions;
-import kilotrain.importer.tflite.schema.SubGraph;
-import kilotrain.importer.tflite.schema.TensorType;
+import kilotrain.ops.tflite.schema.ActivationFunctionType;
+import kilotrain.ops.tflite.schema.AddOptions;
+import kilotrain.ops.tflite.schema.BuiltinOptions;
+import kilotrain.ops.tflite.schema.Conv2DOptions;
+import kilotrain.ops.tflite.schema.DepthwiseConv2DOptions;
+import kilotrain.ops.tflite.schema.FullyConnectedOptions;
+import kilotrain.ops.tflite.schema.Model;
+import kilotrain.ops.tflite.schema.Operator;
+import kilotrain.ops.tflite.schema.OperatorCode;
+import kilotrain.ops.tflite.schema.Pool2DOptions;
+import kilotrain.ops.tflite.schema.SoftmaxOptions;
+import kilotrain.ops.tflite.schema.SubGraph;
+import kilotrain.ops.tflite.schema.TensorType;
 import kilotrain.ir.Add;
 import kilotrain.ir.AvgPool2D;
 import kilotrain.ir.Conv2D;
@@ -472,10 +472,10 @@ public final class TfliteImporter {
         }
 
         private Padding padding(int mode, Tensor x, int kh, int kw, int strideH, int strideW, int dilH, int dilW) {
-            if (mode == kilotrain.importer.tflite.schema.Padding.VALID) {
+            if (mode == kilotrain.ops.tflite.schema.Padding.VALID) {
                 return Padding.NONE;
             }
-            if (mode != kilotrain.importer.tflite.schema.Padding.SAME) {
+            if (mode != kilotrain.ops.tflite.schema.Padding.SAME) {
                 throw error("unknown padding mode " + mode);
             }
             return Padding.of(true, x.height(), x.width(), kh, kw, strideH, strideW, dilH, dilW);

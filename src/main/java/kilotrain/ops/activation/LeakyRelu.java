@@ -2,8 +2,8 @@ package kilotrain.ops.activation;
 
 import java.util.List;
 
-import kilotrain.importer.tflite.schema.BuiltinOptions;
-import kilotrain.importer.tflite.schema.LeakyReluOptions;
+import kilotrain.ops.tflite.schema.BuiltinOptions;
+import kilotrain.ops.tflite.schema.LeakyReluOptions;
 import kilotrain.ir.Tensor;
 import kilotrain.ops.Binder;
 import kilotrain.ops.Forward;

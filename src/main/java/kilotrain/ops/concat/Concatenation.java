@@ -3,9 +3,9 @@ package kilotrain.ops.concat;
 import java.util.Arrays;
 import java.util.List;
 
-import kilotrain.importer.tflite.schema.ActivationFunctionType;
-import kilotrain.importer.tflite.schema.BuiltinOptions;
-import kilotrain.importer.tflite.schema.ConcatenationOptions;
+import kilotrain.ops.tflite.schema.ActivationFunctionType;
+import kilotrain.ops.tflite.schema.BuiltinOptions;
+import kilotrain.ops.tflite.schema.ConcatenationOptions;
 import kilotrain.ir.Tensor;
 import kilotrain.ops.Binder;
 import kilotrain.ops.Forward;

@@ -3,8 +3,8 @@ package kilotrain.ops.maxpool;
 import java.util.Arrays;
 import java.util.List;
 
-import kilotrain.importer.tflite.schema.BuiltinOptions;
-import kilotrain.importer.tflite.schema.Pool2DOptions;
+import kilotrain.ops.tflite.schema.BuiltinOptions;
+import kilotrain.ops.tflite.schema.Pool2DOptions;
 import kilotrain.ir.Padding;
 import kilotrain.ir.Tensor;
 import kilotrain.ops.Binder;
@@ -56,7 +56,7 @@ public final class MaxPool2D extends ForwardOp {
         if (x.rank() != 4) {
             throw op.error("expects a 4-D NHWC input, got " + Arrays.toString(x.shape));
         }
-        Padding pad = Padding.of(o.padding() == kilotrain.importer.tflite.schema.Padding.SAME, x.height(), x.width(),
+        Padding pad = Padding.of(o.padding() == kilotrain.ops.tflite.schema.Padding.SAME, x.height(), x.width(),
                 fh, fw, sh, sw);
         int[] range = op.activationRange(o.fusedActivationFunction(), y);
         return new MaxPool2D(op.name(), x, y, fh, fw, sh, sw, pad, range[0], range[1]);

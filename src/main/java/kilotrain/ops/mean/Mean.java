@@ -3,8 +3,8 @@ package kilotrain.ops.mean;
 import java.util.Arrays;
 import java.util.List;
 
-import kilotrain.importer.tflite.schema.BuiltinOptions;
-import kilotrain.importer.tflite.schema.ReducerOptions;
+import kilotrain.ops.tflite.schema.BuiltinOptions;
+import kilotrain.ops.tflite.schema.ReducerOptions;
 import kilotrain.ir.Tensor;
 import kilotrain.ops.Binder;
 import kilotrain.ops.Forward;

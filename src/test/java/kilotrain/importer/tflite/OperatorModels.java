@@ -2,12 +2,12 @@ package kilotrain.importer.tflite;
 
 import com.google.flatbuffers.FlatBufferBuilder;
 
-import kilotrain.importer.tflite.schema.ActivationFunctionType;
-import kilotrain.importer.tflite.schema.BuiltinOptions;
-import kilotrain.importer.tflite.schema.Padding;
-import kilotrain.importer.tflite.schema.Pool2DOptions;
-import kilotrain.importer.tflite.schema.ReducerOptions;
-import kilotrain.importer.tflite.schema.TensorType;
+import kilotrain.ops.tflite.schema.ActivationFunctionType;
+import kilotrain.ops.tflite.schema.BuiltinOptions;
+import kilotrain.ops.tflite.schema.Padding;
+import kilotrain.ops.tflite.schema.Pool2DOptions;
+import kilotrain.ops.tflite.schema.ReducerOptions;
+import kilotrain.ops.tflite.schema.TensorType;
 import kilotrain.ops.TfliteBuiltins;
 
 /** Small TFLite models of the new operators, written with the flatbuffer builders (tests only). */

@@ -11,12 +11,12 @@ import org.junit.jupiter.api.Test;
 
 import kilotrain.KtException;
 import kilotrain.exec.Executor;
-import kilotrain.importer.tflite.schema.ActivationFunctionType;
-import kilotrain.importer.tflite.schema.BuiltinOptions;
-import kilotrain.importer.tflite.schema.DepthwiseConv2DOptions;
-import kilotrain.importer.tflite.schema.FullyConnectedOptions;
-import kilotrain.importer.tflite.schema.Padding;
-import kilotrain.importer.tflite.schema.TensorType;
+import kilotrain.ops.tflite.schema.ActivationFunctionType;
+import kilotrain.ops.tflite.schema.BuiltinOptions;
+import kilotrain.ops.tflite.schema.DepthwiseConv2DOptions;
+import kilotrain.ops.tflite.schema.FullyConnectedOptions;
+import kilotrain.ops.tflite.schema.Padding;
+import kilotrain.ops.tflite.schema.TensorType;
 import kilotrain.ir.Conv2D;
 import kilotrain.ir.FullyConnected;
 import kilotrain.ir.Graph;

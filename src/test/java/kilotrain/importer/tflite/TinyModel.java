@@ -7,13 +7,13 @@ import java.util.List;
 
 import com.google.flatbuffers.FlatBufferBuilder;
 
-import kilotrain.importer.tflite.schema.Buffer;
-import kilotrain.importer.tflite.schema.Model;
-import kilotrain.importer.tflite.schema.Operator;
-import kilotrain.importer.tflite.schema.OperatorCode;
-import kilotrain.importer.tflite.schema.QuantizationParameters;
-import kilotrain.importer.tflite.schema.SubGraph;
-import kilotrain.importer.tflite.schema.Tensor;
+import kilotrain.ops.tflite.schema.Buffer;
+import kilotrain.ops.tflite.schema.Model;
+import kilotrain.ops.tflite.schema.Operator;
+import kilotrain.ops.tflite.schema.OperatorCode;
+import kilotrain.ops.tflite.schema.QuantizationParameters;
+import kilotrain.ops.tflite.schema.SubGraph;
+import kilotrain.ops.tflite.schema.Tensor;
 
 /** Writes small TFLite flatbuffers with the generated builders, to test cases no shipped model has. */
 final class TinyModel {
@@ -36,7 +36,7 @@ final class TinyModel {
     }
 
     int int8(String name, int[] shape, byte[] data, float scale, int zero) {
-        return tensor(name, shape, kilotrain.importer.tflite.schema.TensorType.INT8, data, new float[] {scale},
+        return tensor(name, shape, kilotrain.ops.tflite.schema.TensorType.INT8, data, new float[] {scale},
                 new long[] {zero}, 0);
     }
 

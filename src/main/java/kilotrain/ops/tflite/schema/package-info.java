@@ -5,4 +5,4 @@
  * {@code flatc --java -o src/main/java src/main/fbs/tflite_subset.fbs} whenever the schema changes, and never
  * edit them by hand.
  */
-package kilotrain.importer.tflite.schema;
+package kilotrain.ops.tflite.schema;
