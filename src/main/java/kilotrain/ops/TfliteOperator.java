@@ -29,6 +29,9 @@ public interface TfliteOperator {
     /** The int8 output activation. */
     Tensor output();
 
+    /** Input i as an int8 activation or, when the model holds it as data, an int8 constant (both per tensor). */
+    Tensor operand(int i);
+
     /** Input i as a constant integer vector (int32 or int64 data), e.g. paddings, axes, a permutation. */
     int[] ints(int i, String role);
 

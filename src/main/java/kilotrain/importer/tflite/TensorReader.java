@@ -152,6 +152,11 @@ final class TensorReader {
         return v;
     }
 
+    /** Whether tensor {@code index} holds data in the file (a constant) rather than being computed. */
+    boolean isConstant(int index, String role) {
+        return bufferBytes(header(index, role)) != null;
+    }
+
     /** A constant int8 tensor quantized per tensor, with any zero point (pad values, PRELU's alpha). */
     Tensor int8Constant(int index, String role) {
         Header h = header(index, role);

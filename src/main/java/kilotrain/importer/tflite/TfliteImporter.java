@@ -344,6 +344,12 @@ public final class TfliteImporter {
         }
 
         @Override
+        public Tensor operand(int i) {
+            return tensors.isConstant(in[i], label + " input " + i)
+                    ? tensors.int8Constant(in[i], label + " constant input " + i) : input(i);
+        }
+
+        @Override
         public int[] ints(int i, String role) {
             return tensors.ints(in[i], label + " " + role);
         }
