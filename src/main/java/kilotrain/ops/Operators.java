@@ -17,6 +17,7 @@ import kilotrain.ir.Op;
 import kilotrain.ir.Reshape;
 import kilotrain.ir.Softmax;
 import kilotrain.ops.activation.LeakyRelu;
+import kilotrain.ops.activation.Prelu;
 import kilotrain.ops.activation.Relu;
 import kilotrain.ops.add.AddKernel;
 import kilotrain.ops.concat.Concatenation;
@@ -29,7 +30,10 @@ import kilotrain.ops.pad.Pad;
 import kilotrain.ops.pool.AvgPoolKernel;
 import kilotrain.ops.quantize.Requantize;
 import kilotrain.ops.reshape.ReshapeKernel;
+import kilotrain.ops.resize.ResizeNearestNeighbor;
+import kilotrain.ops.slice.StridedSlice;
 import kilotrain.ops.softmax.SoftmaxKernel;
+import kilotrain.ops.transpose.Transpose;
 
 /**
  * The one registry of operators: one line per operator, mapping its TFLite builtin operator(s) to its import rule and
@@ -70,7 +74,11 @@ public final class Operators {
             op("RELU6", Relu.class, Relu::readRelu6),
             op("LEAKY_RELU", LeakyRelu.class, LeakyRelu::read),
             op("MUL", Binary.class, Binary::readMul),
-            op("SUB", Binary.class, Binary::readSub));
+            op("SUB", Binary.class, Binary::readSub),
+            op("PRELU", Prelu.class, Prelu::read),
+            op("TRANSPOSE", Transpose.class, Transpose::read),
+            op("STRIDED_SLICE", StridedSlice.class, StridedSlice::read),
+            op("RESIZE_NEAREST_NEIGHBOR", ResizeNearestNeighbor.class, ResizeNearestNeighbor::read));
 
     private static final Map<Integer, Entry<?>> BY_CODE = new HashMap<>();
     private static final Map<Class<?>, Entry<?>> BY_TYPE = new LinkedHashMap<>();

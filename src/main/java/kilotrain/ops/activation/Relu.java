@@ -47,8 +47,9 @@ public final class Relu extends ForwardOp {
     /** TFLite Micro's FloatToQuantizedType: round half away from zero of the float quotient, plus z, saturated. */
     static int quantize(float v, float scale, int zero) {
         float r = v / scale;
-        float rounded = Math.signum(r) * (float) Math.floor(Math.abs(r) + 0.5f);
-        long q = (long) rounded + zero;
+        // C's round: half away from zero, exactly (Math.round of the magnitude rounds half up without error)
+        long rounded = (long) Math.signum(r) * Math.round((double) Math.abs(r));
+        long q = rounded + zero;
         return (int) Math.max(-128, Math.min(127, q));
     }
 

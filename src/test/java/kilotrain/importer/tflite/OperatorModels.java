@@ -42,4 +42,25 @@ public final class OperatorModels {
         m.op(TfliteBuiltins.DEQUANTIZE, TfliteBuiltins.DEQUANTIZE, new int[] {mean}, m.output, (byte) 0, null);
         return m.build();
     }
+
+    /**
+     * An int8 model with a PyTorch-style NCHW input: [1,2,3,4] -> TRANSPOSE [0,2,3,1] -> [1,3,4,2] -> STRIDED_SLICE
+     * x[0, 1:, ::-2, :] (begin mask on the last axis, end masks on the last two, batch axis shrunk) -> [2,2,2].
+     */
+    public static byte[] transposeSlice() {
+        TinyModel m = new TinyModel();
+        m.input = m.int8("nchw", new int[] {1, 2, 3, 4}, null, 0.1f, 0);
+        int perm = m.tensor("perm", new int[] {4}, TensorType.INT32, TinyModel.ints(0, 2, 3, 1), null, null, 0);
+        int nhwc = m.int8("nhwc", new int[] {1, 3, 4, 2}, null, 0.1f, 0);
+        int begin = m.tensor("begin", new int[] {4}, TensorType.INT32, TinyModel.ints(0, 1, -1, 7), null, null, 0);
+        int end = m.tensor("end", new int[] {4}, TensorType.INT32, TinyModel.ints(1, 99, 0, 0), null, null, 0);
+        int strides = m.tensor("strides", new int[] {4}, TensorType.INT32, TinyModel.ints(1, 1, -2, 1), null, null,
+                0);
+        m.output = m.int8("slice", new int[] {2, 2, 2}, null, 0.1f, 0);
+        m.op(39, 39, new int[] {m.input, perm}, nhwc, (byte) 0, null);
+        m.op(45, 45, new int[] {nhwc, begin, end, strides}, m.output, BuiltinOptions.StridedSliceOptions,
+                b -> kilotrain.ops.tflite.schema.StridedSliceOptions.createStridedSliceOptions(b, 0b1000, 0b1100, 0,
+                        0, 0b0001, false));
+        return m.build();
+    }
 }

@@ -47,4 +47,23 @@ class OperatorModelsTest {
             assertArrayEquals(want, ex.run(x));
         }
     }
+
+    @Test
+    void transposeThenStridedSliceWithMasks() {
+        Graph g = TfliteImporter.parse("nchw.tflite", OperatorModels.transposeSlice());
+        byte[] x = new byte[24];
+        for (int i = 0; i < 24; i++) {
+            x[i] = (byte) i; // x[c][h][w] = c * 12 + h * 4 + w
+        }
+        byte[] y = new Executor(g).run(x);
+        // nhwc[h][w][c] = x[c][h][w]; slice h = 1..2, w = 3, 1 (start -1 -> 3, stride -2, end masked), all c
+        int k = 0;
+        for (int h = 1; h <= 2; h++) {
+            for (int w = 3; w >= 1; w -= 2) {
+                for (int c = 0; c < 2; c++) {
+                    assertEquals(c * 12 + h * 4 + w, y[k++], "h " + h + " w " + w + " c " + c);
+                }
+            }
+        }
+    }
 }

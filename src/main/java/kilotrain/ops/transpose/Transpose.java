@@ -1,0 +1,114 @@
+package kilotrain.ops.transpose;
+
+import java.util.Arrays;
+import java.util.List;
+
+import kilotrain.ir.Tensor;
+import kilotrain.ops.Binder;
+import kilotrain.ops.Forward;
+import kilotrain.ops.ForwardOp;
+import kilotrain.ops.TfliteOperator;
+
+/**
+ * TRANSPOSE by a constant permutation of up to 6 dimensions ({@code out.dim(i) = in.dim(perm[i])}), e.g. the
+ * NCHW -> NHWC change PyTorch exports put at the input. Bytes are moved, not requantized, as TFLite's kernel does.
+ */
+public final class Transpose extends ForwardOp {
+    public final Tensor input, output;
+    public final int[] perm;
+
+    public Transpose(String name, Tensor input, Tensor output, int[] perm) {
+        super(name);
+        this.input = input;
+        this.output = output;
+        this.perm = perm.clone();
+        int rank = input.rank();
+        int[] sorted = perm.clone();
+        Arrays.sort(sorted);
+        boolean isPerm = sorted.length == rank;
+        for (int i = 0; isPerm && i < rank; i++) {
+            isPerm = sorted[i] == i;
+        }
+        if (!isPerm || rank > 6 || output.rank() != rank) {
+            throw new IllegalArgumentException("Transpose '" + name + "': " + Arrays.toString(perm)
+                    + " is not a permutation of the " + rank + " dimensions of " + Arrays.toString(input.shape)
+                    + " (at most 6)");
+        }
+        for (int i = 0; i < rank; i++) {
+            if (output.dim(i) != input.dim(perm[i])) {
+                throw new IllegalArgumentException("Transpose '" + name + "': " + Arrays.toString(input.shape)
+                        + " permuted by " + Arrays.toString(perm) + " is not the output " + Arrays.toString(output.shape));
+            }
+        }
+    }
+
+    public static Transpose read(TfliteOperator op) {
+        op.arity(2, 2);
+        Tensor x = op.input(0), y = op.output();
+        int[] perm = op.ints(1, "permutation");
+        return new Transpose(op.name(), x, y, perm);
+    }
+
+    @Override
+    public List<Tensor> inputs() {
+        return List.of(input);
+    }
+
+    @Override
+    public Tensor output() {
+        return output;
+    }
+
+    @Override
+    public String kind() {
+        return "Transpose";
+    }
+
+    @Override
+    public long macs() {
+        return 0;
+    }
+
+    /** For each output index, the input index it copies. */
+    int[] sourceIndex() {
+        int rank = input.rank(), n = input.elements();
+        int[] inStride = new int[rank];
+        int s = 1;
+        for (int d = rank - 1; d >= 0; d--) {
+            inStride[d] = s;
+            s *= input.dim(d);
+        }
+        int[] step = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            step[i] = inStride[perm[i]];
+        }
+        int[] map = new int[n];
+        int[] idx = new int[rank];
+        int src = 0;
+        for (int i = 0; i < n; i++) {
+            map[i] = src;
+            for (int d = rank - 1; d >= 0; d--) {
+                idx[d]++;
+                src += step[d];
+                if (idx[d] < output.dim(d)) {
+                    break;
+                }
+                src -= step[d] * idx[d];
+                idx[d] = 0;
+            }
+        }
+        return map;
+    }
+
+    @Override
+    public Forward bind(Binder b) {
+        int in = b.slot(input), out = b.slot(output);
+        int[] map = sourceIndex();
+        return (s, sc) -> {
+            byte[] x = s[in], y = s[out];
+            for (int i = 0; i < map.length; i++) {
+                y[i] = x[map[i]];
+            }
+        };
+    }
+}
