@@ -18,6 +18,7 @@ import kilotrain.ir.Reshape;
 import kilotrain.ir.Softmax;
 import kilotrain.ops.activation.LeakyRelu;
 import kilotrain.ops.activation.Prelu;
+import kilotrain.ops.activation.Sigmoid;
 import kilotrain.ops.activation.Relu;
 import kilotrain.ops.add.AddKernel;
 import kilotrain.ops.concat.Concatenation;
@@ -76,6 +77,8 @@ public final class Operators {
             op("MUL", Binary.class, Binary::readMul),
             op("SUB", Binary.class, Binary::readSub),
             op("PRELU", Prelu.class, Prelu::read),
+            op("LOGISTIC", Sigmoid.class, Sigmoid::readLogistic),
+            op("TANH", Sigmoid.class, Sigmoid::readTanh),
             op("TRANSPOSE", Transpose.class, Transpose::read),
             op("STRIDED_SLICE", StridedSlice.class, StridedSlice::read),
             op("RESIZE_NEAREST_NEIGHBOR", ResizeNearestNeighbor.class, ResizeNearestNeighbor::read));
