@@ -16,6 +16,7 @@ import kilotrain.ir.FullyConnected;
 import kilotrain.ir.Op;
 import kilotrain.ir.Reshape;
 import kilotrain.ir.Softmax;
+import kilotrain.ops.activation.HardSwish;
 import kilotrain.ops.activation.LeakyRelu;
 import kilotrain.ops.activation.Prelu;
 import kilotrain.ops.activation.Sigmoid;
@@ -79,6 +80,7 @@ public final class Operators {
             op("PRELU", Prelu.class, Prelu::read),
             op("LOGISTIC", Sigmoid.class, Sigmoid::readLogistic),
             op("TANH", Sigmoid.class, Sigmoid::readTanh),
+            op("HARD_SWISH", HardSwish.class, HardSwish::read),
             op("TRANSPOSE", Transpose.class, Transpose::read),
             op("STRIDED_SLICE", StridedSlice.class, StridedSlice::read),
             op("RESIZE_NEAREST_NEIGHBOR", ResizeNearestNeighbor.class, ResizeNearestNeighbor::read));
