@@ -1,11 +1,7 @@
 package kilotrain.ops.activation;
 
-import java.util.List;
-
 import kilotrain.ir.Tensor;
-import kilotrain.ops.Binder;
-import kilotrain.ops.Forward;
-import kilotrain.ops.ForwardOp;
+import kilotrain.ops.TableOp;
 import kilotrain.ops.TfliteOperator;
 import kilotrain.ops.requant.FixedPointMath;
 
@@ -16,18 +12,12 @@ import kilotrain.ops.requant.FixedPointMath;
  * multiplier of {@code (s_in / 128) / s_out}, then a rounding shift and the output zero point. Multipliers are
  * TFLite's QuantizeMultiplier of float32 quotients, scaled down to int16 with rounding.
  */
-public final class HardSwish extends ForwardOp {
-    public final Tensor input, output;
+public final class HardSwish extends TableOp {
     final short outputMultiplier, reluishMultiplier;
     final int outputExponent, reluishExponent;
 
     public HardSwish(String name, Tensor input, Tensor output) {
-        super(name);
-        this.input = input;
-        this.output = output;
-        if (input.elements() != output.elements()) {
-            throw new IllegalArgumentException("HardSwish '" + name + "': input and output sizes differ");
-        }
+        super(name, input, output);
         float hiresInputScale = (1.0f / 128.0f) * input.quant.scale();
         float reluishScale = 3.0f / 32768.0f;
         FixedPointMath.Multiplier out = FixedPointMath.quantizeMultiplier((double) (hiresInputScale
@@ -81,26 +71,12 @@ public final class HardSwish extends ForwardOp {
     }
 
     @Override
-    public List<Tensor> inputs() {
-        return List.of(input);
-    }
-
-    @Override
-    public Tensor output() {
-        return output;
-    }
-
-    @Override
     public String kind() {
         return "HardSwish";
     }
 
     @Override
-    public long macs() {
-        return 0;
-    }
-
-    int apply(int x) {
+    public int apply(int x) {
         short inputValue = (short) (x - input.quant.zeroPoint());
         short hires = (short) (inputValue * (1 << 7));
         short preshiftOutput = srdhm(hires, outputMultiplier);
@@ -122,18 +98,4 @@ public final class HardSwish extends ForwardOp {
         return Math.max(-128, Math.min(127, out));
     }
 
-    @Override
-    public Forward bind(Binder b) {
-        byte[] table = new byte[256];
-        for (int x = -128; x < 128; x++) {
-            table[x & 0xff] = (byte) apply(x);
-        }
-        int in = b.slot(input), out = b.slot(output), n = input.elements();
-        return (s, sc) -> {
-            byte[] x = s[in], y = s[out];
-            for (int i = 0; i < n; i++) {
-                y[i] = table[x[i] & 0xff];
-            }
-        };
-    }
 }

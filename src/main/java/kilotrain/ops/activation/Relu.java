@@ -1,11 +1,7 @@
 package kilotrain.ops.activation;
 
-import java.util.List;
-
 import kilotrain.ir.Tensor;
-import kilotrain.ops.Binder;
-import kilotrain.ops.Forward;
-import kilotrain.ops.ForwardOp;
+import kilotrain.ops.TableOp;
 import kilotrain.ops.TfliteOperator;
 import kilotrain.ops.requant.FixedPointMath;
 
@@ -15,19 +11,13 @@ import kilotrain.ops.requant.FixedPointMath;
  * 0.0 ({@code z_out + round(0 / s_out)}); RELU6 does not requantize: it clamps the input bytes to
  * {@code [z_in, round(6 / s_in) + z_in]} (the input's quantized 0 and 6).
  */
-public final class Relu extends ForwardOp {
-    public final Tensor input, output;
+public final class Relu extends TableOp {
     public final boolean six;
     final int multiplier, shift, lo, hi;
 
     public Relu(String name, Tensor input, Tensor output, boolean six) {
-        super(name);
-        this.input = input;
-        this.output = output;
+        super(name, input, output);
         this.six = six;
-        if (input.elements() != output.elements()) {
-            throw new IllegalArgumentException((six ? "Relu6 '" : "Relu '") + name + "': input and output sizes differ");
-        }
         float sIn = input.quant.scale(), sOut = output.quant.scale();
         int zIn = input.quant.zeroPoint(), zOut = output.quant.zeroPoint();
         if (six) {
@@ -64,45 +54,17 @@ public final class Relu extends ForwardOp {
     }
 
     @Override
-    public List<Tensor> inputs() {
-        return List.of(input);
-    }
-
-    @Override
-    public Tensor output() {
-        return output;
-    }
-
-    @Override
     public String kind() {
         return six ? "Relu6" : "Relu";
     }
 
     @Override
-    public long macs() {
-        return 0;
-    }
-
-    @Override
-    public Forward bind(Binder b) {
-        int in = b.slot(input), out = b.slot(output), n = input.elements();
+    public int apply(int x) {
         if (six) {
-            return (s, sc) -> clamp(s[in], s[out], n, lo, hi);
+            return Math.min(Math.max(x, lo), hi);
         }
-        int zIn = input.quant.zeroPoint(), zOut = output.quant.zeroPoint();
-        return (s, sc) -> relu(s[in], s[out], n, zIn, multiplier, shift, zOut, lo, hi);
-    }
-
-    public static void clamp(byte[] x, byte[] y, int n, int lo, int hi) {
-        for (int i = 0; i < n; i++) {
-            y[i] = (byte) Math.min(Math.max(x[i], lo), hi);
-        }
-    }
-
-    public static void relu(byte[] x, byte[] y, int n, int zIn, int multiplier, int shift, int zOut, int lo, int hi) {
-        for (int i = 0; i < n; i++) {
-            int v = zOut + FixedPointMath.multiplyByQuantizedMultiplier(x[i] - zIn, multiplier, shift);
-            y[i] = (byte) Math.min(Math.max(v, lo), hi);
-        }
+        int v = output.quant.zeroPoint()
+                + FixedPointMath.multiplyByQuantizedMultiplier(x - input.quant.zeroPoint(), multiplier, shift);
+        return Math.min(Math.max(v, lo), hi);
     }
 }

@@ -1,11 +1,7 @@
 package kilotrain.ops.activation;
 
-import java.util.List;
-
 import kilotrain.ir.Tensor;
-import kilotrain.ops.Binder;
-import kilotrain.ops.Forward;
-import kilotrain.ops.ForwardOp;
+import kilotrain.ops.TableOp;
 import kilotrain.ops.TfliteOperator;
 import kilotrain.ops.requant.FixedPointMath;
 
@@ -16,22 +12,16 @@ import kilotrain.ops.requant.FixedPointMath;
  * formats: scale 1/256 and zero point -128 for LOGISTIC, scale 1/128 and zero point 0 for TANH (converters write
  * these; the kernels do not read the output's quantization).
  */
-public final class Sigmoid extends ForwardOp {
+public final class Sigmoid extends TableOp {
     static final int INPUT_INTEGER_BITS = 4;
 
-    public final Tensor input, output;
     public final boolean tanh;
     final int multiplier, leftShift, radius;
 
     public Sigmoid(String name, Tensor input, Tensor output, boolean tanh) {
-        super(name);
-        this.input = input;
-        this.output = output;
+        super(name, input, output);
         this.tanh = tanh;
         String kind = tanh ? "Tanh" : "Logistic";
-        if (input.elements() != output.elements()) {
-            throw new IllegalArgumentException(kind + " '" + name + "': input and output sizes differ");
-        }
         // TFLite Micro refuses a LOGISTIC output whose zero point is not -128; both kernels write their fixed output
         // format (1/256 and -128, 1/128 and 0) whatever scale the output tensor states, and so does this one.
         if (!tanh && output.quant.zeroPoint() != -128) {
@@ -63,27 +53,13 @@ public final class Sigmoid extends ForwardOp {
     }
 
     @Override
-    public List<Tensor> inputs() {
-        return List.of(input);
-    }
-
-    @Override
-    public Tensor output() {
-        return output;
-    }
-
-    @Override
     public String kind() {
         return tanh ? "Tanh" : "Logistic";
     }
 
-    @Override
-    public long macs() {
-        return 0;
-    }
-
     /** The int8 output for one int8 input. */
-    int apply(int x) {
+    @Override
+    public int apply(int x) {
         int v = x - input.quant.zeroPoint();
         if (v <= -radius) {
             return -128;
@@ -101,19 +77,4 @@ public final class Sigmoid extends ForwardOp {
         return Math.max(-128, Math.min(127, out));
     }
 
-    @Override
-    public Forward bind(Binder b) {
-        // 256 possible inputs: the kernel is a table built once, exactly the reference arithmetic per value
-        byte[] table = new byte[256];
-        for (int x = -128; x < 128; x++) {
-            table[x & 0xff] = (byte) apply(x);
-        }
-        int in = b.slot(input), out = b.slot(output), n = input.elements();
-        return (s, sc) -> {
-            byte[] x = s[in], y = s[out];
-            for (int i = 0; i < n; i++) {
-                y[i] = table[x[i] & 0xff];
-            }
-        };
-    }
 }

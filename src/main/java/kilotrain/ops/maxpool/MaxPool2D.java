@@ -1,7 +1,6 @@
 package kilotrain.ops.maxpool;
 
 import java.util.Arrays;
-import java.util.List;
 
 import kilotrain.ops.tflite.schema.BuiltinOptions;
 import kilotrain.ops.tflite.schema.Pool2DOptions;
@@ -9,24 +8,21 @@ import kilotrain.ir.Padding;
 import kilotrain.ir.Tensor;
 import kilotrain.ops.Binder;
 import kilotrain.ops.Forward;
-import kilotrain.ops.ForwardOp;
+import kilotrain.ops.OneInputOp;
 import kilotrain.ops.TfliteOperator;
 
 /**
  * MAX_POOL_2D on NHWC int8: the largest value of each window (only in-bounds pixels count, so padding never wins),
  * clamped to the fused activation's range, as TFLite's reference integer kernel does. The bytes are not requantized.
  */
-public final class MaxPool2D extends ForwardOp {
-    public final Tensor input, output;
+public final class MaxPool2D extends OneInputOp {
     public final int filterH, filterW, strideH, strideW;
     public final Padding padding;
     public final int actMin, actMax;
 
     public MaxPool2D(String name, Tensor input, Tensor output, int filterH, int filterW, int strideH, int strideW,
             Padding padding, int actMin, int actMax) {
-        super(name);
-        this.input = input;
-        this.output = output;
+        super(name, input, output);
         this.filterH = filterH;
         this.filterW = filterW;
         this.strideH = strideH;
@@ -70,23 +66,8 @@ public final class MaxPool2D extends ForwardOp {
     }
 
     @Override
-    public List<Tensor> inputs() {
-        return List.of(input);
-    }
-
-    @Override
-    public Tensor output() {
-        return output;
-    }
-
-    @Override
     public String kind() {
         return "MaxPool2D";
-    }
-
-    @Override
-    public long macs() {
-        return 0;
     }
 
     @Override

@@ -1,14 +1,13 @@
 package kilotrain.ops.mean;
 
 import java.util.Arrays;
-import java.util.List;
 
 import kilotrain.ops.tflite.schema.BuiltinOptions;
 import kilotrain.ops.tflite.schema.ReducerOptions;
 import kilotrain.ir.Tensor;
 import kilotrain.ops.Binder;
 import kilotrain.ops.Forward;
-import kilotrain.ops.ForwardOp;
+import kilotrain.ops.OneInputOp;
 import kilotrain.ops.TfliteOperator;
 import kilotrain.ops.requant.FixedPointMath;
 
@@ -19,16 +18,13 @@ import kilotrain.ops.requant.FixedPointMath;
  * zero-point-corrected sum times the fixed-point multiplier of {@code s_in / s_out} with {@code 1 / count} folded in
  * ({@code QuantizedMeanOrSum}), plus the output zero point, saturated to int8.
  */
-public final class Mean extends ForwardOp {
-    public final Tensor input, output;
+public final class Mean extends OneInputOp {
     public final boolean sameQuant;
     /** The requantization of the sum with {@code 1 / count} folded in (unused when {@link #sameQuant}). */
     public final int multiplier, shift;
 
     public Mean(String name, Tensor input, Tensor output) {
-        super(name);
-        this.input = input;
-        this.output = output;
+        super(name, input, output);
         if (input.rank() != 4 || output.elements() != input.dim(0) * input.channels()
                 || output.dim(-1) != input.channels()) {
             throw new IllegalArgumentException("Mean '" + name + "': expects an NHWC input [N, H, W, C] reduced over "
@@ -67,23 +63,8 @@ public final class Mean extends ForwardOp {
     }
 
     @Override
-    public List<Tensor> inputs() {
-        return List.of(input);
-    }
-
-    @Override
-    public Tensor output() {
-        return output;
-    }
-
-    @Override
     public String kind() {
         return "Mean";
-    }
-
-    @Override
-    public long macs() {
-        return 0;
     }
 
     @Override

@@ -1,14 +1,13 @@
 package kilotrain.ops.pad;
 
 import java.util.Arrays;
-import java.util.List;
 
 import kilotrain.ops.tflite.schema.BuiltinOptions;
 import kilotrain.ops.tflite.schema.PadOptions;
 import kilotrain.ir.Tensor;
 import kilotrain.ops.Binder;
 import kilotrain.ops.Forward;
-import kilotrain.ops.ForwardOp;
+import kilotrain.ops.OneInputOp;
 import kilotrain.ops.TfliteOperator;
 
 /**
@@ -16,16 +15,13 @@ import kilotrain.ops.TfliteOperator;
  * and after every dimension. As in TFLite's reference kernel the fill is the output's zero point (the quantized 0.0)
  * for PAD and PADV2's constant value otherwise; input bytes are copied unchanged.
  */
-public final class Pad extends ForwardOp {
-    public final Tensor input, output;
+public final class Pad extends OneInputOp {
     /** {@code [before, after]} per dimension of the input. */
     public final int[][] paddings;
     public final byte fill;
 
     public Pad(String name, Tensor input, Tensor output, int[][] paddings, byte fill) {
-        super(name);
-        this.input = input;
-        this.output = output;
+        super(name, input, output);
         this.paddings = new int[paddings.length][];
         for (int d = 0; d < paddings.length; d++) {
             this.paddings[d] = paddings[d].clone();
@@ -73,23 +69,8 @@ public final class Pad extends ForwardOp {
     }
 
     @Override
-    public List<Tensor> inputs() {
-        return List.of(input);
-    }
-
-    @Override
-    public Tensor output() {
-        return output;
-    }
-
-    @Override
     public String kind() {
         return "Pad";
-    }
-
-    @Override
-    public long macs() {
-        return 0;
     }
 
     @Override

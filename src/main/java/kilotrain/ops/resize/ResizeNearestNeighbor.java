@@ -1,12 +1,11 @@
 package kilotrain.ops.resize;
 
 import java.util.Arrays;
-import java.util.List;
 
 import kilotrain.ir.Tensor;
 import kilotrain.ops.Binder;
 import kilotrain.ops.Forward;
-import kilotrain.ops.ForwardOp;
+import kilotrain.ops.OneInputOp;
 import kilotrain.ops.TfliteOperator;
 import kilotrain.ops.tflite.schema.BuiltinOptions;
 import kilotrain.ops.tflite.schema.ResizeNearestNeighborOptions;
@@ -17,15 +16,12 @@ import kilotrain.ops.tflite.schema.ResizeNearestNeighborOptions;
  * half away from zero with align_corners) of {@code (i + offset) * scale}, offset 0.5 with half_pixel_centers,
  * clamped to the input. Bytes are copied.
  */
-public final class ResizeNearestNeighbor extends ForwardOp {
-    public final Tensor input, output;
+public final class ResizeNearestNeighbor extends OneInputOp {
     public final boolean alignCorners, halfPixelCenters;
 
     public ResizeNearestNeighbor(String name, Tensor input, Tensor output, boolean alignCorners,
             boolean halfPixelCenters) {
-        super(name);
-        this.input = input;
-        this.output = output;
+        super(name, input, output);
         this.alignCorners = alignCorners;
         this.halfPixelCenters = halfPixelCenters;
         if (input.rank() != 4 || output.rank() != 4 || input.dim(0) != output.dim(0)
@@ -61,23 +57,8 @@ public final class ResizeNearestNeighbor extends ForwardOp {
     }
 
     @Override
-    public List<Tensor> inputs() {
-        return List.of(input);
-    }
-
-    @Override
-    public Tensor output() {
-        return output;
-    }
-
-    @Override
     public String kind() {
         return "ResizeNearest";
-    }
-
-    @Override
-    public long macs() {
-        return 0;
     }
 
     @Override

@@ -1,12 +1,11 @@
 package kilotrain.ops.slice;
 
 import java.util.Arrays;
-import java.util.List;
 
 import kilotrain.ir.Tensor;
 import kilotrain.ops.Binder;
 import kilotrain.ops.Forward;
-import kilotrain.ops.ForwardOp;
+import kilotrain.ops.OneInputOp;
 import kilotrain.ops.TfliteOperator;
 import kilotrain.ops.tflite.schema.BuiltinOptions;
 import kilotrain.ops.tflite.schema.StridedSliceOptions;
@@ -16,15 +15,12 @@ import kilotrain.ops.tflite.schema.StridedSliceOptions;
  * TFLite's reference kernel resolves them (negative indices count from the end, then clamp; a masked begin or end
  * takes the whole range; a shrunk axis takes one element). Ellipsis and new-axis masks are refused. Bytes are copied.
  */
-public final class StridedSlice extends ForwardOp {
-    public final Tensor input, output;
+public final class StridedSlice extends OneInputOp {
     /** Per input dimension: the first index, the stop (exclusive) and the stride, resolved. */
     public final int[] start, stop, stride;
 
     public StridedSlice(String name, Tensor input, Tensor output, int[] start, int[] stop, int[] stride) {
-        super(name);
-        this.input = input;
-        this.output = output;
+        super(name, input, output);
         this.start = start.clone();
         this.stop = stop.clone();
         this.stride = stride.clone();
@@ -90,23 +86,8 @@ public final class StridedSlice extends ForwardOp {
     }
 
     @Override
-    public List<Tensor> inputs() {
-        return List.of(input);
-    }
-
-    @Override
-    public Tensor output() {
-        return output;
-    }
-
-    @Override
     public String kind() {
         return "StridedSlice";
-    }
-
-    @Override
-    public long macs() {
-        return 0;
     }
 
     @Override

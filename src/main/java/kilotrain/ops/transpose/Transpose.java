@@ -1,26 +1,22 @@
 package kilotrain.ops.transpose;
 
 import java.util.Arrays;
-import java.util.List;
 
 import kilotrain.ir.Tensor;
 import kilotrain.ops.Binder;
 import kilotrain.ops.Forward;
-import kilotrain.ops.ForwardOp;
+import kilotrain.ops.OneInputOp;
 import kilotrain.ops.TfliteOperator;
 
 /**
  * TRANSPOSE by a constant permutation of up to 6 dimensions ({@code out.dim(i) = in.dim(perm[i])}), e.g. the
  * NCHW -> NHWC change PyTorch exports put at the input. Bytes are moved, not requantized, as TFLite's kernel does.
  */
-public final class Transpose extends ForwardOp {
-    public final Tensor input, output;
+public final class Transpose extends OneInputOp {
     public final int[] perm;
 
     public Transpose(String name, Tensor input, Tensor output, int[] perm) {
-        super(name);
-        this.input = input;
-        this.output = output;
+        super(name, input, output);
         this.perm = perm.clone();
         int rank = input.rank();
         int[] sorted = perm.clone();
@@ -50,23 +46,8 @@ public final class Transpose extends ForwardOp {
     }
 
     @Override
-    public List<Tensor> inputs() {
-        return List.of(input);
-    }
-
-    @Override
-    public Tensor output() {
-        return output;
-    }
-
-    @Override
     public String kind() {
         return "Transpose";
-    }
-
-    @Override
-    public long macs() {
-        return 0;
     }
 
     /** For each output index, the input index it copies. */
