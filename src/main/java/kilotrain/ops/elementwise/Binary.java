@@ -9,6 +9,7 @@ import kilotrain.ir.Tensor;
 import kilotrain.ops.Binder;
 import kilotrain.ops.Forward;
 import kilotrain.ops.ForwardOp;
+import kilotrain.ops.StridedIndex;
 import kilotrain.ops.TfliteOperator;
 import kilotrain.ops.add.AddKernel;
 import kilotrain.ops.requant.FixedPointMath;
@@ -201,33 +202,11 @@ public final class Binary extends ForwardOp {
             return null;
         }
         int rank = outShape.length;
-        int[] strides = new int[rank];
-        int stride = 1;
-        for (int d = rank - 1; d >= 0; d--) {
+        int[] own = StridedIndex.strides(shape), steps = new int[rank];
+        for (int d = 0; d < rank; d++) {
             int sd = d - (rank - shape.length);
-            int dim = sd < 0 ? 1 : shape[sd];
-            strides[d] = dim == 1 ? 0 : stride;
-            stride *= dim;
+            steps[d] = sd < 0 || shape[sd] == 1 ? 0 : own[sd];
         }
-        int n = 1;
-        for (int d : outShape) {
-            n *= d;
-        }
-        int[] map = new int[n];
-        int[] idx = new int[rank];
-        int src = 0;
-        for (int i = 0; i < n; i++) {
-            map[i] = src;
-            for (int d = rank - 1; d >= 0; d--) {
-                idx[d]++;
-                src += strides[d];
-                if (idx[d] < outShape[d]) {
-                    break;
-                }
-                src -= strides[d] * idx[d];
-                idx[d] = 0;
-            }
-        }
-        return map;
+        return StridedIndex.map(outShape, 0, steps);
     }
 }

@@ -6,6 +6,7 @@ import kilotrain.ir.Tensor;
 import kilotrain.ops.Binder;
 import kilotrain.ops.Forward;
 import kilotrain.ops.OneInputOp;
+import kilotrain.ops.StridedIndex;
 import kilotrain.ops.TfliteOperator;
 import kilotrain.ops.tflite.schema.BuiltinOptions;
 import kilotrain.ops.tflite.schema.StridedSliceOptions;
@@ -93,31 +94,14 @@ public final class StridedSlice extends OneInputOp {
     @Override
     public Forward bind(Binder b) {
         int rank = input.rank(), n = output.elements();
-        int[] map = new int[n];
-        int[] inStride = new int[rank];
-        int s = 1;
-        for (int d = rank - 1; d >= 0; d--) {
-            inStride[d] = s;
-            s *= input.dim(d);
-        }
-        int[] len = new int[rank], idx = new int[rank];
-        int src = 0;
+        int[] inStride = StridedIndex.strides(input.shape), len = new int[rank], steps = new int[rank];
+        int start0 = 0;
         for (int d = 0; d < rank; d++) {
             len[d] = length(d);
-            src += start[d] * inStride[d];
+            steps[d] = stride[d] * inStride[d];
+            start0 += start[d] * inStride[d];
         }
-        for (int i = 0; i < n; i++) {
-            map[i] = src;
-            for (int d = rank - 1; d >= 0; d--) {
-                idx[d]++;
-                src += stride[d] * inStride[d];
-                if (idx[d] < len[d]) {
-                    break;
-                }
-                src -= stride[d] * inStride[d] * idx[d];
-                idx[d] = 0;
-            }
-        }
+        int[] map = StridedIndex.map(len, start0, steps);
         int in = b.slot(input), out = b.slot(output);
         return (sl, sc) -> {
             byte[] x = sl[in], y = sl[out];

@@ -6,6 +6,7 @@ import kilotrain.ir.Tensor;
 import kilotrain.ops.Binder;
 import kilotrain.ops.Forward;
 import kilotrain.ops.OneInputOp;
+import kilotrain.ops.StridedIndex;
 import kilotrain.ops.TfliteOperator;
 
 /**
@@ -52,33 +53,11 @@ public final class Transpose extends OneInputOp {
 
     /** For each output index, the input index it copies. */
     int[] sourceIndex() {
-        int rank = input.rank(), n = input.elements();
-        int[] inStride = new int[rank];
-        int s = 1;
-        for (int d = rank - 1; d >= 0; d--) {
-            inStride[d] = s;
-            s *= input.dim(d);
+        int[] inStride = StridedIndex.strides(input.shape), steps = new int[perm.length];
+        for (int i = 0; i < perm.length; i++) {
+            steps[i] = inStride[perm[i]];
         }
-        int[] step = new int[rank];
-        for (int i = 0; i < rank; i++) {
-            step[i] = inStride[perm[i]];
-        }
-        int[] map = new int[n];
-        int[] idx = new int[rank];
-        int src = 0;
-        for (int i = 0; i < n; i++) {
-            map[i] = src;
-            for (int d = rank - 1; d >= 0; d--) {
-                idx[d]++;
-                src += step[d];
-                if (idx[d] < output.dim(d)) {
-                    break;
-                }
-                src -= step[d] * idx[d];
-                idx[d] = 0;
-            }
-        }
-        return map;
+        return StridedIndex.map(output.shape, 0, steps);
     }
 
     @Override
