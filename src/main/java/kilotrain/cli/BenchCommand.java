@@ -17,7 +17,7 @@ import kilotrain.importer.ModelLoader;
 import kilotrain.ir.Graph;
 import kilotrain.ops.update.BiasRounding;
 import kilotrain.ops.update.WeightRounding;
-import kilotrain.program.Instr;
+import kilotrain.ops.core.Instr;
 import kilotrain.program.Program;
 import kilotrain.compiler.Scheme;
 import picocli.CommandLine.Command;

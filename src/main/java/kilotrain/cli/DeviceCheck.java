@@ -10,7 +10,7 @@ import kilotrain.data.SampleSource;
 import kilotrain.program.TrainState;
 import kilotrain.model.DeviceImport;
 import kilotrain.model.TrainedModel;
-import kilotrain.program.Param;
+import kilotrain.ops.core.Param;
 import kilotrain.program.Program;
 import kilotrain.util.AtomicFiles;
 

@@ -10,7 +10,7 @@ import kilotrain.ir.Graph;
 import kilotrain.model.DeviceImport;
 import kilotrain.model.TfliteExport;
 import kilotrain.model.TrainedModel;
-import kilotrain.program.Param;
+import kilotrain.ops.core.Param;
 import kilotrain.util.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -119,7 +119,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainState state = new TrainState(program, opt);
         if (start != null) {
             // the run goes on from the trained values; optimizer state (momentum) starts afresh, as it is not saved
-            for (kilotrain.program.Param p : program.params) {
+            for (kilotrain.ops.core.Param p : program.params) {
                 state.setValue(p, start.state.value(p));
             }
         }

@@ -13,6 +13,7 @@ import java.util.Map;
 import kilotrain.KtException;
 import kilotrain.compiler.memory.ArenaPlan;
 import kilotrain.compiler.memory.Block;
+import kilotrain.ops.update.Update;
 import kilotrain.program.TrainState;
 import kilotrain.ir.Add;
 import kilotrain.ir.AvgPool2D;
@@ -25,12 +26,12 @@ import kilotrain.ops.conv.ConvBackward;
 import kilotrain.ops.requant.FixedPointMath;
 import kilotrain.ops.update.BiasRounding;
 import kilotrain.ops.update.WeightRounding;
-import kilotrain.program.Buf;
-import kilotrain.program.CEmitter;
-import kilotrain.program.Instr;
-import kilotrain.program.Param;
+import kilotrain.ops.core.Buf;
+import kilotrain.ops.core.CEmitter;
+import kilotrain.ops.core.Instr;
+import kilotrain.ops.core.Param;
 import kilotrain.program.Program;
-import kilotrain.program.TrainedConv;
+import kilotrain.ops.core.TrainedConv;
 
 /**
  * Emits a self-contained C project for a compiled training {@link Program}: the kernel library (copied from the
@@ -100,7 +101,7 @@ public final class CGenerator implements CEmitter {
 
     /**
      * Writes the C project for a device ordering of the step ({@code order}: the program's instructions, possibly
-     * reordered, with or without {@link Instr.Update}s; parameters without one are updated at the end) and, when
+     * reordered, with or without {@link Update}s; parameters without one are updated at the end) and, when
      * {@code plan} is not null, every transient buffer at its planned offset in one static arena.
      */
     public static void generate(Program program, List<Instr> order, ArenaPlan plan, TrainState state, float lr,
@@ -569,41 +570,24 @@ public final class CGenerator implements CEmitter {
     }
 
     /**
-     * {@link Instr.ConvWeightUpdate}: the gradient a few rows at a time into the row buffer, then the update of those
-     * rows, as {@code TrainState.applySampleRows} does (velocity, QAS factors, shadow and stochastic draws follow the
-     * slice order, so the chunks give the bits of the whole update).
+     * The update of a few rows of a conv weight, as {@code TrainState.applySampleRows} does (velocity, QAS factors,
+     * shadow and stochastic draws follow the slice order, so updating all rows in chunks gives the bits of the whole
+     * update): the SGD step of the rows' gradient, then its rounding into the int8 slice.
      */
     @Override
-    public String weightGradUpdate(Instr.ConvWeightUpdate cu) {
+    public String updateRows(Param p, String g, String r, String k) {
         TrainState.Options o = state.options();
-        Param p = cu.param();
-        int i = program.params.indexOf(p);
-        String pn = "kt_p" + i;
-        String kept = "NULL";
-        int nk = cu.conv().input.channels();
-        if (cu.trained().partial()) {
-            kept = arrayI("kt_wkept_" + cu.rows().id, cu.trained().keptChannels);
-            nk = cu.trained().keptChannels.length;
-        }
-        int rows = p.value.elements / p.rowLength, len = p.rowLength, chunk = cu.rowsPerChunk();
-        String g = buf(cu.rows());
-        StringBuilder s = new StringBuilder();
-        s.append("for (int r = 0; r < ").append(rows).append("; r += ").append(chunk).append(") {\n");
-        s.append("        const int k = ").append(rows).append(" - r < ").append(chunk).append(" ? ").append(rows)
-                .append(" - r : ").append(chunk).append(";\n");
-        s.append("        kt_conv_weight_grad_rows(").append(conv(cu.conv())).append(", ")
-                .append(buf(cu.saved())).append(", ").append(kept).append(", ").append(nk).append(", ")
-                .append(buf(cu.gAcc())).append(", r, k, ").append(g).append(");\n");
-        s.append("        kt_sgd_step(").append(g).append(", k * ").append(len).append(", 1.0f, ")
-                .append(o.qas() && p.qas != null ? pn + "_qas + r" : "NULL").append(", ").append(len).append(", ")
-                .append(o.momentum() != 0.0f ? pn + "_vel + r * " + len : "NULL").append(", ")
-                .append(f(o.momentum())).append(", kt_lr);\n");
-        s.append("        kt_update_i8(").append(weightRule(o.weightRule())).append(", ").append(valueArray(p))
-                .append(" + r * ").append(len).append(", NULL, k * ").append(len).append(", ").append(g).append(", ")
-                .append(o.weightRule() == WeightRounding.STOCHASTIC ? "&" + pn + "_rng" : "NULL").append(", ")
-                .append(o.weightRule() == WeightRounding.FLOAT_SHADOW ? pn + "_shadow + r * " + len : "NULL")
-                .append(", ").append(f(o.maxStep())).append(");\n    }");
-        return s.toString();
+        String pn = "kt_p" + program.params.indexOf(p);
+        int len = p.rowLength;
+        return "kt_sgd_step(" + g + ", " + k + " * " + len + ", 1.0f, "
+                + (o.qas() && p.qas != null ? pn + "_qas + " + r : "NULL") + ", " + len + ", "
+                + (o.momentum() != 0.0f ? pn + "_vel + " + r + " * " + len : "NULL") + ", " + f(o.momentum())
+                + ", kt_lr);\n"
+                + "kt_update_i8(" + weightRule(o.weightRule()) + ", " + valueArray(p) + " + " + r + " * " + len
+                + ", NULL, " + k + " * " + len + ", " + g + ", "
+                + (o.weightRule() == WeightRounding.STOCHASTIC ? "&" + pn + "_rng" : "NULL") + ", "
+                + (o.weightRule() == WeightRounding.FLOAT_SHADOW ? pn + "_shadow + " + r + " * " + len : "NULL")
+                + ", " + f(o.maxStep()) + ");";
     }
 
     private static String weightRule(WeightRounding r) {

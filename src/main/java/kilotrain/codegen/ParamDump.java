@@ -5,7 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import kilotrain.KtException;
-import kilotrain.program.Param;
+import kilotrain.ops.core.Param;
 import kilotrain.program.Program;
 
 /**

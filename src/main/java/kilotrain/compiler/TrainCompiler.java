@@ -6,8 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import kilotrain.KtException;
-import kilotrain.ir.Add;
-import kilotrain.ir.AvgPool2D;
 import kilotrain.ir.Conv2D;
 import kilotrain.ir.DType;
 import kilotrain.ir.FullyConnected;
@@ -18,12 +16,19 @@ import kilotrain.ir.Reshape;
 import kilotrain.ir.Softmax;
 import kilotrain.ir.Tensor;
 import kilotrain.ops.conv.ConvBackward;
+import kilotrain.ops.head.HeadBwd;
+import kilotrain.ops.head.HeadFwd;
+import kilotrain.ops.head.Int8Logits;
+import kilotrain.ops.head.Int8LogitsGrad;
+import kilotrain.ops.loss.LossGrad;
 import kilotrain.ops.update.Qas;
-import kilotrain.program.Buf;
-import kilotrain.program.Instr;
-import kilotrain.program.Param;
+import kilotrain.ops.Operators;
+import kilotrain.ops.core.Buf;
+import kilotrain.ops.core.Lowering;
+import kilotrain.ops.core.Instr;
+import kilotrain.ops.core.Param;
 import kilotrain.program.Program;
-import kilotrain.program.TrainedConv;
+import kilotrain.ops.core.TrainedConv;
 
 /**
  * Compile-time autodiff: turns a forward int8 graph and a {@link TrainSpec} into the straight-line training step.
@@ -43,7 +48,10 @@ public final class TrainCompiler {
     private final Set<Tensor> needsGrad = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     private final Map<Op, Buf> masks = new IdentityHashMap<>();
     private final Map<Conv2D, TrainedConv> trainedByOp = new IdentityHashMap<>();
-    private final Map<Conv2D, Buf> savedInput = new IdentityHashMap<>();
+    /** Buffers the rules remembered for later ones (a conv's saved input). */
+    private final Map<Object, Buf> kept = new IdentityHashMap<>();
+    /** Tensors whose gradient the backward rules emitted so far have written. */
+    private final Set<Tensor> written = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     private final Map<Conv2D, Param[]> convParams = new IdentityHashMap<>();
 
     private TrainCompiler(Graph graph, TrainSpec spec) {
@@ -168,16 +176,16 @@ public final class TrainCompiler {
         Buf gLogits = buf("logits.grad", Buf.Kind.GRAD, DType.FLOAT32, n);
         if (keep) {
             // d logits / d q = 1: the classifier output's gradient is the logits' gradient
-            step.add(new Instr.Int8Logits(act.get(classifier.output()), logits));
-            step.add(new Instr.LossGrad(logits, loss, gLogits));
+            step.add(new Int8Logits(act.get(classifier.output()), logits));
+            step.add(new LossGrad(logits, loss, gLogits));
             grad.put(classifier.output(), gLogits);
             emitBackward(backbone, classifier.output());
         } else if (int8Head != null) {
             Tensor out = int8Head.conv.output;
             Quant yq = out.quant;
-            step.add(new Instr.Int8Logits(act.get(out), logits, yq.scale(), yq.zeroPoint(), false));
-            step.add(new Instr.LossGrad(logits, loss, gLogits));
-            step.add(new Instr.Int8LogitsGrad(gLogits, yq.scale(), gradBuf(out)));
+            step.add(new Int8Logits(act.get(out), logits, yq.scale(), yq.zeroPoint(), false));
+            step.add(new LossGrad(logits, loss, gLogits));
+            step.add(new Int8LogitsGrad(gLogits, yq.scale(), gradBuf(out)));
             emitBackward(backbone, out);
         } else {
             int f = feature.elements();
@@ -190,13 +198,13 @@ public final class TrainCompiler {
             float[][] init = HeadInit.uniform(n, f, spec.seed());
             params.add(new Param("head.weight", Param.Role.HEAD_WEIGHT, null, headW, gHeadW, null, null, f, init[0]));
             params.add(new Param("head.bias", Param.Role.HEAD_BIAS, null, headB, gHeadB, null, null, 1, init[1]));
-            step.add(new Instr.HeadFwd(featureBuf, fq.scale(), fq.zeroPoint(), headW, headB, logits));
-            step.add(new Instr.LossGrad(logits, loss, gLogits));
+            step.add(new HeadFwd(featureBuf, fq.scale(), fq.zeroPoint(), headW, headB, logits));
+            step.add(new LossGrad(logits, loss, gLogits));
             Buf gFeature = null;
             if (backboneTrains && needsGrad.contains(feature)) {
                 gFeature = gradBuf(feature);
             }
-            step.add(new Instr.HeadBwd(gLogits, featureBuf, fq.scale(), fq.zeroPoint(), headW, gHeadW, gHeadB,
+            step.add(new HeadBwd(gLogits, featureBuf, fq.scale(), fq.zeroPoint(), headW, gHeadW, gHeadB,
                     gFeature));
             if (gFeature != null) {
                 emitBackward(backbone, feature);
@@ -234,42 +242,7 @@ public final class TrainCompiler {
 
     private void emitForward(List<Op> backbone) {
         for (Op op : backbone) {
-            boolean ng = needsGrad.contains(op.output());
-            if (op instanceof Conv2D c) {
-                TrainedConv tc = trainedByOp.get(c);
-                Buf in = act.get(c.input);
-                Buf wParam = null, bParam = null;
-                if (tc != null) {
-                    Param[] p = convParameters(tc);
-                    wParam = p[0] == null ? null : p[0].value;
-                    bParam = p[1] == null ? null : p[1].value;
-                    if (tc.weights()) {
-                        if (tc.partial()) {
-                            Buf saved = buf(c.input.name + ".saved" + tc.index, Buf.Kind.SAVED, DType.INT8,
-                                    c.input.height() * c.input.width() * tc.keptChannels.length);
-                            step.add(new Instr.SaveChannels(in, c.input.channels(), tc.keptChannels, saved));
-                            savedInput.put(c, saved);
-                        } else {
-                            savedInput.put(c, in);
-                        }
-                    }
-                }
-                step.add(new Instr.ConvFwd(c, tc, in, actBuf(c.output), ng ? mask(c) : null, wParam, bParam));
-            } else if (op instanceof Add a) {
-                step.add(new Instr.AddFwd(a, act.get(a.a), act.get(a.b), actBuf(a.output), ng ? mask(a) : null));
-            } else if (op instanceof AvgPool2D p) {
-                step.add(new Instr.PoolFwd(p, act.get(p.input), actBuf(p.output)));
-            } else if (op instanceof Reshape r) {
-                step.add(new Instr.Copy(act.get(r.input), actBuf(r.output)));
-            } else if (op instanceof FullyConnected fc) {
-                if (ng) {
-                    throw new KtException("fully connected layer '" + fc.name
-                            + "' lies between trained layers and the classifier; backward through it is not supported");
-                }
-                step.add(new Instr.FcFwd(fc, act.get(fc.input), actBuf(fc.output), null));
-            } else {
-                throw new KtException("operator " + op + " cannot appear inside a trained backbone");
-            }
+            Operators.training(op).forward(op, lowering);
         }
     }
 
@@ -321,67 +294,68 @@ public final class TrainCompiler {
     }
 
     private void emitBackward(List<Op> backbone, Tensor feature) {
-        Set<Tensor> written = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         written.add(feature);
         for (int i = backbone.size() - 1; i >= 0; i--) {
             Op op = backbone.get(i);
             Tensor out = op.output();
-            if (!needsGrad.contains(out) || !written.contains(out)) {
-                continue;
-            }
-            Buf gOut = grad.get(out);
-            if (op instanceof Conv2D c) {
-                TrainedConv tc = trainedByOp.get(c);
-                Buf gAcc = buf(out.name + ".gacc", Buf.Kind.GRAD, DType.FLOAT32, out.elements());
-                step.add(new Instr.ConvOutGrad(c, gOut, masks.get(c), gAcc));
-                if (needsGrad.contains(c.input)) {
-                    boolean acc = written.contains(c.input);
-                    Buf wParam = tc != null && convParameters(tc)[0] != null ? convParameters(tc)[0].value : null;
-                    step.add(new Instr.ConvInputGrad(c, gAcc, wParam, gradBuf(c.input), acc));
-                    written.add(c.input);
-                }
-                if (tc != null) {
-                    Param[] p = convParameters(tc);
-                    if (p[0] != null) {
-                        step.add(new Instr.ConvWeightGrad(c, tc, gAcc, savedInput.get(c), p[0].grad));
-                    }
-                    if (p[1] != null) {
-                        step.add(new Instr.ConvBiasGrad(c, gAcc, p[1].grad));
-                    }
-                }
-            } else if (op instanceof Add a) {
-                Buf gA = null, gB = null;
-                boolean accA = false, accB = false;
-                if (needsGrad.contains(a.a)) {
-                    accA = written.contains(a.a);
-                    gA = gradBuf(a.a);
-                }
-                if (needsGrad.contains(a.b)) {
-                    accB = written.contains(a.b);
-                    gB = gradBuf(a.b);
-                }
-                if (gA != null || gB != null) {
-                    step.add(new Instr.AddBwd(a, gOut, masks.get(a), gA, accA, gB, accB));
-                    if (gA != null) {
-                        written.add(a.a);
-                    }
-                    if (gB != null) {
-                        written.add(a.b);
-                    }
-                }
-            } else if (op instanceof AvgPool2D p) {
-                if (needsGrad.contains(p.input)) {
-                    step.add(new Instr.PoolBwd(p, gOut, gradBuf(p.input), written.contains(p.input)));
-                    written.add(p.input);
-                }
-            } else if (op instanceof Reshape r) {
-                if (needsGrad.contains(r.input)) {
-                    step.add(new Instr.CopyGrad(gOut, gradBuf(r.input), written.contains(r.input)));
-                    written.add(r.input);
-                }
-            } else {
-                throw new KtException("no backward rule for " + op + " inside the trained part of the model");
+            if (needsGrad.contains(out) && written.contains(out)) {
+                Operators.training(op).backward(op, lowering);
             }
         }
     }
+
+    /** What the operators' training rules see of this compiler. */
+    private final Lowering lowering = new Lowering() {
+        public Buf act(Tensor t) {
+            return act.get(t);
+        }
+
+        public Buf newAct(Tensor t) {
+            return actBuf(t);
+        }
+
+        public boolean needsGrad(Tensor t) {
+            return needsGrad.contains(t);
+        }
+
+        public Buf mask(Op op) {
+            return TrainCompiler.this.mask(op);
+        }
+
+        public Buf grad(Tensor t) {
+            return gradBuf(t);
+        }
+
+        public boolean gradWritten(Tensor t) {
+            return written.contains(t);
+        }
+
+        public void gradWrote(Tensor t) {
+            written.add(t);
+        }
+
+        public Buf buf(String name, Buf.Kind kind, DType dtype, int elements) {
+            return TrainCompiler.this.buf(name, kind, dtype, elements);
+        }
+
+        public void emit(Instr in) {
+            step.add(in);
+        }
+
+        public TrainedConv trained(Conv2D c) {
+            return trainedByOp.get(c);
+        }
+
+        public Param[] convParams(TrainedConv tc) {
+            return convParameters(tc);
+        }
+
+        public void keep(Object key, Buf b) {
+            kept.put(key, b);
+        }
+
+        public Buf kept(Object key) {
+            return kept.get(key);
+        }
+    };
 }

@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import kilotrain.compiler.memory.ArenaPlan;
-import kilotrain.program.Instr;
-import kilotrain.program.Param;
+import kilotrain.ops.core.Instr;
+import kilotrain.ops.core.Param;
 import kilotrain.program.Program;
 import kilotrain.program.TrainState;
 
@@ -105,15 +105,15 @@ public final class ArenaCheck {
     /** A hash of the transient buffers an instruction wrote (mask bits past the last element ignored). */
     private static long digest(TrainExecutor.Workspace ws, Instr in) {
         long h = 0xcbf29ce484222325L;
-        for (kilotrain.program.Buf b : in.writes()) {
+        for (kilotrain.ops.core.Buf b : in.writes()) {
             if (b.kind.persistent) {
                 continue;
             }
-            if (b.kind == kilotrain.program.Buf.Kind.MASK || b.dtype == kilotrain.ir.DType.INT8) {
+            if (b.kind == kilotrain.ops.core.Buf.Kind.MASK || b.dtype == kilotrain.ir.DType.INT8) {
                 byte[] v = ws.bytes(b);
                 for (int i = 0; i < b.bytes(); i++) {
                     int x = v[i] & 0xFF;
-                    if (b.kind == kilotrain.program.Buf.Kind.MASK && i == b.bytes() - 1 && b.elements % 8 != 0) {
+                    if (b.kind == kilotrain.ops.core.Buf.Kind.MASK && i == b.bytes() - 1 && b.elements % 8 != 0) {
                         x &= (1 << (b.elements % 8)) - 1;
                     }
                     h = (h ^ x) * 0x100000001b3L;

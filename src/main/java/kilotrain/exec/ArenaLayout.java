@@ -12,8 +12,8 @@ import kilotrain.KtException;
 import kilotrain.compiler.memory.ArenaPlan;
 import kilotrain.compiler.memory.Block;
 import kilotrain.ir.DType;
-import kilotrain.program.Buf;
-import kilotrain.program.Instr;
+import kilotrain.ops.core.Buf;
+import kilotrain.ops.core.Instr;
 import kilotrain.program.Program;
 
 /**

@@ -10,12 +10,15 @@ import java.util.function.Supplier;
 import kilotrain.compiler.memory.ArenaPlan;
 import kilotrain.ir.DType;
 import kilotrain.ops.Scratch;
-import kilotrain.program.Buf;
-import kilotrain.program.Frame;
-import kilotrain.program.Instr;
-import kilotrain.program.JavaBinder;
-import kilotrain.program.JavaStep;
-import kilotrain.program.Param;
+import kilotrain.ops.conv.ConvWeightUpdate;
+import kilotrain.ops.core.Buf;
+import kilotrain.ops.core.Frame;
+import kilotrain.ops.core.Instr;
+import kilotrain.ops.core.JavaBinder;
+import kilotrain.ops.core.JavaStep;
+import kilotrain.ops.core.Param;
+import kilotrain.ops.core.ParamState;
+import kilotrain.ops.update.Update;
 import kilotrain.program.Program;
 import kilotrain.program.TrainState;
 
@@ -47,11 +50,11 @@ public final class TrainExecutor {
             paramIndex.put(program.params.get(i), i);
         }
         JavaBinder binder = new JavaBinder() {
-            public Program program() {
-                return program;
+            public int numClasses() {
+                return program.numClasses;
             }
 
-            public TrainState state() {
+            public ParamState state() {
                 return state;
             }
 
@@ -226,8 +229,8 @@ public final class TrainExecutor {
     }
 
     /**
-     * The same for a program that updates its parameters in place (batch 1, {@link Instr.Update} and
-     * {@link Instr.ConvWeightUpdate}), with this step's learning rate. One thread only: the updates change the
+     * The same for a program that updates its parameters in place (batch 1, {@link Update} and
+     * {@link ConvWeightUpdate}), with this step's learning rate. One thread only: the updates change the
      * shared state.
      */
     public float step(Workspace ws, byte[] input, int label, float lr) {

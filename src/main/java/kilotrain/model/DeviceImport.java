@@ -5,7 +5,7 @@ import kilotrain.KtException;
 import kilotrain.codegen.CGenerator;
 import kilotrain.codegen.ParamDump;
 import kilotrain.program.TrainState;
-import kilotrain.program.Param;
+import kilotrain.ops.core.Param;
 
 /**
  * A model made of the parameters a device exported ({@link ParamDump}) on top of the model its program was compiled

@@ -33,7 +33,7 @@ import kilotrain.ir.Graph;
 import kilotrain.ir.Op;
 import kilotrain.ir.Softmax;
 import kilotrain.program.Program;
-import kilotrain.program.TrainedConv;
+import kilotrain.ops.core.TrainedConv;
 
 /**
  * Writes a model fine-tuned from a TFLite file back as TFLite: the original flatbuffer rebuilt with

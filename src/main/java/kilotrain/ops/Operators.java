@@ -3,6 +3,7 @@ package kilotrain.ops;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,16 +23,22 @@ import kilotrain.ops.activation.Prelu;
 import kilotrain.ops.activation.Sigmoid;
 import kilotrain.ops.activation.Relu;
 import kilotrain.ops.add.AddKernel;
+import kilotrain.ops.add.AddTraining;
 import kilotrain.ops.concat.Concatenation;
 import kilotrain.ops.conv.ConvKernel;
+import kilotrain.ops.conv.ConvTraining;
+import kilotrain.ops.core.TrainRule;
 import kilotrain.ops.elementwise.Binary;
+import kilotrain.ops.fc.FcTraining;
 import kilotrain.ops.fc.FullyConnectedKernel;
 import kilotrain.ops.maxpool.MaxPool2D;
 import kilotrain.ops.mean.Mean;
 import kilotrain.ops.pad.Pad;
 import kilotrain.ops.pool.AvgPoolKernel;
+import kilotrain.ops.pool.PoolTraining;
 import kilotrain.ops.quantize.Requantize;
 import kilotrain.ops.reshape.ReshapeKernel;
+import kilotrain.ops.reshape.ReshapeTraining;
 import kilotrain.ops.resize.ResizeNearestNeighbor;
 import kilotrain.ops.slice.StridedSlice;
 import kilotrain.ops.softmax.SoftmaxKernel;
@@ -39,8 +46,10 @@ import kilotrain.ops.transpose.Transpose;
 
 /**
  * The one registry of operators: one line per operator, mapping its TFLite builtin operator(s) to its import rule and
- * its IR class to its inference binding. Everything that imports or runs a graph goes through here, so adding an
- * operator is one folder ({@code kilotrain.ops.<op>}: IR node, import rule, kernel, tests) plus one line below.
+ * its IR class to its inference binding, and (training side) its IR class to its {@link TrainRule} (forward
+ * instructions and gradient rule, in the operator's folder). Everything that imports, runs or trains a graph goes
+ * through here, so adding an operator is one folder ({@code kilotrain.ops.<op>}: IR node, import rule, kernel, training
+ * rule, tests) plus its lines below.
  */
 public final class Operators {
     /** Reads one TFLite operator into its IR node. */
@@ -87,6 +96,15 @@ public final class Operators {
 
     private static final Map<Integer, Entry<?>> BY_CODE = new HashMap<>();
     private static final Map<Class<?>, Entry<?>> BY_TYPE = new LinkedHashMap<>();
+    private static final Map<Class<? extends Op>, TrainRule<?>> TRAINING = new IdentityHashMap<>();
+
+    static {
+        train(Conv2D.class, new ConvTraining());
+        train(FullyConnected.class, new FcTraining());
+        train(AvgPool2D.class, new PoolTraining());
+        train(Add.class, new AddTraining());
+        train(Reshape.class, new ReshapeTraining());
+    }
 
     static {
         for (Entry<?> e : ALL) {
@@ -100,6 +118,22 @@ public final class Operators {
     }
 
     private Operators() {
+    }
+
+    private static <T extends Op> void train(Class<T> type, TrainRule<T> rule) {
+        if (TRAINING.put(type, rule) != null) {
+            throw new IllegalStateException(type.getSimpleName() + " has two training rules");
+        }
+    }
+
+    /** The training rule of {@code op}; a clear error when the operator cannot be part of a trained backbone. */
+    @SuppressWarnings("unchecked")
+    public static <T extends Op> TrainRule<T> training(T op) {
+        TrainRule<T> rule = (TrainRule<T>) TRAINING.get(op.getClass());
+        if (rule == null) {
+            throw new KtException("operator " + op + " cannot appear inside a trained backbone");
+        }
+        return rule;
     }
 
     private static <T extends ForwardOp> Entry<T> op(String builtins, Class<T> type, ImportRule<T> rule) {

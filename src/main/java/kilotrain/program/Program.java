@@ -6,6 +6,13 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 import kilotrain.ir.Graph;
+import kilotrain.ops.conv.SaveChannels;
+import kilotrain.ops.core.Buf;
+import kilotrain.ops.core.Instr;
+import kilotrain.ops.core.Param;
+import kilotrain.ops.core.TrainedConv;
+import kilotrain.ops.head.Int8Logits;
+import kilotrain.ops.loss.LossGrad;
 
 /**
  * A compiled training step: the instructions of one sample's forward, loss and backward pass in execution order,
@@ -40,7 +47,7 @@ public final class Program {
     /** Index of the loss instruction in {@code order} ({@code order.size()} when there is none). */
     public static int lossIndex(List<Instr> order) {
         for (int i = 0; i < order.size(); i++) {
-            if (order.get(i) instanceof Instr.LossGrad) {
+            if (order.get(i) instanceof LossGrad) {
                 return i;
             }
         }
@@ -57,7 +64,7 @@ public final class Program {
         int[] out = new int[end];
         int n = 0;
         for (int i = 0; i < end; i++) {
-            if (!(order.get(i) instanceof Instr.SaveChannels)) {
+            if (!(order.get(i) instanceof SaveChannels)) {
                 out[n++] = i;
             }
         }
@@ -67,7 +74,7 @@ public final class Program {
     /** Whether the model's own int8 classifier produces the logits (no new float head). */
     public boolean keepsClassifier() {
         for (Instr in : step) {
-            if (in instanceof Instr.Int8Logits l && l.kept()) {
+            if (in instanceof Int8Logits l && l.kept()) {
                 return true;
             }
         }
@@ -77,7 +84,7 @@ public final class Program {
     /** Whether a new int8 classifier head produces the logits. */
     public boolean int8Head() {
         for (Instr in : step) {
-            if (in instanceof Instr.Int8Logits l && !l.kept()) {
+            if (in instanceof Int8Logits l && !l.kept()) {
                 return true;
             }
         }

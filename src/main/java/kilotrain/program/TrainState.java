@@ -5,6 +5,9 @@ import java.util.Map;
 import kilotrain.ir.Conv2D;
 import kilotrain.ops.conv.ConvBackward;
 import kilotrain.ops.conv.ConvKernel;
+import kilotrain.ops.core.Buf;
+import kilotrain.ops.core.Param;
+import kilotrain.ops.core.ParamState;
 import kilotrain.ops.requant.Requantizer;
 import kilotrain.ops.update.BiasRounding;
 import kilotrain.ops.update.Int32BiasUpdate;
@@ -22,7 +25,7 @@ import kilotrain.ops.update.WeightRounding;
  * {@code g = sum_b g_b} (samples in batch order), {@code g = g * invB} with {@code invB = 1.0f / B},
  * {@code g = g * qas[c]} (QAS on), then {@link Sgd} gives the step and the rounding rule applies it.
  */
-public final class TrainState {
+public final class TrainState implements ParamState {
     /**
      * Optimizer and rounding settings of a run. {@code maxStep}: the largest change of an int8 weight per update, in
      * quantization steps ({@link Int8WeightUpdate#UNLIMITED}: none).
@@ -111,10 +114,7 @@ public final class TrainState {
 
     /** A forward kernel of conv c with its current weights and bias, requantizing through {@code out}. */
     public ConvKernel kernel(Conv2D c, Requantizer out) {
-        return new ConvKernel(c.input.height(), c.input.width(), c.input.channels(), c.output.height(),
-                c.output.width(), c.output.channels(), c.kernelH(), c.kernelW(), c.strideH, c.strideW, c.dilationH,
-                c.dilationW, c.padding.top(), c.padding.left(), c.groups, c.input.quant.zeroPoint(), fullWeights(c),
-                currentBias(c), out);
+        return ConvKernel.of(c, fullWeights(c), currentBias(c), out);
     }
 
     /** The current value of a parameter in the program's slice layout: byte[], int[] or float[]. */

@@ -8,8 +8,8 @@ import java.util.List;
 import kilotrain.KtException;
 import kilotrain.compiler.memory.MemoryAnalysis;
 import kilotrain.compiler.memory.Variant;
-import kilotrain.program.Buf;
-import kilotrain.program.Instr;
+import kilotrain.ops.core.Buf;
+import kilotrain.ops.core.Instr;
 import kilotrain.util.AtomicFiles;
 
 /**

@@ -2,9 +2,9 @@ package kilotrain.train;
 
 import kilotrain.data.Samples;
 import kilotrain.exec.TrainExecutor;
-import kilotrain.program.Buf;
+import kilotrain.ops.core.Buf;
 import kilotrain.program.Program;
-import kilotrain.program.TrainedConv;
+import kilotrain.ops.core.TrainedConv;
 
 /**
  * The frozen front of a training run's test images, computed once. Every epoch evaluates the same test images, and

@@ -10,7 +10,6 @@ import kilotrain.KtException;
 import kilotrain.data.Samples;
 import kilotrain.exec.TrainExecutor;
 import kilotrain.program.TrainState;
-import kilotrain.program.Param;
 import kilotrain.program.Program;
 
 /**

@@ -10,10 +10,10 @@ import kilotrain.compiler.TrainSpec;
 import kilotrain.compiler.memory.ArenaPlanner;
 import kilotrain.compiler.memory.MemoryAnalysis;
 import kilotrain.compiler.memory.Variant;
+import kilotrain.ops.conv.ConvWeightUpdate;
 import kilotrain.program.TrainState;
 import kilotrain.ops.update.BiasRounding;
 import kilotrain.ops.update.WeightRounding;
-import kilotrain.program.Instr;
 import kilotrain.program.Program;
 import kilotrain.compiler.Scheme;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,7 +50,7 @@ class CFusedUpdateTest {
         TrainState state = new TrainState(p, options);
         Variant v = MemoryAnalysis.of(p, options.momentum() != 0f, options.weightRule() == WeightRounding.FLOAT_SHADOW,
                 options.biasRule() == BiasRounding.FLOAT_SHADOW, new ArenaPlanner(), true, false).best();
-        long fused = v.step().stream().filter(in -> in instanceof Instr.ConvWeightUpdate).count();
+        long fused = v.step().stream().filter(in -> in instanceof ConvWeightUpdate).count();
         assertTrue(fused > 0, scheme + ": the planned step fuses at least one weight update");
         float lr = 0.05f;
         int steps = 4;

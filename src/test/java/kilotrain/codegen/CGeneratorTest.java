@@ -20,13 +20,14 @@ import kilotrain.data.SampleSource;
 import kilotrain.data.TestTransform;
 import kilotrain.data.TrainAugment;
 import kilotrain.exec.TrainExecutor;
+import kilotrain.ops.fc.FcFwd;
+import kilotrain.ops.update.Update;
 import kilotrain.program.TrainState;
 import kilotrain.importer.pkl.PklImporter;
 import kilotrain.ir.Graph;
 import kilotrain.ops.update.BiasRounding;
 import kilotrain.ops.update.WeightRounding;
-import kilotrain.program.Instr;
-import kilotrain.program.Param;
+import kilotrain.ops.core.Param;
 import kilotrain.program.Program;
 import kilotrain.compiler.Scheme;
 import org.junit.jupiter.api.BeforeAll;
@@ -137,7 +138,7 @@ class CGeneratorTest {
             lab[i] = r.nextInt(4);
         }
         Program p = TrainCompiler.compile(g, new TrainSpec(Scheme.classifierOnly(), 4, 2));
-        assertTrue(p.step.stream().anyMatch(x -> x instanceof Instr.FcFwd), "the step runs fully connected layers");
+        assertTrue(p.step.stream().anyMatch(x -> x instanceof FcFwd), "the step runs fully connected layers");
         check(dir, p, "ad01 classifier-only", new TrainState.Options(true, 0.9f, WeightRounding.STOCHASTIC,
                 BiasRounding.FLOAT_SHADOW, 1), 0.05f, 4, true, in, lab);
     }
@@ -183,7 +184,7 @@ class CGeneratorTest {
         TrainState state = new TrainState(p, options);
         if (device) {
             Variant v = MemoryAnalysis.of(p, options.momentum() != 0f, new ArenaPlanner()).best();
-            assertTrue(v.step().stream().anyMatch(in -> in instanceof Instr.Update), "reordered step has updates");
+            assertTrue(v.step().stream().anyMatch(in -> in instanceof Update), "reordered step has updates");
             CGenerator.generate(p, v.step(), v.plan(), state, lr, dir);
             assertTrue(Files.readString(dir.resolve("kt_model.c")).contains("kt_arena["), "arena declared");
         } else {

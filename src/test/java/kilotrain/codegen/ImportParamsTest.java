@@ -19,7 +19,7 @@ import kilotrain.cli.Main;
 import kilotrain.importer.ModelLoader;
 import kilotrain.ir.Graph;
 import kilotrain.model.TrainedModel;
-import kilotrain.program.Param;
+import kilotrain.ops.core.Param;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

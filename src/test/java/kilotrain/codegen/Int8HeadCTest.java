@@ -8,12 +8,13 @@ import java.nio.file.Path;
 import java.util.List;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
+import kilotrain.ops.head.Int8LogitsGrad;
+import kilotrain.ops.reshape.Copy;
 import kilotrain.program.TrainState;
 import kilotrain.ir.Graph;
 import kilotrain.ops.update.BiasRounding;
 import kilotrain.ops.update.WeightRounding;
-import kilotrain.program.Instr;
-import kilotrain.program.Param;
+import kilotrain.ops.core.Param;
 import kilotrain.program.Program;
 import kilotrain.compiler.Scheme;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,7 +35,7 @@ class Int8HeadCTest {
     private static void assertInt8Head(Program p) {
         assertTrue(p.int8Head(), "int8 head program");
         assertFalse(p.keepsClassifier());
-        assertTrue(p.step.stream().anyMatch(i -> i instanceof Instr.Int8LogitsGrad), "logits gradient scaled");
+        assertTrue(p.step.stream().anyMatch(i -> i instanceof Int8LogitsGrad), "logits gradient scaled");
         assertTrue(p.params.stream().noneMatch(Param::isFloat), "no float parameter");
     }
 
@@ -68,7 +69,7 @@ class Int8HeadCTest {
         Program p = TrainCompiler.compile(g, new TrainSpec(s, 10, 5, TrainSpec.Head.INT8));
         assertInt8Head(p);
         long reshapes = g.ops.stream().filter(o -> o instanceof kilotrain.ir.Reshape).count();
-        assertEquals(reshapes + 1, p.step.stream().filter(i -> i instanceof Instr.Copy).count(),
+        assertEquals(reshapes + 1, p.step.stream().filter(i -> i instanceof Copy).count(),
                 "one more reshape brings the flat feature to the head's pixel");
         CGeneratorTest.check(dir, p, "resnet8 last-k:2 int8 head", new TrainState.Options(true, 0f,
                 WeightRounding.STOCHASTIC, BiasRounding.FLOAT_SHADOW, 9), 0.02f, 6, false, in, lab);

@@ -27,10 +27,13 @@ import kilotrain.data.TrainAugment;
 import kilotrain.importer.ModelLoader;
 import kilotrain.ir.DType;
 import kilotrain.ir.Graph;
+import kilotrain.ops.add.AddBwd;
+import kilotrain.ops.conv.ConvDwFwd;
+import kilotrain.ops.conv.ConvWeightUpdate;
 import kilotrain.ops.update.BiasRounding;
+import kilotrain.ops.update.Update;
 import kilotrain.ops.update.WeightRounding;
-import kilotrain.program.Buf;
-import kilotrain.program.Instr;
+import kilotrain.ops.core.Buf;
 import kilotrain.program.Program;
 import kilotrain.compiler.Scheme;
 import kilotrain.program.TrainState;
@@ -97,8 +100,8 @@ class ArenaExecutionTest {
     @Test
     void mcunet99kbReorderedTrainsBitIdenticallyInTheArena() {
         Variant v = mcunet99().variant("reordered");
-        assertTrue(v.step().stream().anyMatch(in -> in instanceof Instr.Update), "updates run in place");
-        assertTrue(v.step().stream().anyMatch(in -> in instanceof Instr.ConvDwFwd), "fused pointwise + depthwise");
+        assertTrue(v.step().stream().anyMatch(in -> in instanceof Update), "updates run in place");
+        assertTrue(v.step().stream().anyMatch(in -> in instanceof ConvDwFwd), "fused pointwise + depthwise");
         assertTrue(v.plan().blocks().stream().anyMatch(b -> b.members().size() > 1), "in-place chains share blocks");
         int[] labels = new int[4];
         List<byte[]> inputs = cifar(mcunet, 4, labels);
@@ -115,7 +118,7 @@ class ArenaExecutionTest {
         int[] labels = new int[3];
         List<byte[]> inputs = cifar(mcunet, 3, labels);
         Variant fused = a.variant("fused-weight-updates");
-        assertTrue(fused.step().stream().anyMatch(in -> in instanceof Instr.ConvWeightUpdate));
+        assertTrue(fused.step().stream().anyMatch(in -> in instanceof ConvWeightUpdate));
         assertIdentical(check(fused, inputs, labels, 3), "mcunet-5fps:99kb fused");
         // compiler order, every gradient alive to the end and read from the arena by the update after the step
         assertIdentical(check(a.variant("deferred"), inputs, labels, 2), "mcunet-5fps:99kb deferred");
@@ -176,7 +179,7 @@ class ArenaExecutionTest {
         int[] labels = new int[4];
         List<byte[]> inputs = cifar(g, 4, labels);
         Variant v = a.variant("reordered");
-        assertTrue(v.step().stream().anyMatch(in -> in instanceof Instr.AddBwd), "the step runs add backward");
+        assertTrue(v.step().stream().anyMatch(in -> in instanceof AddBwd), "the step runs add backward");
         assertIdentical(check(v, inputs, labels, 6), "resnet8 last-k:4 reordered");
         assertIdentical(check(a.best(), inputs, labels, 4), "resnet8 last-k:4 " + a.best().name());
         // another valid plan (every block its own bytes) gives the same bits: nothing depends on where

@@ -31,7 +31,7 @@ import kilotrain.ir.Graph;
 import kilotrain.ir.Softmax;
 import kilotrain.ops.update.BiasRounding;
 import kilotrain.ops.update.WeightRounding;
-import kilotrain.program.Param;
+import kilotrain.ops.core.Param;
 import kilotrain.program.Program;
 import kilotrain.compiler.Scheme;
 import org.junit.jupiter.api.Test;
@@ -77,7 +77,7 @@ class TfliteExportTest {
     static void assertTrainedValues(Path exported, Graph original, Program p, TrainState st) {
         Graph back = ModelLoader.load(exported);
         int checked = 0;
-        for (kilotrain.program.TrainedConv tc : p.trained) {
+        for (kilotrain.ops.core.TrainedConv tc : p.trained) {
             int i = original.ops.indexOf(tc.op);
             if (i < 0) {
                 continue; // the new head

@@ -27,7 +27,7 @@ import kilotrain.importer.ModelLoader;
 import kilotrain.ir.Graph;
 import kilotrain.ops.update.BiasRounding;
 import kilotrain.ops.update.WeightRounding;
-import kilotrain.program.Param;
+import kilotrain.ops.core.Param;
 import org.junit.jupiter.api.Test;
 
 class FrozenPrefixTest {

@@ -20,7 +20,7 @@ import kilotrain.ir.Graph;
 import kilotrain.ops.update.BiasRounding;
 import kilotrain.ops.update.Qas;
 import kilotrain.ops.update.WeightRounding;
-import kilotrain.program.Param;
+import kilotrain.ops.core.Param;
 import kilotrain.program.Program;
 import org.junit.jupiter.api.Test;
 

@@ -17,8 +17,16 @@ import kilotrain.compiler.TrainSpec;
 import kilotrain.importer.pkl.PklImporter;
 import kilotrain.ir.Conv2D;
 import kilotrain.ir.Graph;
-import kilotrain.program.Buf;
-import kilotrain.program.Instr;
+import kilotrain.ops.add.AddBwd;
+import kilotrain.ops.conv.ConvBiasGrad;
+import kilotrain.ops.conv.ConvInputGrad;
+import kilotrain.ops.conv.ConvOutGrad;
+import kilotrain.ops.conv.ConvWeightGrad;
+import kilotrain.ops.conv.SaveChannels;
+import kilotrain.ops.core.Buf;
+import kilotrain.ops.core.Instr;
+import kilotrain.ops.head.HeadBwd;
+import kilotrain.ops.pool.PoolBwd;
 import kilotrain.program.Program;
 import org.junit.jupiter.api.Test;
 
@@ -46,15 +54,15 @@ class PruningTest {
         int lowestBackward = Integer.MAX_VALUE;
         for (Instr in : p.step) {
             Conv2D c = null;
-            if (in instanceof Instr.ConvOutGrad g) {
+            if (in instanceof ConvOutGrad g) {
                 c = g.conv();
-            } else if (in instanceof Instr.ConvInputGrad g) {
+            } else if (in instanceof ConvInputGrad g) {
                 c = g.conv();
                 // the input gradient of the earliest trained conv is never needed
                 assertTrue(idx.get(c) > 21, "input gradient of conv " + idx.get(c));
-            } else if (in instanceof Instr.ConvBiasGrad g) {
+            } else if (in instanceof ConvBiasGrad g) {
                 c = g.conv();
-            } else if (in instanceof Instr.ConvWeightGrad g) {
+            } else if (in instanceof ConvWeightGrad g) {
                 c = g.conv();
                 weightGrads.add(idx.get(c));
                 if (g.trained().partial()) {
@@ -84,9 +92,9 @@ class PruningTest {
     void classifierOnlyHasNoBackboneBackward() {
         Program p = TrainCompiler.compile(MCUNET, new TrainSpec(Scheme.classifierOnly(), 10, 0));
         for (Instr in : p.step) {
-            assertFalse(in instanceof Instr.ConvOutGrad || in instanceof Instr.ConvInputGrad
-                    || in instanceof Instr.AddBwd || in instanceof Instr.PoolBwd, in.op());
-            if (in instanceof Instr.HeadBwd h) {
+            assertFalse(in instanceof ConvOutGrad || in instanceof ConvInputGrad
+                    || in instanceof AddBwd || in instanceof PoolBwd, in.op());
+            if (in instanceof HeadBwd h) {
                 assertEquals(null, h.gFeature(), "no feature gradient when nothing below the head trains");
             }
         }
@@ -98,8 +106,8 @@ class PruningTest {
         Program p = TrainCompiler.compile(MCUNET, new TrainSpec(Scheme.biasOnly(22), 10, 0));
         int biases = 0;
         for (Instr in : p.step) {
-            assertFalse(in instanceof Instr.ConvWeightGrad || in instanceof Instr.SaveChannels, in.op());
-            if (in instanceof Instr.ConvBiasGrad) {
+            assertFalse(in instanceof ConvWeightGrad || in instanceof SaveChannels, in.op());
+            if (in instanceof ConvBiasGrad) {
                 biases++;
             }
         }

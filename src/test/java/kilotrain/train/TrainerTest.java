@@ -24,7 +24,7 @@ import kilotrain.ir.Graph;
 import kilotrain.model.TrainedModel;
 import kilotrain.ops.update.BiasRounding;
 import kilotrain.ops.update.WeightRounding;
-import kilotrain.program.Param;
+import kilotrain.ops.core.Param;
 import kilotrain.program.Program;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,7 +1,7 @@
 package kilotrain.compiler.memory;
 
 import java.util.List;
-import kilotrain.program.Buf;
+import kilotrain.ops.core.Buf;
 
 /**
  * Offsets of every arena block: {@code offset[b]} is block b's first byte. {@code arenaBytes} is the planned peak;

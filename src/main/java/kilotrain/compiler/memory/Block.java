@@ -1,7 +1,7 @@
 package kilotrain.compiler.memory;
 
 import java.util.List;
-import kilotrain.program.Buf;
+import kilotrain.ops.core.Buf;
 
 /**
  * One region of the arena: a buffer, or a chain of buffers that an in-place operator hands on (each member's

@@ -6,13 +6,15 @@ import java.util.List;
 import java.util.Map;
 import kilotrain.ir.DType;
 import kilotrain.ops.conv.ConvDwFused;
-import kilotrain.program.Buf;
-import kilotrain.program.Instr;
+import kilotrain.ops.conv.ConvDwFwd;
+import kilotrain.ops.conv.ConvFwd;
+import kilotrain.ops.core.Buf;
+import kilotrain.ops.core.Instr;
 import kilotrain.program.Program;
 
 /**
  * Fuses each frozen ungrouped conv (the pointwise expansion of an inverted residual block, or the stem conv) with the
- * frozen depthwise conv that alone reads its output into one {@link Instr.ConvDwFwd}, which computes the output one
+ * frozen depthwise conv that alone reads its output into one {@link ConvDwFwd}, which computes the output one
  * channel at a time into a small plane buffer. The expansion output E is the largest tensor of the forward pass
  * (MobileNetV2 block 1: 64x64x48); without it the forward peak drops from max(in + E, E + D_out) to
  * in + plane + D_out.
@@ -39,7 +41,7 @@ public final class BlockFusion {
         List<Buf> bufs = new ArrayList<>(p.bufs);
         boolean changed = false;
         for (int i = 0; i < step.size(); i++) {
-            if (!(step.get(i) instanceof Instr.ConvFwd p0) || !frozen(p0)) {
+            if (!(step.get(i) instanceof ConvFwd p0) || !frozen(p0)) {
                 continue;
             }
             Buf e = p0.out();
@@ -51,7 +53,7 @@ public final class BlockFusion {
             if (j < 0) {
                 continue;
             }
-            Instr.ConvFwd dw = (Instr.ConvFwd) step.get(j);
+            ConvFwd dw = (ConvFwd) step.get(j);
             if (!frozen(dw) || !ConvDwFused.fusable(p0.conv(), dw.conv())) {
                 continue;
             }
@@ -61,7 +63,7 @@ public final class BlockFusion {
                 continue;
             }
             bufs.set(at, plane);
-            step.set(i, new Instr.ConvDwFwd(p0.conv(), dw.conv(), p0.in(), plane, dw.out()));
+            step.set(i, new ConvDwFwd(p0.conv(), dw.conv(), p0.in(), plane, dw.out()));
             step.remove(j);
             changed = true;
         }
@@ -86,7 +88,7 @@ public final class BlockFusion {
         long bound = Reorder.peak(prog, step);
         boolean changed = false;
         for (int i = 0; i < step.size(); i++) {
-            if (!(step.get(i) instanceof Instr.ConvDwFwd f)) {
+            if (!(step.get(i) instanceof ConvDwFwd f)) {
                 continue;
             }
             Buf e = null;
@@ -102,8 +104,8 @@ public final class BlockFusion {
             List<Buf> bufs = new ArrayList<>(prog.bufs);
             bufs.set(at, e);
             List<Instr> trial = new ArrayList<>(step);
-            trial.set(i, new Instr.ConvFwd(f.conv(), null, f.in(), e, null, null, null));
-            trial.add(i + 1, new Instr.ConvFwd(f.dw(), null, e, f.out(), null, null, null));
+            trial.set(i, new ConvFwd(f.conv(), null, f.in(), e, null, null, null));
+            trial.add(i + 1, new ConvFwd(f.dw(), null, e, f.out(), null, null, null));
             Program t = new Program(prog.forward, trial, bufs, prog.params, prog.trained, prog.input, prog.logits,
                     prog.loss, prog.numClasses, prog.backboneConvs);
             if (Reorder.peak(t, trial) <= bound) {
@@ -124,7 +126,7 @@ public final class BlockFusion {
     public static int count(List<Instr> step) {
         int n = 0;
         for (Instr in : step) {
-            if (in instanceof Instr.ConvDwFwd) {
+            if (in instanceof ConvDwFwd) {
                 n++;
             }
         }
@@ -132,14 +134,14 @@ public final class BlockFusion {
     }
 
     /** No trained parameter, no clamp mask: nothing in the backward pass looks at this conv. */
-    private static boolean frozen(Instr.ConvFwd f) {
+    private static boolean frozen(ConvFwd f) {
         return f.trained() == null && f.mask() == null && f.weight() == null && f.bias() == null;
     }
 
     private static int consumer(List<Instr> step, int from, Buf e) {
         for (int j = from + 1; j < step.size(); j++) {
             if (step.get(j).reads().contains(e)) {
-                return step.get(j) instanceof Instr.ConvFwd ? j : -1;
+                return step.get(j) instanceof ConvFwd ? j : -1;
             }
         }
         return -1;

@@ -3,8 +3,8 @@ package kilotrain.compiler.memory;
 import java.util.List;
 import java.util.Locale;
 import kilotrain.KtException;
-import kilotrain.program.Buf;
-import kilotrain.program.Instr;
+import kilotrain.ops.core.Buf;
+import kilotrain.ops.core.Instr;
 
 /** SRAM and flash budgets of the device, checked against a memory analysis with an actionable message. */
 public final class Budget {

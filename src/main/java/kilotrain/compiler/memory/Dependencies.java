@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import kilotrain.program.Buf;
-import kilotrain.program.Instr;
+import kilotrain.ops.core.Buf;
+import kilotrain.ops.core.Instr;
 
 /**
  * The order constraints of a step, from what each instruction reads and writes (persistent parameters included):

@@ -4,16 +4,17 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import kilotrain.KtException;
-import kilotrain.program.Buf;
-import kilotrain.program.Instr;
-import kilotrain.program.Param;
+import kilotrain.ops.core.Buf;
+import kilotrain.ops.core.Instr;
+import kilotrain.ops.core.Param;
+import kilotrain.ops.update.Update;
 import kilotrain.program.Program;
 
 /**
  * Lifetimes of the transient buffers of one ordering of a training step, in instruction indices, both ends
  * inclusive: from the first instruction that writes a buffer to the last that reads it. The input is written before
  * the step (it lives from instruction 0); the logits and the loss are read after it, and so is every parameter
- * gradient that no {@link Instr.Update} of the step consumes (the deferred batch update reads it), so those live to
+ * gradient that no {@link Update} of the step consumes (the deferred batch update reads it), so those live to
  * the last instruction.
  */
 public final class Liveness {

@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Set;
 import kilotrain.ir.Op;
 import kilotrain.ir.Tensor;
-import kilotrain.program.Buf;
-import kilotrain.program.Instr;
-import kilotrain.program.Param;
+import kilotrain.ops.core.Buf;
+import kilotrain.ops.core.Instr;
+import kilotrain.ops.core.Param;
 import kilotrain.program.Program;
 
 /**

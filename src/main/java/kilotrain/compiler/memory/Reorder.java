@@ -5,12 +5,16 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import kilotrain.ir.Conv2D;
-import kilotrain.program.Instr;
-import kilotrain.program.Param;
+import kilotrain.ops.conv.ConvBiasGrad;
+import kilotrain.ops.conv.ConvWeightGrad;
+import kilotrain.ops.conv.ConvWeightUpdate;
+import kilotrain.ops.core.Instr;
+import kilotrain.ops.core.Param;
+import kilotrain.ops.update.Update;
 import kilotrain.program.Program;
 
 /**
- * Reordering of a training step for batch-1 training on the device. Each parameter gets an {@link Instr.Update}
+ * Reordering of a training step for batch-1 training on the device. Each parameter gets an {@link Update}
  * that runs as soon as its gradient is complete and the last instruction reading its old value has run, so no
  * gradient outlives its layer; weight- and bias-gradient ops run as early as their inputs allow, which also frees
  * the saved activations early; and for each trained conv the pass picks whether its input gradient or its weight
@@ -23,7 +27,7 @@ public final class Reorder {
 
     /**
      * The program's step followed by one update per parameter, in parameter order (the deferred update), except
-     * for parameters a {@link Instr.ConvWeightUpdate} of the step already updates.
+     * for parameters a {@link ConvWeightUpdate} of the step already updates.
      */
     public static List<Instr> withUpdates(Program p) {
         List<Instr> out = new ArrayList<>(p.step);
@@ -35,14 +39,14 @@ public final class Reorder {
         }
         for (Param q : p.params) {
             if (!fused.contains(q)) {
-                out.add(new Instr.Update(q));
+                out.add(new Update(q));
             }
         }
         return out;
     }
 
     /**
-     * The compiler's program with every conv weight gradient fused with its update ({@link Instr.ConvWeightUpdate},
+     * The compiler's program with every conv weight gradient fused with its update ({@link ConvWeightUpdate},
      * {@code rowsPerChunk} gradient rows at a time), placed after the weight gradient and after the last instruction
      * that reads the weights (so the input gradient still sees the old ones). Each fused op gets its own chunk buffer.
      */
@@ -59,7 +63,7 @@ public final class Reorder {
     public static Program optimizeFused(Program p) {
         Set<Param> candidates = new java.util.LinkedHashSet<>();
         for (Instr in : p.step) {
-            if (in instanceof Instr.ConvWeightGrad g) {
+            if (in instanceof ConvWeightGrad g) {
                 for (Param q : p.params) {
                     if (q.grad == g.gWeight()) {
                         candidates.add(q);
@@ -121,7 +125,7 @@ public final class Reorder {
     private static Set<Conv2D> allWeightGradConvs(List<Instr> step) {
         Set<Conv2D> out = new HashSet<>();
         for (Instr in : step) {
-            if (in instanceof Instr.ConvWeightGrad w) {
+            if (in instanceof ConvWeightGrad w) {
                 out.add(w.conv());
             }
         }
@@ -131,9 +135,9 @@ public final class Reorder {
     /** {@link #fuseWeightUpdates(Program, int)} for the weight parameters in {@code only} (null: all). */
     public static Program fuseWeightUpdates(Program p, int rowsPerChunk, Set<Param> only) {
         List<Instr> step = new ArrayList<>(p.step);
-        List<kilotrain.program.Buf> bufs = new ArrayList<>(p.bufs);
+        List<kilotrain.ops.core.Buf> bufs = new ArrayList<>(p.bufs);
         int nextId = 0;
-        for (kilotrain.program.Buf b : p.bufs) {
+        for (kilotrain.ops.core.Buf b : p.bufs) {
             nextId = Math.max(nextId, b.id + 1);
         }
         for (Param q : p.params) {
@@ -143,7 +147,7 @@ public final class Reorder {
             int wg = -1, lastRead = -1;
             for (int i = 0; i < step.size(); i++) {
                 Instr in = step.get(i);
-                if (in instanceof Instr.ConvWeightGrad g && g.gWeight() == q.grad) {
+                if (in instanceof ConvWeightGrad g && g.gWeight() == q.grad) {
                     wg = i;
                 }
                 if (in.reads().contains(q.value)) {
@@ -153,12 +157,12 @@ public final class Reorder {
             if (wg < 0) {
                 continue;
             }
-            Instr.ConvWeightGrad g = (Instr.ConvWeightGrad) step.get(wg);
+            ConvWeightGrad g = (ConvWeightGrad) step.get(wg);
             int rows = Math.min(rowsPerChunk, q.value.elements / q.rowLength);
-            kilotrain.program.Buf chunk = new kilotrain.program.Buf(nextId++, q.name + ".grad_rows",
-                    kilotrain.program.Buf.Kind.GRAD, kilotrain.ir.DType.FLOAT32, rows * q.rowLength);
+            kilotrain.ops.core.Buf chunk = new kilotrain.ops.core.Buf(nextId++, q.name + ".grad_rows",
+                    kilotrain.ops.core.Buf.Kind.GRAD, kilotrain.ir.DType.FLOAT32, rows * q.rowLength);
             bufs.add(chunk);
-            Instr fused = new Instr.ConvWeightUpdate(g.conv(), g.trained(), g.gAcc(), g.saved(), q, chunk, rows);
+            Instr fused = new ConvWeightUpdate(g.conv(), g.trained(), g.gAcc(), g.saved(), q, chunk, rows);
             int at = Math.max(wg, lastRead);
             step.add(at + 1, fused);
             step.remove(wg);
@@ -179,7 +183,7 @@ public final class Reorder {
         Dependencies deps = Dependencies.of(base);
         Set<Conv2D> convs = new HashSet<>();
         for (Instr in : base) {
-            if (in instanceof Instr.ConvWeightGrad w) {
+            if (in instanceof ConvWeightGrad w) {
                 convs.add(w.conv());
             }
         }
@@ -215,8 +219,8 @@ public final class Reorder {
     }
 
     private static java.util.function.Predicate<Instr> eager(Set<Conv2D> weightFirst) {
-        return in -> in.updatedParam() != null || in instanceof Instr.ConvBiasGrad
-                || in instanceof Instr.ConvWeightGrad w && weightFirst.contains(w.conv());
+        return in -> in.updatedParam() != null || in instanceof ConvBiasGrad
+                || in instanceof ConvWeightGrad w && weightFirst.contains(w.conv());
     }
 
     /**

@@ -1,7 +1,7 @@
 package kilotrain.compiler.memory;
 
 import java.util.List;
-import kilotrain.program.Instr;
+import kilotrain.ops.core.Instr;
 import kilotrain.program.Program;
 
 /** One ordering of a step (of {@code program}, whose buffers it uses) and its arena plan. */

@@ -130,10 +130,15 @@ public final class ConvKernel {
         int[] bias = op.bias == null ? null : op.bias.int32Data;
         Requantizer rq = Requantizer.of(op.requant, op.output.channels(), op.output.quant.zeroPoint(), op.actMin,
                 op.actMax);
+        return of(op, op.weight.int8Data, bias, rq);
+    }
+
+    /** A kernel of conv {@code op}'s geometry with the given weights and bias, requantizing through {@code out}. */
+    public static ConvKernel of(Conv2D op, byte[] weights, int[] bias, Requantizer out) {
         return new ConvKernel(op.input.height(), op.input.width(), op.input.channels(), op.output.height(),
                 op.output.width(), op.output.channels(), op.kernelH(), op.kernelW(), op.strideH, op.strideW,
                 op.dilationH, op.dilationW, op.padding.top(), op.padding.left(), op.groups, op.input.quant.zeroPoint(),
-                op.weight.int8Data, bias, rq);
+                weights, bias, out);
     }
 
     private int[] layout(byte[] ohwi) {

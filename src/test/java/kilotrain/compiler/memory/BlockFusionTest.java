@@ -21,17 +21,18 @@ import kilotrain.data.SampleSource;
 import kilotrain.data.TestTransform;
 import kilotrain.data.TrainAugment;
 import kilotrain.exec.TrainExecutor;
-import kilotrain.program.TrainState;
+import kilotrain.ops.conv.ConvDwFwd;
+import kilotrain.ops.conv.ConvFwd;
 import kilotrain.importer.pkl.PklImporter;
 import kilotrain.ir.Conv2D;
 import kilotrain.ir.Graph;
 import kilotrain.ops.conv.ConvDwFused;
 import kilotrain.ops.conv.ConvKernel;
 import kilotrain.ops.Scratch;
-import kilotrain.program.Buf;
-import kilotrain.program.Instr;
+import kilotrain.ops.core.Buf;
+import kilotrain.ops.core.Instr;
 import kilotrain.program.Program;
-import kilotrain.program.TrainedConv;
+import kilotrain.ops.core.TrainedConv;
 import kilotrain.compiler.PublishedSchemes;
 import kilotrain.compiler.Scheme;
 import org.junit.jupiter.api.Test;
@@ -134,7 +135,7 @@ class BlockFusionTest {
         }
         int pairs = 0;
         for (Instr in : fused.step) {
-            if (in instanceof Instr.ConvDwFwd f) {
+            if (in instanceof ConvDwFwd f) {
                 pairs++;
                 assertFalse(trained.containsKey(f.conv()) || trained.containsKey(f.dw()), f.conv().name);
                 assertEquals(ConvDwFused.planeElements(f.dw()), f.plane().elements);
@@ -148,10 +149,10 @@ class BlockFusionTest {
         assertEquals(p.bufs.size(), fused.bufs.size());
         int unfused = 0;
         for (Instr in : fused.step) {
-            if (in instanceof Instr.ConvFwd d && d.conv().isDepthwise()) {
-                Instr.ConvFwd producer = null;
+            if (in instanceof ConvFwd d && d.conv().isDepthwise()) {
+                ConvFwd producer = null;
                 for (Instr x : fused.step) {
-                    if (x instanceof Instr.ConvFwd c && c.out() == d.in() && c.conv().groups == 1) {
+                    if (x instanceof ConvFwd c && c.out() == d.in() && c.conv().groups == 1) {
                         producer = c;
                     }
                 }
@@ -174,7 +175,7 @@ class BlockFusionTest {
         SplittableRandom r = new SplittableRandom(7);
         int checked = 0;
         for (Instr in : BlockFusion.apply(p).step) {
-            if (!(in instanceof Instr.ConvDwFwd f)) {
+            if (!(in instanceof ConvDwFwd f)) {
                 continue;
             }
             Conv2D c = f.conv(), d = f.dw();

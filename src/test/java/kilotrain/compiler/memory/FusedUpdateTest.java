@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.SplittableRandom;
+import kilotrain.ops.conv.ConvWeightGrad;
+import kilotrain.ops.conv.ConvWeightUpdate;
 import kilotrain.program.TrainState;
 import kilotrain.ops.update.BiasRounding;
 import kilotrain.ops.update.WeightRounding;
-import kilotrain.program.Instr;
-import kilotrain.program.Param;
+import kilotrain.ops.core.Instr;
+import kilotrain.ops.core.Param;
 import kilotrain.program.Program;
 import org.junit.jupiter.api.Test;
 
@@ -79,8 +81,8 @@ class FusedUpdateTest {
         List<Instr> s = Reorder.optimize(f);
         int fused = 0;
         for (Instr in : s) {
-            assertFalse(in instanceof Instr.ConvWeightGrad, "a whole weight gradient remains");
-            if (in instanceof Instr.ConvWeightUpdate u) {
+            assertFalse(in instanceof ConvWeightGrad, "a whole weight gradient remains");
+            if (in instanceof ConvWeightUpdate u) {
                 fused++;
                 assertEquals(u.param().rowLength, u.rows().elements);
             }

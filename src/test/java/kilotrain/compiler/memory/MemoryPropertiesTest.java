@@ -12,8 +12,9 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import kilotrain.KtException;
 import kilotrain.ir.DType;
-import kilotrain.program.Buf;
-import kilotrain.program.Instr;
+import kilotrain.ops.core.Buf;
+import kilotrain.ops.core.Instr;
+import kilotrain.ops.reshape.Copy;
 import kilotrain.program.Program;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -77,7 +78,7 @@ class MemoryPropertiesTest {
         Buf in = new Buf(0, "input", Buf.Kind.INPUT, DType.INT8, 4);
         Buf a = new Buf(1, "a", Buf.Kind.ACT, DType.INT8, 4);
         Buf b = new Buf(2, "b", Buf.Kind.ACT, DType.INT8, 4);
-        Program p = new Program(null, List.of(new Instr.Copy(a, b), new Instr.Copy(in, a)), List.of(in, a, b),
+        Program p = new Program(null, List.of(new Copy(a, b), new Copy(in, a)), List.of(in, a, b),
                 List.of(), List.of(), in, null, null, 1, 0);
         KtException e = assertThrows(KtException.class, () -> Liveness.of(p, p.step));
         assertTrue(e.getMessage().contains("'a'"), e.getMessage());
@@ -89,7 +90,7 @@ class MemoryPropertiesTest {
         Buf a = new Buf(1, "a", Buf.Kind.ACT, DType.INT8, 100);
         Buf b = new Buf(2, "b", Buf.Kind.ACT, DType.INT8, 100);
         Buf c = new Buf(3, "c", Buf.Kind.ACT, DType.INT8, 100);
-        Program p = new Program(null, List.of(new Instr.Copy(in, a), new Instr.Copy(a, b), new Instr.Copy(b, c)),
+        Program p = new Program(null, List.of(new Copy(in, a), new Copy(a, b), new Copy(b, c)),
                 List.of(in, a, b, c), List.of(), List.of(), in, null, null, 1, 0);
         Liveness l = Liveness.of(p, p.step);
         assertEquals(1, InPlace.blocks(l, true).size());

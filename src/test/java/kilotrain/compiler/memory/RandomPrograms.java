@@ -4,9 +4,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import kilotrain.ir.DType;
-import kilotrain.program.Buf;
-import kilotrain.program.Instr;
-import kilotrain.program.Param;
+import kilotrain.ops.add.AddFwd;
+import kilotrain.ops.conv.ConvBiasGrad;
+import kilotrain.ops.conv.ConvDwFwd;
+import kilotrain.ops.conv.ConvFwd;
+import kilotrain.ops.conv.ConvOutGrad;
+import kilotrain.ops.core.Buf;
+import kilotrain.ops.core.Instr;
+import kilotrain.ops.core.Param;
+import kilotrain.ops.head.Int8Logits;
+import kilotrain.ops.loss.LossGrad;
+import kilotrain.ops.reshape.Copy;
+import kilotrain.ops.reshape.CopyGrad;
 import kilotrain.program.Program;
 
 /**
@@ -36,19 +45,19 @@ final class RandomPrograms {
                 Buf b = sameSize(acts, a, r);
                 Buf out = add(bufs, "add" + i, Buf.Kind.ACT, DType.INT8, a.elements);
                 Buf m = add(bufs, "add" + i + ".mask", Buf.Kind.MASK, DType.INT8, a.elements);
-                step.add(new Instr.AddFwd(null, a, b, out, m));
+                step.add(new AddFwd(null, a, b, out, m));
                 acts.add(out);
                 masked.add(new Buf[] {out, m});
             } else if (kind == 1) {
                 Buf out = add(bufs, "copy" + i, Buf.Kind.ACT, DType.INT8, a.elements);
-                step.add(new Instr.Copy(a, out));
+                step.add(new Copy(a, out));
                 acts.add(out);
             } else if (kind == 2) {
                 // a fused conv + depthwise: writes its output and a plane that lives at this instruction only
                 Buf plane = add(bufs, "convdw" + i + ".plane", Buf.Kind.ACT, DType.INT8,
                         sizes[r.nextInt(sizes.length)]);
                 Buf out = add(bufs, "convdw" + i, Buf.Kind.ACT, DType.INT8, sizes[r.nextInt(sizes.length)]);
-                step.add(new Instr.ConvDwFwd(null, null, a, plane, out));
+                step.add(new ConvDwFwd(null, null, a, plane, out));
                 acts.add(out);
             } else {
                 Buf w = add(bufs, "p" + i + ".value", Buf.Kind.PARAM, DType.INT32, 1 + r.nextInt(40));
@@ -56,7 +65,7 @@ final class RandomPrograms {
                 params.add(new Param("p" + i, Param.Role.CONV_BIAS, null, w, g, null, null, 1, new int[w.elements]));
                 Buf out = add(bufs, "conv" + i, Buf.Kind.ACT, DType.INT8, sizes[r.nextInt(sizes.length)]);
                 Buf m = add(bufs, "conv" + i + ".mask", Buf.Kind.MASK, DType.INT8, out.elements);
-                step.add(new Instr.ConvFwd(null, null, a, out, m, null, w));
+                step.add(new ConvFwd(null, null, a, out, m, null, w));
                 acts.add(out);
                 masked.add(new Buf[] {out, m});
             }
@@ -65,8 +74,8 @@ final class RandomPrograms {
         Buf logits = add(bufs, "logits", Buf.Kind.LOGITS, DType.FLOAT32, last.elements);
         Buf loss = add(bufs, "loss", Buf.Kind.LOSS, DType.FLOAT32, 1);
         Buf gl = add(bufs, "logits.grad", Buf.Kind.GRAD, DType.FLOAT32, last.elements);
-        step.add(new Instr.Int8Logits(last, logits));
-        step.add(new Instr.LossGrad(logits, loss, gl));
+        step.add(new Int8Logits(last, logits));
+        step.add(new LossGrad(logits, loss, gl));
         List<Buf> grads = new ArrayList<>(List.of(gl));
         for (Buf[] am : masked) {
             // a backward mask multiply per masked forward output whose size some gradient has
@@ -80,7 +89,7 @@ final class RandomPrograms {
                 continue;
             }
             Buf acc = add(bufs, am[0].name + ".gacc", Buf.Kind.GRAD, DType.FLOAT32, g.elements);
-            step.add(new Instr.ConvOutGrad(null, g, am[1], acc));
+            step.add(new ConvOutGrad(null, g, am[1], acc));
             grads.add(acc);
         }
         int backward = 1 + r.nextInt(10);
@@ -93,17 +102,17 @@ final class RandomPrograms {
                 }
             }
             if (!targets.isEmpty() && r.nextBoolean()) {
-                step.add(new Instr.CopyGrad(g, targets.get(r.nextInt(targets.size())), true));
+                step.add(new CopyGrad(g, targets.get(r.nextInt(targets.size())), true));
             } else {
                 Buf out = add(bufs, "g" + i, Buf.Kind.GRAD, DType.FLOAT32, g.elements);
-                step.add(new Instr.CopyGrad(g, out, false));
+                step.add(new CopyGrad(g, out, false));
                 grads.add(out);
             }
         }
         for (Param q : params) {
             // the parameter's gradient comes from some gradient of the backward pass (a bias gradient)
             Buf g = grads.get(r.nextInt(grads.size()));
-            step.add(new Instr.ConvBiasGrad(null, g, q.grad));
+            step.add(new ConvBiasGrad(null, g, q.grad));
         }
         return new Program(null, step, bufs, params, List.of(), input, logits, loss, last.elements, 0);
     }

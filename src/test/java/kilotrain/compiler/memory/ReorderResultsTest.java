@@ -13,13 +13,15 @@ import java.util.SplittableRandom;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
 import kilotrain.exec.TrainExecutor;
+import kilotrain.ops.conv.ConvWeightUpdate;
+import kilotrain.ops.update.Update;
 import kilotrain.program.TrainState;
 import kilotrain.importer.pkl.PklImporter;
 import kilotrain.ir.Graph;
 import kilotrain.ops.update.BiasRounding;
 import kilotrain.ops.update.WeightRounding;
-import kilotrain.program.Instr;
-import kilotrain.program.Param;
+import kilotrain.ops.core.Instr;
+import kilotrain.ops.core.Param;
 import kilotrain.program.Program;
 import kilotrain.compiler.PublishedSchemes;
 import org.junit.jupiter.api.Test;
@@ -78,7 +80,7 @@ class ReorderResultsTest {
         Program p = compile("mcunet-5fps:49kb");
         List<Instr> reordered = new ArrayList<>();
         for (Instr in : Reorder.optimize(p)) {
-            if (!(in instanceof Instr.Update)) {
+            if (!(in instanceof Update)) {
                 reordered.add(in);
             }
         }
@@ -121,8 +123,8 @@ class ReorderResultsTest {
         Program p = compile("mcunet-5fps:148kb");
         Program inPlace = p.withStep(Reorder.optimize(p));
         Program fused = Reorder.optimizeFused(p);
-        assertTrue(inPlace.step.stream().anyMatch(in -> in instanceof Instr.Update));
-        assertTrue(fused.step.stream().anyMatch(in -> in instanceof Instr.ConvWeightUpdate));
+        assertTrue(inPlace.step.stream().anyMatch(in -> in instanceof Update));
+        assertTrue(fused.step.stream().anyMatch(in -> in instanceof ConvWeightUpdate));
         TrainExecutor deferred = new TrainExecutor(p, state(p));
         TrainExecutor a = new TrainExecutor(inPlace, state(inPlace));
         TrainExecutor b = new TrainExecutor(fused, state(fused));

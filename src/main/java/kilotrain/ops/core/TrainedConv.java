@@ -1,4 +1,4 @@
-package kilotrain.program;
+package kilotrain.ops.core;
 
 import kilotrain.ir.Conv2D;
 

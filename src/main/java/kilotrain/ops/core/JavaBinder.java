@@ -1,16 +1,17 @@
-package kilotrain.program;
+package kilotrain.ops.core;
 
 import java.util.function.Supplier;
 import kilotrain.ops.Scratch;
 
 /**
- * What an instruction may use when the Java executor binds it ({@link Instr#bind}): the program and its parameter
+ * What an instruction may use when the Java executor binds it ({@link Instr#bind}): the program's parameter
  * state, the sizer of the shared kernel scratch, and per-thread objects. Implemented by the executor.
  */
 public interface JavaBinder {
-    Program program();
+    /** Classes of the program's logits. */
+    int numClasses();
 
-    TrainState state();
+    ParamState state();
 
     /** Running maxima of the forward kernels' scratch; every thread's {@link Frame#scratch} is sized from it. */
     Scratch.Sizer sizer();
@@ -24,6 +25,6 @@ public interface JavaBinder {
      */
     int slot(Object key, Supplier<?> make);
 
-    /** Index of a parameter in {@link Program#params}, as the {@link TrainState} update methods take it. */
+    /** Index of a parameter in the program's parameter list, as the {@link ParamState} updates take it. */
     int paramIndex(Param p);
 }

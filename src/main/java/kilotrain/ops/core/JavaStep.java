@@ -1,4 +1,4 @@
-package kilotrain.program;
+package kilotrain.ops.core;
 
 /** One instruction bound to its kernels and parameters ({@link Instr#bind}), run many times. */
 @FunctionalInterface

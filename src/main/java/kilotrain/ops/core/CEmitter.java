@@ -1,4 +1,4 @@
-package kilotrain.program;
+package kilotrain.ops.core;
 
 import kilotrain.ir.Add;
 import kilotrain.ir.AvgPool2D;
@@ -50,6 +50,9 @@ public interface CEmitter {
     /** The batch-1 update of parameter {@code p} from its gradient. */
     String update(Param p);
 
-    /** The fused weight gradient and update of {@link Instr.ConvWeightUpdate}, a few rows at a time. */
-    String weightGradUpdate(Instr.ConvWeightUpdate u);
+    /**
+     * The update of rows {@code [row0, row0 + rows)} of conv weight parameter {@code p} from those rows' gradient in
+     * the float array {@code grad} (C expressions, e.g. a loop variable), as the training state's row update does.
+     */
+    String updateRows(Param p, String grad, String row0, String rows);
 }

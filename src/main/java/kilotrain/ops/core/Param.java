@@ -1,4 +1,4 @@
-package kilotrain.program;
+package kilotrain.ops.core;
 
 /**
  * A trainable parameter of the program: its value in SRAM ({@code value}) and the per-sample gradient the step
