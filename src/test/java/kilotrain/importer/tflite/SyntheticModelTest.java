@@ -135,6 +135,20 @@ class SyntheticModelTest {
                 e.getMessage());
     }
 
+    /** A 16x8-quantized model (int16 activations) is refused by name, not as a type mismatch. */
+    @Test
+    void refusesInt16ActivationsByName() {
+        TinyModel m = new TinyModel();
+        m.input = m.tensor("x", new int[] {1, 4}, TensorType.INT16, null, new float[] {0.001f}, new long[] {0}, 0);
+        int w = m.tensor("w", new int[] {2, 4}, TensorType.INT8, new byte[8], new float[] {0.1f}, new long[] {0}, 0);
+        m.output = m.tensor("y", new int[] {1, 2}, TensorType.INT16, null, new float[] {0.01f}, new long[] {0}, 0);
+        m.op(FC, FC, new int[] {m.input, w, -1}, m.output, BuiltinOptions.FullyConnectedOptions,
+                b -> FullyConnectedOptions.createFullyConnectedOptions(b, ActivationFunctionType.NONE, (byte) 0, false));
+        KtException e = assertThrows(KtException.class, () -> TfliteImporter.parse("x16.tflite", m.build()));
+        assertTrue(e.getMessage().contains("tensor 0 'x'") && e.getMessage().contains("int16 activations"),
+                e.getMessage());
+    }
+
     @Test
     void foldsFusedRelu6IntoTheOutputRange() {
         TinyModel m = new TinyModel();
