@@ -128,17 +128,16 @@ public final class CGenerator implements CEmitter {
         String model = modelSource();
         try {
             Files.createDirectories(dir);
-            copyResource("kt_kernels.h", dir);
-            copyResource("kt_kernels.c", dir);
-            copyResource("kt_rows.h", dir);
-            copyResource("kt_rows.c", dir);
-            copyResource("kt_fused.h", dir);
-            copyResource("kt_fused.c", dir);
+            List<String> sections = kernelSections(order);
+            Files.writeString(dir.resolve("kt_kernels.h"), kernelHeader(sections));
+            Files.writeString(dir.resolve("kt_kernels.c"), kernelSource(sections));
+            for (String r : CONV_FILES) {
+                Files.writeString(dir.resolve(r), resource(r));
+            }
             copyResource("kt_host_main.c", dir);
             copyResource("Makefile", dir);
             copyResource("README.md", dir);
-            for (String r : new String[] {"kt_cm7.h", "kt_cm7.ld", "kt_cm7_startup.c", "kt_device_main.c",
-                    "kt_kernel_test.c"}) {
+            for (String r : new String[] {"kt_cm7.h", "kt_cm7.ld", "kt_cm7_startup.c", "kt_device_main.c"}) {
                 copyResource(r, dir);
             }
             if (!Files.exists(dir.resolve("kt_samples.c"))) {
@@ -161,11 +160,83 @@ public final class CGenerator implements CEmitter {
         }
     }
 
-    /** The kernel library's source, for tests that build it on its own. */
+    /** Where the operators' folders keep their C kernels ({@code kilotrain/ops/<op>/kt_<op>.{h,c}}). */
+    static final String OPS = "/kilotrain/ops/";
+    /** Every section of the kernel library, in the order it is assembled (for tests that build all of it). */
+    static final List<String> LIBRARY = List.of("core", "conv", "fc", "add", "pool", "reshape", "head", "loss",
+            "update");
+    /** Files of the conv folder written into every project under their own names. */
+    private static final List<String> CONV_FILES = List.of("kt_rows.h", "kt_rows.c", "kt_fused.h", "kt_fused.c");
+
+    /**
+     * The sections of {@code kt_kernels.{h,c}} a step needs: the shared core, the folder of each of its instructions
+     * (in order of first use), the conv kernels (the fused-update and fused-forward files use their tables) and the
+     * parameter updates.
+     */
+    static List<String> kernelSections(List<Instr> order) {
+        java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>(List.of("core", "conv"));
+        for (Instr in : order) {
+            String pkg = in.getClass().getPackageName();
+            out.add(pkg.substring(pkg.lastIndexOf('.') + 1));
+        }
+        out.add("update");
+        return List.copyOf(out);
+    }
+
+    /** {@code kt_kernels.h}: the declarations of the given sections (each operator folder's {@code kt_<op>.h}). */
+    static String kernelHeader(List<String> sections) {
+        StringBuilder h = new StringBuilder();
+        h.append("/*\n * kilotrain C kernels: forward, backward and update operations of a compiled training step,\n"
+                + " * assembled from the operators' folders (").append(String.join(", ", sections)).append(").\n"
+                + " *\n * Bit-exact contract with the Java host runtime (docs/backward.md): float32 only, one rounding per "
+                + "operation in the\n * order written (compile with -ffp-contract=off, never -ffast-math), every float "
+                + "sum sequential from +0.0f in the\n * order the Java kernels state. Integer accumulations are exact, "
+                + "so their order is free. C99, no heap, no libm.\n */\n");
+        h.append("#ifndef KT_KERNELS_H\n#define KT_KERNELS_H\n\n#include <stddef.h>\n#include <stdint.h>\n");
+        for (String s : sections) {
+            h.append('\n').append(section(s, "h"));
+        }
+        return h.append("\n#endif\n").toString();
+    }
+
+    /** {@code kt_kernels.c}: one translation unit of the given sections' kernels, the shared core first. */
+    static String kernelSource(List<String> sections) {
+        StringBuilder c = new StringBuilder();
+        c.append("/*\n * kilotrain C kernels (").append(String.join(", ", sections)).append("). Each function states the "
+                + "Java kernel whose bits it reproduces.\n * Compile with -std=c99 -ffp-contract=off (no FMA contraction) "
+                + "and without -ffast-math.\n */\n#include \"kt_kernels.h\"\n\n#include <string.h>\n");
+        for (String s : sections) {
+            c.append('\n').append(section(s, "c"));
+        }
+        return c.toString();
+    }
+
+    private static String section(String folder, String ext) {
+        String name = OPS + folder + "/kt_" + folder + "." + ext;
+        if (CGenerator.class.getResource(name) == null && !"core".equals(folder)) {
+            return ""; // an operator without C kernels of its own (its instructions call other sections' kernels)
+        }
+        return read(name);
+    }
+
+    /**
+     * A file of the C library for tests that build it on their own: {@code kt_kernels.h/.c} with every section, the
+     * conv folder's files, or a board / driver file.
+     */
     public static String resource(String name) {
-        try (InputStream in = CGenerator.class.getResourceAsStream(RES + name)) {
+        if (name.equals("kt_kernels.h")) {
+            return kernelHeader(LIBRARY);
+        }
+        if (name.equals("kt_kernels.c")) {
+            return kernelSource(LIBRARY);
+        }
+        return read(CONV_FILES.contains(name) ? OPS + "conv/" + name : RES + name);
+    }
+
+    private static String read(String path) {
+        try (InputStream in = CGenerator.class.getResourceAsStream(path)) {
             if (in == null) {
-                throw new IllegalStateException("resource " + RES + name + " is missing from the build");
+                throw new IllegalStateException("resource " + path + " is missing from the build");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
