@@ -13,17 +13,12 @@ import java.util.Map;
 import kilotrain.KtException;
 import kilotrain.compiler.memory.ArenaPlan;
 import kilotrain.compiler.memory.Block;
+import kilotrain.ops.conv.ConvTable;
 import kilotrain.ops.update.Update;
 import kilotrain.program.TrainState;
-import kilotrain.ir.Add;
-import kilotrain.ir.AvgPool2D;
 import kilotrain.ir.Conv2D;
 import kilotrain.ir.DType;
-import kilotrain.ir.FullyConnected;
-import kilotrain.ir.Requant;
-import kilotrain.ops.add.AddBackward;
 import kilotrain.ops.conv.ConvBackward;
-import kilotrain.ops.requant.FixedPointMath;
 import kilotrain.ops.update.BiasRounding;
 import kilotrain.ops.update.WeightRounding;
 import kilotrain.ops.core.Buf;
@@ -58,7 +53,6 @@ public final class CGenerator implements CEmitter {
     private final Map<Conv2D, String> convWeightArray = new IdentityHashMap<>();
     /** Trained convs: the kt_slice struct and the SRAM array of the trained weights. */
     private final Map<Conv2D, String> convSlice = new IdentityHashMap<>();
-    private final java.util.Set<Conv2D> trainedBias = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     private final Map<Conv2D, String> sliceArray = new IdentityHashMap<>();
     private final Map<Conv2D, String> convBiasArray = new IdentityHashMap<>();
     private final java.util.Set<Buf> ownBufs = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
@@ -478,9 +472,6 @@ public final class CGenerator implements CEmitter {
         convNames.put(c, name);
         Param wp = convWeightParam.get(c);
         boolean trainedB = convBiasParam.containsKey(c);
-        if (trainedB) {
-            trainedBias.add(c);
-        }
         data.append("/* ").append(c.name).append(" */\n");
         byte[] w = c.weight.int8Data;
         String wn = "NULL";
@@ -497,9 +488,7 @@ public final class CGenerator implements CEmitter {
                 for (int i : ConvBackward.weightSliceIndex(c, tc.keptChannels)) {
                     w[i] = 0;
                 }
-                wn = "kt_" + name + "_w";
-                data.append("static const int8_t ").append(wn).append('[').append(w.length).append("] = ");
-                ints(data, w);
+                wn = constBytes("kt_" + name + "_w", w);
                 kept = arrayI("kt_" + name + "_kept", tc.keptChannels);
                 if (c.groups == 1) {
                     // two pixels' patches and, for the slice, their kept channels gathered
@@ -520,9 +509,7 @@ public final class CGenerator implements CEmitter {
                     .append(kept).append(", ").append(slot).append(", ").append(sn).append("};\n");
             convSlice.put(c, "&kt_" + name + "_s");
         } else {
-            wn = "kt_" + name + "_w";
-            data.append("static const int8_t ").append(wn).append('[').append(w.length).append("] = ");
-            ints(data, w);
+            wn = constBytes("kt_" + name + "_w", w);
             convSlice.put(c, "NULL");
         }
         convWeightArray.put(c, wn);
@@ -536,7 +523,7 @@ public final class CGenerator implements CEmitter {
         } else {
             convBiasArray.put(c, "NULL");
         }
-        convStruct(c, name);
+        ConvTable.declare(c, "kt_" + name, wp == null && !trainedB, this);
         return name;
     }
 
@@ -725,136 +712,6 @@ public final class CGenerator implements CEmitter {
         return s.toString();
     }
 
-    // ------------------------------------------------------------------ operator structs
-
-    private void convStruct(Conv2D c, String name) {
-        int cout = c.output.channels();
-        boolean floatRint = c.requant instanceof Requant.FloatRint;
-        String eff = "NULL", limit = "NULL", mult = "NULL", shift = "NULL";
-        if (c.requant instanceof Requant.FloatRint fr) {
-            float[] e = expand(fr.scales(), cout);
-            int[] l = new int[cout];
-            for (int k = 0; k < cout; k++) {
-                double a = Math.floor(4194304.0 / Math.abs((double) e[k]));
-                l[k] = a >= Integer.MAX_VALUE || Double.isNaN(a) ? Integer.MAX_VALUE : (int) a;
-            }
-            eff = arrayF("kt_" + name + "_eff", e);
-            limit = arrayI("kt_" + name + "_limit", l);
-        } else {
-            Requant.FixedPoint fp = (Requant.FixedPoint) c.requant;
-            mult = arrayI("kt_" + name + "_mult", expand(fp.multipliers(), cout));
-            shift = arrayI("kt_" + name + "_shift", expand(fp.shifts(), cout));
-        }
-        String ge = arrayF("kt_" + name + "_geff", ConvBackward.effScales(c.requant, cout));
-        data.append("static const kt_conv kt_").append(name).append(" = {").append(c.input.height()).append(", ")
-                .append(c.input.width()).append(", ").append(c.input.channels()).append(", ")
-                .append(c.output.height()).append(", ").append(c.output.width()).append(", ").append(cout).append(", ")
-                .append(c.kernelH()).append(", ").append(c.kernelW()).append(", ").append(c.strideH).append(", ")
-                .append(c.strideW).append(", ").append(c.dilationH).append(", ").append(c.dilationW).append(", ")
-                .append(c.padding.top()).append(", ").append(c.padding.left()).append(", ").append(c.groups)
-                .append(", ").append(c.input.quant.zeroPoint()).append(", ").append(c.output.quant.zeroPoint())
-                .append(", ").append(c.actMin).append(", ").append(c.actMax).append(", ").append(floatRint ? 1 : 0)
-                .append(", ").append(eff).append(", ").append(limit).append(", ").append(mult).append(", ")
-                .append(shift).append(", ").append(ge).append(", ").append(accBounded(c, floatRint) ? 1 : 0)
-                .append("};\n\n");
-    }
-
-    /**
-     * Whether no accumulator of a frozen conv can exceed its requantizer's limit (|bias| + sum |w| * 255, computed
-     * exactly in long), so the kernels may skip the clamp. Trained convs change their weights and bias: never.
-     */
-    private boolean accBounded(Conv2D c, boolean floatRint) {
-        if (!floatRint || !"NULL".equals(convSlice.get(c)) || trainedBias.contains(c)) {
-            return false;
-        }
-        Requant.FloatRint fr = (Requant.FloatRint) c.requant;
-        int cout = c.output.channels();
-        float[] e = expand(fr.scales(), cout);
-        int per = c.weight.int8Data.length / cout;
-        for (int o = 0; o < cout; o++) {
-            long bound = c.bias == null ? 0 : Math.abs((long) c.bias.int32Data[o]);
-            for (int i = 0; i < per; i++) {
-                bound += 255L * Math.abs(c.weight.int8Data[o * per + i]);
-            }
-            double a = Math.floor(4194304.0 / Math.abs((double) e[o]));
-            long limit = a >= Integer.MAX_VALUE || Double.isNaN(a) ? Integer.MAX_VALUE : (long) a;
-            if (bound > limit) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private String fcStruct(FullyConnected fc) {
-        return opNames.computeIfAbsent(fc, x -> {
-            String name = "fc" + opNames.size();
-            int out = fc.outFeatures();
-            String eff = "NULL", limit = "NULL", mult = "NULL", shift = "NULL";
-            if (fc.requant instanceof Requant.FloatRint fr) {
-                float[] e = expand(fr.scales(), out);
-                int[] l = new int[out];
-                for (int k = 0; k < out; k++) {
-                    double a = Math.floor(4194304.0 / Math.abs((double) e[k]));
-                    l[k] = a >= Integer.MAX_VALUE || Double.isNaN(a) ? Integer.MAX_VALUE : (int) a;
-                }
-                eff = arrayF("kt_" + name + "_eff", e);
-                limit = arrayI("kt_" + name + "_limit", l);
-            } else {
-                Requant.FixedPoint fp = (Requant.FixedPoint) fc.requant;
-                mult = arrayI("kt_" + name + "_mult", expand(fp.multipliers(), out));
-                shift = arrayI("kt_" + name + "_shift", expand(fp.shifts(), out));
-            }
-            data.append("static const int8_t kt_").append(name).append("_w[").append(fc.weight.int8Data.length)
-                    .append("] = ");
-            ints(data, fc.weight.int8Data);
-            String bias = "NULL";
-            if (fc.bias != null) {
-                bias = arrayI("kt_" + name + "_b", fc.bias.int32Data);
-            }
-            data.append("static const kt_fc kt_").append(name).append(" = {").append(fc.inFeatures()).append(", ")
-                    .append(out).append(", ").append(fc.input.quant.zeroPoint()).append(", ")
-                    .append(fc.output.quant.zeroPoint()).append(", ").append(fc.actMin).append(", ").append(fc.actMax)
-                    .append(", ").append(fc.requant instanceof Requant.FloatRint ? 1 : 0).append(", ").append(eff)
-                    .append(", ").append(limit).append(", ").append(mult).append(", ").append(shift).append("};\n");
-            return name;
-        });
-    }
-
-    private String addStruct(Add a) {
-        return opNames.computeIfAbsent(a, x -> {
-            String name = "add" + opNames.size();
-            float sa = a.a.quant.scale(), sb = a.b.quant.scale(), sy = a.output.quant.scale();
-            double twiceMax = 2.0 * Math.max((double) sa, (double) sb);
-            FixedPointMath.Multiplier ma = FixedPointMath.quantizeMultiplierSmallerThanOne(sa / twiceMax);
-            FixedPointMath.Multiplier mb = FixedPointMath.quantizeMultiplierSmallerThanOne(sb / twiceMax);
-            FixedPointMath.Multiplier mo = FixedPointMath.quantizeMultiplier(twiceMax / ((1 << 20) * (double) sy));
-            data.append("static const kt_add kt_").append(name).append(" = {").append(a.output.elements())
-                    .append(", ").append(a.a.quant.zeroPoint()).append(", ").append(a.b.quant.zeroPoint()).append(", ")
-                    .append(a.output.quant.zeroPoint()).append(", ").append(a.actMin).append(", ").append(a.actMax)
-                    .append(", ").append(a.rule == Add.Rule.FLOAT_RINT ? 1 : 0).append(", ").append(f(sa))
-                    .append(", ").append(f(sb)).append(", ").append(f(sy)).append(", ").append(ma.multiplier())
-                    .append(", ").append(ma.shift()).append(", ").append(mb.multiplier()).append(", ")
-                    .append(mb.shift()).append(", ").append(mo.multiplier()).append(", ").append(mo.shift())
-                    .append(", ").append(f(AddBackward.ratioA(a))).append(", ").append(f(AddBackward.ratioB(a)))
-                    .append("};\n");
-            return name;
-        });
-    }
-
-    private String poolStruct(AvgPool2D p) {
-        return opNames.computeIfAbsent(p, x -> {
-            String name = "pool" + opNames.size();
-            data.append("static const kt_pool kt_").append(name).append(" = {").append(p.input.height()).append(", ")
-                    .append(p.input.width()).append(", ").append(p.input.channels()).append(", ")
-                    .append(p.output.height()).append(", ").append(p.output.width()).append(", ").append(p.filterH)
-                    .append(", ").append(p.filterW).append(", ").append(p.strideH).append(", ").append(p.strideW)
-                    .append(", ").append(p.padding.top()).append(", ").append(p.padding.left()).append(", ")
-                    .append(p.rounding == AvgPool2D.Rounding.FLOAT_RINT ? 1 : 0).append(", ").append(p.actMin)
-                    .append(", ").append(p.actMax).append("};\n");
-            return name;
-        });
-    }
-
     private String arrayF(String name, float[] v) {
         data.append("static const float ").append(name).append('[').append(v.length).append("] = ");
         floats(data, v);
@@ -867,24 +724,6 @@ public final class CGenerator implements CEmitter {
         return name;
     }
 
-    private static float[] expand(float[] v, int n) {
-        if (v.length == n) {
-            return v;
-        }
-        float[] out = new float[n];
-        java.util.Arrays.fill(out, v[0]);
-        return out;
-    }
-
-    private static int[] expand(int[] v, int n) {
-        if (v.length == n) {
-            return v;
-        }
-        int[] out = new int[n];
-        java.util.Arrays.fill(out, v[0]);
-        return out;
-    }
-
     // ------------------------------------------------------------------ what instructions ask for (CEmitter)
 
     @Override
@@ -895,6 +734,33 @@ public final class CGenerator implements CEmitter {
     @Override
     public String constInts(String name, int[] v) {
         return arrayI(name, v);
+    }
+
+    @Override
+    public String constFloats(String name, float[] v) {
+        return arrayF(name, v);
+    }
+
+    @Override
+    public String constBytes(String name, byte[] v) {
+        data.append("static const int8_t ").append(name).append('[').append(v.length).append("] = ");
+        ints(data, v);
+        return name;
+    }
+
+    @Override
+    public void declare(String text) {
+        data.append(text);
+    }
+
+    @Override
+    public String table(Object op, String prefix, java.util.function.Function<String, String> declare) {
+        String known = opNames.get(op);
+        if (known == null) {
+            known = declare.apply(prefix + opNames.size());
+            opNames.put(op, known);
+        }
+        return known;
     }
 
     @Override
@@ -923,21 +789,6 @@ public final class CGenerator implements CEmitter {
     public String convBias(Conv2D c) {
         declareConv(c);
         return convBiasArray.get(c);
-    }
-
-    @Override
-    public String fc(FullyConnected fc) {
-        return "kt_" + fcStruct(fc);
-    }
-
-    @Override
-    public String add(Add a) {
-        return "&kt_" + addStruct(a);
-    }
-
-    @Override
-    public String pool(AvgPool2D p) {
-        return "&kt_" + poolStruct(p);
     }
 
     @Override

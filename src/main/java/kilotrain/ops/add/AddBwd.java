@@ -50,7 +50,7 @@ public record AddBwd(Add add, Buf gOut, Buf mask, Buf gA, boolean accA, Buf gB, 
     }
 
     public String emitC(CEmitter e, boolean training) {
-        return "kt_add_bwd(" + e.add(add) + ", " + e.buf(gOut) + ", " + e.buf(mask) + ", " + e.buf(gA) + ", "
+        return "kt_add_bwd(" + AddTable.of(add, e) + ", " + e.buf(gOut) + ", " + e.buf(mask) + ", " + e.buf(gA) + ", "
                 + (accA ? 1 : 0) + ", " + e.buf(gB) + ", " + (accB ? 1 : 0) + ");";
     }
 

@@ -35,7 +35,7 @@ public record AddFwd(Add add, Buf a, Buf b, Buf out, Buf mask) implements Instr 
     }
 
     public String emitC(CEmitter e, boolean training) {
-        return "kt_add_fwd(" + e.add(add) + ", " + e.buf(a) + ", " + e.buf(b) + ", " + e.buf(out) + ", "
+        return "kt_add_fwd(" + AddTable.of(add, e) + ", " + e.buf(a) + ", " + e.buf(b) + ", " + e.buf(out) + ", "
                 + (training ? e.buf(mask) : "NULL") + ");";
     }
 

@@ -1,9 +1,6 @@
 package kilotrain.ops.core;
 
-import kilotrain.ir.Add;
-import kilotrain.ir.AvgPool2D;
 import kilotrain.ir.Conv2D;
-import kilotrain.ir.FullyConnected;
 
 /**
  * What an instruction's C emission ({@link Instr#emitC}) may ask of the C generator: the C expressions of buffers,
@@ -21,6 +18,21 @@ public interface CEmitter {
     /** Declares {@code static const int32_t name[] = v}; returns the name. */
     String constInts(String name, int[] v);
 
+    /** Declares {@code static const float name[] = v} (exact literals); returns the name. */
+    String constFloats(String name, float[] v);
+
+    /** Declares {@code static const int8_t name[] = v}; returns the name. */
+    String constBytes(String name, byte[] v);
+
+    /** Adds a declaration (e.g. an operator's table) to the model's data, before the functions. */
+    void declare(String text);
+
+    /**
+     * The C expression of {@code op}'s table: on the first call {@code declare} gets a fresh name ({@code prefix}
+     * and a number), declares the table through this emitter and returns its expression; later calls return it.
+     */
+    String table(Object op, String prefix, java.util.function.Function<String, String> declare);
+
     int numClasses();
 
     /** The address of the conv's {@code kt_conv} table ({@code &kt_convN}). */
@@ -34,15 +46,6 @@ public interface CEmitter {
 
     /** The conv's bias array, or NULL. */
     String convBias(Conv2D c);
-
-    /** The name of the fully connected op's table ({@code kt_fcN}, with {@code _w} and {@code _b} arrays). */
-    String fc(FullyConnected fc);
-
-    /** The address of the add's {@code kt_add} table. */
-    String add(Add a);
-
-    /** The address of the pool's {@code kt_pool} table. */
-    String pool(AvgPool2D p);
 
     /** A static scratch array of at least {@code elements} values of C type {@code type}; returns its name. */
     String scratch(String type, String name, int elements);

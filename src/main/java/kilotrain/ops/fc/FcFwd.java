@@ -31,7 +31,7 @@ public record FcFwd(FullyConnected fc, Buf in, Buf out, Buf mask) implements Ins
     }
 
     public String emitC(CEmitter e, boolean training) {
-        String name = e.fc(fc);
+        String name = FcTable.of(fc, e);
         String bias = fc.bias == null ? "NULL" : name + "_b";
         return "kt_fc_fwd(&" + name + ", " + e.buf(in) + ", " + name + "_w, " + bias + ", " + e.buf(out) + ");";
     }

@@ -36,7 +36,7 @@ public record PoolBwd(AvgPool2D pool, Buf gOut, Buf gIn, boolean accumulate) imp
     }
 
     public String emitC(CEmitter e, boolean training) {
-        return "kt_pool_bwd(" + e.pool(pool) + ", " + e.buf(gOut) + ", " + e.buf(gIn) + ", " + (accumulate ? 1 : 0)
+        return "kt_pool_bwd(" + PoolTable.of(pool, e) + ", " + e.buf(gOut) + ", " + e.buf(gIn) + ", " + (accumulate ? 1 : 0)
                 + ");";
     }
 

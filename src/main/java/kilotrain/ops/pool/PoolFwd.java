@@ -29,7 +29,7 @@ public record PoolFwd(AvgPool2D pool, Buf in, Buf out) implements Instr {
     }
 
     public String emitC(CEmitter e, boolean training) {
-        return "kt_pool_fwd(" + e.pool(pool) + ", " + e.buf(in) + ", " + e.buf(out) + ");";
+        return "kt_pool_fwd(" + PoolTable.of(pool, e) + ", " + e.buf(in) + ", " + e.buf(out) + ");";
     }
 
     public Param updatedParam() {
