@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = "Classify images or raw tensor files (.int8/.bin: exactly the input tensor's bytes, NCHW for "
                 + ".pkl models, NHWC for .tflite; for a float-interface model, its quantized int8 input). Models whose "
-                + "input is not an image ([1, N], audio or sensor features) take raw tensor files.")
+                + "input is not an image ([1, N], audio or sensor features) take raw tensor files or .npy samples.")
 final class PredictCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "Model: .tflite, the paper's .pkl, or a fine-tuned .ktm.")
     Path model;
@@ -41,14 +41,15 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Checks.atLeast("--top", top, 1);
+        Checks.outFile("--raw-output", rawOutput);
         Predictor p = Models.open(model, input);
         Predictor.Scorer s = p.scorer();
         List<String> classes = p.classes();
         ArrayNode all = Json.MAPPER.createArrayNode();
         byte[] lastRaw = null;
         for (Path in : inputs) {
-            byte[] x = p.imageInput() ? InputFiles.load(in, p.inputSpec(), input.transform(), p.rawInputIsNchw())
-                    : raw(in, p.inputBytes());
+            byte[] x = InputFiles.load(in, p.inputSpec(), input.transform(), p.rawInputIsNchw());
             float[] scores = s.scores(x);
             byte[] raw = s.rawOutput();
             lastRaw = p.modelOutput(raw, scores);
@@ -91,27 +92,5 @@ final class PredictCommand implements Callable<Integer> {
             AtomicFiles.write(rawOutput, o -> o.write(bytes));
         }
         return 0;
-    }
-
-    /** A raw tensor file for a model whose input is not an image: exactly the input tensor's bytes. */
-    static byte[] raw(Path file, int bytes) {
-        if (!InputFiles.isRaw(file)) {
-            throw new kilotrain.KtException("input file " + file + ": this model's input is not an image, so it takes "
-                    + "raw tensor files (.int8 or .bin) of exactly " + bytes + " bytes");
-        }
-        if (!java.nio.file.Files.isRegularFile(file)) {
-            throw new kilotrain.KtException("input file " + file + " does not exist or is not a file");
-        }
-        byte[] raw;
-        try {
-            raw = java.nio.file.Files.readAllBytes(file);
-        } catch (java.io.IOException e) {
-            throw new kilotrain.KtException("cannot read input file " + file + ": " + e.getMessage(), e);
-        }
-        if (raw.length != bytes) {
-            throw new kilotrain.KtException("raw input " + file + " has " + raw.length + " bytes; the model input needs "
-                    + "exactly " + bytes);
-        }
-        return raw;
     }
 }

@@ -9,7 +9,7 @@ import kilotrain.ir.Quant;
 
 /**
  * Predictions of an imported int8 graph: its int8 output, dequantized ({@code (q - z) * s}, which is exactly the float
- * a float-interface model's DEQUANTIZE gives). The spec is null when the input is not an image.
+ * a float-interface model's DEQUANTIZE gives).
  */
 public final class GraphPredictor implements Predictor {
     private final Graph graph;
@@ -24,22 +24,7 @@ public final class GraphPredictor implements Predictor {
 
     @Override
     public InputSpec inputSpec() {
-        if (spec == null) {
-            throw new kilotrain.KtException("model '" + graph.name + "': its input " + graph.input
-                    + " is not an NHWC image [1, H, W, C]; give raw tensor files (.int8 or .bin, exactly "
-                    + graph.input.elements() + " bytes) to predict");
-        }
         return spec;
-    }
-
-    @Override
-    public boolean imageInput() {
-        return spec != null;
-    }
-
-    @Override
-    public int inputBytes() {
-        return graph.input.elements();
     }
 
     @Override

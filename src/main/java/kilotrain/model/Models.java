@@ -54,8 +54,6 @@ public final class Models {
             return new TrainedPredictor(m, input(m, file, input));
         }
         Graph g = ModelLoader.load(file);
-        // Inputs that are not NHWC images ([1, N] features, audio frames, sensor windows) take raw tensor files only.
-        boolean image = g.input.rank() == 4 && g.input.dim(0) == 1;
-        return new GraphPredictor(g, image ? input.spec(g.input) : null);
+        return new GraphPredictor(g, input.spec(g.input));
     }
 }

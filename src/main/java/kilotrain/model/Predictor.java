@@ -8,18 +8,7 @@ import kilotrain.data.InputSpec;
  * class names, and a per-thread way to score one input.
  */
 public interface Predictor {
-    /** How images become the model input; fails with a clear message for a model whose input is not an image. */
     InputSpec inputSpec();
-
-    /** Whether the input is an NHWC image ({@link #inputSpec} works); otherwise only raw tensor files apply. */
-    default boolean imageInput() {
-        return true;
-    }
-
-    /** Bytes of one int8 input tensor (a raw input file holds exactly these). */
-    default int inputBytes() {
-        return inputSpec().bytes();
-    }
 
     /**
      * The raw output tensor's bytes as the model defines its output: the int8 bytes, or for a float-interface model

@@ -33,19 +33,13 @@ class PredictRawCliTest {
     }
 
     @Test
-    void nonImageModelsRefuseImagesByName(@TempDir Path dir) throws Exception {
-        Path png = dir.resolve("x.png");
-        Files.write(png, new byte[] {1, 2, 3});
-        CliTest.Result r = CliTest.run("predict",
-                CliTest.SHARED.resolve("models/mlperf-tiny/ad01_int8.tflite").toString(), png.toString());
-        assertNotEquals(0, r.code());
-        assertTrue(r.err().contains("raw tensor files (.int8 or .bin) of exactly 640 bytes"), r.err());
+    void rawFilesOfTheWrongSizeAreRefused(@TempDir Path dir) throws Exception {
         Path shortRaw = dir.resolve("x.int8");
         Files.write(shortRaw, new byte[639]);
-        r = CliTest.run("predict", CliTest.SHARED.resolve("models/mlperf-tiny/ad01_int8.tflite").toString(),
+        CliTest.Result r = CliTest.run("predict", CliTest.SHARED.resolve("models/mlperf-tiny/ad01_int8.tflite").toString(),
                 shortRaw.toString());
         assertNotEquals(0, r.code());
-        assertTrue(r.err().contains("has 639 bytes; the model input needs exactly 640"), r.err());
+        assertTrue(r.err().contains("has 639 bytes") && r.err().contains("needs exactly 640"), r.err());
     }
 
     @Test
