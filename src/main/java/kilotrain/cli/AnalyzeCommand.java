@@ -101,6 +101,17 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         long t0 = System.nanoTime();
+        Checks.epochs(epochs, warmup);
+        Checks.positive("--lr", lr);
+        Checks.atLeast("--batch", batch, 1);
+        Checks.notNegative("--image-size", imageSize);
+        Checks.threads(threads);
+        Checks.atLeast("--parallel", parallel, 1);
+        on(qas);
+        optimizer.momentum();
+        run.check();
+        IntLists.ratios(ratios, "--ratios");
+        Checks.outFolder("--out", out);
         Graph graph = ModelLoader.load(model, imageSize);
         int n = TrainCompiler.backboneConvs(graph).size();
         List<Integer> ks = biasK != null ? IntLists.parse(biasK, "--bias-k") : defaultBiasK(n);
@@ -116,6 +127,10 @@ final class AnalyzeCommand implements Callable<Integer> {
                 throw new KtException("--layers: conv " + c + " is outside 0.." + (n - 1) + " (backbone convs of "
                         + model.getFileName() + ")");
             }
+        }
+        if (weightBaseK != null && (weightBaseK < 0 || weightBaseK > n + 1)) {
+            throw new KtException("--weight-base-k: " + weightBaseK + " is outside 0.." + (n + 1) + " ("
+                    + model.getFileName() + " has " + n + " backbone convs plus the classifier)");
         }
         List<Double> rs = IntLists.ratios(ratios, "--ratios");
         if (parallel < 1) {
@@ -223,6 +238,17 @@ final class AnalyzeCommand implements Callable<Integer> {
             o.put("max_step", run.rules.maxStep());
         }
         o.put("augment", run.subset.augment);
+        // these enter only when given, so the cache of earlier analyses stays valid
+        SampleOptions so = run.subset.samples;
+        if (so.skip) {
+            o.put("skip_bad_samples", true);
+        }
+        if (so.labelColumn != null) {
+            o.put("label_column", so.labelColumn);
+        }
+        if (so.targetColumns != null) {
+            o.put("target_columns", String.join(",", so.targetColumns));
+        }
         o.put("seed", seed);
         // only momentum enters the settings, so the cache of earlier plain-SGD analyses stays valid
         if (optimizer.hasState()) {

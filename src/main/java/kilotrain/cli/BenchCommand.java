@@ -54,6 +54,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Checks.classes("--classes", classes);
+        Checks.positive("--seconds", seconds);
+        Checks.threads(threads);
         Graph g = ModelLoader.load(model);
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         byte[] input = new byte[g.input.elements()];

@@ -132,6 +132,10 @@ final class CompileCommand implements Callable<Integer> {
         boolean device = b != null && !lib;
         optimizer.momentum();
         rules.validate();
+        Checks.positive("--lr", lr);
+        Checks.notNegative("--verify-arena", verifyArena);
+        Checks.outFolder("--out", out);
+        Checks.outFolder("--memory-report", memoryReport);
         long sram = sramBudget == null ? -1 : Budget.parse(sramBudget, "--sram-budget");
         long flash = flashBudget == null ? -1 : Budget.parse(flashBudget, "--flash-budget");
         if (out != null && b != null) {

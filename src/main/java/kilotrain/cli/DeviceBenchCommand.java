@@ -146,12 +146,12 @@ final class DeviceBenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Board bd = Board.named(board);
-        if (samples < 1) {
-            throw new KtException("--samples must be at least 1, got " + samples);
-        }
-        if (steps < 1) {
-            throw new KtException("--steps must be at least 1, got " + steps);
-        }
+        Checks.classes("--classes", classes);
+        Checks.positive("--lr", lr);
+        Checks.atLeast("--timeout", timeout, 1);
+        Checks.outFolder("--out", out);
+        Checks.atLeast("--samples", samples, 1);
+        Checks.atLeast("--steps", steps, 1);
         TrainState.Options options = step.rules.options(true, optimizer.momentum(), 0);
         Graph g = ModelLoader.load(model);
         Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());

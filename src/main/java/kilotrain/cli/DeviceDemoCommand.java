@@ -84,9 +84,13 @@ final class DeviceDemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Board b = Board.named(board);
-        if (stream < 2 || heldOut < 1) {
-            throw new KtException("--stream must be at least 2 and --held-out at least 1");
-        }
+        Checks.classes("--classes", classes);
+        Checks.positive("--lr", lr);
+        Checks.atLeast("--timeout", timeout, 1);
+        Checks.outFolder("--out", out);
+        Checks.atLeast("--stream", stream, 2);
+        Checks.atLeast("--held-out", heldOut, 1);
+        Checks.atLeast("--every", every, 1);
         TrainState.Options options = step.rules.options(true, optimizer.momentum(), 0);
         Graph g = ModelLoader.load(model);
         Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());

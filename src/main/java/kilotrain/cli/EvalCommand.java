@@ -15,6 +15,7 @@ import kilotrain.data.TrainAugment;
 import kilotrain.model.Evaluation;
 import kilotrain.model.Models;
 import kilotrain.model.Predictor;
+import kilotrain.model.RegressionEvaluation;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,16 +46,28 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     InputOptions input;
 
+    @Mixin
+    SampleOptions samples;
+
     @Override
     public Integer call() {
+        Checks.notNegative("--limit", limit);
+        Checks.notNegative("--limit-per-class", limitPerClass);
+        Checks.threads(threads);
+        input.check();
         Predictor p = Models.open(model, input);
-        LoadOptions lo = LoadOptions.defaults().withLimit(limit).withLimitPerClass(limitPerClass)
-                .withRawBytes(p.inputSpec().bytes());
+        LoadOptions lo = samples.apply(LoadOptions.defaults().withLimit(limit).withLimitPerClass(limitPerClass)
+                .withInput(p.inputSpec().shape(), p.inputSpec().quant));
         Dataset test = DatasetSplit.openTest(dataset, lo);
+        List<String> skipped = SampleOptions.skipped(test);
+        SampleOptions.print(skipped);
         if (test.size() == 0) {
             throw new KtException("dataset " + dataset + " has no samples to evaluate");
         }
         SampleSource src = new SampleSource(null, test, p.inputSpec(), TrainAugment.none(), input.transform(), 0);
+        if (test.hasTargets()) {
+            return regression(p, src, test, skipped);
+        }
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         Evaluation ev;
         try (ProgressBar bar = Progress.bar("eval", test.size(), "img")) {
@@ -69,6 +82,7 @@ final class EvalCommand implements Callable<Integer> {
             o.put("top1", ev.top1());
             o.put("count", ev.count());
             o.put("images_per_second", ev.imagesPerSecond());
+            SampleOptions.put(skipped, o);
             o.set("classes", Json.MAPPER.valueToTree(classes));
             ArrayNode cm = o.putArray("confusion");
             for (int[] row : ev.confusion()) {
@@ -86,6 +100,44 @@ final class EvalCommand implements Callable<Integer> {
                     sb.append(String.format(" %5d", cm[r][c]));
                 }
                 System.out.println(sb);
+            }
+        }
+        return 0;
+    }
+
+    /** A dataset of regression targets: mean squared and absolute errors of the dequantized outputs. */
+    private int regression(Predictor p, SampleSource src, Dataset test, List<String> skipped) {
+        RegressionEvaluation ev;
+        try (ProgressBar bar = Progress.bar("eval", test.size(), "samples")) {
+            AtomicLong done = new AtomicLong();
+            ev = RegressionEvaluation.run(p, src, test, () -> bar.stepTo(done.incrementAndGet()));
+        }
+        if (json) {
+            ObjectNode o = Json.object();
+            o.put("model", model.toString());
+            o.put("dataset", dataset.toString());
+            o.put("task", "regression");
+            o.put("count", ev.count());
+            o.put("mse", ev.meanMse());
+            o.put("mae", ev.meanMae());
+            o.put("samples_per_second", ev.samplesPerSecond());
+            ObjectNode per = o.putObject("targets");
+            for (int j = 0; j < ev.targets().size(); j++) {
+                ObjectNode e = per.putObject(ev.targets().get(j));
+                e.put("mse", ev.mse()[j]);
+                e.put("mae", ev.mae()[j]);
+            }
+            SampleOptions.put(skipped, o);
+            System.out.println(Json.write(o));
+        } else {
+            System.out.printf(java.util.Locale.ROOT, "regression on %s: mean squared error %.6g, mean absolute error "
+                    + "%.6g over %d samples and %d target(s), %.1f samples/s%n", dataset, ev.meanMse(), ev.meanMae(),
+                    ev.count(), ev.targets().size(), ev.samplesPerSecond());
+            if (ev.targets().size() > 1 && ev.targets().size() <= 20) {
+                for (int j = 0; j < ev.targets().size(); j++) {
+                    System.out.printf(java.util.Locale.ROOT, "%12s  mse %.6g  mae %.6g%n", clip(ev.targets().get(j)),
+                            ev.mse()[j], ev.mae()[j]);
+                }
             }
         }
         return 0;

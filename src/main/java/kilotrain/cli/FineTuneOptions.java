@@ -9,4 +9,12 @@ import picocli.CommandLine.Mixin;
 final class FineTuneOptions extends StepOptions {
     @Mixin
     SubsetOptions subset;
+
+    /** Checks every option value before any work. */
+    void check() {
+        subset.check();
+        input.check();
+        rules.validate();
+        head.asked();
+    }
 }

@@ -48,6 +48,7 @@ final class ImportParamsCommand implements Callable<Integer> {
             throw new KtException("--out " + out + ": name it .ktm (a kilotrain model) or .tflite");
         }
         AtomicFiles.checkNotInput(out, start, params);
+        Checks.outFile("--out", out);
         if (!TrainedModel.looksLike(start)) {
             throw new KtException(start + " is not a kilotrain model (.ktm): give the start.ktm that compile --out "
                     + "wrote beside the C project, or the model.ktm the device program was made from");

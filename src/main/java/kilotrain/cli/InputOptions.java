@@ -72,11 +72,19 @@ final class InputOptions implements kilotrain.model.Models.InputConvention {
         return rawPixels ? InputSpec.rawBytes(input) : mean == null ? InputSpec.of(input) : InputSpec.of(input, mean, std);
     }
 
-    TestTransform transform() {
+    /** Checks the values that need no model, before any work. */
+    void check() {
         if (resizeShorter() < 0) {
             throw new kilotrain.KtException("--resize-shorter must be 0 (plain resize) or a size in pixels, got "
                     + resizeShorter);
         }
+        if ((mean == null) != (std == null)) {
+            throw new kilotrain.KtException("--mean and --std go together");
+        }
+    }
+
+    TestTransform transform() {
+        check();
         return resizeShorter() == 0 ? TestTransform.resize() : TestTransform.shorterThenCrop(resizeShorter());
     }
 }

@@ -55,7 +55,11 @@ final class InspectCommand implements Callable<Integer> {
                 }
             }
             Tensor in = op.inputs().get(0);
-            int act = in.bytes() + op.output().bytes();
+            // every activation the operator reads (CONCATENATION and ADD read several) plus the one it writes
+            int act = op.output().bytes();
+            for (Tensor t : op.inputs()) {
+                act += t.isConstant() ? 0 : t.bytes();
+            }
             table.append(String.format("%-4d %-18s %-22s %-16s %-16s %10d %12d %10d%n", i, op.kind(), trim(op.name),
                     shape(in), shape(op.output()), params, op.macs(), act));
             ObjectNode l = layers.addObject();
@@ -84,6 +88,8 @@ final class InspectCommand implements Callable<Integer> {
             o.set("input_shape", Json.MAPPER.valueToTree(g.input.shape));
             o.set("output_shape", Json.MAPPER.valueToTree(g.output.shape));
             o.put("layout", "NHWC");
+            o.put("float_input", g.floatInput);
+            o.put("float_output", g.floatOutput);
             o.put("ops", g.ops.size());
             o.put("macs", macs);
             o.put("backbone_macs", backboneMacs);
@@ -97,6 +103,11 @@ final class InspectCommand implements Callable<Integer> {
             System.out.print(table);
             System.out.printf("model %s (%s), input %s, output %s, activations NHWC%n", model,
                     g.source.name().toLowerCase(), Arrays.toString(g.input.shape), Arrays.toString(g.output.shape));
+            if (g.floatInput || g.floatOutput) {
+                System.out.printf("float interface: %s; kilotrain runs the int8 graph between them (input %s, output %s)%n",
+                        (g.floatInput ? "QUANTIZE at the input" : "") + (g.floatInput && g.floatOutput ? ", " : "")
+                                + (g.floatOutput ? "DEQUANTIZE at the output" : ""), g.input.quant, g.output.quant);
+            }
             System.out.printf("MACs %,d (backbone %,d = %.2f M, classifier excluded), backbone convs %d%n", macs,
                     backboneMacs, backboneMacs / 1e6, convs);
             System.out.printf("weights (flash) %,d bytes; peak inference activations %,d bytes at op %d%n",

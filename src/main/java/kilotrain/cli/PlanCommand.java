@@ -121,6 +121,15 @@ final class PlanCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         step.rules.validate();
         optimizer.momentum();
+        Checks.notNegative("--image-size", imageSize);
+        Checks.atLeast("--max-evaluations", maxEvaluations, 1);
+        Checks.notNegative("--sweep", sweep);
+        Checks.threads(threads);
+        if (classes != null) {
+            Checks.classes("--classes", classes);
+        }
+        Checks.outFile("--out", out);
+        Checks.outFile("--chart", chart);
         long sram = Budget.parse(sramBudget, "--sram-budget");
         long flash = flashBudget == null ? -1 : Budget.parse(flashBudget, "--flash-budget");
         Path analysis = analyses.get(0);

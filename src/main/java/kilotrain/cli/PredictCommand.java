@@ -17,7 +17,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = "Classify images or raw tensor files (.int8/.bin: exactly the input tensor's bytes, NCHW for "
-                + ".pkl models, NHWC for .tflite).")
+                + ".pkl models, NHWC for .tflite; for a float-interface model, its quantized int8 input). Models whose "
+                + "input is not an image ([1, N], audio or sensor features) take raw tensor files or .npy samples.")
 final class PredictCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "Model: .tflite, the paper's .pkl, or a fine-tuned .ktm.")
     Path model;
@@ -28,7 +29,8 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--top", defaultValue = "5", description = "Classes to print per input (default ${DEFAULT-VALUE}).")
     int top;
 
-    @Option(names = "--raw-output", description = "Write the output tensor's bytes (of the last input) to this file.")
+    @Option(names = "--raw-output", description = "Write the output tensor's bytes (of the last input) to this file: "
+            + "int8, or float32 little-endian for a model with a float output (DEQUANTIZE last).")
     Path rawOutput;
 
     @Option(names = "--json", description = "Print one JSON object per input.")
@@ -39,6 +41,8 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Checks.atLeast("--top", top, 1);
+        Checks.outFile("--raw-output", rawOutput);
         Predictor p = Models.open(model, input);
         Predictor.Scorer s = p.scorer();
         List<String> classes = p.classes();
@@ -48,7 +52,7 @@ final class PredictCommand implements Callable<Integer> {
             byte[] x = InputFiles.load(in, p.inputSpec(), input.transform(), p.rawInputIsNchw());
             float[] scores = s.scores(x);
             byte[] raw = s.rawOutput();
-            lastRaw = raw;
+            lastRaw = p.modelOutput(raw, scores);
             List<Integer> order = new ArrayList<>();
             for (int i = 0; i < scores.length; i++) {
                 order.add(i);

@@ -6,6 +6,7 @@ import kilotrain.data.DatasetSplit;
 import kilotrain.data.LoadOptions;
 import kilotrain.data.TrainAugment;
 import kilotrain.ir.Graph;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Which samples a fine-tune reads and how training samples are augmented (train and analyze). */
@@ -28,18 +29,38 @@ final class SubsetOptions {
     @Option(names = "--test-limit-per-class", defaultValue = "0", description = "First N test samples of each class.")
     int testPerClass;
 
+    @Mixin
+    SampleOptions samples;
+
+    /** Checks the values before any work. */
+    void check() {
+        Checks.notNegative("--train-limit", trainLimit);
+        Checks.notNegative("--train-limit-per-class", trainPerClass);
+        Checks.notNegative("--test-limit", testLimit);
+        Checks.notNegative("--test-limit-per-class", testPerClass);
+        augmentation();
+        samples.apply(LoadOptions.defaults());
+    }
+
     DatasetSplit open(Path data, Graph graph) {
-        return open(data, graph, trainLimit, trainPerClass, testLimit, testPerClass);
+        return open(data, graph, trainLimit, trainPerClass, testLimit, testPerClass,
+                samples.apply(LoadOptions.defaults()));
     }
 
     TrainAugment augmentation() {
         return augmentation(augment);
     }
 
-    /** The split as the limits select it, images decoded to the graph's input size. */
+    /** The split as the limits select it, stopping at an unreadable sample. */
     static DatasetSplit open(Path data, Graph graph, int trainLimit, int trainPerClass, int testLimit,
             int testPerClass) {
-        LoadOptions base = LoadOptions.defaults().withRawBytes(graph.input.elements());
+        return open(data, graph, trainLimit, trainPerClass, testLimit, testPerClass, LoadOptions.defaults());
+    }
+
+    /** The split as the limits select it, read as {@code options} say (unreadable samples, CSV columns). */
+    static DatasetSplit open(Path data, Graph graph, int trainLimit, int trainPerClass, int testLimit,
+            int testPerClass, LoadOptions options) {
+        LoadOptions base = options.withInput(graph.input.shape, graph.input.quant);
         return DatasetSplit.open(data, base.withLimit(trainLimit).withLimitPerClass(trainPerClass),
                 base.withLimit(testLimit).withLimitPerClass(testPerClass));
     }

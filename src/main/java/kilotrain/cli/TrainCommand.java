@@ -97,13 +97,37 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     FineTuneOptions run;
 
+    /** Every option value, checked before the model or the data is read. */
+    private void check() {
+        Checks.epochs(epochs, warmup);
+        Checks.positive("--lr", lr);
+        Checks.atLeast("--batch", batch, 1);
+        Checks.notNegative("--image-size", imageSize);
+        Checks.threads(threads);
+        Checks.notNegative("--device-steps", deviceSteps);
+        onOff(qas, "--qas");
+        schedule();
+        optimizer.momentum();
+        run.check();
+        Checks.outFolder("--out", out);
+    }
+
     @Override
     public Integer call() {
+        check();
         TrainedModel start = Files.isRegularFile(model) && TrainedModel.looksLike(model) ? TrainedModel.load(model) : null;
         Graph graph = start != null ? start.graph : ModelLoader.load(model, imageSize);
         Scheme s = start != null ? sameScheme(start) : Scheme.resolve(scheme == null ? "classifier-only" : scheme,
                 TrainCompiler.backboneConvs(graph).size());
         DatasetSplit split = run.subset.open(data, graph);
+        if (split.train() == null) {
+            throw new KtException(data + " has no training part (train/, train.csv, x_train.npy ...)");
+        }
+        if (split.train().hasTargets()) {
+            throw new KtException(data + " holds regression targets " + split.train().targetNames() + "; train "
+                    + "fine-tunes a classifier on class labels (give --label-column for a CSV with labels); "
+                    + "eval scores regression targets");
+        }
         List<String> classes = split.train().classes();
         if (start != null && !classes.equals(start.classes)) {
             throw new KtException(model + " was fine-tuned for classes " + start.classes + "; " + data + " has "
@@ -143,6 +167,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         System.err.printf("training %s on %s: %d train / %d test samples, %d classes, scheme %s%n", model, data,
                 src.trainSize(), src.testSize(), classes.size(), s);
+        skipped = SampleOptions.skipped(split.train(), split.test());
+        SampleOptions.print(skipped);
         List<Trainer.EpochMetrics> history = new ArrayList<>();
         Progress.Training progress = Progress.training();
         try {
@@ -171,9 +197,12 @@ final class TrainCommand implements Callable<Integer> {
         if (json) {
             System.out.println(Json.write(summary));
         } else {
-            System.out.printf("final test accuracy %.2f %%; model saved to %s%s%n",
-                    100 * history.get(history.size() - 1).testAccuracy(), outDir.resolve("model.ktm"),
-                    writeTflite ? " and " + outDir.resolve("model.tflite") : "");
+            Trainer.EpochMetrics last = history.get(history.size() - 1);
+            System.out.printf("%s; model saved to %s%s%n", src.testSize() > 0
+                            ? String.format("final test accuracy %.2f %%", 100 * last.testAccuracy())
+                            : String.format("final train accuracy %.2f %% (%s has no test part)",
+                                    100 * last.trainAccuracy(), data),
+                    outDir.resolve("model.ktm"), writeTflite ? " and " + outDir.resolve("model.tflite") : "");
         }
         if (graph.source == Graph.Source.TFLITE && !writeTflite) {
             System.err.println("note: no model.tflite: a float32 head has no pure int8 TFLite form (--head int8 "
@@ -208,6 +237,9 @@ final class TrainCommand implements Callable<Integer> {
         return start.program;
     }
 
+    /** Samples left out by --skip-bad-samples (train and test parts), recorded in metrics.json. */
+    private List<String> skipped = List.of();
+
     private ObjectNode writeMetrics(Path dir, List<Trainer.EpochMetrics> history, String error) {
         StringBuilder csv = new StringBuilder("epoch,warmup,lr,train_loss,train_accuracy,test_accuracy,seconds,images_per_second\n");
         ObjectNode o = Json.object();
@@ -237,6 +269,7 @@ final class TrainCommand implements Callable<Integer> {
         o.put("max_step", UpdateRuleOptions.text(run.rules.maxStep()));
         o.put("optimizer", optimizer.name());
         o.put("seed", seed);
+        SampleOptions.put(skipped, o);
         if (!history.isEmpty()) {
             o.put("test_accuracy", history.get(history.size() - 1).testAccuracy());
             o.put("train_accuracy", history.get(history.size() - 1).trainAccuracy());

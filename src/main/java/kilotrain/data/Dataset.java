@@ -21,9 +21,23 @@ public final class Dataset {
     private final int[] labels;
     private final IntFunction<String> names;
     private final List<String> skipped;
+    private final List<String> targetNames;
+    private final float[][] targets;
 
     Dataset(String source, Kind kind, List<String> classes, byte[][] data, int[] heights, int[] widths, int[] channels,
             int[] labels, IntFunction<String> names, List<String> skipped) {
+        this(source, kind, classes, data, heights, widths, channels, labels, names, skipped, List.of(), null);
+    }
+
+    /**
+     * @param targetNames the regression targets' names (empty when the samples have class labels)
+     * @param targets     per sample its targets (null when the samples have class labels)
+     */
+    Dataset(String source, Kind kind, List<String> classes, byte[][] data, int[] heights, int[] widths, int[] channels,
+            int[] labels, IntFunction<String> names, List<String> skipped, List<String> targetNames,
+            float[][] targets) {
+        this.targetNames = List.copyOf(targetNames);
+        this.targets = targets;
         this.source = source;
         this.kind = kind;
         this.classes = List.copyOf(classes);
@@ -88,9 +102,27 @@ public final class Dataset {
         return skipped;
     }
 
+    /** Whether the samples carry regression targets (then every label is 0 and {@link #classes()} is empty). */
+    public boolean hasTargets() {
+        return targets != null;
+    }
+
+    /** The names of the regression targets (CSV columns, or y0, y1, ... for arrays). */
+    public List<String> targetNames() {
+        return targetNames;
+    }
+
+    /** The regression targets of sample {@code i} (a shared array: do not modify). */
+    public float[] targets(int i) {
+        return targets[i];
+    }
+
     /** Samples per class. */
     public int[] classCounts() {
         int[] counts = new int[classes.size()];
+        if (counts.length == 0) {
+            return counts;
+        }
         for (int label : labels) {
             counts[label]++;
         }

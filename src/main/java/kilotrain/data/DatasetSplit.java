@@ -13,6 +13,10 @@ import kilotrain.KtException;
 public record DatasetSplit(Dataset train, Dataset test) {
 
     public DatasetSplit {
+        if (test != null && train != null && !test.targetNames().equals(train.targetNames())) {
+            throw new KtException("test set " + test.source() + " has targets " + test.targetNames()
+                    + " but train set " + train.source() + " has " + train.targetNames());
+        }
         if (test != null && train != null && !test.classes().equals(train.classes())) {
             throw new KtException("test set " + test.source() + " has classes " + test.classes()
                     + " but train set " + train.source() + " has " + train.classes());
@@ -30,6 +34,9 @@ public record DatasetSplit(Dataset train, Dataset test) {
      * folders;</li>
      * <li>MNIST idx files {@code train-*} and {@code t10k-*};</li>
      * <li>CIFAR-10 binary batches {@code data_batch_*.bin} and {@code test_batch.bin};</li>
+     * <li>NumPy arrays {@code x_train.npy}, {@code y_train.npy}, {@code x_test.npy}, {@code y_test.npy}, CSV files
+     * {@code train.csv} and {@code test.csv}, or a single {@code .csv} file as {@code root} (train only), see
+     * {@link NumericDatasets};</li>
      * <li>a single class folder {@code root/<class>/...}: train only.</li>
      * </ul>
      * The limits of {@code options} apply to train and test separately.
@@ -50,8 +57,17 @@ public record DatasetSplit(Dataset train, Dataset test) {
      */
     public static DatasetSplit open(Path root, LoadOptions trainOptions, LoadOptions testOptions) {
         LoadOptions options = trainOptions != null ? trainOptions : testOptions;
+        if (Files.isRegularFile(root) && FolderDatasets.extension(root).equals("csv")) {
+            return NumericDatasets.openCsvFile(root, options);
+        }
         if (!Files.isDirectory(root)) {
-            throw new KtException("dataset " + root + " does not exist or is not a folder");
+            throw new KtException("dataset " + root + " does not exist or is not a folder (or a .csv file)");
+        }
+        if (NumericDatasets.hasArrays(root)) {
+            return NumericDatasets.openArrays(root, trainOptions, testOptions);
+        }
+        if (NumericDatasets.hasCsv(root)) {
+            return NumericDatasets.openCsv(root, trainOptions, testOptions);
         }
         Path train = root.resolve("train");
         if (Files.isDirectory(train)) {
@@ -78,8 +94,8 @@ public record DatasetSplit(Dataset train, Dataset test) {
             return new DatasetSplit(FolderDatasets.open(root, options), null);
         }
         throw new KtException("unrecognised dataset layout in " + root + ": expected train/ and test/ class folders,"
-                + " MNIST idx files (train-images-idx3-ubyte...), CIFAR-10 binary batches (data_batch_1.bin...)"
-                + " or class sub-folders");
+                + " MNIST idx files (train-images-idx3-ubyte...), CIFAR-10 binary batches (data_batch_1.bin...),"
+                + " NumPy arrays (x_train.npy, y_train.npy...), CSV files (train.csv, test.csv) or class sub-folders");
     }
 
     private static boolean hasSubfolders(Path root) {

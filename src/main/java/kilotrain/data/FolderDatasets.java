@@ -13,13 +13,15 @@ import java.util.stream.Stream;
 import kilotrain.KtException;
 
 /**
- * Folder datasets {@code root/<class>/<files>}: images (JPEG, PNG, BMP) or raw tensors ({@code .int8}, {@code .bin}).
+ * Folder datasets {@code root/<class>/<files>}: images (JPEG, PNG, BMP), raw tensors ({@code .int8}, {@code .bin}) or
+ * one {@code .npy} array per sample ({@link NumericDatasets}).
  * Classes are the sub-folders in sorted name order; each class's files (also in nested folders) are sorted by path,
  * as torchvision's ImageFolder does. Hidden files and files with other extensions are ignored.
  */
 public final class FolderDatasets {
     private static final List<String> IMAGE_EXT = List.of("jpg", "jpeg", "png", "bmp");
     private static final List<String> RAW_EXT = List.of("int8", "bin");
+    private static final List<String> NPY_EXT = List.of("npy");
 
     private FolderDatasets() {
     }
@@ -29,10 +31,13 @@ public final class FolderDatasets {
         Listing listing = list(root);
         boolean anyRaw = listing.files.stream().anyMatch(f -> RAW_EXT.contains(extension(f)));
         boolean anyImage = listing.files.stream().anyMatch(f -> IMAGE_EXT.contains(extension(f)));
-        if (anyRaw && anyImage) {
-            throw new KtException("dataset folder " + root + " mixes image files and raw tensor files (.int8/.bin)");
+        boolean anyNpy = listing.files.stream().anyMatch(f -> NPY_EXT.contains(extension(f)));
+        if ((anyRaw ? 1 : 0) + (anyImage ? 1 : 0) + (anyNpy ? 1 : 0) > 1) {
+            throw new KtException("dataset folder " + root + " mixes kinds of sample files (images, raw tensor files"
+                    + " .int8/.bin, .npy files); keep one kind");
         }
-        return anyRaw ? raw(root, listing, options) : images(root, listing, options);
+        return anyNpy ? npy(root, listing, options)
+                : anyRaw ? raw(root, listing, options) : images(root, listing, options);
     }
 
     public static Dataset imageFolder(Path root, LoadOptions options) {
@@ -49,49 +54,27 @@ public final class FolderDatasets {
             throw new KtException("dataset folder " + root + " has no JPEG, PNG or BMP files in its class folders "
                     + listing.classes);
         }
-        int[] keep = Selection.select(listing.labelArray(), listing.classes.size(), options.limitPerClass(),
-                options.limit());
-        int n = keep.length;
-        DecodedImage[] images = new DecodedImage[n];
-        KtException[] errors = new KtException[n];
-        boolean skip = options.onUnreadable() == LoadOptions.OnUnreadable.SKIP;
         MemoryBudget budget = new MemoryBudget(root);
         int maxSide = options.maxCachedSide();
-        ParallelLoad.run(n, options.threads(), i -> {
-            DecodedImage img = shrink(ImageDecoder.decode(listing.files.get(keep[i])), maxSide);
+        Loaded<DecodedImage> l = load(listing, options, (file, i, n) -> {
+            DecodedImage img = shrink(ImageDecoder.decode(file), maxSide);
             budget.add(img.pixels().length, i, n);
             return img;
-        }, images, errors, skip);
-        List<String> skipped = new ArrayList<>();
-        int good = 0;
-        for (int i = 0; i < n; i++) {
-            if (images[i] == null) {
-                skipped.add(listing.files.get(keep[i]) + ": " + errors[i].getMessage());
-            } else {
-                good++;
-            }
-        }
+        });
+        int good = l.items.size();
         byte[][] data = new byte[good][];
         int[] h = new int[good];
         int[] w = new int[good];
         int[] c = new int[good];
-        int[] labels = new int[good];
-        Path[] names = new Path[good];
-        int k = 0;
-        for (int i = 0; i < n; i++) {
-            DecodedImage img = images[i];
-            if (img != null) {
-                data[k] = img.pixels();
-                h[k] = img.height();
-                w[k] = img.width();
-                c[k] = img.channels();
-                labels[k] = listing.labels.get(keep[i]);
-                names[k] = listing.files.get(keep[i]);
-                k++;
-            }
+        for (int k = 0; k < good; k++) {
+            DecodedImage img = l.items.get(k);
+            data[k] = img.pixels();
+            h[k] = img.height();
+            w[k] = img.width();
+            c[k] = img.channels();
         }
-        return new Dataset(root.toString(), Dataset.Kind.IMAGE, listing.classes, data, h, w, c, labels,
-                i -> names[i].toString(), skipped);
+        return new Dataset(root.toString(), Dataset.Kind.IMAGE, listing.classes, data, h, w, c, l.labels,
+                i -> l.names.get(i).toString(), l.skipped);
     }
 
     private static Dataset raw(Path root, Listing all, LoadOptions options) {
@@ -105,23 +88,95 @@ public final class FolderDatasets {
             throw new KtException("dataset folder " + root + " holds raw tensor files: the model input size in bytes"
                     + " is needed to read them (LoadOptions.rawBytes)");
         }
+        Loaded<byte[]> l = load(listing, options, (file, i, n) -> readRaw(file, expected));
+        int n = l.items.size();
+        int[] ones = new int[n];
+        java.util.Arrays.fill(ones, 1);
+        return new Dataset(root.toString(), Dataset.Kind.RAW, listing.classes, l.items.toArray(new byte[0][]), ones,
+                ones, ones, l.labels, i -> l.names.get(i).toString(), l.skipped);
+    }
+
+    /** One .npy file per sample (see {@link NumericDatasets}): int8 input values, or uint8 images. */
+    private static Dataset npy(Path root, Listing all, LoadOptions options) {
+        Listing listing = all.only(NPY_EXT);
+        Loaded<Object> l = load(listing, options, (file, i, n) -> NumericDatasets.sampleFile(file, options));
+        int n = l.items.size();
+        long images = l.items.stream().filter(o -> o instanceof DecodedImage).count();
+        if (images != 0 && images != n) {
+            throw new KtException("dataset folder " + root + " mixes uint8 .npy samples (images) with int8 or float "
+                    + "ones; keep one type");
+        }
+        byte[][] data = new byte[n][];
+        int[] h = new int[n];
+        int[] w = new int[n];
+        int[] c = new int[n];
+        for (int k = 0; k < n; k++) {
+            if (l.items.get(k) instanceof DecodedImage img) {
+                data[k] = img.pixels();
+                h[k] = img.height();
+                w[k] = img.width();
+                c[k] = img.channels();
+            } else {
+                data[k] = (byte[]) l.items.get(k);
+                h[k] = w[k] = c[k] = 1;
+            }
+        }
+        return new Dataset(root.toString(), images > 0 ? Dataset.Kind.IMAGE : Dataset.Kind.RAW, listing.classes,
+                data, h, w, c, l.labels, i -> l.names.get(i).toString(), l.skipped);
+    }
+
+    /** Reads one sample file; {@code index} of {@code total} for progress-dependent checks. */
+    @FunctionalInterface
+    interface SampleReader<T> {
+        T read(Path file, int index, int total);
+    }
+
+    /** The samples that loaded, their labels and files, and the files left out (with their reasons). */
+    record Loaded<T>(List<T> items, int[] labels, List<Path> names, List<String> skipped) {
+    }
+
+    /**
+     * Reads the files the limits keep, in parallel. A file that fails stops the load with its message (the lowest
+     * failing file in dataset order), or with {@link LoadOptions.OnUnreadable#SKIP} is left out and listed.
+     */
+    static <T> Loaded<T> load(Listing listing, LoadOptions options, SampleReader<T> reader) {
         int[] keep = Selection.select(listing.labelArray(), listing.classes.size(), options.limitPerClass(),
                 options.limit());
         int n = keep.length;
-        byte[][] data = new byte[n][];
+        @SuppressWarnings("unchecked")
+        T[] items = (T[]) new Object[n];
         KtException[] errors = new KtException[n];
-        ParallelLoad.run(n, options.threads(), i -> readRaw(listing.files.get(keep[i]), expected), data, errors,
-                false);
-        int[] labels = new int[n];
-        int[] ones = new int[n];
-        Path[] names = new Path[n];
-        for (int i = 0; i < n; i++) {
-            labels[i] = listing.labels.get(keep[i]);
-            names[i] = listing.files.get(keep[i]);
-            ones[i] = 1;
+        boolean skip = options.onUnreadable() == LoadOptions.OnUnreadable.SKIP;
+        try {
+            ParallelLoad.run(n, options.threads(), i -> reader.read(listing.files.get(keep[i]), i, n), items, errors,
+                    skip);
+        } catch (MemoryBudget.Exceeded e) {
+            throw e;
+        } catch (KtException e) {
+            throw unreadable(e);
         }
-        return new Dataset(root.toString(), Dataset.Kind.RAW, listing.classes, data, ones, ones, ones, labels,
-                i -> names[i].toString(), List.of());
+        List<T> good = new ArrayList<>();
+        List<Path> names = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Path file = listing.files.get(keep[i]);
+            if (items[i] == null) {
+                String why = errors[i].getMessage();
+                skipped.add(why.contains(file.toString()) ? why : file + ": " + why);
+            } else {
+                good.add(items[i]);
+                names.add(file);
+                labels.add(listing.labels.get(keep[i]));
+            }
+        }
+        return new Loaded<>(good, labels.stream().mapToInt(Integer::intValue).toArray(), names, skipped);
+    }
+
+    /** The error of a sample that could not be read, with what would let the run go on without it. */
+    static KtException unreadable(KtException e) {
+        return new KtException(e.getMessage() + " (--skip-bad-samples leaves unreadable samples out and lists them)",
+                e);
     }
 
     /** Shrinks an image whose shorter side exceeds {@code maxSide} (0: never) to that shorter side. */
@@ -211,7 +266,7 @@ public final class FolderDatasets {
             }
             Path p = dir.resolve(name);
             String ext = extension(p);
-            if (IMAGE_EXT.contains(ext) || RAW_EXT.contains(ext)) {
+            if (IMAGE_EXT.contains(ext) || RAW_EXT.contains(ext) || NPY_EXT.contains(ext)) {
                 out.add(p);
             } else if (Files.isDirectory(p)) {
                 subdirs.add(p);

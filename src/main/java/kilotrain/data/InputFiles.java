@@ -9,7 +9,8 @@ import kilotrain.KtException;
 
 /**
  * Single input files as `predict` takes them: an image (decoded and put through the test-time transform and the
- * input quantization, exactly as evaluation does) or a raw tensor file holding exactly the input tensor's bytes in
+ * input quantization, exactly as evaluation does), a {@code .npy} file holding one sample (converted as
+ * {@link NumericDatasets} says; a uint8 one is an image), or a raw tensor file holding exactly the input tensor's bytes in
  * the model's native layout (NCHW for the paper's models, NHWC for TFLite), converted to kilotrain's NHWC.
  */
 public final class InputFiles {
@@ -34,14 +35,24 @@ public final class InputFiles {
                 throw new KtException("cannot read input file " + file + ": " + e.getMessage(), e);
             }
             if (raw.length != spec.bytes()) {
-                throw new KtException("raw input " + file + " has " + raw.length + " bytes; the model input [1, "
-                        + (rawIsNchw ? spec.channels + ", " + spec.height + ", " + spec.width
-                                : spec.height + ", " + spec.width + ", " + spec.channels)
-                        + "] needs exactly " + spec.bytes());
+                throw new KtException("raw input " + file + " has " + raw.length + " bytes; the model input "
+                        + (rawIsNchw ? "[1, " + spec.channels + ", " + spec.height + ", " + spec.width + "]"
+                                : spec.shapeText())
+                        + " needs exactly " + spec.bytes());
             }
             return rawIsNchw ? nchwToNhwc(raw, spec.channels, spec.height, spec.width) : raw;
         }
-        DecodedImage img = ImageDecoder.decode(file);
+        DecodedImage img;
+        if (FolderDatasets.extension(file).equals("npy")) {
+            Object sample = NumericDatasets.sampleFile(file,
+                    LoadOptions.defaults().withInput(spec.shape(), spec.quant));
+            if (sample instanceof byte[] values) {
+                return values;
+            }
+            img = (DecodedImage) sample;
+        } else {
+            img = ImageDecoder.decode(file);
+        }
         Dataset one = new Dataset(file.toString(), Dataset.Kind.IMAGE, List.of("input"), new byte[][] {img.pixels()},
                 new int[] {img.height()}, new int[] {img.width()}, new int[] {img.channels()}, new int[] {0},
                 i -> file.toString(), List.of());

@@ -7,8 +7,9 @@ import kilotrain.ir.Quant;
 import kilotrain.ir.Tensor;
 
 /**
- * The model input a sample is turned into: NHWC {@code [1, H, W, C]} int8 with its quantization, and the rule from a
- * uint8 pixel to an int8 value. Because pixels are uint8 that rule is a 256-entry table per channel.
+ * The model input a sample is turned into: int8 of the input tensor's shape with its quantization, and for an image
+ * input (NHWC {@code [1, H, W, C]}) the rule from a uint8 pixel to an int8 value. Inputs of other shapes (e.g.
+ * {@code [1, 640]}) take samples given as numbers ({@link NumericDatasets}) or raw tensor files, not images. Because pixels are uint8 that rule is a 256-entry table per channel.
  * <ul>
  * <li>default: {@code q = clamp(p - 128, -128, 127)}, what all the sample models expect;</li>
  * <li>mean/std (per channel, on {@code p / 255}): {@code q = clamp(rint(((p/255 - mean) / std) / scale + zeroPoint),
@@ -20,6 +21,9 @@ import kilotrain.ir.Tensor;
  * </ul>
  */
 public final class InputSpec {
+    /** The model input's shape: {@code [1, H, W, C]} for an image input, anything else for other inputs. */
+    private final int[] shape;
+    /** H, W, C of an image input; 1, 1, 1 for other inputs (their samples come quantized: .npy, CSV, raw files). */
     public final int height;
     public final int width;
     public final int channels;
@@ -28,7 +32,12 @@ public final class InputSpec {
     public final String rule;
     private final byte[][] table;
 
-    private InputSpec(int height, int width, int channels, Quant quant, String rule, byte[][] table) {
+    private InputSpec(int[] shape, Quant quant, String rule, byte[][] table) {
+        this.shape = shape.clone();
+        boolean image = isImage(shape);
+        int height = image ? shape[1] : 1;
+        int width = image ? shape[2] : 1;
+        int channels = image ? shape[3] : 1;
         this.height = height;
         this.width = width;
         this.channels = channels;
@@ -84,10 +93,9 @@ public final class InputSpec {
     }
 
     private static InputSpec sameOnEveryChannel(Tensor input, String rule, byte[] t) {
-        int[] s = checkShape(input);
-        byte[][] table = new byte[s[3]][];
+        byte[][] table = new byte[tableCount(input)][];
         Arrays.fill(table, t);
-        return new InputSpec(s[1], s[2], s[3], input.quant, rule, table);
+        return new InputSpec(input.shape, input.quant, rule, table);
     }
 
     /**
@@ -95,10 +103,10 @@ public final class InputSpec {
      * trained on, whatever option made it).
      */
     public static InputSpec fromTables(Tensor input, String rule, byte[][] tables) {
-        int[] s = checkShape(input);
-        if (tables.length != s[3]) {
+        int channels = tableCount(input);
+        if (tables.length != channels) {
             throw new KtException("input rule '" + rule + "' has " + tables.length + " channel tables, model input '"
-                    + input.name + "' has " + s[3] + " channels");
+                    + input.name + "' has " + channels + " channels");
         }
         byte[][] t = new byte[tables.length][];
         for (int ch = 0; ch < t.length; ch++) {
@@ -108,7 +116,7 @@ public final class InputSpec {
             }
             t[ch] = tables[ch].clone();
         }
-        return new InputSpec(s[1], s[2], s[3], input.quant, rule, t);
+        return new InputSpec(input.shape, input.quant, rule, t);
     }
 
     /** Channel {@code ch}'s table: the int8 value of each of the 256 pixel values. */
@@ -147,21 +155,62 @@ public final class InputSpec {
                 table[ch][p] = (byte) Math.max(-128, Math.min(127, q));
             }
         }
-        return new InputSpec(s[1], s[2], c, input.quant,
+        return new InputSpec(s, input.quant,
                 "mean " + Arrays.toString(mean) + " std " + Arrays.toString(std) + " on pixel/255", table);
     }
 
+    /** Image-only rules (mean/std) need an NHWC input. */
     private static int[] checkShape(Tensor input) {
         int[] s = input.shape;
-        if (s.length != 4 || s[0] != 1) {
+        if (!isImage(s)) {
             throw new KtException("model input '" + input.name + "' has shape " + Arrays.toString(s)
-                    + ", expected NHWC [1, H, W, C]");
+                    + ", not an image [1, H, W, C]: image options do not apply to it");
         }
         return s;
     }
 
+    private static boolean isImage(int[] s) {
+        return s.length == 4 && s[0] == 1;
+    }
+
+    /** One pixel table per channel of an image input; one (unused by its samples) for other inputs. */
+    private static int tableCount(Tensor input) {
+        return isImage(input.shape) ? input.shape[3] : 1;
+    }
+
+    /** Whether the input is an image {@code [1, H, W, C]}, which image files can be turned into. */
+    public boolean image() {
+        return isImage(shape);
+    }
+
+    /** The model input's shape. */
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    /** The shape for messages, e.g. {@code [1, 640]}. */
+    public String shapeText() {
+        return Arrays.toString(shape);
+    }
+
     public int bytes() {
-        return height * width * channels;
+        int n = 1;
+        for (int d : shape) {
+            n *= d;
+        }
+        return n;
+    }
+
+    /**
+     * A real value as the int8 input, as TensorFlow Lite's QUANTIZE operator computes it (reference AffineQuantize):
+     * {@code q = clamp(round(x / scale) + zeroPoint, -128, 127)} with the division in float32 and round half away from
+     * zero ({@code TfLiteRound}, i.e. {@code std::round}).
+     */
+    public static byte quantizeReal(float x, float scale, int zeroPoint) {
+        float d = x / scale;
+        double r = Math.floor(Math.abs((double) d) + 0.5);
+        double q = (d < 0 ? -r : r) + zeroPoint;
+        return (byte) Math.max(-128, Math.min(127, q));
     }
 
     /** The int8 value of uint8 pixel {@code p} on channel {@code ch}. */
@@ -211,6 +260,6 @@ public final class InputSpec {
 
     /** Wraps quantized bytes as the model's input tensor. */
     public Tensor tensor(String name, byte[] data) {
-        return Tensor.int8(name, new int[] {1, height, width, channels}, quant, data);
+        return Tensor.int8(name, shape.clone(), quant, data);
     }
 }

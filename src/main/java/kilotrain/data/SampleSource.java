@@ -62,7 +62,12 @@ public final class SampleSource implements Samples {
     private void checkRaw(Dataset d) {
         if (d.kind() == Dataset.Kind.RAW && d.size() > 0 && d.data(0).length != spec.bytes()) {
             throw new KtException("raw sample " + d.name(0) + " has " + d.data(0).length + " bytes, the model input "
-                    + "[1, " + spec.height + ", " + spec.width + ", " + spec.channels + "] needs " + spec.bytes());
+                    + spec.shapeText() + " needs " + spec.bytes());
+        }
+        if (d.kind() == Dataset.Kind.IMAGE && !spec.image()) {
+            throw new KtException("the model input " + spec.shapeText() + " is not an image [1, H, W, C]; "
+                    + d.source() + " holds images: give its samples as .npy files or arrays, CSV rows or raw int8 "
+                    + "tensor files");
         }
     }
 

@@ -1,9 +1,11 @@
 /**
  * Datasets and the conversion of their samples to a model's int8 input.
  * <p>
- * <b>Sources</b> ({@link kilotrain.data.DatasetSplit#open}): class folders of JPEG/PNG/BMP images or of raw int8
- * tensor files ({@code train/} and {@code test/} or {@code val/}), MNIST idx files (gzip or not) and CIFAR-10 binary
- * batches. Samples are decoded once, in parallel, and kept in memory as uint8 HWC; results do not depend on the
+ * <b>Sources</b> ({@link kilotrain.data.DatasetSplit#open}): class folders of JPEG/PNG/BMP images, of raw int8
+ * tensor files or of {@code .npy} samples ({@code train/} and {@code test/} or {@code val/}), MNIST idx files (gzip or
+ * not), CIFAR-10 binary batches, NumPy arrays and CSV files ({@link kilotrain.data.NumericDatasets}: how numbers become
+ * the int8 input). A sample that cannot be read stops the load with its file named, or with
+ * {@link kilotrain.data.LoadOptions.OnUnreadable#SKIP} is left out and listed. Samples are decoded once, in parallel, and kept in memory as uint8 HWC; results do not depend on the
  * number of threads. {@link kilotrain.data.LoadOptions} limits the samples per class (first N by file name or record
  * order) and in total (round-robin over classes).
  * <p>

@@ -6,23 +6,14 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import kilotrain.KtException;
-import kilotrain.ir.Add;
-import kilotrain.ir.AvgPool2D;
-import kilotrain.ir.Conv2D;
 import kilotrain.ir.DType;
-import kilotrain.ir.FullyConnected;
 import kilotrain.ir.Graph;
 import kilotrain.ir.Op;
-import kilotrain.ir.Reshape;
-import kilotrain.ir.Softmax;
 import kilotrain.ir.Tensor;
+import kilotrain.ops.Binder;
+import kilotrain.ops.Forward;
+import kilotrain.ops.Operators;
 import kilotrain.ops.Scratch;
-import kilotrain.ops.add.AddKernel;
-import kilotrain.ops.conv.ConvKernel;
-import kilotrain.ops.fc.FullyConnectedKernel;
-import kilotrain.ops.pool.AvgPoolKernel;
-import kilotrain.ops.reshape.ReshapeKernel;
-import kilotrain.ops.softmax.SoftmaxKernel;
 
 /**
  * A graph prepared for execution: every operator resolved to its kernel with re-laid-out weights, every activation
@@ -30,13 +21,9 @@ import kilotrain.ops.softmax.SoftmaxKernel;
  * thread). Weights are copied at compile time, so a graph whose weights change must be compiled again.
  */
 public final class CompiledGraph {
-    /** One operator bound to the slots of its tensors. */
-    interface Step {
-        void run(byte[][] slots, Scratch scratch);
-    }
-
     public final Graph graph;
-    final List<Step> steps;
+    /** Every operator bound once through {@link Operators} (no dispatch per run). */
+    final List<Forward> steps;
     final Map<Tensor, Integer> slotOf;
     final int[] slotBytes;
     private final Scratch.Sizer sizer = new Scratch.Sizer();
@@ -58,36 +45,21 @@ public final class CompiledGraph {
         }
         this.slotOf = Collections.unmodifiableMap(slots);
         this.slotBytes = sizes.stream().mapToInt(Integer::intValue).toArray();
-        List<Step> list = new ArrayList<>();
-                for (Op op : graph.ops) {
+        List<Forward> list = new ArrayList<>();
+        Binder binder = new Binder() {
+            @Override
+            public int slot(Tensor t) {
+                return CompiledGraph.this.slot(t);
+            }
+
+            @Override
+            public Scratch.Sizer scratch() {
+                return sizer;
+            }
+        };
+        for (Op op : graph.ops) {
             try {
-                if (op instanceof Conv2D c) {
-                    ConvKernel k = ConvKernel.of(c);
-                    k.reserve(sizer);
-                    int in = slot(c.input), out = slot(c.output);
-                    list.add((s, sc) -> k.forward(s[in], 0, s[out], 0, sc));
-                } else if (op instanceof FullyConnected f) {
-                    FullyConnectedKernel k = FullyConnectedKernel.of(f);
-                    k.reserve(sizer);
-                    int in = slot(f.input), out = slot(f.output);
-                    list.add((s, sc) -> k.forward(s[in], 0, s[out], 0, sc));
-                } else if (op instanceof AvgPool2D p) {
-                    int in = slot(p.input), out = slot(p.output);
-                    list.add((s, sc) -> AvgPoolKernel.forward(p, s[in], 0, s[out], 0));
-                } else if (op instanceof Add a) {
-                    AddKernel k = AddKernel.of(a);
-                    int x1 = slot(a.a), x2 = slot(a.b), out = slot(a.output);
-                    list.add((s, sc) -> k.forward(s[x1], 0, s[x2], 0, s[out], 0));
-                } else if (op instanceof Reshape r) {
-                    int in = slot(r.input), out = slot(r.output), n = r.output.elements();
-                    list.add((s, sc) -> ReshapeKernel.forward(s[in], 0, s[out], 0, n));
-                } else if (op instanceof Softmax sm) {
-                    sizer.doubles(sm.input.dim(-1));
-                    int in = slot(sm.input), out = slot(sm.output);
-                    list.add((s, sc) -> SoftmaxKernel.forward(sm, s[in], 0, s[out], 0, sc.doubles));
-                } else {
-                    throw new KtException("operator " + op + " has no kernel");
-                }
+                list.add(Operators.bind(op, binder));
             } catch (IllegalArgumentException | NullPointerException e) {
                 throw new KtException("graph '" + graph.name + "': cannot prepare operator " + op + ": "
                         + e.getMessage(), e);

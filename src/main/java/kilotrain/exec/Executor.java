@@ -39,7 +39,7 @@ public final class Executor {
                     + " bytes, tensor " + compiled.graph.input + " needs " + in.length);
         }
         System.arraycopy(input, 0, in, 0, in.length);
-        for (CompiledGraph.Step s : compiled.steps) {
+        for (kilotrain.ops.Forward s : compiled.steps) {
             s.run(slots, scratch);
         }
     }

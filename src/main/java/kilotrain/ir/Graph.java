@@ -21,8 +21,22 @@ public final class Graph {
     public final List<Op> ops;
     /** Named intermediate tensors worth reporting (e.g. "lastblock", "pool" for the paper models). */
     public final Map<String, Tensor> marks;
+    /**
+     * The model's own interface, when it is float: a float-interface TFLite model quantizes its float input with a
+     * QUANTIZE at the start and dequantizes its output with a DEQUANTIZE at the end. kilotrain runs the int8 graph
+     * between them: {@link #input} is the quantized input (what a device feeds) and {@link #output} the int8 output,
+     * whose quantization dequantizes it as the model's DEQUANTIZE would.
+     */
+    public final boolean floatInput, floatOutput;
 
     public Graph(String name, Source source, Tensor input, Tensor output, List<Op> ops, Map<String, Tensor> marks) {
+        this(name, source, input, output, ops, marks, false, false);
+    }
+
+    public Graph(String name, Source source, Tensor input, Tensor output, List<Op> ops, Map<String, Tensor> marks,
+            boolean floatInput, boolean floatOutput) {
+        this.floatInput = floatInput;
+        this.floatOutput = floatOutput;
         this.name = name;
         this.source = source;
         this.input = input;

@@ -2,8 +2,13 @@ package kilotrain.ir;
 
 import java.util.List;
 
-/** One operator of the forward graph. Subclasses are plain data; the math lives in {@code kilotrain.ops}. */
-public abstract sealed class Op permits Conv2D, FullyConnected, AvgPool2D, Add, Reshape, Softmax {
+/**
+ * One operator of the forward graph. Subclasses are plain data; the math lives in {@code kilotrain.ops}, and every
+ * operator is registered once in {@code kilotrain.ops.Operators} (import rule, inference binding). The class is open
+ * because each operator's node lives in its own folder {@code kilotrain.ops.<op>}; what every consumer needs of an
+ * operator is an abstract method here or in {@code kilotrain.ops.ForwardOp}, so a missing one fails to compile.
+ */
+public abstract class Op {
     public final String name;
 
     protected Op(String name) {
@@ -17,10 +22,11 @@ public abstract sealed class Op permits Conv2D, FullyConnected, AvgPool2D, Add, 
     /** Short operator type, as `inspect` prints it. */
     public abstract String kind();
 
-    /** Multiply-accumulates of one forward pass. */
-    public long macs() {
-        return 0;
-    }
+    /**
+     * Multiply-accumulates of one forward pass (convolutions, fully connected layers, elementwise products); 0 for
+     * operators that only move, compare or clamp values.
+     */
+    public abstract long macs();
 
     @Override
     public String toString() {

@@ -16,4 +16,19 @@ public record Padding(int top, int left, int bottom, int right) {
         int effK = (kernel - 1) * dilation + 1;
         return (in + padBefore + padAfter - effK) / stride + 1;
     }
+
+    /** TFLite's SAME (extra pixel at the end) or VALID padding of a window over an H x W input. */
+    public static Padding of(boolean same, int h, int w, int kh, int kw, int strideH, int strideW, int dilH,
+            int dilW) {
+        if (!same) {
+            return NONE;
+        }
+        int[] ph = same(h, kh, strideH, dilH);
+        int[] pw = same(w, kw, strideW, dilW);
+        return new Padding(ph[0], pw[0], ph[1], pw[1]);
+    }
+
+    public static Padding of(boolean same, int h, int w, int kh, int kw, int strideH, int strideW) {
+        return of(same, h, w, kh, kw, strideH, strideW, 1, 1);
+    }
 }

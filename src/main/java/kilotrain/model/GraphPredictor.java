@@ -7,7 +7,10 @@ import kilotrain.exec.Executor;
 import kilotrain.ir.Graph;
 import kilotrain.ir.Quant;
 
-/** Predictions of an imported int8 graph: its int8 output, dequantized. */
+/**
+ * Predictions of an imported int8 graph: its int8 output, dequantized ({@code (q - z) * s}, which is exactly the float
+ * a float-interface model's DEQUANTIZE gives).
+ */
 public final class GraphPredictor implements Predictor {
     private final Graph graph;
     private final kilotrain.exec.CompiledGraph compiled;
@@ -22,6 +25,18 @@ public final class GraphPredictor implements Predictor {
     @Override
     public InputSpec inputSpec() {
         return spec;
+    }
+
+    @Override
+    public byte[] modelOutput(byte[] rawInt8, float[] scores) {
+        if (!graph.floatOutput) {
+            return rawInt8;
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * scores.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (float f : scores) {
+            b.putFloat(f);
+        }
+        return b.array();
     }
 
     @Override

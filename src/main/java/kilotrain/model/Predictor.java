@@ -10,6 +10,14 @@ import kilotrain.data.InputSpec;
 public interface Predictor {
     InputSpec inputSpec();
 
+    /**
+     * The raw output tensor's bytes as the model defines its output: the int8 bytes, or for a float-interface model
+     * (DEQUANTIZE last) the float32 values, little-endian, that its DEQUANTIZE computes.
+     */
+    default byte[] modelOutput(byte[] rawInt8, float[] scores) {
+        return rawInt8;
+    }
+
     /** Class names in output order (generated as "0", "1", ... when the model does not know them). */
     List<String> classes();
 

@@ -12,22 +12,22 @@ import java.util.Map;
 import kilotrain.KtException;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.program.TrainState;
-import kilotrain.importer.tflite.schema.AddOptions;
-import kilotrain.importer.tflite.schema.ActivationFunctionType;
-import kilotrain.importer.tflite.schema.Buffer;
-import kilotrain.importer.tflite.schema.BuiltinOptions;
-import kilotrain.importer.tflite.schema.Conv2DOptions;
-import kilotrain.importer.tflite.schema.DepthwiseConv2DOptions;
-import kilotrain.importer.tflite.schema.FullyConnectedOptions;
-import kilotrain.importer.tflite.schema.Model;
-import kilotrain.importer.tflite.schema.Operator;
-import kilotrain.importer.tflite.schema.OperatorCode;
-import kilotrain.importer.tflite.schema.Pool2DOptions;
-import kilotrain.importer.tflite.schema.QuantizationParameters;
-import kilotrain.importer.tflite.schema.ReshapeOptions;
-import kilotrain.importer.tflite.schema.SoftmaxOptions;
-import kilotrain.importer.tflite.schema.SubGraph;
-import kilotrain.importer.tflite.schema.TensorType;
+import kilotrain.ops.tflite.schema.AddOptions;
+import kilotrain.ops.tflite.schema.ActivationFunctionType;
+import kilotrain.ops.tflite.schema.Buffer;
+import kilotrain.ops.tflite.schema.BuiltinOptions;
+import kilotrain.ops.tflite.schema.Conv2DOptions;
+import kilotrain.ops.tflite.schema.DepthwiseConv2DOptions;
+import kilotrain.ops.tflite.schema.FullyConnectedOptions;
+import kilotrain.ops.tflite.schema.Model;
+import kilotrain.ops.tflite.schema.Operator;
+import kilotrain.ops.tflite.schema.OperatorCode;
+import kilotrain.ops.tflite.schema.Pool2DOptions;
+import kilotrain.ops.tflite.schema.QuantizationParameters;
+import kilotrain.ops.tflite.schema.ReshapeOptions;
+import kilotrain.ops.tflite.schema.SoftmaxOptions;
+import kilotrain.ops.tflite.schema.SubGraph;
+import kilotrain.ops.tflite.schema.TensorType;
 import kilotrain.ir.Conv2D;
 import kilotrain.ir.Graph;
 import kilotrain.ir.Op;
@@ -364,7 +364,7 @@ public final class TfliteExport {
         if (r != null) {
             return r;
         }
-        kilotrain.importer.tflite.schema.Tensor x = sg.tensors(t);
+        kilotrain.ops.tflite.schema.Tensor x = sg.tensors(t);
         long b = x.buffer();
         if (b == 0 || b >= model.buffersLength()) {
             return null;
@@ -387,17 +387,17 @@ public final class TfliteExport {
         if (t >= sg.tensorsLength()) {
             NewTensor n = added.get(t - sg.tensorsLength());
             int name = fb.createString(n.name());
-            int shape = kilotrain.importer.tflite.schema.Tensor.createShapeVector(fb, n.shape());
+            int shape = kilotrain.ops.tflite.schema.Tensor.createShapeVector(fb, n.shape());
             int q = quantization(null, null, n.scales(), n.zeros(), n.axis());
             return tensorTable(shape, n.type(), buffer, name, q, false);
         }
-        kilotrain.importer.tflite.schema.Tensor x = sg.tensors(t);
+        kilotrain.ops.tflite.schema.Tensor x = sg.tensors(t);
         int name = x.name() == null ? 0 : fb.createString(x.name());
         int[] dims = new int[x.shapeLength()];
         for (int i = 0; i < dims.length; i++) {
             dims[i] = x.shape(i);
         }
-        int shape = kilotrain.importer.tflite.schema.Tensor.createShapeVector(fb, dims);
+        int shape = kilotrain.ops.tflite.schema.Tensor.createShapeVector(fb, dims);
         int q = 0;
         QuantizationParameters p = x.quantization();
         if (p != null) {
@@ -409,20 +409,20 @@ public final class TfliteExport {
     }
 
     private int tensorTable(int shape, byte type, int buffer, int name, int quant, boolean variable) {
-        kilotrain.importer.tflite.schema.Tensor.startTensor(fb);
-        kilotrain.importer.tflite.schema.Tensor.addShape(fb, shape);
-        kilotrain.importer.tflite.schema.Tensor.addType(fb, type);
-        kilotrain.importer.tflite.schema.Tensor.addBuffer(fb, buffer);
+        kilotrain.ops.tflite.schema.Tensor.startTensor(fb);
+        kilotrain.ops.tflite.schema.Tensor.addShape(fb, shape);
+        kilotrain.ops.tflite.schema.Tensor.addType(fb, type);
+        kilotrain.ops.tflite.schema.Tensor.addBuffer(fb, buffer);
         if (name != 0) {
-            kilotrain.importer.tflite.schema.Tensor.addName(fb, name);
+            kilotrain.ops.tflite.schema.Tensor.addName(fb, name);
         }
         if (quant != 0) {
-            kilotrain.importer.tflite.schema.Tensor.addQuantization(fb, quant);
+            kilotrain.ops.tflite.schema.Tensor.addQuantization(fb, quant);
         }
         if (variable) {
-            kilotrain.importer.tflite.schema.Tensor.addIsVariable(fb, true);
+            kilotrain.ops.tflite.schema.Tensor.addIsVariable(fb, true);
         }
-        return kilotrain.importer.tflite.schema.Tensor.endTensor(fb);
+        return kilotrain.ops.tflite.schema.Tensor.endTensor(fb);
     }
 
     private int quantization(float[] min, float[] max, float[] scale, long[] zero, int axis) {

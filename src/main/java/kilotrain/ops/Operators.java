@@ -1,7 +1,14 @@
 package kilotrain.ops;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
+
 import kilotrain.KtException;
 import kilotrain.ir.Add;
 import kilotrain.ir.AvgPool2D;
@@ -9,19 +16,86 @@ import kilotrain.ir.Conv2D;
 import kilotrain.ir.FullyConnected;
 import kilotrain.ir.Op;
 import kilotrain.ir.Reshape;
+import kilotrain.ir.Softmax;
+import kilotrain.ops.activation.HardSwish;
+import kilotrain.ops.activation.LeakyRelu;
+import kilotrain.ops.activation.Prelu;
+import kilotrain.ops.activation.Sigmoid;
+import kilotrain.ops.activation.Relu;
+import kilotrain.ops.add.AddKernel;
 import kilotrain.ops.add.AddTraining;
+import kilotrain.ops.concat.Concatenation;
+import kilotrain.ops.conv.ConvKernel;
 import kilotrain.ops.conv.ConvTraining;
 import kilotrain.ops.core.TrainRule;
+import kilotrain.ops.elementwise.Binary;
 import kilotrain.ops.fc.FcTraining;
+import kilotrain.ops.fc.FullyConnectedKernel;
+import kilotrain.ops.maxpool.MaxPool2D;
+import kilotrain.ops.mean.Mean;
+import kilotrain.ops.pad.Pad;
+import kilotrain.ops.pool.AvgPoolKernel;
 import kilotrain.ops.pool.PoolTraining;
+import kilotrain.ops.quantize.Requantize;
+import kilotrain.ops.reshape.ReshapeKernel;
 import kilotrain.ops.reshape.ReshapeTraining;
+import kilotrain.ops.resize.ResizeNearestNeighbor;
+import kilotrain.ops.slice.StridedSlice;
+import kilotrain.ops.softmax.SoftmaxKernel;
+import kilotrain.ops.transpose.Transpose;
 
 /**
- * The one registry of operators: one line per operator. The training side maps an IR operator class to its
- * {@link TrainRule} (forward instructions and gradient rule, in the operator's folder {@code kilotrain.ops.<op>});
- * the training compiler finds every operator's rule here.
+ * The one registry of operators: one line per operator, mapping its TFLite builtin operator(s) to its import rule and
+ * its IR class to its inference binding, and (training side) its IR class to its {@link TrainRule} (forward
+ * instructions and gradient rule, in the operator's folder). Everything that imports, runs or trains a graph goes
+ * through here, so adding an operator is one folder ({@code kilotrain.ops.<op>}: IR node, import rule, kernel, training
+ * rule, tests) plus its lines below.
  */
 public final class Operators {
+    /** Reads one TFLite operator into its IR node. */
+    @FunctionalInterface
+    public interface ImportRule<T extends Op> {
+        T read(TfliteOperator op);
+    }
+
+    /** Binds an IR node of this operator for inference. */
+    @FunctionalInterface
+    public interface Binding<T extends Op> {
+        Forward bind(T op, Binder b);
+    }
+
+    /** One registration: the TFLite builtin names it imports, its IR class, its rule and its binding. */
+    public record Entry<T extends Op>(List<String> builtins, Class<T> type, ImportRule<?> rule, Binding<T> forward) {
+    }
+
+    private static final List<Entry<?>> ALL = List.of(
+            legacy("CONV_2D", Conv2D.class, o -> o.conv2d(false), Operators::conv),
+            legacy("DEPTHWISE_CONV_2D", Conv2D.class, o -> o.conv2d(true), Operators::conv),
+            legacy("FULLY_CONNECTED", FullyConnected.class, TfliteOperator::fullyConnected, Operators::fc),
+            legacy("AVERAGE_POOL_2D", AvgPool2D.class, TfliteOperator::averagePool, Operators::avgPool),
+            legacy("ADD", Add.class, Binary::readAdd, Operators::add),
+            legacy("RESHAPE SQUEEZE EXPAND_DIMS", Reshape.class, TfliteOperator::reshape, Operators::reshape),
+            legacy("SOFTMAX", Softmax.class, TfliteOperator::softmax, Operators::softmax),
+            op("PAD PADV2", Pad.class, Pad::read),
+            op("MEAN", Mean.class, Mean::read),
+            op("MAX_POOL_2D", MaxPool2D.class, MaxPool2D::read),
+            op("CONCATENATION", Concatenation.class, Concatenation::read),
+            op("QUANTIZE", Requantize.class, Requantize::read),
+            op("RELU", Relu.class, Relu::readRelu),
+            op("RELU6", Relu.class, Relu::readRelu6),
+            op("LEAKY_RELU", LeakyRelu.class, LeakyRelu::read),
+            op("MUL", Binary.class, Binary::readMul),
+            op("SUB", Binary.class, Binary::readSub),
+            op("PRELU", Prelu.class, Prelu::read),
+            op("LOGISTIC", Sigmoid.class, Sigmoid::readLogistic),
+            op("TANH", Sigmoid.class, Sigmoid::readTanh),
+            op("HARD_SWISH", HardSwish.class, HardSwish::read),
+            op("TRANSPOSE", Transpose.class, Transpose::read),
+            op("STRIDED_SLICE", StridedSlice.class, StridedSlice::read),
+            op("RESIZE_NEAREST_NEIGHBOR", ResizeNearestNeighbor.class, ResizeNearestNeighbor::read));
+
+    private static final Map<Integer, Entry<?>> BY_CODE = new HashMap<>();
+    private static final Map<Class<?>, Entry<?>> BY_TYPE = new LinkedHashMap<>();
     private static final Map<Class<? extends Op>, TrainRule<?>> TRAINING = new IdentityHashMap<>();
 
     static {
@@ -30,6 +104,17 @@ public final class Operators {
         train(AvgPool2D.class, new PoolTraining());
         train(Add.class, new AddTraining());
         train(Reshape.class, new ReshapeTraining());
+    }
+
+    static {
+        for (Entry<?> e : ALL) {
+            for (String b : e.builtins()) {
+                if (BY_CODE.put(TfliteBuiltins.code(b), e) != null) {
+                    throw new IllegalStateException(b + " is registered twice");
+                }
+            }
+            BY_TYPE.putIfAbsent(e.type(), e);
+        }
     }
 
     private Operators() {
@@ -49,5 +134,85 @@ public final class Operators {
             throw new KtException("operator " + op + " cannot appear inside a trained backbone");
         }
         return rule;
+    }
+
+    private static <T extends ForwardOp> Entry<T> op(String builtins, Class<T> type, ImportRule<T> rule) {
+        return new Entry<>(List.of(builtins.split(" ")), type, rule, ForwardOp::bind);
+    }
+
+    /**
+     * An operator whose IR class predates the operator folders; its rule may also hand a form the class does not
+     * cover to another registered operator (ADD with broadcasting becomes an elementwise {@code Binary}).
+     */
+    private static <T extends Op> Entry<T> legacy(String builtins, Class<T> type, ImportRule<?> rule,
+            Binding<T> forward) {
+        return new Entry<>(List.of(builtins.split(" ")), type, rule, forward);
+    }
+
+    /** The registration of a TFLite builtin operator code, or null when kilotrain does not import it. */
+    public static Entry<?> forBuiltin(int code) {
+        return BY_CODE.get(code);
+    }
+
+    /** Every TFLite builtin operator kilotrain imports, sorted by name (for messages and the docs). */
+    public static List<String> supportedBuiltins() {
+        TreeSet<String> names = new TreeSet<>();
+        for (Entry<?> e : ALL) {
+            names.addAll(e.builtins());
+        }
+        names.add("QUANTIZE (float input)");
+        names.add("DEQUANTIZE (float output)");
+        return Collections.unmodifiableList(new ArrayList<>(names));
+    }
+
+    /** Binds one operator of a graph for inference through its registration. */
+    public static Forward bind(Op op, Binder b) {
+        Entry<?> e = BY_TYPE.get(op.getClass());
+        if (e == null) {
+            throw new KtException("operator " + op + " is not registered in kilotrain.ops.Operators");
+        }
+        return bindAs(e, op, b);
+    }
+
+    private static <T extends Op> Forward bindAs(Entry<T> e, Op op, Binder b) {
+        return e.forward().bind(e.type().cast(op), b);
+    }
+
+    // Inference bindings of the operators whose IR classes predate the operator folders.
+
+    private static Forward conv(Conv2D c, Binder b) {
+        ConvKernel k = ConvKernel.of(c);
+        k.reserve(b.scratch());
+        int in = b.slot(c.input), out = b.slot(c.output);
+        return (s, sc) -> k.forward(s[in], 0, s[out], 0, sc);
+    }
+
+    private static Forward fc(FullyConnected f, Binder b) {
+        FullyConnectedKernel k = FullyConnectedKernel.of(f);
+        k.reserve(b.scratch());
+        int in = b.slot(f.input), out = b.slot(f.output);
+        return (s, sc) -> k.forward(s[in], 0, s[out], 0, sc);
+    }
+
+    private static Forward avgPool(AvgPool2D p, Binder b) {
+        int in = b.slot(p.input), out = b.slot(p.output);
+        return (s, sc) -> AvgPoolKernel.forward(p, s[in], 0, s[out], 0);
+    }
+
+    private static Forward add(Add a, Binder b) {
+        AddKernel k = AddKernel.of(a);
+        int x1 = b.slot(a.a), x2 = b.slot(a.b), out = b.slot(a.output);
+        return (s, sc) -> k.forward(s[x1], 0, s[x2], 0, s[out], 0);
+    }
+
+    private static Forward reshape(Reshape r, Binder b) {
+        int in = b.slot(r.input), out = b.slot(r.output), n = r.output.elements();
+        return (s, sc) -> ReshapeKernel.forward(s[in], 0, s[out], 0, n);
+    }
+
+    private static Forward softmax(Softmax sm, Binder b) {
+        b.scratch().doubles(sm.input.dim(-1));
+        int in = b.slot(sm.input), out = b.slot(sm.output);
+        return (s, sc) -> SoftmaxKernel.forward(sm, s[in], 0, s[out], 0, sc.doubles);
     }
 }

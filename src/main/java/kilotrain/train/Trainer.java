@@ -115,6 +115,10 @@ public final class Trainer {
         if (!(options.lr() > 0) || Double.isInfinite(options.lr())) {
             throw new KtException("learning rate must be positive and finite, got " + options.lr());
         }
+        if (options.epochs() < 0 || options.warmupEpochs() < 0 || options.epochs() + options.warmupEpochs() < 1) {
+            throw new KtException("epochs must be at least one in all and none negative, got " + options.epochs()
+                    + " epochs and " + options.warmupEpochs() + " warm-up epochs");
+        }
     }
 
     /**

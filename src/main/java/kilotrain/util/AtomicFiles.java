@@ -67,4 +67,51 @@ public final class AtomicFiles {
             }
         }
     }
+
+    /**
+     * Checks, without creating anything, that {@code dir} is or can become a folder kilotrain can write into: it is
+     * not a file, no part of its path is a file, and its nearest existing folder accepts a new file.
+     *
+     * @param what how the user named it, e.g. the option {@code --out}
+     */
+    public static void checkWritableFolder(Path dir, String what) {
+        Path abs = dir.toAbsolutePath().normalize();
+        if (Files.exists(abs) && !Files.isDirectory(abs)) {
+            throw new KtException(what + " " + dir + " is a file; give a folder (it is created when missing)");
+        }
+        probe(abs, dir, what);
+    }
+
+    /** Checks, without creating anything, that the file {@code file} can be written (it need not exist yet). */
+    public static void checkWritableFile(Path file, String what) {
+        Path abs = file.toAbsolutePath().normalize();
+        if (Files.isDirectory(abs)) {
+            throw new KtException(what + " " + file + " is a folder; give a file name");
+        }
+        Path parent = abs.getParent();
+        if (parent != null) {
+            probe(parent, file, what);
+        }
+    }
+
+    /** Walks up to the nearest existing ancestor of {@code abs} and tries to create (and removes) a file in it. */
+    private static void probe(Path abs, Path asGiven, String what) {
+        Path existing = abs;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return;
+        }
+        if (!Files.isDirectory(existing)) {
+            throw new KtException(what + " " + asGiven + " cannot be created: " + existing + " is a file");
+        }
+        try {
+            Path tmp = Files.createTempFile(existing, ".kilotrain-write-check", ".tmp");
+            Files.delete(tmp);
+        } catch (IOException e) {
+            throw new KtException(what + " " + asGiven + " cannot be written: " + existing + " does not accept new "
+                    + "files (" + e.getClass().getSimpleName() + ")", e);
+        }
+    }
 }

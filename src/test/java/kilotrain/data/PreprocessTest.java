@@ -169,8 +169,11 @@ class PreprocessTest {
         assertEquals(127, sat.quantize(0, 255));
         assertEquals(-128, sat.quantize(2, 0));
         assertThrows(KtException.class, () -> InputSpec.of(t, new float[] {0.5f, 0.5f}, new float[] {1f}));
-        Tensor bad = new Tensor("x", new int[] {4, 4}, kilotrain.ir.DType.INT8, null);
-        assertThrows(KtException.class, () -> InputSpec.of(bad));
+        // an input that is not an image takes samples given as numbers; image options do not apply to it
+        Tensor flat = new Tensor("x", new int[] {4, 4}, kilotrain.ir.DType.INT8, null);
+        assertEquals(false, InputSpec.of(flat).image());
+        assertEquals(16, InputSpec.of(flat).bytes());
+        assertThrows(KtException.class, () -> InputSpec.of(flat, new float[] {0.5f}, new float[] {1f}));
     }
 
     @Test

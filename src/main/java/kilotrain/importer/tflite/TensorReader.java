@@ -7,12 +7,12 @@ import java.util.HashMap;
 import java.util.Map;
 
 import kilotrain.KtException;
-import kilotrain.importer.tflite.schema.ActivationFunctionType;
-import kilotrain.importer.tflite.schema.Buffer;
-import kilotrain.importer.tflite.schema.Model;
-import kilotrain.importer.tflite.schema.QuantizationParameters;
-import kilotrain.importer.tflite.schema.SubGraph;
-import kilotrain.importer.tflite.schema.TensorType;
+import kilotrain.ops.tflite.schema.ActivationFunctionType;
+import kilotrain.ops.tflite.schema.Buffer;
+import kilotrain.ops.tflite.schema.Model;
+import kilotrain.ops.tflite.schema.QuantizationParameters;
+import kilotrain.ops.tflite.schema.SubGraph;
+import kilotrain.ops.tflite.schema.TensorType;
 import kilotrain.ir.Quant;
 import kilotrain.ops.requant.FixedPointMath;
 import kilotrain.ir.Requant;
@@ -33,7 +33,7 @@ final class TensorReader {
     private final int bufferCount, tensorCount;
     private final Map<Integer, Tensor> activations = new HashMap<>();
     private final Map<String, Tensor> constants = new HashMap<>();
-    private final kilotrain.importer.tflite.schema.Tensor scratch = new kilotrain.importer.tflite.schema.Tensor();
+    private final kilotrain.ops.tflite.schema.Tensor scratch = new kilotrain.ops.tflite.schema.Tensor();
 
     TensorReader(TfliteImporter imp, Model model, SubGraph subgraph, byte[] bytes, int bufferCount, int tensorCount) {
         this.imp = imp;
@@ -63,7 +63,7 @@ final class TensorReader {
         if (index < 0 || index >= tensorCount) {
             throw imp.error(role + " refers to tensor " + index + ", outside the " + tensorCount + " tensors");
         }
-        kilotrain.importer.tflite.schema.Tensor t = subgraph.tensors(scratch, index);
+        kilotrain.ops.tflite.schema.Tensor t = subgraph.tensors(scratch, index);
         String name;
         try {
             name = t.name();
@@ -99,8 +99,78 @@ final class TensorReader {
             throw imp.error("model is float32, kilotrain needs an int8 model (" + role + " " + h.label()
                     + " is FLOAT32)");
         }
-        String typeName = h.type >= 0 && h.type < TensorType.names.length ? TensorType.name(h.type) : "" + h.type;
+        String typeName = typeName(h.type);
+        if (expected == TensorType.INT8 && h.type == TensorType.INT16) {
+            throw error(h, role + " has type INT16: int16 activations (16x8 quantization) are not supported; "
+                    + "kilotrain runs int8 activations");
+        }
         throw error(h, role + " has type " + typeName + ", expected " + TensorType.name(expected));
+    }
+
+    static String typeName(byte type) {
+        return type >= 0 && type < TensorType.names.length ? TensorType.name(type) : "" + type;
+    }
+
+    /** The element type of tensor {@code index} (checked index). */
+    byte type(int index, String role) {
+        return header(index, role).type;
+    }
+
+    /** "tensor 12 'name'", for messages. */
+    String label(int index) {
+        if (index < 0 || index >= tensorCount) {
+            return "tensor " + index;
+        }
+        return header(index, "tensor").label();
+    }
+
+    /** A constant integer vector (int32 or int64 data, any shape read flat), e.g. paddings or axes. */
+    int[] ints(int index, String role) {
+        Header h = header(index, role);
+        int width = h.type == TensorType.INT32 ? 4 : h.type == TensorType.INT64 ? 8 : 0;
+        if (width == 0) {
+            throw error(h, role + " has type " + typeName(h.type) + ", expected INT32 or INT64");
+        }
+        Tensor probe = newTensor(h, h.shape, kilotrain.ir.DType.INT32, null);
+        ByteBuffer data = bufferBytes(h);
+        if (data == null) {
+            throw error(h, role + " must be a constant in the model; it is computed at run time");
+        }
+        if (data.remaining() != (long) probe.elements() * width) {
+            throw error(h, role + " " + Arrays.toString(h.shape) + " needs " + probe.elements() * (long) width
+                    + " bytes of data, its buffer has " + data.remaining());
+        }
+        data.order(ByteOrder.LITTLE_ENDIAN);
+        int[] v = new int[probe.elements()];
+        for (int i = 0; i < v.length; i++) {
+            long x = width == 4 ? data.getInt() : data.getLong();
+            if (x < Integer.MIN_VALUE || x > Integer.MAX_VALUE) {
+                throw error(h, role + " value " + x + " at index " + i + " is out of range");
+            }
+            v[i] = (int) x;
+        }
+        return v;
+    }
+
+    /** Whether tensor {@code index} holds data in the file (a constant) rather than being computed. */
+    boolean isConstant(int index, String role) {
+        return bufferBytes(header(index, role)) != null;
+    }
+
+    /** A constant int8 tensor quantized per tensor, with any zero point (pad values, PRELU's alpha). */
+    Tensor int8Constant(int index, String role) {
+        Header h = header(index, role);
+        checkType(h, TensorType.INT8, role);
+        Tensor probe = newTensor(h, h.shape.length == 0 ? new int[] {1} : h.shape, kilotrain.ir.DType.INT8, null);
+        ByteBuffer data = bufferBytes(h);
+        if (data == null || data.remaining() != probe.elements()) {
+            throw error(h, role + " must be a constant of " + probe.elements() + " bytes, its buffer has "
+                    + (data == null ? 0 : data.remaining()));
+        }
+        Quant q = quant(h, -1, 1);
+        byte[] values = new byte[probe.elements()];
+        data.get(values);
+        return Tensor.int8(h.name, probe.shape, q, values);
     }
 
     private Tensor newTensor(Header h, int[] shape, kilotrain.ir.DType dtype, Quant q) {

@@ -14,19 +14,19 @@ import java.util.List;
 import java.util.Map;
 
 import kilotrain.KtException;
-import kilotrain.importer.tflite.schema.ActivationFunctionType;
-import kilotrain.importer.tflite.schema.AddOptions;
-import kilotrain.importer.tflite.schema.BuiltinOptions;
-import kilotrain.importer.tflite.schema.Conv2DOptions;
-import kilotrain.importer.tflite.schema.DepthwiseConv2DOptions;
-import kilotrain.importer.tflite.schema.FullyConnectedOptions;
-import kilotrain.importer.tflite.schema.Model;
-import kilotrain.importer.tflite.schema.Operator;
-import kilotrain.importer.tflite.schema.OperatorCode;
-import kilotrain.importer.tflite.schema.Pool2DOptions;
-import kilotrain.importer.tflite.schema.SoftmaxOptions;
-import kilotrain.importer.tflite.schema.SubGraph;
-import kilotrain.importer.tflite.schema.TensorType;
+import kilotrain.ops.tflite.schema.ActivationFunctionType;
+import kilotrain.ops.tflite.schema.AddOptions;
+import kilotrain.ops.tflite.schema.BuiltinOptions;
+import kilotrain.ops.tflite.schema.Conv2DOptions;
+import kilotrain.ops.tflite.schema.DepthwiseConv2DOptions;
+import kilotrain.ops.tflite.schema.FullyConnectedOptions;
+import kilotrain.ops.tflite.schema.Model;
+import kilotrain.ops.tflite.schema.Operator;
+import kilotrain.ops.tflite.schema.OperatorCode;
+import kilotrain.ops.tflite.schema.Pool2DOptions;
+import kilotrain.ops.tflite.schema.SoftmaxOptions;
+import kilotrain.ops.tflite.schema.SubGraph;
+import kilotrain.ops.tflite.schema.TensorType;
 import kilotrain.ir.Add;
 import kilotrain.ir.AvgPool2D;
 import kilotrain.ir.Conv2D;
@@ -38,6 +38,9 @@ import kilotrain.ir.Requant;
 import kilotrain.ir.Reshape;
 import kilotrain.ir.Softmax;
 import kilotrain.ir.Tensor;
+import kilotrain.ops.Operators;
+import kilotrain.ops.TfliteBuiltins;
+import kilotrain.ops.TfliteOperator;
 
 /**
  * Builds an IR {@link Graph} from an int8 TFLite flatbuffer. The file is untrusted: every offset, index, length
@@ -138,13 +141,10 @@ public final class TfliteImporter {
         }
         int inIndex = subgraph.inputs(0);
         int outIndex = subgraph.outputs(0);
-        Tensor input = tensors.activation(inIndex, "the model input");
-        Tensor output = tensors.activation(outIndex, "the model output");
 
         int opCount = length(subgraph.operatorsLength(), 4, "operator list");
         int codeCount = length(model.operatorCodesLength(), 4, "operator code list");
-        List<Op> ops = new ArrayList<>(opCount);
-        Map<String, Tensor> marks = new LinkedHashMap<>();
+        int[] builtins = new int[opCount];
         Operator operator = new Operator();
         OperatorCode code = new OperatorCode();
         for (int i = 0; i < opCount; i++) {
@@ -158,12 +158,52 @@ public final class TfliteImporter {
             model.operatorCodes(code, (int) codeIndex);
             // Newer converters write builtin_code, older ones only the byte-sized deprecated field; TFLite takes
             // the larger of the two.
-            int builtin = Math.max(code.builtinCode(), code.deprecatedBuiltinCode());
-            String opName = BuiltinOpNames.name(builtin);
+            builtins[i] = Math.max(code.builtinCode(), code.deprecatedBuiltinCode());
+        }
+
+        // A float interface: QUANTIZE float -> int8 first, DEQUANTIZE int8 -> float last. The int8 graph between
+        // them is what runs (on the host and the device); the float ends are the model's own convention.
+        where = "subgraph inputs and outputs";
+        int first = 0, last = opCount;
+        boolean floatInput = false, floatOutput = false;
+        if (opCount > 0 && tensors.type(inIndex, "the model input") == TensorType.FLOAT32) {
+            subgraph.operators(operator, 0);
+            if (builtins[0] != TfliteBuiltins.QUANTIZE || operator.inputsLength() != 1 || operator.outputsLength() != 1
+                    || operator.inputs(0) != inIndex) {
+                throw error("model is float32, kilotrain needs an int8 model (the model input "
+                        + tensors.label(inIndex) + " is FLOAT32 and no QUANTIZE as the first operator makes it int8; "
+                        + "a float interface is fine: QUANTIZE first, DEQUANTIZE last)");
+            }
+            inIndex = operator.outputs(0);
+            first = 1;
+            floatInput = true;
+        }
+        if (last > first && tensors.type(outIndex, "the model output") == TensorType.FLOAT32) {
+            subgraph.operators(operator, last - 1);
+            if (builtins[last - 1] != TfliteBuiltins.DEQUANTIZE || operator.inputsLength() != 1
+                    || operator.outputsLength() != 1 || operator.outputs(0) != outIndex) {
+                throw error("model is float32, kilotrain needs an int8 model (the model output "
+                        + tensors.label(outIndex) + " is FLOAT32 and no DEQUANTIZE as the last operator makes it; "
+                        + "a float interface is fine: QUANTIZE first, DEQUANTIZE last)");
+            }
+            outIndex = operator.inputs(0);
+            last--;
+            floatOutput = true;
+        }
+        Tensor input = tensors.activation(inIndex, floatInput ? "the quantized model input" : "the model input");
+        Tensor output = tensors.activation(outIndex, floatOutput ? "the model output before its DEQUANTIZE"
+                : "the model output");
+
+        List<Op> ops = new ArrayList<>(opCount);
+        Map<String, Tensor> marks = new LinkedHashMap<>();
+        for (int i = first; i < last; i++) {
+            where = "operator " + i;
+            subgraph.operators(operator, i);
+            String opName = TfliteBuiltins.name(builtins[i]);
             where = "operator " + i + " (" + opName + ")";
-            Op op = new OperatorReader(this, tensors, operator, i, builtin, opName).read();
+            Op op = new OperatorReader(this, tensors, operator, i, builtins[i], opName, customCode(operator)).read();
             ops.add(op);
-            if (op instanceof AvgPool2D) {
+            if (op instanceof AvgPool2D || op instanceof kilotrain.ops.mean.Mean) {
                 marks.put("pool", op.output());
             } else if (op instanceof Softmax s) {
                 marks.put("logits", s.input);
@@ -174,7 +214,7 @@ public final class TfliteImporter {
         }
         where = "graph";
         try {
-            return new Graph(graphName(), Graph.Source.TFLITE, input, output, ops, marks);
+            return new Graph(graphName(), Graph.Source.TFLITE, input, output, ops, marks, floatInput, floatOutput);
         } catch (IllegalArgumentException e) {
             throw error(e.getMessage());
         }
@@ -198,54 +238,168 @@ public final class TfliteImporter {
         return length;
     }
 
-    /** Reads one operator into its IR op, resolving options, padding, activations and requantization. */
-    private static final class OperatorReader {
+    /** The custom code of a CUSTOM operator (e.g. "ethos-u"), or null. */
+    private String customCode(Operator operator) {
+        OperatorCode code = model.operatorCodes(new OperatorCode(), (int) operator.opcodeIndex());
+        try {
+            return code.customCode();
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Reads one operator into its IR op through its registration in {@link Operators}; the rules of the operators that
+     * predate the operator folders (convolutions, pooling, FC, ADD, RESHAPE, SOFTMAX) are the methods below.
+     */
+    private static final class OperatorReader implements TfliteOperator {
         private final TfliteImporter imp;
         private final TensorReader tensors;
         private final Operator op;
         private final int index, builtin;
-        private final String opName, label;
+        private final String opName, label, customCode;
+        private int[] in;
+        private int out;
 
-        OperatorReader(TfliteImporter imp, TensorReader tensors, Operator op, int index, int builtin, String opName) {
+        OperatorReader(TfliteImporter imp, TensorReader tensors, Operator op, int index, int builtin, String opName,
+                String customCode) {
             this.imp = imp;
             this.tensors = tensors;
             this.op = op;
             this.index = index;
             this.builtin = builtin;
             this.opName = opName;
+            this.customCode = customCode;
             this.label = "operator " + index + " (" + opName + ")";
         }
 
-        KtException error(String message) {
+        @Override
+        public KtException error(String message) {
             return imp.error(label + ": " + message);
         }
 
         Op read() {
-            if (builtin == BuiltinOpNames.CUSTOM) {
-                throw error("custom operators are not supported");
-            }
-            int nIn = imp.length(op.inputsLength(), 4, label + " input list");
             int nOut = imp.length(op.outputsLength(), 4, label + " output list");
-            if (nOut != 1) {
+            int nIn = imp.length(op.inputsLength(), 4, label + " input list");
+            Operators.Entry<?> entry = Operators.forBuiltin(builtin);
+            if (entry == null || nOut != 1) {
+                String writes = nOut == 0 ? "" : " writing " + tensors.label(op.outputs(0));
+                if (entry == null) {
+                    String what = builtin == TfliteBuiltins.CUSTOM
+                            ? "custom operator" + (customCode == null ? "" : " '" + customCode + "'")
+                                    + (customCode != null && customCode.startsWith("ethos-u")
+                                            ? " (a Vela-compiled Ethos-U command stream: give kilotrain the model "
+                                                    + "before Vela)" : "")
+                            : "operator " + opName;
+                    throw imp.error("operator " + index + " (" + opName + ")" + writes + ": " + what
+                            + " is not supported; kilotrain supports " + String.join(", ",
+                                    Operators.supportedBuiltins()));
+                }
                 throw error("has " + nOut + " outputs, expected 1");
             }
-            int[] in = new int[nIn];
+            in = new int[nIn];
             for (int i = 0; i < nIn; i++) {
                 in[i] = op.inputs(i);
             }
-            int out = op.outputs(0);
-            return switch (builtin) {
-                case BuiltinOpNames.CONV_2D -> conv(in, out, false);
-                case BuiltinOpNames.DEPTHWISE_CONV_2D -> conv(in, out, true);
-                case BuiltinOpNames.AVERAGE_POOL_2D -> avgPool(in, out);
-                case BuiltinOpNames.FULLY_CONNECTED -> fullyConnected(in, out);
-                case BuiltinOpNames.ADD -> add(in, out);
-                case BuiltinOpNames.RESHAPE -> reshape(in, out);
-                case BuiltinOpNames.SOFTMAX -> softmax(in, out);
-                default -> throw error("unsupported operator " + opName
-                        + "; kilotrain supports CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, FULLY_CONNECTED, "
-                        + "ADD, RESHAPE and SOFTMAX");
-            };
+            out = op.outputs(0);
+            try {
+                return entry.rule().read(this);
+            } catch (IllegalArgumentException e) {
+                throw error(e.getMessage());
+            }
+        }
+
+        @Override
+        public String label() {
+            return label;
+        }
+
+        @Override
+        public String name() {
+            output();
+            return tensors.opName(out, index);
+        }
+
+        @Override
+        public int arity(int min, int max) {
+            if (in.length < min || in.length > max) {
+                throw error("has " + in.length + " inputs, expected " + (min == max ? "" + min : min + " to " + max));
+            }
+            return in.length;
+        }
+
+        @Override
+        public boolean has(int i) {
+            return i < in.length && in[i] >= 0;
+        }
+
+        @Override
+        public Tensor input(int i) {
+            return tensors.activation(in[i], label + " input " + i);
+        }
+
+        @Override
+        public Tensor output() {
+            return tensors.activation(out, label + " output");
+        }
+
+        @Override
+        public Tensor operand(int i) {
+            return tensors.isConstant(in[i], label + " input " + i)
+                    ? tensors.int8Constant(in[i], label + " constant input " + i) : input(i);
+        }
+
+        @Override
+        public int[] ints(int i, String role) {
+            return tensors.ints(in[i], label + " " + role);
+        }
+
+        @Override
+        public Tensor int8Constant(int i, String role) {
+            return tensors.int8Constant(in[i], label + " " + role);
+        }
+
+        @Override
+        public <T extends com.google.flatbuffers.Table> T optionsIfAny(byte type, T table) {
+            if (op.builtinOptionsType() != type || op.builtinOptions(table) == null) {
+                return null;
+            }
+            return table;
+        }
+
+        @Override
+        public int[] activationRange(int act, Tensor y) {
+            return tensors.activationRange(act, y, label);
+        }
+
+        @Override
+        public Op conv2d(boolean depthwise) {
+            return conv(in, out, depthwise);
+        }
+
+        @Override
+        public Op averagePool() {
+            return avgPool(in, out);
+        }
+
+        @Override
+        public Op fullyConnected() {
+            return fullyConnected(in, out);
+        }
+
+        @Override
+        public Op add() {
+            return add(in, out);
+        }
+
+        @Override
+        public Op reshape() {
+            return reshape(in, out);
+        }
+
+        @Override
+        public Op softmax() {
+            return softmax(in, out);
         }
 
         /** Builds the IR op; its constructor checks shapes against each other and names the tensors it blames. */
@@ -263,7 +417,8 @@ public final class TfliteImporter {
             }
         }
 
-        private <T extends com.google.flatbuffers.Table> T options(byte type, T table) {
+        @Override
+        public <T extends com.google.flatbuffers.Table> T options(byte type, T table) {
             if (op.builtinOptionsType() != type || op.builtinOptions(table) == null) {
                 throw error("has no " + BuiltinOptions.name(type) + " (options type "
                         + (op.builtinOptionsType() & 0xff) + ")");
@@ -323,15 +478,13 @@ public final class TfliteImporter {
         }
 
         private Padding padding(int mode, Tensor x, int kh, int kw, int strideH, int strideW, int dilH, int dilW) {
-            if (mode == kilotrain.importer.tflite.schema.Padding.VALID) {
+            if (mode == kilotrain.ops.tflite.schema.Padding.VALID) {
                 return Padding.NONE;
             }
-            if (mode != kilotrain.importer.tflite.schema.Padding.SAME) {
+            if (mode != kilotrain.ops.tflite.schema.Padding.SAME) {
                 throw error("unknown padding mode " + mode);
             }
-            int[] ph = Padding.same(x.height(), kh, strideH, dilH);
-            int[] pw = Padding.same(x.width(), kw, strideW, dilW);
-            return new Padding(ph[0], pw[0], ph[1], pw[1]);
+            return Padding.of(true, x.height(), x.width(), kh, kw, strideH, strideW, dilH, dilW);
         }
 
         private Op avgPool(int[] in, int out) {

@@ -11,12 +11,12 @@ import org.junit.jupiter.api.Test;
 
 import kilotrain.KtException;
 import kilotrain.exec.Executor;
-import kilotrain.importer.tflite.schema.ActivationFunctionType;
-import kilotrain.importer.tflite.schema.BuiltinOptions;
-import kilotrain.importer.tflite.schema.DepthwiseConv2DOptions;
-import kilotrain.importer.tflite.schema.FullyConnectedOptions;
-import kilotrain.importer.tflite.schema.Padding;
-import kilotrain.importer.tflite.schema.TensorType;
+import kilotrain.ops.tflite.schema.ActivationFunctionType;
+import kilotrain.ops.tflite.schema.BuiltinOptions;
+import kilotrain.ops.tflite.schema.DepthwiseConv2DOptions;
+import kilotrain.ops.tflite.schema.FullyConnectedOptions;
+import kilotrain.ops.tflite.schema.Padding;
+import kilotrain.ops.tflite.schema.TensorType;
 import kilotrain.ir.Conv2D;
 import kilotrain.ir.FullyConnected;
 import kilotrain.ir.Graph;
@@ -24,7 +24,7 @@ import kilotrain.ops.requant.FixedPointMath;
 
 /** Hand-built models for the cases the shipped ones do not cover: depth multipliers, op codes, bad models. */
 class SyntheticModelTest {
-    static final int DEPTHWISE = 4, FC = 9, MAX_POOL = 17, GELU = 150, PLACEHOLDER = 127;
+    static final int DEPTHWISE = 4, FC = 9, GELU = 150, PLACEHOLDER = 127, LSTM = 44, CUSTOM = 32;
 
     /** A depthwise conv with depth multiplier 2: input [1,3,3,2], weight [1,2,2,4], output [1,2,2,4]. */
     static TinyModel depthwise(byte[] w, int[] bias, float[] wScales, int deprecated, int builtin) {
@@ -91,16 +91,26 @@ class SyntheticModelTest {
         assertEquals(1, TfliteImporter.parse("new.tflite", depthwise(w, bias, s, 0, DEPTHWISE).build()).ops.size());
         KtException e = assertThrows(KtException.class,
                 () -> TfliteImporter.parse("gelu.tflite", depthwise(w, bias, s, PLACEHOLDER, GELU).build()));
-        assertTrue(e.getMessage().contains("operator 0 (GELU)") && e.getMessage().contains("unsupported"),
+        assertTrue(e.getMessage().contains("operator 0 (GELU)") && e.getMessage().contains("not supported"),
                 e.getMessage());
     }
 
     @Test
     void namesUnsupportedOperators() {
-        TinyModel m = depthwise(new byte[16], new int[4], new float[] {1, 1, 1, 1}, MAX_POOL, MAX_POOL);
-        KtException e = assertThrows(KtException.class, () -> TfliteImporter.parse("pool.tflite", m.build()));
-        assertTrue(e.getMessage().startsWith("pool.tflite: operator 0 (MAX_POOL_2D): unsupported operator MAX_POOL_2D"),
-                e.getMessage());
+        TinyModel m = depthwise(new byte[16], new int[4], new float[] {1, 1, 1, 1}, LSTM, LSTM);
+        KtException e = assertThrows(KtException.class, () -> TfliteImporter.parse("lstm.tflite", m.build()));
+        // the operator, where it is (its index and the tensor it writes), and what would work instead
+        assertTrue(e.getMessage().startsWith("lstm.tflite: operator 0 (UNIDIRECTIONAL_SEQUENCE_LSTM) writing tensor 3 "
+                + "'y': operator UNIDIRECTIONAL_SEQUENCE_LSTM is not supported; kilotrain supports "), e.getMessage());
+        for (String op : kilotrain.ops.Operators.supportedBuiltins()) {
+            assertTrue(e.getMessage().contains(op), op + " missing from " + e.getMessage());
+        }
+        m.ops.clear();
+        m.op(CUSTOM, CUSTOM, new int[] {m.input}, m.output, (byte) 0, null);
+        m.customCode = "ethos-u";
+        e = assertThrows(KtException.class, () -> TfliteImporter.parse("vela.tflite", m.build()));
+        assertTrue(e.getMessage().contains("operator 0 (CUSTOM) writing tensor 3 'y': custom operator 'ethos-u' (a "
+                + "Vela-compiled Ethos-U command stream"), e.getMessage());
     }
 
     @Test
@@ -122,6 +132,20 @@ class SyntheticModelTest {
                 b -> FullyConnectedOptions.createFullyConnectedOptions(b, ActivationFunctionType.NONE, (byte) 0, false));
         KtException e = assertThrows(KtException.class, () -> TfliteImporter.parse("float.tflite", m.build()));
         assertTrue(e.getMessage().startsWith("float.tflite: model is float32, kilotrain needs an int8 model"),
+                e.getMessage());
+    }
+
+    /** A 16x8-quantized model (int16 activations) is refused by name, not as a type mismatch. */
+    @Test
+    void refusesInt16ActivationsByName() {
+        TinyModel m = new TinyModel();
+        m.input = m.tensor("x", new int[] {1, 4}, TensorType.INT16, null, new float[] {0.001f}, new long[] {0}, 0);
+        int w = m.tensor("w", new int[] {2, 4}, TensorType.INT8, new byte[8], new float[] {0.1f}, new long[] {0}, 0);
+        m.output = m.tensor("y", new int[] {1, 2}, TensorType.INT16, null, new float[] {0.01f}, new long[] {0}, 0);
+        m.op(FC, FC, new int[] {m.input, w, -1}, m.output, BuiltinOptions.FullyConnectedOptions,
+                b -> FullyConnectedOptions.createFullyConnectedOptions(b, ActivationFunctionType.NONE, (byte) 0, false));
+        KtException e = assertThrows(KtException.class, () -> TfliteImporter.parse("x16.tflite", m.build()));
+        assertTrue(e.getMessage().contains("tensor 0 'x'") && e.getMessage().contains("int16 activations"),
                 e.getMessage());
     }
 

@@ -7,13 +7,13 @@ import java.util.List;
 
 import com.google.flatbuffers.FlatBufferBuilder;
 
-import kilotrain.importer.tflite.schema.Buffer;
-import kilotrain.importer.tflite.schema.Model;
-import kilotrain.importer.tflite.schema.Operator;
-import kilotrain.importer.tflite.schema.OperatorCode;
-import kilotrain.importer.tflite.schema.QuantizationParameters;
-import kilotrain.importer.tflite.schema.SubGraph;
-import kilotrain.importer.tflite.schema.Tensor;
+import kilotrain.ops.tflite.schema.Buffer;
+import kilotrain.ops.tflite.schema.Model;
+import kilotrain.ops.tflite.schema.Operator;
+import kilotrain.ops.tflite.schema.OperatorCode;
+import kilotrain.ops.tflite.schema.QuantizationParameters;
+import kilotrain.ops.tflite.schema.SubGraph;
+import kilotrain.ops.tflite.schema.Tensor;
 
 /** Writes small TFLite flatbuffers with the generated builders, to test cases no shipped model has. */
 final class TinyModel {
@@ -27,6 +27,8 @@ final class TinyModel {
     final List<T> tensors = new ArrayList<>();
     final List<Op> ops = new ArrayList<>();
     int input, output, subgraphs = 1;
+    /** The custom code every CUSTOM operator code gets. */
+    String customCode;
 
     int tensor(String name, int[] shape, byte type, byte[] data, float[] scales, long[] zeros, int axis) {
         tensors.add(new T(name, shape, type, data, scales, zeros, axis));
@@ -34,7 +36,7 @@ final class TinyModel {
     }
 
     int int8(String name, int[] shape, byte[] data, float scale, int zero) {
-        return tensor(name, shape, kilotrain.importer.tflite.schema.TensorType.INT8, data, new float[] {scale},
+        return tensor(name, shape, kilotrain.ops.tflite.schema.TensorType.INT8, data, new float[] {scale},
                 new long[] {zero}, 0);
     }
 
@@ -70,7 +72,8 @@ final class TinyModel {
         int[] opOffsets = new int[ops.size()];
         for (int i = 0; i < ops.size(); i++) {
             Op op = ops.get(i);
-            codes[i] = OperatorCode.createOperatorCode(b, (byte) op.deprecatedCode, 0, 1, op.builtinCode);
+            int custom = customCode == null ? 0 : b.createString(customCode);
+            codes[i] = OperatorCode.createOperatorCode(b, (byte) op.deprecatedCode, custom, 1, op.builtinCode);
             int options = op.options == null ? 0 : op.options.applyAsInt(b);
             int in = Operator.createInputsVector(b, op.inputs);
             int out = Operator.createOutputsVector(b, op.outputs);
