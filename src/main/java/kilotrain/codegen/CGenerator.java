@@ -308,9 +308,17 @@ public final class CGenerator implements CEmitter {
                 + " * with another fingerprint is refused by kt_store_restore. */\n");
         h.append("#define KT_MODEL_FINGERPRINT 0x").append(String.format("%08x", ModelFingerprint.of(program,
                 state.options()))).append("u\n\n");
-        h.append("/* One training step on one sample (forward, loss, backward, update); returns the loss,\n"
-                + " * NaN (and no update) when the label is not in [0, KT_CLASSES). */\n");
-        h.append("float kt_train_step(const int8_t *input, int label);\n");
+        if (program.regress()) {
+            h.append("/* A regression: the loss is the mean squared error of the KT_CLASSES outputs (dequantized with the\n"
+                    + " * model's output scale and zero point) against KT_CLASSES float targets. */\n#define KT_REGRESS 1\n\n");
+            h.append("/* One training step on one sample (forward, loss, backward, update); returns the loss,\n"
+                    + " * NaN (and no update) when target is NULL. */\n");
+            h.append("float kt_train_step(const int8_t *input, const float *target);\n");
+        } else {
+            h.append("/* One training step on one sample (forward, loss, backward, update); returns the loss,\n"
+                    + " * NaN (and no update) when the label is not in [0, KT_CLASSES). */\n");
+            h.append("float kt_train_step(const int8_t *input, int label);\n");
+        }
         h.append("/* Forward pass only; writes KT_CLASSES logits when logits_out is not NULL, returns the arg-max. */\n");
         h.append("int kt_predict(const int8_t *input, float *logits_out);\n");
         h.append("void kt_set_learning_rate(float lr);\nfloat kt_learning_rate(void);\n");
@@ -409,8 +417,13 @@ public final class CGenerator implements CEmitter {
         declareParams();
         declareBuffers();
 
-        body.append("float kt_train_step(const int8_t *input, int label) {\n");
-        body.append("    if (label < 0 || label >= KT_CLASSES) {\n        return NAN;\n    }\n");
+        if (program.regress()) {
+            body.append("float kt_train_step(const int8_t *input, const float *target) {\n");
+            body.append("    if (target == NULL) {\n        return NAN;\n    }\n");
+        } else {
+            body.append("float kt_train_step(const int8_t *input, int label) {\n");
+            body.append("    if (label < 0 || label >= KT_CLASSES) {\n        return NAN;\n    }\n");
+        }
         body.append("    if (!kt_ready) {\n        kt_init_state();\n    }\n");
         body.append("    float loss = NAN;\n");
         body.append("    memcpy(").append(buf(program.input)).append(", input, KT_INPUT_BYTES);\n");

@@ -81,6 +81,11 @@ public final class DeviceBench {
                     + " --board " + board.name() + " --out DIR builds and links its program; device-bench runs on "
                     + "one of " + Board.ALL.stream().filter(b -> b.qemuMachine() != null).map(Board::name).toList());
         }
+        if (p.regress()) {
+            throw new KtException("device run of a regression program (--task regress): the board demo "
+                    + "kt_device_main.c replays labelled samples only; the generated kt_model.c, whose "
+                    + "kt_train_step(input, target) takes float targets, is checked against Java on host gcc");
+        }
         for (String tool : new String[] {"make", "arm-none-eabi-gcc", "arm-none-eabi-size", "qemu-system-arm"}) {
             if (!onPath(tool)) {
                 throw new KtException("device-bench needs " + tool + " (Debian: apt-get install make gcc-arm-none-eabi "

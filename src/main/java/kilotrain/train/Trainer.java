@@ -227,7 +227,7 @@ public final class Trainer {
                     reduce(slots, bs, sum);
                     lr = schedule.at(step++);
                     state.apply(sum, bs, lr);
-                    progress.batchDone(done, lossSum / done, (double) right / done);
+                    progress.batchDone(done, lossSum / done, regress ? Double.NaN : (double) right / done);
                 }
                 if (!regress && lossSum / trained > stalledLoss(program.numClasses)) {
                     // a collapsed run whose loss no longer explodes (e.g. int8 logits stuck at their clamp)

@@ -8,6 +8,10 @@
 #include "kt_print.h"
 #include "kt_samples.h"
 
+#ifdef KT_REGRESS
+#error "kt_device_main.c replays labelled samples; a regression model's kt_train_step(input, target) takes float targets: call it from your firmware"
+#endif
+
 #include <string.h>
 
 static char line[160];
