@@ -140,8 +140,8 @@ final class TrainCommand implements Callable<Integer> {
                     + "; its training goes on with that task only");
         }
         if (regress && deviceSteps > 0) {
-            throw new KtException("--device-steps: the device check replays labelled samples; a regression program "
-                    + "(--task regress) is checked on the host only");
+            throw new KtException("--device-steps replays labelled samples; not yet for --task regress (its C "
+                    + "project's kt_train_step(input, target) takes float targets)");
         }
         if (start != null && !classes.equals(start.classes)) {
             throw new KtException(model + " was fine-tuned for classes " + start.classes + "; " + data + " has "

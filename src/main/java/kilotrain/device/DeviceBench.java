@@ -82,9 +82,8 @@ public final class DeviceBench {
                     + "one of " + Board.ALL.stream().filter(b -> b.qemuMachine() != null).map(Board::name).toList());
         }
         if (p.regress()) {
-            throw new KtException("device run of a regression program (--task regress): the board demo "
-                    + "kt_device_main.c replays labelled samples only; the generated kt_model.c, whose "
-                    + "kt_train_step(input, target) takes float targets, is checked against Java on host gcc");
+            throw new KtException("device-bench replays labelled samples; a regression program (--task regress) "
+                    + "steps on float targets (kt_train_step(input, target)) and is not benchmarked here");
         }
         for (String tool : new String[] {"make", "arm-none-eabi-gcc", "arm-none-eabi-size", "qemu-system-arm"}) {
             if (!onPath(tool)) {
