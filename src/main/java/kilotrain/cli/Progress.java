@@ -80,7 +80,8 @@ final class Progress {
 
         @Override
         public void batchDone(int done, double loss, double acc) {
-            bar.setExtraMessage(String.format(" loss %.3f, acc %.3f", loss, acc));
+            bar.setExtraMessage(Double.isNaN(acc) ? String.format(" loss %.4g", loss)
+                    : String.format(" loss %.3f, acc %.3f", loss, acc));
             bar.stepTo(done);
             if (done == bar.getMax()) {
                 close();
@@ -90,6 +91,13 @@ final class Progress {
         @Override
         public void epochEnd(Trainer.EpochMetrics m) {
             close();
+            if (!Double.isNaN(m.trainMae())) {
+                String test = Double.isNaN(m.testMse()) ? ""
+                        : String.format(", test MSE %.6g, MAE %.6g", m.testMse(), m.testMae());
+                System.err.printf("epoch %d%s: train MSE %.6g, MAE %.6g%s, %.1f samples/s%n", m.epoch(),
+                        m.warmup() ? " (warm-up)" : "", m.trainLoss(), m.trainMae(), test, m.imagesPerSecond());
+                return;
+            }
             String test = Double.isNaN(m.testAccuracy()) ? "" : String.format(", test acc %.4f", m.testAccuracy());
             System.err.printf("epoch %d%s: train loss %.4f, train acc %.4f%s, %.1f img/s%n", m.epoch(),
                     m.warmup() ? " (warm-up)" : "", m.trainLoss(), m.trainAccuracy(), test, m.imagesPerSecond());

@@ -47,6 +47,13 @@ final class TrainCommand implements Callable<Integer> {
             description = "classifier-only, bias-only:K, last-k:K, full, a published scheme (e.g. mcunet-5fps:99kb) or a scheme file (default classifier-only; for a .ktm its own).")
     String scheme;
 
+    @Option(names = "--task", defaultValue = "auto", description = "classify (cross-entropy on class labels, a new head"
+            + " unless --keep-classifier), regress (mean squared error of the model's own outputs, dequantized with"
+            + " their scale and zero point, against the dataset's float targets; the model's last layer trains) or auto"
+            + " (default: regress when the training data carries float targets and the model does not end in SOFTMAX,"
+            + " classify otherwise).")
+    String task;
+
     @Option(names = "--epochs", defaultValue = "10", description = "Training epochs after warm-up (default ${DEFAULT-VALUE}).")
     int epochs;
 
@@ -105,6 +112,9 @@ final class TrainCommand implements Callable<Integer> {
         Checks.notNegative("--image-size", imageSize);
         Checks.threads(threads);
         Checks.notNegative("--device-steps", deviceSteps);
+        if (!task.equals("auto")) {
+            TrainSpec.Task.parse(task);
+        }
         onOff(qas, "--qas");
         schedule();
         optimizer.momentum();
@@ -119,16 +129,20 @@ final class TrainCommand implements Callable<Integer> {
         Graph graph = start != null ? start.graph : ModelLoader.load(model, imageSize);
         Scheme s = start != null ? sameScheme(start) : Scheme.resolve(scheme == null ? "classifier-only" : scheme,
                 TrainCompiler.backboneConvs(graph).size());
-        DatasetSplit split = run.subset.open(data, graph);
+        split = run.subset.open(data, graph);
         if (split.train() == null) {
             throw new KtException(data + " has no training part (train/, train.csv, x_train.npy ...)");
         }
-        if (split.train().hasTargets()) {
-            throw new KtException(data + " holds regression targets " + split.train().targetNames() + "; train "
-                    + "fine-tunes a classifier on class labels (give --label-column for a CSV with labels); "
-                    + "eval scores regression targets");
+        boolean regress = task(graph, split.train().hasTargets(), split.train().targetNames());
+        List<String> classes = regress ? split.train().targetNames() : split.train().classes();
+        if (start != null && start.program.regress() != regress) {
+            throw new KtException(model + " was fine-tuned for " + (start.program.regress() ? "regression" : "classification")
+                    + "; its training goes on with that task only");
         }
-        List<String> classes = split.train().classes();
+        if (regress && deviceSteps > 0) {
+            throw new KtException("--device-steps replays labelled samples; not yet for --task regress (its C "
+                    + "project's kt_train_step(input, target) takes float targets)");
+        }
         if (start != null && !classes.equals(start.classes)) {
             throw new KtException(model + " was fine-tuned for classes " + start.classes + "; " + data + " has "
                     + classes + ": train its base model " + start.baseName + " on them instead");
@@ -138,7 +152,8 @@ final class TrainCommand implements Callable<Integer> {
         SampleSource src = new SampleSource(split, inputSpec, aug, run.input.transform(), seed);
         TrainedInput trainedInput = new TrainedInput(inputSpec, run.input.resizeShorter());
         Program program = start != null ? sameHead(start)
-                : TrainCompiler.compile(graph, new TrainSpec(s, classes.size(), seed, run.head.resolve(graph)));
+                : TrainCompiler.compile(graph, regress ? TrainSpec.regress(s, classes.size(), seed)
+                        : new TrainSpec(s, classes.size(), seed, run.head.resolve(graph)));
         TrainState.Options opt = run.rules.options(onOff(qas, "--qas"), optimizer.momentum(), (int) seed);
         TrainState state = new TrainState(program, opt);
         if (start != null) {
@@ -152,11 +167,15 @@ final class TrainCommand implements Callable<Integer> {
         TrainExecutor exec = new TrainExecutor(program, state);
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         Trainer trainer = new Trainer(exec, src, new Trainer.Options(epochs, warmup, lr, batch, schedule(), t,
-                Trainer.explodingLoss(classes.size())).withDropLast(dropLast));
+                regress ? Double.POSITIVE_INFINITY : Trainer.explodingLoss(classes.size())).withDropLast(dropLast));
+        if (regress && src.testSize() > 0) {
+            initial = trainer.errors();
+        }
         Path outDir = out.toAbsolutePath();
         AtomicFiles.checkNotInput(outDir.resolve("model.ktm"), model);
         // TFLite in, TFLite out: the int8 head (or a kept int8 classifier) makes a pure int8 model
-        boolean writeTflite = graph.source == Graph.Source.TFLITE && (program.int8Head() || program.keepsClassifier());
+        boolean writeTflite = graph.source == Graph.Source.TFLITE && (program.int8Head() || program.keepsClassifier())
+                && (!regress || graph.ops.get(TrainCompiler.classifierIndex(graph)) instanceof kilotrain.ir.FullyConnected);
         AtomicFiles.checkNotInput(outDir.resolve("model.tflite"), model);
         String baseName = start != null ? start.baseName : model.getFileName().toString();
         byte[] baseBytes;
@@ -165,8 +184,8 @@ final class TrainCommand implements Callable<Integer> {
         } catch (java.io.IOException e) {
             throw new KtException("cannot read " + model + ": " + e.getMessage());
         }
-        System.err.printf("training %s on %s: %d train / %d test samples, %d classes, scheme %s%n", model, data,
-                src.trainSize(), src.testSize(), classes.size(), s);
+        System.err.printf("training %s on %s: %d train / %d test samples, %s, scheme %s%n", model, data,
+                src.trainSize(), src.testSize(), regress ? "regression of " + classes : classes.size() + " classes", s);
         skipped = SampleOptions.skipped(split.train(), split.test());
         SampleOptions.print(skipped);
         List<Trainer.EpochMetrics> history = new ArrayList<>();
@@ -198,7 +217,12 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println(Json.write(summary));
         } else {
             Trainer.EpochMetrics last = history.get(history.size() - 1);
-            System.out.printf("%s; model saved to %s%s%n", src.testSize() > 0
+            System.out.printf("%s; model saved to %s%s%n", regress ? (src.testSize() > 0
+                            ? String.format(java.util.Locale.ROOT, "test MSE %.6g (before training %.6g), MAE %.6g",
+                                    last.testMse(), initial.mse(), last.testMae())
+                            : String.format(java.util.Locale.ROOT, "train MSE %.6g, MAE %.6g (%s has no test part)",
+                                    last.trainLoss(), last.trainMae(), data))
+                    : src.testSize() > 0
                             ? String.format("final test accuracy %.2f %%", 100 * last.testAccuracy())
                             : String.format("final train accuracy %.2f %% (%s has no test part)",
                                     100 * last.trainAccuracy(), data),
@@ -237,10 +261,105 @@ final class TrainCommand implements Callable<Integer> {
         return start.program;
     }
 
+    private DatasetSplit split;
+
     /** Samples left out by --skip-bad-samples (train and test parts), recorded in metrics.json. */
     private List<String> skipped = List.of();
 
+    /** The regression's test MSE and MAE before training (null: classification, or no test part). */
+    private Trainer.Errors initial;
+
+    /** The task: as asked, or automatic (regress when the data has float targets and the model ends without SOFTMAX). */
+    private boolean task(Graph graph, boolean targets, List<String> targetNames) {
+        boolean softmax = graph.ops.get(graph.ops.size() - 1) instanceof kilotrain.ir.Softmax;
+        TrainSpec.Task t = task.equals("auto") ? (targets && !softmax ? TrainSpec.Task.REGRESS : TrainSpec.Task.CLASSIFY)
+                : TrainSpec.Task.parse(task);
+        if (t == TrainSpec.Task.CLASSIFY && targets) {
+            throw new KtException(data + " holds regression targets " + targetNames + (softmax ? " but model "
+                    + graph.name + " ends in SOFTMAX (a class vector)" : "") + "; classify needs class labels (give "
+                    + "--label-column for a CSV with labels), --task regress fits the targets");
+        }
+        if (t == TrainSpec.Task.REGRESS && !targets) {
+            throw new KtException("--task regress: " + data + " has class labels, no float targets (a CSV names them "
+                    + "with --target-columns; float y arrays are targets)");
+        }
+        return t == TrainSpec.Task.REGRESS;
+    }
+
+    private ObjectNode writeRegressionMetrics(Path dir, List<Trainer.EpochMetrics> history, String error) {
+        StringBuilder csv = new StringBuilder("epoch,warmup,lr,train_mse,train_mae,test_mse,test_mae,seconds,samples_per_second\n");
+        ObjectNode o = Json.object();
+        o.put("task", "regress");
+        ArrayNode epochsJson = o.putArray("epochs");
+        int n = history.size();
+        double[] x = new double[n], trMse = new double[n], teMse = new double[n], teMae = new double[n];
+        for (int i = 0; i < n; i++) {
+            Trainer.EpochMetrics m = history.get(i);
+            csv.append(String.format(java.util.Locale.ROOT, "%d,%b,%.6g,%.6g,%.6g,%.6g,%.6g,%.2f,%.2f%n", m.epoch(),
+                    m.warmup(), m.lr(), m.trainLoss(), m.trainMae(), m.testMse(), m.testMae(), m.seconds(),
+                    m.imagesPerSecond()));
+            ObjectNode e = epochsJson.addObject();
+            e.put("epoch", m.epoch());
+            e.put("warmup", m.warmup());
+            e.put("lr", m.lr());
+            e.put("train_mse", m.trainLoss());
+            e.put("train_mae", m.trainMae());
+            e.put("test_mse", m.testMse());
+            e.put("test_mae", m.testMae());
+            e.put("seconds", m.seconds());
+            e.put("samples_per_second", m.imagesPerSecond());
+            x[i] = m.epoch();
+            trMse[i] = m.trainLoss();
+            teMse[i] = m.testMse();
+            teMae[i] = m.testMae();
+        }
+        putSettings(o);
+        o.set("targets", Json.MAPPER.valueToTree(split.train().targetNames()));
+        if (initial != null) {
+            o.put("initial_test_mse", initial.mse());
+            o.put("initial_test_mae", initial.mae());
+        }
+        if (n > 0) {
+            Trainer.EpochMetrics last = history.get(n - 1);
+            o.put("train_mse", last.trainLoss());
+            o.put("train_mae", last.trainMae());
+            o.put("test_mse", last.testMse());
+            o.put("test_mae", last.testMae());
+        }
+        if (error != null) {
+            o.put("error", error);
+        }
+        AtomicFiles.writeString(dir.resolve("metrics.csv"), csv.toString());
+        AtomicFiles.writeString(dir.resolve("metrics.json"), Json.write(o));
+        if (n > 0) {
+            Charts.line(dir.resolve("learning_curve.png"), "Learning curve: " + model.getFileName() + ", regression",
+                    "epoch", "MSE / MAE", List.of(new Charts.Series("train MSE", x, trMse, false),
+                            new Charts.Series("test MSE", x, teMse, false),
+                            new Charts.Series("test MAE", x, teMae, false)));
+        }
+        return o;
+    }
+
+    private void putSettings(ObjectNode o) {
+        o.put("model", model.toString());
+        o.put("data", data.toString());
+        o.put("scheme", scheme);
+        o.put("lr", lr);
+        o.put("batch", batch);
+        o.put("drop_last", dropLast);
+        o.put("qas", qas);
+        o.put("update_rule", run.rules.updateRule);
+        o.put("bias_rule", run.rules.biasRule);
+        o.put("max_step", UpdateRuleOptions.text(run.rules.maxStep()));
+        o.put("optimizer", optimizer.name());
+        o.put("seed", seed);
+        SampleOptions.put(skipped, o);
+    }
+
     private ObjectNode writeMetrics(Path dir, List<Trainer.EpochMetrics> history, String error) {
+        if (split.train().hasTargets()) {
+            return writeRegressionMetrics(dir, history, error);
+        }
         StringBuilder csv = new StringBuilder("epoch,warmup,lr,train_loss,train_accuracy,test_accuracy,seconds,images_per_second\n");
         ObjectNode o = Json.object();
         ArrayNode epochsJson = o.putArray("epochs");
@@ -257,19 +376,7 @@ final class TrainCommand implements Callable<Integer> {
             te[i] = m.testAccuracy();
             loss[i] = m.trainLoss();
         }
-        o.put("model", model.toString());
-        o.put("data", data.toString());
-        o.put("scheme", scheme);
-        o.put("lr", lr);
-        o.put("batch", batch);
-        o.put("drop_last", dropLast);
-        o.put("qas", qas);
-        o.put("update_rule", run.rules.updateRule);
-        o.put("bias_rule", run.rules.biasRule);
-        o.put("max_step", UpdateRuleOptions.text(run.rules.maxStep()));
-        o.put("optimizer", optimizer.name());
-        o.put("seed", seed);
-        SampleOptions.put(skipped, o);
+        putSettings(o);
         if (!history.isEmpty()) {
             o.put("test_accuracy", history.get(history.size() - 1).testAccuracy());
             o.put("train_accuracy", history.get(history.size() - 1).trainAccuracy());

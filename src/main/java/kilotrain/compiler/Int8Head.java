@@ -83,6 +83,51 @@ public final class Int8Head {
         return new Int8Head(reshape, conv);
     }
 
+    /**
+     * The model's own fully connected output layer as the same 1x1 convolution (its weights, bias, quantization,
+     * requantization and clamp), so that a regression trains it through the convolution path: the bytes and the
+     * arithmetic of the layer stay those of the file.
+     */
+    public static Int8Head own(FullyConnected fc) {
+        Tensor feature = fc.input;
+        int f = feature.elements(), out = fc.outFeatures();
+        Quant fq = feature.quant;
+        Tensor x = new Tensor(feature.name + ".pixel", new int[] {1, 1, 1, f}, DType.INT8, fq);
+        Reshape reshape = new Reshape("head.pixel", feature, x);
+        Quant wq = fc.weight.quant;
+        if (wq == null) {
+            throw new KtException("fully connected layer '" + fc.name + "' has unquantized weights");
+        }
+        double[] scales = new double[out];
+        for (int o = 0; o < out; o++) {
+            scales[o] = wq.scalesDouble[wq.scalesDouble.length == 1 ? 0 : o];
+        }
+        Tensor w = Tensor.int8("head.weight", new int[] {out, 1, 1, f}, Quant.perAxis(scales, new int[out], 0),
+                fc.weight.int8Data.clone());
+        Tensor b = fc.bias == null ? null
+                : Tensor.int32("head.bias", new int[] {out}, null, fc.bias.int32Data.clone());
+        Quant yq = Quant.perTensor(fc.output.quant.scale(), fc.output.quant.zeroPoint());
+        Tensor y = new Tensor("head.logits", new int[] {1, 1, 1, out}, DType.INT8, yq);
+        Conv2D conv = new Conv2D("head", x, w, b, y, 1, 1, 1, 1, Padding.NONE, 1, perChannel(fc.requant, out),
+                fc.actMin, fc.actMax, fc.activation);
+        return new Int8Head(reshape, conv);
+    }
+
+    private static Requant perChannel(Requant r, int channels) {
+        if (r.channels() == channels) {
+            return r;
+        }
+        if (r instanceof Requant.FixedPoint fp) {
+            int[] m = new int[channels], sh = new int[channels];
+            java.util.Arrays.fill(m, fp.multipliers()[0]);
+            java.util.Arrays.fill(sh, fp.shifts()[0]);
+            return new Requant.FixedPoint(m, sh);
+        }
+        float[] sc = new float[channels];
+        java.util.Arrays.fill(sc, ((Requant.FloatRint) r).scales()[0]);
+        return new Requant.FloatRint(sc);
+    }
+
     /** Mean over output rows of the largest real |weight| in the row. */
     static double meanRowRange(Tensor w) {
         int rows = w.dim(0), per = w.elements() / rows;

@@ -21,6 +21,7 @@ import kilotrain.ops.head.HeadFwd;
 import kilotrain.ops.head.Int8Logits;
 import kilotrain.ops.head.Int8LogitsGrad;
 import kilotrain.ops.loss.LossGrad;
+import kilotrain.ops.loss.MseGrad;
 import kilotrain.ops.update.Qas;
 import kilotrain.ops.Operators;
 import kilotrain.ops.core.Buf;
@@ -93,7 +94,8 @@ public final class TrainCompiler {
     }
 
     private Program run() {
-        if (spec.numClasses() < 2) {
+        boolean regress = spec.task() == TrainSpec.Task.REGRESS;
+        if (!regress && spec.numClasses() < 2) {
             throw new KtException("training needs at least 2 classes, got " + spec.numClasses());
         }
         int cls = classifierIndex(graph);
@@ -103,7 +105,14 @@ public final class TrainCompiler {
             throw new KtException("classifier input '" + feature.name + "' of model '" + graph.name
                     + "' is not a per-tensor int8 activation");
         }
-        boolean keep = spec.keepClassifier();
+        if (regress && classifier.output().elements() != spec.numClasses()) {
+            throw new KtException("model '" + graph.name + "' has " + classifier.output().elements() + " output values"
+                    + " (its last layer '" + classifier.name + "'), the data " + spec.numClasses()
+                    + " regression targets per sample");
+        }
+        // a regression keeps the model's own last layer (a fully connected one as the same 1x1 convolution)
+        Int8Head own = regress && classifier instanceof FullyConnected fcOwn ? Int8Head.own(fcOwn) : null;
+        boolean keep = spec.keepClassifier() && own == null;
         if (keep) {
             if (!(classifier instanceof Conv2D)) {
                 throw new KtException("model '" + graph.name + "': keeping the classifier needs a convolution classifier,"
@@ -115,7 +124,7 @@ public final class TrainCompiler {
             }
         }
         // A new int8 head joins the trained ops as one more (1x1) convolution after the backbone.
-        Int8Head int8Head = !keep && spec.head() == TrainSpec.Head.INT8
+        Int8Head int8Head = own != null ? own : !keep && spec.head() == TrainSpec.Head.INT8
                 ? Int8Head.build(classifier, feature, spec.numClasses(), spec.seed()) : null;
         List<Op> backbone = new ArrayList<>(graph.ops.subList(0, keep ? cls + 1 : cls));
         if (int8Head != null) {
@@ -126,6 +135,10 @@ public final class TrainCompiler {
         }
         for (int i = cls + 1; i < graph.ops.size(); i++) {
             Op op = graph.ops.get(i);
+            if (regress && op instanceof Softmax) {
+                throw new KtException("model '" + graph.name + "' ends in SOFTMAX (operator " + i + "): its output is"
+                        + " a class vector, not values to regress; use --task classify");
+            }
             if (!(op instanceof Softmax || op instanceof Reshape)) {
                 throw new KtException("model '" + graph.name + "': operator " + i + " (" + op.kind()
                         + ") follows the classifier; kilotrain replaces the classifier and can drop only reshapes and softmax after it");
@@ -174,7 +187,16 @@ public final class TrainCompiler {
         Buf logits = buf("logits", Buf.Kind.LOGITS, DType.FLOAT32, n);
         Buf loss = buf("loss", Buf.Kind.LOSS, DType.FLOAT32, 1);
         Buf gLogits = buf("logits.grad", Buf.Kind.GRAD, DType.FLOAT32, n);
-        if (keep) {
+        if (regress) {
+            // predictions: the model's own output dequantized with its own scale and zero point
+            Conv2D head = keep ? (Conv2D) classifier : int8Head.conv;
+            Tensor out = head.output;
+            Quant yq = out.quant;
+            step.add(new Int8Logits(act.get(out), logits, yq.scale(), yq.zeroPoint(), false));
+            step.add(new MseGrad(logits, loss, gLogits));
+            step.add(new Int8LogitsGrad(gLogits, yq.scale(), gradBuf(out)));
+            emitBackward(backbone, out);
+        } else if (keep) {
             // d logits / d q = 1: the classifier output's gradient is the logits' gradient
             step.add(new Int8Logits(act.get(classifier.output()), logits));
             step.add(new LossGrad(logits, loss, gLogits));

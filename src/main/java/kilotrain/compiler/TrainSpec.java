@@ -9,7 +9,28 @@ import kilotrain.KtException;
  * {@code numClasses} classes replaces it: float32 ({@link Head#FLOAT}) or int8 ({@link Head#INT8}, see
  * {@link Int8Head}).
  */
-public record TrainSpec(Scheme scheme, int numClasses, long seed, boolean keepClassifier, Head head) {
+public record TrainSpec(Scheme scheme, int numClasses, long seed, boolean keepClassifier, Head head, Task task) {
+    /**
+     * What the step learns: {@code CLASSIFY} (softmax cross-entropy on a class label) or {@code REGRESS} (mean squared
+     * error of the model's own output, dequantized with its scale and zero point, against float targets; the model's
+     * last weighted layer is kept and trains, {@code numClasses} is then the number of outputs).
+     */
+    public enum Task {
+        CLASSIFY, REGRESS;
+
+        public static Task parse(String s) {
+            return switch (s) {
+                case "classify" -> CLASSIFY;
+                case "regress" -> REGRESS;
+                default -> throw new KtException("--task must be classify or regress, got " + s);
+            };
+        }
+
+        public String cli() {
+            return this == CLASSIFY ? "classify" : "regress";
+        }
+    }
+
     /** The new classifier head's arithmetic. */
     public enum Head {
         FLOAT, INT8;
@@ -29,9 +50,18 @@ public record TrainSpec(Scheme scheme, int numClasses, long seed, boolean keepCl
     }
 
     public TrainSpec {
-        if (head == null) {
-            throw new IllegalArgumentException("the head kind is required");
+        if (head == null || task == null) {
+            throw new IllegalArgumentException("the head kind and the task are required");
         }
+    }
+
+    public TrainSpec(Scheme scheme, int numClasses, long seed, boolean keepClassifier, Head head) {
+        this(scheme, numClasses, seed, keepClassifier, head, Task.CLASSIFY);
+    }
+
+    /** A regression of {@code outputs} float targets by the model's own last layer. */
+    public static TrainSpec regress(Scheme scheme, int outputs, long seed) {
+        return new TrainSpec(scheme, outputs, seed, true, Head.INT8, Task.REGRESS);
     }
 
     public TrainSpec(Scheme scheme, int numClasses, long seed) {

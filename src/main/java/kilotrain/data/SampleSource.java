@@ -112,6 +112,16 @@ public final class SampleSource implements Samples {
         return test.label(index);
     }
 
+    @Override
+    public float[] trainTargets(int index) {
+        return train.hasTargets() ? train.targets(index) : null;
+    }
+
+    @Override
+    public float[] testTargets(int index) {
+        return test.hasTargets() ? test.targets(index) : null;
+    }
+
     /** The order of the training samples in epoch {@code epoch}: a seeded Fisher-Yates shuffle. */
     @Override
     public int[] epochOrder(int epoch) {

@@ -26,4 +26,14 @@ public interface Samples {
 
     /** Test input of test sample {@code index} (no randomness). */
     void fillTest(int index, byte[] dst);
+
+    /** The float regression targets of training sample {@code index} (null: the samples have class labels). */
+    default float[] trainTargets(int index) {
+        return null;
+    }
+
+    /** The float regression targets of test sample {@code index} (null: the samples have class labels). */
+    default float[] testTargets(int index) {
+        return null;
+    }
 }

@@ -81,6 +81,10 @@ public final class DeviceBench {
                     + " --board " + board.name() + " --out DIR builds and links its program; device-bench runs on "
                     + "one of " + Board.ALL.stream().filter(b -> b.qemuMachine() != null).map(Board::name).toList());
         }
+        if (p.regress()) {
+            throw new KtException("device-bench replays labelled samples; a regression program (--task regress) "
+                    + "steps on float targets (kt_train_step(input, target)) and is not benchmarked here");
+        }
         for (String tool : new String[] {"make", "arm-none-eabi-gcc", "arm-none-eabi-size", "qemu-system-arm"}) {
             if (!onPath(tool)) {
                 throw new KtException("device-bench needs " + tool + " (Debian: apt-get install make gcc-arm-none-eabi "

@@ -234,8 +234,18 @@ public final class TrainExecutor {
      * shared state.
      */
     public float step(Workspace ws, byte[] input, int label, float lr) {
+        return step(ws, input, label, null, lr);
+    }
+
+    /** The step of a regression program ({@link Program#regress()}): the loss reads the sample's float targets. */
+    public float step(Workspace ws, byte[] input, float[] targets) {
+        return step(ws, input, 0, targets, Float.NaN);
+    }
+
+    private float step(Workspace ws, byte[] input, int label, float[] targets, float lr) {
         ws.lr = lr;
         ws.label = label;
+        ws.targets = targets;
         ws.loss = Float.NaN;
         ws.startStep();
         System.arraycopy(input, 0, ws.bytes[program.input.id], ws.off[program.input.id], program.input.elements);

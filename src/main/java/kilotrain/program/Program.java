@@ -13,6 +13,7 @@ import kilotrain.ops.core.Param;
 import kilotrain.ops.core.TrainedConv;
 import kilotrain.ops.head.Int8Logits;
 import kilotrain.ops.loss.LossGrad;
+import kilotrain.ops.loss.MseGrad;
 
 /**
  * A compiled training step: the instructions of one sample's forward, loss and backward pass in execution order,
@@ -47,7 +48,7 @@ public final class Program {
     /** Index of the loss instruction in {@code order} ({@code order.size()} when there is none). */
     public static int lossIndex(List<Instr> order) {
         for (int i = 0; i < order.size(); i++) {
-            if (order.get(i) instanceof LossGrad) {
+            if (order.get(i) instanceof LossGrad || order.get(i) instanceof MseGrad) {
                 return i;
             }
         }
@@ -69,6 +70,19 @@ public final class Program {
             }
         }
         return java.util.Arrays.copyOf(out, n);
+    }
+
+    /**
+     * Whether the step is a regression: mean squared error of the model's own dequantized outputs ({@link #logits},
+     * {@link #numClasses} values) against float targets, instead of cross-entropy on a label.
+     */
+    public boolean regress() {
+        for (Instr in : step) {
+            if (in instanceof MseGrad) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether the model's own int8 classifier produces the logits (no new float head). */

@@ -178,6 +178,16 @@ public final class FrozenPrefix implements Samples {
     }
 
     @Override
+    public float[] trainTargets(int index) {
+        return source.trainTargets(index);
+    }
+
+    @Override
+    public float[] testTargets(int index) {
+        return source.testTargets(index);
+    }
+
+    @Override
     public int[] epochOrder(int epoch) {
         return source.epochOrder(epoch);
     }

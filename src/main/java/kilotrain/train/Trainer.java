@@ -67,8 +67,18 @@ public final class Trainer {
         return 3 * Math.log(Math.max(2, classes)) + 2;
     }
 
+    /**
+     * One epoch. A classification reports accuracies (the MAE / MSE fields NaN); a regression ({@link Program#regress()})
+     * reports its train loss as the train MSE, the train MAE, and the test MSE and MAE (accuracies NaN). Train figures
+     * are the running ones of the epoch (each sample before the update of its batch); test ones after the epoch.
+     */
     public record EpochMetrics(int epoch, boolean warmup, double lr, double trainLoss, double trainAccuracy,
-            double testAccuracy, double seconds, double imagesPerSecond) {
+            double testAccuracy, double seconds, double imagesPerSecond, double trainMae, double testMse,
+            double testMae) {
+    }
+
+    /** Test MSE and MAE (over samples and outputs, in double, sample order) of a regression. */
+    public record Errors(double mse, double mae) {
     }
 
     /** Reports progress: samples done in the epoch, running loss and accuracy. */
@@ -157,6 +167,8 @@ public final class Trainer {
         }
         float[] losses = new float[batch];
         boolean[] correct = new boolean[batch];
+        boolean regress = program.regress();
+        double[] absErr = new double[batch];
         float[][] sum = new float[params][];
         for (int p = 0; p < params; p++) {
             sum[p] = new float[program.params.get(p).value.elements];
@@ -169,7 +181,7 @@ public final class Trainer {
                 long t0 = System.nanoTime();
                 int[] order = source.epochOrder(epoch);
                 progress.epochStart(epoch, total, trained);
-                double lossSum = 0;
+                double lossSum = 0, absSum = 0;
                 int right = 0, done = 0;
                 float lr = 0;
                 for (int start = 0; start < trained; start += batch) {
@@ -184,9 +196,15 @@ public final class Trainer {
                             for (int j = tid; j < bs; j += threads) {
                                 int idx = order[s0 + j];
                                 source.fill(idx, ep, in);
-                                int label = source.trainLabel(idx);
-                                losses[j] = exec.step(ws, in, label);
-                                correct[j] = exec.argmaxLogits(ws) == label;
+                                if (regress) {
+                                    float[] tg = source.trainTargets(idx);
+                                    losses[j] = exec.step(ws, in, tg);
+                                    absErr[j] = absError(ws.floats(program.logits), tg);
+                                } else {
+                                    int label = source.trainLabel(idx);
+                                    losses[j] = exec.step(ws, in, label);
+                                    correct[j] = exec.argmaxLogits(ws) == label;
+                                }
                                 exec.copyGradients(ws, slots[j]);
                             }
                         }));
@@ -198,6 +216,7 @@ public final class Trainer {
                     for (int j = 0; j < bs; j++) {
                         batchLoss += losses[j];
                         right += correct[j] ? 1 : 0;
+                        absSum += absErr[j];
                     }
                     lossSum += batchLoss;
                     done += bs;
@@ -208,17 +227,20 @@ public final class Trainer {
                     reduce(slots, bs, sum);
                     lr = schedule.at(step++);
                     state.apply(sum, bs, lr);
-                    progress.batchDone(done, lossSum / done, (double) right / done);
+                    progress.batchDone(done, lossSum / done, regress ? Double.NaN : (double) right / done);
                 }
-                if (lossSum / trained > stalledLoss(program.numClasses)) {
+                if (!regress && lossSum / trained > stalledLoss(program.numClasses)) {
                     // a collapsed run whose loss no longer explodes (e.g. int8 logits stuck at their clamp)
                     throw new Diverged(epoch, trained, lossSum / trained);
                 }
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 boolean test = source.testSize() > 0 && (!options.testLastEpochOnly() || epoch == total - 1);
-                double testAcc = test ? evaluate(pool, spaces, inputs, threads) : Double.NaN;
+                double testAcc = test && !regress ? evaluate(pool, spaces, inputs, threads) : Double.NaN;
+                Errors errors = test && regress ? errors(pool, spaces, inputs, threads) : null;
                 EpochMetrics m = new EpochMetrics(epoch + 1, epoch < options.warmupEpochs(), lr, lossSum / trained,
-                        (double) right / trained, testAcc, seconds, trained / seconds);
+                        regress ? Double.NaN : (double) right / trained, testAcc, seconds, trained / seconds,
+                        regress ? absSum / trained : Double.NaN, errors == null ? Double.NaN : errors.mse(),
+                        errors == null ? Double.NaN : errors.mae());
                 history.add(m);
                 progress.epochEnd(m);
                 afterEpoch.accept(m);
@@ -243,8 +265,25 @@ public final class Trainer {
         }
     }
 
-    /** Top-1 accuracy on the test set with the current parameters. */
-    public double evaluate() {
+    /** Mean over the outputs of |prediction - target|, in double. */
+    private static double absError(float[] pred, float[] target) {
+        double s = 0;
+        for (int k = 0; k < target.length; k++) {
+            s += Math.abs((double) pred[k] - target[k]);
+        }
+        return s / target.length;
+    }
+
+    /** A regression's test MSE and MAE with the current parameters (the model before training, when run first). */
+    public Errors errors() {
+        return withPool((pool, spaces, inputs, threads) -> errors(pool, spaces, inputs, threads));
+    }
+
+    private interface PoolJob<T> {
+        T run(ExecutorService pool, List<TrainExecutor.Workspace> spaces, List<byte[]> inputs, int threads);
+    }
+
+    private <T> T withPool(PoolJob<T> job) {
         int threads = Math.max(1, options.threads());
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
@@ -254,10 +293,52 @@ public final class Trainer {
                 spaces.add(exec.workspace());
                 inputs.add(new byte[program.input.elements]);
             }
-            return evaluate(pool, spaces, inputs, threads);
+            return job.run(pool, spaces, inputs, threads);
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    private Errors errors(ExecutorService pool, List<TrainExecutor.Workspace> spaces, List<byte[]> inputs,
+            int threads) {
+        int n = source.testSize();
+        int k = program.numClasses;
+        double[] se = new double[n], ae = new double[n];
+        List<Future<?>> futures = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            final int tid = t;
+            futures.add(pool.submit(() -> {
+                TrainExecutor.Workspace ws = spaces.get(tid);
+                byte[] buffer = inputs.get(tid);
+                float[] pred = new float[k];
+                for (int i = tid; i < n; i += threads) {
+                    source.fillTest(i, buffer);
+                    exec.predict(ws, buffer, pred);
+                    float[] target = source.testTargets(i);
+                    double sq = 0;
+                    for (int j = 0; j < k; j++) {
+                        double d = (double) pred[j] - target[j];
+                        sq += d * d;
+                    }
+                    se[i] = sq / k;
+                    ae[i] = absError(pred, target);
+                }
+            }));
+        }
+        for (Future<?> f : futures) {
+            join(f);
+        }
+        double mse = 0, mae = 0;
+        for (int i = 0; i < n; i++) {
+            mse += se[i];
+            mae += ae[i];
+        }
+        return new Errors(mse / n, mae / n);
+    }
+
+    /** Top-1 accuracy on the test set with the current parameters. */
+    public double evaluate() {
+        return withPool((pool, spaces, inputs, threads) -> evaluate(pool, spaces, inputs, threads));
     }
 
     private double evaluate(ExecutorService pool, List<TrainExecutor.Workspace> spaces, List<byte[]> inputs,

@@ -4,7 +4,8 @@
  *   kt_host SAMPLES STEPS PARAMS_OUT [LR]
  *
  * SAMPLES: little-endian int32 count, int32 input bytes (must be KT_INPUT_BYTES), then per sample an int32 label and
- * the int8 input. Steps cycle through the samples in file order. LR (decimal or C99 hex float) overrides the
+ * the int8 input (a regression model, KT_REGRESS: KT_CLASSES float32 targets, as little-endian bits, instead of the
+ * label). Steps cycle through the samples in file order. LR (decimal or C99 hex float) overrides the
  * compiled learning rate. Prints one line per step with the loss (and its float bits), then the prediction and
  * logit bits of the first sample, and writes kt_export_params to PARAMS_OUT.
  */
@@ -44,15 +45,31 @@ int main(int argc, char **argv) {
         fprintf(stderr, "error: %s: bad header (need input bytes %d)\n", argv[1], KT_INPUT_BYTES);
         return 1;
     }
+#ifdef KT_REGRESS
+    float *targets = malloc((size_t)count * KT_CLASSES * sizeof(float));
+    int32_t *labels = targets == NULL ? NULL : malloc(sizeof(int32_t));
+#else
     int32_t *labels = malloc((size_t)count * sizeof(int32_t));
+#endif
     int8_t *inputs = malloc((size_t)count * KT_INPUT_BYTES);
     if (labels == NULL || inputs == NULL) {
         fprintf(stderr, "error: out of memory\n");
         return 1;
     }
     for (int i = 0; i < count; i++) {
+#ifdef KT_REGRESS
+        int bad = 0;
+        for (int k = 0; k < KT_CLASSES; k++) {
+            int32_t v;
+            bad |= read_i32(f, &v);
+            uint32_t u = (uint32_t)v;
+            memcpy(&targets[(size_t)i * KT_CLASSES + k], &u, 4);
+        }
+        if (bad || fread(inputs + (size_t)i * KT_INPUT_BYTES, 1, KT_INPUT_BYTES, f) != KT_INPUT_BYTES) {
+#else
         if (read_i32(f, &labels[i]) || fread(inputs + (size_t)i * KT_INPUT_BYTES, 1, KT_INPUT_BYTES, f)
                 != KT_INPUT_BYTES) {
+#endif
             fprintf(stderr, "error: %s: truncated at sample %d\n", argv[1], i);
             return 1;
         }
@@ -64,8 +81,13 @@ int main(int argc, char **argv) {
     }
     for (int s = 0; s < steps; s++) {
         int i = s % count;
+#ifdef KT_REGRESS
+        float loss = kt_train_step(inputs + (size_t)i * KT_INPUT_BYTES, targets + (size_t)i * KT_CLASSES);
+        printf("step %d sample %d loss %08x %.9g\n", s, i, (unsigned)bits(loss), (double)loss);
+#else
         float loss = kt_train_step(inputs + (size_t)i * KT_INPUT_BYTES, labels[i]);
         printf("step %d label %d loss %08x %.9g\n", s, (int)labels[i], (unsigned)bits(loss), (double)loss);
+#endif
     }
     float logits[KT_CLASSES];
     int best = kt_predict(inputs, logits);
@@ -82,6 +104,9 @@ int main(int argc, char **argv) {
         return 1;
     }
     free(labels);
+#ifdef KT_REGRESS
+    free(targets);
+#endif
     free(inputs);
     return 0;
 }

@@ -25,7 +25,13 @@
 int kt_init(const kt_flash *flash);
 
 /* One labelled sample (label in [0, KT_CLASSES)): one training step; NaN and nothing learned for a bad label. */
+#ifdef KT_REGRESS
+/* A regression model (train --task regress): one sample with its KT_CLASSES float targets; NaN and nothing learned
+ * for a NULL target. */
+float kt_learn(const int8_t *input, const float *target);
+#else
 float kt_learn(const int8_t *input, int label);
+#endif
 
 /* Saves parameters and statistics; KT_STORE_OK or a negative kt_store status (the previous state is kept). */
 int kt_save(const kt_flash *flash);

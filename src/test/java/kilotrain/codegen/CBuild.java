@@ -72,6 +72,20 @@ public final class CBuild {
         Files.write(file, bb.array());
     }
 
+    /** The sample file kt_host_main.c reads for a regression model (KT_REGRESS): float targets instead of labels. */
+    static void writeSamples(Path file, List<byte[]> inputs, float[][] targets) throws IOException {
+        int n = inputs.get(0).length, k = targets[0].length;
+        ByteBuffer bb = ByteBuffer.allocate(8 + inputs.size() * (4 * k + n)).order(ByteOrder.LITTLE_ENDIAN);
+        bb.putInt(inputs.size()).putInt(n);
+        for (int i = 0; i < inputs.size(); i++) {
+            for (float t : targets[i]) {
+                bb.putFloat(t);
+            }
+            bb.put(inputs.get(i));
+        }
+        Files.write(file, bb.array());
+    }
+
     /** Float bits of the "loss" column of kt_host's step lines. */
     static List<Integer> losses(String out) {
         List<Integer> l = new ArrayList<>();

@@ -179,6 +179,12 @@ class CGeneratorTest {
 
     static void check(Path dir, Program p, String scheme, TrainState.Options options, float lr, int steps,
             boolean device, List<byte[]> inputs, int[] labels) throws Exception {
+        check(dir, p, scheme, options, lr, steps, device, inputs, labels, null);
+    }
+
+    /** The same; a regression program ({@code targets} not null) trains on the samples' float targets. */
+    static void check(Path dir, Program p, String scheme, TrainState.Options options, float lr, int steps,
+            boolean device, List<byte[]> inputs, int[] labels, float[][] targets) throws Exception {
         CBuild.requireTool("gcc");
         CBuild.requireTool("make");
         TrainState state = new TrainState(p, options);
@@ -191,12 +197,16 @@ class CGeneratorTest {
             CGenerator.generate(p, state, lr, dir);
         }
         CBuild.run(dir, List.of("make", "-s", "kt_host"), 600);
-        CBuild.writeSamples(dir.resolve("samples.bin"), inputs, labels);
+        if (targets != null) {
+            CBuild.writeSamples(dir.resolve("samples.bin"), inputs, targets);
+        } else {
+            CBuild.writeSamples(dir.resolve("samples.bin"), inputs, labels);
+        }
         String out = CBuild.run(dir, List.of("./kt_host", "samples.bin", Integer.toString(steps), "params.bin"), 600);
 
         Object[] cParams = CGenerator.readParams(p, Files.readAllBytes(dir.resolve("params.bin")), "params.bin");
         compareWithJava(p, state, lr, steps, CBuild.losses(out), cParams, CBuild.prediction(out), scheme, inputs,
-                labels);
+                labels, targets);
     }
 
     /**
@@ -210,6 +220,12 @@ class CGeneratorTest {
 
     static void compareWithJava(Program p, TrainState state, float lr, int steps, List<Integer> cLoss,
             Object[] cParams, int[] cPred, String scheme, List<byte[]> inputs, int[] labels) {
+        compareWithJava(p, state, lr, steps, cLoss, cParams, cPred, scheme, inputs, labels, null);
+    }
+
+    /** The same; a regression program ({@code targets} not null) steps on the samples' float targets. */
+    static void compareWithJava(Program p, TrainState state, float lr, int steps, List<Integer> cLoss,
+            Object[] cParams, int[] cPred, String scheme, List<byte[]> inputs, int[] labels, float[][] targets) {
         // Java twin: the same samples in the same order, batch 1.
         TrainExecutor ex = new TrainExecutor(p, state);
         TrainExecutor.Workspace ws = ex.workspace();
@@ -220,7 +236,7 @@ class CGeneratorTest {
         assertEquals(steps, cLoss.size(), "steps printed by the C driver");
         for (int k = 0; k < steps; k++) {
             int i = k % inputs.size();
-            float loss = ex.step(ws, inputs.get(i), labels[i]);
+            float loss = targets != null ? ex.step(ws, inputs.get(i), targets[i]) : ex.step(ws, inputs.get(i), labels[i]);
             ex.copyGradients(ws, grads);
             for (float[] g : grads) {
                 for (int j = 0; j < g.length; j++) {

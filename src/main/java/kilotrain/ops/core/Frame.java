@@ -24,6 +24,8 @@ public abstract class Frame {
     public float lr = Float.NaN;
     /** The sample's label, and the loss the step computed (NaN until then). */
     public int label;
+    /** The sample's float targets (a regression step's loss reads them; null for a classification step). */
+    public float[] targets;
     public float loss = Float.NaN;
 
     protected Frame(int bufs, Scratch scratch, int featureFloats, int gradFloats, Object[] local) {

@@ -22,3 +22,15 @@ float kt_softmax_ce(const float *logits, int n, int label, float *grad) {
     grad[label] -= 1.0f;
     return kt_logf(s) - (logits[label] - m);
 }
+
+float kt_mse(const float *pred, const float *target, int n, float *grad) {
+    float k = 2.0f / (float)n;
+    float s = 0.0f;
+    for (int i = 0; i < n; i++) {
+        float d = pred[i] - target[i];
+        float sq = d * d;
+        s += sq;
+        grad[i] = d * k;
+    }
+    return s / (float)n;
+}
