@@ -13,7 +13,7 @@ import kilotrain.program.Program;
  * The model fingerprint a saved device state carries ({@code KT_MODEL_FINGERPRINT} in kt_model.h, checked by
  * kt_store's restore): CRC-32 of a canonical text of what gives the saved bytes their meaning. That is the graph (name,
  * input, every operator's kind, name and tensor shapes), the trained parameters in program order (name, role, element
- * count, type, trained channels), the class count and the update rules. A firmware with another model, scheme, class
+ * count, type, trained channels), the class count (and the task, for a regression) and the update rules. A firmware with another model, scheme, class
  * count or update rule refuses an old state; the values of the weights are not part of it (a host fine-tune of the same
  * layout keeps the fingerprint).
  */
@@ -24,7 +24,7 @@ public final class ModelFingerprint {
     public static int of(Program p, TrainState.Options o) {
         StringBuilder s = new StringBuilder("kilotrain-state-layout-1\n");
         s.append("graph ").append(p.forward.name).append(" input ").append(Arrays.toString(p.forward.input.shape))
-                .append(" classes ").append(p.numClasses).append('\n');
+                .append(" classes ").append(p.numClasses).append(p.regress() ? " task regress" : "").append('\n');
         for (Op op : p.forward.ops) {
             s.append(op.kind()).append(' ').append(op.name);
             for (Tensor t : op.inputs()) {
