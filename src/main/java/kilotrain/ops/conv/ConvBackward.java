@@ -90,6 +90,12 @@ public final class ConvBackward {
         private final Rows x = new Rows(), acc = new Rows(), taps = new Rows(), row = new Rows(), flat = new Rows();
         private float[] coef = new float[0];
         private int[] idx = new int[0], idx2 = new int[0];
+        private final java.util.IdentityHashMap<Conv2D, ConvWindow> windows = new java.util.IdentityHashMap<>();
+
+        /** The window walk of this conv, computed on first use by this scratch's thread. */
+        ConvWindow window(Conv2D op) {
+            return windows.computeIfAbsent(op, ConvWindow::of);
+        }
 
         /** Room for term lists of n entries. */
         void lists(int n) {
@@ -159,57 +165,42 @@ public final class ConvBackward {
     /** {@link #weightGrad(Conv2D, byte[], int, float[], int, int[], float[], int)} with reusable scratch. */
     public static void weightGrad(Conv2D op, byte[] x, int xOff, float[] gAcc, int accOff, int[] kept,
             float[] gW, int gwOff, Work work) {
-        final int inH = op.input.height(), inW = op.input.width(), cin = op.input.channels();
-        final int outH = op.output.height(), outW = op.output.width(), cout = op.output.channels();
-        final int kh = op.kernelH(), kw = op.kernelW(), sh = op.strideH, sw = op.strideW;
-        final int dh = op.dilationH, dw = op.dilationW, pt = op.padding.top(), pl = op.padding.left();
+        final int cin = op.input.channels(), cout = op.output.channels();
         final int groups = op.groups, zx = op.input.quant.zeroPoint();
         final int[] k = kept == null ? null : keptChannels(op, kept);
         final int nk = k == null ? cin : k.length;
         final int xStride = groups == 1 || op.isDepthwise() ? nk : cin;
         // (float)(x - zx) is exact, so converting the whole input once changes no result (C may convert inline).
-        final float[][] xr = inputRows(work, x, xOff, inH * inW, xStride, zx);
+        final float[][] xr = inputRows(work, x, xOff, op.input.height() * op.input.width(), xStride, zx);
+        final ConvWindow win = work.window(op);
         if (op.isDepthwise()) {
-            depthwiseWeightGrad(k, nk, xr, gAcc, accOff, inH, inW, cin, outH, outW, cout, kh, kw, sh, sw, dh, dw, pt,
-                    pl, gW, gwOff, work);
+            depthwiseWeightGrad(k, nk, xr, gAcc, accOff, cin, cout, win, gW, gwOff, work);
             return;
         }
         if (groups == 1) {
-            denseWeightGrad(xr, gAcc, accOff, inH, inW, outH, outW, cout, kh, kw, sh, sw, dh, dw, pt, pl, nk, gW,
-                    gwOff, work);
+            denseWeightGrad(xr, gAcc, accOff, cout, nk, win, gW, gwOff, work);
             return;
         }
         // Grouped over all channels (x holds cin).
-        final int cinPG = cin / groups, coutPG = cout / groups;
-        final int size = cout * kh * kw * cinPG;
+        final int cinPG = cin / groups, coutPG = cout / groups, taps = win.taps;
+        final int size = cout * taps * cinPG;
         for (int i = 0; i < size; i++) {
             gW[gwOff + i] = 0.0f;
         }
-        for (int oy = 0; oy < outH; oy++) {
-            for (int ox = 0; ox < outW; ox++) {
-                final int gBase = accOff + (oy * outW + ox) * cout;
-                for (int ky = 0; ky < kh; ky++) {
-                    final int iy = oy * sh - pt + ky * dh;
-                    if (iy < 0 || iy >= inH) {
+        for (int o = 0; o < win.outPixels; o++) {
+            final int gBase = accOff + o * cout;
+            for (int e = win.outStart[o]; e < win.outStart[o + 1]; e++) {
+                final float[] xp = xr[win.outIn[e]];
+                final int t = win.outTap[e];
+                for (int co = 0; co < cout; co++) {
+                    final float a = gAcc[gBase + co];
+                    if (a == 0.0f) {
                         continue;
                     }
-                    for (int kx = 0; kx < kw; kx++) {
-                        final int ix = ox * sw - pl + kx * dw;
-                        if (ix < 0 || ix >= inW) {
-                            continue;
-                        }
-                        final float[] xp = xr[iy * inW + ix];
-                        for (int co = 0; co < cout; co++) {
-                            final float a = gAcc[gBase + co];
-                            if (a == 0.0f) {
-                                continue;
-                            }
-                            final int xb = (co / coutPG) * cinPG;
-                            final int wo = gwOff + ((co * kh + ky) * kw + kx) * cinPG;
-                            for (int j = 0; j < cinPG; j++) {
-                                gW[wo + j] += a * xp[xb + j];
-                            }
-                        }
+                    final int xb = (co / coutPG) * cinPG;
+                    final int wo = gwOff + (co * taps + t) * cinPG;
+                    for (int j = 0; j < cinPG; j++) {
+                        gW[wo + j] += a * xp[xb + j];
                     }
                 }
             }
@@ -220,37 +211,26 @@ public final class ConvBackward {
      * Ungrouped: for each weight row (co, ky, kx), the nonzero terms in pixel order are listed (input pixel,
      * g_acc), summed from +0 into a private row by {@link #accumulate}, which keeps that order for every element.
      */
-    private static void denseWeightGrad(float[][] xr, float[] gAcc, int accOff, int inH, int inW, int outH,
-            int outW, int cout, int kh, int kw, int sh, int sw, int dh, int dw, int pt, int pl, int nk, float[] gW,
-            int gwOff, Work work) {
-        work.lists(outH * outW);
+    private static void denseWeightGrad(float[][] xr, float[] gAcc, int accOff, int cout, int nk, ConvWindow win,
+            float[] gW, int gwOff, Work work) {
+        work.lists(win.outPixels);
         final int[] idx = work.idx;
         final float[] coef = work.coef;
         final float[] r = work.row.get(1, nk)[0];
+        final int[] start = win.tapStart(), out = win.tapOut(), in = win.tapIn();
         for (int co = 0; co < cout; co++) {
-            for (int ky = 0; ky < kh; ky++) {
-                for (int kx = 0; kx < kw; kx++) {
-                    int cnt = 0;
-                    for (int oy = 0; oy < outH; oy++) {
-                        final int iy = oy * sh - pt + ky * dh;
-                        if (iy < 0 || iy >= inH) {
-                            continue;
-                        }
-                        final int g = accOff + oy * outW * cout + co;
-                        for (int ox = 0; ox < outW; ox++) {
-                            final int ix = ox * sw - pl + kx * dw;
-                            final float a = gAcc[g + ox * cout];
-                            if (ix < 0 || ix >= inW || a == 0.0f) {
-                                continue;
-                            }
-                            idx[cnt] = iy * inW + ix;
-                            coef[cnt++] = a;
-                        }
+            for (int t = 0; t < win.taps; t++) {
+                int cnt = 0;
+                for (int e = start[t]; e < start[t + 1]; e++) {
+                    final float a = gAcc[accOff + out[e] * cout + co];
+                    if (a != 0.0f) {
+                        idx[cnt] = in[e];
+                        coef[cnt++] = a;
                     }
-                    java.util.Arrays.fill(r, 0, nk, 0.0f);
-                    accumulate(r, nk, xr, 0, idx, coef, cnt);
-                    System.arraycopy(r, 0, gW, gwOff + ((co * kh + ky) * kw + kx) * nk, nk);
                 }
+                java.util.Arrays.fill(r, 0, nk, 0.0f);
+                accumulate(r, nk, xr, 0, idx, coef, cnt);
+                System.arraycopy(r, 0, gW, gwOff + (co * win.taps + t) * nk, nk);
             }
         }
     }
@@ -286,11 +266,12 @@ public final class ConvBackward {
 
     /**
      * {@code r[i] = ((r[i] + a[ai[0]][i]*b[bi[0]][i]) + a[ai[1]][i]*b[bi[1]][i]) + ...}, list order kept. Three
-     * pairs per pass: with four (nine arrays in the loop) C2 no longer vectorizes it.
+     * pairs per pass: with four (nine arrays in the loop) C2 no longer vectorizes it. List entries
+     * {@code [from, to)}.
      */
-    static void accumulatePairs(float[] r, int n, float[][] a, int[] ai, float[][] b, int[] bi, int cnt) {
-        int j = 0;
-        for (; j + 3 <= cnt; j += 3) {
+    static void accumulatePairs(float[] r, int n, float[][] a, int[] ai, float[][] b, int[] bi, int from, int to) {
+        int j = from;
+        for (; j + 3 <= to; j += 3) {
             final float[] a0 = a[ai[j]], a1 = a[ai[j + 1]], a2 = a[ai[j + 2]];
             final float[] b0 = b[bi[j]], b1 = b[bi[j + 1]], b2 = b[bi[j + 2]];
             for (int i = 0; i < n; i++) {
@@ -301,7 +282,7 @@ public final class ConvBackward {
                 r[i] = s;
             }
         }
-        for (; j < cnt; j++) {
+        for (; j < to; j++) {
             final float[] a0 = a[ai[j]], b0 = b[bi[j]];
             for (int i = 0; i < n; i++) {
                 r[i] += a0[i] * b0[i];
@@ -314,17 +295,17 @@ public final class ConvBackward {
      * contiguous channels, then transposed into {@code gW [row][tap]}; each element's terms arrive in pixel order.
      * {@code k} null means all channels.
      */
-    private static void depthwiseWeightGrad(int[] k, int nk, float[][] xr, float[] gAcc, int accOff, int inH,
-            int inW, int cin, int outH, int outW, int cout, int kh, int kw, int sh, int sw, int dh, int dw, int pt,
-            int pl, float[] gW, int gwOff, Work work) {
-        final int mult = cout / cin, rows = nk * mult, taps = kh * kw, pixels = outH * outW;
+    private static void depthwiseWeightGrad(int[] k, int nk, float[][] xr, float[] gAcc, int accOff, int cin,
+            int cout, ConvWindow win, float[] gW, int gwOff, Work work) {
+        final int mult = cout / cin, rows = nk * mult, taps = win.taps, pixels = win.outPixels;
         final float[][] t = work.taps.get(taps, rows);
         for (int tap = 0; tap < taps; tap++) {
             java.util.Arrays.fill(t[tap], 0, rows, 0.0f);
         }
-        // g_acc of the kept rows, one array per output pixel (mult 1; other multipliers read gAcc directly)
-        final float[][] ar = mult == 1 ? work.acc.get(pixels, rows) : null;
         if (mult == 1) {
+            // g_acc of the kept rows, one array per output pixel; per tap, the (output pixel, input pixel) pairs
+            // in pixel order, summed by accumulatePairs
+            final float[][] ar = work.acc.get(pixels, rows);
             for (int p = 0; p < pixels; p++) {
                 final float[] d = ar[p];
                 final int g = accOff + p * cout;
@@ -336,55 +317,23 @@ public final class ConvBackward {
                     }
                 }
             }
-        }
-        if (mult == 1) {
-            // per tap, the (output pixel, input pixel) pairs in pixel order, summed by accumulatePairs
-            work.lists(pixels);
-            final int[] pix = work.idx, in = work.idx2;
-            for (int ky = 0; ky < kh; ky++) {
-                for (int kx = 0; kx < kw; kx++) {
-                    int cnt = 0;
-                    for (int oy = 0; oy < outH; oy++) {
-                        final int iy = oy * sh - pt + ky * dh;
-                        if (iy < 0 || iy >= inH) {
-                            continue;
-                        }
-                        for (int ox = 0; ox < outW; ox++) {
-                            final int ix = ox * sw - pl + kx * dw;
-                            if (ix < 0 || ix >= inW) {
-                                continue;
-                            }
-                            pix[cnt] = oy * outW + ox;
-                            in[cnt++] = iy * inW + ix;
-                        }
-                    }
-                    accumulatePairs(t[ky * kw + kx], nk, ar, pix, xr, in, cnt);
-                }
+            final int[] start = win.tapStart();
+            for (int tap = 0; tap < taps; tap++) {
+                accumulatePairs(t[tap], nk, ar, win.tapOut(), xr, win.tapIn(), start[tap], start[tap + 1]);
             }
-        }
-        for (int oy = 0; oy < outH && mult != 1; oy++) {
-            for (int ox = 0; ox < outW; ox++) {
-                final int p = oy * outW + ox;
-                for (int ky = 0; ky < kh; ky++) {
-                    final int iy = oy * sh - pt + ky * dh;
-                    if (iy < 0 || iy >= inH) {
-                        continue;
-                    }
-                    for (int kx = 0; kx < kw; kx++) {
-                        final int ix = ox * sw - pl + kx * dw;
-                        if (ix < 0 || ix >= inW) {
-                            continue;
-                        }
-                        final float[] xp = xr[iy * inW + ix];
-                        final float[] tt = t[ky * kw + kx];
-                        final int gBase = accOff + p * cout;
-                        for (int kk = 0; kk < nk; kk++) {
-                            final float xv = xp[kk];
-                            final int cb = gBase + (k == null ? kk : k[kk]) * mult;
-                            final int rb = kk * mult;
-                            for (int m = 0; m < mult; m++) {
-                                tt[rb + m] += gAcc[cb + m] * xv;
-                            }
+        } else {
+            // other multipliers read gAcc directly
+            for (int p = 0; p < pixels; p++) {
+                final int gBase = accOff + p * cout;
+                for (int e = win.outStart[p]; e < win.outStart[p + 1]; e++) {
+                    final float[] xp = xr[win.outIn[e]];
+                    final float[] tt = t[win.outTap[e]];
+                    for (int kk = 0; kk < nk; kk++) {
+                        final float xv = xp[kk];
+                        final int cb = gBase + (k == null ? kk : k[kk]) * mult;
+                        final int rb = kk * mult;
+                        for (int m = 0; m < mult; m++) {
+                            tt[rb + m] += gAcc[cb + m] * xv;
                         }
                     }
                 }
@@ -444,65 +393,48 @@ public final class ConvBackward {
     /** Input gradient from weights already converted into {@link Weights}, with reusable scratch. */
     public static void inputGrad(Conv2D op, Weights weights, float[] gAcc, int accOff, float[] gX, int gxOff,
             Work work) {
-        final int inH = op.input.height(), inW = op.input.width(), cin = op.input.channels();
-        final int outH = op.output.height(), outW = op.output.width(), cout = op.output.channels();
-        final int kh = op.kernelH(), kw = op.kernelW(), sh = op.strideH, sw = op.strideW;
-        final int dh = op.dilationH, dw = op.dilationW, pt = op.padding.top(), pl = op.padding.left();
-        final int groups = op.groups;
+        final int cin = op.input.channels(), cout = op.output.channels(), groups = op.groups;
         final float[][] wr = weights.rows;
         final boolean depthwise = op.isDepthwise();
         final int cinPG = cin / groups, coutPG = cout / groups;
+        final ConvWindow win = work.window(op);
         if (depthwise && coutPG == 1) {
-            depthwiseInputGrad(wr, gAcc, accOff, inH, inW, cin, outH, outW, kh, kw, sh, sw, dh, dw, pt, pl, gX,
-                    gxOff, work);
+            depthwiseInputGrad(wr, gAcc, accOff, cin, win, gX, gxOff, work);
             return;
         }
-        final int n = inH * inW * cin;
+        final int n = win.inPixels * cin;
         for (int i = 0; i < n; i++) {
             gX[gxOff + i] = 0.0f;
         }
         if (groups == 1) {
-            denseInputGrad(wr, gAcc, accOff, inH, inW, cin, outH, outW, cout, kh, kw, sh, sw, dh, dw, pt, pl, gX,
-                    gxOff, work);
+            denseInputGrad(wr, gAcc, accOff, cin, cout, win, gX, gxOff, work);
             return;
         }
-        for (int oy = 0; oy < outH; oy++) {
-            for (int ox = 0; ox < outW; ox++) {
-                final int gBase = accOff + (oy * outW + ox) * cout;
-                for (int ky = 0; ky < kh; ky++) {
-                    final int iy = oy * sh - pt + ky * dh;
-                    if (iy < 0 || iy >= inH) {
+        for (int o = 0; o < win.outPixels; o++) {
+            final int gBase = accOff + o * cout;
+            for (int e = win.outStart[o]; e < win.outStart[o + 1]; e++) {
+                final int xo = gxOff + win.outIn[e] * cin, t = win.outTap[e];
+                if (depthwise) {
+                    final float[] wt = wr[t];
+                    for (int c = 0; c < cin; c++) {
+                        float s = gX[xo + c];
+                        for (int m = 0; m < coutPG; m++) {
+                            final int co = c * coutPG + m;
+                            s += gAcc[gBase + co] * wt[co];
+                        }
+                        gX[xo + c] = s;
+                    }
+                    continue;
+                }
+                for (int co = 0; co < cout; co++) {
+                    final float a = gAcc[gBase + co];
+                    if (a == 0.0f) {
                         continue;
                     }
-                    for (int kx = 0; kx < kw; kx++) {
-                        final int ix = ox * sw - pl + kx * dw;
-                        if (ix < 0 || ix >= inW) {
-                            continue;
-                        }
-                        final int xo = gxOff + (iy * inW + ix) * cin;
-                        if (depthwise) {
-                            final float[] wt = wr[ky * kw + kx];
-                            for (int c = 0; c < cin; c++) {
-                                float s = gX[xo + c];
-                                for (int m = 0; m < coutPG; m++) {
-                                    final int co = c * coutPG + m;
-                                    s += gAcc[gBase + co] * wt[co];
-                                }
-                                gX[xo + c] = s;
-                            }
-                            continue;
-                        }
-                        for (int co = 0; co < cout; co++) {
-                            final float a = gAcc[gBase + co];
-                            if (a == 0.0f) {
-                                continue;
-                            }
-                            final int xb = xo + (co / coutPG) * cinPG;
-                            final float[] wrow = wr[(co * kh + ky) * kw + kx];
-                            for (int i = 0; i < cinPG; i++) {
-                                gX[xb + i] += a * wrow[i];
-                            }
-                        }
+                    final int xb = xo + (co / coutPG) * cinPG;
+                    final float[] wrow = wr[co * win.taps + t];
+                    for (int i = 0; i < cinPG; i++) {
+                        gX[xb + i] += a * wrow[i];
                     }
                 }
             }
@@ -514,83 +446,47 @@ public final class ConvBackward {
      * value); each tap then adds that list to its input pixel's row (copied to a private row and back) by
      * {@link #accumulate}. An input pixel gets its terms pixel by pixel and, within a pixel, in channel order.
      */
-    private static void denseInputGrad(float[][] wr, float[] gAcc, int accOff, int inH, int inW, int cin, int outH,
-            int outW, int cout, int kh, int kw, int sh, int sw, int dh, int dw, int pt, int pl, float[] gX,
-            int gxOff, Work work) {
+    private static void denseInputGrad(float[][] wr, float[] gAcc, int accOff, int cin, int cout, ConvWindow win,
+            float[] gX, int gxOff, Work work) {
         work.lists(cout);
         final int[] idx = work.idx;
         final float[] coef = work.coef;
         final float[] r = work.row.get(1, cin)[0];
-        final int taps = kh * kw;
-        for (int oy = 0; oy < outH; oy++) {
-            for (int ox = 0; ox < outW; ox++) {
-                final int gBase = accOff + (oy * outW + ox) * cout;
-                int cnt = 0;
-                for (int co = 0; co < cout; co++) {
-                    final float a = gAcc[gBase + co];
-                    if (a != 0.0f) {
-                        idx[cnt] = co * taps;
-                        coef[cnt++] = a;
-                    }
+        for (int o = 0; o < win.outPixels; o++) {
+            final int gBase = accOff + o * cout;
+            int cnt = 0;
+            for (int co = 0; co < cout; co++) {
+                final float a = gAcc[gBase + co];
+                if (a != 0.0f) {
+                    idx[cnt] = co * win.taps;
+                    coef[cnt++] = a;
                 }
-                if (cnt == 0) {
-                    continue;
-                }
-                for (int ky = 0; ky < kh; ky++) {
-                    final int iy = oy * sh - pt + ky * dh;
-                    if (iy < 0 || iy >= inH) {
-                        continue;
-                    }
-                    for (int kx = 0; kx < kw; kx++) {
-                        final int ix = ox * sw - pl + kx * dw;
-                        if (ix < 0 || ix >= inW) {
-                            continue;
-                        }
-                        final int xo = gxOff + (iy * inW + ix) * cin;
-                        System.arraycopy(gX, xo, r, 0, cin);
-                        accumulate(r, cin, wr, ky * kw + kx, idx, coef, cnt);
-                        System.arraycopy(r, 0, gX, xo, cin);
-                    }
-                }
+            }
+            if (cnt == 0) {
+                continue;
+            }
+            for (int e = win.outStart[o]; e < win.outStart[o + 1]; e++) {
+                final int xo = gxOff + win.outIn[e] * cin;
+                System.arraycopy(gX, xo, r, 0, cin);
+                accumulate(r, cin, wr, win.outTap[e], idx, coef, cnt);
+                System.arraycopy(r, 0, gX, xo, cin);
             }
         }
     }
 
     /**
-     * Depthwise, multiplier 1, gathered per input pixel: the (output pixel, tap) pairs that reach it are listed
-     * with output pixels ascending (oy ascending is ky descending, likewise ox and kx; at most one tap per pixel),
-     * then summed from +0 in that order by {@link #accumulatePairs}.
+     * Depthwise, multiplier 1, gathered per input pixel: the (output pixel, tap) pairs that reach it, output pixels
+     * ascending ({@link ConvWindow}'s input view), summed from +0 in that order by {@link #accumulatePairs}.
      */
-    private static void depthwiseInputGrad(float[][] wr, float[] gAcc, int accOff, int inH, int inW, int ch,
-            int outH, int outW, int kh, int kw, int sh, int sw, int dh, int dw, int pt, int pl, float[] gX,
-            int gxOff, Work work) {
-        final float[][] ar = pixelRows(work.acc, gAcc, accOff, outH * outW, ch);
-        work.lists(kh * kw);
-        final int[] pix = work.idx, tap = work.idx2;
+    private static void depthwiseInputGrad(float[][] wr, float[] gAcc, int accOff, int ch, ConvWindow win,
+            float[] gX, int gxOff, Work work) {
+        final float[][] ar = pixelRows(work.acc, gAcc, accOff, win.outPixels, ch);
         final float[] r = work.row.get(1, ch)[0];
-        for (int iy = 0; iy < inH; iy++) {
-            for (int ix = 0; ix < inW; ix++) {
-                int cnt = 0;
-                for (int ky = kh - 1; ky >= 0; ky--) {
-                    final int ny = iy + pt - ky * dh;
-                    final int oy = ny / sh;
-                    if (ny < 0 || oy * sh != ny || oy >= outH) {
-                        continue;
-                    }
-                    for (int kx = kw - 1; kx >= 0; kx--) {
-                        final int nx = ix + pl - kx * dw;
-                        final int ox = nx / sw;
-                        if (nx < 0 || ox * sw != nx || ox >= outW) {
-                            continue;
-                        }
-                        pix[cnt] = oy * outW + ox;
-                        tap[cnt++] = ky * kw + kx;
-                    }
-                }
-                java.util.Arrays.fill(r, 0, ch, 0.0f);
-                accumulatePairs(r, ch, ar, pix, wr, tap, cnt);
-                System.arraycopy(r, 0, gX, gxOff + (iy * inW + ix) * ch, ch);
-            }
+        final int[] start = win.inStart(), out = win.inOut(), tap = win.inTap();
+        for (int ip = 0; ip < win.inPixels; ip++) {
+            java.util.Arrays.fill(r, 0, ch, 0.0f);
+            accumulatePairs(r, ch, ar, out, wr, tap, start[ip], start[ip + 1]);
+            System.arraycopy(r, 0, gX, gxOff + ip * ch, ch);
         }
     }
 

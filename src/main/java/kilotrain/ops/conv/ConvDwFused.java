@@ -17,14 +17,15 @@ import kilotrain.ops.requant.Requantizer;
  * results equal {@link ConvKernel}'s P then D bit for bit.
  */
 public final class ConvDwFused {
-    /** P's geometry. */
-    public final int inH, inW, cin, pkh, pkw, pStrideH, pStrideW, pDilH, pDilW, pPadTop, pPadLeft, xZero;
+    /** P's geometry (its window walk is {@link #pWindow}). */
+    public final int cin, pkh, pkw, xZero;
     /** E's geometry (P's output, D's input) and D's. */
     public final int h, w, channels, outH, outW, kh, kw, strideH, strideW, dilH, dilW, padTop, padLeft;
     /** The padded plane: rows and columns. */
     public final int planeH, planeW;
     private final int[][] pW;
     private final int[] pBias;
+    private final ConvWindow pWindow;
     private final Requantizer pOut;
     private final byte eZero;
     private final int[][] dwW;
@@ -48,17 +49,9 @@ public final class ConvDwFused {
             throw new IllegalArgumentException("convs '" + p.name + "' and '" + dw.name
                     + "' are not an ungrouped conv feeding a depthwise conv");
         }
-        inH = p.input.height();
-        inW = p.input.width();
         cin = p.input.channels();
         pkh = p.kernelH();
         pkw = p.kernelW();
-        pStrideH = p.strideH;
-        pStrideW = p.strideW;
-        pDilH = p.dilationH;
-        pDilW = p.dilationW;
-        pPadTop = p.padding.top();
-        pPadLeft = p.padding.left();
         xZero = p.input.quant.zeroPoint();
         h = p.output.height();
         w = p.output.width();
@@ -78,6 +71,7 @@ public final class ConvDwFused {
         int k = pkh * pkw * cin;
         pW = new int[channels][k];
         pBias = new int[channels];
+        pWindow = ConvWindow.of(p);
         for (int c = 0; c < channels; c++) {
             for (int i = 0; i < k; i++) {
                 pW[c][i] = p.weight.int8Data[c * k + i];
@@ -140,11 +134,11 @@ public final class ConvDwFused {
             int[] wc = pW[c];
             Arrays.fill(acc, 0, pixels, pBias[c]);
             for (int i = 0; i < k4; i += 4) {
-                multiplyAdd4(acc, rows[i], rows[i + 1], rows[i + 2], rows[i + 3], wc[i], wc[i + 1], wc[i + 2],
+                ConvKernel.multiplyAdd4(acc, rows[i], rows[i + 1], rows[i + 2], rows[i + 3], wc[i], wc[i + 1], wc[i + 2],
                         wc[i + 3], pixels);
             }
             for (int i = k4; i < k; i++) {
-                multiplyAdd1(acc, rows[i], wc[i], pixels);
+                ConvKernel.multiplyAdd1(acc, rows[i], wc[i], pixels);
             }
             for (int r = 0; r < h; r++) {
                 pOut.applyChannel(acc, r * w, w, c, plane, pOff + (r + padTop) * planeW + padLeft, 1);
@@ -166,21 +160,18 @@ public final class ConvDwFused {
 
     /** rows[(ky * pkw + kx) * cin + i][pixel] = x - x_zero under P's tap, 0 in P's padding (the im2col order). */
     private void gather(byte[] x, int xOff, int[][] rows) {
-        int z = xZero, ci = cin;
-        for (int oy = 0; oy < h; oy++) {
-            for (int ox = 0; ox < w; ox++) {
-                int p = oy * w + ox;
-                for (int ky = 0; ky < pkh; ky++) {
-                    int iy = oy * pStrideH - pPadTop + ky * pDilH;
-                    for (int kx = 0; kx < pkw; kx++) {
-                        int ix = ox * pStrideW - pPadLeft + kx * pDilW;
-                        int r = (ky * pkw + kx) * ci;
-                        boolean inside = iy >= 0 && iy < inH && ix >= 0 && ix < inW;
-                        int src = xOff + (iy * inW + ix) * ci;
-                        for (int i = 0; i < ci; i++) {
-                            rows[r + i][p] = inside ? x[src + i] - z : 0;
-                        }
-                    }
+        final int z = xZero, ci = cin, pixels = h * w;
+        final ConvWindow win = pWindow;
+        if (win.outIn.length != pixels * win.taps) {
+            for (int[] r : rows) {
+                Arrays.fill(r, 0, pixels, 0);
+            }
+        }
+        for (int p = 0; p < pixels; p++) {
+            for (int e = win.outStart[p]; e < win.outStart[p + 1]; e++) {
+                final int r = win.outTap[e] * ci, src = xOff + win.outIn[e] * ci;
+                for (int i = 0; i < ci; i++) {
+                    rows[r + i][p] = x[src + i] - z;
                 }
             }
         }
@@ -195,19 +186,6 @@ public final class ConvDwFused {
             for (int j = 0; j < n; j++) {
                 acc[a0 + j] += wv * plane[p0 + j * stride];
             }
-        }
-    }
-
-    private static void multiplyAdd4(int[] acc, int[] r0, int[] r1, int[] r2, int[] r3, int w0, int w1, int w2,
-            int w3, int n) {
-        for (int p = 0; p < n; p++) {
-            acc[p] += w0 * r0[p] + w1 * r1[p] + w2 * r2[p] + w3 * r3[p];
-        }
-    }
-
-    private static void multiplyAdd1(int[] acc, int[] r0, int w0, int n) {
-        for (int p = 0; p < n; p++) {
-            acc[p] += w0 * r0[p];
         }
     }
 }

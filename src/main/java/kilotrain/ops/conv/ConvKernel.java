@@ -311,14 +311,14 @@ public final class ConvKernel {
         }
     }
 
-    private static void multiplyAdd4(int[] acc, int[] r0, int[] r1, int[] r2, int[] r3, int w0, int w1, int w2,
+    static void multiplyAdd4(int[] acc, int[] r0, int[] r1, int[] r2, int[] r3, int w0, int w1, int w2,
             int w3, int n) {
         for (int p = 0; p < n; p++) {
             acc[p] += w0 * r0[p] + w1 * r1[p] + w2 * r2[p] + w3 * r3[p];
         }
     }
 
-    private static void multiplyAdd1(int[] acc, int[] r0, int w0, int n) {
+    static void multiplyAdd1(int[] acc, int[] r0, int w0, int n) {
         for (int p = 0; p < n; p++) {
             acc[p] += w0 * r0[p];
         }

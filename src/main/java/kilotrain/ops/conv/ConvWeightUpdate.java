@@ -37,12 +37,13 @@ public record ConvWeightUpdate(Conv2D conv, TrainedConv trained, Buf gAcc, Buf s
         int index = b.paramIndex(param), rowCount = param.value.elements / param.rowLength;
         int[] kept = trained.partial() ? trained.keptChannels : null;
         int ch = rows.id, s = saved.id, ga = gAcc.id;
+        ConvWindow win = ConvWindow.of(conv);
         return (f, training) -> {
             float lr = f.learningRate(this);
             float[] chunk = f.floats[ch];
             for (int r = 0; r < rowCount; r += rowsPerChunk) {
                 int k = Math.min(rowsPerChunk, rowCount - r);
-                WeightGradRows.compute(conv, f.bytes[s], f.off[s], f.floats[ga], 0, kept, r, k, chunk, 0);
+                WeightGradRows.compute(conv, win, f.bytes[s], f.off[s], f.floats[ga], 0, kept, r, k, chunk, 0);
                 state.applySampleRows(index, chunk, 0, r, k, lr);
             }
         };

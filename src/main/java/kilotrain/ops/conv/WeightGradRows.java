@@ -29,17 +29,20 @@ public final class WeightGradRows {
      */
     public static void compute(Conv2D op, byte[] x, int xOff, float[] gAcc, int accOff, int[] kept, int row0,
             int rows, float[] out, int outOff) {
-        final int inH = op.input.height(), inW = op.input.width(), cin = op.input.channels();
-        final int outH = op.output.height(), outW = op.output.width(), cout = op.output.channels();
-        final int kh = op.kernelH(), kw = op.kernelW(), sh = op.strideH, sw = op.strideW;
-        final int dh = op.dilationH, dw = op.dilationW, pt = op.padding.top(), pl = op.padding.left();
+        compute(op, ConvWindow.of(op), x, xOff, gAcc, accOff, kept, row0, rows, out, outOff);
+    }
+
+    /** {@link #compute(Conv2D, byte[], int, float[], int, int[], int, int, float[], int)} with its window walk. */
+    static void compute(Conv2D op, ConvWindow win, byte[] x, int xOff, float[] gAcc, int accOff, int[] kept,
+            int row0, int rows, float[] out, int outOff) {
+        final int cin = op.input.channels(), cout = op.output.channels();
         final int zx = op.input.quant.zeroPoint();
         final boolean dw1 = op.isDepthwise();
         final int nk = kept == null ? cin : kept.length;
         final int mult = dw1 ? cout / cin : 1;
         final int perTap = dw1 ? 1 : op.groups == 1 ? nk : cin / op.groups;
         final int xStride = op.groups == 1 || dw1 ? nk : cin;
-        final int rowLen = kh * kw * perTap;
+        final int rowLen = win.taps * perTap;
         for (int r = 0; r < rows; r++) {
             final int row = row0 + r;
             final int co, xBase;
@@ -55,28 +58,16 @@ public final class WeightGradRows {
             for (int i = 0; i < rowLen; i++) {
                 out[o + i] = 0.0f;
             }
-            for (int oy = 0; oy < outH; oy++) {
-                for (int ox = 0; ox < outW; ox++) {
-                    final float a = gAcc[accOff + (oy * outW + ox) * cout + co];
-                    if (a == 0.0f) {
-                        continue;
-                    }
-                    for (int ky = 0; ky < kh; ky++) {
-                        final int iy = oy * sh - pt + ky * dh;
-                        if (iy < 0 || iy >= inH) {
-                            continue;
-                        }
-                        for (int kx = 0; kx < kw; kx++) {
-                            final int ix = ox * sw - pl + kx * dw;
-                            if (ix < 0 || ix >= inW) {
-                                continue;
-                            }
-                            final int xp = xOff + (iy * inW + ix) * xStride + xBase;
-                            final int g = o + (ky * kw + kx) * perTap;
-                            for (int j = 0; j < perTap; j++) {
-                                out[g + j] = out[g + j] + a * (float) (x[xp + j] - zx);
-                            }
-                        }
+            for (int p = 0; p < win.outPixels; p++) {
+                final float a = gAcc[accOff + p * cout + co];
+                if (a == 0.0f) {
+                    continue;
+                }
+                for (int e = win.outStart[p]; e < win.outStart[p + 1]; e++) {
+                    final int xp = xOff + win.outIn[e] * xStride + xBase;
+                    final int g = o + win.outTap[e] * perTap;
+                    for (int j = 0; j < perTap; j++) {
+                        out[g + j] = out[g + j] + a * (float) (x[xp + j] - zx);
                     }
                 }
             }

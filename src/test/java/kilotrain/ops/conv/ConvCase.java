@@ -85,6 +85,19 @@ final class ConvCase {
 
     /** Unclamped relaxed outputs {@code (acc + b) * eff + zy} in double, for continuous x, w, b. */
     double[] relaxed(double[] xv, double[] wv, double[] bv) {
+        double[] acc = accumulators(xv, wv);
+        for (int i = 0; i < acc.length; i++) {
+            int co = i % cout;
+            acc[i] = (acc[i] + bv[co]) * eff[co] + zy;
+        }
+        return acc;
+    }
+
+    /**
+     * The direct definition {@code acc[p, co] = sum over valid taps of w * (x - zx)}, written independently of the
+     * kernels under test (exact for integer x and w: every partial sum is an integer far below 2^53).
+     */
+    private double[] accumulators(double[] xv, double[] wv) {
         int cinPG = cin / groups, coutPG = cout / groups;
         double[] y = new double[outElements()];
         for (int oy = 0; oy < outH; oy++) {
@@ -105,38 +118,28 @@ final class ConvCase {
                             }
                         }
                     }
-                    y[(oy * outW + ox) * cout + co] = (acc + bv[co]) * eff[co] + zy;
+                    y[(oy * outW + ox) * cout + co] = acc;
                 }
             }
         }
         return y;
     }
 
+    private static double[] doubles(byte[] v) {
+        double[] d = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            d[i] = v[i];
+        }
+        return d;
+    }
+
     /** The int8 forward's clamp mask: float32 {@code rint(float(acc + b) * eff)}, then ConvMask. */
     byte[] mask(int actMin, int actMax) {
-        int cinPG = cin / groups, coutPG = cout / groups;
-        float[] rz = new float[outElements()];
-        for (int oy = 0; oy < outH; oy++) {
-            for (int ox = 0; ox < outW; ox++) {
-                for (int co = 0; co < cout; co++) {
-                    int g = co / coutPG;
-                    int acc = 0;
-                    for (int ky = 0; ky < kh; ky++) {
-                        int iy = oy * sh - pt + ky * dh;
-                        for (int kx = 0; kx < kw; kx++) {
-                            int ix = ox * sw - pl + kx * dw;
-                            if (iy < 0 || iy >= inH || ix < 0 || ix >= inW) {
-                                continue;
-                            }
-                            for (int i = 0; i < cinPG; i++) {
-                                acc += w[((co * kh + ky) * kw + kx) * cinPG + i]
-                                        * (x[(iy * inW + ix) * cin + g * cinPG + i] - zx);
-                            }
-                        }
-                    }
-                    rz[(oy * outW + ox) * cout + co] = (float) Math.rint((float) (acc + b[co]) * eff[co]);
-                }
-            }
+        double[] acc = accumulators(doubles(x), doubles(w));
+        float[] rz = new float[acc.length];
+        for (int i = 0; i < acc.length; i++) {
+            int co = i % cout;
+            rz[i] = (float) Math.rint((float) ((int) acc[i] + b[co]) * eff[co]);
         }
         byte[] m = new byte[ConvMask.bytes(rz.length)];
         ConvMask.pack(rz, 0, rz.length, zy, actMin, actMax, m, 0);
