@@ -115,6 +115,8 @@ public final class TrainExecutor {
         long[] profile;
         /** Called with each instruction's index after it ran in {@link #step} (null: none); for diagnosis. */
         java.util.function.IntConsumer trace;
+        /** Called with each instruction's index before it runs in {@link #step} (null: none); {@link StepTrace}. */
+        java.util.function.IntConsumer before;
 
         /** Starts recording the time of every instruction (for {@code kilotrain bench --profile}). */
         public void profile() {
@@ -252,6 +254,9 @@ public final class TrainExecutor {
         long[] prof = ws.profile;
         for (int i = 0; i < steps.length; i++) {
             long t0 = prof == null ? 0 : System.nanoTime();
+            if (ws.before != null) {
+                ws.before.accept(i);
+            }
             ws.stageIn(i);
             steps[i].run(ws, true);
             ws.stageOut(i);

@@ -138,6 +138,27 @@ public final class TrainState implements ParamState {
         }
     }
 
+    /** Parameter i's momentum velocity (slice order, as the generated C's {@code kt_pN_vel}), or null without momentum. */
+    public float[] velocity(int i) {
+        return sgd[i].velocity();
+    }
+
+    /** Parameter i's float32 master copy (FLOAT_SHADOW rules; {@code kt_pN_shadow}), or null. */
+    public float[] shadow(int i) {
+        return weightUpdates[i] != null ? weightUpdates[i].shadow()
+                : biasUpdates[i] != null ? biasUpdates[i].shadow() : null;
+    }
+
+    /** Whether parameter i's update draws stochastic rounding numbers ({@code kt_pN_rng}). */
+    public boolean stochastic(int i) {
+        return weightUpdates[i] != null && options.weightRule() == WeightRounding.STOCHASTIC;
+    }
+
+    /** Parameter i's stochastic rounding generator state ({@link #stochastic}). */
+    public int rngState(int i) {
+        return weightUpdates[i].rngState();
+    }
+
     /** Sets a parameter from a value in the slice layout (loading a fine-tuned model); resets optimizer state. */
     public void setValue(Param p, Object v) {
         int i = program.params.indexOf(p);

@@ -80,6 +80,11 @@ public final class Int8WeightUpdate {
         return n;
     }
 
+    /** The stochastic rounding's generator state (STOCHASTIC only), as the generated C's {@code kt_pN_rng} holds it. */
+    public int rngState() {
+        return rng.state();
+    }
+
     /** w -= delta for the n slice elements. */
     public void apply(float[] delta, int dOff) {
         apply(delta, dOff, 0, n);
