@@ -72,16 +72,19 @@ static float target[KT_CLASSES];
 static char line[160];
 static uint32_t diffs;
 
-static void fail(const char *what, uint32_t a, uint32_t b) {
-    char *o = kt_put_str(line, "error ");
-    o = kt_put_str(o, what);
-    o = kt_put_str(o, " ");
-    o = kt_put_u(o, a);
-    o = kt_put_str(o, " ");
-    o = kt_put_u(o, b);
+/* " v" appended to a line */
+static char *field(char *o, uint32_t v) {
+    return kt_put_u(kt_put_str(o, " "), v);
+}
+
+static void send(char *o) {
     o = kt_put_str(o, "\n");
     *o = '\0';
     out(line);
+}
+
+static void fail(const char *what, uint32_t a, uint32_t b) {
+    send(field(field(kt_put_str(kt_put_str(line, "error "), what), a), b));
     finish(2);
 }
 
@@ -95,21 +98,9 @@ static uint32_t u32(void) {
 
 static void report(uint32_t index, uint32_t kind, uint32_t id, uint32_t element, uint32_t expected, uint32_t actual,
                    int digits) {
-    char *o = kt_put_str(line, "diff ");
-    o = kt_put_u(o, index);
-    o = kt_put_str(o, " ");
-    o = kt_put_u(o, kind);
-    o = kt_put_str(o, " ");
-    o = kt_put_u(o, id);
-    o = kt_put_str(o, " ");
-    o = kt_put_u(o, element);
-    o = kt_put_str(o, " ");
-    o = kt_put_hex(o, expected, digits);
-    o = kt_put_str(o, " ");
-    o = kt_put_hex(o, actual, digits);
-    o = kt_put_str(o, "\n");
-    *o = '\0';
-    out(line);
+    char *o = field(field(field(field(kt_put_str(line, "diff"), index), kind), id), element);
+    o = kt_put_hex(kt_put_str(o, " "), expected, digits);
+    send(kt_put_hex(kt_put_str(o, " "), actual, digits));
     diffs++;
 }
 
@@ -208,13 +199,7 @@ int main(int argc, char **argv) {
         }
         records++;
     }
-    char *o = kt_put_str(line, "replay-done ");
-    o = kt_put_u(o, records);
-    o = kt_put_str(o, " ");
-    o = kt_put_u(o, diffs);
-    o = kt_put_str(o, "\n");
-    *o = '\0';
-    out(line);
+    send(field(field(kt_put_str(line, "replay-done"), records), diffs));
     finish(0);
     return 0;
 }
