@@ -37,11 +37,18 @@ public final class TrainedPredictor implements Predictor {
     @Override
     public Scorer scorer() {
         TrainExecutor.Workspace ws = exec.workspace();
-        float[] logits = new float[model.classes.size()];
+        // a binary program's one logit z scores its two classes as (0, z): sigmoid(z) is softmax(0, z)[1], and the
+        // arg-max (first on ties) is class 1 exactly when z > 0
+        boolean binary = model.program.binary();
+        float[] logits = new float[binary ? 2 : model.program.numClasses];
         return new Scorer() {
             @Override
             public float[] scores(byte[] input) {
-                exec.predict(ws, input, logits);
+                exec.predict(ws, input, binary ? null : logits);
+                if (binary) {
+                    logits[0] = 0.0f;
+                    logits[1] = ws.floats(model.program.logits)[0];
+                }
                 return logits.clone();
             }
 
