@@ -13,7 +13,8 @@ import kilotrain.ir.Softmax;
  * <ol>
  *   <li>the data carries regression targets (float or int8 {@code y} arrays, CSV {@code --target-columns}):
  *       {@code regress};</li>
- *   <li>else the model's output has as many values as its input and does not end in SOFTMAX: {@code autoencode}
+ *   <li>else the model's output has as many values as its input (more than one) and does not end in SOFTMAX:
+ *       {@code autoencode}
  *       (the labels then mark the test set's normal and anomalous samples);</li>
  *   <li>else {@code classify} with a new head. {@code classify-keep-head} and {@code binary} are chosen by name only:
  *       a model file does not name its classes, so equal class counts do not prove that the dataset's classes are
@@ -31,7 +32,8 @@ public final class TaskChoice {
         TrainSpec.Task t;
         if (asked.equals("auto")) {
             t = targets ? TrainSpec.Task.REGRESS
-                    : !softmax && outputs(graph) == graph.input.elements() ? TrainSpec.Task.AUTOENCODE
+                    : !softmax && graph.input.elements() > 1 && outputs(graph) == graph.input.elements()
+                    ? TrainSpec.Task.AUTOENCODE
                     : TrainSpec.Task.CLASSIFY;
         } else {
             t = TrainSpec.Task.parse(asked);
