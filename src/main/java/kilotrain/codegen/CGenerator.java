@@ -973,7 +973,14 @@ public final class CGenerator implements CEmitter {
             s.append("        default:\n            return NULL;\n        }\n");
         }
         s.append("    default:\n        return NULL;\n    }\n}\n\n");
-        s.append("int kt_replay_run(int index, int label, const float *target, float *loss_io) {\n");
+        TargetKind tk = program.targetKind();
+        boolean bytes = tk == TargetKind.INT8 || tk == TargetKind.INPUT;
+        // an int8 target vector (int8 regression, autoencoder) comes as the bytes behind the pointer
+        s.append("int kt_replay_run(int index, int label, const float *").append(bytes ? "target_bytes" : "target")
+                .append(", float *loss_io) {\n");
+        if (bytes) {
+            s.append("    const int8_t *target = (const int8_t *)(const void *)target_bytes;\n");
+        }
         s.append("    float loss = *loss_io;\n    (void)label;\n    (void)target;\n    switch (index) {\n");
         for (int i = 0; i < order.size(); i++) {
             s.append("    case ").append(i).append(": {\n        ").append(step.get(i).replace("\n    ", "\n        "))
