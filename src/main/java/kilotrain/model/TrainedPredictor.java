@@ -25,6 +25,13 @@ public final class TrainedPredictor implements Predictor {
     }
 
     @Override
+    public kilotrain.ir.Quant outputQuant() {
+        kilotrain.ops.loss.MseGrad m = model.program.mse();
+        return m != null && m.target() == kilotrain.ops.loss.TargetKind.INT8
+                ? kilotrain.ir.Quant.perTensor(m.scale(), m.zero()) : null;
+    }
+
+    @Override
     public List<String> classes() {
         return model.classes;
     }

@@ -122,6 +122,35 @@ class TasksCliTest {
                 wrong.err());
     }
 
+    /** int8 targets (an int8 y array of shape (N, 1)) in hello_world's output quantization: sin(x) quantized. */
+    @Test
+    void helloWorldRegressesOnInt8Targets(@TempDir Path dir) throws Exception {
+        kilotrain.ir.Quant yq = kilotrain.importer.ModelLoader.load(HELLO).output.quant;
+        for (String part : new String[] {"train", "test"}) {
+            int n = part.equals("train") ? 100 : 40;
+            double[] x = new double[n], y = new double[n];
+            for (int i = 0; i < n; i++) {
+                x[i] = 2 * Math.PI * (i + (part.equals("train") ? 0.5 : 0.25)) / n;
+                y[i] = Math.max(-128, Math.min(127, Math.round(Math.sin(x[i]) / yq.scale()) + yq.zeroPoint()));
+            }
+            NpyFiles.write(dir.resolve("x_" + part + ".npy"), "<f4", new int[] {n, 1}, false, x);
+            NpyFiles.write(dir.resolve("y_" + part + ".npy"), "|i1", new int[] {n, 1}, false, y);
+        }
+        Path out = dir.resolve("run");
+        CliTest.Result t = run("train", "--model", HELLO.toString(), "--data", dir.toString(), "--epochs", "3",
+                "--lr", "0.01", "--augment", "none", "--out", out.toString(), "--json");
+        assertEquals(0, t.code(), t.err());
+        JsonNode m = JSON.readTree(Files.readString(out.resolve("metrics.json")));
+        assertEquals("regress-int8", m.get("task").asText());
+        double mse = m.get("test_mse").asDouble();
+        assertTrue(mse > 0 && mse < 0.01, "sin(x) from int8 targets: " + mse);
+        for (String f : new String[] {"model.ktm", "model.tflite"}) {
+            CliTest.Result e = run("eval", "--json", out.resolve(f).toString(), dir.toString());
+            assertEquals(0, e.code(), e.err());
+            assertEquals(mse, JSON.readTree(e.out()).get("mse").asDouble(), 1e-12, f);
+        }
+    }
+
     @Test
     void binaryOnOneSigmoidLogit(@TempDir Path dir) throws Exception {
         StringBuilder csv = new StringBuilder("x,label\n");

@@ -118,6 +118,29 @@ class TasksCTest {
         both(dir, p, "resnet-8 classify-keep-head", random(3, g.input.elements(), 4), new int[] {3, 0, 9}, null);
     }
 
+    /**
+     * The firmware library of each new task: {@code kt_learn(x, target)} takes the task's target ({@code kt_lib_test.c}
+     * learns one sample, saves, restores), built and run on the host and built for the Cortex-M7 ({@code make check}).
+     */
+    @Test
+    void libraryLearnsWithEveryTasksTarget(@TempDir Path dir) throws Exception {
+        CBuild.requireTool("gcc");
+        CBuild.requireTool("make");
+        CBuild.requireTool("arm-none-eabi-gcc");
+        String[][] cases = {{"autoencode", AD01.toString()}, {"regress-int8", RegressCTest.HELLO.toString()},
+            {"regress", RegressCTest.HELLO.toString()}, {"binary", RegressCTest.HELLO.toString()},
+            {"classify-keep-head", RESNET.toString()}};
+        for (String[] c : cases) {
+            Path lib = dir.resolve(c[0]);
+            String said = ImportParamsTest.stdout(() -> kilotrain.cli.Main.run("compile", c[1], "--scheme",
+                    "classifier-only", "--task", c[0], "--target", "lib", "--board", "mps2-an500", "--out",
+                    lib.toString()));
+            assertTrue(said.contains("library"), said);
+            String out = CBuild.run(lib, List.of("make", "-s", "check"), 600);
+            assertTrue(out.contains("kt_lib_test.elf"), c[0] + ": " + out);
+        }
+    }
+
     /** device-bench's path for the new tasks on the emulated Cortex-M7: bit-exact with the Java twin. */
     @Test
     void everyTaskOnEmulatedCortexM7(@TempDir Path dir) throws Exception {
