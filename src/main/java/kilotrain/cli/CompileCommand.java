@@ -113,6 +113,9 @@ final class CompileCommand implements Callable<Integer> {
     UpdateRuleOptions rules;
 
     @Mixin
+    AccumulateOption accumulate;
+
+    @Mixin
     HeadOption head;
 
     @Mixin
@@ -174,7 +177,7 @@ final class CompileCommand implements Callable<Integer> {
         if (memoryReport != null) {
             MemoryReport.write(memoryReport, a);
         }
-        TrainState state = new TrainState(p, rules.options(true, optimizer.momentum(), 0));
+        TrainState state = new TrainState(p, accumulate.apply(rules.options(true, optimizer.momentum(), 0)));
         DeviceFootprint footprint = null;
         if (device) {
             // what the linker will see (kernel scratch, runtime state, stack reserve included), so an over-budget

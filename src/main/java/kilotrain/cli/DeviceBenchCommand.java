@@ -87,6 +87,9 @@ final class DeviceBenchCommand implements Callable<Integer> {
     @Mixin
     SampleOptions sampleFiles;
 
+    @Mixin
+    AccumulateOption accumulate;
+
     @Option(names = "--profile", description = "Also build the step with -DKT_PROFILE (a SysTick read after every "
             + "statement), run it on the same samples (its results must equal the plain run's bit for bit) and print "
             + "per instruction: ticks, MACs or element operations, instructions per MAC, and the lower bound "
@@ -158,7 +161,7 @@ final class DeviceBenchCommand implements Callable<Integer> {
         Checks.outFolder("--out", out);
         Checks.atLeast("--samples", samples, 1);
         Checks.atLeast("--steps", steps, 1);
-        TrainState.Options options = step.rules.options(true, optimizer.momentum(), 0);
+        TrainState.Options options = accumulate.apply(step.rules.options(true, optimizer.momentum(), 0));
         Graph g = ModelLoader.load(model);
         Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
         TrainSpec.Task t = task.task();

@@ -72,6 +72,9 @@ final class DeviceDemoCommand implements Callable<Integer> {
     @Mixin
     StepOptions step;
 
+    @Mixin
+    AccumulateOption accumulate;
+
     @Option(names = "--out", description = "Keep the C project and demo.log here (default: a temporary folder).")
     Path out;
 
@@ -91,7 +94,7 @@ final class DeviceDemoCommand implements Callable<Integer> {
         Checks.atLeast("--stream", stream, 2);
         Checks.atLeast("--held-out", heldOut, 1);
         Checks.atLeast("--every", every, 1);
-        TrainState.Options options = step.rules.options(true, optimizer.momentum(), 0);
+        TrainState.Options options = accumulate.apply(step.rules.options(true, optimizer.momentum(), 0));
         Graph g = ModelLoader.load(model);
         Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
         Program p = TrainCompiler.compile(g, new TrainSpec(s, classes, 0, step.head.resolve(g)));

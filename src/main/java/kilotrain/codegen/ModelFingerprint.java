@@ -41,7 +41,12 @@ public final class ModelFingerprint {
             s.append('\n');
         }
         s.append("rules ").append(o.weightRule()).append(' ').append(o.biasRule()).append(" momentum ")
-                .append(Float.floatToRawIntBits(o.momentum())).append(" qas ").append(o.qas()).append('\n');
+                .append(Float.floatToRawIntBits(o.momentum())).append(" qas ").append(o.qas());
+        if (o.deviceBatch() != 1) {
+            // B > 1 saves its gradient sums with the state (B = 1 keeps the fingerprints it always had)
+            s.append(" batch ").append(o.deviceBatch());
+        }
+        s.append('\n');
         CRC32 crc = new CRC32();
         crc.update(s.toString().getBytes(StandardCharsets.UTF_8));
         return (int) crc.getValue();

@@ -228,7 +228,7 @@ public final class DeviceBench {
         return null;
     }
 
-    /** One batch-1 step of the Java twin, as the device runs it (step, then the update of every parameter). */
+    /** One sample of the Java twin, as the device learns it (step, then {@link TrainState#learnSample}). */
     static float twinStep(TrainExecutor ex, TrainExecutor.Workspace ws, TrainState state, float[][] grads,
             byte[] input, int label, float lr) {
         return twinStep(ex, ws, state, grads, input, label, null, lr);
@@ -239,12 +239,7 @@ public final class DeviceBench {
             byte[] input, int label, float[] targets, float lr) {
         float loss = ex.step(ws, input, label, targets);
         ex.copyGradients(ws, grads);
-        for (float[] g : grads) {
-            for (int j = 0; j < g.length; j++) {
-                g[j] = 0.0f + g[j];
-            }
-        }
-        state.apply(grads, 1, lr);
+        state.learnSample(grads, lr);
         return loss;
     }
 

@@ -289,6 +289,9 @@ public record DeviceFootprint(long dataBytes, long bssBytes, long stackBytes, lo
         if (name.endsWith("_vel")) {
             return "optimizer state";
         }
+        if (name.endsWith("_gsum")) {
+            return "gradient accumulators";
+        }
         if (name.endsWith("_rng")) {
             return "stochastic rounding states";
         }

@@ -28,13 +28,32 @@ import kilotrain.ops.update.WeightRounding;
 public final class TrainState implements ParamState {
     /**
      * Optimizer and rounding settings of a run. {@code maxStep}: the largest change of an int8 weight per update, in
-     * quantization steps ({@link Int8WeightUpdate#UNLIMITED}: none).
+     * quantization steps ({@link Int8WeightUpdate#UNLIMITED}: none). {@code deviceBatch}: B, the samples the device
+     * accumulates gradients over before each update ({@link #learnSample}; 1: an update per sample, the in-place
+     * updates of the device step).
      */
     public record Options(boolean qas, float momentum, WeightRounding weightRule, BiasRounding biasRule, int seed,
-            float maxStep) {
+            float maxStep, int deviceBatch) {
+        public Options {
+            if (deviceBatch < 1) {
+                throw new IllegalArgumentException("the device batch must be at least 1, got " + deviceBatch);
+            }
+        }
+
         /** With the default step limit. */
         public Options(boolean qas, float momentum, WeightRounding weightRule, BiasRounding biasRule, int seed) {
             this(qas, momentum, weightRule, biasRule, seed, Int8WeightUpdate.DEFAULT_MAX_STEP);
+        }
+
+        /** An update per sample on the device. */
+        public Options(boolean qas, float momentum, WeightRounding weightRule, BiasRounding biasRule, int seed,
+                float maxStep) {
+            this(qas, momentum, weightRule, biasRule, seed, maxStep, 1);
+        }
+
+        /** The same rules with the device accumulating over {@code b} samples per update. */
+        public Options withDeviceBatch(int b) {
+            return new Options(qas, momentum, weightRule, biasRule, seed, maxStep, b);
         }
     }
 
@@ -49,6 +68,9 @@ public final class TrainState implements ParamState {
     private final Int32BiasUpdate[] biasUpdates;
     private final float[] delta;
     private final int[][] sliceIndex;
+    /** Device batch B > 1: the per-parameter gradient sums of the batch so far, and how many samples they hold. */
+    private float[][] batchSums;
+    private int batchFill;
 
     public TrainState(Program program, Options options) {
         this.program = program;
@@ -196,11 +218,62 @@ public final class TrainState implements ParamState {
     }
 
     /**
+     * One labelled sample as the device learns it (the twin of {@code kt_learn}): {@code grads[i]} is parameter i's
+     * gradient of this sample (overwritten). With {@code deviceBatch} B = 1 the update is {@link #apply} of a batch of
+     * one ({@code 0 + g}). With B > 1 the gradients are summed per element in sample order ({@code s = 0 + g} for the
+     * batch's first sample, {@code s = s + g} after), the parameters stay as they are, and the B-th sample applies
+     * the sums as {@link #apply} does ({@code s * (1 / B)}, QAS, SGD, rounding) - exactly what the generated C does
+     * with its {@code kt_pN_gsum} arrays. Returns true when the parameters were updated.
+     */
+    public boolean learnSample(float[][] grads, float lr) {
+        int b = options.deviceBatch();
+        if (b == 1) {
+            for (float[] g : grads) {
+                for (int j = 0; j < g.length; j++) {
+                    g[j] = 0.0f + g[j];
+                }
+            }
+            apply(grads, 1, lr);
+            return true;
+        }
+        if (batchSums == null) {
+            batchSums = new float[grads.length][];
+            for (int i = 0; i < grads.length; i++) {
+                batchSums[i] = new float[grads[i].length];
+            }
+        }
+        for (int i = 0; i < grads.length; i++) {
+            float[] s = batchSums[i], g = grads[i];
+            if (batchFill == 0) {
+                for (int j = 0; j < g.length; j++) {
+                    s[j] = 0.0f + g[j];
+                }
+            } else {
+                for (int j = 0; j < g.length; j++) {
+                    s[j] = s[j] + g[j];
+                }
+            }
+        }
+        if (++batchFill < b) {
+            return false;
+        }
+        batchFill = 0;
+        apply(batchSums, b, lr);
+        return true;
+    }
+
+    /** Samples summed since the last update (always 0 with a device batch of 1). */
+    public int batchFill() {
+        return batchFill;
+    }
+
+    /**
      * The device's batch-1 in-place update of parameter {@code i} from its per-sample gradient {@code g} (overwritten):
      * bit for bit what {@link #apply} does after a batch of one, whose sum starts from +0.0f, so the gradient goes
      * through the same {@code 0.0f + g} and {@code * 1.0f} before the update rule.
      */
     public void applySample(int i, float[] g, float lr) {
+        requireBatchOne();
         int n = program.params.get(i).value.elements;
         for (int j = 0; j < n; j++) {
             g[j] = 0.0f + g[j];
@@ -215,6 +288,7 @@ public final class TrainState implements ParamState {
      * {@link #applySample}: every step is elementwise and the stochastic rounding draws stay in slice order.
      */
     public void applySampleRows(int i, float[] g, int gOff, int row0, int rows, float lr) {
+        requireBatchOne();
         Param p = program.params.get(i);
         if (p.role != Param.Role.CONV_WEIGHT) {
             throw new IllegalArgumentException(p.name + " is not a conv weight");
@@ -236,6 +310,14 @@ public final class TrainState implements ParamState {
         sgd[i].delta(g, gOff, from, n, lr, delta, 0);
         weightUpdates[i].apply(delta, 0, from, n);
         version++;
+    }
+
+    /** The in-place updates of the Java device step are batch 1; B > 1 is learned through {@link #learnSample}. */
+    private void requireBatchOne() {
+        if (options.deviceBatch() != 1) {
+            throw new IllegalStateException("the in-place device update runs one sample per update; a device batch of "
+                    + options.deviceBatch() + " is learned through TrainState.learnSample");
+        }
     }
 
     private void applyOne(int i, float[] g, float invB, float lr) {

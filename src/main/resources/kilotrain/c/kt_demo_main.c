@@ -17,7 +17,7 @@
 #include <string.h>
 
 #define SECTOR 1024u
-#define SLOT ((KT_PARAMS_BYTES + 64u + SECTOR - 1u) / SECTOR * SECTOR)
+#define SLOT ((KT_STATE_BYTES + 64u + SECTOR - 1u) / SECTOR * SECTOR)
 #define FLASH_BYTES (2u * SLOT)
 static uint8_t flash_mem[FLASH_BYTES];
 static const char file_name[] = "kt_flash.bin";

@@ -16,7 +16,9 @@ float kt_learn(const int8_t *input, kt_target_t target) {
     float loss = kt_train_step(input, target);
     if (KT_TARGET_OK(target)) {
         kt_lib_stats.samples++;
-        kt_lib_stats.steps++;
+        if (kt_batch_fill() == 0u) {
+            kt_lib_stats.steps++; /* this sample completed a batch of KT_BATCH: the parameters were updated */
+        }
         kt_lib_stats.last_loss = loss;
     }
     return loss;

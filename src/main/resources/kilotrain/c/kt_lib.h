@@ -4,10 +4,11 @@
  *
  *   kt_init(flash)          start: the parameters of the flash image, or the last state saved through `flash`
  *   kt_predict(x, logits)   inference (kt_model.h); returns the class
- *   kt_learn(x, label)      learn from one labelled sample: forward, loss, backward and the device's update rules
- *                           (batch 1: one update per sample); returns the loss
+ *   kt_learn(x, label)      learn from one labelled sample: forward, loss, backward; the gradients of KT_BATCH
+ *                           samples are summed and every KT_BATCH-th sample updates with the device's update rules
+ *                           (KT_BATCH = 1: an update per sample); returns the loss
  *   kt_save(flash)          keep what was learned: power-loss-safe A/B save (kt_store.h)
- *   kt_statistics()         samples learned, updates, last loss (saved and restored with the parameters)
+ *   kt_statistics()         samples learned, updates, last loss (saved and restored with the learned state)
  *   kt_model_fingerprint(), kt_library_version()
  */
 #ifndef KT_LIB_H
@@ -16,7 +17,7 @@
 #include "kt_model.h"
 #include "kt_store.h"
 
-#define KT_LIB_VERSION "kilotrain-lib 1 (state format 1)"
+#define KT_LIB_VERSION "kilotrain-lib 2 (state format 2)"
 
 /* Statistics are reset; with flash != NULL the newest valid state of this model is loaded. Returns KT_STORE_OK,
  * or why the image's parameters are used instead: KT_STORE_EMPTY (nothing saved yet), KT_STORE_WRONG_MODEL,
@@ -30,7 +31,8 @@ int kt_init(const kt_flash *flash);
  * !KT_TARGET_OK(target). */
 float kt_learn(const int8_t *input, kt_target_t target);
 
-/* Saves parameters and statistics; KT_STORE_OK or a negative kt_store status (the previous state is kept). */
+/* Saves the learned state (parameters, update rules' state) and statistics; KT_STORE_OK or a negative kt_store status
+ * (the previous state is kept). */
 int kt_save(const kt_flash *flash);
 
 const kt_stats *kt_statistics(void);

@@ -1,6 +1,6 @@
 /*
  * The smallest firmware using the library: a RAM array as its flash, init from it (nothing saved yet), learn one
- * sample, save, init again (a reboot) and check that the statistics and parameters came back; fingerprint and
+ * sample, save, init again (a reboot) and check that the statistics and the whole learned state came back; fingerprint and
  * version. Linked against libkilotrain-host.a (run) and libkilotrain.a for the core (linked). Exits 0 when all holds.
  */
 #include "kt_lib.h"
@@ -8,10 +8,10 @@
 #include <string.h>
 
 #define SECTOR 1024u
-#define SLOT ((KT_PARAMS_BYTES + 64u + SECTOR - 1u) / SECTOR * SECTOR)
+#define SLOT ((KT_STATE_BYTES + 64u + SECTOR - 1u) / SECTOR * SECTOR)
 static uint8_t flash_mem[2u * SLOT];
 static int8_t sample[KT_INPUT_BYTES];
-static uint8_t before[KT_PARAMS_BYTES], after[KT_PARAMS_BYTES];
+static uint8_t before[KT_STATE_BYTES], after[KT_STATE_BYTES];
 
 static int rd(void *c, uint32_t a, uint8_t *b, uint32_t n) {
     (void)c;
@@ -64,13 +64,13 @@ int main(void) {
     if (!(loss == loss) || kt_statistics()->samples != 1u || kt_save(&f) != KT_STORE_OK) {
         return 2;
     }
-    kt_export_params(before);
+    kt_export_state_part(before, 0, KT_STATE_BYTES);
     kt_learn(sample, KT_TEST_TARGET(0));
     if (kt_init(&f) != KT_STORE_OK || kt_statistics()->samples != 1u || kt_statistics()->last_loss != loss) {
         return 3;
     }
-    kt_export_params(after);
-    if (memcmp(before, after, KT_PARAMS_BYTES) != 0 || kt_model_fingerprint() != (uint32_t)KT_MODEL_FINGERPRINT
+    kt_export_state_part(after, 0, KT_STATE_BYTES);
+    if (memcmp(before, after, KT_STATE_BYTES) != 0 || kt_model_fingerprint() != (uint32_t)KT_MODEL_FINGERPRINT
             || strncmp(kt_library_version(), "kilotrain-lib", 13) != 0) {
         return 4;
     }

@@ -48,7 +48,7 @@ static uint32_t commit_bytes(uint32_t unit) {
     return round_up(4u, unit);
 }
 
-#define PAYLOAD_BYTES ((uint32_t)KT_STORE_STATS_BYTES + (uint32_t)KT_PARAMS_BYTES)
+#define PAYLOAD_BYTES ((uint32_t)KT_STORE_STATS_BYTES + (uint32_t)KT_STATE_BYTES)
 
 uint32_t kt_store_slot_bytes_needed(uint32_t write_unit) {
     if (write_unit == 0u) {
@@ -72,7 +72,8 @@ static int check_config(const kt_flash *f) {
     return KT_STORE_OK;
 }
 
-/* One payload byte range [off, off + n) as the save writes it: statistics, then the parameters. */
+/* One payload byte range [off, off + n) as the save writes it: statistics, then the learned state (parameters and
+ * the update rules' state, kt_export_state_part). */
 static void payload_part(const kt_stats *s, uint8_t *out, uint32_t off, uint32_t n) {
     uint8_t st[KT_STORE_STATS_BYTES];
     uint32_t loss;
@@ -86,7 +87,7 @@ static void payload_part(const kt_stats *s, uint8_t *out, uint32_t off, uint32_t
         out[i] = st[off + i];
     }
     if (i < n) {
-        kt_export_params_part(out + i, off + i - KT_STORE_STATS_BYTES, n - i);
+        kt_export_state_part(out + i, off + i - KT_STORE_STATS_BYTES, n - i);
     }
 }
 
@@ -269,12 +270,12 @@ int kt_store_restore(const kt_flash *f, kt_stats *stats, uint32_t *seq_out) {
             return KT_STORE_FLASH_ERROR;
         }
         crc = kt_store_crc32(crc, kt_store_buf, n);
-        kt_import_params_part(kt_store_buf, o - KT_STORE_STATS_BYTES, n);
+        kt_import_state_part(kt_store_buf, o - KT_STORE_STATS_BYTES, n);
     }
     if (crc != get32(hdr + HDR_CRC_AT)) {
         return KT_STORE_FLASH_ERROR;
     }
-    kt_import_params_finish();
+    kt_import_state_finish();
     if (stats != NULL) {
         uint32_t loss = get32(st + 8);
         stats->samples = get32(st);

@@ -1,13 +1,16 @@
 /*
- * Power-loss-safe persistence of what the device learned: the trained parameters (as kt_export_params writes them)
- * and the learning statistics, saved through the product's own flash driver into two slots A/B.
+ * Power-loss-safe persistence of what the device learned: the trained parameters, the update rules' state and the
+ * learning statistics, saved through the product's own flash driver into two slots A/B.
  *
  * Slot layout (offsets inside a slot; U = write_unit, H = 32 rounded up to U, C = 4 rounded up to U):
  *   [0, H)          header: magic "KTS1", format version, model fingerprint, sequence number, payload length,
  *                   CRC-32 (IEEE) over the first 20 header bytes and the payload; little-endian words; rest zero
  *   [H, H + C)      commit mark: the word KT_STORE_COMMIT repeated; programmed last
- *   [H + C, ...)    payload: samples seen, steps, last loss (float bits), 0, then KT_PARAMS_BYTES of parameters;
- *                   the last program padded with 0xFF to a whole write unit
+ *   [H + C, ...)    payload: samples seen, steps, last loss (float bits), 0, then the KT_STATE_BYTES of the learned
+ *                   state (kt_export_state_part: the parameters as kt_export_params writes them, then momentum,
+ *                   float master copies, stochastic-rounding generators, gradient sums and batch position, so a
+ *                   restored device goes on exactly as if it had not been reset); the last program padded with 0xFF
+ *                   to a whole write unit
  * A save erases the slot that does not hold the newest valid state, programs the payload, reads it back, then the
  * header, then the commit mark. Restore takes the committed slot with a correct CRC, this model's fingerprint and
  * this format version that has the highest sequence number. A cut at any byte of any erase or program therefore
@@ -23,7 +26,7 @@
 
 #define KT_STORE_MAGIC 0x3153544Bu  /* "KTS1" little-endian */
 #define KT_STORE_COMMIT 0x6B2D4D43u /* no 0xFF byte: a torn commit mark never reads whole */
-#define KT_STORE_VERSION 1u
+#define KT_STORE_VERSION 2u /* 1: parameters only (refused as another version) */
 #define KT_STORE_STATS_BYTES 16u
 #define KT_STORE_CHUNK 256u
 
@@ -58,7 +61,7 @@ typedef struct kt_stats {
 /* Bytes one slot must hold for this model (header, commit mark, statistics and parameters). */
 uint32_t kt_store_slot_bytes_needed(uint32_t write_unit);
 
-/* Saves the current parameters and *stats as the newest state. On success *seq_out (if not NULL) is its sequence. */
+/* Saves the current learned state (KT_STATE_BYTES) and *stats as the newest state. On success *seq_out (if not NULL) is its sequence. */
 int kt_store_save(const kt_flash *f, const kt_stats *stats, uint32_t *seq_out);
 
 /* Loads the newest valid state of this model into the parameters and *stats (if not NULL). On any error the

@@ -212,7 +212,7 @@ class CGeneratorTest {
     }
 
     /**
-     * Runs the Java twin (TrainExecutor.step, then TrainState.apply of the one-sample batch sum) on the same samples
+     * Runs the Java twin (TrainExecutor.step, then TrainState.learnSample: an update every device batch) on the same samples
      * and asserts the C run's loss bits per step, every trained parameter and the final logits of sample 0 are equal.
      */
     static void compareWithJava(Program p, TrainState state, float lr, int steps, List<Integer> cLoss,
@@ -228,7 +228,7 @@ class CGeneratorTest {
     /** The same; a regression program ({@code targets} not null) steps on the samples' float targets. */
     static void compareWithJava(Program p, TrainState state, float lr, int steps, List<Integer> cLoss,
             Object[] cParams, int[] cPred, String scheme, List<byte[]> inputs, int[] labels, float[][] targets) {
-        // Java twin: the same samples in the same order, batch 1.
+        // Java twin: the same samples in the same order, the state's device batch.
         TrainExecutor ex = new TrainExecutor(p, state);
         TrainExecutor.Workspace ws = ex.workspace();
         float[][] grads = new float[p.params.size()][];
@@ -240,12 +240,7 @@ class CGeneratorTest {
             int i = k % inputs.size();
             float loss = ex.step(ws, inputs.get(i), labels[i], targets == null ? null : targets[i]);
             ex.copyGradients(ws, grads);
-            for (float[] g : grads) {
-                for (int j = 0; j < g.length; j++) {
-                    g[j] = 0.0f + g[j]; // the batch sum of one sample, as Trainer.reduce forms it
-                }
-            }
-            state.apply(grads, 1, lr);
+            state.learnSample(grads, lr); // B = 1: the batch sum of one sample (0 + g), as Trainer.reduce forms it
             assertEquals(Float.floatToRawIntBits(loss), (int) cLoss.get(k),
                     scheme + " step " + k + ": Java loss " + loss + ", C " + Float.intBitsToFloat(cLoss.get(k)));
         }

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KtStoreTest {
     static final Pattern RESULT = Pattern.compile(
-            "store-test cut_points (\\d+) old (\\d+) new (\\d+) corrupt (\\d+) violations (\\d+) params_bytes (\\d+)");
+            "store-test cut_points (\\d+) old (\\d+) new (\\d+) corrupt (\\d+) violations (\\d+) state_bytes (\\d+)");
 
     @Test
     void everyCutPointOfASaveRestoresTheOldOrTheNewState(@TempDir Path dir) throws Exception {
@@ -54,10 +54,15 @@ class KtStoreTest {
         assertEquals(0, Long.parseLong(m.group(5)), "flash misuse (unaligned, programmed twice) or failed checks");
         assertEquals(cuts, old + neu);
         assertTrue(neu >= 4, "each save's completed commit restores the new state");
-        long params = Long.parseLong(m.group(6));
-        assertTrue(Files.readString(project.resolve("kt_model.h")).contains("#define KT_PARAMS_BYTES " + params + "u"));
+        long state = Long.parseLong(m.group(6));
+        String header = Files.readString(project.resolve("kt_model.h"));
+        assertTrue(header.contains("#define KT_STATE_BYTES " + state + "u"), "the saved state's size");
+        Matcher pm = Pattern.compile("#define KT_PARAMS_BYTES (\\d+)u").matcher(header);
+        assertTrue(pm.find());
+        // the default rules carry stochastic-rounding generators and the biases' float master copies between steps
+        assertTrue(state > Long.parseLong(pm.group(1)), "the update rules' state is saved with the parameters");
         // every byte of every erase and program of four saves: at least the payload's bytes and a slot's erase each
-        assertTrue(cuts > 8 * params, cuts + " cut points for " + params + " parameter bytes");
+        assertTrue(cuts > 8 * state, cuts + " cut points for " + state + " state bytes");
     }
 
     private static String result(String out) {

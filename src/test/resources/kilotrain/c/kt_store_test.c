@@ -3,8 +3,9 @@
  * unerased bytes is an error) that loses power at a chosen point of a save: before the N-th erase or program starts,
  * or in the middle of it, at every byte k (bytes before k done, byte k torn: partly erased or partly programmed,
  * the rest untouched). For every such cut point of three saves (into empty flash; into slot B while A holds the
- * old state; over the older slot A while B holds the old state), the flash is "rebooted": the parameters are reset
- * to the firmware image's values, kt_store_restore runs, and the parameters and statistics must be, bit for bit,
+ * old state; over the older slot A while B holds the old state), the flash is "rebooted": the learned state
+ * (parameters and the update rules' state: master copies, generators, momentum, sums) is reset to the firmware
+ * image's, kt_store_restore runs, and that whole state and the statistics must be, bit for bit,
  * those of the previous save or of the new one (or, with no previous save, untouched and KT_STORE_EMPTY).
  * Then a state of another model (fingerprint), of another format version and with a flipped payload bit must be
  * refused or skipped. Trains on kt_samples.c. Runs on the host and, built with kt_cm7_startup.c, on the board.
@@ -26,7 +27,7 @@
 #endif
 
 #define SECTOR 1024u
-#define SLOT (((KT_PARAMS_BYTES + 64u + 255u) / SECTOR + 1u) * SECTOR)
+#define SLOT (((KT_STATE_BYTES + 64u + 255u) / SECTOR + 1u) * SECTOR)
 /* one spare sector before, between and after the slots: a write outside a slot shows up as an error */
 #define FLASH_BYTES (4u * SECTOR + 2u * SLOT)
 #define TORN 0xA5u
@@ -38,7 +39,17 @@ static int dead, violations, logging;
 static uint32_t op_len[MAX_OPS];
 static uint32_t unit = 8u;
 
-static uint8_t s_image[KT_PARAMS_BYTES], s_old[KT_PARAMS_BYTES], s_new[KT_PARAMS_BYTES], s_now[KT_PARAMS_BYTES];
+static uint8_t s_image[KT_STATE_BYTES], s_old[KT_STATE_BYTES], s_new[KT_STATE_BYTES], s_now[KT_STATE_BYTES];
+
+/* The whole learned state (parameters, momentum, master copies, generators, sums), as kt_store saves it. */
+static void export_all(uint8_t *out) {
+    kt_export_state_part(out, 0, KT_STATE_BYTES);
+}
+
+static void import_all(const uint8_t *in) {
+    kt_import_state_part(in, 0, KT_STATE_BYTES);
+    kt_import_state_finish();
+}
 
 static char line[200];
 
@@ -152,17 +163,17 @@ static void reboot_and_check(const kt_stats *st_old, const kt_stats *st_new, int
     const kt_flash f = flash_config();
     dead = 0;
     cut_op = -1;
-    kt_import_params(s_image, KT_PARAMS_BYTES);
+    import_all(s_image);
     kt_stats st = {7u, 7u, 7.0f};
     kt_stats st_before = st;
     int r = kt_store_restore(&f, &st, NULL);
-    kt_export_params(s_now);
+    export_all(s_now);
     cut_points++;
-    if (r == KT_STORE_OK && memcmp(s_now, s_new, KT_PARAMS_BYTES) == 0 && same_stats(&st, st_new)) {
+    if (r == KT_STORE_OK && memcmp(s_now, s_new, KT_STATE_BYTES) == 0 && same_stats(&st, st_new)) {
         n_new++;
-    } else if (have_old && r == KT_STORE_OK && memcmp(s_now, s_old, KT_PARAMS_BYTES) == 0 && same_stats(&st, st_old)) {
+    } else if (have_old && r == KT_STORE_OK && memcmp(s_now, s_old, KT_STATE_BYTES) == 0 && same_stats(&st, st_old)) {
         n_old++;
-    } else if (!have_old && r == KT_STORE_EMPTY && memcmp(s_now, s_image, KT_PARAMS_BYTES) == 0
+    } else if (!have_old && r == KT_STORE_EMPTY && memcmp(s_now, s_image, KT_STATE_BYTES) == 0
             && same_stats(&st, &st_before)) {
         n_old++;
     } else {
@@ -182,7 +193,7 @@ static void reboot_and_check(const kt_stats *st_old, const kt_stats *st_new, int
 static void inject(const kt_stats *st_old, const kt_stats *st_new, int have_old, const char *what) {
     const kt_flash f = flash_config();
     memcpy(flash, snap, FLASH_BYTES);
-    kt_export_params(s_new);
+    export_all(s_new);
     dead = 0;
     ops = 0;
     cut_op = -1;
@@ -201,7 +212,7 @@ static void inject(const kt_stats *st_old, const kt_stats *st_new, int have_old,
         long last = n == total - 1 ? (long)op_len[n] : (long)op_len[n] - 1;
         for (long k = -1; k <= last; k++) {
             memcpy(flash, snap, FLASH_BYTES);
-            kt_import_params(s_new, KT_PARAMS_BYTES);
+            import_all(s_new);
             dead = 0;
             ops = 0;
             cut_op = n;
@@ -212,7 +223,7 @@ static void inject(const kt_stats *st_old, const kt_stats *st_new, int have_old,
     }
     /* leave the new state saved, as after an uninterrupted save */
     memcpy(flash, snap, FLASH_BYTES);
-    kt_import_params(s_new, KT_PARAMS_BYTES);
+    import_all(s_new);
     dead = 0;
     cut_op = -1;
     if (kt_store_save(&f, st_new, NULL) != KT_STORE_OK) {
@@ -256,18 +267,18 @@ static void refusals(const kt_stats *st_a, const kt_stats *st_b) {
     memcpy(snap, flash, FLASH_BYTES);
     /* a bit flipped in the newest slot's payload: its CRC fails, the older state comes back */
     flash[f.slot_addr[1] + 200u] ^= 0x10u;
-    kt_import_params(s_image, KT_PARAMS_BYTES);
+    import_all(s_image);
     check(kt_store_restore(&f, &st, &seq) == KT_STORE_OK && same_stats(&st, st_a), "flipped bit -> older slot");
-    kt_export_params(s_now);
-    check(memcmp(s_now, s_old, KT_PARAMS_BYTES) == 0, "flipped bit -> older parameters");
+    export_all(s_now);
+    check(memcmp(s_now, s_old, KT_STATE_BYTES) == 0, "flipped bit -> older parameters");
     /* both slots from another model: refused, parameters untouched */
     memcpy(flash, snap, FLASH_BYTES);
     reseal(0, 8u, (uint32_t)KT_MODEL_FINGERPRINT ^ 1u);
     reseal(1, 8u, (uint32_t)KT_MODEL_FINGERPRINT ^ 1u);
-    kt_import_params(s_image, KT_PARAMS_BYTES);
+    import_all(s_image);
     check(kt_store_restore(&f, &st, &seq) == KT_STORE_WRONG_MODEL, "another model's state is refused");
-    kt_export_params(s_now);
-    check(memcmp(s_now, s_image, KT_PARAMS_BYTES) == 0, "a refused state leaves the parameters untouched");
+    export_all(s_now);
+    check(memcmp(s_now, s_image, KT_STATE_BYTES) == 0, "a refused state leaves the parameters untouched");
     /* the newest slot from another model, the older one ours: ours comes back */
     memcpy(flash, snap, FLASH_BYTES);
     reseal(1, 8u, (uint32_t)KT_MODEL_FINGERPRINT ^ 0x80000000u);
@@ -276,16 +287,16 @@ static void refusals(const kt_stats *st_a, const kt_stats *st_b) {
     memcpy(flash, snap, FLASH_BYTES);
     reseal(0, 4u, KT_STORE_VERSION + 1u);
     reseal(1, 4u, KT_STORE_VERSION + 1u);
-    kt_import_params(s_image, KT_PARAMS_BYTES);
+    import_all(s_image);
     check(kt_store_restore(&f, &st, &seq) == KT_STORE_WRONG_VERSION, "another format version is refused");
-    kt_export_params(s_now);
-    check(memcmp(s_now, s_image, KT_PARAMS_BYTES) == 0, "a refused version leaves the parameters untouched");
+    export_all(s_now);
+    check(memcmp(s_now, s_image, KT_STATE_BYTES) == 0, "a refused version leaves the parameters untouched");
     /* a save after a foreign state overwrites the older slot and wins */
     memcpy(flash, snap, FLASH_BYTES);
     reseal(1, 8u, (uint32_t)KT_MODEL_FINGERPRINT ^ 1u);
-    kt_import_params(s_new, KT_PARAMS_BYTES);
+    import_all(s_new);
     check(kt_store_save(&f, st_b, &seq) == KT_STORE_OK && seq == 3u, "save after a foreign state");
-    kt_import_params(s_image, KT_PARAMS_BYTES);
+    import_all(s_image);
     check(kt_store_restore(&f, &st, &seq) == KT_STORE_OK && seq == 3u && same_stats(&st, st_b), "restore it");
     /* bad configurations */
     kt_flash bad = f;
@@ -310,18 +321,18 @@ static float learn(int s, kt_stats *st) {
 }
 
 int main(void) {
-    kt_export_params(s_image);
+    export_all(s_image);
     memset(snap, 0xFF, FLASH_BYTES);
     kt_stats st0 = {0u, 0u, 0.0f}, st1 = st0, st2, st3;
     /* 1: the first save, into erased flash (before it, no state: a restore finds nothing) */
     learn(0, &st1);
     inject(&st0, &st1, 0, "first save");
-    kt_export_params(s_old);
+    export_all(s_old);
     /* 2: into slot B while A holds the first state */
     st2 = st1;
     learn(1, &st2);
     inject(&st1, &st2, 1, "second save");
-    kt_export_params(s_old);
+    export_all(s_old);
     /* 3: over the older slot A while B holds the second state */
     st3 = st2;
     learn(2, &st3);
@@ -329,8 +340,8 @@ int main(void) {
     /* the same over a 32-byte write unit (an STM32H7 flash word) */
     unit = 32u;
     memset(snap, 0xFF, FLASH_BYTES);
-    memcpy(s_old, s_new, KT_PARAMS_BYTES);
-    kt_import_params(s_new, KT_PARAMS_BYTES);
+    memcpy(s_old, s_new, KT_STATE_BYTES);
+    import_all(s_new);
     const kt_flash f32 = flash_config();
     memcpy(flash, snap, FLASH_BYTES);
     check(kt_store_save(&f32, &st3, NULL) == KT_STORE_OK, "save with a 32-byte unit");
@@ -342,9 +353,9 @@ int main(void) {
     unit = 8u;
     memset(flash, 0xFF, FLASH_BYTES);
     const kt_flash f8 = flash_config();
-    kt_import_params(s_old, KT_PARAMS_BYTES);
+    import_all(s_old);
     check(kt_store_save(&f8, &st3, NULL) == KT_STORE_OK, "save A");
-    kt_import_params(s_new, KT_PARAMS_BYTES);
+    import_all(s_new);
     check(kt_store_save(&f8, &st4, NULL) == KT_STORE_OK, "save B");
     refusals(&st3, &st4);
     say("store-test cut_points ", cut_points, "");
@@ -352,6 +363,6 @@ int main(void) {
     say(" new ", n_new, "");
     say(" corrupt ", corrupt, "");
     say(" violations ", violations, "");
-    say(" params_bytes ", (long)KT_PARAMS_BYTES, "\n");
+    say(" state_bytes ", (long)KT_STATE_BYTES, "\n");
     return corrupt == 0 && violations == 0 && n_old > 0 && n_new > 0 ? 0 : 1;
 }

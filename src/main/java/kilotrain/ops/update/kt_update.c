@@ -1,4 +1,4 @@
-/* Batch-1 parameter updates: SGD step, int8 / int32 / float rounding rules, xorshift32. Part of kt_kernels.c,
+/* Parameter updates: gradient sums of a device batch, SGD step, int8 / int32 / float rounding rules, xorshift32. Part of kt_kernels.c,
  * after kt_core.c. */
 
 uint32_t kt_xorshift32(uint32_t *state) {
@@ -36,6 +36,18 @@ void kt_sgd_step(float *g, int n, float inv_b, const float *qas, int row_len, fl
             velocity[i] = v;
         }
         g[i] = lr * v;
+    }
+}
+
+void kt_accumulate(float *sum, const float *g, int n, int first) {
+    if (first) {
+        for (int i = 0; i < n; i++) {
+            sum[i] = 0.0f + g[i];
+        }
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        sum[i] = sum[i] + g[i];
     }
 }
 
