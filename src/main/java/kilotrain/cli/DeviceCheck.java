@@ -119,7 +119,13 @@ final class DeviceCheck {
 
     /** One training image per class in turn (the test-time transform, no augmentation), so the steps see every class. */
     static void pickTrainingSamples(SampleSource src, int elements, int count, List<byte[]> inputs, List<Integer> labels) {
-        int classes = src.classes().size();
+        pickTrainingSamples(src, elements, src.classes().size(), count, inputs, labels);
+    }
+
+    /** The same from the dataset's first {@code classes} classes. */
+    static void pickTrainingSamples(SampleSource src, int elements, int classesLimit, int count, List<byte[]> inputs,
+            List<Integer> labels) {
+        int classes = Math.min(src.classes().size(), classesLimit);
         boolean[] used = new boolean[src.trainSize()];
         while (inputs.size() < count) {
             int before = inputs.size();

@@ -75,6 +75,12 @@ final class DeviceDemoCommand implements Callable<Integer> {
     @Mixin
     AccumulateOption accumulate;
 
+    @Option(names = "--new-class", paramLabel = "DIR", description = "A class the pretrained model has never seen: "
+            + "the head gets one output more (class number --classes), learned from the images of the dataset DIR (all "
+            + "of its labels as that one class, e.g. ../shared/data/mnist digits for the CIFAR-10 ResNet-8); every "
+            + "(classes + 1)-th sample of the stream and of the held-out set is one of them.")
+    Path newClass;
+
     @Option(names = "--out", description = "Keep the C project and demo.log here (default: a temporary folder).")
     Path out;
 
@@ -97,24 +103,40 @@ final class DeviceDemoCommand implements Callable<Integer> {
         TrainState.Options options = accumulate.apply(step.rules.options(true, optimizer.momentum(), 0));
         Graph g = ModelLoader.load(model);
         Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
-        Program p = TrainCompiler.compile(g, new TrainSpec(s, classes, 0, step.head.resolve(g)));
+        int head = classes + (newClass != null ? 1 : 0);
+        Program p = TrainCompiler.compile(g, new TrainSpec(s, head, 0, step.head.resolve(g)));
         Path dataDir = data != null ? data
                 : Path.of(System.getProperty("user.dir")).resolve("../shared/data/cifar10").normalize();
-        DatasetSplit split = DatasetSplit.open(dataDir,
-                LoadOptions.defaults().withLimitPerClass((stream + classes - 1) / classes),
-                LoadOptions.defaults().withLimitPerClass((heldOut + classes - 1) / classes));
-        SampleSource src = new SampleSource(split, step.input.spec(g.input), TrainAugment.standard(),
-                TestTransform.resize(), 0);
+        int newTrain = newClass != null ? stream / head : 0, newTest = newClass != null ? heldOut / head : 0;
+        SampleSource src = source(dataDir, g, (stream + classes - 1) / classes, (heldOut + classes - 1) / classes);
         List<byte[]> in = new ArrayList<>();
         List<Integer> lab = new ArrayList<>();
-        DeviceCheck.pickTrainingSamples(src, g.input.elements(), stream, in, lab);
+        DeviceCheck.pickTrainingSamples(src, g.input.elements(), classes, stream - newTrain, in, lab);
         List<byte[]> test = new ArrayList<>();
         List<Integer> testLab = new ArrayList<>();
-        DeviceCheck.pickTestSamples(src, g.input.elements(), classes, heldOut, test, testLab);
+        DeviceCheck.pickTestSamples(src, g.input.elements(), classes, heldOut - newTest, test, testLab);
+        if (newClass != null) {
+            // the unseen class: its own dataset's images, whatever their labels there, all as class `classes`
+            SampleSource nsrc = source(newClass, g, newTrain, newTest);
+            List<byte[]> nin = new ArrayList<>(), ntest = new ArrayList<>();
+            List<Integer> ignored = new ArrayList<>();
+            DeviceCheck.pickTrainingSamples(nsrc, g.input.elements(), newTrain, nin, ignored);
+            DeviceCheck.pickTestSamples(nsrc, g.input.elements(), Integer.MAX_VALUE, newTest, ntest, ignored);
+            interleave(in, lab, nin, classes, head);
+            interleave(test, testLab, ntest, classes, head);
+        }
         Path dir = out != null ? out : Files.createTempDirectory("kilotrain-demo");
         Files.createDirectories(dir);
+        int[] heldLabels = testLab.stream().mapToInt(Integer::intValue).toArray();
         DeviceDemo.Result r = DeviceDemo.run(p, options, lr, in, lab.stream().mapToInt(Integer::intValue).toArray(),
-                test, testLab.stream().mapToInt(Integer::intValue).toArray(), every, cut, b, dir, timeout);
+                test, heldLabels, every, cut, b, dir, timeout);
+        int newHeld = 0, newCorrect = 0, newLearned = (int) lab.stream().filter(l -> l == classes).count();
+        for (int i = 0; i < heldLabels.length && newClass != null; i++) {
+            if (heldLabels[i] == classes) {
+                newHeld++;
+                newCorrect += r.devicePredictions()[i] == classes ? 1 : 0;
+            }
+        }
         if (json) {
             ObjectNode o = Json.object();
             o.put("model", model.toString());
@@ -128,6 +150,14 @@ final class DeviceDemoCommand implements Callable<Integer> {
             o.put("held_out", r.heldOut());
             o.put("device_correct", r.deviceCorrect());
             o.put("twin_correct", r.twinCorrect());
+            if (newClass != null) {
+                o.put("new_class", newClass.toString());
+                o.put("new_class_index", classes);
+                o.put("new_class_learned", newLearned);
+                o.put("new_class_held_out", newHeld);
+                o.put("new_class_device_correct", newCorrect);
+            }
+            o.put("accumulate", options.deviceBatch());
             o.put("ticks_per_sample", r.ticksPerSample());
             o.put("max_ticks_per_save", r.ticksPerSave());
             o.put("bit_exact", r.bitExact());
@@ -143,10 +173,38 @@ final class DeviceDemoCommand implements Callable<Integer> {
             System.out.printf("held-out accuracy on the device %d / %d (%.2f %%), Java twin %d / %d%n",
                     r.deviceCorrect(), r.heldOut(), 100.0 * r.deviceCorrect() / r.heldOut(), r.twinCorrect(),
                     r.heldOut());
+            if (newClass != null) {
+                System.out.printf("new class %d (%s, never seen by the pretrained model): %d samples learned, held-out "
+                        + "%d / %d on the device%n", classes, newClass, newLearned, newCorrect, newHeld);
+            }
             System.out.printf("ticks_per_sample %d, max ticks per save %d%nbit_exact %b%s%nproject %s (demo.log)%n",
                     r.ticksPerSample(), r.ticksPerSave(), r.bitExact(), r.mismatch() == null ? ""
                             : " (" + r.mismatch() + ")", dir);
         }
         return r.bitExact() && r.deviceCorrect() == r.twinCorrect() ? 0 : 1;
+    }
+
+    private SampleSource source(Path dir, Graph g, int trainPerClass, int testPerClass) {
+        DatasetSplit split = DatasetSplit.open(dir, LoadOptions.defaults().withLimitPerClass(Math.max(1, trainPerClass)),
+                LoadOptions.defaults().withLimitPerClass(Math.max(1, testPerClass)));
+        return new SampleSource(split, step.input.spec(g.input), TrainAugment.standard(), TestTransform.resize(), 0);
+    }
+
+    /** Puts {@code extra}'s samples, labelled {@code label}, at every {@code period}-th place (positions period-1, ...). */
+    private static void interleave(List<byte[]> in, List<Integer> lab, List<byte[]> extra, int label, int period) {
+        List<byte[]> a = new ArrayList<>(in);
+        List<Integer> l = new ArrayList<>(lab);
+        in.clear();
+        lab.clear();
+        int k = 0, e = 0;
+        while (k < a.size() || e < extra.size()) {
+            if ((in.size() + 1) % period == 0 && e < extra.size() || k >= a.size()) {
+                in.add(extra.get(e++));
+                lab.add(label);
+            } else {
+                in.add(a.get(k));
+                lab.add(l.get(k++));
+            }
+        }
     }
 }

@@ -21,13 +21,14 @@ import kilotrain.util.AtomicFiles;
  * Learning on the device across a reset (kt_demo_main.c): the board learns a stream of labelled samples through the
  * library, saves every {@code every} samples into flash kept in a host file, loses power after {@code cut} samples
  * (QEMU stops), boots again (QEMU restarted), restores its last save, learns the rest of the stream and predicts the
- * held-out samples. The Java twin does the same (fresh state from the saved parameters at the last save, as a restore
- * gives) and must agree on every loss, prediction and logit bit.
+ * held-out samples. The Java twin does the same (the restore brings back the whole learned state of the last save, so
+ * the second boot continues the twin that learned the samples up to it) and must agree on every loss, prediction and
+ * logit bit.
  */
 public final class DeviceDemo {
     public record Result(int stream, int every, int cut, int resumedFrom, int saves, int heldOut, int deviceCorrect,
             int twinCorrect, boolean bitExact, String mismatch, long ticksPerSample, long ticksPerSave, String firstBoot,
-            String secondBoot) {
+            String secondBoot, int[] devicePredictions) {
     }
 
     private DeviceDemo() {
@@ -78,35 +79,34 @@ public final class DeviceDemo {
             throw new KtException("device demo: the second boot did not resume from sample " + resumed + ":\n"
                     + DeviceBench.tail(boot2));
         }
-        // the twin: the first boot learns samples 0 .. cut-1 (those after the last save are lost with the power);
-        // the second boot starts from a fresh state holding the parameters saved at sample `resumed`
+        // the twin: the first boot learns samples 0 .. cut-1 (those after the last save are lost with the power); the
+        // second boot restores the whole learned state saved at sample `resumed` (parameters, master copies,
+        // generators, momentum, gradient sums), so it goes on exactly as a twin that learned 0 .. resumed-1 does
         TrainState before = new TrainState(p, options);
         TrainExecutor ex = new TrainExecutor(p, before);
         TrainExecutor.Workspace ws = ex.workspace();
         float[][] grads = DeviceBench.gradients(p);
         List<Integer> loss1 = values(boot1, "learn"), loss2 = values(boot2, "learn");
         String mismatch = null;
-        TrainState saved = null;
         for (int s = 0; s < cut && mismatch == null; s++) {
             float loss = DeviceBench.twinStep(ex, ws, before, grads, stream.get(s), streamLabels[s], lr);
             if (s >= loss1.size() || Float.floatToRawIntBits(loss) != loss1.get(s)) {
                 mismatch = "first boot, sample " + s + ": loss differs";
             }
-            if (s + 1 == resumed) {
-                saved = DeviceBench.copy(p, before);
-            }
         }
-        TrainState state = saved;
+        TrainState state = new TrainState(p, options);
         ex = new TrainExecutor(p, state);
         ws = ex.workspace();
-        for (int s = resumed; s < stream.size() && mismatch == null; s++) {
+        for (int s = 0; s < stream.size() && mismatch == null; s++) {
             float loss = DeviceBench.twinStep(ex, ws, state, grads, stream.get(s), streamLabels[s], lr);
             int k = s - resumed;
-            if (k >= loss2.size() || Float.floatToRawIntBits(loss) != loss2.get(k)) {
+            if (k >= 0 && (k >= loss2.size() || Float.floatToRawIntBits(loss) != loss2.get(k))) {
                 mismatch = "second boot, sample " + s + ": loss differs";
             }
         }
         int twinCorrect = 0, deviceCorrect = 0;
+        int[] devicePredictions = new int[heldOut.size()];
+        java.util.Arrays.fill(devicePredictions, -1);
         List<String[]> evals = new ArrayList<>();
         for (String line : boot2.split("\n")) {
             if (line.startsWith("eval ")) {
@@ -124,6 +124,7 @@ public final class DeviceDemo {
             String[] t = evals.get(i);
             int dev = Integer.parseInt(t[2]);
             deviceCorrect += dev == heldLabels[i] ? 1 : 0;
+            devicePredictions[i] = dev;
             boolean same = dev == best;
             for (int c = 0; c < logits.length && same; c++) {
                 same = Integer.parseUnsignedInt(t[3 + c], 16) == Float.floatToRawIntBits(logits[c]);
@@ -141,7 +142,7 @@ public final class DeviceDemo {
             }
         }
         return new Result(stream.size(), every, cut, resumed, saves, heldOut.size(), deviceCorrect, twinCorrect,
-                mismatch == null, mismatch, DeviceBench.value(boot2, "ticks_per_sample"), ticksPerSave, boot1, boot2);
+                mismatch == null, mismatch, DeviceBench.value(boot2, "ticks_per_sample"), ticksPerSave, boot1, boot2, devicePredictions);
     }
 
     /** Float bits of the "loss" of each "learn" line, in order. */

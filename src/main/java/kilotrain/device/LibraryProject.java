@@ -43,9 +43,9 @@ public final class LibraryProject {
         StringBuilder s = new StringBuilder();
         s.append("# kilotrain firmware library: ").append(p.forward.name).append("\n\n");
         s.append(String.format("Built for %s (%s, `%s`). Model fingerprint 0x%08x; %d classes; input %,d int8 "
-                + "values (NHWC); %d trained parameters, %,d bytes as saved.%n%n", board.name(), board.core(),
+                + "values (NHWC); %d trained parameters, %,d bytes; device batch %d.%n%n", board.name(), board.core(),
                 board.cpuFlags(), ModelFingerprint.of(p, state.options()), p.numClasses, p.input.elements,
-                p.params.size(), params));
+                p.params.size(), params, state.options().deviceBatch()));
         s.append("""
                 ```
                 make            # libkilotrain.a for the core (arm-none-eabi-gcc, -Wall -Wextra -Werror)
@@ -66,11 +66,11 @@ public final class LibraryProject {
                   `KT_STORE_FLASH_ERROR`, `KT_STORE_BAD_CONFIG`; `kt_store_strerror(code)` names it.
                 - `int kt_predict(const int8_t *input, float *logits)`: inference, returns the class (logits may be NULL).
                 - `float kt_learn(const int8_t *input, int label)`: learn from one labelled sample: forward, loss,
-                  backward and the update with the device's rules, batch 1 (one update per sample, as `kt_train_step`).
-                  Gradient accumulation over B > 1 samples is not offered: the Java twin's batch update is not
-                  reproduced bit for bit by the C step yet, so B = 1 is the only setting. Returns the loss (NaN and no
-                  update for a label outside [0, KT_CLASSES)).
-                - `int kt_save(const kt_flash *flash)`: save parameters and statistics, power-loss safe (below).
+                  backward; the gradients of `KT_BATCH` samples (`compile --accumulate B`, default 1) are summed and
+                  every `KT_BATCH`-th sample updates the parameters with the device's rules, bit for bit as kilotrain's
+                  Java twin learns the same stream. Returns the loss (NaN and nothing learned for a label outside
+                  [0, KT_CLASSES)).
+                - `int kt_save(const kt_flash *flash)`: save the learned state and statistics, power-loss safe (below).
                 - `const kt_stats *kt_statistics(void)`: `samples`, `steps`, `last_loss` (saved and restored).
                 - `uint32_t kt_model_fingerprint(void)`, `const char *kt_library_version(void)`.
                 - Lower level: `kt_train_step`, `kt_set_learning_rate`, `kt_export_params[_part]`, `kt_import_params`,
@@ -85,8 +85,9 @@ public final class LibraryProject {
                 erased bytes read 0xFF. A save erases the slot that does not hold the newest state, programs the
                 payload, reads it back, then the header (magic, format version, model fingerprint, sequence, length,
                 CRC-32 over header and payload) and last a commit mark: a power cut at any byte leaves the previous or
-                the new state. After a restore the stochastic-rounding generators and float master copies restart from
-                the restored parameters (as `kt_import_params` does); momentum is not saved.
+                the new state. The state is everything the update rules carry from one sample to the next
+                (`KT_STATE_BYTES`): the parameters, then momentum, float master copies, stochastic-rounding generators,
+                the batch's gradient sums and its position, so a restored device goes on exactly where it saved.
 
                 """);
         s.append("## Memory planned at compile time (this model)\n\n| SRAM (static, .data + .bss) | bytes |\n| --- | ---: |\n");
@@ -104,8 +105,10 @@ public final class LibraryProject {
             }
         }
         s.append(String.format("| **total** | **%,d** |%n%n", f.flashBytes()));
-        s.append(String.format("Each saved state takes %,d bytes of a slot (`kt_store_slot_bytes_needed(8)`): two "
-                + "slots, each rounded up to whole erase sectors.%n", 40 + ((16 + params + 7) / 8) * 8));
+        long saved = CGenerator.stateBytes(p, state.options());
+        s.append(String.format("Each saved state takes %,d bytes of a slot (`kt_store_slot_bytes_needed(8)`: header, "
+                + "statistics, %,d bytes of parameters and %,d of the update rules' state): two slots, each rounded up "
+                + "to whole erase sectors.%n", 40 + ((16 + saved + 7) / 8) * 8, params, saved - params));
         return s.toString();
     }
 }
