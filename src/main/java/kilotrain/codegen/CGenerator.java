@@ -256,6 +256,10 @@ public final class CGenerator implements CEmitter {
         if (CGenerator.class.getResource(name) == null && !"core".equals(folder)) {
             return ""; // an operator without C kernels of its own (its instructions call other sections' kernels)
         }
+        if (folder.equals("conv") && ext.equals("c")) {
+            // the Helium (MVE) forward paths, in a file of their own, compiled only for cores with MVE
+            return read(name) + read(OPS + "conv/kt_conv_mve.c");
+        }
         return read(name);
     }
 

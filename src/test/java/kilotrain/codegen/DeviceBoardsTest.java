@@ -18,7 +18,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The board table (issue 23): on each further QEMU board (Cortex-M4 mps2-an386, Cortex-M33 mps2-an505, Cortex-M55
  * mps3-an547; the Cortex-M7 mps2-an500 is CDeviceTest's and CDeviceMatrixTest's) the generated step of ResNet-8
- * trains bit for bit like the Java twin, and the kernels' fast paths match the reference path on that core; the
+ * trains bit for bit like the Java twin, and the kernels' fast paths (on the M55 the Helium ones) match the
+ * reference path on that core; the
  * firmware library builds with -Wall -Wextra -Werror for every core and a test program links against it (and runs
  * against the host build); the STM32F746G-DISCO demo project links inside its 1 MB / 320 KB.
  */
@@ -45,6 +46,9 @@ class DeviceBoardsTest {
         Files.writeString(dir.resolve("kt_kernel_test.c"), CGenerator.resource("kt_kernel_test.c"));
         String k = CBuild.run(dir, List.of("make", "-s", "kernel-test-qemu"), 600);
         assertTrue(k.contains("kernel-test ok "), k);
+        // the Cortex-M55 runs the Helium paths (kt_conv_mve.c) in both programs; the other cores have no MVE code
+        String syms = CBuild.run(dir, List.of("arm-none-eabi-nm", "app.elf", "kernel-test.elf"), 60);
+        assertEquals(b.core().equals("cortex-m55"), syms.contains("kt_conv_fwd_mve"), board + ": MVE kernels linked");
     }
 
     @Test

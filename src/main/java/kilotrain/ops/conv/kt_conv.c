@@ -976,6 +976,11 @@ static void conv_depthwise(const kt_conv *p, const int8_t *x, const int8_t *w, c
 
 void kt_conv_fwd(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s, const int32_t *bias, int8_t *y,
                  uint8_t *mask, int16_t *scratch, int32_t *acc) {
+#if defined(__ARM_FEATURE_MVE)
+    if (kt_conv_fwd_mve(p, x, w, s, bias, y, mask, acc)) {
+        return;
+    }
+#endif
     if (p->groups == 1 && scratch != NULL && acc != NULL) {
         conv_dense(p, x, w, s, bias, y, mask, scratch, acc);
     } else if (p->groups == p->cin && p->cout == p->cin && p->groups > 1 && p->kh * p->kw <= KT_MAX_TAPS
