@@ -42,7 +42,7 @@ typedef struct {
 void kt_conv_fwd(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s, const int32_t *bias, int8_t *y,
                  uint8_t *mask, int16_t *scratch, int32_t *acc);
 #if defined(__ARM_FEATURE_MVE)
-/* Helium paths (kt_conv_mve.c): pointwise and depthwise forward with whole weights; 0 when the shape is not theirs. */
+/* Helium paths (kt_conv_mve.c): pointwise forward with whole weights; 0 when the shape is not theirs. */
 int kt_conv_fwd_mve(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s, const int32_t *bias,
                     int8_t *y, uint8_t *mask, int32_t *acc);
 #endif
