@@ -98,8 +98,9 @@ static void mve_pointwise(const kt_conv *p, const int8_t *x, const int8_t *wf, c
     }
 }
 
-int kt_conv_fwd_mve(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s, const int32_t *bias,
-                    int8_t *y, uint8_t *mask, int32_t *acc) {
+/* noinline: one call per conv, and a symbol that shows the M55 programs carry the Helium code */
+__attribute__((noinline)) int kt_conv_fwd_mve(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s,
+                                             const int32_t *bias, int8_t *y, uint8_t *mask, int32_t *acc) {
     if (acc == NULL || (s != NULL && s->kept != NULL)) {
         return 0; /* a partial trained slice: the DSP paths gather it */
     }
