@@ -11,10 +11,10 @@ import kilotrain.device.DeviceFootprint;
 import kilotrain.device.LibraryProject;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
-import kilotrain.compiler.memory.ArenaPlanner;
 import kilotrain.compiler.memory.BlockFusion;
 import kilotrain.compiler.memory.Budget;
-import kilotrain.compiler.memory.MemoryAnalysis;
+import kilotrain.compiler.memory.DeviceProgram;
+import kilotrain.compiler.memory.Lowering;
 import kilotrain.compiler.memory.Variant;
 import kilotrain.importer.ModelLoader;
 import kilotrain.exec.ArenaCheck;
@@ -150,13 +150,14 @@ final class CompileCommand implements Callable<Integer> {
         Graph g = ModelLoader.load(model);
         Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
         Program p = TrainCompiler.compile(g, new TrainSpec(s, names.size(), 0, head.resolve(g)));
-        MemoryAnalysis a = MemoryAnalysis.of(p, optimizer.hasState(), rules.weightShadow(),
-                rules.biasShadow(), new ArenaPlanner(), fused, fuseBlocks);
+        TrainState.Options options = rules.options(true, optimizer.momentum(), 0);
+        DeviceProgram a = Lowering.lower(p, options, lr, Lowering.Settings.device().withFuseBlocks(fuseBlocks)
+                .withFusedUpdates(fused).withPlannedStages(true));
         Variant best = a.best();
         if (memoryReport != null) {
             MemoryReport.write(memoryReport, a);
         }
-        TrainState state = new TrainState(p, rules.options(true, optimizer.momentum(), 0));
+        TrainState state = new TrainState(p, options);
         DeviceFootprint footprint = null;
         if (device) {
             // what the linker will see (kernel scratch, runtime state, stack reserve included), so an over-budget
@@ -231,6 +232,17 @@ final class CompileCommand implements Callable<Integer> {
                 n.put("backward_lower_bound_bytes", v.backwardLowerBound());
                 n.put("sram_total_bytes", a.sramTotal(v));
             }
+            ArrayNode passes = o.putArray("passes");
+            for (Lowering.Stage st : a.log) {
+                ObjectNode n = passes.addObject();
+                n.put("pass", st.pass());
+                n.put("instructions", st.instructions());
+                n.put("peak_bytes", st.peakBytes());
+                if (st.planned()) {
+                    n.put("arena_bytes", st.arenaBytes());
+                }
+                n.put("change", st.change());
+            }
             ArrayNode ops = o.putArray("program");
             for (Instr in : best.step()) {
                 ObjectNode n = ops.addObject();
@@ -244,7 +256,8 @@ final class CompileCommand implements Callable<Integer> {
             return 0;
         }
         if (print) {
-            System.out.print(best.program().withStep(best.step()).listing());
+            System.out.print(a.program().listing());
+            System.out.print(a.stageLog());
         }
         System.out.printf("%s, scheme %s: %d operations, %d trained parameters (%,d bytes in SRAM)%n", model, s,
                 best.step().size(), p.params.size(), a.trainableBytes);

@@ -171,10 +171,11 @@ final class DeviceBenchCommand implements Callable<Integer> {
         int[] lab = labels.stream().mapToInt(Integer::intValue).toArray();
         Path dir = out != null ? out : Files.createTempDirectory("kilotrain-device");
         Files.createDirectories(dir);
-        DeviceBench.Result r = DeviceBench.run(p, () -> new TrainState(p, options), lr, inputs, lab, steps, dir,
-                timeout, fuseBlocks, bd);
+        kilotrain.compiler.memory.DeviceProgram dp = DeviceBench.lower(p, options, lr, fuseBlocks);
+        DeviceBench.Result r = DeviceBench.run(dp, () -> new TrainState(p, options), inputs, lab, steps, dir,
+                timeout, bd);
         kilotrain.device.StepProfile pr = profile && r.bitExact() ? kilotrain.device.StepProfile.measure(p,
-                DeviceBench.stepOrder(p, options, fuseBlocks), bd, dir, steps, timeout) : null;
+                dp.step(), bd, dir, steps, timeout) : null;
         if (json) {
             ObjectNode o = Json.object();
             o.put("model", model.toString());

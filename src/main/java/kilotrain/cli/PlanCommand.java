@@ -154,8 +154,8 @@ final class PlanCommand implements Callable<Integer> {
         table = table.shrunk(shrink);
         Graph graph = ModelLoader.load(model, imageSize);
         int nClasses = classes != null ? classes : table.settings.path("classes").asInt(10);
-        PlannedMemory memory = new PlannedMemory(graph, nClasses, optimizer.hasState(), step.rules.weightShadow(),
-                step.rules.biasShadow(), fused, step.head.resolve(graph));
+        PlannedMemory memory = new PlannedMemory(graph, nClasses, step.rules.options(true, optimizer.momentum(), 0),
+                fused, step.head.resolve(graph));
         SchemePlanner planner = new SchemePlanner(table, memory, flash, maxEvaluations);
         long[] lastReport = {System.nanoTime()};
         planner.onEvaluation(n -> {

@@ -7,12 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import kilotrain.KtException;
 import kilotrain.codegen.CGenerator;
-import kilotrain.compiler.memory.ArenaPlanner;
-import kilotrain.compiler.memory.MemoryAnalysis;
-import kilotrain.compiler.memory.Variant;
+import kilotrain.compiler.memory.DeviceProgram;
 import kilotrain.exec.TrainExecutor;
-import kilotrain.ops.update.BiasRounding;
-import kilotrain.ops.update.WeightRounding;
 import kilotrain.program.Program;
 import kilotrain.program.TrainState;
 import kilotrain.util.AtomicFiles;
@@ -42,10 +38,7 @@ public final class DeviceDemo {
         if (board.qemuMachine() == null) {
             throw new KtException("device demo: board " + board.name() + " has no QEMU model here");
         }
-        MemoryAnalysis a = MemoryAnalysis.of(p, options.momentum() != 0f,
-                options.weightRule() == WeightRounding.FLOAT_SHADOW, options.biasRule() == BiasRounding.FLOAT_SHADOW,
-                new ArenaPlanner(), true, true);
-        Variant v = a.best();
+        DeviceProgram v = DeviceBench.lower(p, options, lr, true);
         TrainState first = new TrainState(p, options);
         DeviceFootprint.of(p, v.step(), v.plan(), first, lr).check(board.ramBytes(), board.flashBytes(),
                 (long) (stream.size() + heldOut.size()) * (p.input.elements + 4));

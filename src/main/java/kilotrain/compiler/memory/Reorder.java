@@ -214,8 +214,24 @@ public final class Reorder {
 
     /** Lower bound (largest live sum, in-place chains shared) of one ordering: the search's cost. */
     public static long peak(Program p, List<Instr> step) {
+        return peak(p, step, true);
+    }
+
+    /** Largest live sum of one ordering, with or without in-place sharing. */
+    public static long peak(Program p, List<Instr> step, boolean inPlace) {
         Liveness l = Liveness.of(p, step);
-        return ArenaPlanner.lowerBound(InPlace.blocks(l, true), step.size())[0];
+        return ArenaPlanner.lowerBound(InPlace.blocks(l, inPlace), step.size())[0];
+    }
+
+    /** Instructions of a step that compute a gradient and apply it in one (fused updates, not plain updates). */
+    public static int fusedUpdates(List<Instr> step) {
+        int n = 0;
+        for (Instr in : step) {
+            if (in.updatedParam() != null && !(in instanceof Update)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     private static java.util.function.Predicate<Instr> eager(Set<Conv2D> weightFirst) {
