@@ -9,14 +9,11 @@ import kilotrain.codegen.CGenerator;
 import kilotrain.device.Board;
 import kilotrain.device.DeviceFootprint;
 import kilotrain.device.LibraryProject;
-import kilotrain.compiler.TrainCompiler;
-import kilotrain.compiler.TrainSpec;
 import kilotrain.compiler.memory.BlockFusion;
 import kilotrain.compiler.memory.Budget;
 import kilotrain.compiler.memory.DeviceProgram;
 import kilotrain.compiler.memory.Lowering;
 import kilotrain.compiler.memory.Variant;
-import kilotrain.importer.ModelLoader;
 import kilotrain.exec.ArenaCheck;
 import kilotrain.program.TrainState;
 import kilotrain.ir.Graph;
@@ -30,7 +27,6 @@ import kilotrain.util.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(name = "compile", mixinStandardHelpOptions = true,
         description = "Compile the training step of a model under a sparse-update scheme, plan its memory for the "
@@ -39,14 +35,8 @@ final class CompileCommand implements Callable<Integer> {
     /** The model a generated C project starts from, in its folder. */
     static final String START_MODEL = "start.ktm";
 
-    @Parameters(index = "0", description = "Model file (.tflite or the paper's .pkl).")
-    Path model;
-
-    @Option(names = "--scheme", defaultValue = "classifier-only", description = "Sparse-update scheme (see train).")
-    String scheme;
-
-    @Option(names = "--classes", description = "Classes of the new head (default 10, or as many as --class-names).")
-    Integer classes;
+    @Mixin
+    StepModelOptions model;
 
     @Option(names = "--class-names", split = ",", paramLabel = "NAME",
             description = "Names of the new head's classes, in label order; recorded in --out's start.ktm, so the "
@@ -56,8 +46,8 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--print", description = "List the device's (reordered) operations with the buffers they write and read.")
     boolean print;
 
-    @Option(names = "--json", description = "Print JSON.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Option(names = "--memory-report", paramLabel = "DIR",
             description = "Write the memory timeline (timeline.csv, timeline.png), arena offsets and breakdown to DIR.")
@@ -93,15 +83,8 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "0.025", description = "Learning rate compiled into the C step (default ${DEFAULT-VALUE}).")
     float lr;
 
-    @Option(names = "--fused-updates", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Fuse each conv weight gradient with its update, one gradient row at a time, so no whole "
-                    + "weight gradient is ever stored; kept only where it lowers the peak (default on).")
-    boolean fused;
-
-    @Option(names = "--fuse-blocks", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Run each frozen pointwise expansion and the depthwise conv after it one channel at a time, "
-                    + "so the expansion tensor never exists (default; --no-fuse-blocks to compare).")
-    boolean fuseBlocks;
+    @Mixin
+    LoweringOptions lowering;
 
     @Option(names = "--verify-arena", paramLabel = "STEPS", defaultValue = "0",
             description = "Run STEPS training steps (seeded random samples, --lr, the update rules above) with every "
@@ -145,14 +128,14 @@ final class CompileCommand implements Callable<Integer> {
         }
         java.util.List<String> names = classNames();
         if (out != null) {
-            AtomicFiles.checkNotInput(out.resolve(START_MODEL), model);
+            AtomicFiles.checkNotInput(out.resolve(START_MODEL), model.model);
         }
-        Graph g = ModelLoader.load(model);
-        Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
-        Program p = TrainCompiler.compile(g, new TrainSpec(s, names.size(), 0, head.resolve(g)));
+        StepModelOptions.Step st = model.compile(names.size(), head::resolve);
+        Graph g = st.graph();
+        Scheme s = st.scheme();
+        Program p = st.program();
         TrainState.Options options = rules.options(true, optimizer.momentum(), 0);
-        DeviceProgram a = Lowering.lower(p, options, lr, Lowering.Settings.device().withFuseBlocks(fuseBlocks)
-                .withFusedUpdates(fused).withPlannedStages(true));
+        DeviceProgram a = Lowering.lower(p, options, lr, lowering.settings().withPlannedStages(true));
         Variant best = a.best();
         if (memoryReport != null) {
             MemoryReport.write(memoryReport, a);
@@ -187,12 +170,12 @@ final class CompileCommand implements Callable<Integer> {
             }
             // what the generated step starts from, so that import-params can turn the parameters the device
             // exports after training into a model file
-            new TrainedModel(model.getFileName().toString(), readModel(), 0, g, s, names, 0, p, state)
+            new TrainedModel(model.model.getFileName().toString(), readModel(), 0, g, s, names, 0, p, state)
                     .save(out.resolve(START_MODEL));
         }
-        if (json) {
+        if (json.json) {
             ObjectNode o = Json.object();
-            o.put("model", model.toString());
+            o.put("model", model.model.toString());
             o.put("scheme", s.name);
             o.put("operations", best.step().size());
             o.put("fused_blocks", BlockFusion.count(best.step()));
@@ -233,15 +216,15 @@ final class CompileCommand implements Callable<Integer> {
                 n.put("sram_total_bytes", a.sramTotal(v));
             }
             ArrayNode passes = o.putArray("passes");
-            for (Lowering.Stage st : a.log) {
+            for (Lowering.Stage stage : a.log) {
                 ObjectNode n = passes.addObject();
-                n.put("pass", st.pass());
-                n.put("instructions", st.instructions());
-                n.put("peak_bytes", st.peakBytes());
-                if (st.planned()) {
-                    n.put("arena_bytes", st.arenaBytes());
+                n.put("pass", stage.pass());
+                n.put("instructions", stage.instructions());
+                n.put("peak_bytes", stage.peakBytes());
+                if (stage.planned()) {
+                    n.put("arena_bytes", stage.arenaBytes());
                 }
-                n.put("change", st.change());
+                n.put("change", stage.change());
             }
             ArrayNode ops = o.putArray("program");
             for (Instr in : best.step()) {
@@ -259,7 +242,7 @@ final class CompileCommand implements Callable<Integer> {
             System.out.print(a.program().listing());
             System.out.print(a.stageLog());
         }
-        System.out.printf("%s, scheme %s: %d operations, %d trained parameters (%,d bytes in SRAM)%n", model, s,
+        System.out.printf("%s, scheme %s: %d operations, %d trained parameters (%,d bytes in SRAM)%n", model.model, s,
                 best.step().size(), p.params.size(), a.trainableBytes);
         for (Variant v : a.variants) {
             System.out.printf("  %-17s arena %,9d B (lower bound %,9d B, %s), SRAM total %,9d B%n", v.name(),
@@ -293,14 +276,10 @@ final class CompileCommand implements Callable<Integer> {
     /** The head's class names: --class-names, or 0 .. N-1 for --classes N (default 10). */
     private java.util.List<String> classNames() {
         if (classNames == null || classNames.isEmpty()) {
-            int n = classes == null ? 10 : classes;
-            if (n < 2) {
-                throw new KtException("--classes: a head needs at least 2 classes, got " + n);
-            }
-            return java.util.stream.IntStream.range(0, n).mapToObj(Integer::toString).toList();
+            return java.util.stream.IntStream.range(0, model.classes()).mapToObj(Integer::toString).toList();
         }
-        if (classes != null && classes != classNames.size()) {
-            throw new KtException("--classes " + classes + " and --class-names (" + classNames.size()
+        if (model.classes != null && model.classes != classNames.size()) {
+            throw new KtException("--classes " + model.classes + " and --class-names (" + classNames.size()
                     + " names) disagree");
         }
         if (classNames.size() < 2 || new java.util.HashSet<>(classNames).size() != classNames.size()) {
@@ -311,9 +290,9 @@ final class CompileCommand implements Callable<Integer> {
 
     private byte[] readModel() {
         try {
-            return java.nio.file.Files.readAllBytes(model);
+            return java.nio.file.Files.readAllBytes(model.model);
         } catch (java.io.IOException e) {
-            throw new KtException("cannot read " + model + ": " + e.getMessage());
+            throw new KtException("cannot read " + model.model + ": " + e.getMessage());
         }
     }
 

@@ -2,7 +2,6 @@ package kilotrain.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,22 +9,20 @@ import java.util.concurrent.Callable;
 import kilotrain.KtException;
 import kilotrain.device.Board;
 import kilotrain.device.DeviceBench;
-import kilotrain.compiler.TrainCompiler;
-import kilotrain.compiler.TrainSpec;
+import kilotrain.device.StepProfile;
+import kilotrain.compiler.memory.DeviceProgram;
+import kilotrain.compiler.memory.Lowering;
 import kilotrain.data.DatasetSplit;
 import kilotrain.data.LoadOptions;
 import kilotrain.data.SampleSource;
 import kilotrain.data.TestTransform;
 import kilotrain.data.TrainAugment;
 import kilotrain.program.TrainState;
-import kilotrain.importer.ModelLoader;
-import kilotrain.ir.Graph;
 import kilotrain.program.Program;
 import kilotrain.compiler.Scheme;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** Compile, build for a board's core, train in QEMU and compare with the Java executor, in one command. */
 @Command(name = "device-bench", mixinStandardHelpOptions = true,
@@ -33,14 +30,8 @@ import picocli.CommandLine.Parameters;
                 + "real samples in QEMU (-icount shift=0) and compare every bit with the Java executor: ticks per step and per inference, "
                 + "SRAM and flash use, bit_exact. One SysTick tick = 40 emulated instructions (25 MHz at 1 ns each).")
 final class DeviceBenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "Model file (.tflite or the paper's .pkl).")
-    Path model;
-
-    @Option(names = "--scheme", defaultValue = "classifier-only", description = "Sparse-update scheme (see train).")
-    String scheme;
-
-    @Option(names = "--classes", defaultValue = "10", description = "Classes of the new head (default ${DEFAULT-VALUE}).")
-    int classes;
+    @Mixin
+    StepModelOptions model;
 
     @Option(names = "--steps", defaultValue = "5", description = "Training steps on the device (default ${DEFAULT-VALUE}).")
     int steps;
@@ -50,36 +41,11 @@ final class DeviceBenchCommand implements Callable<Integer> {
                     + "(default ${DEFAULT-VALUE}).")
     int samples;
 
-    @Option(names = "--data", description = "Dataset folder whose test images are embedded (default: ../shared/data/cifar10).")
-    Path data;
-
-    @Option(names = "--lr", defaultValue = "0.025", description = "Learning rate (default ${DEFAULT-VALUE}).")
-    float lr;
+    @Mixin
+    DeviceRunOptions device;
 
     @Mixin
-    OptimizerOption optimizer;
-
-    @Option(names = "--out", description = "Keep the C project here (default: a temporary folder).")
-    Path out;
-
-    @Option(names = "--timeout", defaultValue = "1800", description = "Seconds allowed for building and for QEMU.")
-    long timeout;
-
-    @Option(names = "--json", description = "Print JSON.")
-    boolean json;
-
-    @Option(names = "--board", defaultValue = "mps2-an500", description = "Board (QEMU machine): mps2-an500 "
-            + "(Cortex-M7), mps2-an386 (Cortex-M4), mps2-an505 (Cortex-M33), mps3-an547 (Cortex-M55); default "
-            + "${DEFAULT-VALUE}.")
-    String board;
-
-    @Option(names = "--fuse-blocks", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Fused frozen conv + depthwise pairs, as compile plans them (default; --no-fuse-blocks to "
-                    + "compare).")
-    boolean fuseBlocks;
-
-    @Mixin
-    StepOptions step;
+    JsonOption json;
 
     @Option(names = "--profile", description = "Also build the step with -DKT_PROFILE (a SysTick read after every "
             + "statement), run it on the same samples (its results must equal the plain run's bit for bit) and print "
@@ -92,7 +58,7 @@ final class DeviceBenchCommand implements Callable<Integer> {
     int profileTop;
 
     /** The profile under its JSON keys. */
-    static ObjectNode profileJson(kilotrain.device.StepProfile pr) {
+    static ObjectNode profileJson(StepProfile pr) {
         ObjectNode o = Json.object();
         o.put("ticks_per_step", pr.totalTicks());
         o.put("profiled_ticks_per_step", pr.profiledTicksPerStep());
@@ -105,7 +71,7 @@ final class DeviceBenchCommand implements Callable<Integer> {
         o.put("contract_bound_ticks", pr.totalContractBoundInstructions() / pr.board().instructionsPerTick());
         o.put("contract_bound", "the bound with float MACs at 2 instructions each (VMUL + VADD, unfused, fixed order)");
         ArrayNode rows = o.putArray("rows");
-        for (kilotrain.device.StepProfile.Row r : pr.rows()) {
+        for (StepProfile.Row r : pr.rows()) {
             ObjectNode n = rows.addObject();
             n.put("index", r.index());
             n.put("op", r.op());
@@ -145,40 +111,33 @@ final class DeviceBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Board bd = Board.named(board);
-        Checks.classes("--classes", classes);
-        Checks.positive("--lr", lr);
-        Checks.atLeast("--timeout", timeout, 1);
-        Checks.outFolder("--out", out);
+        Board bd = device.check();
+        int classes = model.classes();
         Checks.atLeast("--samples", samples, 1);
         Checks.atLeast("--steps", steps, 1);
-        TrainState.Options options = step.rules.options(true, optimizer.momentum(), 0);
-        Graph g = ModelLoader.load(model);
-        Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
-        Program p = TrainCompiler.compile(g, new TrainSpec(s, classes, 0, step.head.resolve(g)));
-        Path dataDir = data != null ? data
-                : Path.of(System.getProperty("user.dir")).resolve("../shared/data/cifar10").normalize();
-        DatasetSplit split = DatasetSplit.open(dataDir, LoadOptions.defaults().withLimitPerClass(1),
-                LoadOptions.defaults().withLimitPerClass(2));
-        SampleSource src = new SampleSource(split, step.input.spec(g.input), TrainAugment.standard(),
-                TestTransform.resize(), 0);
+        TrainState.Options options = device.options();
+        StepModelOptions.Step st = model.compile(classes, device.step.head::resolve);
+        Program p = st.program();
+        SampleSource src = new SampleSource(DatasetSplit.open(device.dataDir(), LoadOptions.defaults()
+                .withLimitPerClass(1), LoadOptions.defaults().withLimitPerClass(2)), device.step.input.spec(
+                st.graph().input), TrainAugment.standard(), TestTransform.resize(), 0);
         List<byte[]> inputs = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
-        DeviceCheck.pickTestSamples(src, g.input.elements(), classes, Math.min(steps, samples), inputs, labels);
+        DeviceCheck.pickTestSamples(src, p.input.elements, classes, Math.min(steps, samples), inputs, labels);
         if (inputs.isEmpty()) {
-            throw new KtException("dataset " + dataDir + " has no test sample with a label below --classes " + classes);
+            throw new KtException("dataset " + device.dataDir() + " has no test sample with a label below --classes "
+                    + classes);
         }
-        int[] lab = labels.stream().mapToInt(Integer::intValue).toArray();
-        Path dir = out != null ? out : Files.createTempDirectory("kilotrain-device");
-        Files.createDirectories(dir);
-        kilotrain.compiler.memory.DeviceProgram dp = DeviceBench.lower(p, options, lr, fuseBlocks);
-        DeviceBench.Result r = DeviceBench.run(dp, () -> new TrainState(p, options), inputs, lab, steps, dir,
-                timeout, bd);
-        kilotrain.device.StepProfile pr = profile && r.bitExact() ? kilotrain.device.StepProfile.measure(p,
-                dp.step(), bd, dir, steps, timeout) : null;
-        if (json) {
+        Path dir = device.projectDir("kilotrain-device");
+        DeviceProgram dp = Lowering.lower(p, options, device.lr, device.lowering.settings());
+        DeviceBench.Result r = DeviceBench.run(dp, () -> new TrainState(p, options), inputs,
+                labels.stream().mapToInt(Integer::intValue).toArray(), steps, dir, device.timeout, bd);
+        StepProfile pr = profile && r.bitExact() ? StepProfile.measure(p, dp.step(), bd, dir, steps, device.timeout)
+                : null;
+        Scheme s = st.scheme();
+        if (json.json) {
             ObjectNode o = Json.object();
-            o.put("model", model.toString());
+            o.put("model", model.model.toString());
             o.put("scheme", s.name);
             o.put("classes", classes);
             o.put("steps", steps);
@@ -192,7 +151,7 @@ final class DeviceBenchCommand implements Callable<Integer> {
             System.out.println(Json.write(o));
         } else {
             System.out.printf("%s, scheme %s, %d classes, %d steps on QEMU %s (%s, -icount shift=0)%n",
-                    model, s.name, classes, steps, bd.name(), bd.core());
+                    model.model, s.name, classes, steps, bd.name(), bd.core());
             System.out.printf("ticks_per_step %d (%,d emulated instructions: %s instructions per tick on this board)%n"
                     + "ticks_per_inference %d%n", r.ticksPerStep(), Math.round(r.ticksPerStep()
                             * bd.instructionsPerTick()), bd.instructionsPerTick(), r.ticksPerInference());

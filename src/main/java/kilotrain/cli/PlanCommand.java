@@ -66,9 +66,8 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--chart", description = "Accuracy-against-memory PNG (default: next to --out, .png).")
     Path chart;
 
-    @Option(names = "--image-size", defaultValue = "0",
-            description = "Resolution the device trains at, for the memory plan (default: the model's own).")
-    int imageSize;
+    @Mixin
+    ImageSizeOption image;
 
     @Option(names = "--classes", description = "Classes of the head (default: the analysis' dataset).")
     Integer classes;
@@ -76,10 +75,8 @@ final class PlanCommand implements Callable<Integer> {
     @Mixin
     OptimizerOption optimizer;
 
-    @Option(names = "--fused-updates", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Plan memory with fused weight-gradient updates where they lower the peak, as compile does "
-                    + "(default on, like compile).")
-    boolean fused;
+    @Mixin
+    LoweringOptions lowering;
 
     @Option(names = "--max-evaluations", defaultValue = "3000",
             description = "Cap on memory-planner calls for leaves of the search (default ${DEFAULT-VALUE}); when hit, the result is reported as not proven optimal.")
@@ -107,11 +104,11 @@ final class PlanCommand implements Callable<Integer> {
             + "accuracy on a few thousand test images carries about a point of noise.")
     List<String> verifySeeds;
 
-    @Option(names = "--threads", description = "Threads for --verify (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
-    @Option(names = "--json", description = "Print the result as JSON.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Mixin
     StepOptions step;
@@ -121,10 +118,10 @@ final class PlanCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         step.rules.validate();
         optimizer.momentum();
-        Checks.notNegative("--image-size", imageSize);
+        int imageSize = image.value();
         Checks.atLeast("--max-evaluations", maxEvaluations, 1);
         Checks.notNegative("--sweep", sweep);
-        Checks.threads(threads);
+        threads.check();
         if (classes != null) {
             Checks.classes("--classes", classes);
         }
@@ -155,7 +152,7 @@ final class PlanCommand implements Callable<Integer> {
         Graph graph = ModelLoader.load(model, imageSize);
         int nClasses = classes != null ? classes : table.settings.path("classes").asInt(10);
         PlannedMemory memory = new PlannedMemory(graph, nClasses, step.rules.options(true, optimizer.momentum(), 0),
-                fused, step.head.resolve(graph));
+                lowering.settings(), step.head.resolve(graph));
         SchemePlanner planner = new SchemePlanner(table, memory, flash, maxEvaluations);
         long[] lastReport = {System.nanoTime()};
         planner.onEvaluation(n -> {
@@ -285,7 +282,7 @@ final class PlanCommand implements Callable<Integer> {
             drawChart(png, series, sram, true);
         }
         o.put("wall_seconds", (System.nanoTime() - t0) / 1e9);
-        if (json) {
+        if (json.json) {
             System.out.println(Json.write(o));
             return 0;
         }
@@ -520,6 +517,6 @@ final class PlanCommand implements Callable<Integer> {
     }
 
     private int threads() {
-        return threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        return threads.count();
     }
 }

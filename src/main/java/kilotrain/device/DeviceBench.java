@@ -14,7 +14,6 @@ import kilotrain.KtException;
 import kilotrain.codegen.CGenerator;
 import kilotrain.codegen.ParamDump;
 import kilotrain.compiler.memory.DeviceProgram;
-import kilotrain.compiler.memory.Lowering;
 import kilotrain.exec.TrainExecutor;
 import kilotrain.program.TrainState;
 import kilotrain.ops.core.Param;
@@ -43,38 +42,6 @@ public final class DeviceBench {
     public static final long BOARD_RAM = Board.DEFAULT.ramBytes(), BOARD_FLASH = Board.DEFAULT.flashBytes();
 
     private DeviceBench() {
-    }
-
-    public static Result run(Program p, TrainState.Options options, float lr, List<byte[]> inputs, int[] labels,
-            int steps, Path dir, long timeoutSeconds) {
-        return run(p, options, lr, inputs, labels, steps, dir, timeoutSeconds, true);
-    }
-
-    /** {@code fuseBlocks} false: the device runs every conv on its own (BlockFusion off), for comparison. */
-    public static Result run(Program p, TrainState.Options options, float lr, List<byte[]> inputs, int[] labels,
-            int steps, Path dir, long timeoutSeconds, boolean fuseBlocks) {
-        return run(p, () -> new TrainState(p, options), lr, inputs, labels, steps, dir, timeoutSeconds, fuseBlocks);
-    }
-
-    /**
-     * The same, starting from the parameters {@code initial} supplies (e.g. a host fine-tune's result): called twice,
-     * once for the C project's initial values and once for the Java twin, so each side starts from a fresh copy.
-     */
-    public static Result run(Program p, Supplier<TrainState> initial, float lr, List<byte[]> inputs, int[] labels,
-            int steps, Path dir, long timeoutSeconds) {
-        return run(p, initial, lr, inputs, labels, steps, dir, timeoutSeconds, true);
-    }
-
-    public static Result run(Program p, Supplier<TrainState> initial, float lr, List<byte[]> inputs, int[] labels,
-            int steps, Path dir, long timeoutSeconds, boolean fuseBlocks) {
-        return run(p, initial, lr, inputs, labels, steps, dir, timeoutSeconds, fuseBlocks, Board.DEFAULT);
-    }
-
-    /** On {@code board} (its core, memory map and budgets; it must have a QEMU model). */
-    public static Result run(Program p, Supplier<TrainState> initial, float lr, List<byte[]> inputs, int[] labels,
-            int steps, Path dir, long timeoutSeconds, boolean fuseBlocks, Board board) {
-        return run(lower(p, initial.get().options(), lr, fuseBlocks), initial, inputs, labels, steps, dir,
-                timeoutSeconds, board);
     }
 
     /**
@@ -140,11 +107,6 @@ public final class DeviceBench {
         long samples = (long) inputs.size() * (p.input.elements + 4);
         return new Result(value(out, "ticks_per_step"), value(out, "ticks_per_inference"), data + bss + stack,
                 sections[0] + data - samples, stack, data, bss, mismatch == null, mismatch, losses, samples);
-    }
-
-    /** The device program {@link #run} builds for these options: the one lowering pipeline, as compile runs it. */
-    public static DeviceProgram lower(Program p, TrainState.Options options, float lr, boolean fuseBlocks) {
-        return Lowering.lower(p, options, lr, Lowering.Settings.device().withFuseBlocks(fuseBlocks));
     }
 
     /**

@@ -38,18 +38,15 @@ public final class PlannedMemory {
 
     /**
      * The device's memory under the update rules {@code options} (momentum keeps optimizer state, FLOAT_SHADOW rules
-     * keep float master copies), with fused weight updates when {@code fused}, for the classifier head {@code head}.
+     * keep float master copies), lowered by {@code settings} (only the final step is planned), for the classifier head
+     * {@code head}.
      */
-    public PlannedMemory(Graph graph, int classes, TrainState.Options options, boolean fused, TrainSpec.Head head) {
-        this(graph, classes, options, Lowering.Settings.device().withFusedUpdates(fused), head);
-    }
-
-    private PlannedMemory(Graph graph, int classes, TrainState.Options options, Lowering.Settings settings,
+    public PlannedMemory(Graph graph, int classes, TrainState.Options options, Lowering.Settings settings,
             TrainSpec.Head head) {
         this.graph = graph;
         this.classes = classes;
         this.options = options;
-        this.settings = settings;
+        this.settings = settings.withPlannedStages(false);
         this.head = head;
     }
 

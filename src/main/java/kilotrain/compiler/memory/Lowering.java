@@ -75,15 +75,14 @@ public final class Lowering {
         List<Stage> log = new ArrayList<>();
         List<Variant> planned = new ArrayList<>();
         ArenaPlanner planner = s.planner();
-        log.add(stage("compiled", compiled, compiled.step, false, null, compiled.step.size() + " instructions, "
-                + "updates deferred to after the step"));
-        Program p = compiled;
+        Program p = s.fuseBlocks() ? BlockFusion.apply(compiled) : compiled;
+        Variant deferred = s.planStages() ? Variant.of("deferred", p, p.step, false, planner) : null;
+        log.add(stage("compiled", compiled, compiled.step, false, s.fuseBlocks() ? null : deferred,
+                compiled.step.size() + " instructions, updates deferred to after the step"));
         if (s.fuseBlocks()) {
-            p = BlockFusion.apply(compiled);
-            log.add(stage("fuse-blocks", p, p.step, false, null, BlockFusion.count(p.step)
+            log.add(stage("fuse-blocks", p, p.step, false, deferred, BlockFusion.count(p.step)
                     + " frozen conv + depthwise pairs fused"));
         }
-        Variant deferred = s.planStages() ? Variant.of("deferred", p, p.step, false, planner) : null;
         if (deferred != null) {
             planned.add(deferred);
         }

@@ -62,7 +62,7 @@ class LoweringTest {
         assertEquals(quick.sramBytes(), all.sramBytes());
         assertEquals(quick.flashBytes, all.flashBytes);
         for (Lowering.Stage s : all.log) {
-            if (!s.pass().equals("compiled") && !s.pass().equals("fuse-blocks")) {
+            if (!s.pass().equals("compiled")) {
                 assertTrue(s.planned(), s.pass() + " is planned with planStages");
             }
         }
