@@ -5,10 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import kilotrain.KtException;
-import kilotrain.codegen.CGenerator;
 import kilotrain.device.Board;
+import kilotrain.device.BuildTarget;
 import kilotrain.device.DeviceFootprint;
-import kilotrain.device.LibraryProject;
 import kilotrain.compiler.memory.BlockFusion;
 import kilotrain.compiler.memory.Budget;
 import kilotrain.compiler.memory.DeviceProgram;
@@ -100,32 +99,19 @@ final class CompileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        boolean lib = target.equals("lib");
-        Board b = null;
-        if (!target.equals("host")) {
-            b = board != null ? Board.named(board) : lib ? Board.DEFAULT : Board.named(target);
-            if (!lib && !b.core().equals(target)) {
-                throw new KtException("--target " + target + " --board " + b.name() + ": the board's core is "
-                        + b.core());
-            }
-        } else if (board != null) {
-            throw new KtException("--board needs --target lib or the board's core (e.g. --target " + Board.named(board)
-                    .core() + ")");
-        }
-        boolean device = b != null && !lib;
+        BuildTarget t = BuildTarget.of(target, board);
+        boolean lib = t.library();
+        Board b = t.board();
         optimizer.momentum();
         rules.validate();
         Checks.positive("--lr", lr);
         Checks.notNegative("--verify-arena", verifyArena);
         Checks.outFolder("--out", out);
         Checks.outFolder("--memory-report", memoryReport);
-        long sram = sramBudget == null ? -1 : Budget.parse(sramBudget, "--sram-budget");
-        long flash = flashBudget == null ? -1 : Budget.parse(flashBudget, "--flash-budget");
-        if (out != null && b != null) {
-            // the board's linker script limits, unless the user states other budgets
-            sram = sram < 0 ? b.ramBytes() : sram;
-            flash = flash < 0 ? b.flashBytes() : flash;
-        }
+        // with --out, the board's linker script limits unless the user states other budgets
+        long sram = t.sramBudget(sramBudget == null ? -1 : Budget.parse(sramBudget, "--sram-budget"), out != null);
+        long flash = t.flashBudget(flashBudget == null ? -1 : Budget.parse(flashBudget, "--flash-budget"),
+                out != null);
         java.util.List<String> names = classNames();
         if (out != null) {
             AtomicFiles.checkNotInput(out.resolve(START_MODEL), model.model);
@@ -141,33 +127,10 @@ final class CompileCommand implements Callable<Integer> {
             MemoryReport.write(memoryReport, a);
         }
         TrainState state = new TrainState(p, options);
-        DeviceFootprint footprint = null;
-        if (device) {
-            // what the linker will see (kernel scratch, runtime state, stack reserve included), so an over-budget
-            // program fails here rather than at link time
-            footprint = DeviceFootprint.of(p, best.step(), best.plan(), state, lr);
-            footprint.check(sram, flash, out == null ? 0 : (long) p.input.elements + 4);
-        } else if (lib) {
-            footprint = DeviceFootprint.library(CGenerator.modelSource(p, best.step(), best.plan(), state, lr));
-            footprint.check(sram, flash, 0);
-        } else {
-            if (sram >= 0) {
-                Budget.checkSram(a, best, sram);
-            }
-            if (flash >= 0) {
-                Budget.checkFlash(a, flash);
-            }
-        }
-        ArenaCheck.Result verified = verifyArena > 0 ? verify(best, verifyArena) : null;
+        DeviceFootprint footprint = t.check(a, state, sram, flash, out != null);
+        ArenaCheck.Result verified = verifyArena > 0 ? ArenaCheck.verify(a, verifyArena) : null;
         if (out != null) {
-            if (lib) {
-                LibraryProject.write(p, best.step(), best.plan(), state, lr, b, out);
-            } else {
-                CGenerator.generate(p, best.step(), best.plan(), state, lr, out);
-                if (b != null) {
-                    b.write(out);
-                }
-            }
+            t.write(a, state, out);
             // what the generated step starts from, so that import-params can turn the parameters the device
             // exports after training into a model file
             new TrainedModel(model.model.getFileName().toString(), readModel(), 0, g, s, names, 0, p, state)
@@ -294,20 +257,6 @@ final class CompileCommand implements Callable<Integer> {
         } catch (java.io.IOException e) {
             throw new KtException("cannot read " + model.model + ": " + e.getMessage());
         }
-    }
-
-    /** Runs the device's step both ways; a plan that changes any bit is an error. */
-    private ArenaCheck.Result verify(Variant v, int steps) {
-        Program p = v.program().withStep(v.step());
-        int[] labels = new int[Math.min(steps, 8)];
-        ArenaCheck.Result r = ArenaCheck.run(p, v.plan(), rules.options(true,
-                optimizer.momentum(), 0), lr,
-                ArenaCheck.syntheticInputs(p, labels.length, 1, labels), labels, steps);
-        if (!r.identical()) {
-            throw new KtException("--verify-arena: the step run from the planned arena (" + v.plan().strategy() + ", "
-                    + v.plan().arenaBytes() + " bytes) differs from the unplanned step: " + r.firstDifference());
-        }
-        return r;
     }
 
     private static String describe(Buf b) {
