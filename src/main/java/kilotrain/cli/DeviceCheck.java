@@ -13,7 +13,6 @@ import kilotrain.data.SampleSource;
 import kilotrain.program.TrainState;
 import kilotrain.model.DeviceImport;
 import kilotrain.model.TrainedModel;
-import kilotrain.ops.core.Param;
 import kilotrain.program.Program;
 import kilotrain.util.AtomicFiles;
 
