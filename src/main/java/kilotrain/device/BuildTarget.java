@@ -61,13 +61,13 @@ public record BuildTarget(String name, Board board) {
      */
     public DeviceFootprint check(DeviceProgram dp, TrainState state, long sram, long flash, boolean writing) {
         if (program()) {
-            DeviceFootprint f = DeviceFootprint.of(dp.compiled, dp.step(), dp.plan(), state, dp.lr);
+            DeviceFootprint f = sameCount(DeviceFootprint.of(dp.compiled, dp.step(), dp.plan(), state, dp.lr), dp);
             f.check(sram, flash, writing ? (long) dp.compiled.input.elements + 4 : 0);
             return f;
         }
         if (library()) {
-            DeviceFootprint f = DeviceFootprint.library(CGenerator.modelSource(dp.compiled, dp.step(), dp.plan(),
-                    state, dp.lr));
+            DeviceFootprint f = sameCount(DeviceFootprint.library(CGenerator.modelSource(dp.compiled, dp.step(),
+                    dp.plan(), state, dp.lr)), dp);
             f.check(sram, flash, 0);
             return f;
         }
@@ -78,6 +78,30 @@ public record BuildTarget(String name, Board board) {
             Budget.checkFlash(dp, flash);
         }
         return null;
+    }
+
+    /**
+     * Memory is counted one way: the parts of the footprint (counted from the generated C, checked against the ELF by
+     * arm-none-eabi-size in DeviceFootprintTest) that the planner also counts must be the planner's figures: the
+     * trained parameters, the float master copies, the optimizer state, and the arena (declared as 8-byte words, so
+     * rounded up to 8, plus the counter's 4-byte alignment allowance for 8-byte objects). Anything else the footprint
+     * adds (kernel scratch, rounding states, runtime, stack) is what the device needs beyond the plan.
+     */
+    static DeviceFootprint sameCount(DeviceFootprint f, DeviceProgram dp) {
+        long[][] pairs = {
+            {f.ramParts().getOrDefault("trainable parameters", 0L), dp.trainableBytes},
+            {f.ramParts().getOrDefault("float master copies", 0L), dp.shadowBytes},
+            {f.ramParts().getOrDefault("optimizer state", 0L), dp.optimizerBytes},
+            {f.ramParts().getOrDefault("arena", 0L), DeviceFootprint.align8(dp.arenaBytes()) + 4},
+        };
+        String[] names = {"trained parameters", "float master copies", "optimizer state", "arena"};
+        for (int i = 0; i < pairs.length; i++) {
+            if (pairs[i][0] != pairs[i][1]) {
+                throw new IllegalStateException("memory counted two ways: the generated C holds " + pairs[i][0]
+                        + " bytes of " + names[i] + ", the lowering pipeline planned " + pairs[i][1]);
+            }
+        }
+        return f;
     }
 
     /** Writes the C project of {@code dp}, starting from {@code state}'s parameters, into {@code out}. */
