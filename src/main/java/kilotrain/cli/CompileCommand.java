@@ -11,7 +11,7 @@ import kilotrain.device.DeviceFootprint;
 import kilotrain.compiler.memory.BlockFusion;
 import kilotrain.compiler.memory.Budget;
 import kilotrain.compiler.memory.DeviceProgram;
-import kilotrain.compiler.memory.Lowering;
+import kilotrain.compiler.memory.DevicePipeline;
 import kilotrain.compiler.memory.Variant;
 import kilotrain.exec.ArenaCheck;
 import kilotrain.program.TrainState;
@@ -121,7 +121,7 @@ final class CompileCommand implements Callable<Integer> {
         Scheme s = st.scheme();
         Program p = st.program();
         TrainState.Options options = rules.options(true, optimizer.momentum(), 0);
-        DeviceProgram a = Lowering.lower(p, options, lr, lowering.settings().withPlannedStages(true));
+        DeviceProgram a = DevicePipeline.lower(p, options, lr, lowering.settings().withPlannedStages(true));
         Variant best = a.best();
         if (memoryReport != null) {
             MemoryReport.write(memoryReport, a);
@@ -179,7 +179,7 @@ final class CompileCommand implements Callable<Integer> {
                 n.put("sram_total_bytes", a.sramTotal(v));
             }
             ArrayNode passes = o.putArray("passes");
-            for (Lowering.Stage stage : a.log) {
+            for (DevicePipeline.Stage stage : a.log) {
                 ObjectNode n = passes.addObject();
                 n.put("pass", stage.pass());
                 n.put("instructions", stage.instructions());

@@ -11,7 +11,7 @@ import kilotrain.device.Board;
 import kilotrain.device.DeviceBench;
 import kilotrain.device.StepProfile;
 import kilotrain.compiler.memory.DeviceProgram;
-import kilotrain.compiler.memory.Lowering;
+import kilotrain.compiler.memory.DevicePipeline;
 import kilotrain.data.DatasetSplit;
 import kilotrain.data.LoadOptions;
 import kilotrain.data.SampleSource;
@@ -129,7 +129,7 @@ final class DeviceBenchCommand implements Callable<Integer> {
                     + classes);
         }
         Path dir = device.projectDir("kilotrain-device");
-        DeviceProgram dp = Lowering.lower(p, options, device.lr, device.lowering.settings());
+        DeviceProgram dp = DevicePipeline.lower(p, options, device.lr, device.lowering.settings());
         DeviceBench.Result r = DeviceBench.run(dp, () -> new TrainState(p, options), inputs,
                 labels.stream().mapToInt(Integer::intValue).toArray(), steps, dir, device.timeout, bd);
         StepProfile pr = profile && r.bitExact() ? StepProfile.measure(p, dp.step(), bd, dir, steps, device.timeout)

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import kilotrain.KtException;
 import kilotrain.compiler.memory.DeviceProgram;
-import kilotrain.compiler.memory.Lowering;
+import kilotrain.compiler.memory.DevicePipeline;
 import kilotrain.device.Board;
 import kilotrain.device.DeviceBench;
 import kilotrain.data.SampleSource;
@@ -38,7 +38,7 @@ final class DeviceCheck {
         pickTrainingSamples(src, program.input.elements, Math.min(steps, MAX_SAMPLES), inputs, labels);
         System.err.printf("device: compiling the fine-tuned step for Cortex-M7 and training %d steps in QEMU "
                 + "(mps2-an500, -icount shift=0) ...%n", steps);
-        DeviceProgram dp = Lowering.lower(program, trained.options(), lr, Lowering.Settings.device());
+        DeviceProgram dp = DevicePipeline.lower(program, trained.options(), lr, DevicePipeline.Settings.device());
         DeviceBench.Result r = DeviceBench.run(dp, () -> DeviceBench.copy(program, trained), inputs,
                 labels.stream().mapToInt(Integer::intValue).toArray(), steps, projectDir, 1800, Board.DEFAULT);
         ObjectNode o = Json.object();

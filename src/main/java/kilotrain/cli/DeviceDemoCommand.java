@@ -14,7 +14,7 @@ import kilotrain.data.TrainAugment;
 import kilotrain.device.Board;
 import kilotrain.device.DeviceDemo;
 import kilotrain.compiler.memory.DeviceProgram;
-import kilotrain.compiler.memory.Lowering;
+import kilotrain.compiler.memory.DevicePipeline;
 import kilotrain.program.Program;
 import kilotrain.program.TrainState;
 import picocli.CommandLine.Command;
@@ -74,7 +74,7 @@ final class DeviceDemoCommand implements Callable<Integer> {
         List<Integer> testLab = new ArrayList<>();
         DeviceCheck.pickTestSamples(src, p.input.elements, classes, heldOut, test, testLab);
         Path dir = device.projectDir("kilotrain-demo");
-        DeviceProgram dp = Lowering.lower(p, options, device.lr, device.lowering.settings());
+        DeviceProgram dp = DevicePipeline.lower(p, options, device.lr, device.lowering.settings());
         DeviceDemo.Result r = DeviceDemo.run(dp, in, lab.stream().mapToInt(Integer::intValue).toArray(), test,
                 testLab.stream().mapToInt(Integer::intValue).toArray(), every, cut, b, dir, device.timeout);
         Scheme s = st.scheme();

@@ -1,6 +1,6 @@
 package kilotrain.cli;
 
-import kilotrain.compiler.memory.Lowering;
+import kilotrain.compiler.memory.DevicePipeline;
 import picocli.CommandLine.Option;
 
 /** The switches of the lowering pipeline, the same for compile, device-bench, device-demo and plan. */
@@ -16,7 +16,7 @@ final class LoweringOptions {
     boolean fuseBlocks;
 
     /** The device's pipeline with these switches. */
-    Lowering.Settings settings() {
-        return Lowering.Settings.device().withFuseBlocks(fuseBlocks).withFusedUpdates(fusedUpdates);
+    DevicePipeline.Settings settings() {
+        return DevicePipeline.Settings.device().withFuseBlocks(fuseBlocks).withFusedUpdates(fusedUpdates);
     }
 }

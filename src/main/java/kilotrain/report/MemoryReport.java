@@ -67,7 +67,7 @@ public final class MemoryReport {
         text(dir.resolve("summary.csv"), sum.toString());
 
         StringBuilder passes = new StringBuilder("pass,instructions,peak_bytes,arena_bytes,change\n");
-        for (kilotrain.compiler.memory.Lowering.Stage st : a.log) {
+        for (kilotrain.compiler.memory.DevicePipeline.Stage st : a.log) {
             passes.append(st.pass()).append(',').append(st.instructions()).append(',').append(st.peakBytes())
                     .append(',').append(st.planned() ? Long.toString(st.arenaBytes()) : "").append(",\"")
                     .append(st.change()).append("\"\n");

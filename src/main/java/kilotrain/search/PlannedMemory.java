@@ -6,7 +6,7 @@ import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
 import kilotrain.compiler.memory.ArenaPlanner;
 import kilotrain.compiler.memory.DeviceProgram;
-import kilotrain.compiler.memory.Lowering;
+import kilotrain.compiler.memory.DevicePipeline;
 import kilotrain.ir.Graph;
 import kilotrain.program.Program;
 import kilotrain.program.TrainState;
@@ -14,7 +14,7 @@ import kilotrain.compiler.Scheme;
 
 /**
  * The device's memory for a scheme, from the real pipeline: compile the training step, lower it as the device does
- * ({@link Lowering}: fusions, in-place updates, reordering, one static arena), and read the planned SRAM, as
+ * ({@link DevicePipeline}: fusions, in-place updates, reordering, one static arena), and read the planned SRAM, as
  * {@code kilotrain compile --json} reports it ({@code sram_total_bytes}, {@code arena_bytes}, {@code flash_bytes}).
  * Results are memoised by the scheme's content, since the search asks for the same schemes again.
  */
@@ -29,7 +29,7 @@ public final class PlannedMemory {
     private final Graph graph;
     private final int classes;
     private final TrainState.Options options;
-    private final Lowering.Settings settings;
+    private final DevicePipeline.Settings settings;
     private final TrainSpec.Head head;
     private final Map<String, Cost> memo = new HashMap<>();
     private long flash = -1;
@@ -41,7 +41,7 @@ public final class PlannedMemory {
      * keep float master copies), lowered by {@code settings} (only the final step is planned), for the classifier head
      * {@code head}.
      */
-    public PlannedMemory(Graph graph, int classes, TrainState.Options options, Lowering.Settings settings,
+    public PlannedMemory(Graph graph, int classes, TrainState.Options options, DevicePipeline.Settings settings,
             TrainSpec.Head head) {
         this.graph = graph;
         this.classes = classes;
@@ -51,7 +51,7 @@ public final class PlannedMemory {
     }
 
     /**
-     * Planned memory of the step the device runs: the lowering pipeline ({@link Lowering#lower}) with only its final
+     * Planned memory of the step the device runs: the lowering pipeline ({@link DevicePipeline#lower}) with only its final
      * step planned, which is tens of times faster than planning every comparison stage as {@link #full} does; both
      * give the same device program (a test checks it).
      */
@@ -74,9 +74,9 @@ public final class PlannedMemory {
         return cost(d, d.flashBytes);
     }
 
-    private DeviceProgram lower(Scheme s, Lowering.Settings with) {
+    private DeviceProgram lower(Scheme s, DevicePipeline.Settings with) {
         Program compiled = TrainCompiler.compile(graph, new TrainSpec(s, classes, 0, head));
-        return Lowering.lower(compiled, options, 0f, with);
+        return DevicePipeline.lower(compiled, options, 0f, with);
     }
 
     private static Cost cost(DeviceProgram d, long flash) {

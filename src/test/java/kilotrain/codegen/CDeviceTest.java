@@ -1,6 +1,6 @@
 package kilotrain.codegen;
 
-import kilotrain.compiler.memory.Lowering;
+import kilotrain.compiler.memory.DevicePipeline;
 import kilotrain.device.DeviceBench;
 import kilotrain.device.DeviceFootprint;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,7 +40,7 @@ class CDeviceTest {
         TrainState.Options options = new TrainState.Options(true, 0f, WeightRounding.STOCHASTIC,
                 BiasRounding.FLOAT_SHADOW, 2);
         TrainState state = new TrainState(p, options);
-        Variant v = Lowering.lower(p, options, 0.05f, Lowering.Settings.device().withFusedUpdates(false)).best();
+        Variant v = DevicePipeline.lower(p, options, 0.05f, DevicePipeline.Settings.device().withFusedUpdates(false)).best();
         float lr = 0.05f;
         int steps = 5;
         CGenerator.generate(p, v.step(), v.plan(), state, lr, dir);

@@ -1,6 +1,6 @@
 package kilotrain.codegen;
 
-import kilotrain.compiler.memory.Lowering;
+import kilotrain.compiler.memory.DevicePipeline;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -48,7 +48,7 @@ class CFusedUpdateTest {
         Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(CGeneratorTest.mcunet).size());
         Program p = TrainCompiler.compile(CGeneratorTest.mcunet, new TrainSpec(s, 10, 11));
         TrainState state = new TrainState(p, options);
-        Variant v = Lowering.lower(p, options, 0f, Lowering.Settings.device().withFuseBlocks(false)).best();
+        Variant v = DevicePipeline.lower(p, options, 0f, DevicePipeline.Settings.device().withFuseBlocks(false)).best();
         long fused = v.step().stream().filter(in -> in instanceof ConvWeightUpdate).count();
         assertTrue(fused > 0, scheme + ": the planned step fuses at least one weight update");
         float lr = 0.05f;

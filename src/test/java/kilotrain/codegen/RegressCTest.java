@@ -1,6 +1,6 @@
 package kilotrain.codegen;
 
-import kilotrain.compiler.memory.Lowering;
+import kilotrain.compiler.memory.DevicePipeline;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -59,7 +59,7 @@ class RegressCTest {
         Program p = program;
         TrainState state = new TrainState(p, new TrainState.Options(true, 0.9f, WeightRounding.STOCHASTIC,
                 BiasRounding.FLOAT_SHADOW, 5));
-        Variant v = Lowering.lower(p, state.options(), 0.05f, Lowering.Settings.device().withFusedUpdates(false))
+        Variant v = DevicePipeline.lower(p, state.options(), 0.05f, DevicePipeline.Settings.device().withFusedUpdates(false))
                 .best();
         float lr = 0.05f;
         int steps = 9;

@@ -14,7 +14,7 @@ import kilotrain.compiler.Scheme;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
 import kilotrain.compiler.memory.DeviceProgram;
-import kilotrain.compiler.memory.Lowering;
+import kilotrain.compiler.memory.DevicePipeline;
 import kilotrain.importer.ModelLoader;
 import kilotrain.ir.Graph;
 import kilotrain.ops.update.BiasRounding;
@@ -54,7 +54,7 @@ class BuildTargetTest {
                 TrainCompiler.backboneConvs(g).size()), 10, 0, TrainSpec.Head.INT8));
         TrainState.Options o = new TrainState.Options(true, 0.9f, WeightRounding.FLOAT_SHADOW,
                 BiasRounding.FLOAT_SHADOW, 0);
-        DeviceProgram dp = Lowering.lower(p, o, 0.05f, Lowering.Settings.device());
+        DeviceProgram dp = DevicePipeline.lower(p, o, 0.05f, DevicePipeline.Settings.device());
         TrainState state = new TrainState(p, o);
         DeviceFootprint f = BuildTarget.of("cortex-m7", null).check(dp, state, -1, -1, false);
         assertEquals(dp.trainableBytes, f.ramParts().get("trainable parameters"));

@@ -1,7 +1,7 @@
 package kilotrain.exec;
 
 import kilotrain.compiler.memory.DeviceProgram;
-import kilotrain.compiler.memory.Lowering;
+import kilotrain.compiler.memory.DevicePipeline;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -61,7 +61,7 @@ class ArenaExecutionTest {
             mcunet = ModelLoader.load(SHARED.resolve("models/tiny-training/mcunet-5fps.pkl"));
             Scheme s = Scheme.resolve("mcunet-5fps:99kb", TrainCompiler.backboneConvs(mcunet).size());
             mcunet99 = TrainCompiler.compile(mcunet, new TrainSpec(s, 10, 3));
-            mcunet99Memory = Lowering.lower(mcunet99, DEFAULTS, 0f, Lowering.Settings.device().withFuseBlocks(true)
+            mcunet99Memory = DevicePipeline.lower(mcunet99, DEFAULTS, 0f, DevicePipeline.Settings.device().withFuseBlocks(true)
                     .withPlannedStages(true));
         }
         return mcunet99Memory;
@@ -177,7 +177,7 @@ class ArenaExecutionTest {
         Graph g = ModelLoader.load(SHARED.resolve("models/mlperf-tiny/pretrainedResnet_quant.tflite"));
         Scheme s = Scheme.resolve("last-k:4", TrainCompiler.backboneConvs(g).size());
         Program p = TrainCompiler.compile(g, new TrainSpec(s, 10, 5));
-        DeviceProgram a = Lowering.lower(p, DEFAULTS, 0f, Lowering.Settings.device().withPlannedStages(true));
+        DeviceProgram a = DevicePipeline.lower(p, DEFAULTS, 0f, DevicePipeline.Settings.device().withPlannedStages(true));
         int[] labels = new int[4];
         List<byte[]> inputs = cifar(g, 4, labels);
         Variant v = a.variant("reordered");

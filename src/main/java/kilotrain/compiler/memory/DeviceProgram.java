@@ -17,7 +17,7 @@ import kilotrain.program.TrainState;
 /**
  * The training step as the device runs it, one value: the compiler's program, the device's program (its step in the
  * device's order, fused instructions included), the arena plan of that step, the update rules and the learning rate,
- * the memory it needs and the stage log of the {@link Lowering} pipeline that made it. The C generator, the device
+ * the memory it needs and the stage log of the {@link DevicePipeline} that made it. The C generator, the device
  * runs, {@code compile}'s reports and the scheme planner all read it, so memory is counted one way.
  *
  * <p>SRAM = planned arena (every transient buffer, the input image included) + trainable parameters (only the trained
@@ -33,17 +33,17 @@ public final class DeviceProgram {
     /** The final stage: the device's program, step order and arena plan. */
     private final Variant device;
     /**
-     * The planned stages, the last being the device's ({@link Lowering.Settings#planStages}: every comparison stage,
-     * else only the last).
+     * The planned stages, the last being the device's ({@link DevicePipeline.Settings#planStages}: every comparison
+     * stage, else only the last).
      */
     public final List<Variant> variants;
     /** One line per pass. */
-    public final List<Lowering.Stage> log;
+    public final List<DevicePipeline.Stage> log;
     public final TrainState.Options options;
     public final float lr;
     public final long trainableBytes, optimizerBytes, shadowBytes, flashBytes, inputBytes;
 
-    DeviceProgram(Program compiled, Variant device, List<Variant> variants, List<Lowering.Stage> log,
+    DeviceProgram(Program compiled, Variant device, List<Variant> variants, List<DevicePipeline.Stage> log,
             TrainState.Options options, float lr) {
         this.compiled = compiled;
         this.device = device;
@@ -111,7 +111,7 @@ public final class DeviceProgram {
     public String stageLog() {
         StringBuilder s = new StringBuilder("lowering (pass: instructions, largest live sum, planned arena; what it "
                 + "changed)\n");
-        for (Lowering.Stage st : log) {
+        for (DevicePipeline.Stage st : log) {
             s.append(String.format("  %-21s %5d instr  peak %,9d B  %s  %s%n", st.pass(), st.instructions(),
                     st.peakBytes(), st.planned() ? String.format("arena %,9d B", st.arenaBytes()) : "               ",
                     st.change()));

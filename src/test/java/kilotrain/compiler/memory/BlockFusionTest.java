@@ -104,8 +104,8 @@ class BlockFusionTest {
         int[] labels = new int[3];
         List<byte[]> inputs = images(g, 3, labels);
         // the device's form: fused, reordered with in-place updates, as the arena planner sees it
-        Variant best = Lowering.lower(p, new TrainState.Options(true, 0.9f, WeightRounding.STOCHASTIC,
-                BiasRounding.FLOAT_SHADOW, 0), 0f, new Lowering.Settings(true, false, new ArenaPlanner(100, 1), false))
+        Variant best = DevicePipeline.lower(p, new TrainState.Options(true, 0.9f, WeightRounding.STOCHASTIC,
+                BiasRounding.FLOAT_SHADOW, 0), 0f, new DevicePipeline.Settings(true, false, new ArenaPlanner(100, 1), false))
                 .best();
         assertTrue(BlockFusion.count(best.step()) > 0, scheme + ": the planned step has no fused pair");
         Program device = best.program().withStep(best.step());

@@ -18,9 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Budget enforcement names what does not fit and what would; the report holds the timeline and breakdown. */
 class BudgetAndReportTest {
-    static final DeviceProgram A148 = Lowering.lower(ReorderResultsTest.compile("mcunet-5fps:148kb"),
+    static final DeviceProgram A148 = DevicePipeline.lower(ReorderResultsTest.compile("mcunet-5fps:148kb"),
             new TrainState.Options(true, 0f, WeightRounding.STOCHASTIC, BiasRounding.NEAREST_EVEN, 0), 0f,
-            new Lowering.Settings(true, true, new ArenaPlanner(100, 1), true));
+            new DevicePipeline.Settings(true, true, new ArenaPlanner(100, 1), true));
 
     @Test
     void sizes() {

@@ -29,8 +29,8 @@ import kilotrain.program.TrainState;
  * where planned, what it changed). With {@link Settings#planStages} every intermediate stage is planned as well, for
  * the comparison tables of {@code compile} and {@code --memory-report}; the device's step and plan do not depend on it.
  */
-public final class Lowering {
-    private Lowering() {
+public final class DevicePipeline {
+    private DevicePipeline() {
     }
 
     /**

@@ -17,18 +17,18 @@ import org.junit.jupiter.api.Test;
  * The lowering pipeline: its stage log follows the passes, the device's step and plan do not depend on whether the
  * comparison stages are planned, the switches drop exactly their passes, and the memory it reports adds up.
  */
-class LoweringTest {
+class DevicePipelineTest {
     static final TrainState.Options OPTIONS = new TrainState.Options(true, 0.9f, WeightRounding.FLOAT_SHADOW,
             BiasRounding.FLOAT_SHADOW, 0);
-    static final Lowering.Settings QUICK = new Lowering.Settings(true, true, new ArenaPlanner(200, 1), false);
+    static final DevicePipeline.Settings QUICK = new DevicePipeline.Settings(true, true, new ArenaPlanner(200, 1), false);
 
     @Test
     void stageLogFollowsThePasses() {
         Program p = ReorderResultsTest.compile("mcunet-5fps:99kb");
-        DeviceProgram d = Lowering.lower(p, OPTIONS, 0.05f, QUICK);
+        DeviceProgram d = DevicePipeline.lower(p, OPTIONS, 0.05f, QUICK);
         assertEquals(List.of("compiled", "fuse-blocks", "in-place-ops", "in-place-updates", "fused-weight-updates",
-                "unfuse-blocks", "arena"), d.log.stream().map(Lowering.Stage::pass).toList());
-        Lowering.Stage compiled = d.log.get(0), fused = d.log.get(1), updates = d.log.get(3), last = d.log.get(6);
+                "unfuse-blocks", "arena"), d.log.stream().map(DevicePipeline.Stage::pass).toList());
+        DevicePipeline.Stage compiled = d.log.get(0), fused = d.log.get(1), updates = d.log.get(3), last = d.log.get(6);
         assertEquals(p.step.size(), compiled.instructions());
         int pairs = BlockFusion.count(BlockFusion.apply(p).step);
         assertTrue(pairs > 0);
@@ -44,7 +44,7 @@ class LoweringTest {
         assertEquals(0.05f, d.lr);
         assertSame(OPTIONS, d.options);
         String log = d.stageLog();
-        for (Lowering.Stage s : d.log) {
+        for (DevicePipeline.Stage s : d.log) {
             assertTrue(log.contains(s.pass()) && log.contains(s.change()), log);
         }
     }
@@ -52,8 +52,8 @@ class LoweringTest {
     @Test
     void plannedStagesDoNotChangeTheDeviceProgram() {
         Program p = ReorderResultsTest.compile("mcunet-5fps:49kb");
-        DeviceProgram quick = Lowering.lower(p, OPTIONS, 0.05f, QUICK);
-        DeviceProgram all = Lowering.lower(p, OPTIONS, 0.05f, QUICK.withPlannedStages(true));
+        DeviceProgram quick = DevicePipeline.lower(p, OPTIONS, 0.05f, QUICK);
+        DeviceProgram all = DevicePipeline.lower(p, OPTIONS, 0.05f, QUICK.withPlannedStages(true));
         assertEquals(List.of("deferred", "in-place-ops", "in-place-updates", "reordered", "fused-weight-updates"),
                 all.variants.stream().map(Variant::name).toList());
         assertEquals(1, quick.variants.size());
@@ -61,7 +61,7 @@ class LoweringTest {
         assertEquals(quick.arenaBytes(), all.arenaBytes());
         assertEquals(quick.sramBytes(), all.sramBytes());
         assertEquals(quick.flashBytes, all.flashBytes);
-        for (Lowering.Stage s : all.log) {
+        for (DevicePipeline.Stage s : all.log) {
             if (!s.pass().equals("compiled")) {
                 assertTrue(s.planned(), s.pass() + " is planned with planStages");
             }
@@ -71,20 +71,20 @@ class LoweringTest {
     @Test
     void switchesDropTheirPasses() {
         Program p = ReorderResultsTest.compile("mcunet-5fps:49kb");
-        DeviceProgram plain = Lowering.lower(p, OPTIONS, 0.05f, QUICK.withFuseBlocks(false).withFusedUpdates(false));
+        DeviceProgram plain = DevicePipeline.lower(p, OPTIONS, 0.05f, QUICK.withFuseBlocks(false).withFusedUpdates(false));
         assertEquals(List.of("compiled", "in-place-ops", "in-place-updates", "reordered", "arena"),
-                plain.log.stream().map(Lowering.Stage::pass).toList());
+                plain.log.stream().map(DevicePipeline.Stage::pass).toList());
         assertEquals(0, BlockFusion.count(plain.step()));
         assertEquals(0, Reorder.fusedUpdates(plain.step()));
         assertEquals(names(Reorder.optimize(p)), names(plain.step()), "the reorder pass alone");
-        DeviceProgram device = Lowering.lower(p, OPTIONS, 0.05f, QUICK);
+        DeviceProgram device = DevicePipeline.lower(p, OPTIONS, 0.05f, QUICK);
         assertTrue(device.arenaBytes() < plain.arenaBytes(), device.arenaBytes() + " vs " + plain.arenaBytes());
     }
 
     @Test
     void memoryAddsUp() {
         Program p = ReorderResultsTest.compile("mcunet-5fps:49kb");
-        DeviceProgram d = Lowering.lower(p, OPTIONS, 0.05f, QUICK);
+        DeviceProgram d = DevicePipeline.lower(p, OPTIONS, 0.05f, QUICK);
         long trainable = 0, elements = 0, shadow = 0;
         for (var q : p.params) {
             trainable += q.value.bytes();
@@ -96,7 +96,7 @@ class LoweringTest {
         assertEquals(shadow, d.shadowBytes, "shadow rules: one float per trained conv element");
         assertEquals(d.arenaBytes() + trainable + 4 * elements + shadow, d.sramBytes());
         assertEquals(p.input.bytes(), d.inputBytes);
-        DeviceProgram plainSgd = Lowering.lower(p, new TrainState.Options(true, 0f, WeightRounding.STOCHASTIC,
+        DeviceProgram plainSgd = DevicePipeline.lower(p, new TrainState.Options(true, 0f, WeightRounding.STOCHASTIC,
                 BiasRounding.NEAREST_EVEN, 0), 0.05f, QUICK);
         assertEquals(0, plainSgd.optimizerBytes + plainSgd.shadowBytes);
         assertFalse(d.program().step.isEmpty());
