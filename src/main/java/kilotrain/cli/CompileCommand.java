@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import kilotrain.compiler.TrainSpec;
+import kilotrain.compiler.TrainCompiler;
+import kilotrain.importer.ModelLoader;
 import kilotrain.KtException;
 import kilotrain.device.Board;
 import kilotrain.device.BuildTarget;
@@ -97,11 +100,14 @@ final class CompileCommand implements Callable<Integer> {
     @Mixin
     HeadOption head;
 
+    @Mixin
+    TaskOption task;
+
     @Override
     public Integer call() {
-        BuildTarget t = BuildTarget.of(target, board);
-        boolean lib = t.library();
-        Board b = t.board();
+        BuildTarget bt = BuildTarget.of(target, board);
+        boolean lib = bt.library();
+        Board b = bt.board();
         optimizer.momentum();
         rules.validate();
         Checks.positive("--lr", lr);
@@ -109,17 +115,31 @@ final class CompileCommand implements Callable<Integer> {
         Checks.outFolder("--out", out);
         Checks.outFolder("--memory-report", memoryReport);
         // with --out, the board's linker script limits unless the user states other budgets
-        long sram = t.sramBudget(sramBudget == null ? -1 : Budget.parse(sramBudget, "--sram-budget"), out != null);
-        long flash = t.flashBudget(flashBudget == null ? -1 : Budget.parse(flashBudget, "--flash-budget"),
+        long sram = bt.sramBudget(sramBudget == null ? -1 : Budget.parse(sramBudget, "--sram-budget"), out != null);
+        long flash = bt.flashBudget(flashBudget == null ? -1 : Budget.parse(flashBudget, "--flash-budget"),
                 out != null);
         java.util.List<String> names = classNames();
         if (out != null) {
             AtomicFiles.checkNotInput(out.resolve(START_MODEL), model.model);
         }
-        StepModelOptions.Step st = model.compile(names.size(), head::resolve);
-        Graph g = st.graph();
-        Scheme s = st.scheme();
-        Program p = st.program();
+        Graph g = ModelLoader.load(model.model);
+        Scheme s = Scheme.resolve(model.scheme, TrainCompiler.backboneConvs(g).size());
+        Program p = TrainCompiler.compile(g, task.spec(g, s, names.size(), head.resolve(g)));
+        TrainSpec.Task t = task.task();
+        if (t.mse() && t != TrainSpec.Task.AUTOENCODE) {
+            // a regression's start.ktm names its targets, one per model output
+            names = new java.util.ArrayList<>();
+            for (int i = 0; i < p.numClasses; i++) {
+                names.add(p.numClasses == 1 ? "y" : "y" + i);
+            }
+        } else if (t == TrainSpec.Task.BINARY && names.size() != 2) {
+            names = java.util.List.of("0", "1");
+        } else if (t == TrainSpec.Task.CLASSIFY_KEEP_HEAD && names.size() != p.numClasses) {
+            names = new java.util.ArrayList<>();
+            for (int i = 0; i < p.numClasses; i++) {
+                names.add(Integer.toString(i));
+            }
+        }
         TrainState.Options options = rules.options(true, optimizer.momentum(), 0);
         DeviceProgram a = DevicePipeline.lower(p, options, lr, lowering.settings().withPlannedStages(true));
         Variant best = a.best();
@@ -127,10 +147,10 @@ final class CompileCommand implements Callable<Integer> {
             MemoryReport.write(memoryReport, a);
         }
         TrainState state = new TrainState(p, options);
-        DeviceFootprint footprint = t.check(a, state, sram, flash, out != null);
+        DeviceFootprint footprint = bt.check(a, state, sram, flash, out != null);
         ArenaCheck.Result verified = verifyArena > 0 ? ArenaCheck.verify(a, verifyArena) : null;
         if (out != null) {
-            t.write(a, state, out);
+            bt.write(a, state, out);
             // what the generated step starts from, so that import-params can turn the parameters the device
             // exports after training into a model file
             new TrainedModel(model.model.getFileName().toString(), readModel(), 0, g, s, names, 0, p, state)

@@ -6,6 +6,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import kilotrain.compiler.TrainSpec;
+import kilotrain.compiler.TrainCompiler;
+import kilotrain.importer.ModelLoader;
+import kilotrain.ir.Graph;
 import kilotrain.KtException;
 import kilotrain.device.Board;
 import kilotrain.device.DeviceBench;
@@ -46,6 +50,12 @@ final class DeviceBenchCommand implements Callable<Integer> {
 
     @Mixin
     JsonOption json;
+
+    @Mixin
+    TaskOption task;
+
+    @Mixin
+    SampleOptions sampleFiles;
 
     @Option(names = "--profile", description = "Also build the step with -DKT_PROFILE (a SysTick read after every "
             + "statement), run it on the same samples (its results must equal the plain run's bit for bit) and print "
@@ -116,30 +126,51 @@ final class DeviceBenchCommand implements Callable<Integer> {
         Checks.atLeast("--samples", samples, 1);
         Checks.atLeast("--steps", steps, 1);
         TrainState.Options options = device.options();
-        StepModelOptions.Step st = model.compile(classes, device.step.head::resolve);
-        Program p = st.program();
-        SampleSource src = new SampleSource(DatasetSplit.open(device.dataDir(), LoadOptions.defaults()
-                .withLimitPerClass(1), LoadOptions.defaults().withLimitPerClass(2)), device.step.input.spec(
-                st.graph().input), TrainAugment.standard(), TestTransform.resize(), 0);
+        Graph g = ModelLoader.load(model.model);
+        Scheme s = Scheme.resolve(model.scheme, TrainCompiler.backboneConvs(g).size());
+        TrainSpec.Task t = task.task();
+        Path dataDir = device.dataDir();
+        boolean classify = t == TrainSpec.Task.CLASSIFY;
+        // a classifier embeds test images of its classes (as before); the other tasks their first test samples
+        LoadOptions lo = sampleFiles.apply(LoadOptions.defaults()).withInput(g.input.shape, g.input.quant);
+        DatasetSplit split = DatasetSplit.open(dataDir, lo.withLimitPerClass(1),
+                classify ? lo.withLimitPerClass(2) : lo.withLimitPerClass(Math.min(steps, samples)));
+        if (t == TrainSpec.Task.REGRESS && split.test() != null && split.test().targetsInt8()) {
+            t = TrainSpec.Task.REGRESS_INT8;
+        }
+        TrainSpec.Task chosen = t;
+        int n = chosen.ownOutput() ? kilotrain.train.TaskChoice.outputs(g) : chosen == TrainSpec.Task.BINARY ? 2 : classes;
+        Program p = TrainCompiler.compile(g, TrainSpec.of(chosen, s, n, 0, device.step.head.resolve(g)));
+        SampleSource src = new SampleSource(split, device.step.input.spec(g.input), TrainAugment.standard(),
+                TestTransform.resize(), 0);
         List<byte[]> inputs = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
-        DeviceCheck.pickTestSamples(src, p.input.elements, classes, Math.min(steps, samples), inputs, labels);
+        List<float[]> targets = new ArrayList<>();
+        if (chosen.mse() && chosen != TrainSpec.Task.AUTOENCODE) {
+            DeviceCheck.pickTargetSamples(src, g.input.elements(), Math.min(steps, samples), true, inputs, labels,
+                    targets);
+        } else {
+            int below = chosen == TrainSpec.Task.AUTOENCODE ? Integer.MAX_VALUE : chosen == TrainSpec.Task.BINARY ? 2
+                    : chosen == TrainSpec.Task.CLASSIFY_KEEP_HEAD ? n : classes;
+            DeviceCheck.pickTestSamples(src, g.input.elements(), below, Math.min(steps, samples), inputs, labels);
+        }
         if (inputs.isEmpty()) {
             throw new KtException("dataset " + device.dataDir() + " has no test sample with a label below --classes "
                     + classes);
         }
+        int[] lab = labels.stream().mapToInt(Integer::intValue).toArray();
         Path dir = device.projectDir("kilotrain-device");
         DeviceProgram dp = DevicePipeline.lower(p, options, device.lr, device.lowering.settings());
-        DeviceBench.Result r = DeviceBench.run(dp, () -> new TrainState(p, options), inputs,
-                labels.stream().mapToInt(Integer::intValue).toArray(), steps, dir, device.timeout, bd);
+        DeviceBench.Result r = DeviceBench.run(dp, () -> new TrainState(p, options), inputs, lab,
+                targets.isEmpty() ? null : targets.toArray(new float[0][]), steps, dir, device.timeout, bd);
         StepProfile pr = profile && r.bitExact() ? StepProfile.measure(p, dp.step(), bd, dir, steps, device.timeout)
                 : null;
-        Scheme s = st.scheme();
         if (json.json) {
             ObjectNode o = Json.object();
             o.put("model", model.model.toString());
             o.put("scheme", s.name);
-            o.put("classes", classes);
+            o.put("task", chosen.cli());
+            o.put("classes", p.numClasses);
             o.put("steps", steps);
             o.put("board", bd.name());
             o.put("core", bd.core());
@@ -150,8 +181,10 @@ final class DeviceBenchCommand implements Callable<Integer> {
             }
             System.out.println(Json.write(o));
         } else {
-            System.out.printf("%s, scheme %s, %d classes, %d steps on QEMU %s (%s, -icount shift=0)%n",
-                    model.model, s.name, classes, steps, bd.name(), bd.core());
+            System.out.printf("%s, scheme %s, %s, %d steps on QEMU %s (%s, -icount shift=0)%n",
+                    model.model, s.name, chosen == TrainSpec.Task.CLASSIFY ? classes + " classes" : "task " + chosen.cli()
+                            + " (" + p.numClasses + " output" + (p.numClasses == 1 ? "" : "s") + ")", steps, bd.name(),
+                    bd.core());
             System.out.printf("ticks_per_step %d (%,d emulated instructions: %s instructions per tick on this board)%n"
                     + "ticks_per_inference %d%n", r.ticksPerStep(), Math.round(r.ticksPerStep()
                             * bd.instructionsPerTick()), bd.instructionsPerTick(), r.ticksPerInference());

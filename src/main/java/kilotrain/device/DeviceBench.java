@@ -17,6 +17,7 @@ import kilotrain.compiler.memory.DeviceProgram;
 import kilotrain.exec.TrainExecutor;
 import kilotrain.program.TrainState;
 import kilotrain.ops.core.Param;
+import kilotrain.ops.loss.TargetKind;
 import kilotrain.program.Program;
 
 /**
@@ -45,11 +46,23 @@ public final class DeviceBench {
     }
 
     /**
-     * The device program {@code dp} (its step order, arena plan and learning rate) on {@code board}, starting from the
-     * parameters {@code initial} supplies (under {@code dp}'s update rules).
+     * The device program {@code dp} (its step order, arena plan, update rules and learning rate) on {@code board},
+     * starting from the parameters {@code initial} supplies (e.g. a host fine-tune's result): called twice, once for
+     * the C project's initial values and once for the Java twin, so each side starts from a fresh copy. For a
+     * classification (or a binary classifier, whose {@code labels} are the targets, or an autoencoder).
      */
     public static Result run(DeviceProgram dp, Supplier<TrainState> initial, List<byte[]> inputs, int[] labels,
             int steps, Path dir, long timeoutSeconds, Board board) {
+        return run(dp, initial, inputs, labels, null, steps, dir, timeoutSeconds, board);
+    }
+
+    /**
+     * The same for any task: {@code targets} are a regression's per-sample targets (int8 targets as their integer
+     * values; null for a classification, a binary classifier, whose {@code labels} are the targets, and an
+     * autoencoder, whose target is the input itself).
+     */
+    public static Result run(DeviceProgram dp, Supplier<TrainState> initial, List<byte[]> inputs, int[] labels,
+            float[][] targets, int steps, Path dir, long timeoutSeconds, Board board) {
         Program p = dp.compiled;
         float lr = dp.lr;
         if (board.qemuMachine() == null) {
@@ -57,9 +70,10 @@ public final class DeviceBench {
                     + " --board " + board.name() + " --out DIR builds and links its program; device-bench runs on "
                     + "one of " + Board.ALL.stream().filter(b -> b.qemuMachine() != null).map(Board::name).toList());
         }
-        if (p.regress()) {
-            throw new KtException("device-bench replays labelled samples; a regression program (--task regress) "
-                    + "steps on float targets (kt_train_step(input, target)) and is not benchmarked here");
+        TargetKind kind = p.targetKind();
+        if ((kind == TargetKind.FLOAT || kind == TargetKind.INT8) && (targets == null || targets.length != inputs.size())) {
+            throw new KtException("a regression program steps on its samples' targets (kt_train_step(input, target)):"
+                    + " give one target vector per sample");
         }
         for (String tool : new String[] {"make", "arm-none-eabi-gcc", "arm-none-eabi-size", "qemu-system-arm"}) {
             if (!onPath(tool)) {
@@ -74,7 +88,7 @@ public final class DeviceBench {
         DeviceFootprint.of(p, dp.step(), dp.plan(), first, lr).check(board.ramBytes(), board.flashBytes(),
                 (long) inputs.size() * (p.input.elements + 4));
         CGenerator.generate(p, dp.step(), dp.plan(), first, lr, dir);
-        CGenerator.writeSamples(dir, inputs, labels, steps);
+        CGenerator.writeSamples(dir, inputs, labels, targets, kind, steps);
         board.write(dir);
         try {
             exec(dir, List.of("make", "-s", "device"), timeoutSeconds, "building for " + board.name());
@@ -97,7 +111,7 @@ public final class DeviceBench {
         }
         int[] pred = prediction(out, p.numClasses);
         Object[] cParams = CGenerator.readParams(p, hex(out, ParamDump.bytes(p)), "QEMU output");
-        String mismatch = compare(p, initial.get(), lr, steps, inputs, labels, cLoss, cParams, pred);
+        String mismatch = compare(p, initial.get(), lr, steps, inputs, labels, targets, cLoss, cParams, pred);
         long stack = value(out, "stack_bytes");
         float[] losses = new float[cLoss.size()];
         for (int i = 0; i < losses.length; i++) {
@@ -140,7 +154,7 @@ public final class DeviceBench {
 
     /** The Java twin on the same samples; null when every bit agrees, else the first difference. */
     static String compare(Program p, TrainState state, float lr, int steps, List<byte[]> inputs, int[] labels,
-            List<Integer> cLoss, Object[] cParams, int[] pred) {
+            float[][] targets, List<Integer> cLoss, Object[] cParams, int[] pred) {
         TrainExecutor ex = new TrainExecutor(p, state);
         TrainExecutor.Workspace ws = ex.workspace();
         float[][] grads = gradients(p);
@@ -149,7 +163,8 @@ public final class DeviceBench {
         }
         for (int k = 0; k < steps; k++) {
             int i = k % inputs.size();
-            float loss = twinStep(ex, ws, state, grads, inputs.get(i), labels[i], lr);
+            float loss = twinStep(ex, ws, state, grads, inputs.get(i), labels[i], targets == null ? null : targets[i],
+                    lr);
             if (Float.floatToRawIntBits(loss) != cLoss.get(k)) {
                 return "step " + k + ": loss " + loss + " in Java, " + Float.intBitsToFloat(cLoss.get(k)) + " on the device";
             }
@@ -180,7 +195,13 @@ public final class DeviceBench {
     /** One batch-1 step of the Java twin, as the device runs it (step, then the update of every parameter). */
     static float twinStep(TrainExecutor ex, TrainExecutor.Workspace ws, TrainState state, float[][] grads,
             byte[] input, int label, float lr) {
-        float loss = ex.step(ws, input, label);
+        return twinStep(ex, ws, state, grads, input, label, null, lr);
+    }
+
+    /** The same for any task ({@code targets}: a regression's, else null). */
+    static float twinStep(TrainExecutor ex, TrainExecutor.Workspace ws, TrainState state, float[][] grads,
+            byte[] input, int label, float[] targets, float lr) {
+        float loss = ex.step(ws, input, label, targets);
         ex.copyGradients(ws, grads);
         for (float[] g : grads) {
             for (int j = 0; j < g.length; j++) {
