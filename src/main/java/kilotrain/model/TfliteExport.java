@@ -104,6 +104,9 @@ public final class TfliteExport {
         Map<Op, Integer> opIndex = new IdentityHashMap<>();
         for (int i = 0; i < graph.ops.size(); i++) {
             opIndex.put(graph.ops.get(i), i);
+            if (graph.ops.get(i) instanceof kilotrain.ir.FullyConnected f) {
+                opIndex.put(f.asConv(), i); // a fully connected layer trains as its 1x1 form: same weight bytes
+            }
         }
         int cls = TrainCompiler.classifierIndex(graph);
         TrainedConv head = null;
