@@ -42,6 +42,7 @@ import kilotrain.ops.reshape.ReshapeTraining;
 import kilotrain.ops.resize.ResizeNearestNeighbor;
 import kilotrain.ops.slice.StridedSlice;
 import kilotrain.ops.softmax.SoftmaxKernel;
+import kilotrain.ops.table.TableTraining;
 import kilotrain.ops.transpose.Transpose;
 
 /**
@@ -104,6 +105,7 @@ public final class Operators {
         train(AvgPool2D.class, new PoolTraining());
         train(Add.class, new AddTraining());
         train(Reshape.class, new ReshapeTraining());
+        train(Requantize.class, new TableTraining<>());
     }
 
     static {

@@ -29,4 +29,44 @@ class RequantizeTest {
         Tensor x4 = t("x", 0.5, 0, 1, 4), y4 = t("y", 0.25, 10, 1, 4);
         assertArrayEquals(bytes(127, -128, 10, 50), run(new Requantize("q", x4, y4), bytes(100, -100, 0, 20)));
     }
+
+    /**
+     * Gradient check of the backward (int8 domain, {@code d q_y / d q_x}): where the output does not saturate within
+     * [x - 8, x + 8], the central difference of the forward over that span equals {@link Requantize#gradient} within the
+     * two roundings (1/16); where the unsaturated result lies outside [-128, 127], the gradient is 0; elsewhere the
+     * ratio of scales exactly.
+     */
+    @Test
+    void gradientMatchesTheForwardsDifferences() {
+        double[][] cases = {{0.05, -3, 0.02, 5}, {0.03, 127, 0.05, 127}, {0.02, -128, 0.03, -128}, {0.5, 0, 0.25, 10}};
+        for (double[] c : cases) {
+            Tensor x = t("x", c[0], (int) c[1], 1, 1), y = t("y", c[2], (int) c[3], 1, 1);
+            Requantize q = new Requantize("q", x, y);
+            float ratio = (float) ((double) (float) c[0] / (double) (float) c[2]);
+            int interior = 0;
+            for (int v = -128; v < 128; v++) {
+                float g = q.gradient(v);
+                double real = (v - c[1]) * c[0] / c[2] + c[3];
+                if (real < -129 || real > 128) {
+                    org.junit.jupiter.api.Assertions.assertEquals(0f, g, "saturated input " + v);
+                    continue;
+                }
+                if (real > -127 && real < 126) {
+                    org.junit.jupiter.api.Assertions.assertEquals(ratio, g, 0f, "input " + v);
+                }
+                int lo = v - 8, hi = v + 8;
+                if (lo < -128 || hi > 127) {
+                    continue;
+                }
+                int a = q.apply(lo), b = q.apply(hi);
+                if (a == -128 || a == 127 || b == -128 || b == 127) {
+                    continue;
+                }
+                double fd = (b - a) / 16.0;
+                org.junit.jupiter.api.Assertions.assertEquals(g, fd, 1.0 / 16 + 1e-9, "input " + v);
+                interior++;
+            }
+            org.junit.jupiter.api.Assertions.assertTrue(interior > 10, "points checked: " + interior);
+        }
+    }
 }

@@ -1,0 +1,115 @@
+package kilotrain.codegen;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Function;
+import kilotrain.compiler.Scheme;
+import kilotrain.compiler.TrainCompiler;
+import kilotrain.compiler.TrainSpec;
+import kilotrain.compiler.memory.ArenaPlanner;
+import kilotrain.compiler.memory.MemoryAnalysis;
+import kilotrain.compiler.memory.Variant;
+import kilotrain.device.DeviceBench;
+import kilotrain.importer.tflite.OperatorModels;
+import kilotrain.importer.tflite.TfliteImporter;
+import kilotrain.ir.Graph;
+import kilotrain.ops.update.BiasRounding;
+import kilotrain.ops.update.WeightRounding;
+import kilotrain.program.Program;
+import kilotrain.program.TrainState;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The operators that joined the training step (issue 22), each inside the trained part of a small network written
+ * with kilotrain's own TFLite writer ({@link OperatorModels.Chain}: conv, the operator(s), conv, FC classifier,
+ * scheme {@code full} so that the gradient crosses every operator): the generated C trains bit for bit like Java on
+ * host gcc (plain order and the device's reordered, arena-planned order) and on QEMU's Cortex-M7.
+ */
+class OperatorTrainingCTest {
+    static final TrainState.Options OPTIONS = new TrainState.Options(true, 0.9f, WeightRounding.STOCHASTIC,
+            BiasRounding.FLOAT_SHADOW, 5);
+    static final int CLASSES = 3;
+
+    /** The chain's input: odd sizes, the input zero point at -128. */
+    static OperatorModels.Chain start() {
+        return new OperatorModels.Chain(new int[] {1, 7, 5, 3}, 0.02f, -128, 11).conv(6, 3, 0.05f, -10);
+    }
+
+    /** QUANTIZE int8 -> int8: a zero point at the top of the range (values above it saturate) and a plain one. */
+    static byte[] requantize() {
+        return start().requantize(0.03f, 127).conv(4, 3, 0.05f, 0).requantize(0.04f, -3).classifier(CLASSES);
+    }
+
+    static final List<Function<Void, byte[]>> MODELS = List.of(v -> requantize());
+
+    static Program program(byte[] model, String name) {
+        Graph g = TfliteImporter.parse(name + ".tflite", model);
+        Scheme s = Scheme.resolve("full", TrainCompiler.backboneConvs(g).size());
+        return TrainCompiler.compile(g, new TrainSpec(s, CLASSES, 7, TrainSpec.Head.INT8));
+    }
+
+    static List<byte[]> inputs(Program p, int n) {
+        Random r = new Random(3);
+        List<byte[]> in = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            byte[] b = new byte[p.input.elements];
+            r.nextBytes(b);
+            in.add(b);
+        }
+        return in;
+    }
+
+    static void host(Path dir, byte[] model, String name) throws Exception {
+        Program p = program(model, name);
+        List<byte[]> in = inputs(p, 4);
+        int[] labels = {0, 1, 2, 1};
+        for (boolean device : new boolean[] {false, true}) {
+            Path d = dir.resolve(device ? "device" : "plain");
+            Files.createDirectories(d);
+            CGeneratorTest.check(d, p, name + (device ? " (device order)" : ""), OPTIONS, 0.05f, 8, device, in,
+                    labels);
+        }
+    }
+
+    @Test
+    void requantizeOnHostGcc(@TempDir Path dir) throws Exception {
+        Program p = program(requantize(), "requantize");
+        assertTrue(p.step.stream().anyMatch(i -> i.op().equals("table_grad")), "the gradient crosses QUANTIZE");
+        host(dir, requantize(), "requantize");
+    }
+
+    /** Every chain above on the emulated Cortex-M7 (mps2-an500), device order and arena plan. */
+    @Test
+    void allOnEmulatedCortexM7(@TempDir Path dir) throws Exception {
+        CBuild.requireTool("make");
+        CBuild.requireTool("arm-none-eabi-gcc");
+        CBuild.requireTool("qemu-system-arm");
+        int k = 0;
+        for (Function<Void, byte[]> m : MODELS) {
+            String name = "chain" + k++;
+            Program p = program(m.apply(null), name);
+            Path d = dir.resolve(name);
+            Files.createDirectories(d);
+            TrainState state = new TrainState(p, OPTIONS);
+            Variant v = MemoryAnalysis.of(p, true, new ArenaPlanner()).best();
+            float lr = 0.05f;
+            int steps = 6;
+            List<byte[]> in = inputs(p, 4);
+            int[] labels = {0, 1, 2, 1};
+            CGenerator.generate(p, v.step(), v.plan(), state, lr, d);
+            CGenerator.writeSamples(d, in, labels, null, steps);
+            CBuild.run(d, List.of("make", "-s", "cortex-m7"), 900);
+            String out = CBuild.run(d, List.of("make", "-s", "qemu"), 900);
+            assertTrue(out.contains("\nend"), name + " ran to its end:\n" + CBuild.tail(out));
+            CGeneratorTest.compareWithJava(p, state, lr, steps, CBuild.losses(out), CGenerator.readParams(p,
+                    DeviceBench.hex(out, ParamDump.bytes(p)), "QEMU output"), CBuild.prediction(out), name + " on QEMU",
+                    in, labels, null);
+        }
+    }
+}
