@@ -30,6 +30,7 @@ import kilotrain.ops.conv.ConvTraining;
 import kilotrain.ops.core.TrainRule;
 import kilotrain.ops.elementwise.Binary;
 import kilotrain.ops.fc.FcTraining;
+import kilotrain.ops.gather.GatherTraining;
 import kilotrain.ops.fc.FullyConnectedKernel;
 import kilotrain.ops.maxpool.MaxPool2D;
 import kilotrain.ops.mean.Mean;
@@ -106,6 +107,10 @@ public final class Operators {
         train(Add.class, new AddTraining());
         train(Reshape.class, new ReshapeTraining());
         train(Requantize.class, new TableTraining<>());
+        train(Pad.class, new GatherTraining<>());
+        train(Transpose.class, new GatherTraining<>());
+        train(StridedSlice.class, new GatherTraining<>());
+        train(ResizeNearestNeighbor.class, new GatherTraining<>());
     }
 
     static {

@@ -18,6 +18,9 @@ import kilotrain.device.DeviceBench;
 import kilotrain.importer.tflite.OperatorModels;
 import kilotrain.importer.tflite.TfliteImporter;
 import kilotrain.ir.Graph;
+import kilotrain.ops.tflite.schema.BuiltinOptions;
+import kilotrain.ops.tflite.schema.ResizeNearestNeighborOptions;
+import kilotrain.ops.tflite.schema.StridedSliceOptions;
 import kilotrain.ops.update.BiasRounding;
 import kilotrain.ops.update.WeightRounding;
 import kilotrain.program.Program;
@@ -29,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The operators that joined the training step (issue 22), each inside the trained part of a small network written
  * with kilotrain's own TFLite writer ({@link OperatorModels.Chain}: conv, the operator(s), conv, FC classifier,
  * scheme {@code full} so that the gradient crosses every operator): the generated C trains bit for bit like Java on
- * host gcc (plain order and the device's reordered, arena-planned order) and on QEMU's Cortex-M7.
+ * host gcc (in the device's reordered, arena-planned order) and on QEMU's Cortex-M7.
  */
 class OperatorTrainingCTest {
     static final TrainState.Options OPTIONS = new TrainState.Options(true, 0.9f, WeightRounding.STOCHASTIC,
@@ -46,7 +49,51 @@ class OperatorTrainingCTest {
         return start().requantize(0.03f, 127).conv(4, 3, 0.05f, 0).requantize(0.04f, -3).classifier(CLASSES);
     }
 
-    static final List<Function<Void, byte[]>> MODELS = List.of(v -> requantize());
+    /** PAD on every side (channels too) with the zero point at -128, then the output's zero point as fill. */
+    static byte[] pad() {
+        return start().requantize(0.05f, -128).op2(34, new int[] {1, 10, 8, 7}, 0.05f, -128,
+                new int[][] {{0, 0}, {1, 2}, {2, 1}, {1, 0}}).conv(4, 3, 0.05f, 3).classifier(CLASSES);
+    }
+
+    /** TRANSPOSE of H and W, and an NCHW -> NHWC one. */
+    static byte[] transpose() {
+        return start().op(39, new int[] {1, 5, 7, 6}, 0.05f, -10, new int[][] {{0, 2, 1, 3}}, (byte) 0, null)
+                .op(39, new int[] {1, 6, 5, 7}, 0.05f, -10, new int[][] {{0, 3, 1, 2}}, (byte) 0, null)
+                .op(39, new int[] {1, 5, 7, 6}, 0.05f, -10, new int[][] {{0, 2, 3, 1}}, (byte) 0, null)
+                .conv(4, 3, 0.05f, 0).classifier(CLASSES);
+    }
+
+    /** STRIDED_SLICE with negative strides on H and W. */
+    static byte[] slice() {
+        return start().op(45, new int[] {1, 3, 2, 6}, 0.05f, -10,
+                new int[][] {{0, 6, 4, 0}, {1, 0, 0, 6}, {1, -2, -3, 1}}, BuiltinOptions.StridedSliceOptions,
+                b -> StridedSliceOptions.createStridedSliceOptions(b, 0, 0, 0, 0, 0, false))
+                .conv(4, 3, 0.05f, 0).classifier(CLASSES);
+    }
+
+    /** RESIZE_NEAREST_NEIGHBOR up to odd sizes (several outputs read one input: the gradient sums them). */
+    static byte[] resize() {
+        return start().op(97, new int[] {1, 11, 9, 6}, 0.05f, -10, new int[][] {{11, 9}},
+                BuiltinOptions.ResizeNearestNeighborOptions,
+                b -> ResizeNearestNeighborOptions.createResizeNearestNeighborOptions(b, false, true))
+                .conv(4, 3, 0.05f, 0).classifier(CLASSES);
+    }
+
+    /** All of the above in one network (one build for the emulated board). */
+    static byte[] all() {
+        return start().requantize(0.05f, -128)
+                .op2(34, new int[] {1, 10, 8, 7}, 0.05f, -128, new int[][] {{0, 0}, {1, 2}, {2, 1}, {1, 0}})
+                .op(39, new int[] {1, 8, 10, 7}, 0.05f, -128, new int[][] {{0, 2, 1, 3}}, (byte) 0, null)
+                .op(45, new int[] {1, 4, 3, 7}, 0.05f, -128, new int[][] {{0, 7, 9, 0}, {1, 0, 0, 7}, {1, -2, -3, 1}},
+                        BuiltinOptions.StridedSliceOptions,
+                        b -> StridedSliceOptions.createStridedSliceOptions(b, 0, 0, 0, 0, 0, false))
+                .op(97, new int[] {1, 7, 5, 7}, 0.05f, -128, new int[][] {{7, 5}},
+                        BuiltinOptions.ResizeNearestNeighborOptions,
+                        b -> ResizeNearestNeighborOptions.createResizeNearestNeighborOptions(b, false, true))
+                .conv(4, 3, 0.05f, 0).classifier(CLASSES);
+    }
+
+    static final List<Function<Void, byte[]>> MODELS = List.of(v -> all());
 
     static Program program(byte[] model, String name) {
         Graph g = TfliteImporter.parse(name + ".tflite", model);
@@ -65,23 +112,37 @@ class OperatorTrainingCTest {
         return in;
     }
 
-    static void host(Path dir, byte[] model, String name) throws Exception {
+    static void host(Path dir, byte[] model, String name, String gradOp) throws Exception {
         Program p = program(model, name);
+        assertTrue(p.step.stream().anyMatch(i -> i.op().equals(gradOp)), name + ": the gradient crosses the operator");
         List<byte[]> in = inputs(p, 4);
         int[] labels = {0, 1, 2, 1};
-        for (boolean device : new boolean[] {false, true}) {
-            Path d = dir.resolve(device ? "device" : "plain");
-            Files.createDirectories(d);
-            CGeneratorTest.check(d, p, name + (device ? " (device order)" : ""), OPTIONS, 0.05f, 8, device, in,
-                    labels);
-        }
+        CGeneratorTest.check(dir, p, name + " (device order)", OPTIONS, 0.05f, 8, true, in, labels);
     }
 
     @Test
     void requantizeOnHostGcc(@TempDir Path dir) throws Exception {
-        Program p = program(requantize(), "requantize");
-        assertTrue(p.step.stream().anyMatch(i -> i.op().equals("table_grad")), "the gradient crosses QUANTIZE");
-        host(dir, requantize(), "requantize");
+        host(dir, requantize(), "requantize", "table_grad");
+    }
+
+    @Test
+    void padOnHostGcc(@TempDir Path dir) throws Exception {
+        host(dir, pad(), "pad", "pad_grad");
+    }
+
+    @Test
+    void transposeOnHostGcc(@TempDir Path dir) throws Exception {
+        host(dir, transpose(), "transpose", "transpose_grad");
+    }
+
+    @Test
+    void stridedSliceOnHostGcc(@TempDir Path dir) throws Exception {
+        host(dir, slice(), "slice", "stridedslice_grad");
+    }
+
+    @Test
+    void resizeNearestOnHostGcc(@TempDir Path dir) throws Exception {
+        host(dir, resize(), "resize", "resizenearest_grad");
     }
 
     /** Every chain above on the emulated Cortex-M7 (mps2-an500), device order and arena plan. */
