@@ -34,6 +34,7 @@ import kilotrain.ops.gather.GatherTraining;
 import kilotrain.ops.fc.FullyConnectedKernel;
 import kilotrain.ops.maxpool.MaxPool2D;
 import kilotrain.ops.mean.Mean;
+import kilotrain.ops.mean.MeanTraining;
 import kilotrain.ops.pad.Pad;
 import kilotrain.ops.pool.AvgPoolKernel;
 import kilotrain.ops.pool.PoolTraining;
@@ -108,6 +109,7 @@ public final class Operators {
         train(Reshape.class, new ReshapeTraining());
         train(Requantize.class, new TableTraining<>());
         train(Pad.class, new GatherTraining<>());
+        train(Mean.class, new MeanTraining());
         train(Transpose.class, new GatherTraining<>());
         train(StridedSlice.class, new GatherTraining<>());
         train(ResizeNearestNeighbor.class, new GatherTraining<>());

@@ -19,6 +19,7 @@ import kilotrain.importer.tflite.OperatorModels;
 import kilotrain.importer.tflite.TfliteImporter;
 import kilotrain.ir.Graph;
 import kilotrain.ops.tflite.schema.BuiltinOptions;
+import kilotrain.ops.tflite.schema.ReducerOptions;
 import kilotrain.ops.tflite.schema.ResizeNearestNeighborOptions;
 import kilotrain.ops.tflite.schema.StridedSliceOptions;
 import kilotrain.ops.update.BiasRounding;
@@ -79,6 +80,17 @@ class OperatorTrainingCTest {
                 .conv(4, 3, 0.05f, 0).classifier(CLASSES);
     }
 
+    /** MEAN over H and W, requantized (keep_dims) and with the input's quantization (flattened). */
+    static byte[] mean() {
+        return start().op(40, new int[] {1, 1, 1, 6}, 0.02f, 3, new int[][] {{1, 2}}, BuiltinOptions.ReducerOptions,
+                b -> ReducerOptions.createReducerOptions(b, true)).classifier(CLASSES);
+    }
+
+    static byte[] meanSameQuant() {
+        return start().op(40, new int[] {1, 6}, 0.05f, -10, new int[][] {{1, 2}}, BuiltinOptions.ReducerOptions,
+                b -> ReducerOptions.createReducerOptions(b, false)).classifier(CLASSES);
+    }
+
     /** All of the above in one network (one build for the emulated board). */
     static byte[] all() {
         return start().requantize(0.05f, -128)
@@ -93,7 +105,7 @@ class OperatorTrainingCTest {
                 .conv(4, 3, 0.05f, 0).classifier(CLASSES);
     }
 
-    static final List<Function<Void, byte[]>> MODELS = List.of(v -> all());
+    static final List<Function<Void, byte[]>> MODELS = List.of(v -> all(), v -> mean());
 
     static Program program(byte[] model, String name) {
         Graph g = TfliteImporter.parse(name + ".tflite", model);
@@ -117,12 +129,19 @@ class OperatorTrainingCTest {
         assertTrue(p.step.stream().anyMatch(i -> i.op().equals(gradOp)), name + ": the gradient crosses the operator");
         List<byte[]> in = inputs(p, 4);
         int[] labels = {0, 1, 2, 1};
+        Files.createDirectories(dir);
         CGeneratorTest.check(dir, p, name + " (device order)", OPTIONS, 0.05f, 8, true, in, labels);
     }
 
     @Test
     void requantizeOnHostGcc(@TempDir Path dir) throws Exception {
         host(dir, requantize(), "requantize", "table_grad");
+    }
+
+    @Test
+    void meanOnHostGcc(@TempDir Path dir) throws Exception {
+        host(dir.resolve("requant"), mean(), "mean", "mean_grad");
+        host(dir.resolve("same"), meanSameQuant(), "mean (same quantization)", "mean_grad");
     }
 
     @Test
