@@ -33,6 +33,7 @@ import kilotrain.ops.fc.FcTraining;
 import kilotrain.ops.gather.GatherTraining;
 import kilotrain.ops.fc.FullyConnectedKernel;
 import kilotrain.ops.maxpool.MaxPool2D;
+import kilotrain.ops.maxpool.MaxPoolTraining;
 import kilotrain.ops.mean.Mean;
 import kilotrain.ops.mean.MeanTraining;
 import kilotrain.ops.pad.Pad;
@@ -110,6 +111,7 @@ public final class Operators {
         train(Requantize.class, new TableTraining<>());
         train(Pad.class, new GatherTraining<>());
         train(Mean.class, new MeanTraining());
+        train(MaxPool2D.class, new MaxPoolTraining());
         train(Transpose.class, new GatherTraining<>());
         train(StridedSlice.class, new GatherTraining<>());
         train(ResizeNearestNeighbor.class, new GatherTraining<>());

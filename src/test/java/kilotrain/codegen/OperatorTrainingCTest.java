@@ -19,6 +19,9 @@ import kilotrain.importer.tflite.OperatorModels;
 import kilotrain.importer.tflite.TfliteImporter;
 import kilotrain.ir.Graph;
 import kilotrain.ops.tflite.schema.BuiltinOptions;
+import kilotrain.ops.tflite.schema.ActivationFunctionType;
+import kilotrain.ops.tflite.schema.Padding;
+import kilotrain.ops.tflite.schema.Pool2DOptions;
 import kilotrain.ops.tflite.schema.ReducerOptions;
 import kilotrain.ops.tflite.schema.ResizeNearestNeighborOptions;
 import kilotrain.ops.tflite.schema.StridedSliceOptions;
@@ -91,6 +94,16 @@ class OperatorTrainingCTest {
                 b -> ReducerOptions.createReducerOptions(b, false)).classifier(CLASSES);
     }
 
+    /** MAX_POOL_2D 3x3 stride 2 SAME on odd sizes with a fused RELU6 (clamps), and 2x2 stride 1 (overlapping). */
+    static byte[] maxPool() {
+        return start().op(17, new int[] {1, 4, 3, 6}, 0.05f, -10, new int[0][], BuiltinOptions.Pool2DOptions,
+                b -> Pool2DOptions.createPool2DOptions(b, Padding.SAME, 2, 2, 3, 3, ActivationFunctionType.RELU6))
+                .op(17, new int[] {1, 3, 2, 6}, 0.05f, -10, new int[0][], BuiltinOptions.Pool2DOptions,
+                        b -> Pool2DOptions.createPool2DOptions(b, Padding.VALID, 1, 1, 2, 2,
+                                ActivationFunctionType.NONE))
+                .conv(4, 3, 0.05f, 0).classifier(CLASSES);
+    }
+
     /** All of the above in one network (one build for the emulated board). */
     static byte[] all() {
         return start().requantize(0.05f, -128)
@@ -105,7 +118,7 @@ class OperatorTrainingCTest {
                 .conv(4, 3, 0.05f, 0).classifier(CLASSES);
     }
 
-    static final List<Function<Void, byte[]>> MODELS = List.of(v -> all(), v -> mean());
+    static final List<Function<Void, byte[]>> MODELS = List.of(v -> all(), v -> mean(), v -> maxPool());
 
     static Program program(byte[] model, String name) {
         Graph g = TfliteImporter.parse(name + ".tflite", model);
@@ -142,6 +155,11 @@ class OperatorTrainingCTest {
     void meanOnHostGcc(@TempDir Path dir) throws Exception {
         host(dir.resolve("requant"), mean(), "mean", "mean_grad");
         host(dir.resolve("same"), meanSameQuant(), "mean (same quantization)", "mean_grad");
+    }
+
+    @Test
+    void maxPoolOnHostGcc(@TempDir Path dir) throws Exception {
+        host(dir, maxPool(), "maxpool", "maxpool_grad");
     }
 
     @Test
