@@ -24,6 +24,7 @@ import kilotrain.ops.activation.Sigmoid;
 import kilotrain.ops.activation.Relu;
 import kilotrain.ops.add.AddKernel;
 import kilotrain.ops.add.AddTraining;
+import kilotrain.ops.concat.ConcatTraining;
 import kilotrain.ops.concat.Concatenation;
 import kilotrain.ops.conv.ConvKernel;
 import kilotrain.ops.conv.ConvTraining;
@@ -112,6 +113,7 @@ public final class Operators {
         train(Pad.class, new GatherTraining<>());
         train(Mean.class, new MeanTraining());
         train(MaxPool2D.class, new MaxPoolTraining());
+        train(Concatenation.class, new ConcatTraining());
         train(Transpose.class, new GatherTraining<>());
         train(StridedSlice.class, new GatherTraining<>());
         train(ResizeNearestNeighbor.class, new GatherTraining<>());

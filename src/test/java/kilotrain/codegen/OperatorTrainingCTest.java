@@ -20,6 +20,7 @@ import kilotrain.importer.tflite.TfliteImporter;
 import kilotrain.ir.Graph;
 import kilotrain.ops.tflite.schema.BuiltinOptions;
 import kilotrain.ops.tflite.schema.ActivationFunctionType;
+import kilotrain.ops.tflite.schema.ConcatenationOptions;
 import kilotrain.ops.tflite.schema.Padding;
 import kilotrain.ops.tflite.schema.Pool2DOptions;
 import kilotrain.ops.tflite.schema.ReducerOptions;
@@ -104,6 +105,19 @@ class OperatorTrainingCTest {
                 .conv(4, 3, 0.05f, 0).classifier(CLASSES);
     }
 
+    /** CONCATENATION along channels with an earlier tensor, then of a tensor with itself along W. */
+    static byte[] concat() {
+        OperatorModels.Chain c = start();
+        int first = c.current();
+        c.conv(4, 3, 0.05f, -10).op2in(2, first, new int[] {1, 7, 5, 10}, 0.05f, -10,
+                BuiltinOptions.ConcatenationOptions,
+                b -> ConcatenationOptions.createConcatenationOptions(b, 3, ActivationFunctionType.NONE));
+        int twice = c.current();
+        return c.op2in(2, twice, new int[] {1, 7, 10, 10}, 0.05f, -10, BuiltinOptions.ConcatenationOptions,
+                b -> ConcatenationOptions.createConcatenationOptions(b, 2, ActivationFunctionType.NONE))
+                .conv(4, 3, 0.05f, 0).classifier(CLASSES);
+    }
+
     /** All of the above in one network (one build for the emulated board). */
     static byte[] all() {
         return start().requantize(0.05f, -128)
@@ -118,7 +132,7 @@ class OperatorTrainingCTest {
                 .conv(4, 3, 0.05f, 0).classifier(CLASSES);
     }
 
-    static final List<Function<Void, byte[]>> MODELS = List.of(v -> all(), v -> mean(), v -> maxPool());
+    static final List<Function<Void, byte[]>> MODELS = List.of(v -> all(), v -> mean(), v -> maxPool(), v -> concat());
 
     static Program program(byte[] model, String name) {
         Graph g = TfliteImporter.parse(name + ".tflite", model);
@@ -160,6 +174,13 @@ class OperatorTrainingCTest {
     @Test
     void maxPoolOnHostGcc(@TempDir Path dir) throws Exception {
         host(dir, maxPool(), "maxpool", "maxpool_grad");
+    }
+
+    @Test
+    void concatenationOnHostGcc(@TempDir Path dir) throws Exception {
+        Program p = program(concat(), "concat");
+        assertTrue(p.step.stream().anyMatch(i -> i.op().equals("concat_grad_acc")), "the doubled part accumulates");
+        host(dir, concat(), "concat", "concat_grad");
     }
 
     @Test
