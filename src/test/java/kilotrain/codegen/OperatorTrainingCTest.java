@@ -120,7 +120,7 @@ class OperatorTrainingCTest {
 
     /** All of the above in one network (one build for the emulated board). */
     static byte[] all() {
-        return start().requantize(0.05f, -128)
+        OperatorModels.Chain c = start().requantize(0.05f, -128)
                 .op2(34, new int[] {1, 10, 8, 7}, 0.05f, -128, new int[][] {{0, 0}, {1, 2}, {2, 1}, {1, 0}})
                 .op(39, new int[] {1, 8, 10, 7}, 0.05f, -128, new int[][] {{0, 2, 1, 3}}, (byte) 0, null)
                 .op(45, new int[] {1, 4, 3, 7}, 0.05f, -128, new int[][] {{0, 7, 9, 0}, {1, 0, 0, 7}, {1, -2, -3, 1}},
@@ -129,10 +129,18 @@ class OperatorTrainingCTest {
                 .op(97, new int[] {1, 7, 5, 7}, 0.05f, -128, new int[][] {{7, 5}},
                         BuiltinOptions.ResizeNearestNeighborOptions,
                         b -> ResizeNearestNeighborOptions.createResizeNearestNeighborOptions(b, false, true))
-                .conv(4, 3, 0.05f, 0).classifier(CLASSES);
+                .op(17, new int[] {1, 4, 3, 7}, 0.05f, -128, new int[0][], BuiltinOptions.Pool2DOptions,
+                        b -> Pool2DOptions.createPool2DOptions(b, Padding.SAME, 2, 2, 3, 3,
+                                ActivationFunctionType.RELU6));
+        int pooled = c.current();
+        return c.op2in(2, pooled, new int[] {1, 4, 6, 7}, 0.05f, -128, BuiltinOptions.ConcatenationOptions,
+                b -> ConcatenationOptions.createConcatenationOptions(b, 2, ActivationFunctionType.NONE))
+                .op(40, new int[] {1, 1, 1, 7}, 0.02f, 3, new int[][] {{1, 2}}, BuiltinOptions.ReducerOptions,
+                        b -> ReducerOptions.createReducerOptions(b, true))
+                .classifier(CLASSES);
     }
 
-    static final List<Function<Void, byte[]>> MODELS = List.of(v -> all(), v -> mean(), v -> maxPool(), v -> concat());
+    static final List<Function<Void, byte[]>> MODELS = List.of(v -> all());
 
     static Program program(byte[] model, String name) {
         Graph g = TfliteImporter.parse(name + ".tflite", model);
@@ -201,6 +209,11 @@ class OperatorTrainingCTest {
     @Test
     void resizeNearestOnHostGcc(@TempDir Path dir) throws Exception {
         host(dir, resize(), "resize", "resizenearest_grad");
+    }
+
+    @Test
+    void allInOneOnHostGcc(@TempDir Path dir) throws Exception {
+        host(dir, all(), "all", "pad_grad");
     }
 
     /** Every chain above on the emulated Cortex-M7 (mps2-an500), device order and arena plan. */
