@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.function.Function;
 import kilotrain.compiler.Scheme;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
@@ -49,76 +48,17 @@ class OperatorTrainingCTest {
         return new OperatorModels.Chain(new int[] {1, 7, 5, 3}, 0.02f, -128, 11).conv(6, 3, 0.05f, -10);
     }
 
-    /** QUANTIZE int8 -> int8: a zero point at the top of the range (values above it saturate) and a plain one. */
-    static byte[] requantize() {
-        return start().requantize(0.03f, 127).conv(4, 3, 0.05f, 0).requantize(0.04f, -3).classifier(CLASSES);
-    }
-
-    /** PAD on every side (channels too) with the zero point at -128, then the output's zero point as fill. */
-    static byte[] pad() {
-        return start().requantize(0.05f, -128).op2(34, new int[] {1, 10, 8, 7}, 0.05f, -128,
-                new int[][] {{0, 0}, {1, 2}, {2, 1}, {1, 0}}).conv(4, 3, 0.05f, 3).classifier(CLASSES);
-    }
-
-    /** TRANSPOSE of H and W, and an NCHW -> NHWC one. */
-    static byte[] transpose() {
-        return start().op(39, new int[] {1, 5, 7, 6}, 0.05f, -10, new int[][] {{0, 2, 1, 3}}, (byte) 0, null)
-                .op(39, new int[] {1, 6, 5, 7}, 0.05f, -10, new int[][] {{0, 3, 1, 2}}, (byte) 0, null)
-                .op(39, new int[] {1, 5, 7, 6}, 0.05f, -10, new int[][] {{0, 2, 3, 1}}, (byte) 0, null)
-                .conv(4, 3, 0.05f, 0).classifier(CLASSES);
-    }
-
-    /** STRIDED_SLICE with negative strides on H and W. */
-    static byte[] slice() {
-        return start().op(45, new int[] {1, 3, 2, 6}, 0.05f, -10,
-                new int[][] {{0, 6, 4, 0}, {1, 0, 0, 6}, {1, -2, -3, 1}}, BuiltinOptions.StridedSliceOptions,
-                b -> StridedSliceOptions.createStridedSliceOptions(b, 0, 0, 0, 0, 0, false))
-                .conv(4, 3, 0.05f, 0).classifier(CLASSES);
-    }
-
-    /** RESIZE_NEAREST_NEIGHBOR up to odd sizes (several outputs read one input: the gradient sums them). */
-    static byte[] resize() {
-        return start().op(97, new int[] {1, 11, 9, 6}, 0.05f, -10, new int[][] {{11, 9}},
-                BuiltinOptions.ResizeNearestNeighborOptions,
-                b -> ResizeNearestNeighborOptions.createResizeNearestNeighborOptions(b, false, true))
-                .conv(4, 3, 0.05f, 0).classifier(CLASSES);
-    }
-
-    /** MEAN over H and W, requantized (keep_dims) and with the input's quantization (flattened). */
-    static byte[] mean() {
-        return start().op(40, new int[] {1, 1, 1, 6}, 0.02f, 3, new int[][] {{1, 2}}, BuiltinOptions.ReducerOptions,
-                b -> ReducerOptions.createReducerOptions(b, true)).classifier(CLASSES);
-    }
-
+    /** MEAN with the input's quantization (the truncating rule; the all-in-one network has the requantizing one). */
     static byte[] meanSameQuant() {
         return start().op(40, new int[] {1, 6}, 0.05f, -10, new int[][] {{1, 2}}, BuiltinOptions.ReducerOptions,
                 b -> ReducerOptions.createReducerOptions(b, false)).classifier(CLASSES);
     }
 
-    /** MAX_POOL_2D 3x3 stride 2 SAME on odd sizes with a fused RELU6 (clamps), and 2x2 stride 1 (overlapping). */
-    static byte[] maxPool() {
-        return start().op(17, new int[] {1, 4, 3, 6}, 0.05f, -10, new int[0][], BuiltinOptions.Pool2DOptions,
-                b -> Pool2DOptions.createPool2DOptions(b, Padding.SAME, 2, 2, 3, 3, ActivationFunctionType.RELU6))
-                .op(17, new int[] {1, 3, 2, 6}, 0.05f, -10, new int[0][], BuiltinOptions.Pool2DOptions,
-                        b -> Pool2DOptions.createPool2DOptions(b, Padding.VALID, 1, 1, 2, 2,
-                                ActivationFunctionType.NONE))
-                .conv(4, 3, 0.05f, 0).classifier(CLASSES);
-    }
-
-    /** CONCATENATION along channels with an earlier tensor, then of a tensor with itself along W. */
-    static byte[] concat() {
-        OperatorModels.Chain c = start();
-        int first = c.current();
-        c.conv(4, 3, 0.05f, -10).op2in(2, first, new int[] {1, 7, 5, 10}, 0.05f, -10,
-                BuiltinOptions.ConcatenationOptions,
-                b -> ConcatenationOptions.createConcatenationOptions(b, 3, ActivationFunctionType.NONE));
-        int twice = c.current();
-        return c.op2in(2, twice, new int[] {1, 7, 10, 10}, 0.05f, -10, BuiltinOptions.ConcatenationOptions,
-                b -> ConcatenationOptions.createConcatenationOptions(b, 2, ActivationFunctionType.NONE))
-                .conv(4, 3, 0.05f, 0).classifier(CLASSES);
-    }
-
-    /** All of the above in one network (one build for the emulated board). */
+    /**
+     * Every new trainable operator in one network: QUANTIZE to the zero point -128, PAD on every side (channels too),
+     * TRANSPOSE, STRIDED_SLICE with negative strides, RESIZE_NEAREST_NEIGHBOR up to odd sizes (half-pixel centres),
+     * MAX_POOL_2D 3x3/2 SAME with a fused RELU6, CONCATENATION of a tensor with itself, MEAN requantized.
+     */
     static byte[] all() {
         OperatorModels.Chain c = start().requantize(0.05f, -128)
                 .op2(34, new int[] {1, 10, 8, 7}, 0.05f, -128, new int[][] {{0, 0}, {1, 2}, {2, 1}, {1, 0}})
@@ -140,7 +80,6 @@ class OperatorTrainingCTest {
                 .classifier(CLASSES);
     }
 
-    static final List<Function<Void, byte[]>> MODELS = List.of(v -> all());
 
     static Program program(byte[] model, String name) {
         Graph g = TfliteImporter.parse(name + ".tflite", model);
@@ -169,65 +108,51 @@ class OperatorTrainingCTest {
     }
 
     @Test
-    void requantizeOnHostGcc(@TempDir Path dir) throws Exception {
-        host(dir, requantize(), "requantize", "table_grad");
-    }
-
-    @Test
-    void meanOnHostGcc(@TempDir Path dir) throws Exception {
-        host(dir.resolve("requant"), mean(), "mean", "mean_grad");
-        host(dir.resolve("same"), meanSameQuant(), "mean (same quantization)", "mean_grad");
-    }
-
-    @Test
-    void maxPoolOnHostGcc(@TempDir Path dir) throws Exception {
-        host(dir, maxPool(), "maxpool", "maxpool_grad");
-    }
-
-    @Test
-    void concatenationOnHostGcc(@TempDir Path dir) throws Exception {
-        Program p = program(concat(), "concat");
-        assertTrue(p.step.stream().anyMatch(i -> i.op().equals("concat_grad_acc")), "the doubled part accumulates");
-        host(dir, concat(), "concat", "concat_grad");
-    }
-
-    @Test
-    void padOnHostGcc(@TempDir Path dir) throws Exception {
-        host(dir, pad(), "pad", "pad_grad");
-    }
-
-    @Test
-    void transposeOnHostGcc(@TempDir Path dir) throws Exception {
-        host(dir, transpose(), "transpose", "transpose_grad");
-    }
-
-    @Test
-    void stridedSliceOnHostGcc(@TempDir Path dir) throws Exception {
-        host(dir, slice(), "slice", "stridedslice_grad");
-    }
-
-    @Test
-    void resizeNearestOnHostGcc(@TempDir Path dir) throws Exception {
-        host(dir, resize(), "resize", "resizenearest_grad");
+    void meanSameQuantizationOnHostGcc(@TempDir Path dir) throws Exception {
+        host(dir, meanSameQuant(), "mean (same quantization)", "mean_grad");
     }
 
     @Test
     void allInOneOnHostGcc(@TempDir Path dir) throws Exception {
+        Program p = program(all(), "all");
+        for (String g : List.of("table_grad", "pad_grad", "transpose_grad", "stridedslice_grad", "resizenearest_grad",
+                "maxpool_grad", "concat_grad", "concat_grad_acc", "mean_grad")) {
+            assertTrue(p.step.stream().anyMatch(i -> i.op().equals(g)), "the gradient crosses every operator: " + g);
+        }
         host(dir, all(), "all", "pad_grad");
     }
 
-    /** Every chain above on the emulated Cortex-M7 (mps2-an500), device order and arena plan. */
+    /**
+     * Per instruction (helper "trace"'s replay harness): one traced Java step of the all-in-one network, every
+     * instruction of the new operator folders replayed in the generated C on host gcc and on QEMU, bit for bit.
+     */
+    @Test
+    void everyNewInstructionReplaysOnHostAndQemu(@TempDir Path dir) {
+        CBuild.requireTool("gcc");
+        CBuild.requireTool("arm-none-eabi-gcc");
+        CBuild.requireTool("qemu-system-arm");
+        Program p = program(all(), "all");
+        java.util.Set<String> folders = java.util.Set.of("table", "gather", "mean", "maxpool", "concat");
+        java.util.function.IntPredicate ours = i -> {
+            String pkg = p.step.get(i).getClass().getPackageName();
+            return folders.contains(pkg.substring(pkg.lastIndexOf('.') + 1));
+        };
+        long n = java.util.stream.IntStream.range(0, p.step.size()).filter(ours).count();
+        assertTrue(n >= 14, "forward and backward of every operator: " + n);
+        kilotrain.device.InstrReplay.check(p, new TrainState(p, OPTIONS), inputs(p, 1).get(0), 2, 0.05f, ours, dir,
+                kilotrain.device.InstrReplay.Target.HOST, kilotrain.device.InstrReplay.Target.QEMU);
+    }
+
+    /** The all-in-one network on the emulated Cortex-M7 (mps2-an500), device order and arena plan. */
     @Test
     void allOnEmulatedCortexM7(@TempDir Path dir) throws Exception {
         CBuild.requireTool("make");
         CBuild.requireTool("arm-none-eabi-gcc");
         CBuild.requireTool("qemu-system-arm");
-        int k = 0;
-        for (Function<Void, byte[]> m : MODELS) {
-            String name = "chain" + k++;
-            Program p = program(m.apply(null), name);
-            Path d = dir.resolve(name);
-            Files.createDirectories(d);
+        {
+            String name = "all";
+            Program p = program(all(), name);
+            Path d = dir;
             TrainState state = new TrainState(p, OPTIONS);
             Variant v = MemoryAnalysis.of(p, true, new ArenaPlanner()).best();
             float lr = 0.05f;
