@@ -82,6 +82,25 @@ public final class OperatorModels {
     }
 
     /**
+     * One operator on an int8 input (scale 1, zero point 0) with constant int32 operands after it and the output
+     * quantized alike: for kernel-test golden data that goes through the operator's TFLite import rule.
+     */
+    public static byte[] single(int builtin, int[] inShape, int[] outShape, int[][] intOperands, byte optionsType,
+            java.util.function.ToIntFunction<FlatBufferBuilder> options) {
+        TinyModel m = new TinyModel();
+        m.input = m.int8("x", inShape, null, 1f, 0);
+        int[] ins = new int[1 + intOperands.length];
+        ins[0] = m.input;
+        for (int i = 0; i < intOperands.length; i++) {
+            ins[i + 1] = m.tensor("c" + i, new int[] {intOperands[i].length}, TensorType.INT32,
+                    TinyModel.ints(intOperands[i]), null, null, 0);
+        }
+        m.output = m.int8("y", outShape, null, 1f, 0);
+        m.op(builtin, builtin, ins, m.output, optionsType, options);
+        return m.build();
+    }
+
+    /**
      * A small trainable int8 network whose middle is built stage by stage (tests of the operators' training rules):
      * it starts with a 3x3 CONV_2D (SAME) on the input, each call appends one operator after the current tensor, and
      * {@link #classifier} ends it with a FULLY_CONNECTED classifier on the flattened tensor. Weights and biases are

@@ -11,6 +11,37 @@ import kilotrain.ir.Tensor;
 
 /** int8 -> int8 QUANTIZE (TFLite's reference Requantize): zero point moves, scale changes, saturation. */
 class RequantizeTest {
+    /**
+     * TensorFlow Lite Micro's quantize_test.cc QuantizeOpTestInt8toInt8 (values -64..62 at scale 2, zero point 0, to
+     * scale 0.5, zero point 32: the large values saturate) and QuantizeOpTestInt8toInt8NoZeroPoint (scale 1 to 0.5),
+     * byte for byte; the goldens are the float values quantized at the output scale ({@code round(v / s) + z},
+     * clamped) as its test computes them.
+     */
+    @Test
+    void tfliteMicroGoldens() {
+        Tensor x = t("x", 2.0, 0, 2, 5), y = t("y", 0.5, 32, 2, 5);
+        assertArrayEquals(bytes(-96, -92, -88, -84, -80, 127, 127, 127, 127, 127),
+                run(new Requantize("q", x, y), bytes(-32, -31, -30, -29, -28, 27, 28, 29, 30, 31)));
+        Tensor x1 = t("x", 1.0, 0, 2, 5), y1 = t("y", 0.5, 0, 2, 5);
+        assertArrayEquals(bytes(-64, -62, -60, -58, -56, 54, 56, 58, 60, 62),
+                run(new Requantize("q", x1, y1), bytes(-32, -31, -30, -29, -28, 27, 28, 29, 30, 31)));
+    }
+
+    /**
+     * The float -> int8 QUANTIZE of a float-interface model's input, as a firmware (and {@code predict}) applies it, on
+     * the values and quantization of quantize_test.cc's QuantizeOpTestInt16 (-63.5..64, scale 0.5, zero point -1; all
+     * of them inside the int8 range, halves away from zero).
+     */
+    @Test
+    void floatInputQuantizationGolden() {
+        float[] v = {-63.5f, -63f, -62.5f, -62f, -61.5f, 62f, 62.5f, 63f, 63.5f, 64f};
+        byte[] want = bytes(-128, -127, -126, -125, -124, 123, 124, 125, 126, 127);
+        for (int i = 0; i < v.length; i++) {
+            org.junit.jupiter.api.Assertions.assertEquals(want[i], kilotrain.data.InputSpec.quantizeReal(v[i], 0.5f, -1),
+                    "value " + v[i]);
+        }
+    }
+
     @Test
     void sameScaleMovesTheZeroPoint() {
         // scale 0.5 zero point -1 to scale 0.5 zero point -127: each byte moves by the difference, saturating
