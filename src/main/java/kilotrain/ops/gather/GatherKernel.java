@@ -26,14 +26,8 @@ public final class GatherKernel {
         byte fill = g.fill();
         int o = yOff;
         for (int k = 0; k < outer; k++) {
-            int base = 0;
-            boolean pad = false;
-            for (int d = 0; d < r - 1; d++) {
-                int v = off[d][idx[d]];
-                pad |= v < 0;
-                base += v;
-            }
-            if (pad) {
+            int base = rowBase(off, idx, r);
+            if (base < 0) {
                 java.util.Arrays.fill(y, o, o + inner, fill);
             } else {
                 for (int j = 0; j < inner; j++) {
@@ -58,14 +52,8 @@ public final class GatherKernel {
         int[] idx = new int[r];
         int o = 0;
         for (int k = 0; k < outer; k++) {
-            int base = 0;
-            boolean pad = false;
-            for (int d = 0; d < r - 1; d++) {
-                int v = off[d][idx[d]];
-                pad |= v < 0;
-                base += v;
-            }
-            if (!pad) {
+            int base = rowBase(off, idx, r);
+            if (base >= 0) {
                 for (int j = 0; j < inner; j++) {
                     int v = last[j];
                     if (v >= 0) {
@@ -76,6 +64,19 @@ public final class GatherKernel {
             o += inner;
             next(idx, dims, r - 2);
         }
+    }
+
+    /** The input offset of the current row (the outer dimensions' offsets summed), or -1 when it is padding. */
+    private static int rowBase(int[][] off, int[] idx, int r) {
+        int base = 0;
+        for (int d = 0; d < r - 1; d++) {
+            int v = off[d][idx[d]];
+            if (v < 0) {
+                return -1;
+            }
+            base += v;
+        }
+        return base;
     }
 
     private static void next(int[] idx, int[] dims, int from) {
