@@ -18,13 +18,7 @@ import kilotrain.importer.tflite.OperatorModels;
 import kilotrain.importer.tflite.TfliteImporter;
 import kilotrain.ir.Graph;
 import kilotrain.ops.tflite.schema.BuiltinOptions;
-import kilotrain.ops.tflite.schema.ActivationFunctionType;
-import kilotrain.ops.tflite.schema.ConcatenationOptions;
-import kilotrain.ops.tflite.schema.Padding;
-import kilotrain.ops.tflite.schema.Pool2DOptions;
 import kilotrain.ops.tflite.schema.ReducerOptions;
-import kilotrain.ops.tflite.schema.ResizeNearestNeighborOptions;
-import kilotrain.ops.tflite.schema.StridedSliceOptions;
 import kilotrain.ops.update.BiasRounding;
 import kilotrain.ops.update.WeightRounding;
 import kilotrain.program.Program;
@@ -54,32 +48,10 @@ class OperatorTrainingCTest {
                 b -> ReducerOptions.createReducerOptions(b, false)).classifier(CLASSES);
     }
 
-    /**
-     * Every new trainable operator in one network: QUANTIZE to the zero point -128, PAD on every side (channels too),
-     * TRANSPOSE, STRIDED_SLICE with negative strides, RESIZE_NEAREST_NEIGHBOR up to odd sizes (half-pixel centres),
-     * MAX_POOL_2D 3x3/2 SAME with a fused RELU6, CONCATENATION of a tensor with itself, MEAN requantized.
-     */
+    /** The network of every new trainable operator ({@link OperatorModels#everyTrainableOperator}). */
     static byte[] all() {
-        OperatorModels.Chain c = start().requantize(0.05f, -128)
-                .op2(34, new int[] {1, 10, 8, 7}, 0.05f, -128, new int[][] {{0, 0}, {1, 2}, {2, 1}, {1, 0}})
-                .op(39, new int[] {1, 8, 10, 7}, 0.05f, -128, new int[][] {{0, 2, 1, 3}}, (byte) 0, null)
-                .op(45, new int[] {1, 4, 3, 7}, 0.05f, -128, new int[][] {{0, 7, 9, 0}, {1, 0, 0, 7}, {1, -2, -3, 1}},
-                        BuiltinOptions.StridedSliceOptions,
-                        b -> StridedSliceOptions.createStridedSliceOptions(b, 0, 0, 0, 0, 0, false))
-                .op(97, new int[] {1, 7, 5, 7}, 0.05f, -128, new int[][] {{7, 5}},
-                        BuiltinOptions.ResizeNearestNeighborOptions,
-                        b -> ResizeNearestNeighborOptions.createResizeNearestNeighborOptions(b, false, true))
-                .op(17, new int[] {1, 4, 3, 7}, 0.05f, -128, new int[0][], BuiltinOptions.Pool2DOptions,
-                        b -> Pool2DOptions.createPool2DOptions(b, Padding.SAME, 2, 2, 3, 3,
-                                ActivationFunctionType.RELU6));
-        int pooled = c.current();
-        return c.op2in(2, pooled, new int[] {1, 4, 6, 7}, 0.05f, -128, BuiltinOptions.ConcatenationOptions,
-                b -> ConcatenationOptions.createConcatenationOptions(b, 2, ActivationFunctionType.NONE))
-                .op(40, new int[] {1, 1, 1, 7}, 0.02f, 3, new int[][] {{1, 2}}, BuiltinOptions.ReducerOptions,
-                        b -> ReducerOptions.createReducerOptions(b, true))
-                .classifier(CLASSES);
+        return OperatorModels.everyTrainableOperator();
     }
-
 
     static Program program(byte[] model, String name) {
         Graph g = TfliteImporter.parse(name + ".tflite", model);

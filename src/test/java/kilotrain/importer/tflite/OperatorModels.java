@@ -101,6 +101,34 @@ public final class OperatorModels {
     }
 
     /**
+     * Every operator that trains through the table, gather, mean, maxpool and concat rules in one network (input
+     * [1,7,5,3] at zero point -128, a 3x3 conv, then): QUANTIZE to the zero point -128, PAD on every side (channels too),
+     * TRANSPOSE, STRIDED_SLICE with negative strides, RESIZE_NEAREST_NEIGHBOR up to odd sizes (half-pixel centres),
+     * MAX_POOL_2D 3x3/2 SAME with a fused RELU6, CONCATENATION of a tensor with itself, MEAN requantized.
+     */
+    public static byte[] everyTrainableOperator() {
+        Chain c = new Chain(new int[] {1, 7, 5, 3}, 0.02f, -128, 11).conv(6, 3, 0.05f, -10).requantize(0.05f, -128)
+                .op2(34, new int[] {1, 10, 8, 7}, 0.05f, -128, new int[][] {{0, 0}, {1, 2}, {2, 1}, {1, 0}})
+                .op(39, new int[] {1, 8, 10, 7}, 0.05f, -128, new int[][] {{0, 2, 1, 3}}, (byte) 0, null)
+                .op(45, new int[] {1, 4, 3, 7}, 0.05f, -128, new int[][] {{0, 7, 9, 0}, {1, 0, 0, 7}, {1, -2, -3, 1}},
+                        BuiltinOptions.StridedSliceOptions,
+                        b -> kilotrain.ops.tflite.schema.StridedSliceOptions.createStridedSliceOptions(b, 0, 0, 0, 0, 0, false))
+                .op(97, new int[] {1, 7, 5, 7}, 0.05f, -128, new int[][] {{7, 5}},
+                        BuiltinOptions.ResizeNearestNeighborOptions,
+                        b -> kilotrain.ops.tflite.schema.ResizeNearestNeighborOptions.createResizeNearestNeighborOptions(b, false, true))
+                .op(17, new int[] {1, 4, 3, 7}, 0.05f, -128, new int[0][], BuiltinOptions.Pool2DOptions,
+                        b -> Pool2DOptions.createPool2DOptions(b, Padding.SAME, 2, 2, 3, 3,
+                                ActivationFunctionType.RELU6));
+        int pooled = c.current();
+        return c.op2in(2, pooled, new int[] {1, 4, 6, 7}, 0.05f, -128, BuiltinOptions.ConcatenationOptions,
+                b -> kilotrain.ops.tflite.schema.ConcatenationOptions.createConcatenationOptions(b, 2, ActivationFunctionType.NONE))
+                .op(40, new int[] {1, 1, 1, 7}, 0.02f, 3, new int[][] {{1, 2}}, BuiltinOptions.ReducerOptions,
+                        b -> ReducerOptions.createReducerOptions(b, true))
+                .classifier(3);
+    }
+
+
+    /**
      * A small trainable int8 network whose middle is built stage by stage (tests of the operators' training rules):
      * it starts with a 3x3 CONV_2D (SAME) on the input, each call appends one operator after the current tensor, and
      * {@link #classifier} ends it with a FULLY_CONNECTED classifier on the flattened tensor. Weights and biases are
