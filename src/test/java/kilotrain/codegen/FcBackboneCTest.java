@@ -10,8 +10,7 @@ import java.util.Random;
 import kilotrain.compiler.Scheme;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
-import kilotrain.compiler.memory.ArenaPlanner;
-import kilotrain.compiler.memory.MemoryAnalysis;
+import kilotrain.compiler.memory.DevicePipeline;
 import kilotrain.compiler.memory.Variant;
 import kilotrain.device.DeviceBench;
 import kilotrain.exec.Executor;
@@ -150,8 +149,9 @@ class FcBackboneCTest {
             throws Exception {
         java.nio.file.Files.createDirectories(dir);
         TrainState state = new TrainState(p, OPTIONS);
-        Variant v = MemoryAnalysis.of(p, true, new ArenaPlanner()).best();
         float lr = 0.05f;
+        Variant v = DevicePipeline.lower(p, state.options(), lr, DevicePipeline.Settings.device()
+                .withFusedUpdates(false)).best();
         int steps = 6;
         CGenerator.generate(p, v.step(), v.plan(), state, lr, dir);
         CGenerator.writeSamples(dir, in, labels, targets, steps);

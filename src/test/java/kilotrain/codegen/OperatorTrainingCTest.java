@@ -10,8 +10,7 @@ import java.util.Random;
 import kilotrain.compiler.Scheme;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
-import kilotrain.compiler.memory.ArenaPlanner;
-import kilotrain.compiler.memory.MemoryAnalysis;
+import kilotrain.compiler.memory.DevicePipeline;
 import kilotrain.compiler.memory.Variant;
 import kilotrain.device.DeviceBench;
 import kilotrain.importer.tflite.OperatorModels;
@@ -126,8 +125,9 @@ class OperatorTrainingCTest {
             Program p = program(all(), name);
             Path d = dir;
             TrainState state = new TrainState(p, OPTIONS);
-            Variant v = MemoryAnalysis.of(p, true, new ArenaPlanner()).best();
             float lr = 0.05f;
+            Variant v = DevicePipeline.lower(p, state.options(), lr, DevicePipeline.Settings.device()
+                    .withFusedUpdates(false)).best();
             int steps = 6;
             List<byte[]> in = inputs(p, 4);
             int[] labels = {0, 1, 2, 1};
