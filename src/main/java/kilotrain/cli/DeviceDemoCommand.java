@@ -1,15 +1,12 @@
 package kilotrain.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import kilotrain.KtException;
 import kilotrain.compiler.Scheme;
-import kilotrain.compiler.TrainCompiler;
-import kilotrain.compiler.TrainSpec;
+import kilotrain.ir.Graph;
 import kilotrain.data.DatasetSplit;
 import kilotrain.data.LoadOptions;
 import kilotrain.data.SampleSource;
@@ -17,14 +14,13 @@ import kilotrain.data.TestTransform;
 import kilotrain.data.TrainAugment;
 import kilotrain.device.Board;
 import kilotrain.device.DeviceDemo;
-import kilotrain.importer.ModelLoader;
-import kilotrain.ir.Graph;
+import kilotrain.compiler.memory.DeviceProgram;
+import kilotrain.compiler.memory.DevicePipeline;
 import kilotrain.program.Program;
 import kilotrain.program.TrainState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** Learning on the emulated board across a reset, checked against the Java twin (kilotrain.device.DeviceDemo). */
 @Command(name = "device-demo", mixinStandardHelpOptions = true,
@@ -33,14 +29,8 @@ import picocli.CommandLine.Parameters;
                 + "restores its last save, learns the rest and measures its accuracy on held-out test images; the Java "
                 + "twin does the same and every loss, prediction and logit is compared bit for bit.")
 final class DeviceDemoCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "Model file (.tflite or the paper's .pkl).")
-    Path model;
-
-    @Option(names = "--scheme", defaultValue = "classifier-only", description = "Sparse-update scheme (see train).")
-    String scheme;
-
-    @Option(names = "--classes", defaultValue = "10", description = "Classes of the head (default ${DEFAULT-VALUE}).")
-    int classes;
+    @Mixin
+    StepModelOptions model;
 
     @Option(names = "--stream", defaultValue = "40", description = "Training samples learned on the device, one "
             + "image per class in turn (default ${DEFAULT-VALUE}).")
@@ -57,23 +47,8 @@ final class DeviceDemoCommand implements Callable<Integer> {
             + "first boot (default ${DEFAULT-VALUE}).")
     int cut;
 
-    @Option(names = "--board", defaultValue = "mps2-an500", description = "Board (default ${DEFAULT-VALUE}).")
-    String board;
-
-    @Option(names = "--data", description = "Dataset folder (default: ../shared/data/cifar10).")
-    Path data;
-
-    @Option(names = "--lr", defaultValue = "0.025", description = "Learning rate (default ${DEFAULT-VALUE}).")
-    float lr;
-
     @Mixin
-    OptimizerOption optimizer;
-
-    @Mixin
-    StepOptions step;
-
-    @Mixin
-    AccumulateOption accumulate;
+    DeviceRunOptions device;
 
     @Option(names = "--new-class", paramLabel = "DIR", description = "A class the pretrained model has never seen: "
             + "the head gets one output more (class number --classes), learned from the images of the dataset DIR (all "
@@ -81,55 +56,45 @@ final class DeviceDemoCommand implements Callable<Integer> {
             + "(classes + 1)-th sample of the stream and of the held-out set is one of them.")
     Path newClass;
 
-    @Option(names = "--out", description = "Keep the C project and demo.log here (default: a temporary folder).")
-    Path out;
-
-    @Option(names = "--timeout", defaultValue = "1800", description = "Seconds allowed for building and each boot.")
-    long timeout;
-
-    @Option(names = "--json", description = "Print JSON.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() throws Exception {
-        Board b = Board.named(board);
-        Checks.classes("--classes", classes);
-        Checks.positive("--lr", lr);
-        Checks.atLeast("--timeout", timeout, 1);
-        Checks.outFolder("--out", out);
+        Board b = device.check();
+        int classes = model.classes();
         Checks.atLeast("--stream", stream, 2);
         Checks.atLeast("--held-out", heldOut, 1);
         Checks.atLeast("--every", every, 1);
-        TrainState.Options options = accumulate.apply(step.rules.options(true, optimizer.momentum(), 0));
-        Graph g = ModelLoader.load(model);
-        Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
+        TrainState.Options options = device.options();
         int head = classes + (newClass != null ? 1 : 0);
-        Program p = TrainCompiler.compile(g, new TrainSpec(s, head, 0, step.head.resolve(g)));
-        Path dataDir = data != null ? data
-                : Path.of(System.getProperty("user.dir")).resolve("../shared/data/cifar10").normalize();
+        StepModelOptions.Step st = model.compile(head, device.step.head::resolve);
+        Program p = st.program();
+        Graph g = st.graph();
         int newTrain = newClass != null ? stream / head : 0, newTest = newClass != null ? heldOut / head : 0;
-        SampleSource src = source(dataDir, g, (stream + classes - 1) / classes, (heldOut + classes - 1) / classes);
+        SampleSource src = source(device.dataDir(), g, (stream + classes - 1) / classes,
+                (heldOut + classes - 1) / classes);
         List<byte[]> in = new ArrayList<>();
         List<Integer> lab = new ArrayList<>();
-        DeviceCheck.pickTrainingSamples(src, g.input.elements(), classes, stream - newTrain, in, lab);
+        DeviceCheck.pickTrainingSamples(src, p.input.elements, classes, stream - newTrain, in, lab);
         List<byte[]> test = new ArrayList<>();
         List<Integer> testLab = new ArrayList<>();
-        DeviceCheck.pickTestSamples(src, g.input.elements(), classes, heldOut - newTest, test, testLab);
+        DeviceCheck.pickTestSamples(src, p.input.elements, classes, heldOut - newTest, test, testLab);
         if (newClass != null) {
             // the unseen class: its own dataset's images, whatever their labels there, all as class `classes`
             SampleSource nsrc = source(newClass, g, newTrain, newTest);
             List<byte[]> nin = new ArrayList<>(), ntest = new ArrayList<>();
             List<Integer> ignored = new ArrayList<>();
-            DeviceCheck.pickTrainingSamples(nsrc, g.input.elements(), newTrain, nin, ignored);
-            DeviceCheck.pickTestSamples(nsrc, g.input.elements(), Integer.MAX_VALUE, newTest, ntest, ignored);
+            DeviceCheck.pickTrainingSamples(nsrc, p.input.elements, newTrain, nin, ignored);
+            DeviceCheck.pickTestSamples(nsrc, p.input.elements, Integer.MAX_VALUE, newTest, ntest, ignored);
             interleave(in, lab, nin, classes, head);
             interleave(test, testLab, ntest, classes, head);
         }
-        Path dir = out != null ? out : Files.createTempDirectory("kilotrain-demo");
-        Files.createDirectories(dir);
+        Path dir = device.projectDir("kilotrain-demo");
         int[] heldLabels = testLab.stream().mapToInt(Integer::intValue).toArray();
-        DeviceDemo.Result r = DeviceDemo.run(p, options, lr, in, lab.stream().mapToInt(Integer::intValue).toArray(),
-                test, heldLabels, every, cut, b, dir, timeout);
+        DeviceProgram dp = DevicePipeline.lower(p, options, device.lr, device.lowering.settings());
+        DeviceDemo.Result r = DeviceDemo.run(dp, in, lab.stream().mapToInt(Integer::intValue).toArray(), test,
+                heldLabels, every, cut, b, dir, device.timeout);
         int newHeld = 0, newCorrect = 0, newLearned = (int) lab.stream().filter(l -> l == classes).count();
         for (int i = 0; i < heldLabels.length && newClass != null; i++) {
             if (heldLabels[i] == classes) {
@@ -137,9 +102,10 @@ final class DeviceDemoCommand implements Callable<Integer> {
                 newCorrect += r.devicePredictions()[i] == classes ? 1 : 0;
             }
         }
-        if (json) {
+        Scheme s = st.scheme();
+        if (json.json) {
             ObjectNode o = Json.object();
-            o.put("model", model.toString());
+            o.put("model", model.model.toString());
             o.put("scheme", s.name);
             o.put("board", b.name());
             o.put("stream", r.stream());
@@ -168,7 +134,7 @@ final class DeviceDemoCommand implements Callable<Integer> {
             System.out.println(Json.write(o));
         } else {
             System.out.printf("%s, scheme %s, on QEMU %s (%s): %d samples learned, saved every %d, power cut after %d, "
-                    + "resumed from the save at %d (%d saves)%n", model, s.name, b.name(), b.core(), r.stream(),
+                    + "resumed from the save at %d (%d saves)%n", model.model, s.name, b.name(), b.core(), r.stream(),
                     r.every(), r.cut(), r.resumedFrom(), r.saves());
             System.out.printf("held-out accuracy on the device %d / %d (%.2f %%), Java twin %d / %d%n",
                     r.deviceCorrect(), r.heldOut(), 100.0 * r.deviceCorrect() / r.heldOut(), r.twinCorrect(),
@@ -187,7 +153,7 @@ final class DeviceDemoCommand implements Callable<Integer> {
     private SampleSource source(Path dir, Graph g, int trainPerClass, int testPerClass) {
         DatasetSplit split = DatasetSplit.open(dir, LoadOptions.defaults().withLimitPerClass(Math.max(1, trainPerClass)),
                 LoadOptions.defaults().withLimitPerClass(Math.max(1, testPerClass)));
-        return new SampleSource(split, step.input.spec(g.input), TrainAugment.standard(), TestTransform.resize(), 0);
+        return new SampleSource(split, device.step.input.spec(g.input), TrainAugment.standard(), TestTransform.resize(), 0);
     }
 
     /** Puts {@code extra}'s samples, labelled {@code label}, at every {@code period}-th place (positions period-1, ...). */

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import kilotrain.cli.Main;
+import kilotrain.compiler.memory.DevicePipeline;
 import kilotrain.device.Board;
 import kilotrain.device.DeviceBench;
 import kilotrain.model.TrainedModel;
@@ -45,8 +46,9 @@ class DeviceBatchTest {
         int steps = 10; // two whole batches and half of a third (its sums are not applied)
 
         Path project = dir.resolve("b4");
-        DeviceBench.Result r = DeviceBench.run(p, () -> new TrainState(p, options), lr, inputs, labels, steps, project,
-                1800, true, Board.DEFAULT);
+        DeviceBench.Result r = DeviceBench.run(DevicePipeline.lower(p, options, lr,
+                DevicePipeline.Settings.device()), () -> new TrainState(p, options), inputs, labels, steps, project, 1800,
+                Board.DEFAULT);
         assertTrue(r.bitExact(), "QEMU " + Board.DEFAULT.name() + ": " + r.mismatch());
         String model = Files.readString(project.resolve("kt_model.c"));
         assertTrue(model.contains("kt_accumulate(") && model.contains("_gsum["), "the step sums gradients");
