@@ -41,6 +41,14 @@ static void stage_of(const kt_conv *p, int c, stage *s) {
 /* Requantizes n accumulators of one channel into out[j * step]: the stage's constants held in locals. */
 static void stage_row(const stage *s, const int32_t *acc, int n, int8_t *out, int step) {
     const int32_t lo = s->lo, hi = s->hi, zy = s->zy;
+    if (s->float_rint && lo + zy == -128 && hi + zy == 127 && (s->bounded || s->limit > 0)) {
+        /* the full int8 range: any accumulator through kt_rq_rint, then one saturation */
+        const float eff = s->eff;
+        for (int j = 0; j < n; j++) {
+            out[j * step] = kt_sat8(kt_qadd(kt_rq_rint(acc[j], eff), zy));
+        }
+        return;
+    }
     if (s->float_rint && s->bounded) {
         /* no accumulator can pass the limit (frozen conv, checked by the generator): no clamp before the multiply */
         const float eff = s->eff;

@@ -4,3 +4,47 @@ float kt_floorf(float x);
 float kt_expf(float x);
 float kt_logf(float x);
 int32_t kt_mul_quantized(int32_t x, int32_t mult, int32_t shift);
+
+/* ---- shared: the float output stage (static inline: every kernel file inlines it) ----
+ * kt_rq_rint: rint(float(acc) * eff), round half to even, saturated to int32. The same bits as the stage's
+ * accumulator clamp to +-floor(2^22 / |eff|) followed by the magic-number rounding wherever that limit is at least 1
+ * (|eff| <= 2^22): inside the limit both round the same product, beyond it both saturate any int8 output. On cores
+ * with a single-precision FPU one VCVTR (the default round-to-nearest-even mode every float kernel relies on). */
+static inline int32_t kt_rq_rint(int32_t acc, float eff) {
+#if defined(__ARM_FP) && (__ARM_FP & 4)
+    float f = (float)acc * eff, r;
+    int32_t q;
+    __asm__("vcvtr.s32.f32 %0, %1" : "=t"(r) : "t"(f));
+    __builtin_memcpy(&q, &r, 4);
+    return q;
+#else
+    const float r = kt_rintf((float)acc * eff);
+    if (!(r < 2147483648.0f)) {
+        return r != r ? 0 : INT32_MAX;
+    }
+    return r < -2147483648.0f ? INT32_MIN : (int32_t)r;
+#endif
+}
+
+/* a + b saturated to int32 (QADD). */
+static inline int32_t kt_qadd(int32_t a, int32_t b) {
+#if defined(__ARM_FEATURE_DSP)
+    int32_t r;
+    __asm__("qadd %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+#else
+    const int64_t s = (int64_t)a + b;
+    return s > INT32_MAX ? INT32_MAX : (s < INT32_MIN ? INT32_MIN : (int32_t)s);
+#endif
+}
+
+/* v clamped to the int8 range (one SSAT). */
+static inline int8_t kt_sat8(int32_t v) {
+#if defined(__ARM_FEATURE_SAT)
+    int32_t r;
+    __asm__("ssat %0, #8, %1" : "=r"(r) : "r"(v));
+    return (int8_t)r;
+#else
+    return (int8_t)(v < -128 ? -128 : (v > 127 ? 127 : v));
+#endif
+}
