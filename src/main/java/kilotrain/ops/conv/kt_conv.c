@@ -123,10 +123,11 @@ static void store_col(const kt_conv *p, const int32_t *acc, int n, int c, int e0
  * The output stage with its parameters hoisted, one accumulator at a time (inlined into the kernels' loops, the
  * parameters passed by value so that stores of int8 outputs cannot alias them). RQ_NOMASK: float rounding without
  * a mask, so clamp(q, lo, hi) + zy is clamp(q + zy, act_min, act_max), the accumulator clamp only where it can bind
- * (not acc_bounded); RQ_FAST: the same for the full int8 range without the accumulator clamp (one SSAT); RQ_GENERIC:
+ * (not acc_bounded); RQ_FAST: the full int8 range through kt_rq_rint (no accumulator clamp: the same bits), one
+ * QADD and one SSAT; RQ_MASK: the same with a mask (the bit: the saturation changed nothing); RQ_GENERIC:
  * either stage (float or TFLite's fixed point), with or without a mask, decided per output (one copy of the code).
  */
-enum { RQ_FAST = 0, RQ_NOMASK = 1, RQ_GENERIC = 2 };
+enum { RQ_FAST = 0, RQ_NOMASK = 1, RQ_GENERIC = 2, RQ_MASK = 3 };
 
 typedef struct {
     int32_t lo, hi, zy, zy_magic, amin, amax;
@@ -149,16 +150,33 @@ static int rq_init(const kt_conv *p, const uint8_t *mask, kt_rq *r) {
     r->limit = p->limit;
     r->mult = p->mult;
     r->shift = p->shift;
+    int limits_ok = p->float_rint && !r->clamp;
+    if (p->float_rint && r->clamp) {
+        /* kt_rq_rint stands for the clamp where every limit is at least 1 (|eff| <= 2^22) */
+        int c = 0;
+        while (c < p->cout && p->limit[c] > 0) {
+            c++;
+        }
+        limits_ok = c == p->cout;
+    }
+    if (r->full && limits_ok) {
+        return mask != NULL ? RQ_MASK : RQ_FAST;
+    }
     if (!p->float_rint || mask != NULL) {
         return RQ_GENERIC;
     }
-    return r->full && !r->clamp ? RQ_FAST : RQ_NOMASK;
+    return RQ_NOMASK;
 }
 
 static inline __attribute__((always_inline)) void rq_put(const kt_rq r, const int mode, int32_t acc, int c, int e,
                                                          int8_t *y, uint8_t *mask) {
-    if (mode == RQ_FAST) {
-        y[e] = KT_SAT8((int32_t)f2u((float)acc * r.eff[c] + KT_MAGIC) + r.zy_magic);
+    if (mode == RQ_FAST || mode == RQ_MASK) {
+        const int32_t v = kt_qadd(kt_rq_rint(acc, r.eff[c]), r.zy);
+        const int8_t o = kt_sat8(v);
+        if (mode == RQ_MASK && mask != NULL) {
+            mask_put(mask, e, o == v);
+        }
+        y[e] = o;
         return;
     }
     if (mode == RQ_NOMASK) {
@@ -197,6 +215,12 @@ static inline __attribute__((always_inline)) void rq_put(const kt_rq r, const in
  */
 static inline __attribute__((always_inline)) unsigned rq_in(const kt_rq r, const int mode, int32_t acc, int c, int e,
                                                             int8_t *y) {
+    if (mode == RQ_FAST || mode == RQ_MASK) {
+        const int32_t v = kt_qadd(kt_rq_rint(acc, r.eff[c]), r.zy);
+        const int8_t o = kt_sat8(v);
+        y[e] = o;
+        return (unsigned)(o == v);
+    }
     int32_t q;
     if (mode != RQ_GENERIC || r.float_rint) {
         if (r.clamp) {
@@ -461,7 +485,7 @@ static inline __attribute__((always_inline)) void dense_pairs(const kt_conv *p, 
             if (split) {
                 dot2x2(s->w + co * nks, s->w + (co + 1) * nks, xka, xkbp, nks, &a0, &a1, &b0, &b1);
             }
-            if (mode == RQ_GENERIC && mask != NULL && (cout & 1) == 0) {
+            if ((mode == RQ_GENERIC || mode == RQ_MASK) && mask != NULL && (cout & 1) == 0) {
                 /* ea + co is even: the two channels' bits share a mask byte */
                 mask_bits(mask, ea + co,
                           rq_in(r, mode, a0, co, ea + co, y) | rq_in(r, mode, a1, co + 1, ea + co + 1, y) << 1, 2);
@@ -501,7 +525,7 @@ static inline __attribute__((always_inline)) void dense_pairs(const kt_conv *p, 
  */
 static inline __attribute__((always_inline)) void dense_fast(const kt_conv *p, const int8_t *x, const int8_t *wf,
                                                              int kw, const int32_t *bias, int8_t *y, int16_t *xs,
-                                                             const float *eff, int32_t zym, const int kconst) {
+                                                             const float *eff, int32_t zy, const int kconst) {
     const int cout = p->cout, k = kconst ? kconst : kw, ow = p->out_w, kp = p->kh * p->kw * p->cin;
     const int pixels = p->out_h * ow;
     int16_t *xa = xs, *xb = xs + k;
@@ -528,16 +552,16 @@ static inline __attribute__((always_inline)) void dense_fast(const kt_conv *p, c
             int32_t b0 = a0, b1 = a1;
             dot2x2(w0, w0 + k, xa, xbp, k, &a0, &a1, &b0, &b1);
             const float e0 = eff[co], e1 = eff[co + 1];
-            ya[co] = KT_SAT8((int32_t)f2u((float)a0 * e0 + KT_MAGIC) + zym);
-            ya[co + 1] = KT_SAT8((int32_t)f2u((float)a1 * e1 + KT_MAGIC) + zym);
-            yb[co] = KT_SAT8((int32_t)f2u((float)b0 * e0 + KT_MAGIC) + zym);
-            yb[co + 1] = KT_SAT8((int32_t)f2u((float)b1 * e1 + KT_MAGIC) + zym);
+            ya[co] = kt_sat8(kt_qadd(kt_rq_rint(a0, e0), zy));
+            ya[co + 1] = kt_sat8(kt_qadd(kt_rq_rint(a1, e1), zy));
+            yb[co] = kt_sat8(kt_qadd(kt_rq_rint(b0, e0), zy));
+            yb[co + 1] = kt_sat8(kt_qadd(kt_rq_rint(b1, e1), zy));
         }
         if (co < cout) {
             const int32_t b = bias != NULL ? bias[co] : 0;
             const int32_t a0 = dot_x4(w0, xa, k, b), b0 = dot_x4(w0, xbp, k, b);
-            ya[co] = KT_SAT8((int32_t)f2u((float)a0 * eff[co] + KT_MAGIC) + zym);
-            yb[co] = KT_SAT8((int32_t)f2u((float)b0 * eff[co] + KT_MAGIC) + zym);
+            ya[co] = kt_sat8(kt_qadd(kt_rq_rint(a0, eff[co]), zy));
+            yb[co] = kt_sat8(kt_qadd(kt_rq_rint(b0, eff[co]), zy));
         }
     }
 }
@@ -570,15 +594,18 @@ static void conv_dense(const kt_conv *p, const int8_t *x, const int8_t *w, const
          * length only: each copy costs about 0.9 KB of flash) */
         switch (kw) {
         case 16:
-            dense_fast(p, x, wf, kw, bias, y, xs, r.eff, r.zy_magic, 16);
+            dense_fast(p, x, wf, kw, bias, y, xs, r.eff, r.zy, 16);
             break;
         default:
-            dense_fast(p, x, wf, kw, bias, y, xs, r.eff, r.zy_magic, 0);
+            dense_fast(p, x, wf, kw, bias, y, xs, r.eff, r.zy, 0);
             break;
         }
         return;
     }
     switch (mode) {
+    case RQ_MASK: /* the trained layers */
+        dense_pairs(p, x, wf, kw, s, bias, y, mask, xs, r, RQ_MASK, 0);
+        break;
     default: /* one copy for the rest (each copy costs flash): the general stage gives the same bits */
         dense_pairs(p, x, wf, kw, s, bias, y, mask, xs, r, RQ_GENERIC, 0);
         break;
@@ -683,7 +710,7 @@ static void __attribute__((noinline)) dw4_prepare(const kt_conv *p, const int8_t
 static inline __attribute__((always_inline)) void dw4_store(const kt_rq r, const int mode, int32_t a0, int32_t a1,
                                                             int32_t a2, int32_t a3, int ch, int e, int8_t *y,
                                                             uint8_t *mask, int nibble) {
-    if (mode != RQ_GENERIC) {
+    if (mode == RQ_FAST || mode == RQ_NOMASK) {
         rq_put(r, mode, a0, ch, e, y, NULL);
         rq_put(r, mode, a1, ch + 1, e + 1, y, NULL);
         rq_put(r, mode, a2, ch + 2, e + 2, y, NULL);
@@ -898,10 +925,14 @@ static void conv_depthwise(const kt_conv *p, const int8_t *x, const int8_t *w, c
 #if defined(__ARM_FEATURE_DSP)
     const int plane_bytes = 4 * (2 * p->cout > 4 * p->out_w ? 2 * p->cout : 4 * p->out_w);
     kt_rq r;
-    switch (rq_init(p, mask, &r)) { /* two copies of the code: the full-range stage, the rest */
+    switch (rq_init(p, mask, &r)) { /* three copies of the code: the full-range stage without and with a mask, the rest */
     case RQ_FAST:
         ch = dw4_groups(p, x, w, s, bias, y, mask, off, oy0, oy1, ox0, ox1, (uint32_t *)accr, plane_bytes, r,
                         RQ_FAST);
+        break;
+    case RQ_MASK:
+        ch = dw4_groups(p, x, w, s, bias, y, mask, off, oy0, oy1, ox0, ox1, (uint32_t *)accr, plane_bytes, r,
+                        RQ_MASK);
         break;
     default:
         ch = dw4_groups(p, x, w, s, bias, y, mask, off, oy0, oy1, ox0, ox1, (uint32_t *)accr, plane_bytes, r,
