@@ -23,6 +23,27 @@ static const int8_t *weight_row(const kt_conv *p, const int8_t *w, const kt_slic
     return s->w + co * taps * cin_g;
 }
 
+/* The taps of the window at input position (iy0, ix0) that lie inside the input: rows [ky0, ky1), columns [kx0, kx1). */
+static inline void window_rect(const kt_conv *p, int iy0, int ix0, int *ky0, int *ky1, int *kx0, int *kx1) {
+    int a = 0, b = p->kh, c = 0, d = p->kw;
+    while (a < b && iy0 + a * p->dil_h < 0) {
+        a++;
+    }
+    while (b > a && iy0 + (b - 1) * p->dil_h >= p->in_h) {
+        b--;
+    }
+    while (c < d && ix0 + c * p->dil_w < 0) {
+        c++;
+    }
+    while (d > c && ix0 + (d - 1) * p->dil_w >= p->in_w) {
+        d--;
+    }
+    *ky0 = a;
+    *ky1 = b;
+    *kx0 = c;
+    *kx1 = d;
+}
+
 void kt_conv_fwd_ref(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s, const int32_t *bias,
                      int8_t *y, uint8_t *mask) {
     const int cin_g = p->cin / p->groups, cout_g = p->cout / p->groups, taps = p->kh * p->kw;
@@ -39,27 +60,17 @@ void kt_conv_fwd_ref(const kt_conv *p, const int8_t *x, const int8_t *w, const k
                 if (split) {
                     row = w + co * taps * cin_g; /* zeros at the kept channels */
                 }
-                for (int ky = 0; ky < p->kh; ky++) {
-                    const int iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
-                    if (iy < 0 || iy >= p->in_h) {
-                        continue;
+                KT_WINDOW(p, oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left, ky, kx, iy, ix) {
+                    const int tap = ky * p->kw + kx;
+                    const int8_t *xp = x + (iy * p->in_w + ix) * p->cin + xg;
+                    const int8_t *wp = row + tap * cin_g;
+                    for (int i = 0; i < cin_g; i++) {
+                        acc += (int32_t)wp[i] * ((int32_t)xp[i] - xz);
                     }
-                    for (int kx = 0; kx < p->kw; kx++) {
-                        const int ix = ox * p->stride_w - p->pad_left + kx * p->dil_w;
-                        if (ix < 0 || ix >= p->in_w) {
-                            continue;
-                        }
-                        const int tap = ky * p->kw + kx;
-                        const int8_t *xp = x + (iy * p->in_w + ix) * p->cin + xg;
-                        const int8_t *wp = row + tap * cin_g;
-                        for (int i = 0; i < cin_g; i++) {
-                            acc += (int32_t)wp[i] * ((int32_t)xp[i] - xz);
-                        }
-                        if (split) {
-                            const int8_t *sw = s->w + (co * taps + tap) * s->nk;
-                            for (int k = 0; k < s->nk; k++) {
-                                acc += (int32_t)sw[k] * ((int32_t)xp[s->kept[k]] - xz);
-                            }
+                    if (split) {
+                        const int8_t *sw = s->w + (co * taps + tap) * s->nk;
+                        for (int k = 0; k < s->nk; k++) {
+                            acc += (int32_t)sw[k] * ((int32_t)xp[s->kept[k]] - xz);
                         }
                     }
                 }
@@ -736,19 +747,8 @@ static inline __attribute__((always_inline)) void dw4_store(const kt_rq r, const
 static void __attribute__((noinline)) dw4_border(const kt_conv *p, const int8_t *x, int ch, int iy0, int ix0,
                                                  const uint32_t *wp, const int32_t *b4, uint32_t zz, int32_t *acc) {
     const int c = p->cin;
-    int ky0 = 0, ky1 = p->kh, kx0 = 0, kx1 = p->kw;
-    while (ky0 < ky1 && iy0 + ky0 * p->dil_h < 0) {
-        ky0++;
-    }
-    while (ky1 > ky0 && iy0 + (ky1 - 1) * p->dil_h >= p->in_h) {
-        ky1--;
-    }
-    while (kx0 < kx1 && ix0 + kx0 * p->dil_w < 0) {
-        kx0++;
-    }
-    while (kx1 > kx0 && ix0 + (kx1 - 1) * p->dil_w >= p->in_w) {
-        kx1--;
-    }
+    int ky0, ky1, kx0, kx1;
+    window_rect(p, iy0, ix0, &ky0, &ky1, &kx0, &kx1);
     int32_t a0 = b4[0], a1 = b4[1], a2 = b4[2], a3 = b4[3];
     for (int ky = ky0; ky < ky1; ky++) {
         const int8_t *xr = x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * c + ch;
@@ -976,19 +976,8 @@ static void conv_depthwise(const kt_conv *p, const int8_t *x, const int8_t *w, c
 #endif
                 } else {
                     /* the taps inside the input: a rectangle of the window */
-                    int ky0 = 0, ky1 = p->kh, kx0 = 0, kx1 = p->kw;
-                    while (ky0 < ky1 && iy0 + ky0 * p->dil_h < 0) {
-                        ky0++;
-                    }
-                    while (ky1 > ky0 && iy0 + (ky1 - 1) * p->dil_h >= p->in_h) {
-                        ky1--;
-                    }
-                    while (kx0 < kx1 && ix0 + kx0 * p->dil_w < 0) {
-                        kx0++;
-                    }
-                    while (kx1 > kx0 && ix0 + (kx1 - 1) * p->dil_w >= p->in_w) {
-                        kx1--;
-                    }
+                    int ky0, ky1, kx0, kx1;
+                    window_rect(p, iy0, ix0, &ky0, &ky1, &kx0, &kx1);
                     acc = b;
                     for (int ky = ky0; ky < ky1; ky++) {
                         const int8_t *xr = x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * c + ch;
@@ -1150,124 +1139,114 @@ void kt_conv_weight_grad(const kt_conv *p, const int8_t *saved, const int32_t *k
     for (int oy = 0; oy < p->out_h; oy++) {
         for (int ox = 0; ox < p->out_w; ox++) {
             const float *ga = g_acc + (oy * p->out_w + ox) * cout;
-            for (int ky = 0; ky < p->kh; ky++) {
-                const int iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
-                if (iy < 0 || iy >= p->in_h) {
-                    continue;
-                }
-                for (int kx = 0; kx < p->kw; kx++) {
-                    const int ix = ox * p->stride_w - p->pad_left + kx * p->dil_w;
-                    if (ix < 0 || ix >= p->in_w) {
-                        continue;
+            KT_WINDOW(p, oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left, ky, kx, iy, ix) {
+                const int8_t *xp = saved + (iy * p->in_w + ix) * x_stride;
+                const int tap = ky * p->kw + kx;
+                if (depthwise) {
+                    for (int kk = 0; kk < nk; kk++) {
+                        const float xv = (float)((int32_t)xp[kk] - xz);
+                        const int cb = (kept == NULL ? kk : (int)kept[kk]) * mult;
+                        for (int m = 0; m < mult; m++) {
+                            const float a = ga[cb + m];
+                            if (a != 0.0f) {
+                                g_w[(kk * mult + m) * taps + tap] += a * xv;
+                            }
+                        }
                     }
-                    const int8_t *xp = saved + (iy * p->in_w + ix) * x_stride;
-                    const int tap = ky * p->kw + kx;
-                    if (depthwise) {
-                        for (int kk = 0; kk < nk; kk++) {
-                            const float xv = (float)((int32_t)xp[kk] - xz);
-                            const int cb = (kept == NULL ? kk : (int)kept[kk]) * mult;
-                            for (int m = 0; m < mult; m++) {
-                                const float a = ga[cb + m];
-                                if (a != 0.0f) {
-                                    g_w[(kk * mult + m) * taps + tap] += a * xv;
-                                }
-                            }
+                } else if (p->groups == 1) {
+                    /* the saved row as floats once per pixel and tap, in chunks; four channels per pass */
+                    for (int j0 = 0; j0 < nk; j0 += KT_WG_CHUNK) {
+                        const int n = nk - j0 < KT_WG_CHUNK ? nk - j0 : KT_WG_CHUNK;
+                        float xf[KT_WG_CHUNK];
+                        for (int j = 0; j < n; j++) {
+                            xf[j] = (float)((int32_t)xp[j0 + j] - xz);
                         }
-                    } else if (p->groups == 1) {
-                        /* the saved row as floats once per pixel and tap, in chunks; four channels per pass */
-                        for (int j0 = 0; j0 < nk; j0 += KT_WG_CHUNK) {
-                            const int n = nk - j0 < KT_WG_CHUNK ? nk - j0 : KT_WG_CHUNK;
-                            float xf[KT_WG_CHUNK];
-                            for (int j = 0; j < n; j++) {
-                                xf[j] = (float)((int32_t)xp[j0 + j] - xz);
+                        int co = 0;
+                        for (; co + 4 <= cout; co += 4) {
+                            const float a0 = ga[co], a1 = ga[co + 1], a2 = ga[co + 2], a3 = ga[co + 3];
+                            if (a0 == 0.0f && a1 == 0.0f && a2 == 0.0f && a3 == 0.0f) {
+                                continue;
                             }
-                            int co = 0;
-                            for (; co + 4 <= cout; co += 4) {
-                                const float a0 = ga[co], a1 = ga[co + 1], a2 = ga[co + 2], a3 = ga[co + 3];
-                                if (a0 == 0.0f && a1 == 0.0f && a2 == 0.0f && a3 == 0.0f) {
-                                    continue;
-                                }
-                                float *g0 = g_w + (co * taps + tap) * nk + j0, *g1 = g0 + taps * nk;
-                                float *g2 = g1 + taps * nk, *g3 = g2 + taps * nk;
-                                int j = 0;
+                            float *g0 = g_w + (co * taps + tap) * nk + j0, *g1 = g0 + taps * nk;
+                            float *g2 = g1 + taps * nk, *g3 = g2 + taps * nk;
+                            int j = 0;
 #if defined(__ARM_ARCH_7EM__) && defined(__ARM_FP) && defined(__ARM_PCS_VFP)
-                                int blocks = n >> 2;
-                                if (blocks > 0) {
-                                    /* four elements of each row per pass, loaded and stored with one VLDM/VSTM */
-                                    const float *xq = xf;
-                                    __asm__ volatile(
-                                        "1:\n\t"
-                                        "vldmia %[x]!, {s4-s7}\n\t"
-                                        "vldmia %[g0], {s16-s19}\n\t"
-                                        "vldmia %[g1], {s20-s23}\n\t"
-                                        "vldmia %[g2], {s24-s27}\n\t"
-                                        "vldmia %[g3], {s28-s31}\n\t"
-                                        "vmul.f32 s8, %[a0], s4\n\tvadd.f32 s16, s16, s8\n\t"
-                                        "vmul.f32 s8, %[a0], s5\n\tvadd.f32 s17, s17, s8\n\t"
-                                        "vmul.f32 s8, %[a0], s6\n\tvadd.f32 s18, s18, s8\n\t"
-                                        "vmul.f32 s8, %[a0], s7\n\tvadd.f32 s19, s19, s8\n\t"
-                                        "vmul.f32 s8, %[a1], s4\n\tvadd.f32 s20, s20, s8\n\t"
-                                        "vmul.f32 s8, %[a1], s5\n\tvadd.f32 s21, s21, s8\n\t"
-                                        "vmul.f32 s8, %[a1], s6\n\tvadd.f32 s22, s22, s8\n\t"
-                                        "vmul.f32 s8, %[a1], s7\n\tvadd.f32 s23, s23, s8\n\t"
-                                        "vmul.f32 s8, %[a2], s4\n\tvadd.f32 s24, s24, s8\n\t"
-                                        "vmul.f32 s8, %[a2], s5\n\tvadd.f32 s25, s25, s8\n\t"
-                                        "vmul.f32 s8, %[a2], s6\n\tvadd.f32 s26, s26, s8\n\t"
-                                        "vmul.f32 s8, %[a2], s7\n\tvadd.f32 s27, s27, s8\n\t"
-                                        "vmul.f32 s8, %[a3], s4\n\tvadd.f32 s28, s28, s8\n\t"
-                                        "vmul.f32 s8, %[a3], s5\n\tvadd.f32 s29, s29, s8\n\t"
-                                        "vmul.f32 s8, %[a3], s6\n\tvadd.f32 s30, s30, s8\n\t"
-                                        "vmul.f32 s8, %[a3], s7\n\tvadd.f32 s31, s31, s8\n\t"
-                                        "vstmia %[g0]!, {s16-s19}\n\t"
-                                        "vstmia %[g1]!, {s20-s23}\n\t"
-                                        "vstmia %[g2]!, {s24-s27}\n\t"
-                                        "vstmia %[g3]!, {s28-s31}\n\t"
-                                        "subs %[n], %[n], #1\n\t"
-                                        "bne 1b\n\t"
-                                        : [x] "+r"(xq), [g0] "+r"(g0), [g1] "+r"(g1), [g2] "+r"(g2), [g3] "+r"(g3),
-                                          [n] "+r"(blocks)
-                                        : [a0] "t"(a0), [a1] "t"(a1), [a2] "t"(a2), [a3] "t"(a3)
-                                        : "s4", "s5", "s6", "s7", "s8", "s16", "s17", "s18", "s19", "s20", "s21",
-                                          "s22", "s23", "s24", "s25", "s26", "s27", "s28", "s29", "s30", "s31", "cc",
-                                          "memory");
-                                    j = n & ~3;
-                                    g0 -= j;
-                                    g1 -= j;
-                                    g2 -= j;
-                                    g3 -= j;
-                                }
-#endif
-                                for (; j < n; j++) {
-                                    const float v = xf[j];
-                                    g0[j] += a0 * v;
-                                    g1[j] += a1 * v;
-                                    g2[j] += a2 * v;
-                                    g3[j] += a3 * v;
-                                }
+                            int blocks = n >> 2;
+                            if (blocks > 0) {
+                                /* four elements of each row per pass, loaded and stored with one VLDM/VSTM */
+                                const float *xq = xf;
+                                __asm__ volatile(
+                                    "1:\n\t"
+                                    "vldmia %[x]!, {s4-s7}\n\t"
+                                    "vldmia %[g0], {s16-s19}\n\t"
+                                    "vldmia %[g1], {s20-s23}\n\t"
+                                    "vldmia %[g2], {s24-s27}\n\t"
+                                    "vldmia %[g3], {s28-s31}\n\t"
+                                    "vmul.f32 s8, %[a0], s4\n\tvadd.f32 s16, s16, s8\n\t"
+                                    "vmul.f32 s8, %[a0], s5\n\tvadd.f32 s17, s17, s8\n\t"
+                                    "vmul.f32 s8, %[a0], s6\n\tvadd.f32 s18, s18, s8\n\t"
+                                    "vmul.f32 s8, %[a0], s7\n\tvadd.f32 s19, s19, s8\n\t"
+                                    "vmul.f32 s8, %[a1], s4\n\tvadd.f32 s20, s20, s8\n\t"
+                                    "vmul.f32 s8, %[a1], s5\n\tvadd.f32 s21, s21, s8\n\t"
+                                    "vmul.f32 s8, %[a1], s6\n\tvadd.f32 s22, s22, s8\n\t"
+                                    "vmul.f32 s8, %[a1], s7\n\tvadd.f32 s23, s23, s8\n\t"
+                                    "vmul.f32 s8, %[a2], s4\n\tvadd.f32 s24, s24, s8\n\t"
+                                    "vmul.f32 s8, %[a2], s5\n\tvadd.f32 s25, s25, s8\n\t"
+                                    "vmul.f32 s8, %[a2], s6\n\tvadd.f32 s26, s26, s8\n\t"
+                                    "vmul.f32 s8, %[a2], s7\n\tvadd.f32 s27, s27, s8\n\t"
+                                    "vmul.f32 s8, %[a3], s4\n\tvadd.f32 s28, s28, s8\n\t"
+                                    "vmul.f32 s8, %[a3], s5\n\tvadd.f32 s29, s29, s8\n\t"
+                                    "vmul.f32 s8, %[a3], s6\n\tvadd.f32 s30, s30, s8\n\t"
+                                    "vmul.f32 s8, %[a3], s7\n\tvadd.f32 s31, s31, s8\n\t"
+                                    "vstmia %[g0]!, {s16-s19}\n\t"
+                                    "vstmia %[g1]!, {s20-s23}\n\t"
+                                    "vstmia %[g2]!, {s24-s27}\n\t"
+                                    "vstmia %[g3]!, {s28-s31}\n\t"
+                                    "subs %[n], %[n], #1\n\t"
+                                    "bne 1b\n\t"
+                                    : [x] "+r"(xq), [g0] "+r"(g0), [g1] "+r"(g1), [g2] "+r"(g2), [g3] "+r"(g3),
+                                      [n] "+r"(blocks)
+                                    : [a0] "t"(a0), [a1] "t"(a1), [a2] "t"(a2), [a3] "t"(a3)
+                                    : "s4", "s5", "s6", "s7", "s8", "s16", "s17", "s18", "s19", "s20", "s21",
+                                      "s22", "s23", "s24", "s25", "s26", "s27", "s28", "s29", "s30", "s31", "cc",
+                                      "memory");
+                                j = n & ~3;
+                                g0 -= j;
+                                g1 -= j;
+                                g2 -= j;
+                                g3 -= j;
                             }
-                            for (; co < cout; co++) {
-                                const float a = ga[co];
-                                if (a == 0.0f) {
-                                    continue;
-                                }
-                                float *gw = g_w + (co * taps + tap) * nk + j0;
-                                for (int j = 0; j < n; j++) {
-                                    gw[j] += a * xf[j];
-                                }
+#endif
+                            for (; j < n; j++) {
+                                const float v = xf[j];
+                                g0[j] += a0 * v;
+                                g1[j] += a1 * v;
+                                g2[j] += a2 * v;
+                                g3[j] += a3 * v;
                             }
                         }
-                    } else {
-                        const int row_len = cin_g;
-                        for (int co = 0; co < cout; co++) {
+                        for (; co < cout; co++) {
                             const float a = ga[co];
                             if (a == 0.0f) {
                                 continue;
                             }
-                            const int8_t *xs = p->groups == 1 ? xp : xp + (co / cout_g) * cin_g;
-                            float *gw = g_w + (co * taps + tap) * row_len;
-                            for (int j = 0; j < row_len; j++) {
-                                gw[j] += a * (float)((int32_t)xs[j] - xz);
+                            float *gw = g_w + (co * taps + tap) * nk + j0;
+                            for (int j = 0; j < n; j++) {
+                                gw[j] += a * xf[j];
                             }
+                        }
+                    }
+                } else {
+                    const int row_len = cin_g;
+                    for (int co = 0; co < cout; co++) {
+                        const float a = ga[co];
+                        if (a == 0.0f) {
+                            continue;
+                        }
+                        const int8_t *xs = p->groups == 1 ? xp : xp + (co / cout_g) * cin_g;
+                        float *gw = g_w + (co * taps + tap) * row_len;
+                        for (int j = 0; j < row_len; j++) {
+                            gw[j] += a * (float)((int32_t)xs[j] - xz);
                         }
                     }
                 }
@@ -1372,21 +1351,9 @@ static void depthwise_input_grad(const kt_conv *p, const int8_t *w, const kt_sli
     for (int iy = 0; iy < p->in_h; iy++) {
         for (int ix = 0; ix < p->in_w; ix++) {
             int cnt = 0;
-            for (int ky = p->kh - 1; ky >= 0; ky--) {
-                const int ny = iy + p->pad_top - ky * p->dil_h;
-                const int oy = ny / p->stride_h;
-                if (ny < 0 || oy * p->stride_h != ny || oy >= p->out_h) {
-                    continue;
-                }
-                for (int kx = p->kw - 1; kx >= 0; kx--) {
-                    const int nx = ix + p->pad_left - kx * p->dil_w;
-                    const int ox = nx / p->stride_w;
-                    if (nx < 0 || ox * p->stride_w != nx || ox >= p->out_w) {
-                        continue;
-                    }
-                    pix[cnt] = (oy * p->out_w + ox) * c;
-                    tap[cnt++] = ky * p->kw + kx;
-                }
+            KT_REACH(p, iy, ix, ky, kx, oy, ox) {
+                pix[cnt] = (oy * p->out_w + ox) * c;
+                tap[cnt++] = ky * p->kw + kx;
             }
             float *gx = g_x + (iy * p->in_w + ix) * c;
             for (int k = ch; k < c; k++) {
@@ -1448,6 +1415,17 @@ static void pointwise_chunk(const int8_t *wsrc, const kt_slice *s, int cin, int 
  * one the four sums, one VSTM stores them (QEMU counts instructions, and VLDM/VSTM are one each). A pixel whose four
  * gradients are zero is skipped (adding a signed zero to a sum that started at +0 changes no bit).
  */
+/* The sixteen terms of one pass of pointwise_block4's assembly: the weights s16-s31 times a0-a3 added to the four
+ * sums d0-d3 in channel order (text for an asm statement). */
+#define KT_PW4_TERMS(d0, d1, d2, d3)                                                                                 \
+    KT_PW4_SUM(d0, "s16", "s17", "s18", "s19") KT_PW4_SUM(d1, "s20", "s21", "s22", "s23")                            \
+    KT_PW4_SUM(d2, "s24", "s25", "s26", "s27") KT_PW4_SUM(d3, "s28", "s29", "s30", "s31")
+#define KT_PW4_SUM(d, w0, w1, w2, w3)                                                                                \
+    "vmul.f32 s8, %[a0], " w0 "\n\tvadd.f32 " d ", " d ", s8\n\t"                                                    \
+    "vmul.f32 s8, %[a1], " w1 "\n\tvadd.f32 " d ", " d ", s8\n\t"                                                    \
+    "vmul.f32 s8, %[a2], " w2 "\n\tvadd.f32 " d ", " d ", s8\n\t"                                                    \
+    "vmul.f32 s8, %[a3], " w3 "\n\tvadd.f32 " d ", " d ", s8\n\t"
+
 static void pointwise_block4(const float *g_acc, int cout, int co, int np, const float *wi, int n, float *d,
                              int dstride) {
     for (int q = 0; q < np; q++) {
@@ -1469,39 +1447,9 @@ static void pointwise_block4(const float *g_acc, int cout, int co, int np, const
                 "1:\n\t"
                 "vldmia %[w]!, {s16-s31}\n\t"
                 "vldmia %[d], {s0-s7}\n\t"
-                "vmul.f32 s8, %[a0], s16\n\tvadd.f32 s0, s0, s8\n\t"
-                "vmul.f32 s8, %[a1], s17\n\tvadd.f32 s0, s0, s8\n\t"
-                "vmul.f32 s8, %[a2], s18\n\tvadd.f32 s0, s0, s8\n\t"
-                "vmul.f32 s8, %[a3], s19\n\tvadd.f32 s0, s0, s8\n\t"
-                "vmul.f32 s8, %[a0], s20\n\tvadd.f32 s1, s1, s8\n\t"
-                "vmul.f32 s8, %[a1], s21\n\tvadd.f32 s1, s1, s8\n\t"
-                "vmul.f32 s8, %[a2], s22\n\tvadd.f32 s1, s1, s8\n\t"
-                "vmul.f32 s8, %[a3], s23\n\tvadd.f32 s1, s1, s8\n\t"
-                "vmul.f32 s8, %[a0], s24\n\tvadd.f32 s2, s2, s8\n\t"
-                "vmul.f32 s8, %[a1], s25\n\tvadd.f32 s2, s2, s8\n\t"
-                "vmul.f32 s8, %[a2], s26\n\tvadd.f32 s2, s2, s8\n\t"
-                "vmul.f32 s8, %[a3], s27\n\tvadd.f32 s2, s2, s8\n\t"
-                "vmul.f32 s8, %[a0], s28\n\tvadd.f32 s3, s3, s8\n\t"
-                "vmul.f32 s8, %[a1], s29\n\tvadd.f32 s3, s3, s8\n\t"
-                "vmul.f32 s8, %[a2], s30\n\tvadd.f32 s3, s3, s8\n\t"
-                "vmul.f32 s8, %[a3], s31\n\tvadd.f32 s3, s3, s8\n\t"
+                KT_PW4_TERMS("s0", "s1", "s2", "s3")
                 "vldmia %[w]!, {s16-s31}\n\t"
-                "vmul.f32 s8, %[a0], s16\n\tvadd.f32 s4, s4, s8\n\t"
-                "vmul.f32 s8, %[a1], s17\n\tvadd.f32 s4, s4, s8\n\t"
-                "vmul.f32 s8, %[a2], s18\n\tvadd.f32 s4, s4, s8\n\t"
-                "vmul.f32 s8, %[a3], s19\n\tvadd.f32 s4, s4, s8\n\t"
-                "vmul.f32 s8, %[a0], s20\n\tvadd.f32 s5, s5, s8\n\t"
-                "vmul.f32 s8, %[a1], s21\n\tvadd.f32 s5, s5, s8\n\t"
-                "vmul.f32 s8, %[a2], s22\n\tvadd.f32 s5, s5, s8\n\t"
-                "vmul.f32 s8, %[a3], s23\n\tvadd.f32 s5, s5, s8\n\t"
-                "vmul.f32 s8, %[a0], s24\n\tvadd.f32 s6, s6, s8\n\t"
-                "vmul.f32 s8, %[a1], s25\n\tvadd.f32 s6, s6, s8\n\t"
-                "vmul.f32 s8, %[a2], s26\n\tvadd.f32 s6, s6, s8\n\t"
-                "vmul.f32 s8, %[a3], s27\n\tvadd.f32 s6, s6, s8\n\t"
-                "vmul.f32 s8, %[a0], s28\n\tvadd.f32 s7, s7, s8\n\t"
-                "vmul.f32 s8, %[a1], s29\n\tvadd.f32 s7, s7, s8\n\t"
-                "vmul.f32 s8, %[a2], s30\n\tvadd.f32 s7, s7, s8\n\t"
-                "vmul.f32 s8, %[a3], s31\n\tvadd.f32 s7, s7, s8\n\t"
+                KT_PW4_TERMS("s4", "s5", "s6", "s7")
                 "vstmia %[d]!, {s0-s7}\n\t"
                 "subs %[n], %[n], #1\n\t"
                 "bne 1b\n\t"
@@ -1516,22 +1464,7 @@ static void pointwise_block4(const float *g_acc, int cout, int co, int np, const
                 "1:\n\t"
                 "vldmia %[w]!, {s16-s31}\n\t"
                 "vldmia %[d], {s0-s3}\n\t"
-                "vmul.f32 s8, %[a0], s16\n\tvadd.f32 s0, s0, s8\n\t"
-                "vmul.f32 s8, %[a1], s17\n\tvadd.f32 s0, s0, s8\n\t"
-                "vmul.f32 s8, %[a2], s18\n\tvadd.f32 s0, s0, s8\n\t"
-                "vmul.f32 s8, %[a3], s19\n\tvadd.f32 s0, s0, s8\n\t"
-                "vmul.f32 s8, %[a0], s20\n\tvadd.f32 s1, s1, s8\n\t"
-                "vmul.f32 s8, %[a1], s21\n\tvadd.f32 s1, s1, s8\n\t"
-                "vmul.f32 s8, %[a2], s22\n\tvadd.f32 s1, s1, s8\n\t"
-                "vmul.f32 s8, %[a3], s23\n\tvadd.f32 s1, s1, s8\n\t"
-                "vmul.f32 s8, %[a0], s24\n\tvadd.f32 s2, s2, s8\n\t"
-                "vmul.f32 s8, %[a1], s25\n\tvadd.f32 s2, s2, s8\n\t"
-                "vmul.f32 s8, %[a2], s26\n\tvadd.f32 s2, s2, s8\n\t"
-                "vmul.f32 s8, %[a3], s27\n\tvadd.f32 s2, s2, s8\n\t"
-                "vmul.f32 s8, %[a0], s28\n\tvadd.f32 s3, s3, s8\n\t"
-                "vmul.f32 s8, %[a1], s29\n\tvadd.f32 s3, s3, s8\n\t"
-                "vmul.f32 s8, %[a2], s30\n\tvadd.f32 s3, s3, s8\n\t"
-                "vmul.f32 s8, %[a3], s31\n\tvadd.f32 s3, s3, s8\n\t"
+                KT_PW4_TERMS("s0", "s1", "s2", "s3")
                 "vstmia %[d]!, {s0-s3}\n\t"
                 "subs %[n], %[n], #1\n\t"
                 "bne 1b\n\t"
@@ -1659,78 +1592,66 @@ void kt_conv_input_grad(const kt_conv *p, const int8_t *w, const kt_slice *s, co
             for (int i = 0; i < cin; i++) {
                 row[i] = 0.0f;
             }
-            for (int ky = p->kh - 1; ky >= 0; ky--) {
-                const int ny = iy + p->pad_top - ky * p->dil_h;
-                const int oy = ny / p->stride_h;
-                if (ny < 0 || oy * p->stride_h != ny || oy >= p->out_h) {
+            KT_REACH(p, iy, ix, ky, kx, oy, ox) {
+                const float *ga = g_acc + (oy * p->out_w + ox) * cout;
+                const int tap = ky * p->kw + kx;
+                if (depthwise) {
+                    for (int c = 0; c < cin; c++) {
+                        float acc = row[c];
+                        for (int m = 0; m < cout_g; m++) {
+                            const int co = c * cout_g + m;
+                            acc += ga[co] * (float)weight_row(p, w, s, co)[tap];
+                        }
+                        row[c] = acc;
+                    }
                     continue;
                 }
-                for (int kx = p->kw - 1; kx >= 0; kx--) {
-                    const int nx = ix + p->pad_left - kx * p->dil_w;
-                    const int ox = nx / p->stride_w;
-                    if (nx < 0 || ox * p->stride_w != nx || ox >= p->out_w) {
-                        continue;
-                    }
-                    const float *ga = g_acc + (oy * p->out_w + ox) * cout;
-                    const int tap = ky * p->kw + kx;
-                    if (depthwise) {
-                        for (int c = 0; c < cin; c++) {
-                            float acc = row[c];
-                            for (int m = 0; m < cout_g; m++) {
-                                const int co = c * cout_g + m;
-                                acc += ga[co] * (float)weight_row(p, w, s, co)[tap];
-                            }
-                            row[c] = acc;
-                        }
-                        continue;
-                    }
-                    int co = 0;
-                    if (p->groups == 1 && (s == NULL || s->kept == NULL)) {
-                        /* four output channels per pass over the row: each element still adds its terms in channel
-                         * order, and a term with a zero gradient adds a signed zero (no change) */
-                        const int stride = taps * cin;
-                        const int8_t *wb = (s == NULL ? w : s->w) + tap * cin;
-                        for (; co + 4 <= cout; co += 4) {
-                            const float a0 = ga[co], a1 = ga[co + 1], a2 = ga[co + 2], a3 = ga[co + 3];
-                            if (a0 == 0.0f && a1 == 0.0f && a2 == 0.0f && a3 == 0.0f) {
-                                continue;
-                            }
-                            const int8_t *w0 = wb + co * stride, *w1 = w0 + stride, *w2 = w1 + stride;
-                            const int8_t *w3 = w2 + stride;
-                            for (int i = 0; i < cin; i++) {
-                                float v = row[i];
-                                v += a0 * (float)w0[i];
-                                v += a1 * (float)w1[i];
-                                v += a2 * (float)w2[i];
-                                v += a3 * (float)w3[i];
-                                row[i] = v;
-                            }
-                        }
-                    }
-                    for (; co < cout; co++) {
-                        const float a = ga[co];
-                        if (a == 0.0f) {
+                int co = 0;
+                if (p->groups == 1 && (s == NULL || s->kept == NULL)) {
+                    /* four output channels per pass over the row: each element still adds its terms in channel
+                     * order, and a term with a zero gradient adds a signed zero (no change) */
+                    const int stride = taps * cin;
+                    const int8_t *wb = (s == NULL ? w : s->w) + tap * cin;
+                    for (; co + 4 <= cout; co += 4) {
+                        const float a0 = ga[co], a1 = ga[co + 1], a2 = ga[co + 2], a3 = ga[co + 3];
+                        if (a0 == 0.0f && a1 == 0.0f && a2 == 0.0f && a3 == 0.0f) {
                             continue;
                         }
-                        float *r = row + (co / cout_g) * cin_g;
-                        const int8_t *wrow = weight_row(p, w, s, co);
-                        if (wrow != NULL) {
-                            const int8_t *wr = wrow + tap * cin_g;
-                            for (int i = 0; i < cin_g; i++) {
-                                r[i] += a * (float)wr[i];
-                            }
-                            continue;
+                        const int8_t *w0 = wb + co * stride, *w1 = w0 + stride, *w2 = w1 + stride;
+                        const int8_t *w3 = w2 + stride;
+                        for (int i = 0; i < cin; i++) {
+                            float v = row[i];
+                            v += a0 * (float)w0[i];
+                            v += a1 * (float)w1[i];
+                            v += a2 * (float)w2[i];
+                            v += a3 * (float)w3[i];
+                            row[i] = v;
                         }
-                        /* Frozen channels from flash (zeros at the kept ones add a signed zero: no change, the sums
-                         * started at +0), then the kept channels: each element still gets its terms in order. */
-                        const int8_t *wr = w + (co * taps + tap) * cin_g;
+                    }
+                }
+                for (; co < cout; co++) {
+                    const float a = ga[co];
+                    if (a == 0.0f) {
+                        continue;
+                    }
+                    float *r = row + (co / cout_g) * cin_g;
+                    const int8_t *wrow = weight_row(p, w, s, co);
+                    if (wrow != NULL) {
+                        const int8_t *wr = wrow + tap * cin_g;
                         for (int i = 0; i < cin_g; i++) {
                             r[i] += a * (float)wr[i];
                         }
-                        const int8_t *sw = s->w + (co * taps + tap) * s->nk;
-                        for (int k = 0; k < s->nk; k++) {
-                            r[s->kept[k]] += a * (float)sw[k];
-                        }
+                        continue;
+                    }
+                    /* Frozen channels from flash (zeros at the kept ones add a signed zero: no change, the sums
+                     * started at +0), then the kept channels: each element still gets its terms in order. */
+                    const int8_t *wr = w + (co * taps + tap) * cin_g;
+                    for (int i = 0; i < cin_g; i++) {
+                        r[i] += a * (float)wr[i];
+                    }
+                    const int8_t *sw = s->w + (co * taps + tap) * s->nk;
+                    for (int k = 0; k < s->nk; k++) {
+                        r[s->kept[k]] += a * (float)sw[k];
                     }
                 }
             }

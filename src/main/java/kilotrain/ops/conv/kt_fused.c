@@ -211,35 +211,48 @@ static void pointwise_plane(const kt_conv *p, const int8_t *wc, int32_t b, const
 
 /* Accumulator of an output pixel whose patch crosses the padding: padding taps skipped, zero point per tap. */
 static int32_t border_acc(const kt_conv *p, const int8_t *wc, int32_t bias, const int8_t *x, int iy0, int ix0) {
-    const int cin = p->cin, kh = p->kh, kw = p->kw, xz = p->x_zero;
+    const int cin = p->cin, kw = p->kw, xz = p->x_zero;
     int32_t acc = bias;
-    for (int ky = 0; ky < kh; ky++) {
-        const int iy = iy0 + ky * p->dil_h;
-        if (iy < 0 || iy >= p->in_h) {
-            continue;
-        }
-        for (int kx = 0; kx < kw; kx++) {
-            const int ix = ix0 + kx * p->dil_w;
-            if (ix < 0 || ix >= p->in_w) {
-                continue;
-            }
-            const int8_t *xp = x + (iy * p->in_w + ix) * cin, *wp = wc + (ky * kw + kx) * cin;
-            for (int i = 0; i < cin; i++) {
-                acc += (int32_t)wp[i] * ((int32_t)xp[i] - xz);
-            }
+    KT_WINDOW(p, iy0, ix0, ky, kx, iy, ix) {
+        const int8_t *xp = x + (iy * p->in_w + ix) * cin, *wp = wc + (ky * kw + kx) * cin;
+        for (int i = 0; i < cin; i++) {
+            acc += (int32_t)wp[i] * ((int32_t)xp[i] - xz);
         }
     }
     return acc;
 }
 
+#if defined(__ARM_FEATURE_DSP)
+/* One 3x3 tap row on RGB (9 bytes) for two pixels: two packed words and a last byte each. */
+#define KT_F_STEM_ROW(q0, q1, ea, eb, fa, fb, t)                                                                    \
+    do {                                                                                                             \
+        uint32_t v0, u0, v1, u1;                                                                                     \
+        memcpy(&v0, (q0), 4);                                                                                        \
+        memcpy(&u0, (q0) + 4, 4);                                                                                    \
+        memcpy(&v1, (q1), 4);                                                                                        \
+        memcpy(&u1, (q1) + 4, 4);                                                                                    \
+        a0 = __smlad(__sxtb16(v0), (ea), a0);                                                                        \
+        a0 = __smlad(sxtb16_odd(v0), (eb), a0);                                                                      \
+        a0 = __smlad(__sxtb16(u0), (fa), a0);                                                                        \
+        a0 = __smlad(sxtb16_odd(u0), (fb), a0);                                                                      \
+        a1 = __smlad(__sxtb16(v1), (ea), a1);                                                                        \
+        a1 = __smlad(sxtb16_odd(v1), (eb), a1);                                                                      \
+        a1 = __smlad(__sxtb16(u1), (fa), a1);                                                                        \
+        a1 = __smlad(sxtb16_odd(u1), (fb), a1);                                                                      \
+        a0 += (t) * (int32_t)(q0)[8];                                                                                \
+        a1 += (t) * (int32_t)(q1)[8];                                                                                \
+    } while (0)
+#endif
+
 /*
  * Plane interior of any ungrouped conv: pixels whose whole patch lies inside the input take the folded bias and
  * contiguous patch rows (kw * cin values when dil_w is 1; two pixels per pass on DSP cores); border pixels skip the
- * padding taps and subtract the zero point per tap.
+ * padding taps and subtract the zero point per tap. stem (a constant): the 3x3 conv on 3 input channels, dilation 1,
+ * whose three 9-byte patch rows meet the packed weights two pixels per pass.
  */
 static inline __attribute__((always_inline)) void dense_body(const kt_conv *p, const int8_t *wc, int32_t bias,
                                                              const stage *s, const int8_t *x, int8_t *dst,
-                                                             int pstride, const int row) {
+                                                             int pstride, const int row, const int stem) {
     const int cin = p->cin, kh = p->kh, kw = p->kw, xz = p->x_zero, sw = p->stride_w;
     int32_t wsum = 0;
     for (int i = 0; i < kh * kw * cin; i++) {
@@ -284,9 +297,18 @@ static inline __attribute__((always_inline)) void dense_body(const kt_conv *p, c
 #if defined(__ARM_FEATURE_DSP)
                 if (packed && j + 1 < n && ox + 1 < x_hi) {
                     int32_t a0 = folded, a1 = folded;
-                    for (int ky = 0; ky < kh; ky++) {
-                        const int8_t *xr = x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * cin;
-                        dot2_packed(xr, xr + sw * cin, wa + ky * gpr, wb + ky * gpr, wc + ky * row, row, &a0, &a1);
+                    if (stem) {
+                        const int8_t *q = x + (iy0 * p->in_w + ix0) * 3;
+                        const int rs = p->in_w * 3, d = sw * 3;
+                        KT_F_STEM_ROW(q, q + d, wa[0], wb[0], wa[1], wb[1], wc[8]);
+                        KT_F_STEM_ROW(q + rs, q + rs + d, wa[2], wb[2], wa[3], wb[3], wc[17]);
+                        KT_F_STEM_ROW(q + 2 * rs, q + 2 * rs + d, wa[4], wb[4], wa[5], wb[5], wc[26]);
+                    } else {
+                        for (int ky = 0; ky < kh; ky++) {
+                            const int8_t *xr = x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * cin;
+                            dot2_packed(xr, xr + sw * cin, wa + ky * gpr, wb + ky * gpr, wc + ky * row, row, &a0,
+                                        &a1);
+                        }
                     }
                     acc[j] = a0;
                     acc[j + 1] = a1;
@@ -315,102 +337,12 @@ static inline __attribute__((always_inline)) void dense_body(const kt_conv *p, c
     }
 }
 
-#if defined(__ARM_FEATURE_DSP)
-/* One 3x3 tap row on RGB (9 bytes) for two pixels: two packed words and a last byte each. */
-#define KT_F_STEM_ROW(q0, q1, ea, eb, fa, fb, t)                                                                    \
-    do {                                                                                                             \
-        uint32_t v0, u0, v1, u1;                                                                                     \
-        memcpy(&v0, (q0), 4);                                                                                        \
-        memcpy(&u0, (q0) + 4, 4);                                                                                    \
-        memcpy(&v1, (q1), 4);                                                                                        \
-        memcpy(&u1, (q1) + 4, 4);                                                                                    \
-        a0 = __smlad(__sxtb16(v0), (ea), a0);                                                                        \
-        a0 = __smlad(sxtb16_odd(v0), (eb), a0);                                                                      \
-        a0 = __smlad(__sxtb16(u0), (fa), a0);                                                                        \
-        a0 = __smlad(sxtb16_odd(u0), (fb), a0);                                                                      \
-        a1 = __smlad(__sxtb16(v1), (ea), a1);                                                                        \
-        a1 = __smlad(sxtb16_odd(v1), (eb), a1);                                                                      \
-        a1 = __smlad(__sxtb16(u1), (fa), a1);                                                                        \
-        a1 = __smlad(sxtb16_odd(u1), (fb), a1);                                                                      \
-        a0 += (t) * (int32_t)(q0)[8];                                                                                \
-        a1 += (t) * (int32_t)(q1)[8];                                                                                \
-    } while (0)
-
-/*
- * 3x3 conv on 3 input channels (the stem), dilation 1: interior pixels two at a time, the three 9-byte patch rows
- * as packed words against weights held in locals; border pixels through border_acc.
- */
-static void stem_plane(const kt_conv *p, const int8_t *wc, int32_t bias, const stage *s, const int8_t *x,
-                       int8_t *dst, int pstride) {
-    const int sw = p->stride_w, ow = p->out_w, in_w = p->in_w, xz = p->x_zero;
-    uint32_t wa[6], wb[6];
-    for (int ky = 0; ky < 3; ky++) {
-        pack_weights(wc + 9 * ky, 8, wa + 2 * ky, wb + 2 * ky);
-    }
-    const int32_t t0 = wc[8], t1 = wc[17], t2 = wc[26];
-    int32_t wsum = 0;
-    for (int i = 0; i < 27; i++) {
-        wsum += wc[i];
-    }
-    const int32_t folded = bias - xz * wsum;
-    int x_lo = (p->pad_left + sw - 1) / sw, x_hi = (in_w - 3 + p->pad_left) / sw + 1;
-    if (x_hi > ow) {
-        x_hi = ow;
-    }
-    if (in_w < 3) {
-        x_hi = 0;
-    }
-    int32_t acc[KT_F_ROW];
-    for (int oy = 0; oy < p->out_h; oy++) {
-        const int iy0 = oy * p->stride_h - p->pad_top;
-        const int rows_in = iy0 >= 0 && iy0 + 2 < p->in_h;
-        const int8_t *row0 = x + (rows_in ? iy0 : 0) * in_w * 3, *row1 = row0 + in_w * 3, *row2 = row1 + in_w * 3;
-        for (int o0 = 0; o0 < ow; o0 += KT_F_ROW) {
-            const int n = ow - o0 < KT_F_ROW ? ow - o0 : KT_F_ROW;
-            int j = 0;
-            while (j < n) {
-                const int ox = o0 + j, ix0 = ox * sw - p->pad_left;
-                if (!rows_in || ox < x_lo || ox >= x_hi) {
-                    acc[j] = border_acc(p, wc, bias, x, iy0, ix0);
-                    j++;
-                    continue;
-                }
-                if (j + 1 < n && ox + 1 < x_hi) {
-                    int32_t a0 = folded, a1 = folded;
-                    const int o = ix0 * 3, d = sw * 3;
-                    KT_F_STEM_ROW(row0 + o, row0 + o + d, wa[0], wb[0], wa[1], wb[1], t0);
-                    KT_F_STEM_ROW(row1 + o, row1 + o + d, wa[2], wb[2], wa[3], wb[3], t1);
-                    KT_F_STEM_ROW(row2 + o, row2 + o + d, wa[4], wb[4], wa[5], wb[5], t2);
-                    acc[j] = a0;
-                    acc[j + 1] = a1;
-                    j += 2;
-                    continue;
-                }
-                int32_t a = folded;
-                for (int ky = 0; ky < 3; ky++) {
-                    a += dot_i8(x + ((iy0 + ky) * in_w + ix0) * 3, wc + 9 * ky, 9);
-                }
-                acc[j] = a;
-                j++;
-            }
-            stage_row(s, acc, n, dst + oy * pstride + o0, 1);
-        }
-    }
-}
-#endif
-
 static void dense_plane(const kt_conv *p, const int8_t *wc, int32_t bias, const stage *s, const int8_t *x,
                         int8_t *dst, int pstride) {
-#if defined(__ARM_FEATURE_DSP)
     if (p->kh == 3 && p->kw == 3 && p->cin == 3 && p->dil_h == 1 && p->dil_w == 1) {
-        stem_plane(p, wc, bias, s, x, dst, pstride);
-        return;
-    }
-#endif
-    if (p->kw * p->cin == 9) {
-        dense_body(p, wc, bias, s, x, dst, pstride, 9); /* 3x3 stem on RGB */
+        dense_body(p, wc, bias, s, x, dst, pstride, 9, 1); /* 3x3 stem on RGB */
     } else {
-        dense_body(p, wc, bias, s, x, dst, pstride, p->kw * p->cin);
+        dense_body(p, wc, bias, s, x, dst, pstride, p->kw * p->cin, 0);
     }
 }
 
@@ -455,6 +387,18 @@ static void dense_plane(const kt_conv *p, const int8_t *wc, int32_t bias, const 
 KT_F_DW_ROW(5)
 KT_F_DW_ROW(7)
 
+#if defined(__ARM_FEATURE_DSP)
+/* One input row's word x0..x3 of a 3x3 row pass: its SXTB16 halves e = (x0, x2), o = (x1, x3), and the first
+ * output's three taps (packed pair pw, middle weight mw). */
+#define KT_F_ROW3(r, pw, mw)                                                                                         \
+    do {                                                                                                             \
+        memcpy(&v, (r), 4);                                                                                          \
+        e = __sxtb16(v);                                                                                             \
+        o = sxtb16_odd(v);                                                                                           \
+        a0 = __smlabb((int32_t)o, (int32_t)(mw), __smlad(e, (pw), a0));                                              \
+    } while (0)
+#endif
+
 /* 3x3 rows with the nine weights in locals, two outputs per pass sharing their loads (stride 1 or 2). */
 static void dw_row_k3(const int8_t *src, int pw, int sw, const int32_t *wt, int32_t b, int n, int32_t *acc) {
     const int32_t w0 = wt[0], w1 = wt[1], w2 = wt[2], w3 = wt[3], w4 = wt[4], w5 = wt[5], w6 = wt[6], w7 = wt[7],
@@ -471,20 +415,11 @@ static void dw_row_k3(const int8_t *src, int pw, int sw, const int32_t *wt, int3
         for (; j + 2 <= n; j += 2, r0 += 2, r1 += 2, r2 += 2) {
             int32_t a0 = b, a1 = b;
             uint32_t v, e, o;
-            memcpy(&v, r0, 4);
-            e = __sxtb16(v);
-            o = sxtb16_odd(v);
-            a0 = __smlabb((int32_t)o, (int32_t)q0, __smlad(e, p0, a0));
+            KT_F_ROW3(r0, p0, q0);
             a1 = __smlatb((int32_t)e, (int32_t)q0, __smlad(o, p0, a1));
-            memcpy(&v, r1, 4);
-            e = __sxtb16(v);
-            o = sxtb16_odd(v);
-            a0 = __smlabb((int32_t)o, (int32_t)q1, __smlad(e, p1, a0));
+            KT_F_ROW3(r1, p1, q1);
             a1 = __smlatb((int32_t)e, (int32_t)q1, __smlad(o, p1, a1));
-            memcpy(&v, r2, 4);
-            e = __sxtb16(v);
-            o = sxtb16_odd(v);
-            a0 = __smlabb((int32_t)o, (int32_t)q2, __smlad(e, p2, a0));
+            KT_F_ROW3(r2, p2, q2);
             a1 = __smlatb((int32_t)e, (int32_t)q2, __smlad(o, p2, a1));
             acc[j] = a0;
             acc[j + 1] = a1;
@@ -494,20 +429,11 @@ static void dw_row_k3(const int8_t *src, int pw, int sw, const int32_t *wt, int3
         for (; j + 2 <= n; j += 2, r0 += 4, r1 += 4, r2 += 4) {
             int32_t a0 = b, a1 = b;
             uint32_t v, e, o;
-            memcpy(&v, r0, 4);
-            e = __sxtb16(v);
-            o = sxtb16_odd(v);
-            a0 = __smlabb((int32_t)o, (int32_t)q0, __smlad(e, p0, a0));
+            KT_F_ROW3(r0, p0, q0);
             a1 = __smlatb((int32_t)o, (int32_t)q0, __smlatb((int32_t)e, (int32_t)p0, a1)) + w2 * r0[4];
-            memcpy(&v, r1, 4);
-            e = __sxtb16(v);
-            o = sxtb16_odd(v);
-            a0 = __smlabb((int32_t)o, (int32_t)q1, __smlad(e, p1, a0));
+            KT_F_ROW3(r1, p1, q1);
             a1 = __smlatb((int32_t)o, (int32_t)q1, __smlatb((int32_t)e, (int32_t)p1, a1)) + w5 * r1[4];
-            memcpy(&v, r2, 4);
-            e = __sxtb16(v);
-            o = sxtb16_odd(v);
-            a0 = __smlabb((int32_t)o, (int32_t)q2, __smlad(e, p2, a0));
+            KT_F_ROW3(r2, p2, q2);
             a1 = __smlatb((int32_t)o, (int32_t)q2, __smlatb((int32_t)e, (int32_t)p2, a1)) + w8 * r2[4];
             acc[j] = a0;
             acc[j + 1] = a1;

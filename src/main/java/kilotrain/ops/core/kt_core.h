@@ -48,3 +48,25 @@ static inline int8_t kt_sat8(int32_t v) {
     return (int8_t)(v < -128 ? -128 : (v > 127 ? 127 : v));
 #endif
 }
+
+/* ---- shared: the conv window walk ----
+ * The taps (ky, kx) of the window whose first input position is (iy0, ix0) that lie inside the input of conv p, with
+ * their input row and column (iy, ix), raster order: KT_WINDOW(p, iy0, ix0, ky, kx, iy, ix) { body } ("continue" in
+ * the body goes to the next tap). */
+#define KT_WINDOW(p, iy0, ix0, ky, kx, iy, ix)                                                                       \
+    for (int ky = 0, iy = (iy0); ky < (p)->kh; ky++, iy += (p)->dil_h)                                               \
+        if (iy >= 0 && iy < (p)->in_h)                                                                               \
+            for (int kx = 0, ix = (ix0); kx < (p)->kw; kx++, ix += (p)->dil_w)                                       \
+                if (ix >= 0 && ix < (p)->in_w)
+
+/* The output pixels (oy, ox) whose window reaches input position (iy, ix) of conv p, with the tap (ky, kx) that does,
+ * in raster order of the output pixels (ky and kx descending): KT_REACH(p, iy, ix, ky, kx, oy, ox) { body }
+ * ("continue" in the body goes to the next one). */
+#define KT_REACH(p, iy, ix, ky, kx, oy, ox)                                                                          \
+    for (int ky = (p)->kh - 1; ky >= 0; ky--)                                                                        \
+        for (int ny_ = (iy) + (p)->pad_top - ky * (p)->dil_h, oy = ny_ / (p)->stride_h, y1_ = 1; y1_; y1_ = 0)     \
+            if (ny_ >= 0 && oy * (p)->stride_h == ny_ && oy < (p)->out_h)                                            \
+                for (int kx = (p)->kw - 1; kx >= 0; kx--)                                                            \
+                    for (int nx_ = (ix) + (p)->pad_left - kx * (p)->dil_w, ox = nx_ / (p)->stride_w, x1_ = 1; x1_;   \
+                         x1_ = 0)                                                                                    \
+                        if (nx_ >= 0 && ox * (p)->stride_w == nx_ && ox < (p)->out_w)
