@@ -183,11 +183,11 @@ static inline __attribute__((always_inline)) void rq_put(const kt_rq r, const in
                                                          int8_t *y, uint8_t *mask) {
     if (mode == RQ_FAST || mode == RQ_MASK) {
         const int32_t v = kt_qadd(kt_rq_rint(acc, r.eff[c]), r.zy);
-        const int8_t o = kt_sat8(v);
+        const int32_t o = kt_sat8(v);
         if (mode == RQ_MASK && mask != NULL) {
             mask_put(mask, e, o == v);
         }
-        y[e] = o;
+        y[e] = (int8_t)o;
         return;
     }
     if (mode == RQ_NOMASK) {
@@ -228,8 +228,8 @@ static inline __attribute__((always_inline)) unsigned rq_in(const kt_rq r, const
                                                             int8_t *y) {
     if (mode == RQ_FAST || mode == RQ_MASK) {
         const int32_t v = kt_qadd(kt_rq_rint(acc, r.eff[c]), r.zy);
-        const int8_t o = kt_sat8(v);
-        y[e] = o;
+        const int32_t o = kt_sat8(v);
+        y[e] = (int8_t)o;
         return (unsigned)(o == v);
     }
     int32_t q;
@@ -580,8 +580,9 @@ static inline __attribute__((always_inline)) void dense_fast(const kt_conv *p, c
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
 /*
  * Pointwise pairs in Cortex-M assembly: for each pair of output channels (weight rows w and w + k, k a multiple of
- * eight) the four sums bias + row . patch for two pixels whose widened patches xs hold, per group of four inputs,
- * the words (a02, a13, b02, b13) (pw_patch2); written as out[4 * pair + (a0, a1, b0, b1)]. All fourteen registers
+ * four) the four sums bias + row . patch for two pixels whose widened patches xs hold, per group of four inputs,
+ * the words (a02, a13, b02, b13) (pw_patch2); written as out[4 * pair + (a0, a1, b0, b1)], or added to them when
+ * bias is NULL. Two groups per pass (an odd group first, entering at the pass's second half). All fourteen registers
  * serve the inner loop: one LDM brings a group of both patches, each weight word is loaded and split (SXTB16) once
  * for four SMLADs: 32 instructions per 32 multiply-adds (QEMU counts one per LDM).
  */
@@ -617,15 +618,22 @@ __asm__(".section .text.kt_pw_pairs,\"ax\",%progbits\n\t"
         "sub    r1, r1, #4\n"      /* the second row's word, after the first's post-increment: [r0, k - 4] */
         "1:\n\t"
         "ldr    r12, [sp, #48]\n\t" /* bias (pairs at [sp, #44]) */
+        "cmp    r12, #0\n\t"
+        "beq    5f\n\t"
         "ldrd   r4, r5, [r12], #8\n\t"
         "str    r12, [sp, #48]\n\t"
         "mov    r6, r4\n\t"
-        "mov    r7, r5\n\t"
+        "mov    r7, r5\n"
+        "4:\n\t"
         "ldr    r2, [sp, #0]\n\t"
         "add    r3, r2, r1, lsl #2\n\t"
-        "add    r3, r3, #16\n"     /* end of the patches: 4k bytes */
+        "add    r3, r3, #16\n\t"   /* end of the patches: 4k bytes */
+        "tst    r1, #4\n\t"        /* k - 4 a multiple of eight: an odd group */
+        "beq    3f\n"
         "2:\n\t"
-        KT_PW_GROUP KT_PW_GROUP
+        KT_PW_GROUP
+        "3:\n\t"
+        KT_PW_GROUP
         "cmp    r2, r3\n\t"
         "bne    2b\n\t"
         "ldr    r12, [sp, #4]\n\t"
@@ -638,7 +646,11 @@ __asm__(".section .text.kt_pw_pairs,\"ax\",%progbits\n\t"
         "str    r12, [sp, #44]\n\t"
         "bne    1b\n\t"
         "add    sp, sp, #8\n\t"
-        "pop    {r4-r11, pc}\n\t"
+        "pop    {r4-r11, pc}\n"
+        "5:\n\t"
+        "ldr    r12, [sp, #4]\n\t"  /* accumulate: the sums so far */
+        "ldmia  r12, {r4-r7}\n\t"
+        "b      4b\n\t"
         ".size kt_pw_pairs, .-kt_pw_pairs\n\t"
         ".text");
 
@@ -655,14 +667,32 @@ static inline void pw_patch2(const int8_t *xa, const int8_t *xb, int k, uint32_t
     }
 }
 
+/* The kept channels of two pixels (a partial slice's nk inputs, nk a multiple of four) in kt_pw_pairs's order. */
+static inline void pw_gather2(const int8_t *xa, const int8_t *xb, const int32_t *kept, int nk, int32_t xz,
+                              int16_t *d) {
+    for (int j = 0; j < nk; j += 4, d += 8) {
+        const int32_t k0 = kept[j], k1 = kept[j + 1], k2 = kept[j + 2], k3 = kept[j + 3];
+        d[0] = (int16_t)(xa[k0] - xz);
+        d[1] = (int16_t)(xa[k2] - xz);
+        d[2] = (int16_t)(xa[k1] - xz);
+        d[3] = (int16_t)(xa[k3] - xz);
+        d[4] = (int16_t)(xb[k0] - xz);
+        d[5] = (int16_t)(xb[k2] - xz);
+        d[6] = (int16_t)(xb[k1] - xz);
+        d[7] = (int16_t)(xb[k3] - xz);
+    }
+}
+
 /*
- * A 1x1 stride-1 conv (cin a multiple of eight, cout even, a bias) through kt_pw_pairs, two pixels per call (an odd
+ * A 1x1 stride-1 conv (cin and a partial slice's nk multiples of four, cout even, a bias) through kt_pw_pairs, two pixels per call (an odd
  * last pixel paired with itself, its outputs written once), the sums then through the output stage (RQ_FAST, or
- * RQ_MASK with the two channels' mask bits together). xs: 2*cin int16; acc: 2*cout int32.
+ * RQ_MASK with the two channels' mask bits together); a partial slice adds a second call over the gathered kept
+ * channels and the slice's rows. xs: 2*cin int16 (+ 2*nk); acc: 2*cout int32.
  */
 static inline __attribute__((always_inline)) void pw_asm(const kt_conv *p, const int8_t *x, const int8_t *w,
-                                                         const int32_t *bias, int8_t *y, uint8_t *mask, int16_t *xs,
-                                                         int32_t *acc, const kt_rq r, const int mode) {
+                                                         const kt_slice *s, const int32_t *bias, int8_t *y,
+                                                         uint8_t *mask, int16_t *xs, int32_t *acc, const kt_rq r,
+                                                         const int mode) {
     const int k = p->cin, cout = p->cout, pixels = p->out_h * p->out_w;
     const uint32_t zz = ((uint32_t)(uint16_t)(int16_t)p->x_zero) * 0x00010001u;
     uint32_t *xw = (uint32_t *)(void *)xs;
@@ -671,6 +701,10 @@ static inline __attribute__((always_inline)) void pw_asm(const kt_conv *p, const
         const int8_t *xa = x + px * k;
         pw_patch2(xa, two ? xa + k : xa, k, zz, xw);
         kt_pw_pairs(w, k, xw, acc, cout >> 1, bias);
+        if (s != NULL) {
+            pw_gather2(xa, two ? xa + k : xa, s->kept, s->nk, p->x_zero, xs + 2 * k);
+            kt_pw_pairs(s->w, s->nk, xw + k, acc, cout >> 1, NULL);
+        }
         const int ea = px * cout, eb = ea + cout;
         const int32_t *a = acc;
         for (int co = 0; co < cout; co += 2, a += 4) {
@@ -717,14 +751,16 @@ static void conv_dense(const kt_conv *p, const int8_t *x, const int8_t *w, const
     kt_rq r;
     const int mode = rq_init(p, mask, &r);
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
-    if (!split && bias != NULL && p->kh == 1 && p->kw == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0
-            && p->pad_left == 0 && p->in_h == p->out_h && p->in_w == p->out_w && (k & 7) == 0 && (cout & 1) == 0) {
+    if (bias != NULL && p->kh == 1 && p->kw == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0
+            && p->pad_left == 0 && p->in_h == p->out_h && p->in_w == p->out_w && (k & 3) == 0 && k > 0
+            && (cout & 1) == 0 && (!split || ((s->nk & 3) == 0 && s->nk > 0))
+            && ((uintptr_t)xs & 3) == 0 && ((uintptr_t)acc & 3) == 0) { /* LDM / STM want whole words */
         if (mode == RQ_FAST) {
-            pw_asm(p, x, wf, bias, y, NULL, xs, acc, r, RQ_FAST);
+            pw_asm(p, x, wf, split ? s : NULL, bias, y, NULL, xs, acc, r, RQ_FAST);
             return;
         }
         if (mode == RQ_MASK) {
-            pw_asm(p, x, wf, bias, y, mask, xs, acc, r, RQ_MASK);
+            pw_asm(p, x, wf, split ? s : NULL, bias, y, mask, xs, acc, r, RQ_MASK);
             return;
         }
     }

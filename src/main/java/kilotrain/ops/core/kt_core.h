@@ -38,14 +38,14 @@ static inline int32_t kt_qadd(int32_t a, int32_t b) {
 #endif
 }
 
-/* v clamped to the int8 range (one SSAT). */
-static inline int8_t kt_sat8(int32_t v) {
+/* v clamped to the int8 range (one SSAT; an int32 so that no sign extension follows before a byte store). */
+static inline int32_t kt_sat8(int32_t v) {
 #if defined(__ARM_FEATURE_SAT)
     int32_t r;
     __asm__("ssat %0, #8, %1" : "=r"(r) : "r"(v));
-    return (int8_t)r;
+    return r;
 #else
-    return (int8_t)(v < -128 ? -128 : (v > 127 ? 127 : v));
+    return v < -128 ? -128 : (v > 127 ? 127 : v);
 #endif
 }
 
