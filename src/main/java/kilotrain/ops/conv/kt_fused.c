@@ -254,6 +254,7 @@ static inline __attribute__((always_inline)) void dense_body(const kt_conv *p, c
                                                              const stage *s, const int8_t *x, int8_t *dst,
                                                              int pstride, const int row, const int stem) {
     const int cin = p->cin, kh = p->kh, kw = p->kw, xz = p->x_zero, sw = p->stride_w;
+    (void)stem; /* the packed paths only */
     int32_t wsum = 0;
     for (int i = 0; i < kh * kw * cin; i++) {
         wsum += wc[i];
