@@ -603,6 +603,23 @@ void kt_pw_pairs(const int8_t *w, int k, const uint32_t *xs, int32_t *out, int p
     "smlad  r5, lr, r9, r5\n\t"                                                                                      \
     "smlad  r7, r12, r10, r7\n\t"                                                                                    \
     "smlad  r7, lr, r11, r7\n\t"
+/* One output-channel pair's pass over the patches (after its four sums are set up): two groups per loop, an odd
+ * group first, then the sums stored, the weights moved past the pair's second row, and on to the next pair (label 1
+ * or 6, the caller's head). */
+#define KT_PW_PAIR(head)                                                                                             \
+    "ldrd   r2, r3, [sp, #0]\n\t" /* the patches and their end */                                                  \
+    "tst    r1, #4\n\t"           /* k - 4 a multiple of eight: an odd group */                                      \
+    "beq    3f\n"                                                                                                    \
+    "2:\n\t" KT_PW_GROUP "3:\n\t" KT_PW_GROUP                                                                        \
+    "cmp    r2, r3\n\t"                                                                                              \
+    "bne    2b\n\t"                                                                                                  \
+    "ldrd   r12, r3, [sp, #8]\n\t" /* out, its end */                                                              \
+    "stmia  r12!, {r4-r7}\n\t"                                                                                       \
+    "str    r12, [sp, #8]\n\t"                                                                                       \
+    "add    r0, r0, r1\n\t"                                                                                          \
+    "add    r0, r0, #4\n\t" /* past the second row */                                                               \
+    "cmp    r12, r3\n\t"                                                                                             \
+    "bne    " head "\n\t"
 __asm__(".section .text.kt_pw_pairs,\"ax\",%progbits\n\t"
         ".p2align 2\n\t"
         ".global kt_pw_pairs\n\t"
@@ -612,45 +629,33 @@ __asm__(".section .text.kt_pw_pairs,\"ax\",%progbits\n\t"
         ".type kt_pw_pairs, %function\n"
         "kt_pw_pairs:\n\t"
         "push   {r4-r11, lr}\n\t"
-        "sub    sp, sp, #8\n\t"
-        "str    r2, [sp, #0]\n\t"  /* the patches */
-        "str    r3, [sp, #4]\n\t"  /* out */
-        "sub    r1, r1, #4\n"      /* the second row's word, after the first's post-increment: [r0, k - 4] */
-        "1:\n\t"
-        "ldr    r12, [sp, #48]\n\t" /* bias (pairs at [sp, #44]) */
-        "cmp    r12, #0\n\t"
-        "beq    5f\n\t"
-        "ldrd   r4, r5, [r12], #8\n\t"
-        "str    r12, [sp, #48]\n\t"
-        "mov    r6, r4\n\t"
-        "mov    r7, r5\n"
-        "4:\n\t"
-        "ldr    r2, [sp, #0]\n\t"
-        "add    r3, r2, r1, lsl #2\n\t"
-        "add    r3, r3, #16\n\t"   /* end of the patches: 4k bytes */
-        "tst    r1, #4\n\t"        /* k - 4 a multiple of eight: an odd group */
-        "beq    3f\n"
-        "2:\n\t"
-        KT_PW_GROUP
-        "3:\n\t"
-        KT_PW_GROUP
-        "cmp    r2, r3\n\t"
-        "bne    2b\n\t"
-        "ldr    r12, [sp, #4]\n\t"
-        "stmia  r12!, {r4-r7}\n\t"
+        "sub    sp, sp, #16\n\t"     /* [sp]: patches, their end, out, its end; pairs at [sp, #52], bias at #56 */
+        "str    r2, [sp, #0]\n\t"
+        "add    r12, r2, r1, lsl #2\n\t"
         "str    r12, [sp, #4]\n\t"
-        "add    r0, r0, r1\n\t"
-        "add    r0, r0, #4\n\t"    /* past the second row */
-        "ldr    r12, [sp, #44]\n\t"
-        "subs   r12, r12, #1\n\t"
-        "str    r12, [sp, #44]\n\t"
-        "bne    1b\n\t"
-        "add    sp, sp, #8\n\t"
+        "str    r3, [sp, #8]\n\t"
+        "ldr    r12, [sp, #52]\n\t"
+        "add    r12, r3, r12, lsl #4\n\t"
+        "str    r12, [sp, #12]\n\t"
+        "sub    r1, r1, #4\n\t"      /* the second row's word, after the first's post-increment: [r0, k - 4] */
+        "ldr    r12, [sp, #56]\n\t"
+        "cmp    r12, #0\n\t"
+        "beq    6f\n"
+        "1:\n\t"
+        "ldr    r12, [sp, #56]\n\t"  /* the pair's biases */
+        "ldrd   r4, r5, [r12], #8\n\t"
+        "str    r12, [sp, #56]\n\t"
+        "mov    r6, r4\n\t"
+        "mov    r7, r5\n\t"
+        KT_PW_PAIR("1b")
+        "add    sp, sp, #16\n\t"
         "pop    {r4-r11, pc}\n"
-        "5:\n\t"
-        "ldr    r12, [sp, #4]\n\t"  /* accumulate: the sums so far */
+        "6:\n\t"
+        "ldr    r12, [sp, #8]\n\t"   /* accumulate: the sums so far */
         "ldmia  r12, {r4-r7}\n\t"
-        "b      4b\n\t"
+        KT_PW_PAIR("6b")
+        "add    sp, sp, #16\n\t"
+        "pop    {r4-r11, pc}\n\t"
         ".size kt_pw_pairs, .-kt_pw_pairs\n\t"
         ".text");
 
