@@ -771,22 +771,10 @@ static void conv_dense(const kt_conv *p, const int8_t *x, const int8_t *w, const
     }
 #endif
     if (mode == RQ_FAST && !split) {
-        /* the short rows of the high-resolution layers, where the per-pass overhead weighs most, unrolled (one
-         * length only: each copy costs about 0.9 KB of flash) */
-        switch (kw) {
-        case 16:
-            dense_fast(p, x, wf, kw, bias, y, xs, r.eff, r.zy, 16);
-            break;
-        default:
-            dense_fast(p, x, wf, kw, bias, y, xs, r.eff, r.zy, 0);
-            break;
-        }
+        dense_fast(p, x, wf, kw, bias, y, xs, r.eff, r.zy, 0); /* the 1x1 convs take kt_pw_pairs */
         return;
     }
     switch (mode) {
-    case RQ_MASK: /* the trained layers */
-        dense_pairs(p, x, wf, kw, s, bias, y, mask, xs, r, RQ_MASK, 0);
-        break;
     default: /* one copy for the rest (each copy costs flash): the general stage gives the same bits */
         dense_pairs(p, x, wf, kw, s, bias, y, mask, xs, r, RQ_GENERIC, 0);
         break;
