@@ -927,6 +927,101 @@ static void __attribute__((noinline)) dw4_border(const kt_conv *p, const int8_t 
     acc[3] = a3;
 }
 
+#if defined(__thumb2__) && defined(__ARM_FP) && (__ARM_FP & 4)
+/*
+ * A run of interior pixels of a 3x3 depthwise conv, four channels, the full-range float stage (Cortex-M assembly):
+ * per pixel the nine taps (input word at the three row pointers + 0, cs, 2 cs; packed weights by LDRD) into
+ * SMLABB / SMLATT, then the four outputs through VCVT, VMUL, VCVTR (kt_rq_rint), QADD and SSAT. The run's values
+ * in one block (offsets fixed: the assembly reads them).
+ */
+typedef struct {
+    const uint32_t *wp; /* 0: per tap (c, c+2) then (c+1, c+3) weights as halfword pairs */
+    int32_t bin[4];     /* 4: biases with the zero point folded in */
+    float eff[4];       /* 20 */
+    int32_t zy;         /* 36 */
+    int xstep, ystep;   /* 40, 44: bytes from one pixel's window to the next, and between outputs */
+    int n;              /* 48: pixels, at least one */
+    int8_t *y;          /* 52: the first pixel's four outputs */
+} kt_dw4_run;
+void kt_dw4_run3(const int8_t *r0, int rs, int cs, kt_dw4_run *a);
+#define KT_DW4_ATAP(addr, off)                                                                                       \
+    "ldr    r9, " addr "\n\t"                                                                                        \
+    "ldrd   r11, r12, [r8, #" off "]\n\t"                                                                            \
+    "sxtb16 r10, r9\n\t"                                                                                             \
+    "sxtb16 r9, r9, ror #8\n\t"                                                                                      \
+    "smlabb r4, r11, r10, r4\n\t"                                                                                    \
+    "smlatt r6, r11, r10, r6\n\t"                                                                                    \
+    "smlabb r5, r12, r9, r5\n\t"                                                                                     \
+    "smlatt r7, r12, r9, r7\n\t"
+__asm__(".section .text.kt_dw4_run3,\"ax\",%progbits\n\t"
+        ".p2align 2\n\t"
+        ".global kt_dw4_run3\n\t"
+        ".syntax unified\n\t"
+        ".thumb\n\t"
+        ".thumb_func\n\t"
+        ".type kt_dw4_run3, %function\n"
+        "kt_dw4_run3:\n\t"
+        "push   {r4-r11, lr}\n\t"
+        "mov    lr, r3\n\t"
+        "mov    r3, r2\n\t"               /* cs */
+        "add    r2, r0, r1, lsl #1\n\t"   /* the three input rows */
+        "add    r1, r0, r1\n\t"
+        "ldr    r8, [lr, #0]\n\t"
+        "add    r12, lr, #20\n\t"
+        "vldmia r12, {s0-s3}\n"
+        "1:\n\t"
+        "add    r12, lr, #4\n\t"
+        "ldmia  r12, {r4-r7}\n\t"
+        KT_DW4_ATAP("[r0]", "0") KT_DW4_ATAP("[r0, r3]", "8") KT_DW4_ATAP("[r0, r3, lsl #1]", "16")
+        KT_DW4_ATAP("[r1]", "24") KT_DW4_ATAP("[r1, r3]", "32") KT_DW4_ATAP("[r1, r3, lsl #1]", "40")
+        KT_DW4_ATAP("[r2]", "48") KT_DW4_ATAP("[r2, r3]", "56") KT_DW4_ATAP("[r2, r3, lsl #1]", "64")
+        "vmov   s4, s5, r4, r5\n\t"
+        "vmov   s6, s7, r6, r7\n\t"
+        "vcvt.f32.s32 s4, s4\n\t"
+        "vcvt.f32.s32 s5, s5\n\t"
+        "vcvt.f32.s32 s6, s6\n\t"
+        "vcvt.f32.s32 s7, s7\n\t"
+        "vmul.f32 s4, s4, s0\n\t"
+        "vmul.f32 s5, s5, s1\n\t"
+        "vmul.f32 s6, s6, s2\n\t"
+        "vmul.f32 s7, s7, s3\n\t"
+        "vcvtr.s32.f32 s4, s4\n\t"
+        "vcvtr.s32.f32 s5, s5\n\t"
+        "vcvtr.s32.f32 s6, s6\n\t"
+        "vcvtr.s32.f32 s7, s7\n\t"
+        "vmov   r4, r5, s4, s5\n\t"
+        "vmov   r6, r7, s6, s7\n\t"
+        "ldr    r9, [lr, #36]\n\t"
+        "qadd   r4, r4, r9\n\t"
+        "qadd   r5, r5, r9\n\t"
+        "qadd   r6, r6, r9\n\t"
+        "qadd   r7, r7, r9\n\t"
+        "ssat   r4, #8, r4\n\t"
+        "ssat   r5, #8, r5\n\t"
+        "ssat   r6, #8, r6\n\t"
+        "ssat   r7, #8, r7\n\t"
+        "ldr    r10, [lr, #52]\n\t"
+        "strb   r4, [r10, #0]\n\t"
+        "strb   r5, [r10, #1]\n\t"
+        "strb   r6, [r10, #2]\n\t"
+        "strb   r7, [r10, #3]\n\t"
+        "ldr    r9, [lr, #44]\n\t"
+        "add    r10, r10, r9\n\t"
+        "str    r10, [lr, #52]\n\t"
+        "ldr    r9, [lr, #40]\n\t"
+        "add    r0, r0, r9\n\t"
+        "add    r1, r1, r9\n\t"
+        "add    r2, r2, r9\n\t"
+        "ldr    r9, [lr, #48]\n\t"
+        "subs   r9, r9, #1\n\t"
+        "str    r9, [lr, #48]\n\t"
+        "bne    1b\n\t"
+        "pop    {r4-r11, pc}\n\t"
+        ".size kt_dw4_run3, .-kt_dw4_run3\n\t"
+        ".text");
+#define KT_DW4_RUN3 1
+#endif
+
 /*
  * Depthwise (multiplier 1) in groups of four channels, the accumulators straight into the output stage. Interior
  * pixels fold the zero point into the bias (3x3 without dilation: taps reached from three row pointers), border
@@ -984,6 +1079,16 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
                     a2 = bin4[2];
                     a3 = bin4[3];
                     const int8_t *xp = xg + (iy0 * in_w + ix0) * cs;
+#if defined(KT_DW4_RUN3)
+                    if (k3 && mode == RQ_FAST) {
+                        kt_dw4_run a = {wp, {bin4[0], bin4[1], bin4[2], bin4[3]},
+                                        {r.eff[ch], r.eff[ch + 1], r.eff[ch + 2], r.eff[ch + 3]}, r.zy, xstep, c,
+                                        ox1 - ox, y + e};
+                        kt_dw4_run3(xp, rs, cs, &a);
+                        ox = ox1 - 1;
+                        continue;
+                    }
+#endif
                     if (k3) {
                         /* a run of interior pixels of this row, the three input rows stepping along */
                         const int8_t *r0 = xp, *r1 = xp + rs, *r2 = xp + 2 * rs;
