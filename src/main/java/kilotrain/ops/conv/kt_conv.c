@@ -44,8 +44,9 @@ static inline void window_rect(const kt_conv *p, int iy0, int ix0, int *ky0, int
     *kx1 = d;
 }
 
-void kt_conv_fwd_ref(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s, const int32_t *bias,
-                     int8_t *y, uint8_t *mask) {
+/* cold: the fallback of convolutions no fast path takes, optimized for size */
+__attribute__((cold)) void kt_conv_fwd_ref(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s,
+                                           const int32_t *bias, int8_t *y, uint8_t *mask) {
     const int cin_g = p->cin / p->groups, cout_g = p->cout / p->groups, taps = p->kh * p->kw;
     const int lo = p->act_min - p->y_zero, hi = p->act_max - p->y_zero;
     const int xz = p->x_zero;
@@ -1080,7 +1081,7 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
                     a3 = bin4[3];
                     const int8_t *xp = xg + (iy0 * in_w + ix0) * cs;
 #if defined(KT_DW4_RUN3)
-                    if (k3 && mode == RQ_FAST) {
+                    if (k3 && mode == RQ_MASK && mask == NULL) {
                         kt_dw4_run a = {wp, {bin4[0], bin4[1], bin4[2], bin4[3]},
                                         {r.eff[ch], r.eff[ch + 1], r.eff[ch + 2], r.eff[ch + 3]}, r.zy, xstep, c,
                                         ox1 - ox, y + e};
@@ -1188,11 +1189,8 @@ static void conv_depthwise(const kt_conv *p, const int8_t *x, const int8_t *w, c
 #if defined(__ARM_FEATURE_DSP)
     const int plane_bytes = 4 * (2 * p->cout > 4 * p->out_w ? 2 * p->cout : 4 * p->out_w);
     kt_rq r;
-    switch (rq_init(p, mask, &r)) { /* three copies of the code: the full-range stage without and with a mask, the rest */
+    switch (rq_init(p, mask, &r)) { /* two copies of the code: the full-range stage (mask or none), the rest */
     case RQ_FAST:
-        ch = dw4_groups(p, x, w, s, bias, y, mask, off, oy0, oy1, ox0, ox1, (uint32_t *)accr, plane_bytes, r,
-                        RQ_FAST);
-        break;
     case RQ_MASK:
         ch = dw4_groups(p, x, w, s, bias, y, mask, off, oy0, oy1, ox0, ox1, (uint32_t *)accr, plane_bytes, r,
                         RQ_MASK);
