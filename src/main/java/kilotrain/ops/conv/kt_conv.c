@@ -930,10 +930,11 @@ static void __attribute__((noinline)) dw4_border(const kt_conv *p, const int8_t 
 
 #if defined(__thumb2__) && defined(__ARM_FP) && (__ARM_FP & 4)
 /*
- * A run of interior pixels of a 3x3 depthwise conv, four channels, the full-range float stage (Cortex-M assembly):
- * per pixel the nine taps (input word at the three row pointers + 0, cs, 2 cs; packed weights by LDRD) into
- * SMLABB / SMLATT, then the four outputs through VCVT, VMUL, VCVTR (kt_rq_rint), QADD and SSAT. The run's values
- * in one block (offsets fixed: the assembly reads them).
+ * Runs of interior pixels of a KxK depthwise conv (K 3, 5 or 7), four channels, the full-range float stage, in
+ * Cortex-M assembly: per pixel the taps (input words from the window's row pointer at + 0, cs, 2 cs, the pointer
+ * stepping on for the wider rows; packed weights by LDRD) into SMLABB / SMLATT, then the four outputs through VCVT,
+ * VMUL, VCVTR (kt_rq_rint), QADD and SSAT, and with a mask their four bits (one nibble). The run's values in one
+ * block (offsets fixed: the assembly reads them).
  */
 typedef struct {
     const uint32_t *wp; /* 0: per tap (c, c+2) then (c+1, c+3) weights as halfword pairs */
@@ -943,26 +944,101 @@ typedef struct {
     int xstep, ystep;   /* 40, 44: bytes from one pixel's window to the next, and between outputs */
     int n;              /* 48: pixels, at least one */
     int8_t *y;          /* 52: the first pixel's four outputs */
+    int rowadv;         /* 56: K 5 / 7: from a row's pointer after its taps to the next row */
+    uint8_t *mask;      /* 60: NULL, or the mask whose bits e.. e+3 (e a multiple of four) are the first pixel's */
+    int e;              /* 64 */
 } kt_dw4_run;
 void kt_dw4_run3(const int8_t *r0, int rs, int cs, kt_dw4_run *a);
-#define KT_DW4_ATAP(addr, off)                                                                                       \
-    "ldr    r9, " addr "\n\t"                                                                                        \
-    "ldrd   r11, r12, [r8, #" off "]\n\t"                                                                            \
-    "sxtb16 r10, r9\n\t"                                                                                             \
+void kt_dw4_run5(const int8_t *r0, int cs, kt_dw4_run *a);
+void kt_dw4_run7(const int8_t *r0, int cs, kt_dw4_run *a);
+/* one tap: the input word in r9, the packed weights from [r8, #off] (3x3) or [r8], #8 (wider rows) */
+#define KT_DW4_MAC(ldw)                                                                                              \
+    ldw "sxtb16 r10, r9\n\t"                                                                                         \
     "sxtb16 r9, r9, ror #8\n\t"                                                                                      \
     "smlabb r4, r11, r10, r4\n\t"                                                                                    \
     "smlatt r6, r11, r10, r6\n\t"                                                                                    \
     "smlabb r5, r12, r9, r5\n\t"                                                                                     \
     "smlatt r7, r12, r9, r7\n\t"
-__asm__(".section .text.kt_dw4_run3,\"ax\",%progbits\n\t"
-        ".p2align 2\n\t"
-        ".global kt_dw4_run3\n\t"
-        ".syntax unified\n\t"
-        ".thumb\n\t"
-        ".thumb_func\n\t"
-        ".type kt_dw4_run3, %function\n"
-        "kt_dw4_run3:\n\t"
-        "push   {r4-r11, lr}\n\t"
+#define KT_DW4_ATAP(addr, off) "ldr    r9, " addr "\n\t" KT_DW4_MAC("ldrd   r11, r12, [r8, #" off "]\n\t")
+#define KT_DW4_WTAP(addr) "ldr    r9, " addr "\n\t" KT_DW4_MAC("ldrd   r11, r12, [r8], #8\n\t")
+/* the four sums r4-r7 through the stage into y (and the mask), y and e one step on; temporaries r9-r12 */
+#define KT_DW4_STORE                                                                                                 \
+    "vmov   s4, s5, r4, r5\n\t"                                                                                      \
+    "vmov   s6, s7, r6, r7\n\t"                                                                                      \
+    "vcvt.f32.s32 s4, s4\n\t"                                                                                        \
+    "vcvt.f32.s32 s5, s5\n\t"                                                                                        \
+    "vcvt.f32.s32 s6, s6\n\t"                                                                                        \
+    "vcvt.f32.s32 s7, s7\n\t"                                                                                        \
+    "vmul.f32 s4, s4, s0\n\t"                                                                                        \
+    "vmul.f32 s5, s5, s1\n\t"                                                                                        \
+    "vmul.f32 s6, s6, s2\n\t"                                                                                        \
+    "vmul.f32 s7, s7, s3\n\t"                                                                                        \
+    "vcvtr.s32.f32 s4, s4\n\t"                                                                                       \
+    "vcvtr.s32.f32 s5, s5\n\t"                                                                                       \
+    "vcvtr.s32.f32 s6, s6\n\t"                                                                                       \
+    "vcvtr.s32.f32 s7, s7\n\t"                                                                                       \
+    "vmov   r4, r5, s4, s5\n\t"                                                                                      \
+    "vmov   r6, r7, s6, s7\n\t"                                                                                      \
+    "ldr    r9, [lr, #36]\n\t"                                                                                       \
+    "qadd   r4, r4, r9\n\t"                                                                                          \
+    "qadd   r5, r5, r9\n\t"                                                                                          \
+    "qadd   r6, r6, r9\n\t"                                                                                          \
+    "qadd   r7, r7, r9\n\t"                                                                                          \
+    "ldr    r10, [lr, #60]\n\t"                                                                                      \
+    "cmp    r10, #0\n\t"                                                                                             \
+    "beq    8f\n\t"                                                                                                  \
+    "movs   r11, #0\n\t" /* bit j: output j before the saturation in -128..127 */                                   \
+    "add    r9, r4, #128\n\tcmp    r9, #256\n\tit     lo\n\torrlo  r11, r11, #1\n\t"                                  \
+    "add    r9, r5, #128\n\tcmp    r9, #256\n\tit     lo\n\torrlo  r11, r11, #2\n\t"                                  \
+    "add    r9, r6, #128\n\tcmp    r9, #256\n\tit     lo\n\torrlo  r11, r11, #4\n\t"                                  \
+    "add    r9, r7, #128\n\tcmp    r9, #256\n\tit     lo\n\torrlo  r11, r11, #8\n\t"                                  \
+    "ldr    r9, [lr, #64]\n\t"                                                                                       \
+    "and    r12, r9, #7\n\t"                                                                                         \
+    "lsl    r11, r11, r12\n\t"                                                                                       \
+    "add    r10, r10, r9, lsr #3\n\t"                                                                                \
+    "ldrb   r9, [r10]\n\t"                                                                                           \
+    "cmp    r12, #0\n\t" /* the low or the high nibble */                                                           \
+    "ite    eq\n\t"                                                                                                  \
+    "biceq  r9, r9, #15\n\t"                                                                                         \
+    "bicne  r9, r9, #240\n\t"                                                                                        \
+    "orr    r9, r9, r11\n\t"                                                                                         \
+    "strb   r9, [r10]\n\t"                                                                                           \
+    "ldr    r9, [lr, #44]\n\t"                                                                                       \
+    "ldr    r12, [lr, #64]\n\t"                                                                                      \
+    "add    r12, r12, r9\n\t"                                                                                        \
+    "str    r12, [lr, #64]\n"                                                                                        \
+    "8:\n\t"                                                                                                         \
+    "ssat   r4, #8, r4\n\t"                                                                                          \
+    "ssat   r5, #8, r5\n\t"                                                                                          \
+    "ssat   r6, #8, r6\n\t"                                                                                          \
+    "ssat   r7, #8, r7\n\t"                                                                                          \
+    "ldr    r10, [lr, #52]\n\t"                                                                                      \
+    "strb   r4, [r10, #0]\n\t"                                                                                       \
+    "strb   r5, [r10, #1]\n\t"                                                                                       \
+    "strb   r6, [r10, #2]\n\t"                                                                                       \
+    "strb   r7, [r10, #3]\n\t"                                                                                       \
+    "ldr    r9, [lr, #44]\n\t"                                                                                       \
+    "add    r10, r10, r9\n\t"                                                                                        \
+    "str    r10, [lr, #52]\n\t"
+#define KT_DW4_HEAD(name)                                                                                            \
+    ".section .text." name ",\"ax\",%progbits\n\t"                                                                   \
+    ".p2align 2\n\t"                                                                                                 \
+    ".global " name "\n\t"                                                                                           \
+    ".syntax unified\n\t"                                                                                            \
+    ".thumb\n\t"                                                                                                     \
+    ".thumb_func\n\t"                                                                                                \
+    ".type " name ", %function\n" name ":\n\t"                                                                       \
+    "push   {r4-r11, lr}\n\t"
+/* the pixel count down, on to the next pixel (r9 free) */
+#define KT_DW4_NEXT(name)                                                                                            \
+    "ldr    r9, [lr, #48]\n\t"                                                                                       \
+    "subs   r9, r9, #1\n\t"                                                                                          \
+    "str    r9, [lr, #48]\n\t"                                                                                       \
+    "bne    1b\n\t"                                                                                                  \
+    "pop    {r4-r11, pc}\n\t"                                                                                        \
+    ".size " name ", .-" name "\n\t"                                                                                 \
+    ".text"
+__asm__(KT_DW4_HEAD("kt_dw4_run3")
         "mov    lr, r3\n\t"
         "mov    r3, r2\n\t"               /* cs */
         "add    r2, r0, r1, lsl #1\n\t"   /* the three input rows */
@@ -976,51 +1052,36 @@ __asm__(".section .text.kt_dw4_run3,\"ax\",%progbits\n\t"
         KT_DW4_ATAP("[r0]", "0") KT_DW4_ATAP("[r0, r3]", "8") KT_DW4_ATAP("[r0, r3, lsl #1]", "16")
         KT_DW4_ATAP("[r1]", "24") KT_DW4_ATAP("[r1, r3]", "32") KT_DW4_ATAP("[r1, r3, lsl #1]", "40")
         KT_DW4_ATAP("[r2]", "48") KT_DW4_ATAP("[r2, r3]", "56") KT_DW4_ATAP("[r2, r3, lsl #1]", "64")
-        "vmov   s4, s5, r4, r5\n\t"
-        "vmov   s6, s7, r6, r7\n\t"
-        "vcvt.f32.s32 s4, s4\n\t"
-        "vcvt.f32.s32 s5, s5\n\t"
-        "vcvt.f32.s32 s6, s6\n\t"
-        "vcvt.f32.s32 s7, s7\n\t"
-        "vmul.f32 s4, s4, s0\n\t"
-        "vmul.f32 s5, s5, s1\n\t"
-        "vmul.f32 s6, s6, s2\n\t"
-        "vmul.f32 s7, s7, s3\n\t"
-        "vcvtr.s32.f32 s4, s4\n\t"
-        "vcvtr.s32.f32 s5, s5\n\t"
-        "vcvtr.s32.f32 s6, s6\n\t"
-        "vcvtr.s32.f32 s7, s7\n\t"
-        "vmov   r4, r5, s4, s5\n\t"
-        "vmov   r6, r7, s6, s7\n\t"
-        "ldr    r9, [lr, #36]\n\t"
-        "qadd   r4, r4, r9\n\t"
-        "qadd   r5, r5, r9\n\t"
-        "qadd   r6, r6, r9\n\t"
-        "qadd   r7, r7, r9\n\t"
-        "ssat   r4, #8, r4\n\t"
-        "ssat   r5, #8, r5\n\t"
-        "ssat   r6, #8, r6\n\t"
-        "ssat   r7, #8, r7\n\t"
-        "ldr    r10, [lr, #52]\n\t"
-        "strb   r4, [r10, #0]\n\t"
-        "strb   r5, [r10, #1]\n\t"
-        "strb   r6, [r10, #2]\n\t"
-        "strb   r7, [r10, #3]\n\t"
-        "ldr    r9, [lr, #44]\n\t"
-        "add    r10, r10, r9\n\t"
-        "str    r10, [lr, #52]\n\t"
+        KT_DW4_STORE
         "ldr    r9, [lr, #40]\n\t"
         "add    r0, r0, r9\n\t"
         "add    r1, r1, r9\n\t"
         "add    r2, r2, r9\n\t"
-        "ldr    r9, [lr, #48]\n\t"
-        "subs   r9, r9, #1\n\t"
-        "str    r9, [lr, #48]\n\t"
-        "bne    1b\n\t"
-        "pop    {r4-r11, pc}\n\t"
-        ".size kt_dw4_run3, .-kt_dw4_run3\n\t"
-        ".text");
-#define KT_DW4_RUN3 1
+        KT_DW4_NEXT("kt_dw4_run3"));
+/* K 5 / 7: r0 the window, r1 cs, r2 the rows left, r3 the row pointer, r8 the weights (post-incremented) */
+#define KT_DW4_WIDE(name, K, ROWTAPS)                                                                                \
+    __asm__(KT_DW4_HEAD(name)                                                                                        \
+            "mov    lr, r2\n\t"                                                                                      \
+            "add    r12, lr, #20\n\t"                                                                                \
+            "vldmia r12, {s0-s3}\n"                                                                                  \
+            "1:\n\t"                                                                                                 \
+            "add    r12, lr, #4\n\t"                                                                                 \
+            "ldmia  r12, {r4-r7}\n\t"                                                                                \
+            "ldr    r8, [lr, #0]\n\t"                                                                                \
+            "mov    r3, r0\n\t"                                                                                      \
+            "movs   r2, #" K "\n"                                                                                    \
+            "2:\n\t" ROWTAPS                                                                                         \
+            "ldr    r9, [lr, #56]\n\t"                                                                               \
+            "add    r3, r3, r9\n\t"                                                                                  \
+            "subs   r2, r2, #1\n\t"                                                                                  \
+            "bne    2b\n\t" KT_DW4_STORE                                                                             \
+            "ldr    r9, [lr, #40]\n\t"                                                                               \
+            "add    r0, r0, r9\n\t" KT_DW4_NEXT(name))
+#define KT_DW4_ROW3 KT_DW4_WTAP("[r3]") KT_DW4_WTAP("[r3, r1]") KT_DW4_WTAP("[r3, r1, lsl #1]")
+#define KT_DW4_ROW2ON "add    r3, r3, r1, lsl #1\n\t" KT_DW4_WTAP("[r3, r1]") KT_DW4_WTAP("[r3, r1, lsl #1]")
+KT_DW4_WIDE("kt_dw4_run5", "5", KT_DW4_ROW3 KT_DW4_ROW2ON);
+KT_DW4_WIDE("kt_dw4_run7", "7", KT_DW4_ROW3 KT_DW4_ROW2ON KT_DW4_ROW2ON);
+#define KT_DW4_RUN 1
 #endif
 
 /*
@@ -1035,7 +1096,7 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
                                                             const kt_slice *s, const int32_t *bias, int8_t *y,
                                                             uint8_t *mask, const int32_t *off, int oy0, int oy1,
                                                             int ox0, int ox1, uint32_t *plane, int plane_bytes,
-                                                            const kt_rq r, const int mode) {
+                                                            const kt_rq r, const int mode, const int full) {
     const int c = p->cin, taps = p->kh * p->kw, xz = p->x_zero, ow = p->out_w;
     const int k3 = p->kh == 3 && p->kw == 3 && p->dil_h == 1 && p->dil_w == 1;
     const int ph = (p->out_h - 1) * p->stride_h + (p->kh - 1) * p->dil_h + 1;
@@ -1080,12 +1141,20 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
                     a2 = bin4[2];
                     a3 = bin4[3];
                     const int8_t *xp = xg + (iy0 * in_w + ix0) * cs;
-#if defined(KT_DW4_RUN3)
-                    if (k3 && mode == RQ_MASK && mask == NULL) {
+#if defined(KT_DW4_RUN)
+                    if (full && (k3 || (p->kw == p->kh && (p->kw == 5 || p->kw == 7) && p->dil_h == 1
+                                                   && p->dil_w == 1)) && (mask == NULL || nibble)) {
+                        /* the run to the last interior pixel of this row in assembly */
                         kt_dw4_run a = {wp, {bin4[0], bin4[1], bin4[2], bin4[3]},
                                         {r.eff[ch], r.eff[ch + 1], r.eff[ch + 2], r.eff[ch + 3]}, r.zy, xstep, c,
-                                        ox1 - ox, y + e};
-                        kt_dw4_run3(xp, rs, cs, &a);
+                                        ox1 - ox, y + e, rs - (p->kw == 5 ? 2 : 4) * cs, mask, e};
+                        if (k3) {
+                            kt_dw4_run3(xp, rs, cs, &a);
+                        } else if (p->kw == 5) {
+                            kt_dw4_run5(xp, cs, &a);
+                        } else {
+                            kt_dw4_run7(xp, cs, &a);
+                        }
                         ox = ox1 - 1;
                         continue;
                     }
@@ -1189,17 +1258,10 @@ static void conv_depthwise(const kt_conv *p, const int8_t *x, const int8_t *w, c
 #if defined(__ARM_FEATURE_DSP)
     const int plane_bytes = 4 * (2 * p->cout > 4 * p->out_w ? 2 * p->cout : 4 * p->out_w);
     kt_rq r;
-    switch (rq_init(p, mask, &r)) { /* two copies of the code: the full-range stage (mask or none), the rest */
-    case RQ_FAST:
-    case RQ_MASK:
-        ch = dw4_groups(p, x, w, s, bias, y, mask, off, oy0, oy1, ox0, ox1, (uint32_t *)accr, plane_bytes, r,
-                        RQ_MASK);
-        break;
-    default:
-        ch = dw4_groups(p, x, w, s, bias, y, mask, off, oy0, oy1, ox0, ox1, (uint32_t *)accr, plane_bytes, r,
-                        RQ_GENERIC);
-        break;
-    }
+    /* one copy of the code (the general stage); the full-range float stage's interior runs in assembly */
+    const int rmode = rq_init(p, mask, &r);
+    ch = dw4_groups(p, x, w, s, bias, y, mask, off, oy0, oy1, ox0, ox1, (uint32_t *)accr, plane_bytes, r,
+                    RQ_GENERIC, rmode == RQ_FAST || rmode == RQ_MASK);
 #endif
     for (; ch < c; ch++) {
         const int8_t *wr = s == NULL ? w + ch * taps : weight_row(p, w, s, ch);
