@@ -244,6 +244,65 @@ static int32_t border_acc(const kt_conv *p, const int8_t *wc, int32_t bias, cons
     } while (0)
 #endif
 
+#if defined(__thumb2__) && defined(__ARM_FEATURE_DSP)
+#define KT_F_STEM_ASM 1
+/*
+ * The stem (3x3 on RGB, stride 2) in Cortex-M assembly: pairs of interior pixels of one plane row, each window row
+ * as two packed words and a last byte per pixel (the other pixel 6 bytes on) against the row's packed weights (one
+ * LDM of wblk: ea, eb, fa, fb, t per kernel row); the sums, from folded, into acc. The run's values in one block.
+ */
+typedef struct {
+    int32_t folded; /* 0 */
+    int32_t *acc;   /* 4 */
+    int pairs;      /* 8: at least one */
+    int rs;         /* 12: input row stride (unused by the loop: the row pointers come in r0-r2) */
+} kt_stem_run;
+void kt_stem_pairs(const int8_t *r0, const int8_t *r1, const int8_t *r2, const int32_t *wblk, kt_stem_run *a);
+/* one kernel row of both pixels: row pointer R, its weights in r6-r10 */
+#define KT_F_STEM_AROW(R)                                                                                            \
+    "ldr    r11, [" R ", #0]\n\tsxtb16 r12, r11\n\tsxtb16 r11, r11, ror #8\n\t"                                       \
+    "smlad  r4, r12, r6, r4\n\tsmlad  r4, r11, r7, r4\n\t"                                                           \
+    "ldr    r11, [" R ", #4]\n\tsxtb16 r12, r11\n\tsxtb16 r11, r11, ror #8\n\t"                                       \
+    "smlad  r4, r12, r8, r4\n\tsmlad  r4, r11, r9, r4\n\t"                                                           \
+    "ldrsb  r11, [" R ", #8]\n\tsmlabb r4, r11, r10, r4\n\t"                                                         \
+    "ldr    r11, [" R ", #6]\n\tsxtb16 r12, r11\n\tsxtb16 r11, r11, ror #8\n\t"                                       \
+    "smlad  r5, r12, r6, r5\n\tsmlad  r5, r11, r7, r5\n\t"                                                           \
+    "ldr    r11, [" R ", #10]\n\tsxtb16 r12, r11\n\tsxtb16 r11, r11, ror #8\n\t"                                      \
+    "smlad  r5, r12, r8, r5\n\tsmlad  r5, r11, r9, r5\n\t"                                                           \
+    "ldrsb  r11, [" R ", #14]\n\tsmlabb r5, r11, r10, r5\n\t"
+__asm__(".section .text.kt_stem_pairs,\"ax\",%progbits\n\t"
+        ".p2align 2\n\t"
+        ".global kt_stem_pairs\n\t"
+        ".syntax unified\n\t"
+        ".thumb\n\t"
+        ".thumb_func\n\t"
+        ".type kt_stem_pairs, %function\n"
+        "kt_stem_pairs:\n\t"
+        "push   {r4-r11, lr}\n\t"
+        "ldr    lr, [sp, #36]\n" /* the run's block (fifth argument) */
+        "1:\n\t"
+        "ldr    r4, [lr, #0]\n\t"
+        "mov    r5, r4\n\t"
+        "ldmia  r3, {r6-r10}\n\t" KT_F_STEM_AROW("r0")
+        "add    r12, r3, #20\n\t"
+        "ldmia  r12, {r6-r10}\n\t" KT_F_STEM_AROW("r1")
+        "add    r12, r3, #40\n\t"
+        "ldmia  r12, {r6-r10}\n\t" KT_F_STEM_AROW("r2")
+        "ldr    r12, [lr, #4]\n\t"
+        "strd   r4, r5, [r12], #8\n\t"
+        "str    r12, [lr, #4]\n\t"
+        "add    r0, r0, #12\n\t"
+        "add    r1, r1, #12\n\t"
+        "add    r2, r2, #12\n\t"
+        "ldr    r12, [lr, #8]\n\t"
+        "subs   r12, r12, #1\n\t"
+        "str    r12, [lr, #8]\n\t"
+        "bne    1b\n\t"
+        "pop    {r4-r11, pc}\n\t"
+        ".size kt_stem_pairs, .-kt_stem_pairs\n\t"
+        ".text");
+#endif
+
 /*
  * Plane interior of any ungrouped conv: pixels whose whole patch lies inside the input take the folded bias and
  * contiguous patch rows (kw * cin values when dil_w is 1; two pixels per pass on DSP cores); border pixels skip the
@@ -281,6 +340,18 @@ static inline __attribute__((always_inline)) void dense_body(const kt_conv *p, c
         }
     }
 #endif
+#if defined(KT_F_STEM_ASM)
+    int32_t wblk[15]; /* the stem's kernel rows for kt_stem_pairs: ea, eb, fa, fb, t */
+    if (stem && packed) {
+        for (int ky = 0; ky < 3; ky++) {
+            wblk[5 * ky] = (int32_t)wa[2 * ky];
+            wblk[5 * ky + 1] = (int32_t)wb[2 * ky];
+            wblk[5 * ky + 2] = (int32_t)wa[2 * ky + 1];
+            wblk[5 * ky + 3] = (int32_t)wb[2 * ky + 1];
+            wblk[5 * ky + 4] = wc[9 * ky + 8];
+        }
+    }
+#endif
     int32_t acc[KT_F_ROW];
     for (int oy = 0; oy < p->out_h; oy++) {
         const int iy0 = oy * p->stride_h - p->pad_top;
@@ -296,6 +367,17 @@ static inline __attribute__((always_inline)) void dense_body(const kt_conv *p, c
                     continue;
                 }
 #if defined(__ARM_FEATURE_DSP)
+#if defined(KT_F_STEM_ASM)
+                if (stem && sw == 2 && packed && j + 1 < n && ox + 1 < x_hi) {
+                    /* every interior pair left in this chunk of the row */
+                    const int np = ((n - j) < (x_hi - ox) ? (n - j) : (x_hi - ox)) >> 1;
+                    const int8_t *q = x + (iy0 * p->in_w + ix0) * 3;
+                    kt_stem_run run = {folded, acc + j, np, 0};
+                    kt_stem_pairs(q, q + p->in_w * 3, q + 2 * p->in_w * 3, wblk, &run);
+                    j += 2 * np;
+                    continue;
+                }
+#endif
                 if (packed && j + 1 < n && ox + 1 < x_hi) {
                     int32_t a0 = folded, a1 = folded;
                     if (stem) {
