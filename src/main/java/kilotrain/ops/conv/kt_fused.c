@@ -38,13 +38,69 @@ static void stage_of(const kt_conv *p, int c, stage *s) {
     s->zy = p->y_zero;
 }
 
+#if defined(__thumb2__) && defined(__ARM_FP) && (__ARM_FP & 4) && defined(__ARM_FEATURE_DSP)
+#define KT_F_STAGE_ASM 1
+/*
+ * The full-range float stage of pairs of accumulators (Cortex-M assembly): out[j * step] = SSAT(QADD(kt_rq_rint(acc[j],
+ * eff), zy)), two per pass (one LDRD, one VMOV of both each way).
+ */
+void kt_stage_pairs(const int32_t *acc, int pairs, int8_t *out, int step, const float *eff_zy);
+__asm__(".section .text.kt_stage_pairs,\"ax\",%progbits\n\t"
+        ".p2align 2\n\t"
+        ".global kt_stage_pairs\n\t"
+        ".syntax unified\n\t"
+        ".thumb\n\t"
+        ".thumb_func\n\t"
+        ".type kt_stage_pairs, %function\n"
+        "kt_stage_pairs:\n\t"
+        "push   {r4-r6, lr}\n\t"
+        "ldr    r12, [sp, #16]\n\t"  /* eff, then zy as an int32 */
+        "vldr   s0, [r12]\n\t"
+        "ldr    r6, [r12, #4]\n"
+        "1:\n\t"
+        "ldrd   r4, r5, [r0], #8\n\t"
+        "vmov   s2, s3, r4, r5\n\t"
+        "vcvt.f32.s32 s2, s2\n\t"
+        "vcvt.f32.s32 s3, s3\n\t"
+        "vmul.f32 s2, s2, s0\n\t"
+        "vmul.f32 s3, s3, s0\n\t"
+        "vcvtr.s32.f32 s2, s2\n\t"
+        "vcvtr.s32.f32 s3, s3\n\t"
+        "vmov   r4, r5, s2, s3\n\t"
+        "qadd   r4, r4, r6\n\t"
+        "qadd   r5, r5, r6\n\t"
+        "ssat   r4, #8, r4\n\t"
+        "ssat   r5, #8, r5\n\t"
+        "strb   r4, [r2]\n\t"
+        "strb   r5, [r2, r3]\n\t"
+        "add    r2, r2, r3, lsl #1\n\t"
+        "subs   r1, r1, #1\n\t"
+        "bne    1b\n\t"
+        "pop    {r4-r6, pc}\n\t"
+        ".size kt_stage_pairs, .-kt_stage_pairs\n\t"
+        ".text");
+#endif
+
 /* Requantizes n accumulators of one channel into out[j * step]: the stage's constants held in locals. */
 static void stage_row(const stage *s, const int32_t *acc, int n, int8_t *out, int step) {
     const int32_t lo = s->lo, hi = s->hi, zy = s->zy;
     if (s->float_rint && lo + zy == -128 && hi + zy == 127 && (s->bounded || s->limit > 0)) {
         /* the full int8 range: any accumulator through kt_rq_rint, then one saturation */
         const float eff = s->eff;
-        for (int j = 0; j < n; j++) {
+        int j = 0;
+#if defined(KT_F_STAGE_ASM)
+        if (n >= 2 && ((uintptr_t)acc & 3) == 0) {
+            union {
+                float f;
+                int32_t i;
+            } ez[2];
+            ez[0].f = eff;
+            ez[1].i = zy;
+            kt_stage_pairs(acc, n >> 1, out, step, &ez[0].f);
+            j = n & ~1;
+        }
+#endif
+        for (; j < n; j++) {
             out[j * step] = kt_sat8(kt_qadd(kt_rq_rint(acc[j], eff), zy));
         }
         return;
