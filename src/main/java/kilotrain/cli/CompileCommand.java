@@ -115,6 +115,9 @@ final class CompileCommand implements Callable<Integer> {
     @Mixin
     HeadOption head;
 
+    @Mixin
+    TaskOption task;
+
     @Override
     public Integer call() {
         boolean lib = target.equals("lib");
@@ -149,7 +152,22 @@ final class CompileCommand implements Callable<Integer> {
         }
         Graph g = ModelLoader.load(model);
         Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
-        Program p = TrainCompiler.compile(g, new TrainSpec(s, names.size(), 0, head.resolve(g)));
+        Program p = TrainCompiler.compile(g, task.spec(g, s, names.size(), head.resolve(g)));
+        TrainSpec.Task t = task.task();
+        if (t.mse() && t != TrainSpec.Task.AUTOENCODE) {
+            // a regression's start.ktm names its targets, one per model output
+            names = new java.util.ArrayList<>();
+            for (int i = 0; i < p.numClasses; i++) {
+                names.add(p.numClasses == 1 ? "y" : "y" + i);
+            }
+        } else if (t == TrainSpec.Task.BINARY && names.size() != 2) {
+            names = java.util.List.of("0", "1");
+        } else if (t == TrainSpec.Task.CLASSIFY_KEEP_HEAD && names.size() != p.numClasses) {
+            names = new java.util.ArrayList<>();
+            for (int i = 0; i < p.numClasses; i++) {
+                names.add(Integer.toString(i));
+            }
+        }
         MemoryAnalysis a = MemoryAnalysis.of(p, optimizer.hasState(), rules.weightShadow(),
                 rules.biasShadow(), new ArenaPlanner(), fused, fuseBlocks);
         Variant best = a.best();

@@ -81,6 +81,12 @@ final class DeviceBenchCommand implements Callable<Integer> {
     @Mixin
     StepOptions step;
 
+    @Mixin
+    TaskOption task;
+
+    @Mixin
+    SampleOptions sampleFiles;
+
     @Option(names = "--profile", description = "Also build the step with -DKT_PROFILE (a SysTick read after every "
             + "statement), run it on the same samples (its results must equal the plain run's bit for bit) and print "
             + "per instruction: ticks, MACs or element operations, instructions per MAC, and the lower bound "
@@ -155,31 +161,49 @@ final class DeviceBenchCommand implements Callable<Integer> {
         TrainState.Options options = step.rules.options(true, optimizer.momentum(), 0);
         Graph g = ModelLoader.load(model);
         Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
-        Program p = TrainCompiler.compile(g, new TrainSpec(s, classes, 0, step.head.resolve(g)));
+        TrainSpec.Task t = task.task();
         Path dataDir = data != null ? data
                 : Path.of(System.getProperty("user.dir")).resolve("../shared/data/cifar10").normalize();
-        DatasetSplit split = DatasetSplit.open(dataDir, LoadOptions.defaults().withLimitPerClass(1),
-                LoadOptions.defaults().withLimitPerClass(2));
+        boolean classify = t == TrainSpec.Task.CLASSIFY;
+        // a classifier embeds test images of its classes (as before); the other tasks their first test samples
+        LoadOptions lo = sampleFiles.apply(LoadOptions.defaults()).withInput(g.input.shape, g.input.quant);
+        DatasetSplit split = DatasetSplit.open(dataDir, lo.withLimitPerClass(1),
+                classify ? lo.withLimitPerClass(2) : lo.withLimitPerClass(Math.min(steps, samples)));
+        if (t == TrainSpec.Task.REGRESS && split.test() != null && split.test().targetsInt8()) {
+            t = TrainSpec.Task.REGRESS_INT8;
+        }
+        TrainSpec.Task chosen = t;
+        int n = chosen.ownOutput() ? kilotrain.train.TaskChoice.outputs(g) : chosen == TrainSpec.Task.BINARY ? 2 : classes;
+        Program p = TrainCompiler.compile(g, TrainSpec.of(chosen, s, n, 0, step.head.resolve(g)));
         SampleSource src = new SampleSource(split, step.input.spec(g.input), TrainAugment.standard(),
                 TestTransform.resize(), 0);
         List<byte[]> inputs = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
-        DeviceCheck.pickTestSamples(src, g.input.elements(), classes, Math.min(steps, samples), inputs, labels);
+        List<float[]> targets = new ArrayList<>();
+        if (chosen.mse() && chosen != TrainSpec.Task.AUTOENCODE) {
+            DeviceCheck.pickTargetSamples(src, g.input.elements(), Math.min(steps, samples), true, inputs, labels,
+                    targets);
+        } else {
+            int below = chosen == TrainSpec.Task.AUTOENCODE ? Integer.MAX_VALUE : chosen == TrainSpec.Task.BINARY ? 2
+                    : chosen == TrainSpec.Task.CLASSIFY_KEEP_HEAD ? n : classes;
+            DeviceCheck.pickTestSamples(src, g.input.elements(), below, Math.min(steps, samples), inputs, labels);
+        }
         if (inputs.isEmpty()) {
             throw new KtException("dataset " + dataDir + " has no test sample with a label below --classes " + classes);
         }
         int[] lab = labels.stream().mapToInt(Integer::intValue).toArray();
         Path dir = out != null ? out : Files.createTempDirectory("kilotrain-device");
         Files.createDirectories(dir);
-        DeviceBench.Result r = DeviceBench.run(p, () -> new TrainState(p, options), lr, inputs, lab, steps, dir,
-                timeout, fuseBlocks, bd);
+        DeviceBench.Result r = DeviceBench.run(p, () -> new TrainState(p, options), lr, inputs, lab,
+                targets.isEmpty() ? null : targets.toArray(new float[0][]), steps, dir, timeout, fuseBlocks, bd);
         kilotrain.device.StepProfile pr = profile && r.bitExact() ? kilotrain.device.StepProfile.measure(p,
                 DeviceBench.stepOrder(p, options, fuseBlocks), bd, dir, steps, timeout) : null;
         if (json) {
             ObjectNode o = Json.object();
             o.put("model", model.toString());
             o.put("scheme", s.name);
-            o.put("classes", classes);
+            o.put("task", chosen.cli());
+            o.put("classes", p.numClasses);
             o.put("steps", steps);
             o.put("board", bd.name());
             o.put("core", bd.core());
@@ -190,8 +214,10 @@ final class DeviceBenchCommand implements Callable<Integer> {
             }
             System.out.println(Json.write(o));
         } else {
-            System.out.printf("%s, scheme %s, %d classes, %d steps on QEMU %s (%s, -icount shift=0)%n",
-                    model, s.name, classes, steps, bd.name(), bd.core());
+            System.out.printf("%s, scheme %s, %s, %d steps on QEMU %s (%s, -icount shift=0)%n",
+                    model, s.name, chosen == TrainSpec.Task.CLASSIFY ? classes + " classes" : "task " + chosen.cli()
+                            + " (" + p.numClasses + " output" + (p.numClasses == 1 ? "" : "s") + ")", steps, bd.name(),
+                    bd.core());
             System.out.printf("ticks_per_step %d (%,d emulated instructions: %s instructions per tick on this board)%n"
                     + "ticks_per_inference %d%n", r.ticksPerStep(), Math.round(r.ticksPerStep()
                             * bd.instructionsPerTick()), bd.instructionsPerTick(), r.ticksPerInference());

@@ -33,11 +33,19 @@ final class DeviceCheck {
         }
         List<byte[]> inputs = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
-        pickTrainingSamples(src, program.input.elements, Math.min(steps, MAX_SAMPLES), inputs, labels);
+        List<float[]> targets = new ArrayList<>();
+        if (program.regress() && !program.autoencoder()) {
+            pickTargetSamples(src, program.input.elements, Math.min(steps, MAX_SAMPLES), false, inputs, labels,
+                    targets);
+        } else {
+            pickTrainingSamples(src, program.input.elements, Math.min(steps, MAX_SAMPLES), inputs, labels);
+        }
         System.err.printf("device: compiling the fine-tuned step for Cortex-M7 and training %d steps in QEMU "
                 + "(mps2-an500, -icount shift=0) ...%n", steps);
         DeviceBench.Result r = DeviceBench.run(program, () -> DeviceBench.copy(program, trained), lr, inputs,
-                labels.stream().mapToInt(Integer::intValue).toArray(), steps, projectDir, 1800);
+                labels.stream().mapToInt(Integer::intValue).toArray(), targets.isEmpty() ? null
+                        : targets.toArray(new float[0][]), steps, projectDir, 1800, true,
+                kilotrain.device.Board.DEFAULT);
         ObjectNode o = Json.object();
         o.put("steps", steps);
         o.put("lr", lr);
@@ -79,6 +87,33 @@ final class DeviceCheck {
                 inputs.add(b);
                 labels.add(src.testLabel(i));
             }
+        }
+    }
+
+    /**
+     * The first {@code count} samples of a regression's training part ({@code test}: of its test part) with their
+     * targets (the test-time transform); the labels are 0.
+     */
+    static void pickTargetSamples(SampleSource src, int elements, int count, boolean test, List<byte[]> inputs,
+            List<Integer> labels, List<float[]> targets) {
+        int n = test ? src.testSize() : src.trainSize();
+        for (int i = 0; i < n && inputs.size() < count; i++) {
+            float[] t = test ? src.testTargets(i) : src.trainTargets(i);
+            if (t == null) {
+                throw new KtException("the samples have class labels; a regression steps on targets");
+            }
+            byte[] b = new byte[elements];
+            if (test) {
+                src.fillTest(i, b);
+            } else {
+                src.fillTrainPlain(i, b);
+            }
+            inputs.add(b);
+            labels.add(0);
+            targets.add(t);
+        }
+        if (inputs.isEmpty()) {
+            throw new KtException("no " + (test ? "test" : "training") + " sample to run on the device");
         }
     }
 

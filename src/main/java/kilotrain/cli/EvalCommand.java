@@ -15,6 +15,7 @@ import kilotrain.data.TrainAugment;
 import kilotrain.model.Evaluation;
 import kilotrain.model.Models;
 import kilotrain.model.Predictor;
+import kilotrain.model.AnomalyEvaluation;
 import kilotrain.model.RegressionEvaluation;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
@@ -43,6 +44,12 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON: top1 (fraction), count, images_per_second, confusion.")
     boolean json;
 
+    @Option(names = "--task", defaultValue = "auto", description = "classify, regress or autoencode (anomaly "
+            + "detection: reconstruction error as the score, ROC AUC over the test labels, 0 or 'normal' = normal); "
+            + "auto (default): regress for data with targets, autoencode when the model puts out as many values as "
+            + "its input, classify otherwise.")
+    String task;
+
     @Mixin
     InputOptions input;
 
@@ -65,8 +72,14 @@ final class EvalCommand implements Callable<Integer> {
             throw new KtException("dataset " + dataset + " has no samples to evaluate");
         }
         SampleSource src = new SampleSource(null, test, p.inputSpec(), TrainAugment.none(), input.transform(), 0);
-        if (test.hasTargets()) {
+        if (!List.of("auto", "classify", "regress", "autoencode").contains(task)) {
+            throw new KtException("--task must be auto, classify, regress or autoencode, got " + task);
+        }
+        if (test.hasTargets() && !task.equals("classify") && !task.equals("autoencode")) {
             return regression(p, src, test, skipped);
+        }
+        if (task.equals("autoencode") || task.equals("auto") && !test.hasTargets() && reconstructs(p, src)) {
+            return anomaly(p, src, test, skipped);
         }
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         Evaluation ev;
@@ -101,6 +114,41 @@ final class EvalCommand implements Callable<Integer> {
                 }
                 System.out.println(sb);
             }
+        }
+        return 0;
+    }
+
+    private static boolean reconstructs(Predictor p, SampleSource src) {
+        byte[] in = new byte[p.inputSpec().bytes()];
+        src.fillTest(0, in);
+        return AnomalyEvaluation.reconstructs(p, in);
+    }
+
+    /** An autoencoder on normal and anomalous samples: ROC AUC of the reconstruction errors. */
+    private int anomaly(Predictor p, SampleSource src, Dataset test, List<String> skipped) {
+        AnomalyEvaluation ev;
+        try (ProgressBar bar = Progress.bar("eval", test.size(), "smp")) {
+            AtomicLong done = new AtomicLong();
+            ev = AnomalyEvaluation.run(p, src, test, () -> bar.stepTo(done.incrementAndGet()));
+        }
+        if (json) {
+            ObjectNode o = Json.object();
+            o.put("model", model.toString());
+            o.put("dataset", dataset.toString());
+            o.put("task", "autoencode");
+            o.put("auc", ev.auc());
+            o.put("normal_mse", ev.normalMse());
+            o.put("anomalous_mse", ev.anomalousMse());
+            o.put("normal", ev.normals());
+            o.put("anomalous", ev.anomalies());
+            o.put("count", ev.count());
+            o.put("samples_per_second", ev.samplesPerSecond());
+            SampleOptions.put(skipped, o);
+            System.out.println(Json.write(o));
+        } else {
+            System.out.printf(java.util.Locale.ROOT, "anomaly detection on %s (score: reconstruction error): ROC AUC "
+                    + "%.4f; mean score %.6g over %d normal, %.6g over %d anomalous samples; %.1f samples/s%n", dataset,
+                    ev.auc(), ev.normalMse(), ev.normals(), ev.anomalousMse(), ev.anomalies(), ev.samplesPerSecond());
         }
         return 0;
     }

@@ -89,6 +89,7 @@ final class InspectCommand implements Callable<Integer> {
             o.set("output_shape", Json.MAPPER.valueToTree(g.output.shape));
             o.put("layout", "NHWC");
             o.put("float_input", g.floatInput);
+            o.put("uint8_input", g.uint8Input);
             o.put("float_output", g.floatOutput);
             o.put("ops", g.ops.size());
             o.put("macs", macs);
@@ -103,9 +104,11 @@ final class InspectCommand implements Callable<Integer> {
             System.out.print(table);
             System.out.printf("model %s (%s), input %s, output %s, activations NHWC%n", model,
                     g.source.name().toLowerCase(), Arrays.toString(g.input.shape), Arrays.toString(g.output.shape));
-            if (g.floatInput || g.floatOutput) {
-                System.out.printf("float interface: %s; kilotrain runs the int8 graph between them (input %s, output %s)%n",
-                        (g.floatInput ? "QUANTIZE at the input" : "") + (g.floatInput && g.floatOutput ? ", " : "")
+            if (g.floatInput || g.floatOutput || g.uint8Input) {
+                System.out.printf("%s interface: %s; kilotrain runs the int8 graph between them (input %s, output %s)%n",
+                        g.uint8Input ? "uint8" : "float",
+                        (g.floatInput || g.uint8Input ? "QUANTIZE at the input" : "")
+                                + ((g.floatInput || g.uint8Input) && g.floatOutput ? ", " : "")
                                 + (g.floatOutput ? "DEQUANTIZE at the output" : ""), g.input.quant, g.output.quant);
             }
             System.out.printf("MACs %,d (backbone %,d = %.2f M, classifier excluded), backbone convs %d%n", macs,

@@ -478,12 +478,25 @@ final class PlanCommand implements Callable<Integer> {
     private record VerifyData(Graph graph, DatasetSplit split) {
     }
 
+    /**
+     * How the analysis read its samples, as it recorded it: unreadable samples skipped ({@code skip_bad_samples}),
+     * the CSV label or target columns ({@code label_column}, {@code target_columns}).
+     */
+    static kilotrain.data.LoadOptions recordedSampleOptions(JsonNode s) {
+        String label = s.hasNonNull("label_column") ? s.get("label_column").asText() : null;
+        List<String> targets = s.hasNonNull("target_columns")
+                ? List.of(s.get("target_columns").asText().split(",")) : null;
+        return kilotrain.data.LoadOptions.defaults().withOnUnreadable(s.path("skip_bad_samples").asBoolean(false)
+                ? kilotrain.data.LoadOptions.OnUnreadable.SKIP : kilotrain.data.LoadOptions.OnUnreadable.FAIL)
+                .withColumns(label, targets);
+    }
+
     /** Opens the verification's model and data and records their sample counts in the settings it reports. */
     private VerifyData openVerifyData(ObjectNode s) {
         Graph graph = ModelLoader.load(model, s.path("image_size").asInt(0));
         DatasetSplit split = SubsetOptions.open(Path.of(s.get("data").asText()), graph,
                 s.path("train_limit").asInt(), s.path("train_limit_per_class").asInt(), s.path("test_limit").asInt(),
-                s.path("test_limit_per_class").asInt());
+                s.path("test_limit_per_class").asInt(), recordedSampleOptions(s));
         // the counts the analysis recorded are its own; the verification's subset may differ
         s.put("train_samples", split.train() == null ? 0 : split.train().size());
         s.put("test_samples", split.test() == null ? 0 : split.test().size());

@@ -26,6 +26,7 @@ import kilotrain.program.Program;
 import kilotrain.report.Charts;
 import kilotrain.train.LrSchedule;
 import kilotrain.compiler.Scheme;
+import kilotrain.train.TaskChoice;
 import kilotrain.train.Trainer;
 import kilotrain.util.AtomicFiles;
 import picocli.CommandLine.Command;
@@ -47,11 +48,13 @@ final class TrainCommand implements Callable<Integer> {
             description = "classifier-only, bias-only:K, last-k:K, full, a published scheme (e.g. mcunet-5fps:99kb) or a scheme file (default classifier-only; for a .ktm its own).")
     String scheme;
 
-    @Option(names = "--task", defaultValue = "auto", description = "classify (cross-entropy on class labels, a new head"
-            + " unless --keep-classifier), regress (mean squared error of the model's own outputs, dequantized with"
-            + " their scale and zero point, against the dataset's float targets; the model's last layer trains) or auto"
-            + " (default: regress when the training data carries float targets and the model does not end in SOFTMAX,"
-            + " classify otherwise).")
+    @Option(names = "--task", defaultValue = "auto", description = "classify (cross-entropy on class labels, a new head),"
+            + " classify-keep-head (the model's own classifier trains on its own classes), regress (mean squared error"
+            + " of the model's own outputs against the dataset's float or int8 targets), autoencode (mean squared error"
+            + " against the input itself; the test set's labels mark normal (0 or 'normal') and anomalous samples and"
+            + " the run reports ROC AUC), binary (one sigmoid output, binary cross-entropy on labels 0/1) or auto"
+            + " (default: regress for data with targets, autoencode when the model's output is as large as its input"
+            + " and does not end in SOFTMAX, classify otherwise).")
     String task;
 
     @Option(names = "--epochs", defaultValue = "10", description = "Training epochs after warm-up (default ${DEFAULT-VALUE}).")
@@ -133,15 +136,13 @@ final class TrainCommand implements Callable<Integer> {
         if (split.train() == null) {
             throw new KtException(data + " has no training part (train/, train.csv, x_train.npy ...)");
         }
-        boolean regress = task(graph, split.train().hasTargets(), split.train().targetNames());
-        List<String> classes = regress ? split.train().targetNames() : split.train().classes();
-        if (start != null && start.program.regress() != regress) {
-            throw new KtException(model + " was fine-tuned for " + (start.program.regress() ? "regression" : "classification")
+        taskKind = TaskChoice.resolve(task, graph, split.train(), data.toString());
+        boolean regress = taskKind.mse();
+        List<String> classes = TaskChoice.classes(taskKind, split.train());
+        if (start != null && TrainSpec.Task.of(start.program) != taskKind
+                && !(taskKind == TrainSpec.Task.CLASSIFY && start.program.keepsClassifier())) {
+            throw new KtException(model + " was fine-tuned for --task " + TrainSpec.Task.of(start.program).cli()
                     + "; its training goes on with that task only");
-        }
-        if (regress && deviceSteps > 0) {
-            throw new KtException("--device-steps replays labelled samples; not yet for --task regress (its C "
-                    + "project's kt_train_step(input, target) takes float targets)");
         }
         if (start != null && !classes.equals(start.classes)) {
             throw new KtException(model + " was fine-tuned for classes " + start.classes + "; " + data + " has "
@@ -152,8 +153,8 @@ final class TrainCommand implements Callable<Integer> {
         SampleSource src = new SampleSource(split, inputSpec, aug, run.input.transform(), seed);
         TrainedInput trainedInput = new TrainedInput(inputSpec, run.input.resizeShorter());
         Program program = start != null ? sameHead(start)
-                : TrainCompiler.compile(graph, regress ? TrainSpec.regress(s, classes.size(), seed)
-                        : new TrainSpec(s, classes.size(), seed, run.head.resolve(graph)));
+                : TrainCompiler.compile(graph, TrainSpec.of(taskKind, s, TaskChoice.specClasses(taskKind, graph, classes,
+                        split.train()), seed, run.head.resolve(graph)));
         TrainState.Options opt = run.rules.options(onOff(qas, "--qas"), optimizer.momentum(), (int) seed);
         TrainState state = new TrainState(program, opt);
         if (start != null) {
@@ -171,11 +172,16 @@ final class TrainCommand implements Callable<Integer> {
         if (regress && src.testSize() > 0) {
             initial = trainer.errors();
         }
+        if (taskKind == TrainSpec.Task.CLASSIFY_KEEP_HEAD && src.testSize() > 0) {
+            // the model's own head before any step: its test accuracy is the model's
+            initialAccuracy = trainer.evaluate();
+        }
         Path outDir = out.toAbsolutePath();
         AtomicFiles.checkNotInput(outDir.resolve("model.ktm"), model);
         // TFLite in, TFLite out: the int8 head (or a kept int8 classifier) makes a pure int8 model
         boolean writeTflite = graph.source == Graph.Source.TFLITE && (program.int8Head() || program.keepsClassifier())
-                && (!regress || graph.ops.get(TrainCompiler.classifierIndex(graph)) instanceof kilotrain.ir.FullyConnected);
+                && (!regress || graph.ops.get(TrainCompiler.classifierIndex(graph)) instanceof kilotrain.ir.FullyConnected)
+                && taskKind != TrainSpec.Task.BINARY;
         AtomicFiles.checkNotInput(outDir.resolve("model.tflite"), model);
         String baseName = start != null ? start.baseName : model.getFileName().toString();
         byte[] baseBytes;
@@ -185,7 +191,10 @@ final class TrainCommand implements Callable<Integer> {
             throw new KtException("cannot read " + model + ": " + e.getMessage());
         }
         System.err.printf("training %s on %s: %d train / %d test samples, %s, scheme %s%n", model, data,
-                src.trainSize(), src.testSize(), regress ? "regression of " + classes : classes.size() + " classes", s);
+                src.trainSize(), src.testSize(), taskKind == TrainSpec.Task.AUTOENCODE ? "autoencoder of "
+                        + graph.input.elements() + " values" : regress ? "regression of " + classes
+                        : taskKind == TrainSpec.Task.BINARY ? "binary " + classes : classes.size() + " classes"
+                        + (taskKind == TrainSpec.Task.CLASSIFY_KEEP_HEAD ? " (the model's own head)" : ""), s);
         skipped = SampleOptions.skipped(split.train(), split.test());
         SampleOptions.print(skipped);
         List<Trainer.EpochMetrics> history = new ArrayList<>();
@@ -217,7 +226,10 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println(Json.write(summary));
         } else {
             Trainer.EpochMetrics last = history.get(history.size() - 1);
-            System.out.printf("%s; model saved to %s%s%n", regress ? (src.testSize() > 0
+            System.out.printf("%s; model saved to %s%s%n", taskKind == TrainSpec.Task.AUTOENCODE && src.testSize() > 0
+                    ? String.format(java.util.Locale.ROOT, "test ROC AUC %.4f (before training %.4f), test MSE %.6g "
+                            + "(before %.6g)", last.testAuc(), initial.auc(), last.testMse(), initial.mse())
+                    : regress ? (src.testSize() > 0
                             ? String.format(java.util.Locale.ROOT, "test MSE %.6g (before training %.6g), MAE %.6g",
                                     last.testMse(), initial.mse(), last.testMae())
                             : String.format(java.util.Locale.ROOT, "train MSE %.6g, MAE %.6g (%s has no test part)",
@@ -269,27 +281,16 @@ final class TrainCommand implements Callable<Integer> {
     /** The regression's test MSE and MAE before training (null: classification, or no test part). */
     private Trainer.Errors initial;
 
-    /** The task: as asked, or automatic (regress when the data has float targets and the model ends without SOFTMAX). */
-    private boolean task(Graph graph, boolean targets, List<String> targetNames) {
-        boolean softmax = graph.ops.get(graph.ops.size() - 1) instanceof kilotrain.ir.Softmax;
-        TrainSpec.Task t = task.equals("auto") ? (targets && !softmax ? TrainSpec.Task.REGRESS : TrainSpec.Task.CLASSIFY)
-                : TrainSpec.Task.parse(task);
-        if (t == TrainSpec.Task.CLASSIFY && targets) {
-            throw new KtException(data + " holds regression targets " + targetNames + (softmax ? " but model "
-                    + graph.name + " ends in SOFTMAX (a class vector)" : "") + "; classify needs class labels (give "
-                    + "--label-column for a CSV with labels), --task regress fits the targets");
-        }
-        if (t == TrainSpec.Task.REGRESS && !targets) {
-            throw new KtException("--task regress: " + data + " has class labels, no float targets (a CSV names them "
-                    + "with --target-columns; float y arrays are targets)");
-        }
-        return t == TrainSpec.Task.REGRESS;
-    }
+    /** classify-keep-head: the test accuracy before training (NaN otherwise). */
+    private double initialAccuracy = Double.NaN;
+
+    /** The task this run trains. */
+    private TrainSpec.Task taskKind;
 
     private ObjectNode writeRegressionMetrics(Path dir, List<Trainer.EpochMetrics> history, String error) {
         StringBuilder csv = new StringBuilder("epoch,warmup,lr,train_mse,train_mae,test_mse,test_mae,seconds,samples_per_second\n");
         ObjectNode o = Json.object();
-        o.put("task", "regress");
+        o.put("task", taskKind.cli());
         ArrayNode epochsJson = o.putArray("epochs");
         int n = history.size();
         double[] x = new double[n], trMse = new double[n], teMse = new double[n], teMae = new double[n];
@@ -306,6 +307,9 @@ final class TrainCommand implements Callable<Integer> {
             e.put("train_mae", m.trainMae());
             e.put("test_mse", m.testMse());
             e.put("test_mae", m.testMae());
+            if (taskKind == TrainSpec.Task.AUTOENCODE) {
+                e.put("test_auc", m.testAuc());
+            }
             e.put("seconds", m.seconds());
             e.put("samples_per_second", m.imagesPerSecond());
             x[i] = m.epoch();
@@ -314,10 +318,16 @@ final class TrainCommand implements Callable<Integer> {
             teMae[i] = m.testMae();
         }
         putSettings(o);
-        o.set("targets", Json.MAPPER.valueToTree(split.train().targetNames()));
+        if (taskKind != TrainSpec.Task.AUTOENCODE) {
+            o.set("targets", Json.MAPPER.valueToTree(split.train().targetNames()));
+        }
         if (initial != null) {
             o.put("initial_test_mse", initial.mse());
             o.put("initial_test_mae", initial.mae());
+            if (taskKind == TrainSpec.Task.AUTOENCODE) {
+                o.put("initial_test_auc", initial.auc());
+                o.put("initial_test_normal_mse", initial.normalMse());
+            }
         }
         if (n > 0) {
             Trainer.EpochMetrics last = history.get(n - 1);
@@ -325,6 +335,9 @@ final class TrainCommand implements Callable<Integer> {
             o.put("train_mae", last.trainMae());
             o.put("test_mse", last.testMse());
             o.put("test_mae", last.testMae());
+            if (taskKind == TrainSpec.Task.AUTOENCODE) {
+                o.put("test_auc", last.testAuc());
+            }
         }
         if (error != null) {
             o.put("error", error);
@@ -357,11 +370,12 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private ObjectNode writeMetrics(Path dir, List<Trainer.EpochMetrics> history, String error) {
-        if (split.train().hasTargets()) {
+        if (taskKind.mse()) {
             return writeRegressionMetrics(dir, history, error);
         }
         StringBuilder csv = new StringBuilder("epoch,warmup,lr,train_loss,train_accuracy,test_accuracy,seconds,images_per_second\n");
         ObjectNode o = Json.object();
+        o.put("task", taskKind.cli());
         ArrayNode epochsJson = o.putArray("epochs");
         double[] x = new double[history.size()], tr = new double[history.size()], te = new double[history.size()],
                 loss = new double[history.size()];
@@ -377,6 +391,9 @@ final class TrainCommand implements Callable<Integer> {
             loss[i] = m.trainLoss();
         }
         putSettings(o);
+        if (!Double.isNaN(initialAccuracy)) {
+            o.put("initial_test_accuracy", initialAccuracy);
+        }
         if (!history.isEmpty()) {
             o.put("test_accuracy", history.get(history.size() - 1).testAccuracy());
             o.put("train_accuracy", history.get(history.size() - 1).trainAccuracy());

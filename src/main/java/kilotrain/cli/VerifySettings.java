@@ -19,7 +19,8 @@ final class VerifySettings {
             "head", "optimizer");
     /** A constant for picocli's help text; {@code apply} names the same keys. */
     static final String KEYS_TEXT = "data, epochs, warmup_epochs, batch, train_limit, train_limit_per_class, test_limit, "
-            + "test_limit_per_class, image_size, seed, lr, qas, update_rule, bias_rule, max_step, augment, head, optimizer";
+            + "test_limit_per_class, image_size, seed, lr, qas, update_rule, bias_rule, max_step, augment, head, optimizer, "
+            + "skip_bad_samples, label_column, target_columns";
 
     private VerifySettings() {
     }
@@ -59,10 +60,22 @@ final class VerifySettings {
                     throw new KtException("--verify-set lr=" + v + ": expected a positive learning rate");
                 }
                 s.put(k, lr);
+            } else if (k.equals("skip_bad_samples")) {
+                if (!v.equals("true") && !v.equals("false")) {
+                    throw new KtException("--verify-set skip_bad_samples=" + v + ": expected true or false");
+                }
+                s.put(k, Boolean.parseBoolean(v));
+            } else if (k.equals("label_column") || k.equals("target_columns")) {
+                if (v.isEmpty()) {
+                    throw new KtException("--verify-set " + k + "=: expected a column name");
+                }
+                s.put(k, v);
+                s.remove(k.equals("label_column") ? "target_columns" : "label_column");
             } else if (k.equals("data")) {
                 Path d = Path.of(v);
-                if (!java.nio.file.Files.isDirectory(d)) {
-                    throw new KtException("--verify-set data=" + v + ": not a folder");
+                if (!java.nio.file.Files.isDirectory(d) && !(java.nio.file.Files.isRegularFile(d)
+                        && v.toLowerCase(java.util.Locale.ROOT).endsWith(".csv"))) {
+                    throw new KtException("--verify-set data=" + v + ": not a folder or a .csv file");
                 }
                 s.put(k, d.toAbsolutePath().normalize().toString());
             } else if (WORDS.contains(k)) {

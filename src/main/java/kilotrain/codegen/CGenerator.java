@@ -25,6 +25,7 @@ import kilotrain.ops.core.Buf;
 import kilotrain.ops.core.CEmitter;
 import kilotrain.ops.core.Instr;
 import kilotrain.ops.core.Param;
+import kilotrain.ops.loss.TargetKind;
 import kilotrain.program.Program;
 import kilotrain.ops.core.TrainedConv;
 
@@ -293,6 +294,22 @@ public final class CGenerator implements CEmitter {
      * {@code kt_sample_target}; the labels are only printed.
      */
     public static void writeSamples(Path dir, List<byte[]> inputs, int[] labels, float[][] targets, int steps) {
+        writeSamples(dir, inputs, labels, targets, targets == null ? null : TargetKind.FLOAT, steps);
+    }
+
+    /**
+     * The samples of a program with target kind {@code kind} (null: labels; {@link TargetKind#INT8}: {@code targets}
+     * hold the int8 values; {@link TargetKind#INPUT}: the input is the target). {@code KT_SAMPLE_TARGET(i)} is what
+     * {@code kt_train_step} takes for sample i.
+     */
+    public static void writeSamples(Path dir, List<byte[]> inputs, int[] labels, float[][] targets, TargetKind kind,
+            int steps) {
+        if ((kind == TargetKind.FLOAT || kind == TargetKind.INT8) && targets == null) {
+            throw new KtException("device samples: a regression's samples need their targets");
+        }
+        if (kind != TargetKind.FLOAT && kind != TargetKind.INT8) {
+            targets = null;
+        }
         if (inputs.isEmpty() || inputs.size() != labels.length || targets != null && targets.length != labels.length) {
             throw new KtException("device samples: " + inputs.size() + " inputs for " + labels.length + " labels");
         }
@@ -302,8 +319,12 @@ public final class CGenerator implements CEmitter {
         h.append("extern const int8_t kt_sample_input[KT_SAMPLES][KT_INPUT_BYTES];\n");
         h.append("extern const int32_t kt_sample_label[KT_SAMPLES];\n");
         if (targets != null) {
-            h.append("extern const float kt_sample_target[KT_SAMPLES][KT_CLASSES];\n");
+            h.append("extern const ").append(kind == TargetKind.INT8 ? "int8_t" : "float")
+                    .append(" kt_sample_target[KT_SAMPLES][KT_CLASSES];\n");
         }
+        h.append("/* What kt_train_step takes for sample i. */\n#define KT_SAMPLE_TARGET(i) ").append(kind == null
+                ? "((int)kt_sample_label[i])" : kind == TargetKind.INPUT ? "(kt_sample_input[i])" : "(kt_sample_target[i])")
+                .append("\n");
         h.append("\n#endif\n");
         StringBuilder c = new StringBuilder("#include \"kt_samples.h\"\n\n");
         c.append("const int8_t kt_sample_input[KT_SAMPLES][KT_INPUT_BYTES] = {\n");
@@ -315,9 +336,18 @@ public final class CGenerator implements CEmitter {
         c.append("};\n\nconst int32_t kt_sample_label[KT_SAMPLES] = ");
         ints(c, labels);
         if (targets != null) {
-            c.append("\nconst float kt_sample_target[KT_SAMPLES][KT_CLASSES] = {\n");
+            c.append("\nconst ").append(kind == TargetKind.INT8 ? "int8_t" : "float")
+                    .append(" kt_sample_target[KT_SAMPLES][KT_CLASSES] = {\n");
             for (float[] t : targets) {
-                floats(c, t);
+                if (kind == TargetKind.INT8) {
+                    byte[] b = new byte[t.length];
+                    for (int j = 0; j < t.length; j++) {
+                        b[j] = (byte) t[j];
+                    }
+                    ints(c, b);
+                } else {
+                    floats(c, t);
+                }
                 c.setLength(c.length() - 2);
                 c.append(",\n");
             }
@@ -379,17 +409,7 @@ public final class CGenerator implements CEmitter {
                 + " * with another fingerprint is refused by kt_store_restore. */\n");
         h.append("#define KT_MODEL_FINGERPRINT 0x").append(String.format("%08x", ModelFingerprint.of(program,
                 state.options()))).append("u\n\n");
-        if (program.regress()) {
-            h.append("/* A regression: the loss is the mean squared error of the KT_CLASSES outputs (dequantized with the\n"
-                    + " * model's output scale and zero point) against KT_CLASSES float targets. */\n#define KT_REGRESS 1\n\n");
-            h.append("/* One training step on one sample (forward, loss, backward, update); returns the loss,\n"
-                    + " * NaN (and no update) when target is NULL. */\n");
-            h.append("float kt_train_step(const int8_t *input, const float *target);\n");
-        } else {
-            h.append("/* One training step on one sample (forward, loss, backward, update); returns the loss,\n"
-                    + " * NaN (and no update) when the label is not in [0, KT_CLASSES). */\n");
-            h.append("float kt_train_step(const int8_t *input, int label);\n");
-        }
+        h.append(taskHeader(program));
         h.append("/* Forward pass only; writes KT_CLASSES logits when logits_out is not NULL, returns the arg-max. */\n");
         h.append("int kt_predict(const int8_t *input, float *logits_out);\n");
         h.append("void kt_set_learning_rate(float lr);\nfloat kt_learning_rate(void);\n");
@@ -409,6 +429,53 @@ public final class CGenerator implements CEmitter {
         h.append("#define KT_PROFILE_ROWS ").append(order.size() + trailingUpdates(program, order).size() + 1)
                 .append("\n#ifdef KT_PROFILE\nextern uint64_t kt_profile_ticks[KT_PROFILE_ROWS];\n#endif\n");
         h.append("\n#endif\n");
+        return h.toString();
+    }
+
+    /** The target argument of {@code kt_train_step} for the program's task: a label, or a target vector. */
+    static String targetArgument(Program p) {
+        TargetKind k = p.targetKind();
+        return k == null ? "int label" : k.cType() + "target";
+    }
+
+    /**
+     * The task's part of {@code kt_model.h}: which task (KT_REGRESS, KT_AUTOENCODE, KT_BINARY), what the step takes
+     * as its target (KT_TARGET_LABEL, _FLOAT, _INT8, _INPUT; the type {@code kt_target_t}; KT_TARGET_OK), and
+     * {@code kt_train_step}.
+     */
+    static String taskHeader(Program p) {
+        TargetKind k = p.targetKind();
+        StringBuilder h = new StringBuilder();
+        if (k == null && p.binary()) {
+            h.append("/* A binary classifier: one logit (KT_CLASSES 1), sigmoid and binary cross-entropy on a 0/1 label;\n"
+                    + " * kt_predict returns 1 when the logit is above 0 (sigmoid above one half). */\n"
+                    + "#define KT_BINARY 1\n#define KT_TARGET_LABEL 1\ntypedef int kt_target_t;\n"
+                    + "#define KT_TARGET_OK(t) ((t) == 0 || (t) == 1)\n\n");
+        } else if (k == null) {
+            h.append("/* A classifier: the target is a class label in [0, KT_CLASSES). */\n"
+                    + "#define KT_TARGET_LABEL 1\ntypedef int kt_target_t;\n"
+                    + "#define KT_TARGET_OK(t) ((t) >= 0 && (t) < KT_CLASSES)\n\n");
+        } else if (k == TargetKind.FLOAT) {
+            h.append("/* A regression: the loss is the mean squared error of the KT_CLASSES outputs (dequantized with the\n"
+                    + " * model's output scale and zero point) against KT_CLASSES float targets. */\n#define KT_REGRESS 1\n"
+                    + "#define KT_TARGET_FLOAT 1\ntypedef const float *kt_target_t;\n"
+                    + "#define KT_TARGET_OK(t) ((t) != NULL)\n\n");
+        } else if (k == TargetKind.INT8) {
+            h.append("/* A regression on int8 targets: the mean squared error of the KT_CLASSES outputs against KT_CLASSES\n"
+                    + " * int8 targets in the output's own quantization, both dequantized with its scale and zero point. */\n"
+                    + "#define KT_REGRESS 1\n#define KT_TARGET_INT8 1\ntypedef const int8_t *kt_target_t;\n"
+                    + "#define KT_TARGET_OK(t) ((t) != NULL)\n\n");
+        } else {
+            h.append("/* An autoencoder: the mean squared error of the KT_CLASSES outputs (dequantized with the output's\n"
+                    + " * scale and zero point) against the input (dequantized with the input's): pass the input itself\n"
+                    + " * as the target, kt_train_step(x, x); another int8 vector in the input's quantization trains a\n"
+                    + " * denoising autoencoder. The reconstruction error is the anomaly score. */\n"
+                    + "#define KT_AUTOENCODE 1\n#define KT_TARGET_INPUT 1\ntypedef const int8_t *kt_target_t;\n"
+                    + "#define KT_TARGET_OK(t) ((t) != NULL)\n\n");
+        }
+        h.append("/* One training step on one sample (forward, loss, backward, update); returns the loss,\n"
+                + " * NaN (and no update) when !KT_TARGET_OK(target). */\n");
+        h.append("float kt_train_step(const int8_t *input, ").append(targetArgument(p)).append(");\n");
         return h.toString();
     }
 
@@ -491,15 +558,11 @@ public final class CGenerator implements CEmitter {
         declareParams();
         declareBuffers();
 
-        if (program.regress()) {
-            body.append("float kt_train_step(const int8_t *input, const float *target) {\n");
-            body.append("    KT_PROF_START();\n");
-            body.append("    if (target == NULL) {\n        return NAN;\n    }\n");
-        } else {
-            body.append("float kt_train_step(const int8_t *input, int label) {\n");
-            body.append("    KT_PROF_START();\n");
-            body.append("    if (label < 0 || label >= KT_CLASSES) {\n        return NAN;\n    }\n");
-        }
+        String arg = targetArgument(program);
+        body.append("float kt_train_step(const int8_t *input, ").append(arg).append(") {\n");
+        body.append("    KT_PROF_START();\n");
+        body.append("    if (!KT_TARGET_OK(").append(arg.substring(arg.lastIndexOf(' ') + 1).replace("*", ""))
+                .append(")) {\n        return NAN;\n    }\n");
         body.append("    if (!kt_ready) {\n        kt_init_state();\n    }\n");
         body.append("    float loss = NAN;\n");
         body.append("    memcpy(").append(buf(program.input)).append(", input, KT_INPUT_BYTES);\n");
@@ -515,8 +578,12 @@ public final class CGenerator implements CEmitter {
             body.append("    ").append(s).append("\n");
         }
         String logits = buf(program.logits);
-        body.append("    int best = 0;\n    for (int i = 1; i < KT_CLASSES; i++) {\n        if (").append(logits)
-                .append("[i] > ").append(logits).append("[best]) {\n            best = i;\n        }\n    }\n");
+        if (program.binary()) {
+            body.append("    int best = ").append(logits).append("[0] > 0.0f;\n");
+        } else {
+            body.append("    int best = 0;\n    for (int i = 1; i < KT_CLASSES; i++) {\n        if (").append(logits)
+                    .append("[i] > ").append(logits).append("[best]) {\n            best = i;\n        }\n    }\n");
+        }
         body.append("    if (logits_out != NULL) {\n        memcpy(logits_out, ").append(logits)
                 .append(", KT_CLASSES * sizeof(float));\n    }\n    return best;\n}\n\n");
         body.append(exportImport());
@@ -906,7 +973,14 @@ public final class CGenerator implements CEmitter {
             s.append("        default:\n            return NULL;\n        }\n");
         }
         s.append("    default:\n        return NULL;\n    }\n}\n\n");
-        s.append("int kt_replay_run(int index, int label, const float *target, float *loss_io) {\n");
+        TargetKind tk = program.targetKind();
+        boolean bytes = tk == TargetKind.INT8 || tk == TargetKind.INPUT;
+        // an int8 target vector (int8 regression, autoencoder) comes as the bytes behind the pointer
+        s.append("int kt_replay_run(int index, int label, const float *").append(bytes ? "target_bytes" : "target")
+                .append(", float *loss_io) {\n");
+        if (bytes) {
+            s.append("    const int8_t *target = (const int8_t *)(const void *)target_bytes;\n");
+        }
         s.append("    float loss = *loss_io;\n    (void)label;\n    (void)target;\n    switch (index) {\n");
         for (int i = 0; i < order.size(); i++) {
             s.append("    case ").append(i).append(": {\n        ").append(step.get(i).replace("\n    ", "\n        "))

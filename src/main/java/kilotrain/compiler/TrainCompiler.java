@@ -21,7 +21,9 @@ import kilotrain.ops.head.HeadFwd;
 import kilotrain.ops.head.Int8Logits;
 import kilotrain.ops.head.Int8LogitsGrad;
 import kilotrain.ops.loss.LossGrad;
+import kilotrain.ops.loss.BceGrad;
 import kilotrain.ops.loss.MseGrad;
+import kilotrain.ops.loss.TargetKind;
 import kilotrain.ops.update.Qas;
 import kilotrain.ops.Operators;
 import kilotrain.ops.core.Buf;
@@ -94,9 +96,14 @@ public final class TrainCompiler {
     }
 
     private Program run() {
-        boolean regress = spec.task() == TrainSpec.Task.REGRESS;
+        TrainSpec.Task task = spec.task();
+        boolean regress = task.mse();
+        boolean binary = task == TrainSpec.Task.BINARY;
         if (!regress && spec.numClasses() < 2) {
             throw new KtException("training needs at least 2 classes, got " + spec.numClasses());
+        }
+        if (binary && spec.numClasses() != 2) {
+            throw new KtException("--task binary needs 2 classes (labels 0 and 1), the data has " + spec.numClasses());
         }
         int cls = classifierIndex(graph);
         Op classifier = graph.ops.get(cls);
@@ -105,13 +112,24 @@ public final class TrainCompiler {
             throw new KtException("classifier input '" + feature.name + "' of model '" + graph.name
                     + "' is not a per-tensor int8 activation");
         }
+        if (task == TrainSpec.Task.AUTOENCODE && classifier.output().elements() != graph.input.elements()) {
+            throw new KtException("--task autoencode: model '" + graph.name + "' has " + classifier.output().elements()
+                    + " output values (its last layer '" + classifier.name + "') for " + graph.input.elements()
+                    + " input values; an autoencoder reconstructs its input");
+        }
         if (regress && classifier.output().elements() != spec.numClasses()) {
             throw new KtException("model '" + graph.name + "' has " + classifier.output().elements() + " output values"
                     + " (its last layer '" + classifier.name + "'), the data " + spec.numClasses()
                     + " regression targets per sample");
         }
-        // a regression keeps the model's own last layer (a fully connected one as the same 1x1 convolution)
-        Int8Head own = regress && classifier instanceof FullyConnected fcOwn ? Int8Head.own(fcOwn) : null;
+        if (task == TrainSpec.Task.CLASSIFY_KEEP_HEAD && classifier.output().elements() != spec.numClasses()) {
+            throw new KtException("--task classify-keep-head: model '" + graph.name + "' has "
+                    + classifier.output().elements() + " outputs (its classifier '" + classifier.name + "'), the data "
+                    + spec.numClasses() + " classes; --task classify trains a new head for them");
+        }
+        // the regressions, the autoencoder and classify-keep-head keep the model's own last layer (a fully connected
+        // one as the same 1x1 convolution)
+        Int8Head own = task.ownOutput() && classifier instanceof FullyConnected fcOwn ? Int8Head.own(fcOwn) : null;
         boolean keep = spec.keepClassifier() && own == null;
         if (keep) {
             if (!(classifier instanceof Conv2D)) {
@@ -125,7 +143,7 @@ public final class TrainCompiler {
         }
         // A new int8 head joins the trained ops as one more (1x1) convolution after the backbone.
         Int8Head int8Head = own != null ? own : !keep && spec.head() == TrainSpec.Head.INT8
-                ? Int8Head.build(classifier, feature, spec.numClasses(), spec.seed()) : null;
+                ? Int8Head.build(classifier, feature, binary ? 1 : spec.numClasses(), spec.seed()) : null;
         List<Op> backbone = new ArrayList<>(graph.ops.subList(0, keep ? cls + 1 : cls));
         if (int8Head != null) {
             if (int8Head.reshape != null) {
@@ -137,7 +155,8 @@ public final class TrainCompiler {
             Op op = graph.ops.get(i);
             if (regress && op instanceof Softmax) {
                 throw new KtException("model '" + graph.name + "' ends in SOFTMAX (operator " + i + "): its output is"
-                        + " a class vector, not values to regress; use --task classify");
+                        + " a class vector, not values to " + (task == TrainSpec.Task.AUTOENCODE ? "reconstruct"
+                        : "regress") + "; use --task classify");
             }
             if (!(op instanceof Softmax || op instanceof Reshape)) {
                 throw new KtException("model '" + graph.name + "': operator " + i + " (" + op.kind()
@@ -183,7 +202,7 @@ public final class TrainCompiler {
         act.put(graph.input, input);
         emitForward(backbone);
 
-        int n = spec.numClasses();
+        int n = binary ? 1 : spec.numClasses();
         Buf logits = buf("logits", Buf.Kind.LOGITS, DType.FLOAT32, n);
         Buf loss = buf("loss", Buf.Kind.LOSS, DType.FLOAT32, 1);
         Buf gLogits = buf("logits.grad", Buf.Kind.GRAD, DType.FLOAT32, n);
@@ -193,7 +212,14 @@ public final class TrainCompiler {
             Tensor out = head.output;
             Quant yq = out.quant;
             step.add(new Int8Logits(act.get(out), logits, yq.scale(), yq.zeroPoint(), false));
-            step.add(new MseGrad(logits, loss, gLogits));
+            Quant tq = task == TrainSpec.Task.AUTOENCODE ? graph.input.quant : yq;
+            if (task == TrainSpec.Task.AUTOENCODE && (tq == null || !tq.perTensor())) {
+                throw new KtException("--task autoencode: the input of model '" + graph.name + "' has no per-tensor"
+                        + " quantization to compare the output with");
+            }
+            step.add(task == TrainSpec.Task.REGRESS ? new MseGrad(logits, loss, gLogits)
+                    : new MseGrad(logits, loss, gLogits, task == TrainSpec.Task.AUTOENCODE ? TargetKind.INPUT
+                            : TargetKind.INT8, tq.scale(), tq.zeroPoint()));
             step.add(new Int8LogitsGrad(gLogits, yq.scale(), gradBuf(out)));
             emitBackward(backbone, out);
         } else if (keep) {
@@ -206,7 +232,7 @@ public final class TrainCompiler {
             Tensor out = int8Head.conv.output;
             Quant yq = out.quant;
             step.add(new Int8Logits(act.get(out), logits, yq.scale(), yq.zeroPoint(), false));
-            step.add(new LossGrad(logits, loss, gLogits));
+            step.add(binary ? new BceGrad(logits, loss, gLogits) : new LossGrad(logits, loss, gLogits, own != null));
             step.add(new Int8LogitsGrad(gLogits, yq.scale(), gradBuf(out)));
             emitBackward(backbone, out);
         } else {
@@ -221,7 +247,7 @@ public final class TrainCompiler {
             params.add(new Param("head.weight", Param.Role.HEAD_WEIGHT, null, headW, gHeadW, null, null, f, init[0]));
             params.add(new Param("head.bias", Param.Role.HEAD_BIAS, null, headB, gHeadB, null, null, 1, init[1]));
             step.add(new HeadFwd(featureBuf, fq.scale(), fq.zeroPoint(), headW, headB, logits));
-            step.add(new LossGrad(logits, loss, gLogits));
+            step.add(binary ? new BceGrad(logits, loss, gLogits) : new LossGrad(logits, loss, gLogits));
             Buf gFeature = null;
             if (backboneTrains && needsGrad.contains(feature)) {
                 gFeature = gradBuf(feature);

@@ -23,6 +23,7 @@ public final class Dataset {
     private final List<String> skipped;
     private final List<String> targetNames;
     private final float[][] targets;
+    private final boolean targetsInt8;
 
     Dataset(String source, Kind kind, List<String> classes, byte[][] data, int[] heights, int[] widths, int[] channels,
             int[] labels, IntFunction<String> names, List<String> skipped) {
@@ -36,6 +37,15 @@ public final class Dataset {
     Dataset(String source, Kind kind, List<String> classes, byte[][] data, int[] heights, int[] widths, int[] channels,
             int[] labels, IntFunction<String> names, List<String> skipped, List<String> targetNames,
             float[][] targets) {
+        this(source, kind, classes, data, heights, widths, channels, labels, names, skipped, targetNames, targets,
+                false);
+    }
+
+    /** {@code targetsInt8}: the targets are int8 values (an int8 {@code y} array), held as their integers. */
+    Dataset(String source, Kind kind, List<String> classes, byte[][] data, int[] heights, int[] widths, int[] channels,
+            int[] labels, IntFunction<String> names, List<String> skipped, List<String> targetNames,
+            float[][] targets, boolean targetsInt8) {
+        this.targetsInt8 = targetsInt8 && targets != null;
         this.targetNames = List.copyOf(targetNames);
         this.targets = targets;
         this.source = source;
@@ -105,6 +115,14 @@ public final class Dataset {
     /** Whether the samples carry regression targets (then every label is 0 and {@link #classes()} is empty). */
     public boolean hasTargets() {
         return targets != null;
+    }
+
+    /**
+     * Whether the regression targets are int8 values (an int8 {@code y} array of shape (N, K)): targets in the
+     * quantization of the model's output, held here as their integer values.
+     */
+    public boolean targetsInt8() {
+        return targetsInt8;
     }
 
     /** The names of the regression targets (CSV columns, or y0, y1, ... for arrays). */

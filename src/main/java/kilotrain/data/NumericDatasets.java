@@ -52,6 +52,8 @@ public final class NumericDatasets {
         final List<float[]> targets = new ArrayList<>();
         List<String> targetNames = List.of();
         boolean hasTargets;
+        /** The targets are int8 values (an int8 y array of shape (N, K)). */
+        boolean int8Targets;
         final List<String> names = new ArrayList<>();
         final List<String> skipped = new ArrayList<>();
 
@@ -139,13 +141,17 @@ public final class NumericDatasets {
         for (int d : sampleShape) {
             per *= d;
         }
-        boolean labels = y.dtype.integer();
+        // int8 y of shape (N, K): int8 regression targets (in the model output's quantization); other integer y:
+        // one class label per sample
+        boolean int8Targets = y.dtype == Npy.DType.INT8 && y.rank() == 2;
+        boolean labels = y.dtype.integer() && !int8Targets;
         int k = y.rank() == 2 ? y.dim(1) : 1;
         if (labels && k != 1) {
             throw new KtException(yFile + " " + y.shapeText() + ": integer y holds one class label per sample, shape "
-                    + "(N,) or (N, 1); save regression targets as float32");
+                    + "(N,) or (N, 1); save regression targets as float32 (or as int8 (N, K): int8 targets)");
         }
         part.hasTargets = !labels;
+        part.int8Targets = int8Targets;
         if (!labels) {
             List<String> names = new ArrayList<>();
             for (int j = 0; j < k; j++) {
@@ -499,6 +505,7 @@ public final class NumericDatasets {
     static Dataset[] finish(LoadOptions o, Part... parts) {
         boolean targets = false;
         boolean labels = false;
+        boolean int8 = true;
         TreeSet<String> names = new TreeSet<>();
         boolean allIntegers = true;
         long max = -1;
@@ -508,6 +515,7 @@ public final class NumericDatasets {
             }
             targets |= p.hasTargets;
             labels |= !p.hasTargets;
+            int8 &= p.int8Targets;
             for (String l : p.labels) {
                 names.add(l);
                 if (allIntegers && NON_NEGATIVE.matcher(l).matches() && l.length() < 10) {
@@ -566,7 +574,7 @@ public final class NumericDatasets {
                 }
             }
             out[k] = new Dataset(p.source, p.kind, classes, data, h, w, c, lab, i -> nm[i], p.skipped,
-                    p.targetNames, t);
+                    p.targetNames, t, int8);
         }
         return out;
     }

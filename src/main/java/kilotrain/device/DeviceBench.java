@@ -21,6 +21,7 @@ import kilotrain.program.TrainState;
 import kilotrain.ops.update.BiasRounding;
 import kilotrain.ops.update.WeightRounding;
 import kilotrain.ops.core.Param;
+import kilotrain.ops.loss.TargetKind;
 import kilotrain.program.Program;
 
 /**
@@ -76,14 +77,25 @@ public final class DeviceBench {
     /** On {@code board} (its core, memory map and budgets; it must have a QEMU model). */
     public static Result run(Program p, Supplier<TrainState> initial, float lr, List<byte[]> inputs, int[] labels,
             int steps, Path dir, long timeoutSeconds, boolean fuseBlocks, Board board) {
+        return run(p, initial, lr, inputs, labels, null, steps, dir, timeoutSeconds, fuseBlocks, board);
+    }
+
+    /**
+     * The same for any task: {@code targets} are a regression's per-sample targets (int8 targets as their integer
+     * values; null for a classification, a binary classifier, whose {@code labels} are the targets, and an
+     * autoencoder, whose target is the input itself).
+     */
+    public static Result run(Program p, Supplier<TrainState> initial, float lr, List<byte[]> inputs, int[] labels,
+            float[][] targets, int steps, Path dir, long timeoutSeconds, boolean fuseBlocks, Board board) {
         if (board.qemuMachine() == null) {
             throw new KtException("board " + board.name() + " has no QEMU model here: compile --target " + board.core()
                     + " --board " + board.name() + " --out DIR builds and links its program; device-bench runs on "
                     + "one of " + Board.ALL.stream().filter(b -> b.qemuMachine() != null).map(Board::name).toList());
         }
-        if (p.regress()) {
-            throw new KtException("device-bench replays labelled samples; a regression program (--task regress) "
-                    + "steps on float targets (kt_train_step(input, target)) and is not benchmarked here");
+        TargetKind kind = p.targetKind();
+        if ((kind == TargetKind.FLOAT || kind == TargetKind.INT8) && (targets == null || targets.length != inputs.size())) {
+            throw new KtException("a regression program steps on its samples' targets (kt_train_step(input, target)):"
+                    + " give one target vector per sample");
         }
         for (String tool : new String[] {"make", "arm-none-eabi-gcc", "arm-none-eabi-size", "qemu-system-arm"}) {
             if (!onPath(tool)) {
@@ -101,7 +113,7 @@ public final class DeviceBench {
         DeviceFootprint.of(p, v.step(), v.plan(), first, lr).check(board.ramBytes(), board.flashBytes(),
                 (long) inputs.size() * (p.input.elements + 4));
         CGenerator.generate(p, v.step(), v.plan(), first, lr, dir);
-        CGenerator.writeSamples(dir, inputs, labels, steps);
+        CGenerator.writeSamples(dir, inputs, labels, targets, kind, steps);
         board.write(dir);
         try {
             exec(dir, List.of("make", "-s", "device"), timeoutSeconds, "building for " + board.name());
@@ -124,7 +136,7 @@ public final class DeviceBench {
         }
         int[] pred = prediction(out, p.numClasses);
         Object[] cParams = CGenerator.readParams(p, hex(out, ParamDump.bytes(p)), "QEMU output");
-        String mismatch = compare(p, initial.get(), lr, steps, inputs, labels, cLoss, cParams, pred);
+        String mismatch = compare(p, initial.get(), lr, steps, inputs, labels, targets, cLoss, cParams, pred);
         long stack = value(out, "stack_bytes");
         float[] losses = new float[cLoss.size()];
         for (int i = 0; i < losses.length; i++) {
@@ -178,7 +190,7 @@ public final class DeviceBench {
 
     /** The Java twin on the same samples; null when every bit agrees, else the first difference. */
     static String compare(Program p, TrainState state, float lr, int steps, List<byte[]> inputs, int[] labels,
-            List<Integer> cLoss, Object[] cParams, int[] pred) {
+            float[][] targets, List<Integer> cLoss, Object[] cParams, int[] pred) {
         TrainExecutor ex = new TrainExecutor(p, state);
         TrainExecutor.Workspace ws = ex.workspace();
         float[][] grads = gradients(p);
@@ -187,7 +199,8 @@ public final class DeviceBench {
         }
         for (int k = 0; k < steps; k++) {
             int i = k % inputs.size();
-            float loss = twinStep(ex, ws, state, grads, inputs.get(i), labels[i], lr);
+            float loss = twinStep(ex, ws, state, grads, inputs.get(i), labels[i], targets == null ? null : targets[i],
+                    lr);
             if (Float.floatToRawIntBits(loss) != cLoss.get(k)) {
                 return "step " + k + ": loss " + loss + " in Java, " + Float.intBitsToFloat(cLoss.get(k)) + " on the device";
             }
@@ -218,7 +231,13 @@ public final class DeviceBench {
     /** One batch-1 step of the Java twin, as the device runs it (step, then the update of every parameter). */
     static float twinStep(TrainExecutor ex, TrainExecutor.Workspace ws, TrainState state, float[][] grads,
             byte[] input, int label, float lr) {
-        float loss = ex.step(ws, input, label);
+        return twinStep(ex, ws, state, grads, input, label, null, lr);
+    }
+
+    /** The same for any task ({@code targets}: a regression's, else null). */
+    static float twinStep(TrainExecutor ex, TrainExecutor.Workspace ws, TrainState state, float[][] grads,
+            byte[] input, int label, float[] targets, float lr) {
+        float loss = ex.step(ws, input, label, targets);
         ex.copyGradients(ws, grads);
         for (float[] g : grads) {
             for (int j = 0; j < g.length; j++) {

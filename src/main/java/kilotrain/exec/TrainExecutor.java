@@ -7,6 +7,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import kilotrain.KtException;
 import kilotrain.compiler.memory.ArenaPlan;
 import kilotrain.ir.DType;
 import kilotrain.ops.Scratch;
@@ -18,6 +19,7 @@ import kilotrain.ops.core.JavaBinder;
 import kilotrain.ops.core.JavaStep;
 import kilotrain.ops.core.Param;
 import kilotrain.ops.core.ParamState;
+import kilotrain.ops.loss.TargetKind;
 import kilotrain.ops.update.Update;
 import kilotrain.program.Program;
 import kilotrain.program.TrainState;
@@ -42,10 +44,15 @@ public final class TrainExecutor {
     private final List<Supplier<?>> slotMakers = new ArrayList<>();
     private int maxFeature = 1;
     private final int maxGrad;
+    /** What the loss compares the outputs with (null: a label), and whether the program is a binary one. */
+    private final TargetKind targetKind;
+    private final boolean binary;
 
     public TrainExecutor(Program program, TrainState state) {
         this.program = program;
         this.state = state;
+        this.targetKind = program.targetKind();
+        this.binary = program.binary();
         for (int i = 0; i < program.params.size(); i++) {
             paramIndex.put(program.params.get(i), i);
         }
@@ -239,15 +246,25 @@ public final class TrainExecutor {
         return step(ws, input, label, null, lr);
     }
 
-    /** The step of a regression program ({@link Program#regress()}): the loss reads the sample's float targets. */
+    /**
+     * The step of a regression program ({@link Program#regress()}): the loss reads the sample's targets (int8
+     * targets, {@link TargetKind#INT8}, are given as their integer values); an autoencoder's reads the input itself
+     * ({@code targets} is then not used).
+     */
     public float step(Workspace ws, byte[] input, float[] targets) {
         return step(ws, input, 0, targets, Float.NaN);
+    }
+
+    /** The step of any program: the label for a classification or a binary one, the targets for a regression. */
+    public float step(Workspace ws, byte[] input, int label, float[] targets) {
+        return step(ws, input, label, targets, Float.NaN);
     }
 
     private float step(Workspace ws, byte[] input, int label, float[] targets, float lr) {
         ws.lr = lr;
         ws.label = label;
         ws.targets = targets;
+        ws.targetBytes = targetKind == TargetKind.INPUT ? input : targetKind == TargetKind.INT8 ? int8(targets) : null;
         ws.loss = Float.NaN;
         ws.startStep();
         System.arraycopy(input, 0, ws.bytes[program.input.id], ws.off[program.input.id], program.input.elements);
@@ -300,9 +317,31 @@ public final class TrainExecutor {
         return argmaxLogits(ws);
     }
 
-    /** Arg-max of the logits of the last pass through the workspace. */
+    /** int8 targets given as their integer values, as bytes. */
+    private static byte[] int8(float[] targets) {
+        if (targets == null) {
+            return null;
+        }
+        byte[] b = new byte[targets.length];
+        for (int i = 0; i < b.length; i++) {
+            float t = targets[i];
+            if (!(t >= -128 && t <= 127) || t != Math.rint(t)) {
+                throw new KtException("int8 target " + i + " is " + t + ", not an integer in [-128, 127]");
+            }
+            b[i] = (byte) t;
+        }
+        return b;
+    }
+
+    /**
+     * Arg-max of the logits of the last pass through the workspace; for a binary program (one logit) the class
+     * {@code logit > 0}, i.e. sigmoid above one half.
+     */
     public int argmaxLogits(Workspace ws) {
         float[] logits = ws.floats(program.logits);
+        if (binary) {
+            return logits[0] > 0.0f ? 1 : 0;
+        }
         int best = 0;
         for (int i = 1; i < program.numClasses; i++) {
             if (logits[i] > logits[best]) {

@@ -28,6 +28,11 @@ public final class Graph {
      * whose quantization dequantizes it as the model's DEQUANTIZE would.
      */
     public final boolean floatInput, floatOutput;
+    /**
+     * A uint8 interface: the model's uint8 input goes through a QUANTIZE uint8 -> int8 first; kilotrain runs the
+     * int8 graph after it, exactly as after a float interface's QUANTIZE ({@link #input} is the int8 input).
+     */
+    public final boolean uint8Input;
 
     public Graph(String name, Source source, Tensor input, Tensor output, List<Op> ops, Map<String, Tensor> marks) {
         this(name, source, input, output, ops, marks, false, false);
@@ -35,6 +40,12 @@ public final class Graph {
 
     public Graph(String name, Source source, Tensor input, Tensor output, List<Op> ops, Map<String, Tensor> marks,
             boolean floatInput, boolean floatOutput) {
+        this(name, source, input, output, ops, marks, floatInput, floatOutput, false);
+    }
+
+    public Graph(String name, Source source, Tensor input, Tensor output, List<Op> ops, Map<String, Tensor> marks,
+            boolean floatInput, boolean floatOutput, boolean uint8Input) {
+        this.uint8Input = uint8Input;
         this.floatInput = floatInput;
         this.floatOutput = floatOutput;
         this.name = name;

@@ -16,6 +16,11 @@ public final class GraphPredictor implements Predictor {
     private final kilotrain.exec.CompiledGraph compiled;
     private final InputSpec spec;
 
+    @Override
+    public kilotrain.ir.Quant outputQuant() {
+        return graph.output.quant;
+    }
+
     public GraphPredictor(Graph graph, InputSpec spec) {
         this.graph = graph;
         this.compiled = kilotrain.exec.CompiledGraph.compile(graph);

@@ -18,6 +18,14 @@ public interface Predictor {
         return rawInt8;
     }
 
+    /**
+     * The scale and zero point that dequantize the model's int8 output (int8 regression targets are values in
+     * them); null when unknown.
+     */
+    default kilotrain.ir.Quant outputQuant() {
+        return null;
+    }
+
     /** Class names in output order (generated as "0", "1", ... when the model does not know them). */
     List<String> classes();
 

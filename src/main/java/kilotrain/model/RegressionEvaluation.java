@@ -43,6 +43,11 @@ public record RegressionEvaluation(List<String> targets, double[] mse, double[] 
         double[] ae = new double[k];
         long t0 = System.nanoTime();
         Predictor.Scorer s = p.scorer();
+        kilotrain.ir.Quant oq = test.targetsInt8() ? p.outputQuant() : null;
+        if (test.targetsInt8() && oq == null) {
+            throw new KtException(test.source() + " holds int8 targets, and the model's output has no quantization to "
+                    + "read them with");
+        }
         byte[] in = new byte[p.inputSpec().bytes()];
         for (int i = 0; i < n; i++) {
             src.fillTest(i, in);
@@ -53,7 +58,9 @@ public record RegressionEvaluation(List<String> targets, double[] mse, double[] 
             }
             float[] t = test.targets(i);
             for (int j = 0; j < k; j++) {
-                double d = (double) out[j] - t[j];
+                // int8 targets are values in the output's quantization, read as the loss reads them
+                float tj = oq == null ? t[j] : (float) ((int) t[j] - oq.zeroPoint()) * oq.scale();
+                double d = (double) out[j] - tj;
                 se[j] += d * d;
                 ae[j] += Math.abs(d);
             }

@@ -113,7 +113,7 @@ public final class TrainedModel {
         m.set("classes", JSON.valueToTree(classes));
         m.put("seed", seed);
         m.put("keep_classifier", program.keepsClassifier());
-        m.put("task", (program.regress() ? TrainSpec.Task.REGRESS : TrainSpec.Task.CLASSIFY).cli());
+        m.put("task", TrainSpec.Task.of(program).cli());
         m.put("head", (program.int8Head() ? TrainSpec.Head.INT8 : TrainSpec.Head.FLOAT).cli());
         ObjectNode o = m.putObject("options");
         TrainState.Options opt = state.options();
@@ -223,13 +223,14 @@ public final class TrainedModel {
         }
         TrainSpec.Task task;
         try {
-            task = TrainSpec.Task.parse(m.path("task").asText("classify"));
+            task = TrainSpec.Task.saved(m.path("task").asText("classify"));
         } catch (KtException e) {
             throw new KtException("kilotrain model " + file + ": " + e.getMessage());
         }
-        Program program = TrainCompiler.compile(g, task == TrainSpec.Task.REGRESS
-                ? TrainSpec.regress(scheme, classes.size(), seed)
-                : new TrainSpec(scheme, classes.size(), seed, m.path("keep_classifier").asBoolean(false), head));
+        Program program = TrainCompiler.compile(g, task == TrainSpec.Task.CLASSIFY
+                ? new TrainSpec(scheme, classes.size(), seed, m.path("keep_classifier").asBoolean(false), head)
+                : TrainSpec.of(task, scheme, task == TrainSpec.Task.AUTOENCODE
+                        ? g.ops.get(TrainCompiler.classifierIndex(g)).output().elements() : classes.size(), seed, head));
         TrainState state = new TrainState(program, opt);
         Map<String, JsonNode> listed = new HashMap<>();
         m.path("params").forEach(n -> listed.put(n.path("name").asText(), n));

@@ -25,6 +25,13 @@ public final class TrainedPredictor implements Predictor {
     }
 
     @Override
+    public kilotrain.ir.Quant outputQuant() {
+        kilotrain.ops.loss.MseGrad m = model.program.mse();
+        return m != null && m.target() == kilotrain.ops.loss.TargetKind.INT8
+                ? kilotrain.ir.Quant.perTensor(m.scale(), m.zero()) : null;
+    }
+
+    @Override
     public List<String> classes() {
         return model.classes;
     }
@@ -37,11 +44,18 @@ public final class TrainedPredictor implements Predictor {
     @Override
     public Scorer scorer() {
         TrainExecutor.Workspace ws = exec.workspace();
-        float[] logits = new float[model.classes.size()];
+        // a binary program's one logit z scores its two classes as (0, z): sigmoid(z) is softmax(0, z)[1], and the
+        // arg-max (first on ties) is class 1 exactly when z > 0
+        boolean binary = model.program.binary();
+        float[] logits = new float[binary ? 2 : model.program.numClasses];
         return new Scorer() {
             @Override
             public float[] scores(byte[] input) {
-                exec.predict(ws, input, logits);
+                exec.predict(ws, input, binary ? null : logits);
+                if (binary) {
+                    logits[0] = 0.0f;
+                    logits[1] = ws.floats(model.program.logits)[0];
+                }
                 return logits.clone();
             }
 

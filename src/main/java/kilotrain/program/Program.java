@@ -13,7 +13,9 @@ import kilotrain.ops.core.Param;
 import kilotrain.ops.core.TrainedConv;
 import kilotrain.ops.head.Int8Logits;
 import kilotrain.ops.loss.LossGrad;
+import kilotrain.ops.loss.BceGrad;
 import kilotrain.ops.loss.MseGrad;
+import kilotrain.ops.loss.TargetKind;
 
 /**
  * A compiled training step: the instructions of one sample's forward, loss and backward pass in execution order,
@@ -48,7 +50,7 @@ public final class Program {
     /** Index of the loss instruction in {@code order} ({@code order.size()} when there is none). */
     public static int lossIndex(List<Instr> order) {
         for (int i = 0; i < order.size(); i++) {
-            if (order.get(i) instanceof LossGrad || order.get(i) instanceof MseGrad) {
+            if (order.get(i) instanceof LossGrad || order.get(i) instanceof MseGrad || order.get(i) instanceof BceGrad) {
                 return i;
             }
         }
@@ -79,6 +81,54 @@ public final class Program {
     public boolean regress() {
         for (Instr in : step) {
             if (in instanceof MseGrad) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * What the mean squared error compares the outputs with (float or int8 targets, or the input itself); null when
+     * the step learns from a label (classification, binary).
+     */
+    public TargetKind targetKind() {
+        for (Instr in : step) {
+            if (in instanceof MseGrad m) {
+                return m.target();
+            }
+        }
+        return null;
+    }
+
+    /** The mean-squared-error instruction of a regression or an autoencoder (null for a classifier). */
+    public MseGrad mse() {
+        for (Instr in : step) {
+            if (in instanceof MseGrad m) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /** Whether the step is an autoencoder's: the mean squared error of the output against the input itself. */
+    public boolean autoencoder() {
+        return targetKind() == TargetKind.INPUT;
+    }
+
+    /** Whether the step is a binary classifier's: one logit, binary cross-entropy on a 0/1 label. */
+    public boolean binary() {
+        for (Instr in : step) {
+            if (in instanceof BceGrad) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether the model's own fully connected classifier produces the logits (classify-keep-head). */
+    public boolean ownClassifier() {
+        for (Instr in : step) {
+            if (in instanceof LossGrad l && l.ownHead()) {
                 return true;
             }
         }

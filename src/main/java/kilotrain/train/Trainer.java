@@ -7,8 +7,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import kilotrain.KtException;
+import kilotrain.data.RocAuc;
 import kilotrain.data.Samples;
 import kilotrain.exec.TrainExecutor;
+import kilotrain.ops.loss.MseGrad;
+import kilotrain.ops.loss.TargetKind;
 import kilotrain.program.TrainState;
 import kilotrain.program.Program;
 
@@ -74,11 +77,15 @@ public final class Trainer {
      */
     public record EpochMetrics(int epoch, boolean warmup, double lr, double trainLoss, double trainAccuracy,
             double testAccuracy, double seconds, double imagesPerSecond, double trainMae, double testMse,
-            double testMae) {
+            double testMae, double testAuc) {
     }
 
-    /** Test MSE and MAE (over samples and outputs, in double, sample order) of a regression. */
-    public record Errors(double mse, double mae) {
+    /**
+     * Test MSE and MAE (over samples and outputs, in double, sample order) of a regression; for an autoencoder also
+     * the ROC AUC of the reconstruction errors (the anomaly scores) against the test labels (normal: label 0 or the
+     * class 'normal', {@link RocAuc#normalClass}), and the mean MSE of the normal samples alone (NaN otherwise).
+     */
+    public record Errors(double mse, double mae, double auc, double normalMse) {
     }
 
     /** Reports progress: samples done in the epoch, running loss and accuracy. */
@@ -168,6 +175,7 @@ public final class Trainer {
         float[] losses = new float[batch];
         boolean[] correct = new boolean[batch];
         boolean regress = program.regress();
+        boolean autoencoder = program.autoencoder();
         double[] absErr = new double[batch];
         float[][] sum = new float[params][];
         for (int p = 0; p < params; p++) {
@@ -197,9 +205,9 @@ public final class Trainer {
                                 int idx = order[s0 + j];
                                 source.fill(idx, ep, in);
                                 if (regress) {
-                                    float[] tg = source.trainTargets(idx);
+                                    float[] tg = autoencoder ? null : source.trainTargets(idx);
                                     losses[j] = exec.step(ws, in, tg);
-                                    absErr[j] = absError(ws.floats(program.logits), tg);
+                                    absErr[j] = absError(ws.floats(program.logits), targetValues(tg, in));
                                 } else {
                                     int label = source.trainLabel(idx);
                                     losses[j] = exec.step(ws, in, label);
@@ -240,7 +248,7 @@ public final class Trainer {
                 EpochMetrics m = new EpochMetrics(epoch + 1, epoch < options.warmupEpochs(), lr, lossSum / trained,
                         regress ? Double.NaN : (double) right / trained, testAcc, seconds, trained / seconds,
                         regress ? absSum / trained : Double.NaN, errors == null ? Double.NaN : errors.mse(),
-                        errors == null ? Double.NaN : errors.mae());
+                        errors == null ? Double.NaN : errors.mae(), errors == null ? Double.NaN : errors.auc());
                 history.add(m);
                 progress.epochEnd(m);
                 afterEpoch.accept(m);
@@ -263,6 +271,25 @@ public final class Trainer {
                 }
             }
         }
+    }
+
+    /**
+     * The real values the outputs are compared with: float targets as they are; int8 targets and an autoencoder's
+     * input dequantized as the loss does it, {@code (float) (q - zero) * scale}.
+     */
+    private float[] targetValues(float[] targets, byte[] input) {
+        TargetKind kind = program.targetKind();
+        if (kind == TargetKind.FLOAT) {
+            return targets;
+        }
+        MseGrad m = program.mse();
+        int n = program.numClasses;
+        float[] t = new float[n];
+        for (int i = 0; i < n; i++) {
+            int q = kind == TargetKind.INPUT ? input[i] : (int) targets[i];
+            t[i] = (float) (q - m.zero()) * m.scale();
+        }
+        return t;
     }
 
     /** Mean over the outputs of |prediction - target|, in double. */
@@ -314,7 +341,7 @@ public final class Trainer {
                 for (int i = tid; i < n; i += threads) {
                     source.fillTest(i, buffer);
                     exec.predict(ws, buffer, pred);
-                    float[] target = source.testTargets(i);
+                    float[] target = targetValues(program.autoencoder() ? null : source.testTargets(i), buffer);
                     double sq = 0;
                     for (int j = 0; j < k; j++) {
                         double d = (double) pred[j] - target[j];
@@ -333,7 +360,23 @@ public final class Trainer {
             mse += se[i];
             mae += ae[i];
         }
-        return new Errors(mse / n, mae / n);
+        double auc = Double.NaN, normalMse = Double.NaN;
+        if (program.autoencoder()) {
+            int normal = RocAuc.normalClass(source.classes());
+            boolean[] anomalous = new boolean[n];
+            double s = 0;
+            int normals = 0;
+            for (int i = 0; i < n; i++) {
+                anomalous[i] = source.testLabel(i) != normal;
+                if (!anomalous[i]) {
+                    s += se[i];
+                    normals++;
+                }
+            }
+            auc = RocAuc.of(se, anomalous);
+            normalMse = normals > 0 ? s / normals : Double.NaN;
+        }
+        return new Errors(mse / n, mae / n, auc, normalMse);
     }
 
     /** Top-1 accuracy on the test set with the current parameters. */

@@ -122,7 +122,7 @@ int main(void) {
     uint64_t ticks = 0;
     for (uint32_t s = start; s < end; s++) {
         uint64_t t0 = kt_ticks();
-        float loss = kt_learn(kt_sample_input[s], kt_sample_label[s]);
+        float loss = kt_learn(kt_sample_input[s], KT_SAMPLE_TARGET(s));
         ticks += kt_ticks() - t0;
         o = kt_put_str(line, "learn ");
         o = kt_put_u(o, s);

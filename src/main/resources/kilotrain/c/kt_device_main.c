@@ -26,11 +26,7 @@ int main(void) {
     for (int s = 0; s < KT_STEPS; s++) {
         int i = s % KT_SAMPLES;
         uint64_t t0 = kt_ticks();
-#ifdef KT_REGRESS
-        float loss = kt_train_step(kt_sample_input[i], kt_sample_target[i]);
-#else
-        float loss = kt_train_step(kt_sample_input[i], kt_sample_label[i]);
-#endif
+        float loss = kt_train_step(kt_sample_input[i], KT_SAMPLE_TARGET(i));
         uint64_t t = kt_ticks() - t0;
         total += t;
         char *o = kt_put_str(line, "step ");

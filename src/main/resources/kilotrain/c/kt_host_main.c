@@ -4,8 +4,9 @@
  *   kt_host SAMPLES STEPS PARAMS_OUT [LR]
  *
  * SAMPLES: little-endian int32 count, int32 input bytes (must be KT_INPUT_BYTES), then per sample an int32 label and
- * the int8 input (a regression model, KT_REGRESS: KT_CLASSES float32 targets, as little-endian bits, instead of the
- * label). Steps cycle through the samples in file order. LR (decimal or C99 hex float) overrides the
+ * the int8 input (a regression model instead of the label: KT_TARGET_FLOAT, KT_CLASSES float32 targets as
+ * little-endian bits; KT_TARGET_INT8, KT_CLASSES int8 targets; an autoencoder, KT_TARGET_INPUT, steps on the input
+ * as its own target and ignores the label). Steps cycle through the samples in file order. LR (decimal or C99 hex float) overrides the
  * compiled learning rate. Prints one line per step with the loss (and its float bits), then the prediction and
  * logit bits of the first sample, and writes kt_export_params to PARAMS_OUT.
  */
@@ -45,31 +46,39 @@ int main(int argc, char **argv) {
         fprintf(stderr, "error: %s: bad header (need input bytes %d)\n", argv[1], KT_INPUT_BYTES);
         return 1;
     }
-#ifdef KT_REGRESS
+#if defined(KT_TARGET_FLOAT)
     float *targets = malloc((size_t)count * KT_CLASSES * sizeof(float));
-    int32_t *labels = targets == NULL ? NULL : malloc(sizeof(int32_t));
-#else
-    int32_t *labels = malloc((size_t)count * sizeof(int32_t));
+#elif defined(KT_TARGET_INT8)
+    int8_t *targets = malloc((size_t)count * KT_CLASSES);
 #endif
+    int32_t *labels = malloc((size_t)count * sizeof(int32_t));
     int8_t *inputs = malloc((size_t)count * KT_INPUT_BYTES);
+#if defined(KT_TARGET_FLOAT) || defined(KT_TARGET_INT8)
+    if (targets == NULL) {
+        fprintf(stderr, "error: out of memory\n");
+        return 1;
+    }
+#endif
     if (labels == NULL || inputs == NULL) {
         fprintf(stderr, "error: out of memory\n");
         return 1;
     }
     for (int i = 0; i < count; i++) {
-#ifdef KT_REGRESS
         int bad = 0;
+        labels[i] = 0;
+#if defined(KT_TARGET_FLOAT)
         for (int k = 0; k < KT_CLASSES; k++) {
             int32_t v;
             bad |= read_i32(f, &v);
             uint32_t u = (uint32_t)v;
             memcpy(&targets[(size_t)i * KT_CLASSES + k], &u, 4);
         }
-        if (bad || fread(inputs + (size_t)i * KT_INPUT_BYTES, 1, KT_INPUT_BYTES, f) != KT_INPUT_BYTES) {
+#elif defined(KT_TARGET_INT8)
+        bad |= fread(targets + (size_t)i * KT_CLASSES, 1, KT_CLASSES, f) != KT_CLASSES;
 #else
-        if (read_i32(f, &labels[i]) || fread(inputs + (size_t)i * KT_INPUT_BYTES, 1, KT_INPUT_BYTES, f)
-                != KT_INPUT_BYTES) {
+        bad |= read_i32(f, &labels[i]);
 #endif
+        if (bad || fread(inputs + (size_t)i * KT_INPUT_BYTES, 1, KT_INPUT_BYTES, f) != KT_INPUT_BYTES) {
             fprintf(stderr, "error: %s: truncated at sample %d\n", argv[1], i);
             return 1;
         }
@@ -81,13 +90,15 @@ int main(int argc, char **argv) {
     }
     for (int s = 0; s < steps; s++) {
         int i = s % count;
-#ifdef KT_REGRESS
-        float loss = kt_train_step(inputs + (size_t)i * KT_INPUT_BYTES, targets + (size_t)i * KT_CLASSES);
-        printf("step %d sample %d loss %08x %.9g\n", s, i, (unsigned)bits(loss), (double)loss);
+        const int8_t *x = inputs + (size_t)i * KT_INPUT_BYTES;
+#if defined(KT_TARGET_FLOAT) || defined(KT_TARGET_INT8)
+        float loss = kt_train_step(x, targets + (size_t)i * KT_CLASSES);
+#elif defined(KT_TARGET_INPUT)
+        float loss = kt_train_step(x, x);
 #else
-        float loss = kt_train_step(inputs + (size_t)i * KT_INPUT_BYTES, labels[i]);
-        printf("step %d label %d loss %08x %.9g\n", s, (int)labels[i], (unsigned)bits(loss), (double)loss);
+        float loss = kt_train_step(x, labels[i]);
 #endif
+        printf("step %d label %d loss %08x %.9g\n", s, (int)labels[i], (unsigned)bits(loss), (double)loss);
     }
     float logits[KT_CLASSES];
     int best = kt_predict(inputs, logits);
@@ -104,7 +115,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     free(labels);
-#ifdef KT_REGRESS
+#if defined(KT_TARGET_FLOAT) || defined(KT_TARGET_INT8)
     free(targets);
 #endif
     free(inputs);

@@ -12,15 +12,9 @@ int kt_init(const kt_flash *flash) {
     return kt_store_restore(flash, &kt_lib_stats, NULL);
 }
 
-#ifdef KT_REGRESS
-float kt_learn(const int8_t *input, const float *target) {
+float kt_learn(const int8_t *input, kt_target_t target) {
     float loss = kt_train_step(input, target);
-    if (target != NULL) {
-#else
-float kt_learn(const int8_t *input, int label) {
-    float loss = kt_train_step(input, label);
-    if (label >= 0 && label < KT_CLASSES) {
-#endif
+    if (KT_TARGET_OK(target)) {
         kt_lib_stats.samples++;
         kt_lib_stats.steps++;
         kt_lib_stats.last_loss = loss;

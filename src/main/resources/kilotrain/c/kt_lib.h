@@ -24,14 +24,11 @@
  * KT_STORE_FLASH_ERROR, KT_STORE_BAD_CONFIG. Without flash, KT_STORE_OK. */
 int kt_init(const kt_flash *flash);
 
-/* One labelled sample (label in [0, KT_CLASSES)): one training step; NaN and nothing learned for a bad label. */
-#ifdef KT_REGRESS
-/* A regression model (train --task regress): one sample with its KT_CLASSES float targets; NaN and nothing learned
- * for a NULL target. */
-float kt_learn(const int8_t *input, const float *target);
-#else
-float kt_learn(const int8_t *input, int label);
-#endif
+/* One sample with the target its task needs (kt_target_t, kt_model.h): a class label in [0, KT_CLASSES), a 0/1
+ * label (KT_BINARY), KT_CLASSES float targets (KT_TARGET_FLOAT) or int8 targets (KT_TARGET_INT8) of a regression, the
+ * input itself for an autoencoder (KT_TARGET_INPUT: kt_learn(x, x)). One training step; NaN and nothing learned when
+ * !KT_TARGET_OK(target). */
+float kt_learn(const int8_t *input, kt_target_t target);
 
 /* Saves parameters and statistics; KT_STORE_OK or a negative kt_store status (the previous state is kept). */
 int kt_save(const kt_flash *flash);

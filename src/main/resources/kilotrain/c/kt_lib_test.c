@@ -33,7 +33,25 @@ static int pr(void *c, uint32_t a, const uint8_t *b, uint32_t n) {
     return 0;
 }
 
+/* a target of the model's task (kt_target_t): a label, a target vector, or the input itself */
+#if defined(KT_TARGET_FLOAT)
+static float target_vec[KT_CLASSES];
+#define KT_TEST_TARGET(k) ((const float *)target_vec)
+#elif defined(KT_TARGET_INT8)
+static int8_t target_vec[KT_CLASSES];
+#define KT_TEST_TARGET(k) ((const int8_t *)target_vec)
+#elif defined(KT_TARGET_INPUT)
+#define KT_TEST_TARGET(k) ((const int8_t *)sample)
+#else
+#define KT_TEST_TARGET(k) ((k) % KT_CLASSES)
+#endif
+
 int main(void) {
+#if defined(KT_TARGET_FLOAT) || defined(KT_TARGET_INT8)
+    for (int i = 0; i < KT_CLASSES; i++) {
+        target_vec[i] = (int8_t)(i * 5 - 3);
+    }
+#endif
     const kt_flash f = {NULL, rd, er, pr, {0u, SLOT}, SLOT, SECTOR, 8u};
     memset(flash_mem, 0xFF, sizeof flash_mem);
     if (kt_init(&f) != KT_STORE_EMPTY) {
@@ -42,12 +60,12 @@ int main(void) {
     for (int i = 0; i < KT_INPUT_BYTES; i++) {
         sample[i] = (int8_t)(i * 7);
     }
-    float loss = kt_learn(sample, 1 % KT_CLASSES);
+    float loss = kt_learn(sample, KT_TEST_TARGET(1));
     if (!(loss == loss) || kt_statistics()->samples != 1u || kt_save(&f) != KT_STORE_OK) {
         return 2;
     }
     kt_export_params(before);
-    kt_learn(sample, 0);
+    kt_learn(sample, KT_TEST_TARGET(0));
     if (kt_init(&f) != KT_STORE_OK || kt_statistics()->samples != 1u || kt_statistics()->last_loss != loss) {
         return 3;
     }

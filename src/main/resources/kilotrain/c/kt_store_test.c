@@ -302,7 +302,7 @@ static void refusals(const kt_stats *st_a, const kt_stats *st_b) {
 
 static float learn(int s, kt_stats *st) {
     int i = s % KT_SAMPLES;
-    float loss = kt_train_step(kt_sample_input[i], kt_sample_label[i]);
+    float loss = kt_train_step(kt_sample_input[i], KT_SAMPLE_TARGET(i));
     st->samples++;
     st->steps++;
     st->last_loss = loss;

@@ -102,8 +102,10 @@ class NumericDataCliTest {
             NpyFiles.write(dir.resolve("y_" + part + ".npy"), "<i8", new int[] {n}, false, y);
         }
         Path out = dir.resolve("run");
+        // a classifier by name: auto makes a model whose output is as large as its input an autoencoder
         CliTest.Result r = run("train", "--model", AD01.toString(), "--data", dir.toString(), "--out",
-                out.toString(), "--epochs", "3", "--batch", "4", "--lr", "0.05", "--augment", "none");
+                out.toString(), "--epochs", "3", "--batch", "4", "--lr", "0.05", "--augment", "none", "--task",
+                "classify");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("40 train / 20 test samples, 2 classes"), r.err());
         JsonNode m = JSON.readTree(Files.readString(out.resolve("metrics.json")));

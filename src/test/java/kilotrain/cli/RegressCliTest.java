@@ -80,20 +80,21 @@ class RegressCliTest {
         CliTest.Result noTargets = run("train", "--model", HELLO.toString(), "--data", labelled.toString(), "--task",
                 "regress", "--out", dir.resolve("r2").toString());
         assertEquals(1, noTargets.code());
-        assertTrue(noTargets.err().contains("--task regress: " + labelled + " has class labels, no float targets"),
+        assertTrue(noTargets.err().contains("--task regress: " + labelled + " has class labels, no targets"),
                 noTargets.err());
         CliTest.Result classify = run("train", "--model", HELLO.toString(), "--data", data.toString(),
                 "--target-columns", "sin_x", "--task", "classify", "--out", dir.resolve("r3").toString());
         assertEquals(1, classify.code());
-        assertTrue(classify.err().contains("holds regression targets [sin_x]; classify needs class labels"),
+        assertTrue(classify.err().contains("holds regression targets [sin_x]; --task classify needs class labels"),
                 classify.err());
         CliTest.Result lastK = run("train", "--model", HELLO.toString(), "--data", data.toString(),
                 "--target-columns", "sin_x", "--scheme", "last-k:2", "--out", dir.resolve("r4").toString());
         assertEquals(1, lastK.code());
         assertTrue(lastK.err().contains("hello_world_int8 has only 1 (classifier included)"), lastK.err());
         CliTest.Result badTask = run("train", "--model", HELLO.toString(), "--data", data.toString(), "--task",
-                "autoencode", "--out", dir.resolve("r5").toString());
+                "segment", "--out", dir.resolve("r5").toString());
         assertEquals(1, badTask.code());
-        assertTrue(badTask.err().contains("--task must be classify or regress, got autoencode"), badTask.err());
+        assertTrue(badTask.err().contains("--task must be auto, classify, classify-keep-head, regress, autoencode or "
+                + "binary, got segment"), badTask.err());
     }
 }

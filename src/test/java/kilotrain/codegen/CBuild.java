@@ -86,6 +86,20 @@ public final class CBuild {
         Files.write(file, bb.array());
     }
 
+    /** The sample file for a regression on int8 targets (KT_TARGET_INT8): KT_CLASSES int8 targets, then the input. */
+    static void writeInt8TargetSamples(Path file, List<byte[]> inputs, float[][] targets) throws IOException {
+        int n = inputs.get(0).length, k = targets[0].length;
+        ByteBuffer bb = ByteBuffer.allocate(8 + inputs.size() * (k + n)).order(ByteOrder.LITTLE_ENDIAN);
+        bb.putInt(inputs.size()).putInt(n);
+        for (int i = 0; i < inputs.size(); i++) {
+            for (float t : targets[i]) {
+                bb.put((byte) t);
+            }
+            bb.put(inputs.get(i));
+        }
+        Files.write(file, bb.array());
+    }
+
     /** Float bits of the "loss" column of kt_host's step lines. */
     static List<Integer> losses(String out) {
         List<Integer> l = new ArrayList<>();

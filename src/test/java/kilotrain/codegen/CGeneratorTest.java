@@ -197,7 +197,9 @@ class CGeneratorTest {
             CGenerator.generate(p, state, lr, dir);
         }
         CBuild.run(dir, List.of("make", "-s", "kt_host"), 600);
-        if (targets != null) {
+        if (p.targetKind() == kilotrain.ops.loss.TargetKind.INT8) {
+            CBuild.writeInt8TargetSamples(dir.resolve("samples.bin"), inputs, targets);
+        } else if (targets != null) {
             CBuild.writeSamples(dir.resolve("samples.bin"), inputs, targets);
         } else {
             CBuild.writeSamples(dir.resolve("samples.bin"), inputs, labels);
@@ -236,7 +238,7 @@ class CGeneratorTest {
         assertEquals(steps, cLoss.size(), "steps printed by the C driver");
         for (int k = 0; k < steps; k++) {
             int i = k % inputs.size();
-            float loss = targets != null ? ex.step(ws, inputs.get(i), targets[i]) : ex.step(ws, inputs.get(i), labels[i]);
+            float loss = ex.step(ws, inputs.get(i), labels[i], targets == null ? null : targets[i]);
             ex.copyGradients(ws, grads);
             for (float[] g : grads) {
                 for (int j = 0; j < g.length; j++) {

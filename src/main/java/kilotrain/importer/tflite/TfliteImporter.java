@@ -165,8 +165,21 @@ public final class TfliteImporter {
         // them is what runs (on the host and the device); the float ends are the model's own convention.
         where = "subgraph inputs and outputs";
         int first = 0, last = opCount;
-        boolean floatInput = false, floatOutput = false;
-        if (opCount > 0 && tensors.type(inIndex, "the model input") == TensorType.FLOAT32) {
+        boolean floatInput = false, floatOutput = false, uint8Input = false;
+        if (opCount > 0 && tensors.type(inIndex, "the model input") == TensorType.UINT8) {
+            // a uint8 interface (older converters, uint8 camera pixels): QUANTIZE uint8 -> int8 first, as a float one
+            subgraph.operators(operator, 0);
+            if (builtins[0] != TfliteBuiltins.QUANTIZE || operator.inputsLength() != 1 || operator.outputsLength() != 1
+                    || operator.inputs(0) != inIndex
+                    || tensors.type(operator.outputs(0), "the quantized model input") != TensorType.INT8) {
+                throw error("the model input " + tensors.label(inIndex) + " is UINT8 and no QUANTIZE to int8 as the "
+                        + "first operator makes it int8; kilotrain needs int8 activations (a uint8 interface is fine: "
+                        + "QUANTIZE uint8 -> int8 first)");
+            }
+            inIndex = operator.outputs(0);
+            first = 1;
+            uint8Input = true;
+        } else if (opCount > 0 && tensors.type(inIndex, "the model input") == TensorType.FLOAT32) {
             subgraph.operators(operator, 0);
             if (builtins[0] != TfliteBuiltins.QUANTIZE || operator.inputsLength() != 1 || operator.outputsLength() != 1
                     || operator.inputs(0) != inIndex) {
@@ -190,7 +203,8 @@ public final class TfliteImporter {
             last--;
             floatOutput = true;
         }
-        Tensor input = tensors.activation(inIndex, floatInput ? "the quantized model input" : "the model input");
+        Tensor input = tensors.activation(inIndex, floatInput || uint8Input ? "the quantized model input"
+                : "the model input");
         Tensor output = tensors.activation(outIndex, floatOutput ? "the model output before its DEQUANTIZE"
                 : "the model output");
 
@@ -214,7 +228,8 @@ public final class TfliteImporter {
         }
         where = "graph";
         try {
-            return new Graph(graphName(), Graph.Source.TFLITE, input, output, ops, marks, floatInput, floatOutput);
+            return new Graph(graphName(), Graph.Source.TFLITE, input, output, ops, marks, floatInput, floatOutput,
+                    uint8Input);
         } catch (IllegalArgumentException e) {
             throw error(e.getMessage());
         }

@@ -26,6 +26,8 @@ public abstract class Frame {
     public int label;
     /** The sample's float targets (a regression step's loss reads them; null for a classification step). */
     public float[] targets;
+    /** The sample's int8 targets (an int8 regression), or the input itself (an autoencoder); null otherwise. */
+    public byte[] targetBytes;
     public float loss = Float.NaN;
 
     protected Frame(int bufs, Scratch scratch, int featureFloats, int gradFloats, Object[] local) {

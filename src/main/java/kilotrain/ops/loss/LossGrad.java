@@ -9,8 +9,15 @@ import kilotrain.ops.core.JavaBinder;
 import kilotrain.ops.core.JavaStep;
 import kilotrain.ops.core.Param;
 
-/** Softmax cross-entropy on the logits against the sample's label: the loss and dL/dlogits. */
-public record LossGrad(Buf logits, Buf loss, Buf gLogits) implements Instr {
+/**
+ * Softmax cross-entropy on the logits against the sample's label: the loss and dL/dlogits. {@code ownHead}: the
+ * logits are the model's own fully connected classifier's (classify-keep-head), not a new head's.
+ */
+public record LossGrad(Buf logits, Buf loss, Buf gLogits, boolean ownHead) implements Instr {
+    public LossGrad(Buf logits, Buf loss, Buf gLogits) {
+        this(logits, loss, gLogits, false);
+    }
+
     public List<Buf> reads() {
         return Instr.bufs(logits);
     }

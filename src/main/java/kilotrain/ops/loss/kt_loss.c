@@ -34,3 +34,31 @@ float kt_mse(const float *pred, const float *target, int n, float *grad) {
     }
     return s / (float)n;
 }
+
+float kt_mse_q(const float *pred, const int8_t *target, float scale, int zero, int n, float *grad) {
+    float k = 2.0f / (float)n;
+    float s = 0.0f;
+    for (int i = 0; i < n; i++) {
+        float t = (float)(target[i] - zero) * scale;
+        float d = pred[i] - t;
+        float sq = d * d;
+        s += sq;
+        grad[i] = d * k;
+    }
+    return s / (float)n;
+}
+
+float kt_bce(float z, int label, float *grad) {
+    if (label != 0 && label != 1) {
+        return u2f(0x7fc00000u);
+    }
+    float a = z < 0.0f ? -z : z;
+    float e = kt_expf(-a);
+    float one_plus = 1.0f + e;
+    float m = z > 0.0f ? z : 0.0f;
+    float zy = label == 1 ? z : 0.0f;
+    float loss = (m - zy) + kt_logf(one_plus);
+    float p = z >= 0.0f ? 1.0f / one_plus : e / one_plus;
+    grad[0] = p - (float)label;
+    return loss;
+}

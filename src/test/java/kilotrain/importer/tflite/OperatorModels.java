@@ -25,21 +25,38 @@ public final class OperatorModels {
     public static byte[] floatInterfacePadPoolMean() {
         TinyModel m = new TinyModel();
         m.input = m.tensor("image", new int[] {1, 4, 4, 2}, TensorType.FLOAT32, null, null, null, 0);
+        int mean = padPoolMean(m, m.int8("mean", new int[] {1, 2}, null, OUT_SCALE, OUT_ZERO));
+        m.output = m.tensor("scores", new int[] {1, 2}, TensorType.FLOAT32, null, null, null, 0);
+        m.op(TfliteBuiltins.DEQUANTIZE, TfliteBuiltins.DEQUANTIZE, new int[] {mean}, m.output, (byte) 0, null);
+        return m.build();
+    }
+
+    /** QUANTIZE of m.input into the int8 "quantized" tensor, then PAD, MAX_POOL_2D + RELU6 and MEAN into mean. */
+    private static int padPoolMean(TinyModel m, int mean) {
         int q = m.int8("quantized", new int[] {1, 4, 4, 2}, null, IN_SCALE, IN_ZERO);
         int pads = m.tensor("paddings", new int[] {4, 2}, TensorType.INT32, TinyModel.ints(0, 0, 1, 0, 0, 1, 0, 0),
                 null, null, 0);
         int padded = m.int8("padded", new int[] {1, 5, 5, 2}, null, IN_SCALE, IN_ZERO);
         int pooled = m.int8("pooled", new int[] {1, 3, 3, 2}, null, IN_SCALE, IN_ZERO);
         int axes = m.tensor("axes", new int[] {2}, TensorType.INT32, TinyModel.ints(1, 2), null, null, 0);
-        int mean = m.int8("mean", new int[] {1, 2}, null, OUT_SCALE, OUT_ZERO);
-        m.output = m.tensor("scores", new int[] {1, 2}, TensorType.FLOAT32, null, null, null, 0);
         m.op(TfliteBuiltins.QUANTIZE, TfliteBuiltins.QUANTIZE, new int[] {m.input}, q, (byte) 0, null);
         m.op(34, 34, new int[] {q, pads}, padded, (byte) 0, null);
         m.op(17, 17, new int[] {padded}, pooled, BuiltinOptions.Pool2DOptions,
                 b -> Pool2DOptions.createPool2DOptions(b, Padding.SAME, 2, 2, 2, 2, ActivationFunctionType.RELU6));
         m.op(40, 40, new int[] {pooled, axes}, mean, BuiltinOptions.ReducerOptions,
                 (FlatBufferBuilder b) -> ReducerOptions.createReducerOptions(b, false));
-        m.op(TfliteBuiltins.DEQUANTIZE, TfliteBuiltins.DEQUANTIZE, new int[] {mean}, m.output, (byte) 0, null);
+        return mean;
+    }
+
+    /**
+     * The same int8 graph behind a uint8 interface (older converters; uint8 camera pixels): a UINT8 input with zero
+     * point 128 and the int8 input's scale, QUANTIZE uint8 -> int8 first, the int8 output last.
+     */
+    public static byte[] uint8InterfacePadPoolMean() {
+        TinyModel m = new TinyModel();
+        m.input = m.tensor("pixels", new int[] {1, 4, 4, 2}, TensorType.UINT8, null, new float[] {IN_SCALE},
+                new long[] {IN_ZERO + 128}, 0);
+        m.output = padPoolMean(m, m.int8("mean", new int[] {1, 2}, null, OUT_SCALE, OUT_ZERO));
         return m.build();
     }
 

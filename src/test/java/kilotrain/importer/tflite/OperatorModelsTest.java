@@ -16,6 +16,24 @@ import kilotrain.ops.pad.Pad;
 
 /** The new operators imported from a TFLite file and run as a graph, behind a float interface. */
 class OperatorModelsTest {
+    /** A uint8 interface is an interface too: the int8 graph after its QUANTIZE runs, on the same int8 data. */
+    @Test
+    void uint8InterfaceModelRunsItsInt8Graph() {
+        Graph g = TfliteImporter.parse("uint8_in.tflite", OperatorModels.uint8InterfacePadPoolMean());
+        Graph f = TfliteImporter.parse("float_io.tflite", OperatorModels.floatInterfacePadPoolMean());
+        assertTrue(g.uint8Input && !g.floatInput && !g.floatOutput);
+        assertEquals("quantized", g.input.name);
+        assertEquals(f.input.quant.scale(), g.input.quant.scale());
+        assertEquals(f.input.quant.zeroPoint(), g.input.quant.zeroPoint());
+        Executor a = new Executor(g), b = new Executor(f);
+        Random r = new Random(6);
+        for (int trial = 0; trial < 10; trial++) {
+            byte[] x = new byte[32];
+            r.nextBytes(x);
+            assertArrayEquals(b.run(x), a.run(x));
+        }
+    }
+
     @Test
     void floatInterfaceModelRunsItsInt8Graph() {
         Graph g = TfliteImporter.parse("float_io.tflite", OperatorModels.floatInterfacePadPoolMean());
