@@ -1,5 +1,6 @@
 package kilotrain;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -49,6 +50,16 @@ class ArchitectureTest {
             .whereLayer("Search").mayOnlyAccessLayers("Ir", "Ops", "Program", "Compiler", "Exec", "Data", "Train",
                     "Util")
             .whereLayer("Cli").mayNotBeAccessedByAnyLayer();
+
+    /**
+     * The memory passes know no operator: what an instruction allows (in place, eager, fused with its update or its
+     * consumer) it says through {@code ops.core.Instr}, so a new operator never edits a pass.
+     */
+    @ArchTest
+    static final ArchRule memoryPassesKnowNoOperator = classes().that().resideInAPackage("kilotrain.compiler.memory..")
+            .should().onlyDependOnClassesThat().resideInAnyPackage("kilotrain", "kilotrain.compiler.memory..",
+                    "kilotrain.ops.core..", "kilotrain.ops.update..", "kilotrain.program..", "kilotrain.ir..",
+                    "kilotrain.util..", "java..");
 
     @ArchTest
     static final ArchRule noPackageCycles = slices().matching("kilotrain.(*)..").should().beFreeOfCycles();

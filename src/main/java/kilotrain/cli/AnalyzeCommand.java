@@ -64,23 +64,8 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--warmup-epochs", defaultValue = "0", description = "Warm-up epochs per measurement (default ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--lr", defaultValue = "0.025", description = "Learning rate (default ${DEFAULT-VALUE}).")
-    double lr;
-
-    @Option(names = "--batch", defaultValue = "64", description = "Batch size (default ${DEFAULT-VALUE}).")
-    int batch;
-
-    @Option(names = "--qas", defaultValue = "on", description = "on or off (default ${DEFAULT-VALUE}).")
-    String qas;
-
-    @Option(names = "--image-size", defaultValue = "0", description = "Input resolution for the paper's models.")
-    int imageSize;
-
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of the head, shuffles and augmentations.")
-    long seed;
-
-    @Option(names = "--threads", description = "Worker threads in all (default: all cores).")
-    Integer threads;
+    @Mixin
+    RunOptions hp;
 
     @Option(names = "--parallel", defaultValue = "1",
             description = "Measurements run at once, sharing the threads (default ${DEFAULT-VALUE}: one at a time, all threads).")
@@ -102,17 +87,13 @@ final class AnalyzeCommand implements Callable<Integer> {
     public Integer call() {
         long t0 = System.nanoTime();
         Checks.epochs(epochs, warmup);
-        Checks.positive("--lr", lr);
-        Checks.atLeast("--batch", batch, 1);
-        Checks.notNegative("--image-size", imageSize);
-        Checks.threads(threads);
+        hp.check();
         Checks.atLeast("--parallel", parallel, 1);
-        on(qas);
         optimizer.momentum();
         run.check();
         IntLists.ratios(ratios, "--ratios");
         Checks.outFolder("--out", out);
-        Graph graph = ModelLoader.load(model, imageSize);
+        Graph graph = ModelLoader.load(model, hp.imageSize());
         int n = TrainCompiler.backboneConvs(graph).size();
         List<Integer> ks = biasK != null ? IntLists.parse(biasK, "--bias-k") : defaultBiasK(n);
         for (int k : ks) {
@@ -138,16 +119,16 @@ final class AnalyzeCommand implements Callable<Integer> {
         }
         DatasetSplit split = run.subset.open(data, graph);
         TrainAugment aug = run.subset.augmentation();
-        SampleSource src = new SampleSource(split, run.input.spec(graph.input), aug, run.input.transform(), seed);
+        SampleSource src = new SampleSource(split, run.input.spec(graph.input), aug, run.input.transform(), hp.seed);
         if (src.testSize() == 0) {
             throw new KtException(data + ": no test samples; the analysis scores every scheme on the test part");
         }
-        TrainState.Options so = run.rules.options(on(qas), optimizer.momentum(), (int) seed);
-        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        Trainer.Options to = new Trainer.Options(epochs, warmup, lr, batch, LrSchedule.Kind.COSINE, t,
+        TrainState.Options so = run.rules.options(hp.qas(), optimizer.momentum(), (int) hp.seed);
+        int t = hp.threads.count();
+        Trainer.Options to = new Trainer.Options(epochs, warmup, hp.lr, hp.batch, LrSchedule.Kind.COSINE, t,
                 Trainer.explodingLoss(src.classes().size()));
         kilotrain.compiler.TrainSpec.Head h = run.head.resolve(graph);
-        TrainerMeasure fn = new TrainerMeasure(graph, src, src.classes().size(), so, to, seed,
+        TrainerMeasure fn = new TrainerMeasure(graph, src, src.classes().size(), so, to, hp.seed,
                 h);
         ObjectNode settings = settings(src, h);
         String fingerprint = Json.MAPPER.createObjectNode().setAll(settings).toString();
@@ -225,12 +206,12 @@ final class AnalyzeCommand implements Callable<Integer> {
         o.put("train_limit_per_class", run.subset.trainPerClass);
         o.put("test_limit", run.subset.testLimit);
         o.put("test_limit_per_class", run.subset.testPerClass);
-        o.put("image_size", imageSize);
+        o.put("image_size", hp.imageSize());
         o.put("epochs", epochs);
         o.put("warmup_epochs", warmup);
-        o.put("lr", lr);
-        o.put("batch", batch);
-        o.put("qas", qas);
+        o.put("lr", hp.lr);
+        o.put("batch", hp.batch);
+        o.put("qas", hp.qas);
         o.put("update_rule", run.rules.updateRule);
         o.put("bias_rule", run.rules.biasRule);
         // only a step limit enters the settings, so the cache of earlier analyses stays valid
@@ -249,7 +230,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         if (so.targetColumns != null) {
             o.put("target_columns", String.join(",", so.targetColumns));
         }
-        o.put("seed", seed);
+        o.put("seed", hp.seed);
         // only momentum enters the settings, so the cache of earlier plain-SGD analyses stays valid
         if (optimizer.hasState()) {
             o.put("optimizer", optimizer.name());
@@ -300,14 +281,6 @@ final class AnalyzeCommand implements Callable<Integer> {
             l.add(i);
         }
         return l;
-    }
-
-    private static boolean on(String v) {
-        return switch (v) {
-            case "on" -> true;
-            case "off" -> false;
-            default -> throw new KtException("--qas must be on or off, got " + v);
-        };
     }
 
     static String duration(double seconds) {

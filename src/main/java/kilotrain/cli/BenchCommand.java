@@ -1,19 +1,16 @@
 package kilotrain.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
 import kilotrain.exec.Executor;
 import kilotrain.exec.TrainExecutor;
 import kilotrain.program.TrainState;
-import kilotrain.importer.ModelLoader;
 import kilotrain.ir.Graph;
 import kilotrain.ops.update.BiasRounding;
 import kilotrain.ops.update.WeightRounding;
@@ -21,8 +18,8 @@ import kilotrain.ops.core.Instr;
 import kilotrain.program.Program;
 import kilotrain.compiler.Scheme;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * Host throughput, measured the way training and evaluation run: several threads each with their own workspace,
@@ -31,34 +28,28 @@ import picocli.CommandLine.Parameters;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure host throughput (images/s) of inference and of the training step.")
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "Model file.")
-    Path model;
-
-    @Option(names = "--scheme", defaultValue = "classifier-only", description = "Scheme of the training step.")
-    String scheme;
-
-    @Option(names = "--classes", defaultValue = "10", description = "Classes of the new head.")
-    int classes;
+    @Mixin
+    StepModelOptions model;
 
     @Option(names = "--seconds", defaultValue = "10", description = "Timed seconds per measurement (default ${DEFAULT-VALUE}).")
     double seconds;
 
-    @Option(names = "--threads", description = "Threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Option(names = "--profile", description = "Also print where one training step spends its time, by operation.")
     boolean profile;
 
-    @Option(names = "--json", description = "Print JSON.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() throws Exception {
-        Checks.classes("--classes", classes);
+        int classes = model.classes();
         Checks.positive("--seconds", seconds);
-        Checks.threads(threads);
-        Graph g = ModelLoader.load(model);
-        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        int t = threads.count();
+        StepModelOptions.Step st = model.compile(classes, g -> TrainSpec.Head.FLOAT);
+        Graph g = st.graph();
         byte[] input = new byte[g.input.elements()];
         new SplittableRandom(1).nextBytes(input);
         kilotrain.exec.CompiledGraph compiled = kilotrain.exec.CompiledGraph.compile(g);
@@ -66,8 +57,8 @@ final class BenchCommand implements Callable<Integer> {
             Executor ex = new Executor(compiled);
             return () -> ex.run(input);
         });
-        Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
-        Program p = TrainCompiler.compile(g, new TrainSpec(s, classes, 0));
+        Scheme s = st.scheme();
+        Program p = st.program();
         TrainState state = new TrainState(p, new TrainState.Options(true, 0f, WeightRounding.STOCHASTIC,
                 BiasRounding.FLOAT_SHADOW, 0));
         TrainExecutor exec = new TrainExecutor(p, state);
@@ -98,9 +89,9 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
-        if (json) {
+        if (json.json) {
             ObjectNode o = Json.object();
-            o.put("model", model.toString());
+            o.put("model", model.model.toString());
             o.put("scheme", s.name);
             o.put("threads", t);
             o.put("inference_images_per_second", inference);
@@ -110,7 +101,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             System.out.println(Json.write(o));
         } else {
-            System.out.printf("%s, %d threads: inference %.1f images/s; training step (%s) %.1f images/s%n", model, t,
+            System.out.printf("%s, %d threads: inference %.1f images/s; training step (%s) %.1f images/s%n", model.model, t,
                     inference, s.name, training);
             if (profile) {
                 System.out.println("one training step, microseconds by operation (single thread):");

@@ -4,19 +4,18 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import kilotrain.KtException;
-import kilotrain.codegen.CGenerator;
-import kilotrain.device.Board;
-import kilotrain.device.DeviceFootprint;
-import kilotrain.device.LibraryProject;
-import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
-import kilotrain.compiler.memory.ArenaPlanner;
+import kilotrain.compiler.TrainCompiler;
+import kilotrain.importer.ModelLoader;
+import kilotrain.KtException;
+import kilotrain.device.Board;
+import kilotrain.device.BuildTarget;
+import kilotrain.device.DeviceFootprint;
 import kilotrain.compiler.memory.BlockFusion;
 import kilotrain.compiler.memory.Budget;
-import kilotrain.compiler.memory.MemoryAnalysis;
+import kilotrain.compiler.memory.DeviceProgram;
+import kilotrain.compiler.memory.DevicePipeline;
 import kilotrain.compiler.memory.Variant;
-import kilotrain.importer.ModelLoader;
 import kilotrain.exec.ArenaCheck;
 import kilotrain.program.TrainState;
 import kilotrain.ir.Graph;
@@ -30,7 +29,6 @@ import kilotrain.util.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(name = "compile", mixinStandardHelpOptions = true,
         description = "Compile the training step of a model under a sparse-update scheme, plan its memory for the "
@@ -39,14 +37,8 @@ final class CompileCommand implements Callable<Integer> {
     /** The model a generated C project starts from, in its folder. */
     static final String START_MODEL = "start.ktm";
 
-    @Parameters(index = "0", description = "Model file (.tflite or the paper's .pkl).")
-    Path model;
-
-    @Option(names = "--scheme", defaultValue = "classifier-only", description = "Sparse-update scheme (see train).")
-    String scheme;
-
-    @Option(names = "--classes", description = "Classes of the new head (default 10, or as many as --class-names).")
-    Integer classes;
+    @Mixin
+    StepModelOptions model;
 
     @Option(names = "--class-names", split = ",", paramLabel = "NAME",
             description = "Names of the new head's classes, in label order; recorded in --out's start.ktm, so the "
@@ -56,8 +48,8 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--print", description = "List the device's (reordered) operations with the buffers they write and read.")
     boolean print;
 
-    @Option(names = "--json", description = "Print JSON.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Option(names = "--memory-report", paramLabel = "DIR",
             description = "Write the memory timeline (timeline.csv, timeline.png), arena offsets and breakdown to DIR.")
@@ -93,15 +85,8 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "0.025", description = "Learning rate compiled into the C step (default ${DEFAULT-VALUE}).")
     float lr;
 
-    @Option(names = "--fused-updates", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Fuse each conv weight gradient with its update, one gradient row at a time, so no whole "
-                    + "weight gradient is ever stored; kept only where it lowers the peak (default on).")
-    boolean fused;
-
-    @Option(names = "--fuse-blocks", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Run each frozen pointwise expansion and the depthwise conv after it one channel at a time, "
-                    + "so the expansion tensor never exists (default; --no-fuse-blocks to compare).")
-    boolean fuseBlocks;
+    @Mixin
+    LoweringOptions lowering;
 
     @Option(names = "--verify-arena", paramLabel = "STEPS", defaultValue = "0",
             description = "Run STEPS training steps (seeded random samples, --lr, the update rules above) with every "
@@ -120,38 +105,25 @@ final class CompileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        boolean lib = target.equals("lib");
-        Board b = null;
-        if (!target.equals("host")) {
-            b = board != null ? Board.named(board) : lib ? Board.DEFAULT : Board.named(target);
-            if (!lib && !b.core().equals(target)) {
-                throw new KtException("--target " + target + " --board " + b.name() + ": the board's core is "
-                        + b.core());
-            }
-        } else if (board != null) {
-            throw new KtException("--board needs --target lib or the board's core (e.g. --target " + Board.named(board)
-                    .core() + ")");
-        }
-        boolean device = b != null && !lib;
+        BuildTarget bt = BuildTarget.of(target, board);
+        boolean lib = bt.library();
+        Board b = bt.board();
         optimizer.momentum();
         rules.validate();
         Checks.positive("--lr", lr);
         Checks.notNegative("--verify-arena", verifyArena);
         Checks.outFolder("--out", out);
         Checks.outFolder("--memory-report", memoryReport);
-        long sram = sramBudget == null ? -1 : Budget.parse(sramBudget, "--sram-budget");
-        long flash = flashBudget == null ? -1 : Budget.parse(flashBudget, "--flash-budget");
-        if (out != null && b != null) {
-            // the board's linker script limits, unless the user states other budgets
-            sram = sram < 0 ? b.ramBytes() : sram;
-            flash = flash < 0 ? b.flashBytes() : flash;
-        }
+        // with --out, the board's linker script limits unless the user states other budgets
+        long sram = bt.sramBudget(sramBudget == null ? -1 : Budget.parse(sramBudget, "--sram-budget"), out != null);
+        long flash = bt.flashBudget(flashBudget == null ? -1 : Budget.parse(flashBudget, "--flash-budget"),
+                out != null);
         java.util.List<String> names = classNames();
         if (out != null) {
-            AtomicFiles.checkNotInput(out.resolve(START_MODEL), model);
+            AtomicFiles.checkNotInput(out.resolve(START_MODEL), model.model);
         }
-        Graph g = ModelLoader.load(model);
-        Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
+        Graph g = ModelLoader.load(model.model);
+        Scheme s = Scheme.resolve(model.scheme, TrainCompiler.backboneConvs(g).size());
         Program p = TrainCompiler.compile(g, task.spec(g, s, names.size(), head.resolve(g)));
         TrainSpec.Task t = task.task();
         if (t.mse() && t != TrainSpec.Task.AUTOENCODE) {
@@ -168,48 +140,25 @@ final class CompileCommand implements Callable<Integer> {
                 names.add(Integer.toString(i));
             }
         }
-        MemoryAnalysis a = MemoryAnalysis.of(p, optimizer.hasState(), rules.weightShadow(),
-                rules.biasShadow(), new ArenaPlanner(), fused, fuseBlocks);
+        TrainState.Options options = rules.options(true, optimizer.momentum(), 0);
+        DeviceProgram a = DevicePipeline.lower(p, options, lr, lowering.settings().withPlannedStages(true));
         Variant best = a.best();
         if (memoryReport != null) {
             MemoryReport.write(memoryReport, a);
         }
-        TrainState state = new TrainState(p, rules.options(true, optimizer.momentum(), 0));
-        DeviceFootprint footprint = null;
-        if (device) {
-            // what the linker will see (kernel scratch, runtime state, stack reserve included), so an over-budget
-            // program fails here rather than at link time
-            footprint = DeviceFootprint.of(p, best.step(), best.plan(), state, lr);
-            footprint.check(sram, flash, out == null ? 0 : (long) p.input.elements + 4);
-        } else if (lib) {
-            footprint = DeviceFootprint.library(CGenerator.modelSource(p, best.step(), best.plan(), state, lr));
-            footprint.check(sram, flash, 0);
-        } else {
-            if (sram >= 0) {
-                Budget.checkSram(a, best, sram);
-            }
-            if (flash >= 0) {
-                Budget.checkFlash(a, flash);
-            }
-        }
-        ArenaCheck.Result verified = verifyArena > 0 ? verify(best, verifyArena) : null;
+        TrainState state = new TrainState(p, options);
+        DeviceFootprint footprint = bt.check(a, state, sram, flash, out != null);
+        ArenaCheck.Result verified = verifyArena > 0 ? ArenaCheck.verify(a, verifyArena) : null;
         if (out != null) {
-            if (lib) {
-                LibraryProject.write(p, best.step(), best.plan(), state, lr, b, out);
-            } else {
-                CGenerator.generate(p, best.step(), best.plan(), state, lr, out);
-                if (b != null) {
-                    b.write(out);
-                }
-            }
+            bt.write(a, state, out);
             // what the generated step starts from, so that import-params can turn the parameters the device
             // exports after training into a model file
-            new TrainedModel(model.getFileName().toString(), readModel(), 0, g, s, names, 0, p, state)
+            new TrainedModel(model.model.getFileName().toString(), readModel(), 0, g, s, names, 0, p, state)
                     .save(out.resolve(START_MODEL));
         }
-        if (json) {
+        if (json.json) {
             ObjectNode o = Json.object();
-            o.put("model", model.toString());
+            o.put("model", model.model.toString());
             o.put("scheme", s.name);
             o.put("operations", best.step().size());
             o.put("fused_blocks", BlockFusion.count(best.step()));
@@ -249,6 +198,17 @@ final class CompileCommand implements Callable<Integer> {
                 n.put("backward_lower_bound_bytes", v.backwardLowerBound());
                 n.put("sram_total_bytes", a.sramTotal(v));
             }
+            ArrayNode passes = o.putArray("passes");
+            for (DevicePipeline.Stage stage : a.log) {
+                ObjectNode n = passes.addObject();
+                n.put("pass", stage.pass());
+                n.put("instructions", stage.instructions());
+                n.put("peak_bytes", stage.peakBytes());
+                if (stage.planned()) {
+                    n.put("arena_bytes", stage.arenaBytes());
+                }
+                n.put("change", stage.change());
+            }
             ArrayNode ops = o.putArray("program");
             for (Instr in : best.step()) {
                 ObjectNode n = ops.addObject();
@@ -262,9 +222,10 @@ final class CompileCommand implements Callable<Integer> {
             return 0;
         }
         if (print) {
-            System.out.print(best.program().withStep(best.step()).listing());
+            System.out.print(a.program().listing());
+            System.out.print(a.stageLog());
         }
-        System.out.printf("%s, scheme %s: %d operations, %d trained parameters (%,d bytes in SRAM)%n", model, s,
+        System.out.printf("%s, scheme %s: %d operations, %d trained parameters (%,d bytes in SRAM)%n", model.model, s,
                 best.step().size(), p.params.size(), a.trainableBytes);
         for (Variant v : a.variants) {
             System.out.printf("  %-17s arena %,9d B (lower bound %,9d B, %s), SRAM total %,9d B%n", v.name(),
@@ -298,14 +259,10 @@ final class CompileCommand implements Callable<Integer> {
     /** The head's class names: --class-names, or 0 .. N-1 for --classes N (default 10). */
     private java.util.List<String> classNames() {
         if (classNames == null || classNames.isEmpty()) {
-            int n = classes == null ? 10 : classes;
-            if (n < 2) {
-                throw new KtException("--classes: a head needs at least 2 classes, got " + n);
-            }
-            return java.util.stream.IntStream.range(0, n).mapToObj(Integer::toString).toList();
+            return java.util.stream.IntStream.range(0, model.classes()).mapToObj(Integer::toString).toList();
         }
-        if (classes != null && classes != classNames.size()) {
-            throw new KtException("--classes " + classes + " and --class-names (" + classNames.size()
+        if (model.classes != null && model.classes != classNames.size()) {
+            throw new KtException("--classes " + model.classes + " and --class-names (" + classNames.size()
                     + " names) disagree");
         }
         if (classNames.size() < 2 || new java.util.HashSet<>(classNames).size() != classNames.size()) {
@@ -316,24 +273,10 @@ final class CompileCommand implements Callable<Integer> {
 
     private byte[] readModel() {
         try {
-            return java.nio.file.Files.readAllBytes(model);
+            return java.nio.file.Files.readAllBytes(model.model);
         } catch (java.io.IOException e) {
-            throw new KtException("cannot read " + model + ": " + e.getMessage());
+            throw new KtException("cannot read " + model.model + ": " + e.getMessage());
         }
-    }
-
-    /** Runs the device's step both ways; a plan that changes any bit is an error. */
-    private ArenaCheck.Result verify(Variant v, int steps) {
-        Program p = v.program().withStep(v.step());
-        int[] labels = new int[Math.min(steps, 8)];
-        ArenaCheck.Result r = ArenaCheck.run(p, v.plan(), rules.options(true,
-                optimizer.momentum(), 0), lr,
-                ArenaCheck.syntheticInputs(p, labels.length, 1, labels), labels, steps);
-        if (!r.identical()) {
-            throw new KtException("--verify-arena: the step run from the planned arena (" + v.plan().strategy() + ", "
-                    + v.plan().arenaBytes() + " bytes) differs from the unplanned step: " + r.firstDifference());
-        }
-        return r;
     }
 
     private static String describe(Buf b) {

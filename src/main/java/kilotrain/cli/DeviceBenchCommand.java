@@ -2,30 +2,31 @@ package kilotrain.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import kilotrain.compiler.TrainSpec;
+import kilotrain.compiler.TrainCompiler;
+import kilotrain.importer.ModelLoader;
+import kilotrain.ir.Graph;
 import kilotrain.KtException;
 import kilotrain.device.Board;
 import kilotrain.device.DeviceBench;
-import kilotrain.compiler.TrainCompiler;
-import kilotrain.compiler.TrainSpec;
+import kilotrain.device.StepProfile;
+import kilotrain.compiler.memory.DeviceProgram;
+import kilotrain.compiler.memory.DevicePipeline;
 import kilotrain.data.DatasetSplit;
 import kilotrain.data.LoadOptions;
 import kilotrain.data.SampleSource;
 import kilotrain.data.TestTransform;
 import kilotrain.data.TrainAugment;
 import kilotrain.program.TrainState;
-import kilotrain.importer.ModelLoader;
-import kilotrain.ir.Graph;
 import kilotrain.program.Program;
 import kilotrain.compiler.Scheme;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** Compile, build for a board's core, train in QEMU and compare with the Java executor, in one command. */
 @Command(name = "device-bench", mixinStandardHelpOptions = true,
@@ -33,14 +34,8 @@ import picocli.CommandLine.Parameters;
                 + "real samples in QEMU (-icount shift=0) and compare every bit with the Java executor: ticks per step and per inference, "
                 + "SRAM and flash use, bit_exact. One SysTick tick = 40 emulated instructions (25 MHz at 1 ns each).")
 final class DeviceBenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "Model file (.tflite or the paper's .pkl).")
-    Path model;
-
-    @Option(names = "--scheme", defaultValue = "classifier-only", description = "Sparse-update scheme (see train).")
-    String scheme;
-
-    @Option(names = "--classes", defaultValue = "10", description = "Classes of the new head (default ${DEFAULT-VALUE}).")
-    int classes;
+    @Mixin
+    StepModelOptions model;
 
     @Option(names = "--steps", defaultValue = "5", description = "Training steps on the device (default ${DEFAULT-VALUE}).")
     int steps;
@@ -50,36 +45,11 @@ final class DeviceBenchCommand implements Callable<Integer> {
                     + "(default ${DEFAULT-VALUE}).")
     int samples;
 
-    @Option(names = "--data", description = "Dataset folder whose test images are embedded (default: ../shared/data/cifar10).")
-    Path data;
-
-    @Option(names = "--lr", defaultValue = "0.025", description = "Learning rate (default ${DEFAULT-VALUE}).")
-    float lr;
+    @Mixin
+    DeviceRunOptions device;
 
     @Mixin
-    OptimizerOption optimizer;
-
-    @Option(names = "--out", description = "Keep the C project here (default: a temporary folder).")
-    Path out;
-
-    @Option(names = "--timeout", defaultValue = "1800", description = "Seconds allowed for building and for QEMU.")
-    long timeout;
-
-    @Option(names = "--json", description = "Print JSON.")
-    boolean json;
-
-    @Option(names = "--board", defaultValue = "mps2-an500", description = "Board (QEMU machine): mps2-an500 "
-            + "(Cortex-M7), mps2-an386 (Cortex-M4), mps2-an505 (Cortex-M33), mps3-an547 (Cortex-M55); default "
-            + "${DEFAULT-VALUE}.")
-    String board;
-
-    @Option(names = "--fuse-blocks", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Fused frozen conv + depthwise pairs, as compile plans them (default; --no-fuse-blocks to "
-                    + "compare).")
-    boolean fuseBlocks;
-
-    @Mixin
-    StepOptions step;
+    JsonOption json;
 
     @Mixin
     TaskOption task;
@@ -98,7 +68,7 @@ final class DeviceBenchCommand implements Callable<Integer> {
     int profileTop;
 
     /** The profile under its JSON keys. */
-    static ObjectNode profileJson(kilotrain.device.StepProfile pr) {
+    static ObjectNode profileJson(StepProfile pr) {
         ObjectNode o = Json.object();
         o.put("ticks_per_step", pr.totalTicks());
         o.put("profiled_ticks_per_step", pr.profiledTicksPerStep());
@@ -111,7 +81,7 @@ final class DeviceBenchCommand implements Callable<Integer> {
         o.put("contract_bound_ticks", pr.totalContractBoundInstructions() / pr.board().instructionsPerTick());
         o.put("contract_bound", "the bound with float MACs at 2 instructions each (VMUL + VADD, unfused, fixed order)");
         ArrayNode rows = o.putArray("rows");
-        for (kilotrain.device.StepProfile.Row r : pr.rows()) {
+        for (StepProfile.Row r : pr.rows()) {
             ObjectNode n = rows.addObject();
             n.put("index", r.index());
             n.put("op", r.op());
@@ -151,19 +121,15 @@ final class DeviceBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Board bd = Board.named(board);
-        Checks.classes("--classes", classes);
-        Checks.positive("--lr", lr);
-        Checks.atLeast("--timeout", timeout, 1);
-        Checks.outFolder("--out", out);
+        Board bd = device.check();
+        int classes = model.classes();
         Checks.atLeast("--samples", samples, 1);
         Checks.atLeast("--steps", steps, 1);
-        TrainState.Options options = step.rules.options(true, optimizer.momentum(), 0);
-        Graph g = ModelLoader.load(model);
-        Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
+        TrainState.Options options = device.options();
+        Graph g = ModelLoader.load(model.model);
+        Scheme s = Scheme.resolve(model.scheme, TrainCompiler.backboneConvs(g).size());
         TrainSpec.Task t = task.task();
-        Path dataDir = data != null ? data
-                : Path.of(System.getProperty("user.dir")).resolve("../shared/data/cifar10").normalize();
+        Path dataDir = device.dataDir();
         boolean classify = t == TrainSpec.Task.CLASSIFY;
         // a classifier embeds test images of its classes (as before); the other tasks their first test samples
         LoadOptions lo = sampleFiles.apply(LoadOptions.defaults()).withInput(g.input.shape, g.input.quant);
@@ -174,8 +140,8 @@ final class DeviceBenchCommand implements Callable<Integer> {
         }
         TrainSpec.Task chosen = t;
         int n = chosen.ownOutput() ? kilotrain.train.TaskChoice.outputs(g) : chosen == TrainSpec.Task.BINARY ? 2 : classes;
-        Program p = TrainCompiler.compile(g, TrainSpec.of(chosen, s, n, 0, step.head.resolve(g)));
-        SampleSource src = new SampleSource(split, step.input.spec(g.input), TrainAugment.standard(),
+        Program p = TrainCompiler.compile(g, TrainSpec.of(chosen, s, n, 0, device.step.head.resolve(g)));
+        SampleSource src = new SampleSource(split, device.step.input.spec(g.input), TrainAugment.standard(),
                 TestTransform.resize(), 0);
         List<byte[]> inputs = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
@@ -189,18 +155,19 @@ final class DeviceBenchCommand implements Callable<Integer> {
             DeviceCheck.pickTestSamples(src, g.input.elements(), below, Math.min(steps, samples), inputs, labels);
         }
         if (inputs.isEmpty()) {
-            throw new KtException("dataset " + dataDir + " has no test sample with a label below --classes " + classes);
+            throw new KtException("dataset " + device.dataDir() + " has no test sample with a label below --classes "
+                    + classes);
         }
         int[] lab = labels.stream().mapToInt(Integer::intValue).toArray();
-        Path dir = out != null ? out : Files.createTempDirectory("kilotrain-device");
-        Files.createDirectories(dir);
-        DeviceBench.Result r = DeviceBench.run(p, () -> new TrainState(p, options), lr, inputs, lab,
-                targets.isEmpty() ? null : targets.toArray(new float[0][]), steps, dir, timeout, fuseBlocks, bd);
-        kilotrain.device.StepProfile pr = profile && r.bitExact() ? kilotrain.device.StepProfile.measure(p,
-                DeviceBench.stepOrder(p, options, fuseBlocks), bd, dir, steps, timeout) : null;
-        if (json) {
+        Path dir = device.projectDir("kilotrain-device");
+        DeviceProgram dp = DevicePipeline.lower(p, options, device.lr, device.lowering.settings());
+        DeviceBench.Result r = DeviceBench.run(dp, () -> new TrainState(p, options), inputs, lab,
+                targets.isEmpty() ? null : targets.toArray(new float[0][]), steps, dir, device.timeout, bd);
+        StepProfile pr = profile && r.bitExact() ? StepProfile.measure(p, dp.step(), bd, dir, steps, device.timeout)
+                : null;
+        if (json.json) {
             ObjectNode o = Json.object();
-            o.put("model", model.toString());
+            o.put("model", model.model.toString());
             o.put("scheme", s.name);
             o.put("task", chosen.cli());
             o.put("classes", p.numClasses);
@@ -215,7 +182,7 @@ final class DeviceBenchCommand implements Callable<Integer> {
             System.out.println(Json.write(o));
         } else {
             System.out.printf("%s, scheme %s, %s, %d steps on QEMU %s (%s, -icount shift=0)%n",
-                    model, s.name, chosen == TrainSpec.Task.CLASSIFY ? classes + " classes" : "task " + chosen.cli()
+                    model.model, s.name, chosen == TrainSpec.Task.CLASSIFY ? classes + " classes" : "task " + chosen.cli()
                             + " (" + p.numClasses + " output" + (p.numClasses == 1 ? "" : "s") + ")", steps, bd.name(),
                     bd.core());
             System.out.printf("ticks_per_step %d (%,d emulated instructions: %s instructions per tick on this board)%n"

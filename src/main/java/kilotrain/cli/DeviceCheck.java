@@ -5,12 +5,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import kilotrain.KtException;
+import kilotrain.compiler.memory.DeviceProgram;
+import kilotrain.compiler.memory.DevicePipeline;
+import kilotrain.device.Board;
 import kilotrain.device.DeviceBench;
 import kilotrain.data.SampleSource;
 import kilotrain.program.TrainState;
 import kilotrain.model.DeviceImport;
 import kilotrain.model.TrainedModel;
-import kilotrain.ops.core.Param;
 import kilotrain.program.Program;
 import kilotrain.util.AtomicFiles;
 
@@ -42,10 +44,10 @@ final class DeviceCheck {
         }
         System.err.printf("device: compiling the fine-tuned step for Cortex-M7 and training %d steps in QEMU "
                 + "(mps2-an500, -icount shift=0) ...%n", steps);
-        DeviceBench.Result r = DeviceBench.run(program, () -> DeviceBench.copy(program, trained), lr, inputs,
+        DeviceProgram dp = DevicePipeline.lower(program, trained.options(), lr, DevicePipeline.Settings.device());
+        DeviceBench.Result r = DeviceBench.run(dp, () -> DeviceBench.copy(program, trained), inputs,
                 labels.stream().mapToInt(Integer::intValue).toArray(), targets.isEmpty() ? null
-                        : targets.toArray(new float[0][]), steps, projectDir, 1800, true,
-                kilotrain.device.Board.DEFAULT);
+                        : targets.toArray(new float[0][]), steps, projectDir, 1800, Board.DEFAULT);
         ObjectNode o = Json.object();
         o.put("steps", steps);
         o.put("lr", lr);

@@ -1,15 +1,11 @@
 package kilotrain.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import kilotrain.KtException;
 import kilotrain.compiler.Scheme;
-import kilotrain.compiler.TrainCompiler;
-import kilotrain.compiler.TrainSpec;
 import kilotrain.data.DatasetSplit;
 import kilotrain.data.LoadOptions;
 import kilotrain.data.SampleSource;
@@ -17,14 +13,13 @@ import kilotrain.data.TestTransform;
 import kilotrain.data.TrainAugment;
 import kilotrain.device.Board;
 import kilotrain.device.DeviceDemo;
-import kilotrain.importer.ModelLoader;
-import kilotrain.ir.Graph;
+import kilotrain.compiler.memory.DeviceProgram;
+import kilotrain.compiler.memory.DevicePipeline;
 import kilotrain.program.Program;
 import kilotrain.program.TrainState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** Learning on the emulated board across a reset, checked against the Java twin (kilotrain.device.DeviceDemo). */
 @Command(name = "device-demo", mixinStandardHelpOptions = true,
@@ -33,14 +28,8 @@ import picocli.CommandLine.Parameters;
                 + "restores its last save, learns the rest and measures its accuracy on held-out test images; the Java "
                 + "twin does the same and every loss, prediction and logit is compared bit for bit.")
 final class DeviceDemoCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "Model file (.tflite or the paper's .pkl).")
-    Path model;
-
-    @Option(names = "--scheme", defaultValue = "classifier-only", description = "Sparse-update scheme (see train).")
-    String scheme;
-
-    @Option(names = "--classes", defaultValue = "10", description = "Classes of the head (default ${DEFAULT-VALUE}).")
-    int classes;
+    @Mixin
+    StepModelOptions model;
 
     @Option(names = "--stream", defaultValue = "40", description = "Training samples learned on the device, one "
             + "image per class in turn (default ${DEFAULT-VALUE}).")
@@ -57,64 +46,41 @@ final class DeviceDemoCommand implements Callable<Integer> {
             + "first boot (default ${DEFAULT-VALUE}).")
     int cut;
 
-    @Option(names = "--board", defaultValue = "mps2-an500", description = "Board (default ${DEFAULT-VALUE}).")
-    String board;
-
-    @Option(names = "--data", description = "Dataset folder (default: ../shared/data/cifar10).")
-    Path data;
-
-    @Option(names = "--lr", defaultValue = "0.025", description = "Learning rate (default ${DEFAULT-VALUE}).")
-    float lr;
+    @Mixin
+    DeviceRunOptions device;
 
     @Mixin
-    OptimizerOption optimizer;
-
-    @Mixin
-    StepOptions step;
-
-    @Option(names = "--out", description = "Keep the C project and demo.log here (default: a temporary folder).")
-    Path out;
-
-    @Option(names = "--timeout", defaultValue = "1800", description = "Seconds allowed for building and each boot.")
-    long timeout;
-
-    @Option(names = "--json", description = "Print JSON.")
-    boolean json;
+    JsonOption json;
 
     @Override
     public Integer call() throws Exception {
-        Board b = Board.named(board);
-        Checks.classes("--classes", classes);
-        Checks.positive("--lr", lr);
-        Checks.atLeast("--timeout", timeout, 1);
-        Checks.outFolder("--out", out);
+        Board b = device.check();
+        int classes = model.classes();
         Checks.atLeast("--stream", stream, 2);
         Checks.atLeast("--held-out", heldOut, 1);
         Checks.atLeast("--every", every, 1);
-        TrainState.Options options = step.rules.options(true, optimizer.momentum(), 0);
-        Graph g = ModelLoader.load(model);
-        Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(g).size());
-        Program p = TrainCompiler.compile(g, new TrainSpec(s, classes, 0, step.head.resolve(g)));
-        Path dataDir = data != null ? data
-                : Path.of(System.getProperty("user.dir")).resolve("../shared/data/cifar10").normalize();
-        DatasetSplit split = DatasetSplit.open(dataDir,
+        TrainState.Options options = device.options();
+        StepModelOptions.Step st = model.compile(classes, device.step.head::resolve);
+        Program p = st.program();
+        DatasetSplit split = DatasetSplit.open(device.dataDir(),
                 LoadOptions.defaults().withLimitPerClass((stream + classes - 1) / classes),
                 LoadOptions.defaults().withLimitPerClass((heldOut + classes - 1) / classes));
-        SampleSource src = new SampleSource(split, step.input.spec(g.input), TrainAugment.standard(),
+        SampleSource src = new SampleSource(split, device.step.input.spec(st.graph().input), TrainAugment.standard(),
                 TestTransform.resize(), 0);
         List<byte[]> in = new ArrayList<>();
         List<Integer> lab = new ArrayList<>();
-        DeviceCheck.pickTrainingSamples(src, g.input.elements(), stream, in, lab);
+        DeviceCheck.pickTrainingSamples(src, p.input.elements, stream, in, lab);
         List<byte[]> test = new ArrayList<>();
         List<Integer> testLab = new ArrayList<>();
-        DeviceCheck.pickTestSamples(src, g.input.elements(), classes, heldOut, test, testLab);
-        Path dir = out != null ? out : Files.createTempDirectory("kilotrain-demo");
-        Files.createDirectories(dir);
-        DeviceDemo.Result r = DeviceDemo.run(p, options, lr, in, lab.stream().mapToInt(Integer::intValue).toArray(),
-                test, testLab.stream().mapToInt(Integer::intValue).toArray(), every, cut, b, dir, timeout);
-        if (json) {
+        DeviceCheck.pickTestSamples(src, p.input.elements, classes, heldOut, test, testLab);
+        Path dir = device.projectDir("kilotrain-demo");
+        DeviceProgram dp = DevicePipeline.lower(p, options, device.lr, device.lowering.settings());
+        DeviceDemo.Result r = DeviceDemo.run(dp, in, lab.stream().mapToInt(Integer::intValue).toArray(), test,
+                testLab.stream().mapToInt(Integer::intValue).toArray(), every, cut, b, dir, device.timeout);
+        Scheme s = st.scheme();
+        if (json.json) {
             ObjectNode o = Json.object();
-            o.put("model", model.toString());
+            o.put("model", model.model.toString());
             o.put("scheme", s.name);
             o.put("board", b.name());
             o.put("stream", r.stream());
@@ -135,7 +101,7 @@ final class DeviceDemoCommand implements Callable<Integer> {
             System.out.println(Json.write(o));
         } else {
             System.out.printf("%s, scheme %s, on QEMU %s (%s): %d samples learned, saved every %d, power cut after %d, "
-                    + "resumed from the save at %d (%d saves)%n", model, s.name, b.name(), b.core(), r.stream(),
+                    + "resumed from the save at %d (%d saves)%n", model.model, s.name, b.name(), b.core(), r.stream(),
                     r.every(), r.cut(), r.resumedFrom(), r.saves());
             System.out.printf("held-out accuracy on the device %d / %d (%.2f %%), Java twin %d / %d%n",
                     r.deviceCorrect(), r.heldOut(), 100.0 * r.deviceCorrect() / r.heldOut(), r.twinCorrect(),

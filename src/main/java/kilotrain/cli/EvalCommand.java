@@ -38,11 +38,11 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--limit-per-class", defaultValue = "0", description = "First N samples of each class.")
     int limitPerClass;
 
-    @Option(names = "--threads", description = "Worker threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
-    @Option(names = "--json", description = "Print JSON: top1 (fraction), count, images_per_second, confusion.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Option(names = "--task", defaultValue = "auto", description = "classify, regress or autoencode (anomaly "
             + "detection: reconstruction error as the score, ROC AUC over the test labels, 0 or 'normal' = normal); "
@@ -60,7 +60,7 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() {
         Checks.notNegative("--limit", limit);
         Checks.notNegative("--limit-per-class", limitPerClass);
-        Checks.threads(threads);
+        threads.check();
         input.check();
         Predictor p = Models.open(model, input);
         LoadOptions lo = samples.apply(LoadOptions.defaults().withLimit(limit).withLimitPerClass(limitPerClass)
@@ -81,14 +81,14 @@ final class EvalCommand implements Callable<Integer> {
         if (task.equals("autoencode") || task.equals("auto") && !test.hasTargets() && reconstructs(p, src)) {
             return anomaly(p, src, test, skipped);
         }
-        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        int t = threads.count();
         Evaluation ev;
         try (ProgressBar bar = Progress.bar("eval", test.size(), "img")) {
             AtomicLong done = new AtomicLong();
             ev = Evaluation.run(p, src, t, () -> bar.stepTo(done.incrementAndGet()));
         }
         List<String> classes = test.classes();
-        if (json) {
+        if (json.json) {
             ObjectNode o = Json.object();
             o.put("model", model.toString());
             o.put("dataset", dataset.toString());
@@ -131,7 +131,7 @@ final class EvalCommand implements Callable<Integer> {
             AtomicLong done = new AtomicLong();
             ev = AnomalyEvaluation.run(p, src, test, () -> bar.stepTo(done.incrementAndGet()));
         }
-        if (json) {
+        if (json.json) {
             ObjectNode o = Json.object();
             o.put("model", model.toString());
             o.put("dataset", dataset.toString());
@@ -160,7 +160,7 @@ final class EvalCommand implements Callable<Integer> {
             AtomicLong done = new AtomicLong();
             ev = RegressionEvaluation.run(p, src, test, () -> bar.stepTo(done.incrementAndGet()));
         }
-        if (json) {
+        if (json.json) {
             ObjectNode o = Json.object();
             o.put("model", model.toString());
             o.put("dataset", dataset.toString());

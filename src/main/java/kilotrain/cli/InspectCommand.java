@@ -50,8 +50,8 @@ final class InspectCommand implements Callable<Integer> {
             macs += op.macs();
             if (op != classifier) {
                 backboneMacs += op.macs();
-                if (op instanceof Conv2D) {
-                    convs++;
+                if (kilotrain.compiler.TrainCompiler.weighted(op) != null) {
+                    convs++; // a fully connected layer trains as a 1x1 conv and is counted with them
                 }
             }
             Tensor in = op.inputs().get(0);

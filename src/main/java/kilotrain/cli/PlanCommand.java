@@ -11,7 +11,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import kilotrain.KtException;
-import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.memory.Budget;
 import kilotrain.data.DatasetSplit;
 import kilotrain.data.SampleSource;
@@ -21,6 +20,7 @@ import kilotrain.importer.ModelLoader;
 import kilotrain.ir.Graph;
 import kilotrain.report.Charts;
 import kilotrain.search.AnalysisTable;
+import kilotrain.search.PlanSearch;
 import kilotrain.search.PlannedMemory;
 import kilotrain.search.SchemePlanner;
 import kilotrain.search.SeedAccuracies;
@@ -66,9 +66,8 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--chart", description = "Accuracy-against-memory PNG (default: next to --out, .png).")
     Path chart;
 
-    @Option(names = "--image-size", defaultValue = "0",
-            description = "Resolution the device trains at, for the memory plan (default: the model's own).")
-    int imageSize;
+    @Mixin
+    ImageSizeOption image;
 
     @Option(names = "--classes", description = "Classes of the head (default: the analysis' dataset).")
     Integer classes;
@@ -76,10 +75,8 @@ final class PlanCommand implements Callable<Integer> {
     @Mixin
     OptimizerOption optimizer;
 
-    @Option(names = "--fused-updates", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Plan memory with fused weight-gradient updates where they lower the peak, as compile does "
-                    + "(default on, like compile).")
-    boolean fused;
+    @Mixin
+    LoweringOptions lowering;
 
     @Option(names = "--max-evaluations", defaultValue = "3000",
             description = "Cap on memory-planner calls for leaves of the search (default ${DEFAULT-VALUE}); when hit, the result is reported as not proven optimal.")
@@ -107,11 +104,11 @@ final class PlanCommand implements Callable<Integer> {
             + "accuracy on a few thousand test images carries about a point of noise.")
     List<String> verifySeeds;
 
-    @Option(names = "--threads", description = "Threads for --verify (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
-    @Option(names = "--json", description = "Print the result as JSON.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Mixin
     StepOptions step;
@@ -121,10 +118,10 @@ final class PlanCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         step.rules.validate();
         optimizer.momentum();
-        Checks.notNegative("--image-size", imageSize);
+        int imageSize = image.value();
         Checks.atLeast("--max-evaluations", maxEvaluations, 1);
         Checks.notNegative("--sweep", sweep);
-        Checks.threads(threads);
+        threads.check();
         if (classes != null) {
             Checks.classes("--classes", classes);
         }
@@ -154,8 +151,8 @@ final class PlanCommand implements Callable<Integer> {
         table = table.shrunk(shrink);
         Graph graph = ModelLoader.load(model, imageSize);
         int nClasses = classes != null ? classes : table.settings.path("classes").asInt(10);
-        PlannedMemory memory = new PlannedMemory(graph, nClasses, optimizer.hasState(), step.rules.weightShadow(),
-                step.rules.biasShadow(), fused, step.head.resolve(graph));
+        PlannedMemory memory = new PlannedMemory(graph, nClasses, step.rules.options(true, optimizer.momentum(), 0),
+                lowering.settings(), step.head.resolve(graph));
         SchemePlanner planner = new SchemePlanner(table, memory, flash, maxEvaluations);
         long[] lastReport = {System.nanoTime()};
         planner.onEvaluation(n -> {
@@ -174,16 +171,16 @@ final class PlanCommand implements Callable<Integer> {
                 + "frontier next (%d budgets)%n", plan.scheme(), 100 * plan.predictedAccuracy(), plan.cost().sram(),
                 plan.result().proven() ? "optimal" : "not proven optimal", (System.nanoTime() - t0) / 1e9, sweep);
         plan.scheme().write(out);
-        int n = TrainCompiler.backboneConvs(graph).size();
         List<Scheme> published = PublishedSchemes.forModel(stem);
         long[][] bounds = planner.boundCheck(published);
-        int boundViolations = 0;
-        for (long[] b : bounds) {
-            boundViolations += b[0] > b[1] ? 1 : 0;
-        }
+        int boundViolations = PlanSearch.boundViolations(bounds);
         Path png = chart != null ? chart : siblingPng(out);
         List<SchemePlanner.Plan> frontier = new ArrayList<>();
-        List<Charts.Series> series = chartSeries(planner, memory, plan, published, n, sram, frontier);
+        List<Charts.Series> series = new ArrayList<>();
+        for (PlanSearch.Curve c : PlanSearch.curves(planner, memory, plan, published, sram, sweep, maxEvaluations,
+                frontier)) {
+            series.add(points(c.name(), c.sram(), c.accuracy(), c.markersOnly()));
+        }
         // drawn now so an interrupted verification still leaves the chart; redrawn with the verified points after it
         drawChart(png, series, sram, false);
         ObjectNode o = Json.object();
@@ -246,17 +243,8 @@ final class PlanCommand implements Callable<Integer> {
                     a.add(sd);
                 }
             }
-            long rivalSram = -1;
-            for (Scheme p : published) {
-                long ps = memory.of(p).sram();
-                if (ps <= sram && ps > rivalSram) {
-                    rival = p;
-                    rivalSram = ps;
-                }
-            }
-            if (noVerifyPublished) {
-                rival = null;
-            }
+            rival = noVerifyPublished ? null : PlanSearch.largestFitting(published, memory, sram);
+            long rivalSram = rival == null ? -1 : memory.of(rival).sram();
             // one measure per seed fine-tunes both schemes from the same model and data, opened once
             VerifyData data = openVerifyData(vs);
             double[] foundAcc = new double[seeds.length], rivalAcc = new double[seeds.length];
@@ -285,7 +273,7 @@ final class PlanCommand implements Callable<Integer> {
             drawChart(png, series, sram, true);
         }
         o.put("wall_seconds", (System.nanoTime() - t0) / 1e9);
-        if (json) {
+        if (json.json) {
             System.out.println(Json.write(o));
             return 0;
         }
@@ -321,62 +309,6 @@ final class PlanCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "scheme written to %s, chart to %s (%.1f s)%n", out, png,
                 o.get("wall_seconds").asDouble());
         return 0;
-    }
-
-    /**
-     * The chart's predicted series: the found frontier over a budget sweep (added to {@code frontier}), the chosen
-     * scheme, bias-only:k, last-k and the published schemes.
-     */
-    private List<Charts.Series> chartSeries(SchemePlanner planner, PlannedMemory memory, SchemePlanner.Plan chosen,
-            List<Scheme> published, int n, long budget, List<SchemePlanner.Plan> frontier) {
-        List<Charts.Series> series = new ArrayList<>();
-        long lo = Long.MAX_VALUE;
-        for (int k : planner.space().biasK()) {
-            lo = Math.min(lo, memory.of(k == 0 ? Scheme.classifierOnly() : Scheme.biasOnly(k)).sram());
-        }
-        long hi = Math.max(budget * 3 / 2, lo + 1);
-        // Frontier points get a share of the evaluation cap each: the chart is a picture, the chosen scheme the result.
-        int cap = Math.max(50, maxEvaluations / Math.max(1, sweep));
-        for (int i = 0; i < sweep; i++) {
-            long b = lo + (hi - lo) * (i + 1) / sweep;
-            SchemePlanner.Plan p = planner.tryPlan("frontier", b, cap);
-            if (p != null && (frontier.isEmpty()
-                    || p.predictedAccuracy() > frontier.get(frontier.size() - 1).predictedAccuracy() + 1e-12)) {
-                frontier.add(p);
-            }
-        }
-        series.add(points("found (budget sweep)", frontier.stream().map(p -> p.cost().sram()).toList(),
-                frontier.stream().map(SchemePlanner.Plan::predictedAccuracy).toList(), false));
-        series.add(points("chosen " + chosen.scheme().name, List.of(chosen.cost().sram()),
-                List.of(chosen.predictedAccuracy()), true));
-        List<Long> x = new ArrayList<>();
-        List<Double> y = new ArrayList<>();
-        for (int k : planner.space().biasK()) {
-            Scheme s = k == 0 ? Scheme.classifierOnly() : Scheme.biasOnly(k);
-            x.add(memory.of(s).sram());
-            y.add(planner.predict(s, new int[1]));
-        }
-        series.add(points("bias-only:k (measured)", x, y, false));
-        x = new ArrayList<>();
-        y = new ArrayList<>();
-        for (int k : new int[] {2, 3, 4, 6, 8, 12}) {
-            if (k <= n + 1) {
-                Scheme s = Scheme.lastK(k, n);
-                x.add(memory.of(s).sram());
-                y.add(planner.predict(s, new int[1]));
-            }
-        }
-        series.add(points("last-k (k = 2..12, predicted)", x, y, false));
-        x = new ArrayList<>();
-        y = new ArrayList<>();
-        for (Scheme s : published) {
-            x.add(memory.of(s).sram());
-            y.add(planner.predict(s, new int[1]));
-        }
-        if (!x.isEmpty()) {
-            series.add(points("published schemes (predicted)", x, y, true));
-        }
-        return series;
     }
 
     /** Draws the series with a vertical line at the budget spanning their accuracies. */
@@ -533,6 +465,6 @@ final class PlanCommand implements Callable<Integer> {
     }
 
     private int threads() {
-        return threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        return threads.count();
     }
 }

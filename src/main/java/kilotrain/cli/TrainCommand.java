@@ -63,11 +63,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--warmup-epochs", defaultValue = "1", description = "Linear warm-up epochs (default ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--lr", defaultValue = "0.025", description = "Base learning rate (default ${DEFAULT-VALUE}).")
-    double lr;
+    @Mixin
+    RunOptions hp;
 
-    @Option(names = "--batch", defaultValue = "64", description = "Samples per update; gradients accumulate one sample at a time as on the device (default ${DEFAULT-VALUE}).")
-    int batch;
+    @Mixin
+    JsonOption json;
 
     @Mixin
     OptimizerOption optimizer;
@@ -75,27 +75,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--drop-last", description = "Skip each epoch's last partial batch, as the reference's PyTorch loader (drop_last=True); default: train every image.")
     boolean dropLast;
 
-    @Option(names = "--qas", defaultValue = "on", description = "Quantization-aware scaling: on or off (default ${DEFAULT-VALUE}).")
-    String qas;
-
     @Option(names = "--schedule", defaultValue = "cosine", description = "cosine or constant (default ${DEFAULT-VALUE}).")
     String schedule;
 
-    @Option(names = "--image-size", defaultValue = "0",
-            description = "Input resolution for the paper's models (default: the model's own, 128).")
-    int imageSize;
-
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of the head, the shuffles and the augmentations.")
-    long seed;
-
-    @Option(names = "--threads", description = "Worker threads (default: all cores). Results do not depend on it.")
-    Integer threads;
-
     @Option(names = "--out", required = true, description = "Output folder: model.ktm (and model.tflite for a TFLite model with an int8 head), metrics.csv/json, learning_curve.png.")
     Path out;
-
-    @Option(names = "--json", description = "Print the final metrics as JSON.")
-    boolean json;
 
     @Option(names = "--device-steps", defaultValue = "0",
             description = "After the host fine-tune, compile the result for Cortex-M7, train this many more steps in QEMU "
@@ -110,15 +94,11 @@ final class TrainCommand implements Callable<Integer> {
     /** Every option value, checked before the model or the data is read. */
     private void check() {
         Checks.epochs(epochs, warmup);
-        Checks.positive("--lr", lr);
-        Checks.atLeast("--batch", batch, 1);
-        Checks.notNegative("--image-size", imageSize);
-        Checks.threads(threads);
+        hp.check();
         Checks.notNegative("--device-steps", deviceSteps);
         if (!task.equals("auto")) {
             TrainSpec.Task.parse(task);
         }
-        onOff(qas, "--qas");
         schedule();
         optimizer.momentum();
         run.check();
@@ -129,7 +109,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         check();
         TrainedModel start = Files.isRegularFile(model) && TrainedModel.looksLike(model) ? TrainedModel.load(model) : null;
-        Graph graph = start != null ? start.graph : ModelLoader.load(model, imageSize);
+        Graph graph = start != null ? start.graph : ModelLoader.load(model, hp.imageSize());
         Scheme s = start != null ? sameScheme(start) : Scheme.resolve(scheme == null ? "classifier-only" : scheme,
                 TrainCompiler.backboneConvs(graph).size());
         split = run.subset.open(data, graph);
@@ -150,12 +130,12 @@ final class TrainCommand implements Callable<Integer> {
         }
         TrainAugment aug = run.subset.augmentation();
         InputSpec inputSpec = start != null ? Models.input(start, model, run.input) : run.input.spec(graph.input);
-        SampleSource src = new SampleSource(split, inputSpec, aug, run.input.transform(), seed);
+        SampleSource src = new SampleSource(split, inputSpec, aug, run.input.transform(), hp.seed);
         TrainedInput trainedInput = new TrainedInput(inputSpec, run.input.resizeShorter());
         Program program = start != null ? sameHead(start)
                 : TrainCompiler.compile(graph, TrainSpec.of(taskKind, s, TaskChoice.specClasses(taskKind, graph, classes,
-                        split.train()), seed, run.head.resolve(graph)));
-        TrainState.Options opt = run.rules.options(onOff(qas, "--qas"), optimizer.momentum(), (int) seed);
+                        split.train()), hp.seed, run.head.resolve(graph)));
+        TrainState.Options opt = run.rules.options(hp.qas(), optimizer.momentum(), (int) hp.seed);
         TrainState state = new TrainState(program, opt);
         if (start != null) {
             // the run goes on from the trained values; optimizer state (momentum) starts afresh, as it is not saved
@@ -163,11 +143,11 @@ final class TrainCommand implements Callable<Integer> {
                 state.setValue(p, start.state.value(p));
             }
         }
-        int savedImageSize = start != null ? start.imageSize : imageSize;
-        long headSeed = start != null ? start.seed : seed;
+        int savedImageSize = start != null ? start.imageSize : hp.imageSize();
+        long headSeed = start != null ? start.seed : hp.seed;
         TrainExecutor exec = new TrainExecutor(program, state);
-        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        Trainer trainer = new Trainer(exec, src, new Trainer.Options(epochs, warmup, lr, batch, schedule(), t,
+        int t = hp.threads.count();
+        Trainer trainer = new Trainer(exec, src, new Trainer.Options(epochs, warmup, hp.lr, hp.batch, schedule(), t,
                 regress ? Double.POSITIVE_INFINITY : Trainer.explodingLoss(classes.size())).withDropLast(dropLast));
         if (regress && src.testSize() > 0) {
             initial = trainer.errors();
@@ -219,10 +199,10 @@ final class TrainCommand implements Callable<Integer> {
         s.write(outDir.resolve("scheme.json"));
         AtomicFiles.writeString(outDir.resolve("program.txt"), program.listing());
         if (deviceSteps > 0) {
-            summary.set("device", DeviceCheck.run(program, state, src, deviceSteps, (float) lr,
+            summary.set("device", DeviceCheck.run(program, state, src, deviceSteps, (float) hp.lr,
                     outDir.resolve("device"), outDir.resolve("device.json"), outDir.resolve("model.ktm")));
         }
-        if (json) {
+        if (json.json) {
             System.out.println(Json.write(summary));
         } else {
             Trainer.EpochMetrics last = history.get(history.size() - 1);
@@ -249,9 +229,9 @@ final class TrainCommand implements Callable<Integer> {
 
     /** A .ktm's training goes on with its own scheme: another one would train parameters it never held. */
     private Scheme sameScheme(TrainedModel start) {
-        if (imageSize != 0 && imageSize != start.graph.input.shape[1]) {
+        if (hp.imageSize() != 0 && hp.imageSize() != start.graph.input.shape[1]) {
             throw new KtException(model + " was fine-tuned at image size " + start.graph.input.shape[1]
-                    + "; --image-size " + imageSize + " would change it");
+                    + "; --image-size " + hp.imageSize() + " would change it");
         }
         if (scheme != null) {
             Scheme asked = Scheme.resolve(scheme, TrainCompiler.backboneConvs(start.graph).size());
@@ -357,15 +337,15 @@ final class TrainCommand implements Callable<Integer> {
         o.put("model", model.toString());
         o.put("data", data.toString());
         o.put("scheme", scheme);
-        o.put("lr", lr);
-        o.put("batch", batch);
+        o.put("lr", hp.lr);
+        o.put("batch", hp.batch);
         o.put("drop_last", dropLast);
-        o.put("qas", qas);
+        o.put("qas", hp.qas);
         o.put("update_rule", run.rules.updateRule);
         o.put("bias_rule", run.rules.biasRule);
         o.put("max_step", UpdateRuleOptions.text(run.rules.maxStep()));
         o.put("optimizer", optimizer.name());
-        o.put("seed", seed);
+        o.put("seed", hp.seed);
         SampleOptions.put(skipped, o);
     }
 
@@ -429,14 +409,6 @@ final class TrainCommand implements Callable<Integer> {
             o.put("best_test_accuracy", best.testAccuracy());
             o.put("best_test_epoch", best.epoch());
         }
-    }
-
-    private static boolean onOff(String v, String name) {
-        return switch (v) {
-            case "on" -> true;
-            case "off" -> false;
-            default -> throw new KtException(name + " must be on or off, got " + v);
-        };
     }
 
     private LrSchedule.Kind schedule() {

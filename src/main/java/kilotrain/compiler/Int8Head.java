@@ -108,24 +108,9 @@ public final class Int8Head {
                 : Tensor.int32("head.bias", new int[] {out}, null, fc.bias.int32Data.clone());
         Quant yq = Quant.perTensor(fc.output.quant.scale(), fc.output.quant.zeroPoint());
         Tensor y = new Tensor("head.logits", new int[] {1, 1, 1, out}, DType.INT8, yq);
-        Conv2D conv = new Conv2D("head", x, w, b, y, 1, 1, 1, 1, Padding.NONE, 1, perChannel(fc.requant, out),
+        Conv2D conv = new Conv2D("head", x, w, b, y, 1, 1, 1, 1, Padding.NONE, 1, fc.requant.perChannel(out),
                 fc.actMin, fc.actMax, fc.activation);
         return new Int8Head(reshape, conv);
-    }
-
-    private static Requant perChannel(Requant r, int channels) {
-        if (r.channels() == channels) {
-            return r;
-        }
-        if (r instanceof Requant.FixedPoint fp) {
-            int[] m = new int[channels], sh = new int[channels];
-            java.util.Arrays.fill(m, fp.multipliers()[0]);
-            java.util.Arrays.fill(sh, fp.shifts()[0]);
-            return new Requant.FixedPoint(m, sh);
-        }
-        float[] sc = new float[channels];
-        java.util.Arrays.fill(sc, ((Requant.FloatRint) r).scales()[0]);
-        return new Requant.FloatRint(sc);
     }
 
     /** Mean over output rows of the largest real |weight| in the row. */

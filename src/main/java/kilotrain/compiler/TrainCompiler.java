@@ -56,6 +56,8 @@ public final class TrainCompiler {
     /** Tensors whose gradient the backward rules emitted so far have written. */
     private final Set<Tensor> written = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     private final Map<Conv2D, Param[]> convParams = new IdentityHashMap<>();
+    /** Views: tensor -> the tensor whose buffers it shares ({@link Lowering#alias}). */
+    private final Map<Tensor, Tensor> aliases = new IdentityHashMap<>();
 
     private TrainCompiler(Graph graph, TrainSpec spec) {
         this.graph = graph;
@@ -77,16 +79,33 @@ public final class TrainCompiler {
         throw new KtException("model '" + graph.name + "' has no convolution or fully connected layer to use as classifier");
     }
 
-    /** The convolutions before the classifier, in execution order: the paper's conv indices. */
+    /**
+     * The convolutions before the classifier, in execution order: the paper's conv indices. A fully connected layer
+     * of the backbone counts as the 1x1 convolution it trains as ({@link FullyConnected#asConv()}).
+     */
     public static List<Conv2D> backboneConvs(Graph graph) {
-        int cls = classifierIndex(graph);
         List<Conv2D> out = new ArrayList<>();
+        for (Op op : backboneLayers(graph)) {
+            out.add(weighted(op));
+        }
+        return out;
+    }
+
+    /** The graph's operators behind {@link #backboneConvs}, one for one: convolutions and fully connected layers. */
+    public static List<Op> backboneLayers(Graph graph) {
+        int cls = classifierIndex(graph);
+        List<Op> out = new ArrayList<>();
         for (int i = 0; i < cls; i++) {
-            if (graph.ops.get(i) instanceof Conv2D c) {
-                out.add(c);
+            if (weighted(graph.ops.get(i)) != null) {
+                out.add(graph.ops.get(i));
             }
         }
         return out;
+    }
+
+    /** The convolution a weighted operator trains as (a fully connected layer: its 1x1 form), or null. */
+    public static Conv2D weighted(Op op) {
+        return op instanceof Conv2D c ? c : op instanceof FullyConnected f ? f.asConv() : null;
     }
 
     private Buf buf(String name, Buf.Kind kind, DType dtype, int elements) {
@@ -188,7 +207,8 @@ public final class TrainCompiler {
 
         // Which activations need a gradient: those downstream of a trained parameter.
         for (Op op : backbone) {
-            boolean ng = op instanceof Conv2D c && trainedByOp.containsKey(c);
+            Conv2D w = weighted(op);
+            boolean ng = w != null && trainedByOp.containsKey(w);
             for (Tensor t : op.inputs()) {
                 ng |= needsGrad.contains(t);
             }
@@ -275,12 +295,17 @@ public final class TrainCompiler {
         return new Program(graph, step, bufs, params, trained, input, logits, loss, n, convs.size());
     }
 
+    private Tensor canon(Tensor t) {
+        Tensor c = aliases.get(t);
+        return c == null ? t : c;
+    }
+
     private Buf actBuf(Tensor t) {
-        return act.computeIfAbsent(t, x -> buf(x.name, Buf.Kind.ACT, DType.INT8, x.elements()));
+        return act.computeIfAbsent(canon(t), x -> buf(x.name, Buf.Kind.ACT, DType.INT8, x.elements()));
     }
 
     private Buf gradBuf(Tensor t) {
-        return grad.computeIfAbsent(t, x -> buf(x.name + ".grad", Buf.Kind.GRAD, DType.FLOAT32, x.elements()));
+        return grad.computeIfAbsent(canon(t), x -> buf(x.name + ".grad", Buf.Kind.GRAD, DType.FLOAT32, x.elements()));
     }
 
     private Buf mask(Op op) {
@@ -355,7 +380,18 @@ public final class TrainCompiler {
     /** What the operators' training rules see of this compiler. */
     private final Lowering lowering = new Lowering() {
         public Buf act(Tensor t) {
-            return act.get(t);
+            return act.get(canon(t));
+        }
+
+        public void alias(Tensor view, Tensor of) {
+            Tensor target = canon(of);
+            if (view.elements() != target.elements() || view.dtype != target.dtype) {
+                throw new IllegalArgumentException(view + " cannot be a view of " + target);
+            }
+            if (act.containsKey(view) || grad.containsKey(view) || aliases.containsKey(view)) {
+                throw new IllegalStateException(view + " has buffers already; alias it before use");
+            }
+            aliases.put(view, target);
         }
 
         public Buf newAct(Tensor t) {
@@ -363,7 +399,7 @@ public final class TrainCompiler {
         }
 
         public boolean needsGrad(Tensor t) {
-            return needsGrad.contains(t);
+            return needsGrad.contains(canon(t));
         }
 
         public Buf mask(Op op) {
@@ -375,11 +411,11 @@ public final class TrainCompiler {
         }
 
         public boolean gradWritten(Tensor t) {
-            return written.contains(t);
+            return written.contains(canon(t));
         }
 
         public void gradWrote(Tensor t) {
-            written.add(t);
+            written.add(canon(t));
         }
 
         public Buf buf(String name, Buf.Kind kind, DType dtype, int elements) {

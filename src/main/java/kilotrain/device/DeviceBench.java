@@ -13,13 +13,9 @@ import java.util.function.Supplier;
 import kilotrain.KtException;
 import kilotrain.codegen.CGenerator;
 import kilotrain.codegen.ParamDump;
-import kilotrain.compiler.memory.ArenaPlanner;
-import kilotrain.compiler.memory.MemoryAnalysis;
-import kilotrain.compiler.memory.Variant;
+import kilotrain.compiler.memory.DeviceProgram;
 import kilotrain.exec.TrainExecutor;
 import kilotrain.program.TrainState;
-import kilotrain.ops.update.BiasRounding;
-import kilotrain.ops.update.WeightRounding;
 import kilotrain.ops.core.Param;
 import kilotrain.ops.loss.TargetKind;
 import kilotrain.program.Program;
@@ -49,35 +45,15 @@ public final class DeviceBench {
     private DeviceBench() {
     }
 
-    public static Result run(Program p, TrainState.Options options, float lr, List<byte[]> inputs, int[] labels,
-            int steps, Path dir, long timeoutSeconds) {
-        return run(p, options, lr, inputs, labels, steps, dir, timeoutSeconds, true);
-    }
-
-    /** {@code fuseBlocks} false: the device runs every conv on its own (BlockFusion off), for comparison. */
-    public static Result run(Program p, TrainState.Options options, float lr, List<byte[]> inputs, int[] labels,
-            int steps, Path dir, long timeoutSeconds, boolean fuseBlocks) {
-        return run(p, () -> new TrainState(p, options), lr, inputs, labels, steps, dir, timeoutSeconds, fuseBlocks);
-    }
-
     /**
-     * The same, starting from the parameters {@code initial} supplies (e.g. a host fine-tune's result): called twice,
-     * once for the C project's initial values and once for the Java twin, so each side starts from a fresh copy.
+     * The device program {@code dp} (its step order, arena plan, update rules and learning rate) on {@code board},
+     * starting from the parameters {@code initial} supplies (e.g. a host fine-tune's result): called twice, once for
+     * the C project's initial values and once for the Java twin, so each side starts from a fresh copy. For a
+     * classification (or a binary classifier, whose {@code labels} are the targets, or an autoencoder).
      */
-    public static Result run(Program p, Supplier<TrainState> initial, float lr, List<byte[]> inputs, int[] labels,
-            int steps, Path dir, long timeoutSeconds) {
-        return run(p, initial, lr, inputs, labels, steps, dir, timeoutSeconds, true);
-    }
-
-    public static Result run(Program p, Supplier<TrainState> initial, float lr, List<byte[]> inputs, int[] labels,
-            int steps, Path dir, long timeoutSeconds, boolean fuseBlocks) {
-        return run(p, initial, lr, inputs, labels, steps, dir, timeoutSeconds, fuseBlocks, Board.DEFAULT);
-    }
-
-    /** On {@code board} (its core, memory map and budgets; it must have a QEMU model). */
-    public static Result run(Program p, Supplier<TrainState> initial, float lr, List<byte[]> inputs, int[] labels,
-            int steps, Path dir, long timeoutSeconds, boolean fuseBlocks, Board board) {
-        return run(p, initial, lr, inputs, labels, null, steps, dir, timeoutSeconds, fuseBlocks, board);
+    public static Result run(DeviceProgram dp, Supplier<TrainState> initial, List<byte[]> inputs, int[] labels,
+            int steps, Path dir, long timeoutSeconds, Board board) {
+        return run(dp, initial, inputs, labels, null, steps, dir, timeoutSeconds, board);
     }
 
     /**
@@ -85,8 +61,10 @@ public final class DeviceBench {
      * values; null for a classification, a binary classifier, whose {@code labels} are the targets, and an
      * autoencoder, whose target is the input itself).
      */
-    public static Result run(Program p, Supplier<TrainState> initial, float lr, List<byte[]> inputs, int[] labels,
-            float[][] targets, int steps, Path dir, long timeoutSeconds, boolean fuseBlocks, Board board) {
+    public static Result run(DeviceProgram dp, Supplier<TrainState> initial, List<byte[]> inputs, int[] labels,
+            float[][] targets, int steps, Path dir, long timeoutSeconds, Board board) {
+        Program p = dp.compiled;
+        float lr = dp.lr;
         if (board.qemuMachine() == null) {
             throw new KtException("board " + board.name() + " has no QEMU model here: compile --target " + board.core()
                     + " --board " + board.name() + " --out DIR builds and links its program; device-bench runs on "
@@ -103,22 +81,19 @@ public final class DeviceBench {
                         + "libnewlib-arm-none-eabi qemu-system-arm)");
             }
         }
-        TrainState.Options options = initial.get().options();
-        MemoryAnalysis a = analysis(p, options, fuseBlocks);
-        Variant v = a.best();
         // The board's limits, checked before building against what the linker will count (the emitted statics,
         // kernel scratch and runtime state included, plus the stack reserve), so a program that cannot fit gets a
         // clear message (what takes the bytes, the smallest budget) rather than the linker's overflow count.
         TrainState first = initial.get();
-        DeviceFootprint.of(p, v.step(), v.plan(), first, lr).check(board.ramBytes(), board.flashBytes(),
+        DeviceFootprint.of(p, dp.step(), dp.plan(), first, lr).check(board.ramBytes(), board.flashBytes(),
                 (long) inputs.size() * (p.input.elements + 4));
-        CGenerator.generate(p, v.step(), v.plan(), first, lr, dir);
+        CGenerator.generate(p, dp.step(), dp.plan(), first, lr, dir);
         CGenerator.writeSamples(dir, inputs, labels, targets, kind, steps);
         board.write(dir);
         try {
             exec(dir, List.of("make", "-s", "device"), timeoutSeconds, "building for " + board.name());
         } catch (KtException e) {
-            throw overflow(e, a, v, board);
+            throw overflow(e, dp, board);
         }
         long[] sections = sections(exec(dir, List.of("arm-none-eabi-size", "-A", "app.elf"), 60, "reading the ELF"));
         String out = exec(dir, List.of("make", "-s", "qemu"), timeoutSeconds, "running on QEMU");
@@ -148,22 +123,11 @@ public final class DeviceBench {
                 sections[0] + data - samples, stack, data, bss, mismatch == null, mismatch, losses, samples);
     }
 
-    /** The memory analysis whose best variant (step order and arena plan) {@link #run} builds. */
-    static MemoryAnalysis analysis(Program p, TrainState.Options options, boolean fuseBlocks) {
-        return MemoryAnalysis.of(p, options.momentum() != 0f, options.weightRule() == WeightRounding.FLOAT_SHADOW,
-                options.biasRule() == BiasRounding.FLOAT_SHADOW, new ArenaPlanner(), true, fuseBlocks);
-    }
-
-    /** The instructions of the step {@link #run} builds for these options, in the order the device runs them. */
-    public static List<kilotrain.ops.core.Instr> stepOrder(Program p, TrainState.Options options, boolean fuseBlocks) {
-        return analysis(p, options, fuseBlocks).best().step();
-    }
-
     /**
      * A link that overflows the board says by how much; the planner's figures say what is in SRAM. Together they name
      * the problem and the smallest board that fits. Other build failures pass through unchanged.
      */
-    static KtException overflow(KtException e, MemoryAnalysis a, Variant v, Board board) {
+    static KtException overflow(KtException e, DeviceProgram a, Board board) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("region `(RAM|FLASH)' overflowed by (\\d+) bytes")
                 .matcher(e.getMessage());
         StringBuilder msg = new StringBuilder();
@@ -175,7 +139,7 @@ public final class DeviceBench {
                 msg.append(String.format("SRAM of the board (%,d bytes) exceeded by %,d bytes: the planned step needs "
                         + "%,d bytes (arena %,d + trainable parameters %,d + float master copies %,d + optimizer state "
                         + "%,d), and the runtime adds kernel scratch, parameter state and the 8 KiB stack reserve. "
-                        + "Smallest SRAM that fits: %,d bytes%s. ", limit, over, a.sramTotal(v), v.plan().arenaBytes(),
+                        + "Smallest SRAM that fits: %,d bytes%s. ", limit, over, a.sramBytes(), a.arenaBytes(),
                         a.trainableBytes, a.shadowBytes, a.optimizerBytes, limit + over, a.shadowBytes > 0
                                 ? " (a smaller scheme, or --bias-rule nearest, which keeps no float copies, needs less)"
                                 : " (a smaller scheme needs less)"));

@@ -7,12 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import kilotrain.KtException;
 import kilotrain.codegen.CGenerator;
-import kilotrain.compiler.memory.ArenaPlanner;
-import kilotrain.compiler.memory.MemoryAnalysis;
-import kilotrain.compiler.memory.Variant;
+import kilotrain.compiler.memory.DeviceProgram;
 import kilotrain.exec.TrainExecutor;
-import kilotrain.ops.update.BiasRounding;
-import kilotrain.ops.update.WeightRounding;
 import kilotrain.program.Program;
 import kilotrain.program.TrainState;
 import kilotrain.util.AtomicFiles;
@@ -33,8 +29,12 @@ public final class DeviceDemo {
     private DeviceDemo() {
     }
 
-    public static Result run(Program p, TrainState.Options options, float lr, List<byte[]> stream, int[] streamLabels,
-            List<byte[]> heldOut, int[] heldLabels, int every, int cut, Board board, Path dir, long timeoutSeconds) {
+    /** The device program {@code dp} (step order, arena plan, update rules, learning rate) learning on {@code board}. */
+    public static Result run(DeviceProgram dp, List<byte[]> stream, int[] streamLabels, List<byte[]> heldOut,
+            int[] heldLabels, int every, int cut, Board board, Path dir, long timeoutSeconds) {
+        Program p = dp.compiled;
+        TrainState.Options options = dp.options;
+        float lr = dp.lr;
         if (every < 1 || cut < every || cut >= stream.size()) {
             throw new KtException("device demo: need 1 <= every (" + every + ") <= cut (" + cut + ") < stream ("
                     + stream.size() + ")");
@@ -42,14 +42,10 @@ public final class DeviceDemo {
         if (board.qemuMachine() == null) {
             throw new KtException("device demo: board " + board.name() + " has no QEMU model here");
         }
-        MemoryAnalysis a = MemoryAnalysis.of(p, options.momentum() != 0f,
-                options.weightRule() == WeightRounding.FLOAT_SHADOW, options.biasRule() == BiasRounding.FLOAT_SHADOW,
-                new ArenaPlanner(), true, true);
-        Variant v = a.best();
         TrainState first = new TrainState(p, options);
-        DeviceFootprint.of(p, v.step(), v.plan(), first, lr).check(board.ramBytes(), board.flashBytes(),
+        DeviceFootprint.of(p, dp.step(), dp.plan(), first, lr).check(board.ramBytes(), board.flashBytes(),
                 (long) (stream.size() + heldOut.size()) * (p.input.elements + 4));
-        CGenerator.generate(p, v.step(), v.plan(), first, lr, dir);
+        CGenerator.generate(p, dp.step(), dp.plan(), first, lr, dir);
         List<byte[]> all = new ArrayList<>(stream);
         all.addAll(heldOut);
         int[] labels = new int[all.size()];

@@ -3,7 +3,9 @@ package kilotrain.exec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import kilotrain.KtException;
 import kilotrain.compiler.memory.ArenaPlan;
+import kilotrain.compiler.memory.DeviceProgram;
 import kilotrain.ops.core.Instr;
 import kilotrain.ops.core.Param;
 import kilotrain.program.Program;
@@ -23,6 +25,22 @@ public final class ArenaCheck {
         public boolean identical() {
             return firstDifference == null;
         }
+    }
+
+    /**
+     * {@code compile --verify-arena}: the device program's step trained {@code steps} times on seeded random samples
+     * from its planned arena and with one array per buffer, under its update rules and learning rate; a plan that
+     * changes any bit is an error naming the first difference.
+     */
+    public static Result verify(DeviceProgram dp, int steps) {
+        Program p = dp.program();
+        int[] labels = new int[Math.min(steps, 8)];
+        Result r = run(p, dp.plan(), dp.options, dp.lr, syntheticInputs(p, labels.length, 1, labels), labels, steps);
+        if (!r.identical()) {
+            throw new KtException("--verify-arena: the step run from the planned arena (" + dp.plan().strategy()
+                    + ", " + dp.arenaBytes() + " bytes) differs from the unplanned step: " + r.firstDifference());
+        }
+        return r;
     }
 
     /**

@@ -31,6 +31,37 @@ public final class FullyConnected extends Op {
         }
     }
 
+    private Conv2D lowered;
+
+    /**
+     * This layer as the 1x1 convolution on one pixel that computes the same bytes: input {@code [1, 1, 1, in]}, OHWI
+     * weights {@code [out, 1, 1, in]} (the same bytes as {@code [out, in]}), output {@code [1, 1, 1, out]}, its bias,
+     * requantization (per output channel) and clamp. The training step lowers a trained fully connected layer to it, so
+     * it trains as a convolution does (QAS, partial input channels, the device update rules, the C kernels). The same
+     * object on every call; its input and output tensors are views of this layer's.
+     */
+    public synchronized Conv2D asConv() {
+        if (lowered == null) {
+            int in = inFeatures(), out = outFeatures();
+            Quant wq = weight.quant;
+            if (wq == null || input.quant == null || output.quant == null) {
+                throw new IllegalArgumentException("FullyConnected '" + name + "' is not quantized");
+            }
+            double[] scales = new double[out];
+            for (int o = 0; o < out; o++) {
+                scales[o] = wq.scalesDouble[wq.scalesDouble.length == 1 ? 0 : o];
+            }
+            Tensor x = new Tensor(input.name + ".pixel", new int[] {1, 1, 1, in}, input.dtype, input.quant);
+            Tensor w = Tensor.int8(weight.name, new int[] {out, 1, 1, in}, Quant.perAxis(scales, new int[out], 0),
+                    weight.int8Data.clone());
+            Tensor b = bias == null ? null : Tensor.int32(bias.name, new int[] {out}, null, bias.int32Data.clone());
+            Tensor y = new Tensor(output.name + ".pixel", new int[] {1, 1, 1, out}, output.dtype, output.quant);
+            lowered = new Conv2D(name, x, w, b, y, 1, 1, 1, 1, Padding.NONE, 1, requant.perChannel(out), actMin,
+                    actMax, activation);
+        }
+        return lowered;
+    }
+
     public int inFeatures() {
         return weight.dim(1);
     }

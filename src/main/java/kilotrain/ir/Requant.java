@@ -9,6 +9,25 @@ public sealed interface Requant permits Requant.FixedPoint, Requant.FloatRint {
 
     int channels();
 
+    /** The same rule with one multiplier (or scale) per channel: a per-tensor rule repeated {@code channels} times. */
+    default Requant perChannel(int channels) {
+        if (channels() == channels) {
+            return this;
+        }
+        if (channels() != 1) {
+            throw new IllegalArgumentException(channels() + " requantization channels cannot become " + channels);
+        }
+        if (this instanceof FixedPoint fp) {
+            int[] m = new int[channels], sh = new int[channels];
+            java.util.Arrays.fill(m, fp.multipliers()[0]);
+            java.util.Arrays.fill(sh, fp.shifts()[0]);
+            return new FixedPoint(m, sh);
+        }
+        float[] sc = new float[channels];
+        java.util.Arrays.fill(sc, ((FloatRint) this).scales()[0]);
+        return new FloatRint(sc);
+    }
+
     /**
      * TFLite's rule: {@code MultiplyByQuantizedMultiplier(acc, multiplier, shift)} (saturating rounding doubling
      * high multiply, then rounding divide by a power of two), one multiplier and shift per output channel.

@@ -104,6 +104,9 @@ public final class TfliteExport {
         Map<Op, Integer> opIndex = new IdentityHashMap<>();
         for (int i = 0; i < graph.ops.size(); i++) {
             opIndex.put(graph.ops.get(i), i);
+            if (graph.ops.get(i) instanceof kilotrain.ir.FullyConnected f) {
+                opIndex.put(f.asConv(), i); // a fully connected layer trains as its 1x1 form: same weight bytes
+            }
         }
         int cls = TrainCompiler.classifierIndex(graph);
         TrainedConv head = null;
@@ -526,6 +529,57 @@ public final class TfliteExport {
                     shape[i] = o.newShape(i);
                 }
                 return ReshapeOptions.createReshapeOptions(fb, ReshapeOptions.createNewShapeVector(fb, shape));
+            }
+            case BuiltinOptions.ConcatenationOptions: {
+                var o = (kilotrain.ops.tflite.schema.ConcatenationOptions) op.builtinOptions(
+                        new kilotrain.ops.tflite.schema.ConcatenationOptions());
+                return kilotrain.ops.tflite.schema.ConcatenationOptions.createConcatenationOptions(fb, o.axis(),
+                        o.fusedActivationFunction());
+            }
+            case BuiltinOptions.ReducerOptions: {
+                var o = (kilotrain.ops.tflite.schema.ReducerOptions) op.builtinOptions(
+                        new kilotrain.ops.tflite.schema.ReducerOptions());
+                return kilotrain.ops.tflite.schema.ReducerOptions.createReducerOptions(fb, o.keepDims());
+            }
+            case BuiltinOptions.StridedSliceOptions: {
+                var o = (kilotrain.ops.tflite.schema.StridedSliceOptions) op.builtinOptions(
+                        new kilotrain.ops.tflite.schema.StridedSliceOptions());
+                return kilotrain.ops.tflite.schema.StridedSliceOptions.createStridedSliceOptions(fb, o.beginMask(),
+                        o.endMask(), o.ellipsisMask(), o.newAxisMask(), o.shrinkAxisMask(), o.offset());
+            }
+            case BuiltinOptions.ResizeNearestNeighborOptions: {
+                var o = (kilotrain.ops.tflite.schema.ResizeNearestNeighborOptions) op.builtinOptions(
+                        new kilotrain.ops.tflite.schema.ResizeNearestNeighborOptions());
+                return kilotrain.ops.tflite.schema.ResizeNearestNeighborOptions.createResizeNearestNeighborOptions(fb,
+                        o.alignCorners(), o.halfPixelCenters());
+            }
+            case BuiltinOptions.SqueezeOptions: {
+                var o = (kilotrain.ops.tflite.schema.SqueezeOptions) op.builtinOptions(
+                        new kilotrain.ops.tflite.schema.SqueezeOptions());
+                int[] dims = new int[o.squeezeDimsLength()];
+                for (int i = 0; i < dims.length; i++) {
+                    dims[i] = o.squeezeDims(i);
+                }
+                return kilotrain.ops.tflite.schema.SqueezeOptions.createSqueezeOptions(fb,
+                        kilotrain.ops.tflite.schema.SqueezeOptions.createSqueezeDimsVector(fb, dims));
+            }
+            case BuiltinOptions.PadOptions:
+                kilotrain.ops.tflite.schema.PadOptions.startPadOptions(fb);
+                return kilotrain.ops.tflite.schema.PadOptions.endPadOptions(fb);
+            case BuiltinOptions.LeakyReluOptions: {
+                var o = (kilotrain.ops.tflite.schema.LeakyReluOptions) op.builtinOptions(
+                        new kilotrain.ops.tflite.schema.LeakyReluOptions());
+                return kilotrain.ops.tflite.schema.LeakyReluOptions.createLeakyReluOptions(fb, o.alpha());
+            }
+            case BuiltinOptions.MulOptions: {
+                var o = (kilotrain.ops.tflite.schema.MulOptions) op.builtinOptions(
+                        new kilotrain.ops.tflite.schema.MulOptions());
+                return kilotrain.ops.tflite.schema.MulOptions.createMulOptions(fb, o.fusedActivationFunction());
+            }
+            case BuiltinOptions.SubOptions: {
+                var o = (kilotrain.ops.tflite.schema.SubOptions) op.builtinOptions(
+                        new kilotrain.ops.tflite.schema.SubOptions());
+                return kilotrain.ops.tflite.schema.SubOptions.createSubOptions(fb, o.fusedActivationFunction(), o.potScaleInt16());
             }
             default:
                 throw new KtException("TFLite export: operator " + index + " has options of type " + (type & 0xff)

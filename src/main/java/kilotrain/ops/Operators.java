@@ -24,15 +24,19 @@ import kilotrain.ops.activation.Sigmoid;
 import kilotrain.ops.activation.Relu;
 import kilotrain.ops.add.AddKernel;
 import kilotrain.ops.add.AddTraining;
+import kilotrain.ops.concat.ConcatTraining;
 import kilotrain.ops.concat.Concatenation;
 import kilotrain.ops.conv.ConvKernel;
 import kilotrain.ops.conv.ConvTraining;
 import kilotrain.ops.core.TrainRule;
 import kilotrain.ops.elementwise.Binary;
 import kilotrain.ops.fc.FcTraining;
+import kilotrain.ops.gather.GatherTraining;
 import kilotrain.ops.fc.FullyConnectedKernel;
 import kilotrain.ops.maxpool.MaxPool2D;
+import kilotrain.ops.maxpool.MaxPoolTraining;
 import kilotrain.ops.mean.Mean;
+import kilotrain.ops.mean.MeanTraining;
 import kilotrain.ops.pad.Pad;
 import kilotrain.ops.pool.AvgPoolKernel;
 import kilotrain.ops.pool.PoolTraining;
@@ -42,6 +46,7 @@ import kilotrain.ops.reshape.ReshapeTraining;
 import kilotrain.ops.resize.ResizeNearestNeighbor;
 import kilotrain.ops.slice.StridedSlice;
 import kilotrain.ops.softmax.SoftmaxKernel;
+import kilotrain.ops.table.TableTraining;
 import kilotrain.ops.transpose.Transpose;
 
 /**
@@ -104,6 +109,14 @@ public final class Operators {
         train(AvgPool2D.class, new PoolTraining());
         train(Add.class, new AddTraining());
         train(Reshape.class, new ReshapeTraining());
+        train(Requantize.class, new TableTraining<>());
+        train(Pad.class, new GatherTraining<>());
+        train(Mean.class, new MeanTraining());
+        train(MaxPool2D.class, new MaxPoolTraining());
+        train(Concatenation.class, new ConcatTraining());
+        train(Transpose.class, new GatherTraining<>());
+        train(StridedSlice.class, new GatherTraining<>());
+        train(ResizeNearestNeighbor.class, new GatherTraining<>());
     }
 
     static {

@@ -19,12 +19,18 @@ public abstract class TableOp extends OneInputOp {
     /** The int8 output for the int8 input {@code x}, as the reference kernel computes it. */
     public abstract int apply(int x);
 
-    @Override
-    public final Forward bind(Binder b) {
+    /** The 256 outputs, indexed by the input byte: {@code table()[x & 0xff] == apply(x)}. */
+    public final byte[] table() {
         byte[] table = new byte[256];
         for (int x = -128; x < 128; x++) {
             table[x & 0xff] = (byte) apply(x);
         }
+        return table;
+    }
+
+    @Override
+    public final Forward bind(Binder b) {
+        byte[] table = table();
         int in = b.slot(input), out = b.slot(output), n = input.elements();
         return (s, sc) -> {
             byte[] x = s[in], y = s[out];

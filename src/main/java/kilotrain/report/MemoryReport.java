@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import kilotrain.KtException;
-import kilotrain.compiler.memory.MemoryAnalysis;
+import kilotrain.compiler.memory.DeviceProgram;
 import kilotrain.compiler.memory.Variant;
 import kilotrain.ops.core.Buf;
 import kilotrain.ops.core.Instr;
@@ -15,13 +15,13 @@ import kilotrain.util.AtomicFiles;
 /**
  * {@code compile --memory-report DIR}: the per-instruction memory timeline of the device's step (timeline.csv,
  * timeline.png with the deferred step for comparison), the arena offsets (arena.csv) and the breakdown
- * (summary.csv).
+ * (summary.csv) and the lowering pipeline's stage log (passes.csv: per pass instructions, peak, arena, change).
  */
 public final class MemoryReport {
     private MemoryReport() {
     }
 
-    public static void write(Path dir, MemoryAnalysis a) {
+    public static void write(Path dir, DeviceProgram a) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -65,6 +65,14 @@ public final class MemoryReport {
                     .append(',').append(a.flashBytes).append('\n');
         }
         text(dir.resolve("summary.csv"), sum.toString());
+
+        StringBuilder passes = new StringBuilder("pass,instructions,peak_bytes,arena_bytes,change\n");
+        for (kilotrain.compiler.memory.DevicePipeline.Stage st : a.log) {
+            passes.append(st.pass()).append(',').append(st.instructions()).append(',').append(st.peakBytes())
+                    .append(',').append(st.planned() ? Long.toString(st.arenaBytes()) : "").append(",\"")
+                    .append(st.change()).append("\"\n");
+        }
+        text(dir.resolve("passes.csv"), passes.toString());
 
         List<Charts.Series> series = new ArrayList<>();
         Variant d = a.variants.get(0);

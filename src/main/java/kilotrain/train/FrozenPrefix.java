@@ -10,7 +10,6 @@ import kilotrain.compiler.Scheme;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.data.Samples;
 import kilotrain.exec.Executor;
-import kilotrain.ir.Conv2D;
 import kilotrain.ir.Graph;
 import kilotrain.ir.Op;
 import kilotrain.ir.Tensor;
@@ -63,7 +62,7 @@ public final class FrozenPrefix implements Samples {
     }
 
     private static FrozenPrefix cut(Graph graph, int firstTrained, Samples source, long cached, long maxBytes) {
-        List<Conv2D> convs = TrainCompiler.backboneConvs(graph);
+        List<Op> convs = TrainCompiler.backboneLayers(graph);
         if (firstTrained <= 0 || firstTrained >= convs.size()) {
             return null;
         }
@@ -87,7 +86,7 @@ public final class FrozenPrefix implements Samples {
                     graph.ops.subList(0, cut), Map.of());
             int skipped = 0;
             for (Op op : graph.ops.subList(0, cut)) {
-                if (op instanceof Conv2D c && convs.contains(c)) {
+                if (convs.contains(op)) {
                     skipped++;
                 }
             }

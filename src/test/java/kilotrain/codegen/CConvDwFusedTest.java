@@ -1,5 +1,6 @@
 package kilotrain.codegen;
 
+import kilotrain.compiler.memory.DevicePipeline;
 import kilotrain.device.DeviceBench;
 import kilotrain.device.DeviceFootprint;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -13,7 +14,6 @@ import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
 import kilotrain.compiler.memory.ArenaPlanner;
 import kilotrain.compiler.memory.BlockFusion;
-import kilotrain.compiler.memory.MemoryAnalysis;
 import kilotrain.compiler.memory.Reorder;
 import kilotrain.compiler.memory.Variant;
 import kilotrain.data.DatasetSplit;
@@ -160,7 +160,8 @@ class CConvDwFusedTest {
     void deviceKeepsOnlyNeededPairs() {
         for (String scheme : new String[] {"mbv2-w0.35:49kb", "mbv2-w0.35:138kb"}) {
             Program p = compile(mbv2, scheme);
-            Variant best = MemoryAnalysis.of(p, false, false, true, new ArenaPlanner(), true).best();
+            Variant best = DevicePipeline.lower(p, new TrainState.Options(true, 0f, WeightRounding.STOCHASTIC,
+                    BiasRounding.FLOAT_SHADOW, 0), 0f, DevicePipeline.Settings.device()).best();
             Program all = Reorder.optimizeFused(BlockFusion.apply(p));
             Variant allFused = Variant.of("all", all, all.step, true, new ArenaPlanner());
             int kept = BlockFusion.count(best.step()), every = BlockFusion.count(all.step);

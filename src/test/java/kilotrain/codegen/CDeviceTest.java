@@ -1,5 +1,6 @@
 package kilotrain.codegen;
 
+import kilotrain.compiler.memory.DevicePipeline;
 import kilotrain.device.DeviceBench;
 import kilotrain.device.DeviceFootprint;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,7 +10,6 @@ import java.util.List;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
 import kilotrain.compiler.memory.ArenaPlanner;
-import kilotrain.compiler.memory.MemoryAnalysis;
 import kilotrain.compiler.memory.Variant;
 import kilotrain.program.TrainState;
 import kilotrain.ops.update.BiasRounding;
@@ -40,7 +40,7 @@ class CDeviceTest {
         TrainState.Options options = new TrainState.Options(true, 0f, WeightRounding.STOCHASTIC,
                 BiasRounding.FLOAT_SHADOW, 2);
         TrainState state = new TrainState(p, options);
-        Variant v = MemoryAnalysis.of(p, false, new ArenaPlanner()).best();
+        Variant v = DevicePipeline.lower(p, options, 0.05f, DevicePipeline.Settings.device().withFusedUpdates(false)).best();
         float lr = 0.05f;
         int steps = 5;
         CGenerator.generate(p, v.step(), v.plan(), state, lr, dir);

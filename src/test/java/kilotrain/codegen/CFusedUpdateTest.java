@@ -1,5 +1,6 @@
 package kilotrain.codegen;
 
+import kilotrain.compiler.memory.DevicePipeline;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -8,7 +9,6 @@ import java.util.List;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
 import kilotrain.compiler.memory.ArenaPlanner;
-import kilotrain.compiler.memory.MemoryAnalysis;
 import kilotrain.compiler.memory.Variant;
 import kilotrain.ops.conv.ConvWeightUpdate;
 import kilotrain.program.TrainState;
@@ -48,8 +48,7 @@ class CFusedUpdateTest {
         Scheme s = Scheme.resolve(scheme, TrainCompiler.backboneConvs(CGeneratorTest.mcunet).size());
         Program p = TrainCompiler.compile(CGeneratorTest.mcunet, new TrainSpec(s, 10, 11));
         TrainState state = new TrainState(p, options);
-        Variant v = MemoryAnalysis.of(p, options.momentum() != 0f, options.weightRule() == WeightRounding.FLOAT_SHADOW,
-                options.biasRule() == BiasRounding.FLOAT_SHADOW, new ArenaPlanner(), true, false).best();
+        Variant v = DevicePipeline.lower(p, options, 0f, DevicePipeline.Settings.device().withFuseBlocks(false)).best();
         long fused = v.step().stream().filter(in -> in instanceof ConvWeightUpdate).count();
         assertTrue(fused > 0, scheme + ": the planned step fuses at least one weight update");
         float lr = 0.05f;

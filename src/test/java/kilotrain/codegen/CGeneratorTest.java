@@ -1,5 +1,6 @@
 package kilotrain.codegen;
 
+import kilotrain.compiler.memory.DevicePipeline;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,7 +12,6 @@ import java.util.List;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
 import kilotrain.compiler.memory.ArenaPlanner;
-import kilotrain.compiler.memory.MemoryAnalysis;
 import kilotrain.compiler.memory.Variant;
 import kilotrain.data.DatasetSplit;
 import kilotrain.data.InputSpec;
@@ -189,7 +189,7 @@ class CGeneratorTest {
         CBuild.requireTool("make");
         TrainState state = new TrainState(p, options);
         if (device) {
-            Variant v = MemoryAnalysis.of(p, options.momentum() != 0f, new ArenaPlanner()).best();
+            Variant v = DevicePipeline.lower(p, options, lr, DevicePipeline.Settings.device().withFusedUpdates(false)).best();
             assertTrue(v.step().stream().anyMatch(in -> in instanceof Update), "reordered step has updates");
             CGenerator.generate(p, v.step(), v.plan(), state, lr, dir);
             assertTrue(Files.readString(dir.resolve("kt_model.c")).contains("kt_arena["), "arena declared");

@@ -63,6 +63,12 @@ class DeviceFootprintTest {
             sum += n.asLong();
         }
         assertEquals(ram, sum, "the RAM breakdown adds up");
+        // memory is counted one way: the planner's figures are the footprint's parts
+        JsonNode parts = j.get("device_ram");
+        assertEquals(j.get("trainable_sram_bytes").asLong(), parts.path("trainable parameters").asLong());
+        assertEquals(j.get("shadow_bytes").asLong(), parts.path("float master copies").asLong(0));
+        assertEquals(j.get("optimizer_state_bytes").asLong(), parts.path("optimizer state").asLong(0));
+        assertEquals(DeviceFootprint.align8(j.get("arena_bytes").asLong()) + 4, parts.get("arena").asLong());
         CBuild.run(dir, List.of("make", "-s", "cortex-m7"), 600);
         String size = CBuild.run(dir, List.of("arm-none-eabi-size", "-A", "app.elf"), 60);
         long[] s = DeviceBench.sections(size);

@@ -1,5 +1,6 @@
 package kilotrain.codegen;
 
+import kilotrain.compiler.memory.DevicePipeline;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -18,7 +19,6 @@ import kilotrain.ops.update.WeightRounding;
 import kilotrain.program.Program;
 import kilotrain.program.TrainState;
 import kilotrain.compiler.memory.ArenaPlanner;
-import kilotrain.compiler.memory.MemoryAnalysis;
 import kilotrain.compiler.memory.Variant;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,7 +59,8 @@ class RegressCTest {
         Program p = program;
         TrainState state = new TrainState(p, new TrainState.Options(true, 0.9f, WeightRounding.STOCHASTIC,
                 BiasRounding.FLOAT_SHADOW, 5));
-        Variant v = MemoryAnalysis.of(p, true, new ArenaPlanner()).best();
+        Variant v = DevicePipeline.lower(p, state.options(), 0.05f, DevicePipeline.Settings.device().withFusedUpdates(false))
+                .best();
         float lr = 0.05f;
         int steps = 9;
         CGenerator.generate(p, v.step(), v.plan(), state, lr, dir);

@@ -11,6 +11,7 @@ import java.util.Random;
 import kilotrain.compiler.Scheme;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
+import kilotrain.compiler.memory.DevicePipeline;
 import kilotrain.device.Board;
 import kilotrain.device.DeviceBench;
 import kilotrain.ir.Graph;
@@ -154,8 +155,9 @@ class TasksCTest {
                 new Case("regress-int8", int8Regression(), random(5, 1, 6), new int[5], INT8_TARGETS),
                 new Case("binary", binary(TrainSpec.Head.INT8), random(2, 1, 7), new int[] {1, 0}, null));
         for (Case c : cases) {
-            DeviceBench.Result r = DeviceBench.run(c.p, () -> new TrainState(c.p, OPTIONS), 0.05f, c.in, c.labels,
-                    c.targets, 5, dir.resolve(c.name), 900, true, Board.DEFAULT);
+            DeviceBench.Result r = DeviceBench.run(DevicePipeline.lower(c.p, OPTIONS, 0.05f,
+                    DevicePipeline.Settings.device()), () -> new TrainState(c.p, OPTIONS), c.in, c.labels, c.targets, 5,
+                    dir.resolve(c.name), 900, Board.DEFAULT);
             assertTrue(r.bitExact(), c.name + " on QEMU: " + r.mismatch());
         }
     }

@@ -1,5 +1,6 @@
 package kilotrain.device;
 
+import kilotrain.compiler.memory.DevicePipeline;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -136,7 +137,7 @@ public final class ReplayCase {
     private static Step record(String name, Supplier<Program> compile, TrainState.Options options) {
         Program p = compile.get();
         TrainState state = new TrainState(p, options);
-        Variant v = DeviceBench.analysis(p, options, true).best();
+        Variant v = DevicePipeline.lower(p, options, 0.02f, DevicePipeline.Settings.device()).best();
         int[] label = {0};
         byte[] input = sample(p.forward, label);
         TrainExecutor ex = new TrainExecutor(v.program().withStep(v.step()), state);

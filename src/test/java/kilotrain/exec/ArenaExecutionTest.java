@@ -1,5 +1,7 @@
 package kilotrain.exec;
 
+import kilotrain.compiler.memory.DeviceProgram;
+import kilotrain.compiler.memory.DevicePipeline;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -16,7 +18,6 @@ import kilotrain.compiler.TrainSpec;
 import kilotrain.compiler.memory.ArenaPlan;
 import kilotrain.compiler.memory.ArenaPlanner;
 import kilotrain.compiler.memory.Block;
-import kilotrain.compiler.memory.MemoryAnalysis;
 import kilotrain.compiler.memory.Variant;
 import kilotrain.data.DatasetSplit;
 import kilotrain.data.InputSpec;
@@ -53,14 +54,15 @@ class ArenaExecutionTest {
 
     private static Graph mcunet;
     private static Program mcunet99;
-    private static MemoryAnalysis mcunet99Memory;
+    private static DeviceProgram mcunet99Memory;
 
-    static synchronized MemoryAnalysis mcunet99() {
+    static synchronized DeviceProgram mcunet99() {
         if (mcunet99Memory == null) {
             mcunet = ModelLoader.load(SHARED.resolve("models/tiny-training/mcunet-5fps.pkl"));
             Scheme s = Scheme.resolve("mcunet-5fps:99kb", TrainCompiler.backboneConvs(mcunet).size());
             mcunet99 = TrainCompiler.compile(mcunet, new TrainSpec(s, 10, 3));
-            mcunet99Memory = MemoryAnalysis.of(mcunet99, false, false, true, new ArenaPlanner(), true);
+            mcunet99Memory = DevicePipeline.lower(mcunet99, DEFAULTS, 0f, DevicePipeline.Settings.device().withFuseBlocks(true)
+                    .withPlannedStages(true));
         }
         return mcunet99Memory;
     }
@@ -114,7 +116,7 @@ class ArenaExecutionTest {
     /** The fused weight-gradient updates (chunk buffers, saved inputs read by the fused op) and the deferred step. */
     @Test
     void mcunet99kbFusedAndDeferredTrainBitIdenticallyInTheArena() {
-        MemoryAnalysis a = mcunet99();
+        DeviceProgram a = mcunet99();
         int[] labels = new int[3];
         List<byte[]> inputs = cifar(mcunet, 3, labels);
         Variant fused = a.variant("fused-weight-updates");
@@ -175,7 +177,7 @@ class ArenaExecutionTest {
         Graph g = ModelLoader.load(SHARED.resolve("models/mlperf-tiny/pretrainedResnet_quant.tflite"));
         Scheme s = Scheme.resolve("last-k:4", TrainCompiler.backboneConvs(g).size());
         Program p = TrainCompiler.compile(g, new TrainSpec(s, 10, 5));
-        MemoryAnalysis a = MemoryAnalysis.of(p, false, false, true, new ArenaPlanner(), true);
+        DeviceProgram a = DevicePipeline.lower(p, DEFAULTS, 0f, DevicePipeline.Settings.device().withPlannedStages(true));
         int[] labels = new int[4];
         List<byte[]> inputs = cifar(g, 4, labels);
         Variant v = a.variant("reordered");

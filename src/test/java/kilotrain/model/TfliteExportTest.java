@@ -180,6 +180,73 @@ class TfliteExportTest {
         assertArrayEquals(((Conv2D) g.ops.get(0)).weight.int8Data, first.weight.int8Data);
     }
 
+    /**
+     * A model with the operators that joined training (PAD, TRANSPOSE, STRIDED_SLICE, RESIZE_NEAREST_NEIGHBOR,
+     * MAX_POOL_2D, CONCATENATION, MEAN, QUANTIZE: their options copied) and one whose backbone is fully connected
+     * (ad01, its trained FC layer written back in place): the exported file's logits are the trained program's.
+     */
+    @Test
+    void newOperatorsAndBackboneFullyConnected(@TempDir Path dir) throws Exception {
+        byte[] model = kilotrain.importer.tflite.OperatorModels.everyTrainableOperator();
+        Graph g = kilotrain.importer.tflite.TfliteImporter.parse("ops.tflite", model);
+        Program p = TrainCompiler.compile(g, new TrainSpec(Scheme.resolve("full",
+                TrainCompiler.backboneConvs(g).size()), 3, 4, TrainSpec.Head.INT8));
+        SplittableRandom r = new SplittableRandom(8);
+        List<byte[]> in = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            byte[] b = new byte[g.input.elements()];
+            r.nextBytes(b);
+            in.add(b);
+        }
+        TrainState st = new TrainState(p, new TrainState.Options(true, 0f, WeightRounding.STOCHASTIC,
+                BiasRounding.FLOAT_SHADOW, 3));
+        train(p, st, in, new int[] {0, 1, 2, 1}, 8, 0.05f);
+        Path out = dir.resolve("ops.tflite");
+        Files.write(out, TfliteExport.write(model, g, p, st));
+        assertTrainedValues(out, g, p, st);
+        assertHeadLogits(out, p, st, in);
+
+        Path ad01 = SHARED.resolve("models/mlperf-tiny/ad01_int8.tflite");
+        Graph a = ModelLoader.load(ad01);
+        Program pa = TrainCompiler.compile(a, new TrainSpec(Scheme.resolve("last-k:2",
+                TrainCompiler.backboneConvs(a).size()), 2, 4, TrainSpec.Head.INT8));
+        TrainState sa = new TrainState(pa, new TrainState.Options(true, 0f, WeightRounding.STOCHASTIC,
+                BiasRounding.FLOAT_SHADOW, 3));
+        List<byte[]> ain = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            byte[] b = new byte[a.input.elements()];
+            r.nextBytes(b);
+            ain.add(b);
+        }
+        train(pa, sa, ain, new int[] {0, 1, 1, 0}, 8, 0.05f);
+        assertTrue(movedWeights(pa, sa).size() == 2, "the last backbone FC's and the head's weights changed");
+        Path aout = dir.resolve("ad01.tflite");
+        Files.write(aout, TfliteExport.write(Files.readAllBytes(ad01), a, pa, sa));
+        Graph back = ModelLoader.load(aout);
+        FullyConnected trained = (FullyConnected) a.ops.get(8), written = (FullyConnected) back.ops.get(8);
+        assertArrayEquals(sa.fullWeights(trained.asConv()), written.weight.int8Data, "the trained FC's weights");
+        assertArrayEquals(sa.currentBias(trained.asConv()), written.bias.int32Data, "the trained FC's bias");
+        assertHeadLogits(aout, pa, sa, ain);
+    }
+
+    /** The exported file's last layer (the new head), dequantized, against the training program's logits. */
+    private static void assertHeadLogits(Path exported, Program p, TrainState st, List<byte[]> inputs) {
+        Graph back = ModelLoader.load(exported);
+        FullyConnected head = (FullyConnected) back.ops.get(back.ops.size() - 1);
+        Executor ex = new Executor(back);
+        TrainExecutor te = new TrainExecutor(p, st);
+        TrainExecutor.Workspace ws = te.workspace();
+        float[] logits = new float[p.numClasses];
+        for (byte[] x : inputs) {
+            ex.forward(x);
+            byte[] q = ex.view(head.output);
+            te.predict(ws, x, logits);
+            for (int i = 0; i < logits.length; i++) {
+                assertEquals(logits[i], (q[i] - head.output.quant.zeroPoint()) * head.output.quant.scale(), 0f);
+            }
+        }
+    }
+
     @Test
     void floatHeadHasNoTfliteForm() {
         Graph g = ModelLoader.load(RESNET);

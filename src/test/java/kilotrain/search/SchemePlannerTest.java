@@ -15,6 +15,11 @@ import kilotrain.importer.ModelLoader;
 import kilotrain.ir.Graph;
 import kilotrain.compiler.PublishedSchemes;
 import kilotrain.compiler.Scheme;
+import kilotrain.compiler.TrainSpec;
+import kilotrain.compiler.memory.DevicePipeline;
+import kilotrain.ops.update.BiasRounding;
+import kilotrain.ops.update.WeightRounding;
+import kilotrain.program.TrainState;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +33,8 @@ class SchemePlannerTest {
     static void load() {
         graph = ModelLoader.load(SHARED.resolve("models/tiny-training/mcunet-5fps.pkl"));
         // The compile command's defaults: plain SGD, stochastic int8 weights, float master copies of biases.
-        memory = new PlannedMemory(graph, 10, false, false, true, false);
+        memory = new PlannedMemory(graph, 10, new TrainState.Options(true, 0f, WeightRounding.STOCHASTIC,
+                BiasRounding.FLOAT_SHADOW, 0), DevicePipeline.Settings.device().withFusedUpdates(false), TrainSpec.Head.FLOAT);
     }
 
     /** Gains where every part helps a little (so the budget, not the gains, decides), seeded. */

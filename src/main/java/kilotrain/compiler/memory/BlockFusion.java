@@ -4,24 +4,20 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import kilotrain.ir.DType;
-import kilotrain.ops.conv.ConvDwFused;
-import kilotrain.ops.conv.ConvDwFwd;
-import kilotrain.ops.conv.ConvFwd;
 import kilotrain.ops.core.Buf;
 import kilotrain.ops.core.Instr;
 import kilotrain.program.Program;
 
 /**
- * Fuses each frozen ungrouped conv (the pointwise expansion of an inverted residual block, or the stem conv) with the
- * frozen depthwise conv that alone reads its output into one {@link ConvDwFwd}, which computes the output one
- * channel at a time into a small plane buffer. The expansion output E is the largest tensor of the forward pass
- * (MobileNetV2 block 1: 64x64x48); without it the forward peak drops from max(in + E, E + D_out) to
- * in + plane + D_out.
+ * Forward fusion: an instruction and the one instruction that alone reads its output E become one instruction that
+ * never holds E whole, where the first offers it ({@link Instr#fuseForward}; today the frozen conv + depthwise pair of
+ * {@code ops.conv}, which runs one channel at a time through a small plane buffer). The expansion output E is the
+ * largest tensor of the forward pass (MobileNetV2 block 1: 64x64x48); without it the forward peak drops from
+ * max(in + E, E + D_out) to in + plane + D_out.
  *
- * <p>A pair qualifies when E is written by the first conv and read by nothing but the depthwise conv (no weight
- * gradient saves it, nothing else consumes it), neither conv records a clamp mask (no gradient flows through them)
- * and neither trains. The plane takes E's buffer id, so buffer ids stay dense; E leaves the program.
+ * <p>A pair is offered only when E is an activation that one instruction writes and one reads (no weight gradient
+ * saves it, nothing else consumes it); the operator decides the rest (for convs: neither trains nor records a clamp
+ * mask). The scratch buffer takes E's buffer id, so buffer ids stay dense; E leaves the program.
  */
 public final class BlockFusion {
     private BlockFusion() {
@@ -41,31 +37,23 @@ public final class BlockFusion {
         List<Buf> bufs = new ArrayList<>(p.bufs);
         boolean changed = false;
         for (int i = 0; i < step.size(); i++) {
-            if (!(step.get(i) instanceof ConvFwd p0) || !frozen(p0)) {
-                continue;
+            for (Buf e : step.get(i).writes()) {
+                if (e.kind != Buf.Kind.ACT || e == p.input || readers.getOrDefault(e, 0) != 1
+                        || writers.getOrDefault(e, 0) != 1) {
+                    continue;
+                }
+                int j = consumer(step, i, e);
+                Instr fused = j < 0 ? null : step.get(i).fuseForward(step.get(j), e);
+                int at = indexOf(bufs, e);
+                if (fused == null || at < 0) {
+                    continue;
+                }
+                bufs.set(at, fused.fusedMiddle());
+                step.set(i, fused);
+                step.remove(j);
+                changed = true;
+                break;
             }
-            Buf e = p0.out();
-            if (e.kind != Buf.Kind.ACT || e == p.input || readers.getOrDefault(e, 0) != 1
-                    || writers.getOrDefault(e, 0) != 1) {
-                continue;
-            }
-            int j = consumer(step, i, e);
-            if (j < 0) {
-                continue;
-            }
-            ConvFwd dw = (ConvFwd) step.get(j);
-            if (!frozen(dw) || !ConvDwFused.fusable(p0.conv(), dw.conv())) {
-                continue;
-            }
-            Buf plane = new Buf(e.id, e.name + ".plane", Buf.Kind.ACT, DType.INT8, ConvDwFused.planeElements(dw.conv()));
-            int at = indexOf(bufs, e);
-            if (at < 0) {
-                continue;
-            }
-            bufs.set(at, plane);
-            step.set(i, new ConvDwFwd(p0.conv(), dw.conv(), p0.in(), plane, dw.out()));
-            step.remove(j);
-            changed = true;
         }
         if (!changed) {
             return p;
@@ -88,24 +76,26 @@ public final class BlockFusion {
         long bound = Reorder.peak(prog, step);
         boolean changed = false;
         for (int i = 0; i < step.size(); i++) {
-            if (!(step.get(i) instanceof ConvDwFwd f)) {
+            Buf plane = step.get(i).fusedMiddle();
+            if (plane == null) {
                 continue;
             }
             Buf e = null;
             for (Buf b : compiled.bufs) {
-                if (b.id == f.plane().id) {
+                if (b.id == plane.id) {
                     e = b;
                 }
             }
-            int at = indexOf(prog.bufs, f.plane());
+            int at = indexOf(prog.bufs, plane);
             if (e == null || at < 0) {
                 continue;
             }
             List<Buf> bufs = new ArrayList<>(prog.bufs);
             bufs.set(at, e);
+            List<Instr> two = step.get(i).unfuse(e);
             List<Instr> trial = new ArrayList<>(step);
-            trial.set(i, new ConvFwd(f.conv(), null, f.in(), e, null, null, null));
-            trial.add(i + 1, new ConvFwd(f.dw(), null, e, f.out(), null, null, null));
+            trial.set(i, two.get(0));
+            trial.add(i + 1, two.get(1));
             Program t = new Program(prog.forward, trial, bufs, prog.params, prog.trained, prog.input, prog.logits,
                     prog.loss, prog.numClasses, prog.backboneConvs);
             if (Reorder.peak(t, trial) <= bound) {
@@ -126,22 +116,17 @@ public final class BlockFusion {
     public static int count(List<Instr> step) {
         int n = 0;
         for (Instr in : step) {
-            if (in instanceof ConvDwFwd) {
+            if (in.fusedMiddle() != null) {
                 n++;
             }
         }
         return n;
     }
 
-    /** No trained parameter, no clamp mask: nothing in the backward pass looks at this conv. */
-    private static boolean frozen(ConvFwd f) {
-        return f.trained() == null && f.mask() == null && f.weight() == null && f.bias() == null;
-    }
-
     private static int consumer(List<Instr> step, int from, Buf e) {
         for (int j = from + 1; j < step.size(); j++) {
             if (step.get(j).reads().contains(e)) {
-                return step.get(j) instanceof ConvFwd ? j : -1;
+                return j;
             }
         }
         return -1;

@@ -36,7 +36,7 @@ public final class Budget {
         }
     }
 
-    public static void checkSram(MemoryAnalysis a, Variant v, long budget) {
+    public static void checkSram(DeviceProgram a, Variant v, long budget) {
         long total = a.sramTotal(v);
         if (total <= budget) {
             return;
@@ -60,7 +60,7 @@ public final class Budget {
                 peak, at.op(), live, total, kib(total)));
     }
 
-    public static void checkFlash(MemoryAnalysis a, long budget) {
+    public static void checkFlash(DeviceProgram a, long budget) {
         if (a.flashBytes > budget) {
             throw new KtException(String.format("flash budget %,d bytes exceeded: the weights and biases of the "
                     + "step's operators take %,d bytes. Smallest flash budget that fits: %,d bytes (%s)", budget,

@@ -4,10 +4,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import kilotrain.ir.Conv2D;
-import kilotrain.ops.conv.ConvBiasGrad;
-import kilotrain.ops.conv.ConvWeightGrad;
-import kilotrain.ops.conv.ConvWeightUpdate;
+import kilotrain.ir.DType;
+import kilotrain.ops.core.Buf;
 import kilotrain.ops.core.Instr;
 import kilotrain.ops.core.Param;
 import kilotrain.ops.update.Update;
@@ -27,7 +25,7 @@ public final class Reorder {
 
     /**
      * The program's step followed by one update per parameter, in parameter order (the deferred update), except
-     * for parameters a {@link ConvWeightUpdate} of the step already updates.
+     * for parameters a fused update of the step ({@link Instr#withRowUpdate}) already updates.
      */
     public static List<Instr> withUpdates(Program p) {
         List<Instr> out = new ArrayList<>(p.step);
@@ -46,9 +44,10 @@ public final class Reorder {
     }
 
     /**
-     * The compiler's program with every conv weight gradient fused with its update ({@link ConvWeightUpdate},
-     * {@code rowsPerChunk} gradient rows at a time), placed after the weight gradient and after the last instruction
-     * that reads the weights (so the input gradient still sees the old ones). Each fused op gets its own chunk buffer.
+     * The compiler's program with every row-wise gradient fused with its update ({@link Instr#withRowUpdate}: conv
+     * weights, {@code rowsPerChunk} gradient rows at a time), placed after the gradient and after the last
+     * instruction that reads the parameter (so the input gradient still sees the old weights). Each fused op gets its
+     * own chunk buffer.
      */
     public static Program fuseWeightUpdates(Program p, int rowsPerChunk) {
         return fuseWeightUpdates(p, rowsPerChunk, null);
@@ -63,9 +62,10 @@ public final class Reorder {
     public static Program optimizeFused(Program p) {
         Set<Param> candidates = new java.util.LinkedHashSet<>();
         for (Instr in : p.step) {
-            if (in instanceof ConvWeightGrad g) {
+            Buf g = in.rowGradient();
+            if (g != null) {
                 for (Param q : p.params) {
-                    if (q.grad == g.gWeight()) {
+                    if (q.grad == g) {
                         candidates.add(q);
                     }
                 }
@@ -85,7 +85,7 @@ public final class Reorder {
                 Program t = fuseWeightUpdates(p, 1, trial);
                 // quick estimate with the default order choices; the full search only for an accepted change
                 List<Instr> base = withUpdates(t);
-                List<Instr> quick = schedule(base, Dependencies.of(base), eager(allWeightGradConvs(base)));
+                List<Instr> quick = schedule(base, Dependencies.of(base), eager(orderChoices(base)));
                 if (peak(t, quick) < bestPeak) {
                     List<Instr> full = optimize(t);
                     long pk = Math.min(peak(t, quick), peak(t, full));
@@ -110,7 +110,7 @@ public final class Reorder {
             trial.remove(q);
             Program t = fuseWeightUpdates(p, 1, trial);
             List<Instr> base = withUpdates(t);
-            List<Instr> quick = schedule(base, Dependencies.of(base), eager(allWeightGradConvs(base)));
+            List<Instr> quick = schedule(base, Dependencies.of(base), eager(orderChoices(base)));
             List<Instr> step = peak(t, quick) <= bestPeak ? quick : optimize(t);
             if (peak(t, step) <= bestPeak) {
                 fused = trial;
@@ -122,11 +122,12 @@ public final class Reorder {
         return best.withStep(bestStep);
     }
 
-    private static Set<Conv2D> allWeightGradConvs(List<Instr> step) {
-        Set<Conv2D> out = new HashSet<>();
+    /** The keys of every order choice of a step ({@link Instr#orderChoice}). */
+    private static Set<Object> orderChoices(List<Instr> step) {
+        Set<Object> out = new HashSet<>();
         for (Instr in : step) {
-            if (in instanceof ConvWeightGrad w) {
-                out.add(w.conv());
+            if (in.orderChoice() != null) {
+                out.add(in.orderChoice());
             }
         }
         return out;
@@ -135,19 +136,19 @@ public final class Reorder {
     /** {@link #fuseWeightUpdates(Program, int)} for the weight parameters in {@code only} (null: all). */
     public static Program fuseWeightUpdates(Program p, int rowsPerChunk, Set<Param> only) {
         List<Instr> step = new ArrayList<>(p.step);
-        List<kilotrain.ops.core.Buf> bufs = new ArrayList<>(p.bufs);
+        List<Buf> bufs = new ArrayList<>(p.bufs);
         int nextId = 0;
-        for (kilotrain.ops.core.Buf b : p.bufs) {
+        for (Buf b : p.bufs) {
             nextId = Math.max(nextId, b.id + 1);
         }
         for (Param q : p.params) {
-            if (q.role != Param.Role.CONV_WEIGHT || only != null && !only.contains(q)) {
+            if (only != null && !only.contains(q)) {
                 continue;
             }
             int wg = -1, lastRead = -1;
             for (int i = 0; i < step.size(); i++) {
                 Instr in = step.get(i);
-                if (in instanceof ConvWeightGrad g && g.gWeight() == q.grad) {
+                if (in.rowGradient() != null && in.rowGradient() == q.grad) {
                     wg = i;
                 }
                 if (in.reads().contains(q.value)) {
@@ -157,12 +158,10 @@ public final class Reorder {
             if (wg < 0) {
                 continue;
             }
-            ConvWeightGrad g = (ConvWeightGrad) step.get(wg);
             int rows = Math.min(rowsPerChunk, q.value.elements / q.rowLength);
-            kilotrain.ops.core.Buf chunk = new kilotrain.ops.core.Buf(nextId++, q.name + ".grad_rows",
-                    kilotrain.ops.core.Buf.Kind.GRAD, kilotrain.ir.DType.FLOAT32, rows * q.rowLength);
+            Buf chunk = new Buf(nextId++, q.name + ".grad_rows", Buf.Kind.GRAD, DType.FLOAT32, rows * q.rowLength);
             bufs.add(chunk);
-            Instr fused = new ConvWeightUpdate(g.conv(), g.trained(), g.gAcc(), g.saved(), q, chunk, rows);
+            Instr fused = step.get(wg).withRowUpdate(q, chunk, rows);
             int at = Math.max(wg, lastRead);
             step.add(at + 1, fused);
             step.remove(wg);
@@ -181,21 +180,16 @@ public final class Reorder {
     public static List<Instr> optimize(Program p) {
         List<Instr> base = withUpdates(p);
         Dependencies deps = Dependencies.of(base);
-        Set<Conv2D> convs = new HashSet<>();
-        for (Instr in : base) {
-            if (in instanceof ConvWeightGrad w) {
-                convs.add(w.conv());
-            }
-        }
+        Set<Object> convs = orderChoices(base);
         // start from "weight gradient first" everywhere, then flip convs one at a time while that lowers the peak
-        Set<Conv2D> weightFirst = new HashSet<>(convs);
+        Set<Object> weightFirst = new HashSet<>(convs);
         List<Instr> best = schedule(base, deps, eager(weightFirst));
         long bestPeak = peak(p, best);
         boolean improved = true;
         while (improved) {
             improved = false;
-            for (Conv2D c : convs) {
-                Set<Conv2D> trial = new HashSet<>(weightFirst);
+            for (Object c : convs) {
+                Set<Object> trial = new HashSet<>(weightFirst);
                 if (!trial.remove(c)) {
                     trial.add(c);
                 }
@@ -214,13 +208,29 @@ public final class Reorder {
 
     /** Lower bound (largest live sum, in-place chains shared) of one ordering: the search's cost. */
     public static long peak(Program p, List<Instr> step) {
-        Liveness l = Liveness.of(p, step);
-        return ArenaPlanner.lowerBound(InPlace.blocks(l, true), step.size())[0];
+        return peak(p, step, true);
     }
 
-    private static java.util.function.Predicate<Instr> eager(Set<Conv2D> weightFirst) {
-        return in -> in.updatedParam() != null || in instanceof ConvBiasGrad
-                || in instanceof ConvWeightGrad w && weightFirst.contains(w.conv());
+    /** Largest live sum of one ordering, with or without in-place sharing. */
+    public static long peak(Program p, List<Instr> step, boolean inPlace) {
+        Liveness l = Liveness.of(p, step);
+        return ArenaPlanner.lowerBound(InPlace.blocks(l, inPlace), step.size())[0];
+    }
+
+    /** Instructions of a step that compute a gradient and apply it in one (fused updates, not plain updates). */
+    public static int fusedUpdates(List<Instr> step) {
+        int n = 0;
+        for (Instr in : step) {
+            if (in.updatedParam() != null && !(in instanceof Update)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Eager: what the instruction says ({@link Instr#eager}), and the order choices taken early. */
+    private static java.util.function.Predicate<Instr> eager(Set<Object> weightFirst) {
+        return in -> in.eager() || in.orderChoice() != null && weightFirst.contains(in.orderChoice());
     }
 
     /**

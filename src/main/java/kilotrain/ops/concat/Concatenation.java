@@ -91,30 +91,63 @@ public final class Concatenation extends ForwardOp {
         return 0;
     }
 
-    @Override
-    public Forward bind(Binder b) {
-        int n = parts.size();
-        int[] slots = new int[n], rows = new int[n];
-        int outer = 1, inner = 1;
+    /** Positions of the dimensions before the axis: the rows every part contributes one block to. */
+    public int outer() {
+        int outer = 1;
         for (int d = 0; d < axis; d++) {
             outer *= output.dim(d);
         }
+        return outer;
+    }
+
+    /** Elements of part i's block in each row ({@code dim(axis) * inner}). */
+    public int block(int i) {
+        int inner = 1;
         for (int d = axis + 1; d < output.rank(); d++) {
             inner *= output.dim(d);
         }
+        return parts.get(i).dim(axis) * inner;
+    }
+
+    /** Where part i's block starts within each output row. */
+    public int blockStart(int i) {
+        int o = 0;
+        for (int k = 0; k < i; k++) {
+            o += block(k);
+        }
+        return o;
+    }
+
+    /** Copies part i's blocks into the output ({@code y} rows of {@code row} elements; the C kernel is the same). */
+    public static void put(byte[] x, int xOff, byte[] y, int yOff, int outer, int block, int row, int start) {
+        for (int k = 0; k < outer; k++) {
+            System.arraycopy(x, xOff + k * block, y, yOff + k * row + start, block);
+        }
+    }
+
+    /** Part i's gradient: its blocks of {@code gy}, copied or added onto {@code gx} ({@code acc}). */
+    public static void grad(float[] gy, float[] gx, int outer, int block, int row, int start, boolean acc) {
+        for (int k = 0; k < outer; k++) {
+            for (int j = 0; j < block; j++) {
+                float g = gy[k * row + start + j];
+                gx[k * block + j] = acc ? gx[k * block + j] + g : g;
+            }
+        }
+    }
+
+    @Override
+    public Forward bind(Binder b) {
+        int n = parts.size(), outer = outer(), row = output.elements() / Math.max(1, outer);
+        int[] slots = new int[n], block = new int[n], start = new int[n];
         for (int i = 0; i < n; i++) {
             slots[i] = b.slot(parts.get(i));
-            rows[i] = parts.get(i).dim(axis) * inner;
+            block[i] = block(i);
+            start[i] = blockStart(i);
         }
-        int out = b.slot(output), outerCount = outer;
+        int out = b.slot(output);
         return (s, sc) -> {
-            byte[] y = s[out];
-            int o = 0;
-            for (int k = 0; k < outerCount; k++) {
-                for (int i = 0; i < n; i++) {
-                    System.arraycopy(s[slots[i]], k * rows[i], y, o, rows[i]);
-                    o += rows[i];
-                }
+            for (int i = 0; i < n; i++) {
+                put(s[slots[i]], 0, s[out], 0, outer, block[i], row, start[i]);
             }
         };
     }

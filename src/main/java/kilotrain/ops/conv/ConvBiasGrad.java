@@ -39,4 +39,10 @@ public record ConvBiasGrad(Conv2D conv, Buf gAcc, Buf gBias) implements Instr {
     public List<Op> constOps() {
         return List.of();
     }
+
+    /** Runs as soon as its output gradient is complete. */
+    @Override
+    public boolean eager() {
+        return true;
+    }
 }

@@ -51,4 +51,16 @@ public record ConvDwFwd(Conv2D conv, Conv2D dw, Buf in, Buf plane, Buf out) impl
     public List<Op> constOps() {
         return List.of(conv, dw);
     }
+
+    @Override
+    public Buf fusedMiddle() {
+        return plane;
+    }
+
+    /** The two convs on their own again, writing and reading {@code middle}. */
+    @Override
+    public List<Instr> unfuse(Buf middle) {
+        return List.of(new ConvFwd(conv, null, in, middle, null, null, null),
+                new ConvFwd(dw, null, middle, out, null, null, null));
+    }
 }

@@ -2,6 +2,7 @@ package kilotrain.ops.conv;
 
 import java.util.List;
 import kilotrain.ir.Conv2D;
+import kilotrain.ir.DType;
 import kilotrain.ir.Op;
 import kilotrain.ops.core.Buf;
 import kilotrain.ops.core.CEmitter;
@@ -83,5 +84,26 @@ public record ConvFwd(Conv2D conv, TrainedConv trained, Buf in, Buf out, Buf mas
 
     public List<Op> constOps() {
         return List.of(conv);
+    }
+
+    /**
+     * Block fusion: this frozen ungrouped conv and the frozen depthwise conv {@code next} that alone reads its output
+     * run one channel at a time through a plane buffer ({@link ConvDwFwd}). Neither may train or record a clamp mask
+     * (no gradient flows through them).
+     */
+    @Override
+    public Instr fuseForward(Instr next, Buf middle) {
+        if (!frozen() || middle != out || !(next instanceof ConvFwd dw) || !dw.frozen() || dw.in != middle
+                || !ConvDwFused.fusable(conv, dw.conv)) {
+            return null;
+        }
+        Buf plane = new Buf(middle.id, middle.name + ".plane", Buf.Kind.ACT, DType.INT8,
+                ConvDwFused.planeElements(dw.conv));
+        return new ConvDwFwd(conv, dw.conv, in, plane, dw.out);
+    }
+
+    /** No trained parameter, no clamp mask: nothing in the backward pass looks at this conv. */
+    boolean frozen() {
+        return trained == null && mask == null && weight == null && bias == null;
     }
 }

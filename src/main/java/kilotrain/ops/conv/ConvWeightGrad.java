@@ -51,4 +51,21 @@ public record ConvWeightGrad(Conv2D conv, TrainedConv trained, Buf gAcc, Buf sav
     public List<Op> constOps() {
         return List.of();
     }
+
+    /** The reorder pass tries this conv's weight gradient before and after its input gradient. */
+    @Override
+    public Object orderChoice() {
+        return conv;
+    }
+
+    @Override
+    public Buf rowGradient() {
+        return gWeight;
+    }
+
+    /** {@link ConvWeightUpdate}: the gradient one output channel at a time, applied at once. */
+    @Override
+    public Instr withRowUpdate(Param q, Buf rows, int rowsPerChunk) {
+        return new ConvWeightUpdate(conv, trained, gAcc, saved, q, rows, rowsPerChunk);
+    }
 }

@@ -42,6 +42,61 @@ public interface Instr {
         return null;
     }
 
+    // ---- rewrite hooks of the memory passes (kilotrain.compiler.memory: Reorder, BlockFusion). The passes know no
+    // instruction kind: an operator that offers a rewrite overrides the hook in its own folder.
+
+    /**
+     * Whether the reorder pass runs this instruction as early as its inputs allow (a parameter's gradient that frees
+     * its inputs, an update). Default: an instruction that updates a parameter.
+     */
+    default boolean eager() {
+        return updatedParam() != null;
+    }
+
+    /**
+     * The key of an order choice the reorder pass searches, or null: instructions with a key run early or late as a
+     * group (a conv's weight gradient before or after its input gradient), and the pass keeps, per key, the choice
+     * with the lower peak.
+     */
+    default Object orderChoice() {
+        return null;
+    }
+
+    /**
+     * The gradient this instruction writes that it could compute row by row together with the parameter's update
+     * ({@link #withRowUpdate}), or null.
+     */
+    default Buf rowGradient() {
+        return null;
+    }
+
+    /**
+     * This instruction fused with the update of {@code q} (whose gradient is {@link #rowGradient}): the gradient is
+     * computed {@code rowsPerChunk} rows at a time into {@code rows} and applied at once, so it never exists whole.
+     */
+    default Instr withRowUpdate(Param q, Buf rows, int rowsPerChunk) {
+        throw new UnsupportedOperationException(op() + " has no row-wise update");
+    }
+
+    /**
+     * This forward instruction and {@code next}, the only reader of {@code middle} (which this one alone writes), as
+     * one instruction that never holds {@code middle} whole, or null when they do not fuse. The fused instruction
+     * writes a scratch buffer with {@code middle}'s id in its place ({@link #fusedMiddle}).
+     */
+    default Instr fuseForward(Instr next, Buf middle) {
+        return null;
+    }
+
+    /** For a fused forward pair ({@link #fuseForward}): the buffer standing in for the middle tensor, or null. */
+    default Buf fusedMiddle() {
+        return null;
+    }
+
+    /** For a fused forward pair: its two instructions again, {@code middle} between them. */
+    default List<Instr> unfuse(Buf middle) {
+        throw new UnsupportedOperationException(op() + " is not a fused pair");
+    }
+
     /** The non-null buffers among {@code bufs}, for {@link #reads} and {@link #writes}. */
     static List<Buf> bufs(Buf... bufs) {
         List<Buf> out = new ArrayList<>();

@@ -14,6 +14,12 @@ public interface Lowering {
     /** The activation buffer of a tensor an earlier operator (or the input) produced. */
     Buf act(Tensor t);
 
+    /**
+     * Makes {@code view} another name of {@code of} (a reshape that moves no byte): from now on both have the same
+     * activation buffer, the same gradient buffer, and need a gradient together. Call it before asking for either.
+     */
+    void alias(Tensor view, Tensor of);
+
     /** A new activation buffer for the operator's output tensor {@code t}. */
     Buf newAct(Tensor t);
 

@@ -12,8 +12,8 @@ public interface TrainRule<T extends Op> {
 
     /**
      * Emits the backward of the operator, called only when the gradient of its output exists ({@code l.grad(out)}):
-     * the gradients of the inputs that need one ({@link Lowering#needsGrad}), accumulated when an earlier rule already
-     * wrote them ({@link Lowering#gradWritten}), and the gradients of its trained parameters.
+     * the gradients of the inputs that need one ({@link DevicePipeline#needsGrad}), accumulated when an earlier rule already
+     * wrote them ({@link DevicePipeline#gradWritten}), and the gradients of its trained parameters.
      */
     void backward(T op, Lowering l);
 }

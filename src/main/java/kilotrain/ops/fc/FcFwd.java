@@ -10,13 +10,14 @@ import kilotrain.ops.core.JavaBinder;
 import kilotrain.ops.core.JavaStep;
 import kilotrain.ops.core.Param;
 
-public record FcFwd(FullyConnected fc, Buf in, Buf out, Buf mask) implements Instr {
+/** A frozen fully connected layer that no gradient crosses. */
+public record FcFwd(FullyConnected fc, Buf in, Buf out) implements Instr {
     public List<Buf> reads() {
         return Instr.bufs(in);
     }
 
     public List<Buf> writes() {
-        return Instr.bufs(out, mask);
+        return Instr.bufs(out);
     }
 
     public String op() {

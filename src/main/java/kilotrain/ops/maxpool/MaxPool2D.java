@@ -75,28 +75,72 @@ public final class MaxPool2D extends OneInputOp {
         int in = b.slot(input), out = b.slot(output);
         int inH = input.height(), inW = input.width(), c = input.channels(), outH = output.height(),
                 outW = output.width(), top = padding.top(), left = padding.left();
-        return (s, sc) -> forward(s[in], inH, inW, c, outH, outW, filterH, filterW, strideH, strideW, top, left,
-                actMin, actMax, s[out]);
+        return (s, sc) -> forward(s[in], 0, inH, inW, c, outH, outW, filterH, filterW, strideH, strideW, top, left,
+                actMin, actMax, s[out], 0);
     }
 
     public static void forward(byte[] x, int inH, int inW, int c, int outH, int outW, int fh, int fw, int sh, int sw,
             int padTop, int padLeft, int actMin, int actMax, byte[] y) {
+        forward(x, 0, inH, inW, c, outH, outW, fh, fw, sh, sw, padTop, padLeft, actMin, actMax, y, 0);
+    }
+
+    /** The reference kernel, with the input and output at offsets of their arrays. */
+    public static void forward(byte[] x, int xOff, int inH, int inW, int c, int outH, int outW, int fh, int fw,
+            int sh, int sw, int padTop, int padLeft, int actMin, int actMax, byte[] y, int yOff) {
         for (int oy = 0; oy < outH; oy++) {
             int y0 = oy * sh - padTop;
             int yStart = Math.max(0, y0), yEnd = Math.min(inH, y0 + fh);
             for (int ox = 0; ox < outW; ox++) {
                 int x0 = ox * sw - padLeft;
                 int xStart = Math.max(0, x0), xEnd = Math.min(inW, x0 + fw);
-                int o = (oy * outW + ox) * c;
+                int o = yOff + (oy * outW + ox) * c;
                 for (int ch = 0; ch < c; ch++) {
                     int max = -128;
                     for (int iy = yStart; iy < yEnd; iy++) {
-                        int base = iy * inW * c + ch;
+                        int base = xOff + iy * inW * c + ch;
                         for (int ix = xStart; ix < xEnd; ix++) {
                             max = Math.max(max, x[base + ix * c]);
                         }
                     }
                     y[o + ch] = (byte) Math.min(Math.max(max, actMin), actMax);
+                }
+            }
+        }
+    }
+
+    /**
+     * The gradient, from the saved input: each output's {@code g_y} goes to the first input pixel of its window (rows,
+     * then columns, ascending) holding the window's maximum, unless the fused activation clamped that maximum (then
+     * nowhere). {@code g_x} is cleared to +0 first unless {@code acc}; contributions of overlapping windows add in
+     * output order (row, column, channel ascending).
+     */
+    public void backward(byte[] x, int xOff, float[] gy, float[] gx, boolean acc) {
+        int inH = input.height(), inW = input.width(), c = input.channels(), outH = output.height(),
+                outW = output.width();
+        if (!acc) {
+            java.util.Arrays.fill(gx, 0, input.elements(), 0.0f);
+        }
+        for (int oy = 0; oy < outH; oy++) {
+            int y0 = oy * strideH - padding.top();
+            int yStart = Math.max(0, y0), yEnd = Math.min(inH, y0 + filterH);
+            for (int ox = 0; ox < outW; ox++) {
+                int x0 = ox * strideW - padding.left();
+                int xStart = Math.max(0, x0), xEnd = Math.min(inW, x0 + filterW);
+                int o = (oy * outW + ox) * c;
+                for (int ch = 0; ch < c; ch++) {
+                    int max = -129, at = -1;
+                    for (int iy = yStart; iy < yEnd; iy++) {
+                        for (int ix = xStart; ix < xEnd; ix++) {
+                            int i = (iy * inW + ix) * c + ch;
+                            if (x[xOff + i] > max) {
+                                max = x[xOff + i];
+                                at = i;
+                            }
+                        }
+                    }
+                    if (at >= 0 && max >= actMin && max <= actMax) {
+                        gx[at] = gx[at] + gy[o + ch];
+                    }
                 }
             }
         }

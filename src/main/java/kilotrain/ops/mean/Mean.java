@@ -95,11 +95,32 @@ public final class Mean extends OneInputOp {
     /** TFLite's {@code QuantizedMeanOrSum} (mean): requantize {@code sum - zIn * count}. */
     public static void meanRequant(byte[] x, int xOff, int pixels, int c, int zIn, int multiplier, int shift,
             int zOut, byte[] y, int yOff, int[] sum) {
+        meanRequant(x, xOff, pixels, c, zIn, multiplier, shift, zOut, y, yOff, sum, null, 0, 0);
+    }
+
+    /**
+     * The same, recording the clamp mask (bit {@code maskBase + ch} at {@code mask[maskOff..]}, 1 where the result
+     * lies in [-128, 127] before saturation) when {@code mask} is not null.
+     */
+    public static void meanRequant(byte[] x, int xOff, int pixels, int c, int zIn, int multiplier, int shift,
+            int zOut, byte[] y, int yOff, int[] sum, byte[] mask, int maskOff, int maskBase) {
         channelSums(x, xOff, pixels, c, sum);
         for (int ch = 0; ch < c; ch++) {
             int v = FixedPointMath.multiplyByQuantizedMultiplier(sum[ch] - zIn * pixels, multiplier, shift) + zOut;
             y[yOff + ch] = (byte) Math.max(-128, Math.min(127, v));
+            if (mask != null) {
+                kilotrain.ops.conv.ConvMask.put(mask, maskOff, maskBase + ch, v >= -128 && v <= 127);
+            }
         }
+    }
+
+    /**
+     * The gradient's factor {@code d q_y / d q_x} of every input pixel: {@code (float)(s_in / (s_out * count))}
+     * (host double, rounded once; {@code 1 / count} when input and output are quantized alike).
+     */
+    public float gradientFactor() {
+        double count = input.height() * input.width();
+        return (float) ((double) input.quant.scale() / ((double) output.quant.scale() * count));
     }
 
     private static void channelSums(byte[] x, int xOff, int pixels, int c, int[] sum) {

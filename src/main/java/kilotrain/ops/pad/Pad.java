@@ -8,6 +8,10 @@ import kilotrain.ir.Tensor;
 import kilotrain.ops.Binder;
 import kilotrain.ops.Forward;
 import kilotrain.ops.OneInputOp;
+import kilotrain.ops.StridedIndex;
+import kilotrain.ops.gather.GatherKernel;
+import kilotrain.ops.gather.GatherSpec;
+import kilotrain.ops.gather.Gathering;
 import kilotrain.ops.TfliteOperator;
 
 /**
@@ -15,7 +19,7 @@ import kilotrain.ops.TfliteOperator;
  * and after every dimension. As in TFLite's reference kernel the fill is the output's zero point (the quantized 0.0)
  * for PAD and PADV2's constant value otherwise; input bytes are copied unchanged.
  */
-public final class Pad extends OneInputOp {
+public final class Pad extends OneInputOp implements Gathering {
     /** {@code [before, after]} per dimension of the input. */
     public final int[][] paddings;
     public final byte fill;
@@ -75,46 +79,22 @@ public final class Pad extends OneInputOp {
 
     @Override
     public Forward bind(Binder b) {
-        int in = b.slot(input), out = b.slot(output);
-        int[] inShape = extend(input.shape), outShape = extend(output.shape);
-        int[] before = new int[5];
-        for (int d = 0; d < paddings.length; d++) {
-            before[5 - paddings.length + d] = paddings[d][0];
-        }
-        return (s, sc) -> forward(s[in], inShape, s[out], outShape, before, fill);
+        return GatherKernel.bind(this, gather(), b);
     }
 
-    private static int[] extend(int[] shape) {
-        int[] e = new int[5];
-        Arrays.fill(e, 1);
-        System.arraycopy(shape, 0, e, 5 - shape.length, shape.length);
-        return e;
-    }
-
-    /** Fills {@code y} and copies each innermost row of {@code x} to its place (shapes extended to rank 5). */
-    public static void forward(byte[] x, int[] inShape, byte[] y, int[] outShape, int[] before, byte fill) {
-        Arrays.fill(y, 0, product(outShape), fill);
-        int row = inShape[4];
-        int src = 0;
-        for (int a = 0; a < inShape[0]; a++) {
-            for (int b = 0; b < inShape[1]; b++) {
-                for (int c = 0; c < inShape[2]; c++) {
-                    for (int d = 0; d < inShape[3]; d++) {
-                        int dst = ((((a + before[0]) * outShape[1] + b + before[1]) * outShape[2] + c + before[2])
-                                * outShape[3] + d + before[3]) * outShape[4] + before[4];
-                        System.arraycopy(x, src, y, dst, row);
-                        src += row;
-                    }
-                }
+    /** Output position i of dimension d reads input position {@code i - before}, or the fill outside the input. */
+    @Override
+    public GatherSpec gather() {
+        int r = input.rank();
+        int[] inStride = StridedIndex.strides(input.shape);
+        int[][] off = new int[r][];
+        for (int d = 0; d < r; d++) {
+            off[d] = new int[output.dim(d)];
+            for (int i = 0; i < off[d].length; i++) {
+                int src = i - paddings[d][0];
+                off[d][i] = src >= 0 && src < input.dim(d) ? src * inStride[d] : -1;
             }
         }
-    }
-
-    private static int product(int[] s) {
-        int n = 1;
-        for (int v : s) {
-            n *= v;
-        }
-        return n;
+        return new GatherSpec(output.shape.clone(), off, fill, input.elements());
     }
 }

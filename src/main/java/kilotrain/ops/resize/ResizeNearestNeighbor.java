@@ -6,6 +6,9 @@ import kilotrain.ir.Tensor;
 import kilotrain.ops.Binder;
 import kilotrain.ops.Forward;
 import kilotrain.ops.OneInputOp;
+import kilotrain.ops.gather.GatherKernel;
+import kilotrain.ops.gather.GatherSpec;
+import kilotrain.ops.gather.Gathering;
 import kilotrain.ops.TfliteOperator;
 import kilotrain.ops.tflite.schema.BuiltinOptions;
 import kilotrain.ops.tflite.schema.ResizeNearestNeighborOptions;
@@ -16,7 +19,7 @@ import kilotrain.ops.tflite.schema.ResizeNearestNeighborOptions;
  * half away from zero with align_corners) of {@code (i + offset) * scale}, offset 0.5 with half_pixel_centers,
  * clamped to the input. Bytes are copied.
  */
-public final class ResizeNearestNeighbor extends OneInputOp {
+public final class ResizeNearestNeighbor extends OneInputOp implements Gathering {
     public final boolean alignCorners, halfPixelCenters;
 
     public ResizeNearestNeighbor(String name, Tensor input, Tensor output, boolean alignCorners,
@@ -61,30 +64,27 @@ public final class ResizeNearestNeighbor extends OneInputOp {
         return "ResizeNearest";
     }
 
+    /** Output row y reads input row {@code nearest(y)}, column x input column {@code nearest(x)}; all channels. */
+    @Override
+    public GatherSpec gather() {
+        int inH = input.height(), inW = input.width(), c = input.channels();
+        int outH = output.height(), outW = output.width();
+        int[][] off = new int[4][];
+        off[0] = GatherSpec.affine(input.dim(0), 0, inH * inW * c);
+        off[1] = new int[outH];
+        for (int y = 0; y < outH; y++) {
+            off[1][y] = nearest(y, inH, outH, alignCorners, halfPixelCenters) * inW * c;
+        }
+        off[2] = new int[outW];
+        for (int x = 0; x < outW; x++) {
+            off[2][x] = nearest(x, inW, outW, alignCorners, halfPixelCenters) * c;
+        }
+        off[3] = GatherSpec.affine(c, 0, 1);
+        return new GatherSpec(output.shape.clone(), off, (byte) 0, input.elements());
+    }
+
     @Override
     public Forward bind(Binder b) {
-        int in = b.slot(input), out = b.slot(output);
-        int batch = input.dim(0), inH = input.height(), inW = input.width(), c = input.channels();
-        int outH = output.height(), outW = output.width();
-        int[] ys = new int[outH], xs = new int[outW];
-        for (int y = 0; y < outH; y++) {
-            ys[y] = nearest(y, inH, outH, alignCorners, halfPixelCenters);
-        }
-        for (int x = 0; x < outW; x++) {
-            xs[x] = nearest(x, inW, outW, alignCorners, halfPixelCenters);
-        }
-        return (s, sc) -> {
-            byte[] src = s[in], dst = s[out];
-            int o = 0;
-            for (int n = 0; n < batch; n++) {
-                for (int y = 0; y < outH; y++) {
-                    int row = (n * inH + ys[y]) * inW;
-                    for (int x = 0; x < outW; x++) {
-                        System.arraycopy(src, (row + xs[x]) * c, dst, o, c);
-                        o += c;
-                    }
-                }
-            }
-        };
+        return GatherKernel.bind(this, gather(), b);
     }
 }

@@ -6,6 +6,9 @@ import kilotrain.ir.Tensor;
 import kilotrain.ops.Binder;
 import kilotrain.ops.Forward;
 import kilotrain.ops.OneInputOp;
+import kilotrain.ops.gather.GatherKernel;
+import kilotrain.ops.gather.GatherSpec;
+import kilotrain.ops.gather.Gathering;
 import kilotrain.ops.StridedIndex;
 import kilotrain.ops.TfliteOperator;
 import kilotrain.ops.tflite.schema.BuiltinOptions;
@@ -16,7 +19,7 @@ import kilotrain.ops.tflite.schema.StridedSliceOptions;
  * TFLite's reference kernel resolves them (negative indices count from the end, then clamp; a masked begin or end
  * takes the whole range; a shrunk axis takes one element). Ellipsis and new-axis masks are refused. Bytes are copied.
  */
-public final class StridedSlice extends OneInputOp {
+public final class StridedSlice extends OneInputOp implements Gathering {
     /** Per input dimension: the first index, the stop (exclusive) and the stride, resolved. */
     public final int[] start, stop, stride;
 
@@ -91,23 +94,21 @@ public final class StridedSlice extends OneInputOp {
         return "StridedSlice";
     }
 
+    /** Input dimension d is walked from {@code start[d]} by {@code stride[d]} (negative strides walk backwards). */
     @Override
-    public Forward bind(Binder b) {
-        int rank = input.rank(), n = output.elements();
-        int[] inStride = StridedIndex.strides(input.shape), len = new int[rank], steps = new int[rank];
-        int start0 = 0;
+    public GatherSpec gather() {
+        int rank = input.rank();
+        int[] inStride = StridedIndex.strides(input.shape), len = new int[rank];
+        int[][] off = new int[rank][];
         for (int d = 0; d < rank; d++) {
             len[d] = length(d);
-            steps[d] = stride[d] * inStride[d];
-            start0 += start[d] * inStride[d];
+            off[d] = GatherSpec.affine(len[d], start[d] * inStride[d], stride[d] * inStride[d]);
         }
-        int[] map = StridedIndex.map(len, start0, steps);
-        int in = b.slot(input), out = b.slot(output);
-        return (sl, sc) -> {
-            byte[] x = sl[in], y = sl[out];
-            for (int i = 0; i < n; i++) {
-                y[i] = x[map[i]];
-            }
-        };
+        return new GatherSpec(len, off, (byte) 0, input.elements());
+    }
+
+    @Override
+    public Forward bind(Binder b) {
+        return GatherKernel.bind(this, gather(), b);
     }
 }

@@ -6,6 +6,9 @@ import kilotrain.ir.Tensor;
 import kilotrain.ops.Binder;
 import kilotrain.ops.Forward;
 import kilotrain.ops.OneInputOp;
+import kilotrain.ops.gather.GatherKernel;
+import kilotrain.ops.gather.GatherSpec;
+import kilotrain.ops.gather.Gathering;
 import kilotrain.ops.StridedIndex;
 import kilotrain.ops.TfliteOperator;
 
@@ -13,7 +16,7 @@ import kilotrain.ops.TfliteOperator;
  * TRANSPOSE by a constant permutation of up to 6 dimensions ({@code out.dim(i) = in.dim(perm[i])}), e.g. the
  * NCHW -> NHWC change PyTorch exports put at the input. Bytes are moved, not requantized, as TFLite's kernel does.
  */
-public final class Transpose extends OneInputOp {
+public final class Transpose extends OneInputOp implements Gathering {
     public final int[] perm;
 
     public Transpose(String name, Tensor input, Tensor output, int[] perm) {
@@ -51,24 +54,19 @@ public final class Transpose extends OneInputOp {
         return "Transpose";
     }
 
-    /** For each output index, the input index it copies. */
-    int[] sourceIndex() {
-        int[] inStride = StridedIndex.strides(input.shape), steps = new int[perm.length];
-        for (int i = 0; i < perm.length; i++) {
-            steps[i] = inStride[perm[i]];
+    /** Output dimension d walks input dimension {@code perm[d]}. */
+    @Override
+    public GatherSpec gather() {
+        int[] inStride = StridedIndex.strides(input.shape);
+        int[][] off = new int[perm.length][];
+        for (int d = 0; d < perm.length; d++) {
+            off[d] = GatherSpec.affine(output.dim(d), 0, inStride[perm[d]]);
         }
-        return StridedIndex.map(output.shape, 0, steps);
+        return new GatherSpec(output.shape.clone(), off, (byte) 0, input.elements());
     }
 
     @Override
     public Forward bind(Binder b) {
-        int in = b.slot(input), out = b.slot(output);
-        int[] map = sourceIndex();
-        return (s, sc) -> {
-            byte[] x = s[in], y = s[out];
-            for (int i = 0; i < map.length; i++) {
-                y[i] = x[map[i]];
-            }
-        };
+        return GatherKernel.bind(this, gather(), b);
     }
 }

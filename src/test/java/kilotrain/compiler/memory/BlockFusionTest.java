@@ -1,5 +1,8 @@
 package kilotrain.compiler.memory;
 
+import kilotrain.ops.update.BiasRounding;
+import kilotrain.ops.update.WeightRounding;
+import kilotrain.program.TrainState;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -101,7 +104,9 @@ class BlockFusionTest {
         int[] labels = new int[3];
         List<byte[]> inputs = images(g, 3, labels);
         // the device's form: fused, reordered with in-place updates, as the arena planner sees it
-        Variant best = MemoryAnalysis.of(p, true, false, true, new ArenaPlanner(100, 1), false).best();
+        Variant best = DevicePipeline.lower(p, new TrainState.Options(true, 0.9f, WeightRounding.STOCHASTIC,
+                BiasRounding.FLOAT_SHADOW, 0), 0f, new DevicePipeline.Settings(true, false, new ArenaPlanner(100, 1), false))
+                .best();
         assertTrue(BlockFusion.count(best.step()) > 0, scheme + ": the planned step has no fused pair");
         Program device = best.program().withStep(best.step());
 

@@ -1,5 +1,8 @@
 package kilotrain.compiler.memory;
 
+import kilotrain.ops.update.BiasRounding;
+import kilotrain.ops.update.WeightRounding;
+import kilotrain.program.TrainState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,8 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Budget enforcement names what does not fit and what would; the report holds the timeline and breakdown. */
 class BudgetAndReportTest {
-    static final MemoryAnalysis A148 = MemoryAnalysis.of(ReorderResultsTest.compile("mcunet-5fps:148kb"), false,
-            new ArenaPlanner(100, 1), true);
+    static final DeviceProgram A148 = DevicePipeline.lower(ReorderResultsTest.compile("mcunet-5fps:148kb"),
+            new TrainState.Options(true, 0f, WeightRounding.STOCHASTIC, BiasRounding.NEAREST_EVEN, 0), 0f,
+            new DevicePipeline.Settings(true, true, new ArenaPlanner(100, 1), true));
 
     @Test
     void sizes() {
@@ -56,7 +60,7 @@ class BudgetAndReportTest {
         }
         long deferred = v.get(0).plan().arenaBytes(), fused = v.get(4).plan().arenaBytes();
         assertTrue(deferred > 2.5 * fused, deferred + " vs " + fused);
-        Program p = A148.program;
+        Program p = A148.program();
         long trainable = 0;
         for (var q : p.params) {
             trainable += q.value.bytes();

@@ -24,6 +24,28 @@ class ConcatenationTest {
                 run(new Concatenation("c", List.of(a, b), t("y", 0.1, 0, 2, 6), 1), x, z));
     }
 
+    /**
+     * TensorFlow Lite Micro's concatenation_test.cc TwoInputsQuantizedInt8 ([2,1,2] along axis 2),
+     * TwoInputsQuantizedInt8FiveDimensions ([2,1,2,1,3] along axis 2) and ThreeDimensionalTwoInputsDifferentShapes
+     * ([2,1,2] and [2,3,2] along axis 1; its float values are small integers, the same bytes as int8), byte for byte.
+     */
+    @Test
+    void tfliteMicroQuantizedGoldens() {
+        Tensor a = t("a", 0.1, 0, 2, 1, 2), b = t("b", 0.1, 0, 2, 1, 2);
+        assertArrayEquals(bytes(1, 2, 5, 6, 3, 4, 7, 8),
+                run(new Concatenation("c", List.of(a, b), t("y", 0.1, 0, 2, 1, 4), 2), bytes(1, 2, 3, 4),
+                        bytes(5, 6, 7, 8)));
+        Tensor a5 = t("a", 0.1, 0, 2, 1, 2, 1, 3), b5 = t("b", 0.1, 0, 2, 1, 2, 1, 3);
+        assertArrayEquals(bytes(1, 2, 3, 4, 5, 6, 13, 14, 15, 16, 17, 18, 7, 8, 9, 10, 11, 12, 19, 20, 21, 22, 23, 24),
+                run(new Concatenation("c", List.of(a5, b5), t("y", 0.1, 0, 2, 1, 4, 1, 3), 2),
+                        bytes(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
+                        bytes(13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24)));
+        Tensor a3 = t("a", 0.1, 0, 2, 1, 2), b3 = t("b", 0.1, 0, 2, 3, 2);
+        assertArrayEquals(bytes(1, 3, 1, 2, 3, 4, 5, 6, 4, 7, 7, 8, 9, 10, 11, 12),
+                run(new Concatenation("c", List.of(a3, b3), t("y", 0.1, 0, 2, 4, 2), 1), bytes(1, 3, 4, 7),
+                        bytes(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)));
+    }
+
     @Test
     void nhwcChannelsOfDifferentWidths() {
         Tensor a = t("a", 0.5, -3, 1, 1, 2, 1), b = t("b", 0.5, -3, 1, 1, 2, 3);

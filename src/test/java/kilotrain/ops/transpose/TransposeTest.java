@@ -1,5 +1,6 @@
 package kilotrain.ops.transpose;
 
+import static kilotrain.ops.OpHarness.bytes;
 import static kilotrain.ops.OpHarness.run;
 import static kilotrain.ops.OpHarness.t;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -13,6 +14,43 @@ import kilotrain.ir.Tensor;
 
 /** TRANSPOSE as PyTorch exports put it at the input (NCHW -> NHWC) and back, and an odd 3-D permutation. */
 class TransposeTest {
+    /**
+     * TensorFlow Lite Micro's transpose_test.cc, byte for byte (input 0, 1, 2, ...): 1D, 2DPerm1,
+     * 2D4x4KernelLeftOverRightSide, 2D4x4KernelLeftOverBottomSide, 3D, 3DFlatten, 4DFlatten, 4DFlattenTwo,
+     * 4DShrinkedOneTimes.
+     */
+    @Test
+    void tfliteMicroGoldens() {
+        Object[][] cases = {
+            {new int[] {3}, new int[] {0}, new int[] {0, 1, 2}},
+            {new int[] {3, 2}, new int[] {1, 0}, new int[] {0, 2, 4, 1, 3, 5}},
+            {new int[] {4, 6}, new int[] {1, 0},
+                new int[] {0, 6, 12, 18, 1, 7, 13, 19, 2, 8, 14, 20, 3, 9, 15, 21, 4, 10, 16, 22, 5, 11, 17, 23}},
+            {new int[] {6, 4}, new int[] {1, 0},
+                new int[] {0, 4, 8, 12, 16, 20, 1, 5, 9, 13, 17, 21, 2, 6, 10, 14, 18, 22, 3, 7, 11, 15, 19, 23}},
+            {new int[] {2, 3, 4}, new int[] {2, 0, 1},
+                new int[] {0, 4, 8, 12, 16, 20, 1, 5, 9, 13, 17, 21, 2, 6, 10, 14, 18, 22, 3, 7, 11, 15, 19, 23}},
+            {new int[] {2, 2, 3}, new int[] {0, 2, 1}, new int[] {0, 3, 1, 4, 2, 5, 6, 9, 7, 10, 8, 11}},
+            {new int[] {2, 2, 2, 2}, new int[] {0, 1, 3, 2},
+                new int[] {0, 2, 1, 3, 4, 6, 5, 7, 8, 10, 9, 11, 12, 14, 13, 15}},
+            {new int[] {2, 2, 2, 2}, new int[] {0, 2, 3, 1},
+                new int[] {0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15}},
+            {new int[] {2, 2, 3, 1}, new int[] {3, 0, 1, 2}, new int[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}}};
+        for (Object[] c : cases) {
+            int[] shape = (int[]) c[0], perm = (int[]) c[1], want = (int[]) c[2];
+            int[] out = new int[shape.length];
+            for (int d = 0; d < shape.length; d++) {
+                out[d] = shape[perm[d]];
+            }
+            byte[] x = new byte[want.length];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (byte) i;
+            }
+            assertArrayEquals(bytes(want), run(new Transpose("t", t("x", 0.1, 0, shape), t("y", 0.1, 0, out), perm), x),
+                    java.util.Arrays.toString(shape) + " by " + java.util.Arrays.toString(perm));
+        }
+    }
+
     @Test
     void nchwToNhwcAndBack() {
         int c = 3, h = 5, w = 7;
