@@ -397,7 +397,8 @@ static inline __attribute__((always_inline)) void dense_body(const kt_conv *p, c
     }
 #endif
 #if defined(KT_F_STEM_ASM)
-    int32_t wblk[15]; /* the stem's kernel rows for kt_stem_pairs: ea, eb, fa, fb, t */
+    /* the stem's kernel rows for kt_stem_pairs (ea, eb, fa, fb, t) in wa's unused tail: no more stack */
+    int32_t *wblk = (int32_t *)(void *)(wa + 16);
     if (stem && packed) {
         for (int ky = 0; ky < 3; ky++) {
             wblk[5 * ky] = (int32_t)wa[2 * ky];
