@@ -123,9 +123,12 @@ public final class CGenerator implements CEmitter {
 
     /** The library's C files besides kt_model.{h,c} and the kernels: persistence and the product API (kt_lib). */
     static final List<String> LIBRARY_FILES = List.of("kt_store.h", "kt_store.c", "kt_lib.h", "kt_lib.c");
-    /** The host driver, the board demo and runtime, the store's self-test and the project's Makefile and README. */
+    /**
+     * The host driver, the board demo and runtime and the project's Makefile and README. The store's fault-injection
+     * program (kt_store_test.c, {@code make store-test}) is a test resource that KtStoreTest copies in.
+     */
     static final List<String> DEMO_FILES = List.of("kt_host_main.c", "Makefile", "README.md", "kt_cm7.h", "kt_cm7.ld",
-            "kt_cm7_startup.c", "kt_device_main.c", "kt_print.h", "kt_store_test.c");
+            "kt_cm7_startup.c", "kt_device_main.c", "kt_print.h");
 
     private void write(Path dir) {
         writeLibrary(dir);

@@ -37,6 +37,9 @@ class KtStoreTest {
         int[] labels = new int[5];
         List<byte[]> inputs = CGeneratorTest.cifarTestSamples(start.graph, labels);
         CGenerator.writeSamples(project, inputs, labels, 4);
+        // the fault-injection program is a test resource, not part of every generated project
+        assertTrue(!Files.exists(project.resolve("kt_store_test.c")));
+        Files.writeString(project.resolve("kt_store_test.c"), CGenerator.resource("kt_store_test.c"));
 
         String host = result(CBuild.run(project, List.of("make", "-s", "store-test"), 600));
         System.out.println("kt_store fault injection, host gcc: " + host);

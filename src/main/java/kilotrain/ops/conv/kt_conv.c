@@ -1354,7 +1354,7 @@ void kt_conv_out_grad(const kt_conv *p, const float *g_y, const uint8_t *mask, f
                     continue;
                 }
                 const float *gy = g_y + i, *ge = p->grad_eff + ch;
-#if defined(__ARM_ARCH_7EM__) && defined(__ARM_FP) && defined(__ARM_PCS_VFP)
+#if defined(KT_VFP_BLOCKS)
                 {
                     /* all eight products with one VLDM each for the gradients and the scales and one VSTM (in place
                      * too), then zeros where the output was clamped */
@@ -1493,7 +1493,7 @@ void kt_conv_weight_grad(const kt_conv *p, const int8_t *saved, const int32_t *k
                             float *g0 = g_w + (co * taps + tap) * nk + j0, *g1 = g0 + taps * nk;
                             float *g2 = g1 + taps * nk, *g3 = g2 + taps * nk;
                             int j = 0;
-#if defined(__ARM_ARCH_7EM__) && defined(__ARM_FP) && defined(__ARM_PCS_VFP)
+#if defined(KT_VFP_BLOCKS)
                             int blocks = n >> 2;
                             if (blocks > 0) {
                                 /* four elements of each row per pass, loaded and stored with one VLDM/VSTM */
@@ -1631,7 +1631,7 @@ static void depthwise_input_grad(const kt_conv *p, const int8_t *w, const kt_sli
                         const float *wr = row + kys[u] * p->kw * 4;
                         for (int v = 0; v < nx; v++) {
                             const float *ga = gr + oxs[v] * c, *wt = wr + kxs[v] * 4;
-#if defined(__ARM_ARCH_7EM__) && defined(__ARM_FP) && defined(__ARM_PCS_VFP)
+#if defined(KT_VFP_BLOCKS)
                             /* the four gradients and the four weights with one VLDM each */
                             __asm__("vldmia %[g], {s0-s3}\n\t"
                                     "vldmia %[w], {s4-s7}\n\t"
@@ -1759,7 +1759,7 @@ static void pointwise_block4(const float *g_acc, int cout, int co, int np, const
         }
         float *dq = d + q * dstride;
         int j = 0;
-#if defined(__ARM_ARCH_7EM__) && defined(__ARM_FP) && defined(__ARM_PCS_VFP)
+#if defined(KT_VFP_BLOCKS)
         const float *wp = wi;
         float *dp = dq;
         int pairs = n >> 3;
