@@ -64,6 +64,8 @@ public final class ReplayCase {
     public static final String COVER = "resnet8-cover";
     /** ResNet-8 with a new int8 head, biases of the last 3 convs and a quarter of conv 8's channels, with momentum. */
     public static final String INT8_HEAD = "resnet8-int8-head-momentum";
+    /** ResNet-8 regressing 10 float targets with its own int8 classifier (mean squared error), biases of the last 3 convs. */
+    public static final String REGRESS = "resnet8-regress";
     /** The anomaly-detection autoencoder (fully connected layers in the backbone), classifier only, random input. */
     public static final String FC = "ad01-classifier";
 
@@ -121,6 +123,8 @@ public final class ReplayCase {
                         TrainSpec.Head.FLOAT), OPTIONS);
                 case INT8_HEAD -> record(name, () -> resnet(new Scheme(INT8_HEAD, 3, Map.of(8, 0.25), false),
                         TrainSpec.Head.INT8), MOMENTUM);
+                case REGRESS -> record(name, () -> TrainCompiler.compile(ModelLoader.load(RESNET),
+                        TrainSpec.regress(Scheme.biasOnly(3), 10, 5)), OPTIONS);
                 case FC -> record(name, () -> TrainCompiler.compile(ModelLoader.load(AD01),
                         new TrainSpec(Scheme.classifierOnly(), 4, 2)), OPTIONS);
                 default -> throw new IllegalArgumentException("no replay step " + name);
@@ -143,9 +147,18 @@ public final class ReplayCase {
         TrainExecutor ex = new TrainExecutor(v.program().withStep(v.step()), state);
         TrainExecutor.Workspace ws = ex.arenaWorkspace(v.plan());
         float lr = 0.02f;
+        float[] targets = null;
+        if (p.regress()) {
+            SplittableRandom r = new SplittableRandom(6);
+            targets = new float[p.numClasses];
+            for (int i = 0; i < targets.length; i++) {
+                targets[i] = (float) r.nextDouble(-1, 1);
+            }
+        }
         // a first step moves the parameters and optimizer state off their initial values, the second is recorded
-        ex.step(ws, input, label[0], lr);
-        List<StepTrace.Record> records = StepTrace.record(ex, ws, input, label[0], lr, i -> true);
+        List<StepTrace.Record> records = new ArrayList<>();
+        StepTrace.record(ex, ws, input, label[0], targets, lr, i -> false, x -> { });
+        StepTrace.record(ex, ws, input, label[0], targets, lr, i -> true, records::add);
         assertEquals(v.step().size(), records.size(), name + ": one record per instruction");
         assertTrue(records.stream().anyMatch(r -> !r.out().isEmpty()), name + ": the step leaves outputs");
         try {
