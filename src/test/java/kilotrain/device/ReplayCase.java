@@ -64,8 +64,8 @@ public final class ReplayCase {
     public static final String COVER = "resnet8-cover";
     /** ResNet-8 with a new int8 head, biases of the last 3 convs and a quarter of conv 8's channels, with momentum. */
     public static final String INT8_HEAD = "resnet8-int8-head-momentum";
-    /** ResNet-8 regressing 10 float targets with its own int8 classifier (mean squared error), biases of the last 3 convs. */
-    public static final String REGRESS = "resnet8-regress";
+    /** TFLite Micro's hello_world regressing sin(x) (mean squared error), its own last layer training. */
+    public static final String REGRESS = "hello-world-regress";
     /** The anomaly-detection autoencoder (fully connected layers in the backbone), classifier only, random input. */
     public static final String FC = "ad01-classifier";
 
@@ -123,8 +123,9 @@ public final class ReplayCase {
                         TrainSpec.Head.FLOAT), OPTIONS);
                 case INT8_HEAD -> record(name, () -> resnet(new Scheme(INT8_HEAD, 3, Map.of(8, 0.25), false),
                         TrainSpec.Head.INT8), MOMENTUM);
-                case REGRESS -> record(name, () -> TrainCompiler.compile(ModelLoader.load(RESNET),
-                        TrainSpec.regress(Scheme.biasOnly(3), 10, 5)), OPTIONS);
+                case REGRESS -> record(name, () -> TrainCompiler.compile(ModelLoader.load(
+                        SHARED.resolve("models/tflite-micro/hello_world_int8.tflite")),
+                        TrainSpec.regress(Scheme.classifierOnly(), 1, 0)), OPTIONS);
                 case FC -> record(name, () -> TrainCompiler.compile(ModelLoader.load(AD01),
                         new TrainSpec(Scheme.classifierOnly(), 4, 2)), OPTIONS);
                 default -> throw new IllegalArgumentException("no replay step " + name);
