@@ -110,7 +110,8 @@ public final class NumericDatasets {
         LoadOptions any = trainOptions != null ? trainOptions : testOptions;
         Part te = test == null || testOptions == null ? null : reader.apply(test, testOptions);
         Part tr = train == null || (trainOptions == null && te != null) ? null : reader.apply(train, any);
-        Dataset[] d = finish(any, tr, te);
+        // each part keeps its own limits (a test part is not cut to the training part's)
+        Dataset[] d = finish(new LoadOptions[] {any, testOptions != null ? testOptions : any}, tr, te);
         return new DatasetSplit(d[0], d[1]);
     }
 
@@ -503,6 +504,13 @@ public final class NumericDatasets {
      * Datasets of the parts (null parts give null), with one class list over all of them and the limits applied.
      */
     static Dataset[] finish(LoadOptions o, Part... parts) {
+        LoadOptions[] each = new LoadOptions[parts.length];
+        java.util.Arrays.fill(each, o);
+        return finish(each, parts);
+    }
+
+    /** The same, part k selected with the limits of {@code limits[k]}. */
+    static Dataset[] finish(LoadOptions[] limits, Part... parts) {
         boolean targets = false;
         boolean labels = false;
         boolean int8 = true;
@@ -553,6 +561,7 @@ public final class NumericDatasets {
             for (int i = 0; i < n; i++) {
                 all[i] = targets ? 0 : classes.indexOf(p.labels.get(i));
             }
+            LoadOptions o = limits[k];
             int[] keep = Selection.select(all, targets ? 1 : classes.size(), o.limitPerClass(), o.limit());
             byte[][] data = new byte[keep.length][];
             int[] h = new int[keep.length];

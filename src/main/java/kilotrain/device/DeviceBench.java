@@ -152,8 +152,14 @@ public final class DeviceBench {
         return msg.length() == 0 ? e : new KtException(msg.toString().trim());
     }
 
-    /** The Java twin on the same samples; null when every bit agrees, else the first difference. */
-    static String compare(Program p, TrainState state, float lr, int steps, List<byte[]> inputs, int[] labels,
+    /**
+     * The Java twin of a C run on the same samples, batch 1 as the device runs them ({@link #twinStep}; {@code targets}
+     * not null: a regression run): null when the C run's loss bits of every step, its final parameters
+     * ({@code cParams}, as {@code CGenerator.readParams} returns them) and its prediction and logits of sample 0
+     * ({@code pred}: arg-max, then the logits' bits) agree bit for bit, else the first difference. The one Java-versus-C
+     * comparison of whole runs (device-bench and the C backend's tests).
+     */
+    public static String compare(Program p, TrainState state, float lr, int steps, List<byte[]> inputs, int[] labels,
             float[][] targets, List<Integer> cLoss, Object[] cParams, int[] pred) {
         TrainExecutor ex = new TrainExecutor(p, state);
         TrainExecutor.Workspace ws = ex.workspace();
@@ -172,11 +178,12 @@ public final class DeviceBench {
         for (int i = 0; i < p.params.size(); i++) {
             Param q = p.params.get(i);
             Object j = state.value(q);
-            boolean same = j instanceof byte[] b ? Arrays.equals(b, (byte[]) cParams[i])
-                    : j instanceof int[] b ? Arrays.equals(b, (int[]) cParams[i])
-                    : Arrays.equals(bits((float[]) j), bits((float[]) cParams[i]));
-            if (!same) {
-                return "parameter " + q.name + " differs after " + steps + " steps";
+            int[] a = words(j), c = words(cParams[i]);
+            int e = Arrays.mismatch(a, c);
+            if (e >= 0) {
+                return "parameter " + q.name + " differs after " + steps + " steps at element " + e + ": "
+                        + (e < a.length ? value(j, e) : "none") + " in Java, "
+                        + (e < c.length ? value(cParams[i], e) : "none") + " on the device";
             }
         }
         float[] logits = new float[p.numClasses];
@@ -186,10 +193,28 @@ public final class DeviceBench {
         }
         for (int i = 0; i < logits.length; i++) {
             if (Float.floatToRawIntBits(logits[i]) != pred[i + 1]) {
-                return "logit " + i + " differs";
+                return "logit " + i + " differs: " + logits[i] + " in Java, " + Float.intBitsToFloat(pred[i + 1])
+                        + " on the device";
             }
         }
         return null;
+    }
+
+    /** A parameter value (byte[], int[] or float[]) as words to compare bit for bit. */
+    private static int[] words(Object v) {
+        if (v instanceof byte[] b) {
+            int[] w = new int[b.length];
+            for (int i = 0; i < b.length; i++) {
+                w[i] = b[i];
+            }
+            return w;
+        }
+        return v instanceof int[] a ? a : bits((float[]) v);
+    }
+
+    private static String value(Object v, int i) {
+        return v instanceof byte[] b ? Byte.toString(b[i]) : v instanceof int[] a ? Integer.toString(a[i])
+                : Float.toString(((float[]) v)[i]);
     }
 
     /** One sample of the Java twin, as the device learns it (step, then {@link TrainState#learnSample}). */

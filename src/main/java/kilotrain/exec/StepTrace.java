@@ -88,13 +88,7 @@ public final class StepTrace {
             }
         };
         try {
-            if (targets != null) {
-                if (!Float.isNaN(lr)) {
-                    throw new IllegalArgumentException("a regression step has no in-step updates");
-                }
-                return ex.step(ws, input, targets);
-            }
-            return ex.step(ws, input, label, lr);
+            return ex.step(ws, input, label, targets, lr);
         } finally {
             ws.before = null;
             ws.trace = null;

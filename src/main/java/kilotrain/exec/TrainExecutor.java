@@ -260,7 +260,11 @@ public final class TrainExecutor {
         return step(ws, input, label, targets, Float.NaN);
     }
 
-    private float step(Workspace ws, byte[] input, int label, float[] targets, float lr) {
+    /**
+     * The step of any program (label, or targets for a regression) that updates its parameters in place at {@code lr}
+     * (NaN: a program without in-step updates).
+     */
+    public float step(Workspace ws, byte[] input, int label, float[] targets, float lr) {
         ws.lr = lr;
         ws.label = label;
         ws.targets = targets;

@@ -20,6 +20,7 @@ import kilotrain.ir.Softmax;
 import kilotrain.ops.activation.HardSwish;
 import kilotrain.ops.activation.LeakyRelu;
 import kilotrain.ops.activation.Prelu;
+import kilotrain.ops.activation.PreluTraining;
 import kilotrain.ops.activation.Sigmoid;
 import kilotrain.ops.activation.Relu;
 import kilotrain.ops.add.AddKernel;
@@ -30,6 +31,7 @@ import kilotrain.ops.conv.ConvKernel;
 import kilotrain.ops.conv.ConvTraining;
 import kilotrain.ops.core.TrainRule;
 import kilotrain.ops.elementwise.Binary;
+import kilotrain.ops.elementwise.BinaryTraining;
 import kilotrain.ops.fc.FcTraining;
 import kilotrain.ops.gather.GatherTraining;
 import kilotrain.ops.fc.FullyConnectedKernel;
@@ -89,8 +91,8 @@ public final class Operators {
             op("RELU", Relu.class, Relu::readRelu),
             op("RELU6", Relu.class, Relu::readRelu6),
             op("LEAKY_RELU", LeakyRelu.class, LeakyRelu::read),
-            op("MUL", Binary.class, Binary::readMul),
-            op("SUB", Binary.class, Binary::readSub),
+            legacy("MUL", Binary.class, Binary::readMul, Binary::bind),
+            legacy("SUB", Binary.class, Binary::readSub, Binary::bind),
             op("PRELU", Prelu.class, Prelu::read),
             op("LOGISTIC", Sigmoid.class, Sigmoid::readLogistic),
             op("TANH", Sigmoid.class, Sigmoid::readTanh),
@@ -109,6 +111,12 @@ public final class Operators {
         train(AvgPool2D.class, new PoolTraining());
         train(Add.class, new AddTraining());
         train(Reshape.class, new ReshapeTraining());
+        train(Binary.class, new BinaryTraining());
+        train(Prelu.class, new PreluTraining());
+        train(Relu.class, new TableTraining<>());
+        train(LeakyRelu.class, new TableTraining<>());
+        train(Sigmoid.class, new TableTraining<>());
+        train(HardSwish.class, new TableTraining<>());
         train(Requantize.class, new TableTraining<>());
         train(Pad.class, new GatherTraining<>());
         train(Mean.class, new MeanTraining());
@@ -154,8 +162,10 @@ public final class Operators {
     }
 
     /**
-     * An operator whose IR class predates the operator folders; its rule may also hand a form the class does not
-     * cover to another registered operator (ADD with broadcasting becomes an elementwise {@code Binary}).
+     * An operator whose IR class is not a {@link ForwardOp} (the classes that predate the operator folders, and the
+     * elementwise {@code Binary}, a {@code BinaryOp} like the residual ADD), bound by {@code forward}; its rule may
+     * also hand a form the class does not cover to another registered operator (ADD with broadcasting becomes an
+     * elementwise {@code Binary}).
      */
     private static <T extends Op> Entry<T> legacy(String builtins, Class<T> type, ImportRule<?> rule,
             Binding<T> forward) {

@@ -111,8 +111,8 @@ class CConvDwFusedTest {
 
     /** Copies the kernel sources and the random test of {@code kt_conv_dw_fwd} (a test resource) into dir. */
     static void fusedTestSources(Path dir) throws Exception {
-        for (String r : new String[] {"kt_kernels.h", "kt_kernels.c", "kt_fused.h", "kt_fused.c", "kt_cm7.h",
-                "kt_cm7.ld", "kt_cm7_startup.c"}) {
+        for (String r : new String[] {"kt_kernels.h", "kt_kernels.c", "kt_fused.h", "kt_fused.c", "kt_selftest.h",
+                "kt_print.h", "kt_cm7.h", "kt_cm7.ld", "kt_cm7_startup.c"}) {
             Files.writeString(dir.resolve(r), CGenerator.resource(r));
         }
         try (var in = CConvDwFusedTest.class.getResourceAsStream("/kilotrain/c/kt_fused_test.c")) {

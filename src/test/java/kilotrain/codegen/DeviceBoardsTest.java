@@ -43,7 +43,9 @@ class DeviceBoardsTest {
         System.out.printf("%s (%s): ResNet-8 last-k:2 %d ticks/step = %d instructions, bit-exact%n", board, b.core(),
                 j.get("ticks_per_step").asLong(), j.get("instructions_per_step").asLong());
         // the same project's kernel self-test on that core: DSP fast paths against the portable reference
-        Files.writeString(dir.resolve("kt_kernel_test.c"), CGenerator.resource("kt_kernel_test.c"));
+        for (String f : List.of("kt_kernel_test.c", "kt_selftest.h")) {
+            Files.writeString(dir.resolve(f), CGenerator.resource(f));
+        }
         String k = CBuild.run(dir, List.of("make", "-s", "kernel-test-qemu"), 600);
         assertTrue(k.contains("kernel-test ok "), k);
         // the Cortex-M55 runs the Helium paths (kt_conv_mve.c) in both programs; the other cores have no MVE code

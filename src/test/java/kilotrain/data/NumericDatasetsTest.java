@@ -131,6 +131,25 @@ class NumericDatasetsTest {
         assertTrue(e.getMessage().contains("x_test.npy[0]: element 1 is NaN, not a finite number"), e.getMessage());
     }
 
+    /** The test part is cut by its own limits, not the training part's; an int8 y of shape (N, K) holds int8 targets. */
+    @Test
+    void eachPartKeepsItsOwnLimitsAndInt8YIsTargets() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("limits"));
+        for (String part : new String[] {"train", "test"}) {
+            NpyFiles.write(root.resolve("x_" + part + ".npy"), "|i1", new int[] {6, 4}, false, new double[24]);
+            NpyFiles.write(root.resolve("y_" + part + ".npy"), "<i8", new int[] {6}, false, 0, 1, 0, 1, 0, 1);
+        }
+        DatasetSplit s = DatasetSplit.open(root, input4().withLimitPerClass(1), input4().withLimitPerClass(3));
+        assertEquals(2, s.train().size());
+        assertEquals(6, s.test().size());
+        NpyFiles.write(root.resolve("y_train.npy"), "|i1", new int[] {6, 1}, false, -5, 7, 0, 1, 127, -128);
+        NpyFiles.write(root.resolve("y_test.npy"), "|i1", new int[] {6, 1}, false, 1, 2, 3, 4, 5, 6);
+        DatasetSplit t = DatasetSplit.open(root, input4(), input4().withLimit(4));
+        assertTrue(t.train().hasTargets() && t.train().targetsInt8() && t.test().targetsInt8());
+        assertArrayEquals(new float[] {-128}, t.train().targets(5));
+        assertEquals(4, t.test().size());
+    }
+
     @Test
     void floatTargetsAndLimits() throws Exception {
         Path root = Files.createDirectories(tmp.resolve("reg"));

@@ -21,6 +21,9 @@ import org.junit.jupiter.api.Test;
 class InstrReplayTest {
     @Test
     void namesTheFirstDifferingElement() {
+        kilotrain.codegen.CBuild.requireTool("gcc");
+        kilotrain.codegen.CBuild.requireTool("arm-none-eabi-gcc");
+        kilotrain.codegen.CBuild.requireTool("qemu-system-arm");
         ReplayCase.Step step = ReplayCase.step(ReplayCase.COVER);
         StepTrace.Record conv = step.records().stream().filter(r -> r.instr() instanceof ConvInputGrad).findFirst()
                 .orElseThrow();
@@ -58,5 +61,20 @@ class InstrReplayTest {
                     e.getMessage());
             System.out.println(e.getMessage());
         }
+    }
+
+    /** The board table picks the emulated core: the conv and add records of the same step on the Cortex-M55. */
+    @Test
+    void replaysOnAnotherBoard() {
+        kilotrain.codegen.CBuild.requireTool("arm-none-eabi-gcc");
+        kilotrain.codegen.CBuild.requireTool("qemu-system-arm");
+        ReplayCase.Step step = ReplayCase.step(ReplayCase.COVER);
+        List<StepTrace.Record> chosen = step.records().stream()
+                .filter(r -> List.of("conv", "add").contains(ReplayCase.folder(r.instr()))).toList();
+        InstrReplay.Result r = step.harness(Board.named("mps3-an547")).replay(chosen, InstrReplay.Target.QEMU);
+        r.assertOk();
+        assertEquals(chosen.size(), r.records());
+        System.out.printf("replay on mps3-an547: %d instructions in %.2f s (build %.1f s)%n", r.records(), r.seconds(),
+                r.buildSeconds());
     }
 }

@@ -45,7 +45,6 @@ import kilotrain.program.TrainState;
 public final class ReplayCase {
     public static final Path SHARED = Path.of(System.getProperty("user.dir")).resolve("../shared").normalize();
     public static final Path RESNET = SHARED.resolve("models/mlperf-tiny/pretrainedResnet_quant.tflite");
-    public static final Path AD01 = SHARED.resolve("models/mlperf-tiny/ad01_int8.tflite");
     /**
      * Stochastic weight rounding and float bias master copies (their generator state and copies are in the trace);
      * no momentum, whose velocity of every trained weight would not fit the board's SRAM beside ResNet-8's weights.
@@ -64,11 +63,24 @@ public final class ReplayCase {
     public static final String COVER = "resnet8-cover";
     /** ResNet-8 with a new int8 head, biases of the last 3 convs and a quarter of conv 8's channels, with momentum. */
     public static final String INT8_HEAD = "resnet8-int8-head-momentum";
-    /** The anomaly-detection autoencoder (fully connected layers in the backbone), classifier only, random input. */
-    public static final String FC = "ad01-classifier";
+    /** TFLite Micro's hello_world regressing sin(x) (mean squared error), its own last layer training. */
+    public static final String REGRESS = "hello-world-regress";
+    /**
+     * The paper's MCUNet (128x128) under its published 49 KB scheme, 2 classes, the device form of the benchmark step
+     * (depthwise convs, fused conv + depthwise pairs, fused weight-gradient updates): a sample of it is recorded, the
+     * first {@link #SAMPLE} instructions of each kind.
+     */
+    public static final String MCUNET = "mcunet-49kb";
+    static final int SAMPLE = 3;
 
-    /** A recorded step: its device form, every instruction's record and the harness that replays them. */
-    public record Step(String name, Variant variant, List<StepTrace.Record> records, InstrReplay harness) {
+    /** A recorded step: its device form, the records of its instructions and the harness that replays them. */
+    public record Step(String name, Program program, TrainState state, Variant variant, float lr,
+            List<StepTrace.Record> records, InstrReplay harness) {
+        /** Another harness of the same step, for {@code board} in QEMU. */
+        public InstrReplay harness(Board board) {
+            Path dir = Path.of(System.getProperty("user.dir"), "target", "replay", name + "-" + board.name());
+            return InstrReplay.build(program, variant.step(), variant.plan(), state, lr, board, dir);
+        }
     }
 
     private static final Map<String, Step> STEPS = new HashMap<>();
@@ -121,8 +133,12 @@ public final class ReplayCase {
                         TrainSpec.Head.FLOAT), OPTIONS);
                 case INT8_HEAD -> record(name, () -> resnet(new Scheme(INT8_HEAD, 3, Map.of(8, 0.25), false),
                         TrainSpec.Head.INT8), MOMENTUM);
-                case FC -> record(name, () -> TrainCompiler.compile(ModelLoader.load(AD01),
-                        new TrainSpec(Scheme.classifierOnly(), 4, 2)), OPTIONS);
+                case REGRESS -> record(name, () -> TrainCompiler.compile(ModelLoader.load(
+                        SHARED.resolve("models/tflite-micro/hello_world_int8.tflite")),
+                        TrainSpec.regress(Scheme.classifierOnly(), 1, 0)), OPTIONS);
+                case MCUNET -> record(name, () -> TrainCompiler.compile(ModelLoader.load(
+                        SHARED.resolve("models/tiny-training/mcunet-5fps.pkl")),
+                        new TrainSpec(Scheme.resolve("mcunet-5fps:49kb", 42), 2, 5)), OPTIONS);
                 default -> throw new IllegalArgumentException("no replay step " + name);
             };
             STEPS.put(name, s);
@@ -140,17 +156,32 @@ public final class ReplayCase {
         Variant v = DevicePipeline.lower(p, options, 0.02f, DevicePipeline.Settings.device()).best();
         int[] label = {0};
         byte[] input = sample(p.forward, label);
+        label[0] %= p.numClasses;
         TrainExecutor ex = new TrainExecutor(v.program().withStep(v.step()), state);
         TrainExecutor.Workspace ws = ex.arenaWorkspace(v.plan());
         float lr = 0.02f;
+        float[] targets = null;
+        if (p.regress()) {
+            SplittableRandom r = new SplittableRandom(6);
+            targets = new float[p.numClasses];
+            for (int i = 0; i < targets.length; i++) {
+                targets[i] = (float) r.nextDouble(-1, 1);
+            }
+        }
         // a first step moves the parameters and optimizer state off their initial values, the second is recorded
-        ex.step(ws, input, label[0], lr);
-        List<StepTrace.Record> records = StepTrace.record(ex, ws, input, label[0], lr, i -> true);
-        assertEquals(v.step().size(), records.size(), name + ": one record per instruction");
+        List<StepTrace.Record> records = new ArrayList<>();
+        StepTrace.record(ex, ws, input, label[0], targets, lr, i -> false, x -> { });
+        boolean[] chosen = new boolean[v.step().size()];
+        Map<String, Integer> seen = new HashMap<>();
+        for (int i = 0; i < chosen.length; i++) {
+            chosen[i] = !name.equals(MCUNET) || seen.merge(v.step().get(i).op(), 1, Integer::sum) <= SAMPLE;
+        }
+        StepTrace.record(ex, ws, input, label[0], targets, lr, i -> chosen[i], records::add);
         assertTrue(records.stream().anyMatch(r -> !r.out().isEmpty()), name + ": the step leaves outputs");
         try {
             Path dir = Files.createDirectories(Path.of(System.getProperty("user.dir"), "target", "replay", name));
-            return new Step(name, v, records, InstrReplay.build(p, v.step(), v.plan(), state, lr, Board.DEFAULT, dir));
+            return new Step(name, p, state, v, lr, records, InstrReplay.build(p, v.step(), v.plan(), state, lr,
+                    Board.DEFAULT, dir));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

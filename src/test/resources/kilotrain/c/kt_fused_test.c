@@ -10,19 +10,8 @@
 
 #include <string.h>
 
-#ifdef KT_ON_DEVICE
-#include "kt_cm7.h"
-#define OUT(s) kt_write(s)
-#else
-#include <stdio.h>
-#define OUT(s) fputs(s, stdout)
-#endif
-
-static uint32_t rng = 777u;
-
-static int rnd(int n) {
-    return (int)(kt_xorshift32(&rng) % (uint32_t)n);
-}
+#define KT_TEST_SEED 777u
+#include "kt_selftest.h"
 
 #define MAXX 4096
 #define MAXE 4096
@@ -32,19 +21,6 @@ static int8_t x[MAXX], w[MAXW], wd[MAXC * 49], e[MAXE], y0[MAXE], y1[MAXE], plan
 static int32_t bias[MAXC], bd[MAXC];
 static int32_t limit_p[MAXC], mult_p[MAXC], shift_p[MAXC], limit_d[MAXC], mult_d[MAXC], shift_d[MAXC];
 static float eff_p[MAXC], eff_d[MAXC];
-
-static char *put_u(char *o, unsigned v) {
-    char t[12];
-    int n = 0;
-    do {
-        t[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n) {
-        *o++ = t[--n];
-    }
-    return o;
-}
 
 /* Output stage of conv p: random float or fixed point, random clamp; acc_bounded only where it truly holds. */
 static void stage(kt_conv *p, const int8_t *wt, const int32_t *b, float *eff, int32_t *limit, int32_t *mult,
@@ -145,25 +121,11 @@ int main(void) {
         kt_conv_dw_fwd(&p, w, pb, &d, wd, db, x, plane, y1);
         const int ny = d.out_h * d.out_w * ch;
         if (memcmp(y0, y1, (size_t)ny) != 0) {
-            char msg[160], *o = msg;
-            const char *a = "fused-test mismatch: case ";
-            while (*a) {
-                *o++ = *a++;
-            }
-            o = put_u(o, (unsigned)it);
-            *o++ = ' ';
-            o = put_u(o, (unsigned)kind);
-            *o++ = '\n';
-            *o = 0;
-            OUT(msg);
+            kt_test_line("fused-test mismatch: case ", (unsigned)it, kind, "");
             return 1;
         }
         cases++;
     }
-    char msg[40] = "fused-test ok ";
-    char *o = put_u(msg + 14, (unsigned)cases);
-    *o++ = '\n';
-    *o = 0;
-    OUT(msg);
+    kt_test_line("fused-test ok ", (unsigned)cases, -1, "");
     return 0;
 }

@@ -7,23 +7,10 @@
  * against AddKernel's formula and the stochastic int8 update against Int8WeightUpdate's steps. Runs on the host and, built with kt_cm7_startup.c, on the
  * emulated Cortex-M7 where the SMLAD paths are taken. Prints "kernel-test ok N" or the first mismatch.
  */
-#include "kt_kernels.h"
-
 #include <string.h>
 
-#ifdef KT_ON_DEVICE
-#include "kt_cm7.h"
-#define OUT(s) kt_write(s)
-#else
-#include <stdio.h>
-#define OUT(s) fputs(s, stdout)
-#endif
-
-static uint32_t rng = 12345u;
-
-static int rnd(int n) {
-    return (int)(kt_xorshift32(&rng) % (uint32_t)n);
-}
+#define KT_TEST_SEED 12345u
+#include "kt_selftest.h"
 
 #define MAXX 6144
 #define MAXW 8192
@@ -39,20 +26,6 @@ static float gacc[MAXY], gx0[MAXX], gx1[MAXX], rowbuf[768];
 #define MAXG 2048
 static float gw0[MAXG], gw1[MAXG];
 static int8_t saved[MAXX];
-
-static char *put_u(char *o, unsigned v) {
-    char t[12];
-    int n = 0;
-    do {
-        t[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n) {
-        *o++ = t[--n];
-    }
-    return o;
-}
-
 
 /* The weight of (output channel co, tap t, channel i of its group) as the step sees it: slice value where kept. */
 static float weight_at(const kt_conv *p, const int8_t *wflash, const kt_slice *s, int co, int t, int i) {
@@ -300,19 +273,7 @@ int main(void) {
         const int fwd_ok = memcmp(y0, y1, (size_t)n) == 0 && memcmp(m0, m1, (size_t)(n + 7) / 8) == 0;
         /* the backward kernel covers depthwise multiplier 1 and ungrouped convs, dilation 1 here */
         if (!fwd_ok || !check_input_grad(&p, sp == NULL ? w : wflash, sp)) {
-            char msg[96], *o = msg;
-            const char *t = "kernel-test MISMATCH case ";
-            while (*t) {
-                *o++ = *t++;
-            }
-            o = put_u(o, (unsigned)it);
-            *o++ = ' ';
-            o = put_u(o, (unsigned)kind);
-            *o++ = ' ';
-            *o++ = fwd_ok ? 'b' : 'f';
-            *o++ = '\n';
-            *o = 0;
-            OUT(msg);
+            kt_test_line("kernel-test MISMATCH case ", (unsigned)it, kind, fwd_ok ? " b" : " f");
             return 1;
         }
         cases++;
@@ -376,14 +337,6 @@ int main(void) {
         }
         cases++;
     }
-    char msg[48], *o = msg;
-    const char *t = "kernel-test ok ";
-    while (*t) {
-        *o++ = *t++;
-    }
-    o = put_u(o, (unsigned)cases);
-    *o++ = '\n';
-    *o = 0;
-    OUT(msg);
+    kt_test_line("kernel-test ok ", (unsigned)cases, -1, "");
     return 0;
 }

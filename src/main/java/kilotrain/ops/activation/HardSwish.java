@@ -1,6 +1,7 @@
 package kilotrain.ops.activation;
 
 import kilotrain.ir.Tensor;
+import kilotrain.ops.TableGradient;
 import kilotrain.ops.TableOp;
 import kilotrain.ops.TfliteOperator;
 import kilotrain.ops.requant.FixedPointMath;
@@ -12,7 +13,7 @@ import kilotrain.ops.requant.FixedPointMath;
  * multiplier of {@code (s_in / 128) / s_out}, then a rounding shift and the output zero point. Multipliers are
  * TFLite's QuantizeMultiplier of float32 quotients, scaled down to int16 with rounding.
  */
-public final class HardSwish extends TableOp {
+public final class HardSwish extends TableOp implements TableGradient {
     final short outputMultiplier, reluishMultiplier;
     final int outputExponent, reluishExponent;
 
@@ -60,8 +61,9 @@ public final class HardSwish extends TableOp {
         return (short) ((a * b) / (1 << 15));
     }
 
+    /** TFLite's SaturatingLeftShift: the product in 64 bits, saturated to int16 (any shift of a large scale). */
     static short saturatingLeftShift(short v, int amount) {
-        int r = v * (1 << amount);
+        long r = (long) v << amount;
         return (short) Math.max(Short.MIN_VALUE, Math.min(Short.MAX_VALUE, r));
     }
 
@@ -77,6 +79,26 @@ public final class HardSwish extends TableOp {
 
     @Override
     public int apply(int x) {
+        return Math.max(-128, Math.min(127, unclamped(x)));
+    }
+
+    /**
+     * {@code (s_in / s_out) h'(s_in (x - z_in))} with PyTorch's hardswish derivative {@code h'(v) = 0} below -3,
+     * {@code v / 3 + 1/2} on [-3, 3] and 1 above; 0 where the int8 output saturates.
+     */
+    @Override
+    public float gradient(int x) {
+        int u = unclamped(x);
+        if (u < -128 || u > 127) {
+            return 0f;
+        }
+        double sIn = input.quant.scaleDouble(), r = sIn / output.quant.scaleDouble();
+        double v = sIn * (x - input.quant.zeroPoint());
+        return (float) (r * (v < -3 ? 0.0 : v <= 3 ? v / 3 + 0.5 : 1.0));
+    }
+
+    /** The output before the final saturation to int8. */
+    int unclamped(int x) {
         short inputValue = (short) (x - input.quant.zeroPoint());
         short hires = (short) (inputValue * (1 << 7));
         short preshiftOutput = srdhm(hires, outputMultiplier);
@@ -94,8 +116,7 @@ public final class HardSwish extends TableOp {
         reluish = (short) ((reluish + (1 << 15)) >> 1);
         short preshift = sdhm(reluish, preshiftOutput);
         short out = (short) FixedPointMath.roundingDivideByPOT(preshift, -outputExponent);
-        out = (short) (out + output.quant.zeroPoint());
-        return Math.max(-128, Math.min(127, out));
+        return (short) (out + output.quant.zeroPoint()); // int16 addition, as TFLite's output_value += zero point
     }
 
 }

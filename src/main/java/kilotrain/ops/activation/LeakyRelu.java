@@ -3,6 +3,7 @@ package kilotrain.ops.activation;
 import kilotrain.ops.tflite.schema.BuiltinOptions;
 import kilotrain.ops.tflite.schema.LeakyReluOptions;
 import kilotrain.ir.Tensor;
+import kilotrain.ops.TableGradient;
 import kilotrain.ops.TableOp;
 import kilotrain.ops.TfliteOperator;
 import kilotrain.ops.requant.FixedPointMath;
@@ -12,7 +13,7 @@ import kilotrain.ops.requant.FixedPointMath;
  * multiplier of {@code s_in / s_out} where it is at least 0 and of {@code s_in * alpha / s_out} below, plus
  * {@code z_out}, saturated to int8. Both multipliers come from float32 quotients, as TFLite Micro computes them.
  */
-public final class LeakyRelu extends TableOp {
+public final class LeakyRelu extends TableOp implements TableGradient {
     public final float alpha;
     final int multIdentity, shiftIdentity, multAlpha, shiftAlpha;
 
@@ -44,10 +45,27 @@ public final class LeakyRelu extends TableOp {
 
     @Override
     public int apply(int x) {
+        return Math.max(-128, Math.min(127, unclamped(x)));
+    }
+
+    int unclamped(int x) {
         int v = x - input.quant.zeroPoint();
-        int r = output.quant.zeroPoint() + (v >= 0
+        return output.quant.zeroPoint() + (v >= 0
                 ? FixedPointMath.multiplyByQuantizedMultiplier(v, multIdentity, shiftIdentity)
                 : FixedPointMath.multiplyByQuantizedMultiplier(v, multAlpha, shiftAlpha));
-        return Math.max(-128, Math.min(127, r));
+    }
+
+    /**
+     * {@code (float)(s_in / s_out)} at and above the input's zero point, {@code (float)(alpha * s_in / s_out)} below, 0
+     * where the requantized output saturates.
+     */
+    @Override
+    public float gradient(int x) {
+        int u = unclamped(x);
+        if (u < -128 || u > 127) {
+            return 0f;
+        }
+        double r = input.quant.scaleDouble() / output.quant.scaleDouble();
+        return (float) (x >= input.quant.zeroPoint() ? r : alpha * r);
     }
 }

@@ -10,7 +10,8 @@ import kilotrain.ops.TfliteOperator;
 import kilotrain.ops.requant.FixedPointMath;
 
 /**
- * PRELU on int8 with a per-channel (broadcast) int8 alpha, as TFLite's reference {@code BroadcastPrelu4DSlow}:
+ * PRELU on int8 with a broadcast int8 alpha (one value, per channel, or per element: the shapes Keras' PReLU writes),
+ * as TFLite's reference {@code BroadcastPrelu4DSlow}:
  * {@code x - z_x >= 0} is requantized with the multiplier of {@code s_x / s_y}, otherwise {@code (x - z_x) *
  * (alpha - z_alpha)} with that of {@code s_x * s_alpha / s_y}; plus {@code z_y}, saturated.
  */
@@ -23,11 +24,10 @@ public final class Prelu extends ForwardOp {
         this.input = input;
         this.alpha = alpha;
         this.output = output;
-        int c = input.dim(-1);
-        boolean perChannel = alpha.elements() == c && alpha.dim(-1) == c;
-        if (input.elements() != output.elements() || !alpha.isConstant() || !(perChannel || alpha.elements() == 1)) {
-            throw new IllegalArgumentException("Prelu '" + name + "': alpha " + alpha + " must be a constant of one "
-                    + "value or one per channel of " + input);
+        if (input.elements() != output.elements() || !alpha.isConstant() || !trailing(alpha.shape, input.shape)) {
+            throw new IllegalArgumentException("Prelu '" + name + "': alpha " + alpha + " must be a constant whose "
+                    + "shape, less leading 1s, is the last axes of " + input + " (one value, one per channel as Keras' "
+                    + "shared_axes=[1, 2] writes it, or one per element, its default)");
         }
         float sx = input.quant.scale(), sa = alpha.quant.scale(), sy = output.quant.scale();
         FixedPointMath.Multiplier m1 = FixedPointMath.quantizeMultiplier((double) sx / (double) sy);
@@ -36,6 +36,24 @@ public final class Prelu extends ForwardOp {
         shift1 = m1.shift();
         mult2 = m2.multiplier();
         shift2 = m2.shift();
+    }
+
+    /** Whether {@code a} without its leading 1s equals the last axes of {@code x}: element i's alpha is i % |a|. */
+    static boolean trailing(int[] a, int[] x) {
+        int lead = 0;
+        while (lead < a.length && a[lead] == 1) {
+            lead++;
+        }
+        int k = a.length - lead;
+        if (k > x.length) {
+            return false;
+        }
+        for (int d = 0; d < k; d++) {
+            if (a[lead + d] != x[x.length - k + d]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public static Prelu read(TfliteOperator op) {
@@ -65,18 +83,54 @@ public final class Prelu extends ForwardOp {
 
     @Override
     public Forward bind(Binder b) {
-        int in = b.slot(input), out = b.slot(output), n = input.elements(), per = alpha.elements();
-        int zx = input.quant.zeroPoint(), za = alpha.quant.zeroPoint(), zy = output.quant.zeroPoint();
-        byte[] a = alpha.int8Data;
-        return (s, sc) -> {
-            byte[] x = s[in], y = s[out];
-            for (int i = 0; i < n; i++) {
-                int v = x[i] - zx;
-                int r = v >= 0 ? FixedPointMath.multiplyByQuantizedMultiplier(v, mult1, shift1)
-                        : FixedPointMath.multiplyByQuantizedMultiplier(v * (a[per == 1 ? 0 : i % per] - za), mult2,
-                                shift2);
-                y[i] = (byte) Math.max(-128, Math.min(127, r + zy));
+        int in = b.slot(input), out = b.slot(output);
+        return (s, sc) -> forward(s[in], 0, s[out], 0);
+    }
+
+    /** The output of element i (input byte x) before the saturation to int8, its zero point included. */
+    int unclamped(int x, int i) {
+        int v = x - input.quant.zeroPoint(), per = alpha.elements();
+        int r = v >= 0 ? FixedPointMath.multiplyByQuantizedMultiplier(v, mult1, shift1)
+                : FixedPointMath.multiplyByQuantizedMultiplier(v * (alpha.int8Data[i % per]
+                        - alpha.quant.zeroPoint()), mult2, shift2);
+        return r + output.quant.zeroPoint();
+    }
+
+    /** The int8 forward ({@code kt_prelu_fwd}). */
+    public void forward(byte[] x, int xOff, byte[] y, int yOff) {
+        for (int i = 0, n = input.elements(); i < n; i++) {
+            y[yOff + i] = (byte) Math.max(-128, Math.min(127, unclamped(x[xOff + i], i)));
+        }
+    }
+
+    /**
+     * The backward's float32 slopes, made in double on the host: [0] {@code s_x / s_y} (input at or above its zero
+     * point), then per alpha value {@code s_x * s_alpha * (alpha - z_alpha) / s_y}.
+     */
+    public float[] slopes() {
+        double sx = input.quant.scaleDouble(), sa = alpha.quant.scaleDouble(), sy = output.quant.scaleDouble();
+        float[] r = new float[1 + alpha.elements()];
+        r[0] = (float) (sx / sy);
+        for (int c = 0; c < alpha.elements(); c++) {
+            r[1 + c] = (float) (sx * sa * (alpha.int8Data[c] - alpha.quant.zeroPoint()) / sy);
+        }
+        return r;
+    }
+
+    /**
+     * {@code g_x[i] = pass ? g_y[i] * (x >= z_x ? r[0] : r[1 + c]) : +0} (accumulating: {@code g_x[i] + that}), i
+     * ascending, pass where the unclamped output (recomputed from the saved input byte) lies in [-128, 127]
+     * ({@code kt_prelu_bwd}).
+     */
+    public void backward(float[] r, byte[] x, int xOff, float[] gY, float[] gX, boolean acc) {
+        int per = alpha.elements(), zx = input.quant.zeroPoint();
+        for (int i = 0, n = input.elements(); i < n; i++) {
+            int q = x[xOff + i], u = unclamped(q, i);
+            float t = 0.0f;
+            if (u >= -128 && u <= 127) {
+                t = gY[i] * (q >= zx ? r[0] : r[1 + i % per]);
             }
-        };
+            gX[i] = acc ? gX[i] + t : t;
+        }
     }
 }

@@ -1,6 +1,7 @@
 package kilotrain.ops.activation;
 
 import kilotrain.ir.Tensor;
+import kilotrain.ops.TableGradient;
 import kilotrain.ops.TableOp;
 import kilotrain.ops.TfliteOperator;
 import kilotrain.ops.requant.FixedPointMath;
@@ -11,7 +12,7 @@ import kilotrain.ops.requant.FixedPointMath;
  * 0.0 ({@code z_out + round(0 / s_out)}); RELU6 does not requantize: it clamps the input bytes to
  * {@code [z_in, round(6 / s_in) + z_in]} (the input's quantized 0 and 6).
  */
-public final class Relu extends TableOp {
+public final class Relu extends TableOp implements TableGradient {
     public final boolean six;
     final int multiplier, shift, lo, hi;
 
@@ -60,11 +61,25 @@ public final class Relu extends TableOp {
 
     @Override
     public int apply(int x) {
+        return Math.min(Math.max(unclamped(x), lo), hi);
+    }
+
+    /** The output before the clamp to [lo, hi]: the input byte (RELU6) or its requantization (RELU). */
+    int unclamped(int x) {
         if (six) {
-            return Math.min(Math.max(x, lo), hi);
+            return x;
         }
-        int v = output.quant.zeroPoint()
+        return output.quant.zeroPoint()
                 + FixedPointMath.multiplyByQuantizedMultiplier(x - input.quant.zeroPoint(), multiplier, shift);
-        return Math.min(Math.max(v, lo), hi);
+    }
+
+    /**
+     * The clamp mask folded into the slope: where the unclamped output lies in [lo, hi], 1 for RELU6 (the bytes pass
+     * unchanged) and {@code (float)(s_in / s_out)} for RELU; 0 where the forward saturates.
+     */
+    @Override
+    public float gradient(int x) {
+        int u = unclamped(x);
+        return u >= lo && u <= hi ? (float) (six ? 1.0 : input.quant.scaleDouble() / output.quant.scaleDouble()) : 0f;
     }
 }

@@ -1,6 +1,7 @@
 package kilotrain.ops.activation;
 
 import kilotrain.ir.Tensor;
+import kilotrain.ops.TableGradient;
 import kilotrain.ops.TableOp;
 import kilotrain.ops.TfliteOperator;
 import kilotrain.ops.requant.FixedPointMath;
@@ -12,7 +13,7 @@ import kilotrain.ops.requant.FixedPointMath;
  * formats: scale 1/256 and zero point -128 for LOGISTIC, scale 1/128 and zero point 0 for TANH (converters write
  * these; the kernels do not read the output's quantization).
  */
-public final class Sigmoid extends TableOp {
+public final class Sigmoid extends TableOp implements TableGradient {
     static final int INPUT_INTEGER_BITS = 4;
 
     public final boolean tanh;
@@ -77,4 +78,21 @@ public final class Sigmoid extends TableOp {
         return Math.max(-128, Math.min(127, out));
     }
 
+    /**
+     * From the int8 output {@code y = apply(x)}, as the field's sigmoid and tanh backward do: LOGISTIC
+     * {@code 256 s_in p (1 - p)} with {@code p = (y + 128) / 256}; TANH {@code 128 s_in (1 - t^2)} with
+     * {@code t = y / 128} (the outputs' fixed scales 1/256 and 1/128), in double, rounded to float once. Where the
+     * output saturates the formula gives (nearly) 0 by itself.
+     */
+    @Override
+    public float gradient(int x) {
+        int y = apply(x);
+        double s = input.quant.scaleDouble();
+        if (tanh) {
+            double t = y / 128.0;
+            return (float) (128.0 * s * (1.0 - t * t));
+        }
+        double p = (y + 128) / 256.0;
+        return (float) (256.0 * s * p * (1.0 - p));
+    }
 }

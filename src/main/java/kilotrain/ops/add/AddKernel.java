@@ -2,7 +2,6 @@ package kilotrain.ops.add;
 
 import kilotrain.ir.Add;
 import kilotrain.ir.Quant;
-import kilotrain.ops.requant.FixedPointMath;
 
 /**
  * Elementwise int8 addition with requantization, prepared once per operator. {@link Add.Rule#FLOAT_RINT} is the
@@ -11,12 +10,13 @@ import kilotrain.ops.requant.FixedPointMath;
  * rescaled to the output.
  */
 public final class AddKernel {
-    public static final int LEFT_SHIFT = 20;
+    public static final int LEFT_SHIFT = Rescale.LEFT_SHIFT;
 
     private final boolean floatRint;
     private final int n, za, zb, zy, actMin, actMax;
     private final float sa, sb, sy;
-    private final int multA, shiftA, multB, shiftB, multOut, shiftOut;
+    /** TFLite's fixed-point rule. */
+    public final Rescale rescale;
 
     public AddKernel(int n, Quant a, Quant b, Quant y, Add.Rule rule, int actMin, int actMax) {
         this.n = n;
@@ -29,16 +29,7 @@ public final class AddKernel {
         this.sy = y.scale();
         this.actMin = actMin;
         this.actMax = actMax;
-        double twiceMax = 2.0 * Math.max((double) sa, (double) sb);
-        FixedPointMath.Multiplier ma = FixedPointMath.quantizeMultiplierSmallerThanOne(sa / twiceMax);
-        FixedPointMath.Multiplier mb = FixedPointMath.quantizeMultiplierSmallerThanOne(sb / twiceMax);
-        FixedPointMath.Multiplier mo = FixedPointMath.quantizeMultiplier(twiceMax / ((1 << LEFT_SHIFT) * (double) sy));
-        multA = ma.multiplier();
-        shiftA = ma.shift();
-        multB = mb.multiplier();
-        shiftB = mb.shift();
-        multOut = mo.multiplier();
-        shiftOut = mo.shift();
+        this.rescale = Rescale.add(sa, za, sb, zb, sy, zy);
     }
 
     public static AddKernel of(Add op) {
@@ -73,11 +64,7 @@ public final class AddKernel {
     }
 
     private int fixedPointUnclamped(int qa, int qb) {
-        int a = (qa - za) * (1 << LEFT_SHIFT);
-        int b = (qb - zb) * (1 << LEFT_SHIFT);
-        int sa2 = FixedPointMath.multiplyByQuantizedMultiplierSmallerThanOneExp(a, multA, shiftA);
-        int sb2 = FixedPointMath.multiplyByQuantizedMultiplierSmallerThanOneExp(b, multB, shiftB);
-        return FixedPointMath.multiplyByQuantizedMultiplier(sa2 + sb2, multOut, shiftOut) + zy;
+        return rescale.unclamped(qa, qb);
     }
 
     /**

@@ -23,8 +23,30 @@ static const int8_t *weight_row(const kt_conv *p, const int8_t *w, const kt_slic
     return s->w + co * taps * cin_g;
 }
 
-void kt_conv_fwd_ref(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s, const int32_t *bias,
-                     int8_t *y, uint8_t *mask) {
+/* The taps of the window at input position (iy0, ix0) that lie inside the input: rows [ky0, ky1), columns [kx0, kx1). */
+static inline void window_rect(const kt_conv *p, int iy0, int ix0, int *ky0, int *ky1, int *kx0, int *kx1) {
+    int a = 0, b = p->kh, c = 0, d = p->kw;
+    while (a < b && iy0 + a * p->dil_h < 0) {
+        a++;
+    }
+    while (b > a && iy0 + (b - 1) * p->dil_h >= p->in_h) {
+        b--;
+    }
+    while (c < d && ix0 + c * p->dil_w < 0) {
+        c++;
+    }
+    while (d > c && ix0 + (d - 1) * p->dil_w >= p->in_w) {
+        d--;
+    }
+    *ky0 = a;
+    *ky1 = b;
+    *kx0 = c;
+    *kx1 = d;
+}
+
+/* cold: the fallback of convolutions no fast path takes, optimized for size */
+__attribute__((cold)) void kt_conv_fwd_ref(const kt_conv *p, const int8_t *x, const int8_t *w, const kt_slice *s,
+                                           const int32_t *bias, int8_t *y, uint8_t *mask) {
     const int cin_g = p->cin / p->groups, cout_g = p->cout / p->groups, taps = p->kh * p->kw;
     const int lo = p->act_min - p->y_zero, hi = p->act_max - p->y_zero;
     const int xz = p->x_zero;
@@ -39,27 +61,17 @@ void kt_conv_fwd_ref(const kt_conv *p, const int8_t *x, const int8_t *w, const k
                 if (split) {
                     row = w + co * taps * cin_g; /* zeros at the kept channels */
                 }
-                for (int ky = 0; ky < p->kh; ky++) {
-                    const int iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
-                    if (iy < 0 || iy >= p->in_h) {
-                        continue;
+                KT_WINDOW(p, oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left, ky, kx, iy, ix) {
+                    const int tap = ky * p->kw + kx;
+                    const int8_t *xp = x + (iy * p->in_w + ix) * p->cin + xg;
+                    const int8_t *wp = row + tap * cin_g;
+                    for (int i = 0; i < cin_g; i++) {
+                        acc += (int32_t)wp[i] * ((int32_t)xp[i] - xz);
                     }
-                    for (int kx = 0; kx < p->kw; kx++) {
-                        const int ix = ox * p->stride_w - p->pad_left + kx * p->dil_w;
-                        if (ix < 0 || ix >= p->in_w) {
-                            continue;
-                        }
-                        const int tap = ky * p->kw + kx;
-                        const int8_t *xp = x + (iy * p->in_w + ix) * p->cin + xg;
-                        const int8_t *wp = row + tap * cin_g;
-                        for (int i = 0; i < cin_g; i++) {
-                            acc += (int32_t)wp[i] * ((int32_t)xp[i] - xz);
-                        }
-                        if (split) {
-                            const int8_t *sw = s->w + (co * taps + tap) * s->nk;
-                            for (int k = 0; k < s->nk; k++) {
-                                acc += (int32_t)sw[k] * ((int32_t)xp[s->kept[k]] - xz);
-                            }
+                    if (split) {
+                        const int8_t *sw = s->w + (co * taps + tap) * s->nk;
+                        for (int k = 0; k < s->nk; k++) {
+                            acc += (int32_t)sw[k] * ((int32_t)xp[s->kept[k]] - xz);
                         }
                     }
                 }
@@ -123,10 +135,11 @@ static void store_col(const kt_conv *p, const int32_t *acc, int n, int c, int e0
  * The output stage with its parameters hoisted, one accumulator at a time (inlined into the kernels' loops, the
  * parameters passed by value so that stores of int8 outputs cannot alias them). RQ_NOMASK: float rounding without
  * a mask, so clamp(q, lo, hi) + zy is clamp(q + zy, act_min, act_max), the accumulator clamp only where it can bind
- * (not acc_bounded); RQ_FAST: the same for the full int8 range without the accumulator clamp (one SSAT); RQ_GENERIC:
+ * (not acc_bounded); RQ_FAST: the full int8 range through kt_rq_rint (no accumulator clamp: the same bits), one
+ * QADD and one SSAT; RQ_MASK: the same with a mask (the bit: the saturation changed nothing); RQ_GENERIC:
  * either stage (float or TFLite's fixed point), with or without a mask, decided per output (one copy of the code).
  */
-enum { RQ_FAST = 0, RQ_NOMASK = 1, RQ_GENERIC = 2 };
+enum { RQ_FAST = 0, RQ_NOMASK = 1, RQ_GENERIC = 2, RQ_MASK = 3 };
 
 typedef struct {
     int32_t lo, hi, zy, zy_magic, amin, amax;
@@ -149,16 +162,33 @@ static int rq_init(const kt_conv *p, const uint8_t *mask, kt_rq *r) {
     r->limit = p->limit;
     r->mult = p->mult;
     r->shift = p->shift;
+    int limits_ok = p->float_rint && !r->clamp;
+    if (p->float_rint && r->clamp) {
+        /* kt_rq_rint stands for the clamp where every limit is at least 1 (|eff| <= 2^22) */
+        int c = 0;
+        while (c < p->cout && p->limit[c] > 0) {
+            c++;
+        }
+        limits_ok = c == p->cout;
+    }
+    if (r->full && limits_ok) {
+        return mask != NULL ? RQ_MASK : RQ_FAST;
+    }
     if (!p->float_rint || mask != NULL) {
         return RQ_GENERIC;
     }
-    return r->full && !r->clamp ? RQ_FAST : RQ_NOMASK;
+    return RQ_NOMASK;
 }
 
 static inline __attribute__((always_inline)) void rq_put(const kt_rq r, const int mode, int32_t acc, int c, int e,
                                                          int8_t *y, uint8_t *mask) {
-    if (mode == RQ_FAST) {
-        y[e] = KT_SAT8((int32_t)f2u((float)acc * r.eff[c] + KT_MAGIC) + r.zy_magic);
+    if (mode == RQ_FAST || mode == RQ_MASK) {
+        const int32_t v = kt_qadd(kt_rq_rint(acc, r.eff[c]), r.zy);
+        const int32_t o = kt_sat8(v);
+        if (mode == RQ_MASK && mask != NULL) {
+            mask_put(mask, e, o == v);
+        }
+        y[e] = (int8_t)o;
         return;
     }
     if (mode == RQ_NOMASK) {
@@ -197,6 +227,12 @@ static inline __attribute__((always_inline)) void rq_put(const kt_rq r, const in
  */
 static inline __attribute__((always_inline)) unsigned rq_in(const kt_rq r, const int mode, int32_t acc, int c, int e,
                                                             int8_t *y) {
+    if (mode == RQ_FAST || mode == RQ_MASK) {
+        const int32_t v = kt_qadd(kt_rq_rint(acc, r.eff[c]), r.zy);
+        const int32_t o = kt_sat8(v);
+        y[e] = (int8_t)o;
+        return (unsigned)(o == v);
+    }
     int32_t q;
     if (mode != RQ_GENERIC || r.float_rint) {
         if (r.clamp) {
@@ -461,7 +497,7 @@ static inline __attribute__((always_inline)) void dense_pairs(const kt_conv *p, 
             if (split) {
                 dot2x2(s->w + co * nks, s->w + (co + 1) * nks, xka, xkbp, nks, &a0, &a1, &b0, &b1);
             }
-            if (mode == RQ_GENERIC && mask != NULL && (cout & 1) == 0) {
+            if ((mode == RQ_GENERIC || mode == RQ_MASK) && mask != NULL && (cout & 1) == 0) {
                 /* ea + co is even: the two channels' bits share a mask byte */
                 mask_bits(mask, ea + co,
                           rq_in(r, mode, a0, co, ea + co, y) | rq_in(r, mode, a1, co + 1, ea + co + 1, y) << 1, 2);
@@ -501,7 +537,7 @@ static inline __attribute__((always_inline)) void dense_pairs(const kt_conv *p, 
  */
 static inline __attribute__((always_inline)) void dense_fast(const kt_conv *p, const int8_t *x, const int8_t *wf,
                                                              int kw, const int32_t *bias, int8_t *y, int16_t *xs,
-                                                             const float *eff, int32_t zym, const int kconst) {
+                                                             const float *eff, int32_t zy, const int kconst) {
     const int cout = p->cout, k = kconst ? kconst : kw, ow = p->out_w, kp = p->kh * p->kw * p->cin;
     const int pixels = p->out_h * ow;
     int16_t *xa = xs, *xb = xs + k;
@@ -528,19 +564,174 @@ static inline __attribute__((always_inline)) void dense_fast(const kt_conv *p, c
             int32_t b0 = a0, b1 = a1;
             dot2x2(w0, w0 + k, xa, xbp, k, &a0, &a1, &b0, &b1);
             const float e0 = eff[co], e1 = eff[co + 1];
-            ya[co] = KT_SAT8((int32_t)f2u((float)a0 * e0 + KT_MAGIC) + zym);
-            ya[co + 1] = KT_SAT8((int32_t)f2u((float)a1 * e1 + KT_MAGIC) + zym);
-            yb[co] = KT_SAT8((int32_t)f2u((float)b0 * e0 + KT_MAGIC) + zym);
-            yb[co + 1] = KT_SAT8((int32_t)f2u((float)b1 * e1 + KT_MAGIC) + zym);
+            ya[co] = kt_sat8(kt_qadd(kt_rq_rint(a0, e0), zy));
+            ya[co + 1] = kt_sat8(kt_qadd(kt_rq_rint(a1, e1), zy));
+            yb[co] = kt_sat8(kt_qadd(kt_rq_rint(b0, e0), zy));
+            yb[co + 1] = kt_sat8(kt_qadd(kt_rq_rint(b1, e1), zy));
         }
         if (co < cout) {
             const int32_t b = bias != NULL ? bias[co] : 0;
             const int32_t a0 = dot_x4(w0, xa, k, b), b0 = dot_x4(w0, xbp, k, b);
-            ya[co] = KT_SAT8((int32_t)f2u((float)a0 * eff[co] + KT_MAGIC) + zym);
-            yb[co] = KT_SAT8((int32_t)f2u((float)b0 * eff[co] + KT_MAGIC) + zym);
+            ya[co] = kt_sat8(kt_qadd(kt_rq_rint(a0, eff[co]), zy));
+            yb[co] = kt_sat8(kt_qadd(kt_rq_rint(b0, eff[co]), zy));
         }
     }
 }
+
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+/*
+ * Pointwise pairs in Cortex-M assembly: for each pair of output channels (weight rows w and w + k, k a multiple of
+ * four) the four sums bias + row . patch for two pixels whose widened patches xs hold, per group of four inputs,
+ * the words (a02, a13, b02, b13) (pw_patch2); written as out[4 * pair + (a0, a1, b0, b1)], or added to them when
+ * bias is NULL. Two groups per pass (an odd group first, entering at the pass's second half). All fourteen registers
+ * serve the inner loop: one LDM brings a group of both patches, each weight word is loaded and split (SXTB16) once
+ * for four SMLADs: 32 instructions per 32 multiply-adds (QEMU counts one per LDM).
+ */
+void kt_pw_pairs(const int8_t *w, int k, const uint32_t *xs, int32_t *out, int pairs, const int32_t *bias);
+#define KT_PW_GROUP                                                                                                  \
+    "ldmia  r2!, {r8-r11}\n\t"                                                                                       \
+    "ldr    lr, [r0], #4\n\t"                                                                                        \
+    "sxtb16 r12, lr\n\t"                                                                                             \
+    "sxtb16 lr, lr, ror #8\n\t"                                                                                      \
+    "smlad  r4, r12, r8, r4\n\t"                                                                                     \
+    "smlad  r4, lr, r9, r4\n\t"                                                                                      \
+    "smlad  r6, r12, r10, r6\n\t"                                                                                    \
+    "smlad  r6, lr, r11, r6\n\t"                                                                                     \
+    "ldr    lr, [r0, r1]\n\t"                                                                                        \
+    "sxtb16 r12, lr\n\t"                                                                                             \
+    "sxtb16 lr, lr, ror #8\n\t"                                                                                      \
+    "smlad  r5, r12, r8, r5\n\t"                                                                                     \
+    "smlad  r5, lr, r9, r5\n\t"                                                                                      \
+    "smlad  r7, r12, r10, r7\n\t"                                                                                    \
+    "smlad  r7, lr, r11, r7\n\t"
+/* One output-channel pair's pass over the patches (after its four sums are set up): two groups per loop, an odd
+ * group first, then the sums stored, the weights moved past the pair's second row, and on to the next pair (label 1
+ * or 6, the caller's head). */
+#define KT_PW_PAIR(head)                                                                                             \
+    "ldrd   r2, r3, [sp, #0]\n\t" /* the patches and their end */                                                  \
+    "tst    r1, #4\n\t"           /* k - 4 a multiple of eight: an odd group */                                      \
+    "beq    3f\n"                                                                                                    \
+    "2:\n\t" KT_PW_GROUP "3:\n\t" KT_PW_GROUP                                                                        \
+    "cmp    r2, r3\n\t"                                                                                              \
+    "bne    2b\n\t"                                                                                                  \
+    "ldrd   r12, r3, [sp, #8]\n\t" /* out, its end */                                                              \
+    "stmia  r12!, {r4-r7}\n\t"                                                                                       \
+    "str    r12, [sp, #8]\n\t"                                                                                       \
+    "add    r0, r0, r1\n\t"                                                                                          \
+    "add    r0, r0, #4\n\t" /* past the second row */                                                               \
+    "cmp    r12, r3\n\t"                                                                                             \
+    "bne    " head "\n\t"
+__asm__(".section .text.kt_pw_pairs,\"ax\",%progbits\n\t"
+        ".p2align 2\n\t"
+        ".global kt_pw_pairs\n\t"
+        ".syntax unified\n\t"
+        ".thumb\n\t"
+        ".thumb_func\n\t"
+        ".type kt_pw_pairs, %function\n"
+        "kt_pw_pairs:\n\t"
+        "push   {r4-r11, lr}\n\t"
+        "sub    sp, sp, #16\n\t"     /* [sp]: patches, their end, out, its end; pairs at [sp, #52], bias at #56 */
+        "str    r2, [sp, #0]\n\t"
+        "add    r12, r2, r1, lsl #2\n\t"
+        "str    r12, [sp, #4]\n\t"
+        "str    r3, [sp, #8]\n\t"
+        "ldr    r12, [sp, #52]\n\t"
+        "add    r12, r3, r12, lsl #4\n\t"
+        "str    r12, [sp, #12]\n\t"
+        "sub    r1, r1, #4\n\t"      /* the second row's word, after the first's post-increment: [r0, k - 4] */
+        "ldr    r12, [sp, #56]\n\t"
+        "cmp    r12, #0\n\t"
+        "beq    6f\n"
+        "1:\n\t"
+        "ldr    r12, [sp, #56]\n\t"  /* the pair's biases */
+        "ldrd   r4, r5, [r12], #8\n\t"
+        "str    r12, [sp, #56]\n\t"
+        "mov    r6, r4\n\t"
+        "mov    r7, r5\n\t"
+        KT_PW_PAIR("1b")
+        "add    sp, sp, #16\n\t"
+        "pop    {r4-r11, pc}\n"
+        "6:\n\t"
+        "ldr    r12, [sp, #8]\n\t"   /* accumulate: the sums so far */
+        "ldmia  r12, {r4-r7}\n\t"
+        KT_PW_PAIR("6b")
+        "add    sp, sp, #16\n\t"
+        "pop    {r4-r11, pc}\n\t"
+        ".size kt_pw_pairs, .-kt_pw_pairs\n\t"
+        ".text");
+
+/* Two pixels' patches (k values each, x - x_zero as int16) in kt_pw_pairs's order. */
+static inline void pw_patch2(const int8_t *xa, const int8_t *xb, int k, uint32_t zz, uint32_t *d) {
+    for (int j = 0; j < k; j += 4, d += 4) {
+        uint32_t va, vb;
+        memcpy(&va, xa + j, 4);
+        memcpy(&vb, xb + j, 4);
+        d[0] = __ssub16(__sxtb16(va), zz);
+        d[1] = __ssub16(sxtb16_ror8(va), zz);
+        d[2] = __ssub16(__sxtb16(vb), zz);
+        d[3] = __ssub16(sxtb16_ror8(vb), zz);
+    }
+}
+
+/* The kept channels of two pixels (a partial slice's nk inputs, nk a multiple of four) in kt_pw_pairs's order. */
+static inline void pw_gather2(const int8_t *xa, const int8_t *xb, const int32_t *kept, int nk, int32_t xz,
+                              int16_t *d) {
+    for (int j = 0; j < nk; j += 4, d += 8) {
+        const int32_t k0 = kept[j], k1 = kept[j + 1], k2 = kept[j + 2], k3 = kept[j + 3];
+        d[0] = (int16_t)(xa[k0] - xz);
+        d[1] = (int16_t)(xa[k2] - xz);
+        d[2] = (int16_t)(xa[k1] - xz);
+        d[3] = (int16_t)(xa[k3] - xz);
+        d[4] = (int16_t)(xb[k0] - xz);
+        d[5] = (int16_t)(xb[k2] - xz);
+        d[6] = (int16_t)(xb[k1] - xz);
+        d[7] = (int16_t)(xb[k3] - xz);
+    }
+}
+
+/*
+ * A 1x1 stride-1 conv (cin and a partial slice's nk multiples of four, cout even, a bias) through kt_pw_pairs, two pixels per call (an odd
+ * last pixel paired with itself, its outputs written once), the sums then through the output stage (RQ_FAST, or
+ * RQ_MASK with the two channels' mask bits together); a partial slice adds a second call over the gathered kept
+ * channels and the slice's rows. xs: 2*cin int16 (+ 2*nk); acc: 2*cout int32.
+ */
+static inline __attribute__((always_inline)) void pw_asm(const kt_conv *p, const int8_t *x, const int8_t *w,
+                                                         const kt_slice *s, const int32_t *bias, int8_t *y,
+                                                         uint8_t *mask, int16_t *xs, int32_t *acc, const kt_rq r,
+                                                         const int mode) {
+    const int k = p->cin, cout = p->cout, pixels = p->out_h * p->out_w;
+    const uint32_t zz = ((uint32_t)(uint16_t)(int16_t)p->x_zero) * 0x00010001u;
+    uint32_t *xw = (uint32_t *)(void *)xs;
+    for (int px = 0; px < pixels; px += 2) {
+        const int two = px + 1 < pixels;
+        const int8_t *xa = x + px * k;
+        pw_patch2(xa, two ? xa + k : xa, k, zz, xw);
+        kt_pw_pairs(w, k, xw, acc, cout >> 1, bias);
+        if (s != NULL) {
+            pw_gather2(xa, two ? xa + k : xa, s->kept, s->nk, p->x_zero, xs + 2 * k);
+            kt_pw_pairs(s->w, s->nk, xw + k, acc, cout >> 1, NULL);
+        }
+        const int ea = px * cout, eb = ea + cout;
+        const int32_t *a = acc;
+        for (int co = 0; co < cout; co += 2, a += 4) {
+            if (mode == RQ_MASK) {
+                mask_bits(mask, ea + co, rq_in(r, mode, a[0], co, ea + co, y) | rq_in(r, mode, a[1], co + 1, ea + co + 1, y) << 1, 2);
+                if (two) {
+                    mask_bits(mask, eb + co,
+                              rq_in(r, mode, a[2], co, eb + co, y) | rq_in(r, mode, a[3], co + 1, eb + co + 1, y) << 1, 2);
+                }
+                continue;
+            }
+            rq_put(r, mode, a[0], co, ea + co, y, NULL);
+            rq_put(r, mode, a[1], co + 1, ea + co + 1, y, NULL);
+            if (two) {
+                rq_put(r, mode, a[2], co, eb + co, y, NULL);
+                rq_put(r, mode, a[3], co + 1, eb + co + 1, y, NULL);
+            }
+        }
+    }
+}
+#endif
 
 /*
  * xs: 2*k4 int16 (k4: k rounded up to four), plus 2*kh*kw*nk with a partial slice; acc: max(2*cout, 4*out_w) int32,
@@ -565,17 +756,23 @@ static void conv_dense(const kt_conv *p, const int8_t *x, const int8_t *w, const
     }
     kt_rq r;
     const int mode = rq_init(p, mask, &r);
-    if (mode == RQ_FAST && !split) {
-        /* the short rows of the high-resolution layers, where the per-pass overhead weighs most, unrolled (one
-         * length only: each copy costs about 0.9 KB of flash) */
-        switch (kw) {
-        case 16:
-            dense_fast(p, x, wf, kw, bias, y, xs, r.eff, r.zy_magic, 16);
-            break;
-        default:
-            dense_fast(p, x, wf, kw, bias, y, xs, r.eff, r.zy_magic, 0);
-            break;
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+    if (bias != NULL && p->kh == 1 && p->kw == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0
+            && p->pad_left == 0 && p->in_h == p->out_h && p->in_w == p->out_w && (k & 3) == 0 && k > 0
+            && (cout & 1) == 0 && (!split || ((s->nk & 3) == 0 && s->nk > 0))
+            && ((uintptr_t)xs & 3) == 0 && ((uintptr_t)acc & 3) == 0) { /* LDM / STM want whole words */
+        if (mode == RQ_FAST) {
+            pw_asm(p, x, wf, split ? s : NULL, bias, y, NULL, xs, acc, r, RQ_FAST);
+            return;
         }
+        if (mode == RQ_MASK) {
+            pw_asm(p, x, wf, split ? s : NULL, bias, y, mask, xs, acc, r, RQ_MASK);
+            return;
+        }
+    }
+#endif
+    if (mode == RQ_FAST && !split) {
+        dense_fast(p, x, wf, kw, bias, y, xs, r.eff, r.zy, 0); /* the 1x1 convs take kt_pw_pairs */
         return;
     }
     switch (mode) {
@@ -683,7 +880,7 @@ static void __attribute__((noinline)) dw4_prepare(const kt_conv *p, const int8_t
 static inline __attribute__((always_inline)) void dw4_store(const kt_rq r, const int mode, int32_t a0, int32_t a1,
                                                             int32_t a2, int32_t a3, int ch, int e, int8_t *y,
                                                             uint8_t *mask, int nibble) {
-    if (mode != RQ_GENERIC) {
+    if (mode == RQ_FAST || mode == RQ_NOMASK) {
         rq_put(r, mode, a0, ch, e, y, NULL);
         rq_put(r, mode, a1, ch + 1, e + 1, y, NULL);
         rq_put(r, mode, a2, ch + 2, e + 2, y, NULL);
@@ -709,19 +906,8 @@ static inline __attribute__((always_inline)) void dw4_store(const kt_rq r, const
 static void __attribute__((noinline)) dw4_border(const kt_conv *p, const int8_t *x, int ch, int iy0, int ix0,
                                                  const uint32_t *wp, const int32_t *b4, uint32_t zz, int32_t *acc) {
     const int c = p->cin;
-    int ky0 = 0, ky1 = p->kh, kx0 = 0, kx1 = p->kw;
-    while (ky0 < ky1 && iy0 + ky0 * p->dil_h < 0) {
-        ky0++;
-    }
-    while (ky1 > ky0 && iy0 + (ky1 - 1) * p->dil_h >= p->in_h) {
-        ky1--;
-    }
-    while (kx0 < kx1 && ix0 + kx0 * p->dil_w < 0) {
-        kx0++;
-    }
-    while (kx1 > kx0 && ix0 + (kx1 - 1) * p->dil_w >= p->in_w) {
-        kx1--;
-    }
+    int ky0, ky1, kx0, kx1;
+    window_rect(p, iy0, ix0, &ky0, &ky1, &kx0, &kx1);
     int32_t a0 = b4[0], a1 = b4[1], a2 = b4[2], a3 = b4[3];
     for (int ky = ky0; ky < ky1; ky++) {
         const int8_t *xr = x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * c + ch;
@@ -742,6 +928,162 @@ static void __attribute__((noinline)) dw4_border(const kt_conv *p, const int8_t 
     acc[3] = a3;
 }
 
+#if defined(__thumb2__) && defined(__ARM_FP) && (__ARM_FP & 4)
+/*
+ * Runs of interior pixels of a KxK depthwise conv (K 3, 5 or 7), four channels, the full-range float stage, in
+ * Cortex-M assembly: per pixel the taps (input words from the window's row pointer at + 0, cs, 2 cs, the pointer
+ * stepping on for the wider rows; packed weights by LDRD) into SMLABB / SMLATT, then the four outputs through VCVT,
+ * VMUL, VCVTR (kt_rq_rint), QADD and SSAT, and with a mask their four bits (one nibble). The run's values in one
+ * block (offsets fixed: the assembly reads them).
+ */
+typedef struct {
+    const uint32_t *wp; /* 0: per tap (c, c+2) then (c+1, c+3) weights as halfword pairs */
+    int32_t bin[4];     /* 4: biases with the zero point folded in */
+    float eff[4];       /* 20 */
+    int32_t zy;         /* 36 */
+    int xstep, ystep;   /* 40, 44: bytes from one pixel's window to the next, and between outputs */
+    int n;              /* 48: pixels, at least one */
+    int8_t *y;          /* 52: the first pixel's four outputs */
+    int rowadv;         /* 56: K 5 / 7: from a row's pointer after its taps to the next row */
+    uint8_t *mask;      /* 60: NULL, or the mask whose bits e.. e+3 (e a multiple of four) are the first pixel's */
+    int e;              /* 64 */
+} kt_dw4_run;
+void kt_dw4_run3(const int8_t *r0, int rs, int cs, kt_dw4_run *a);
+void kt_dw4_run5(const int8_t *r0, int cs, kt_dw4_run *a);
+void kt_dw4_run7(const int8_t *r0, int cs, kt_dw4_run *a);
+/* one tap: the input word in r9, the packed weights from [r8, #off] (3x3) or [r8], #8 (wider rows) */
+#define KT_DW4_MAC(ldw)                                                                                              \
+    ldw "sxtb16 r10, r9\n\t"                                                                                         \
+    "sxtb16 r9, r9, ror #8\n\t"                                                                                      \
+    "smlabb r4, r11, r10, r4\n\t"                                                                                    \
+    "smlatt r6, r11, r10, r6\n\t"                                                                                    \
+    "smlabb r5, r12, r9, r5\n\t"                                                                                     \
+    "smlatt r7, r12, r9, r7\n\t"
+#define KT_DW4_ATAP(addr, off) "ldr    r9, " addr "\n\t" KT_DW4_MAC("ldrd   r11, r12, [r8, #" off "]\n\t")
+#define KT_DW4_WTAP(addr) "ldr    r9, " addr "\n\t" KT_DW4_MAC("ldrd   r11, r12, [r8], #8\n\t")
+/* the four sums r4-r7 through the stage into y (and the mask), y and e one step on; temporaries r9-r12 */
+#define KT_DW4_STORE                                                                                                 \
+    "vmov   s4, s5, r4, r5\n\t"                                                                                      \
+    "vmov   s6, s7, r6, r7\n\t"                                                                                      \
+    "vcvt.f32.s32 s4, s4\n\t"                                                                                        \
+    "vcvt.f32.s32 s5, s5\n\t"                                                                                        \
+    "vcvt.f32.s32 s6, s6\n\t"                                                                                        \
+    "vcvt.f32.s32 s7, s7\n\t"                                                                                        \
+    "vmul.f32 s4, s4, s0\n\t"                                                                                        \
+    "vmul.f32 s5, s5, s1\n\t"                                                                                        \
+    "vmul.f32 s6, s6, s2\n\t"                                                                                        \
+    "vmul.f32 s7, s7, s3\n\t"                                                                                        \
+    "vcvtr.s32.f32 s4, s4\n\t"                                                                                       \
+    "vcvtr.s32.f32 s5, s5\n\t"                                                                                       \
+    "vcvtr.s32.f32 s6, s6\n\t"                                                                                       \
+    "vcvtr.s32.f32 s7, s7\n\t"                                                                                       \
+    "vmov   r4, r5, s4, s5\n\t"                                                                                      \
+    "vmov   r6, r7, s6, s7\n\t"                                                                                      \
+    "ldr    r9, [lr, #36]\n\t"                                                                                       \
+    "qadd   r4, r4, r9\n\t"                                                                                          \
+    "qadd   r5, r5, r9\n\t"                                                                                          \
+    "qadd   r6, r6, r9\n\t"                                                                                          \
+    "qadd   r7, r7, r9\n\t"                                                                                          \
+    "ldr    r10, [lr, #60]\n\t"                                                                                      \
+    "cmp    r10, #0\n\t"                                                                                             \
+    "beq    8f\n\t"                                                                                                  \
+    "movs   r11, #0\n\t" /* bit j: output j before the saturation in -128..127 */                                   \
+    "add    r9, r4, #128\n\tcmp    r9, #256\n\tit     lo\n\torrlo  r11, r11, #1\n\t"                                  \
+    "add    r9, r5, #128\n\tcmp    r9, #256\n\tit     lo\n\torrlo  r11, r11, #2\n\t"                                  \
+    "add    r9, r6, #128\n\tcmp    r9, #256\n\tit     lo\n\torrlo  r11, r11, #4\n\t"                                  \
+    "add    r9, r7, #128\n\tcmp    r9, #256\n\tit     lo\n\torrlo  r11, r11, #8\n\t"                                  \
+    "ldr    r9, [lr, #64]\n\t"                                                                                       \
+    "and    r12, r9, #7\n\t"                                                                                         \
+    "lsl    r11, r11, r12\n\t"                                                                                       \
+    "add    r10, r10, r9, lsr #3\n\t"                                                                                \
+    "ldrb   r9, [r10]\n\t"                                                                                           \
+    "cmp    r12, #0\n\t" /* the low or the high nibble */                                                           \
+    "ite    eq\n\t"                                                                                                  \
+    "biceq  r9, r9, #15\n\t"                                                                                         \
+    "bicne  r9, r9, #240\n\t"                                                                                        \
+    "orr    r9, r9, r11\n\t"                                                                                         \
+    "strb   r9, [r10]\n\t"                                                                                           \
+    "ldr    r9, [lr, #44]\n\t"                                                                                       \
+    "ldr    r12, [lr, #64]\n\t"                                                                                      \
+    "add    r12, r12, r9\n\t"                                                                                        \
+    "str    r12, [lr, #64]\n"                                                                                        \
+    "8:\n\t"                                                                                                         \
+    "ssat   r4, #8, r4\n\t"                                                                                          \
+    "ssat   r5, #8, r5\n\t"                                                                                          \
+    "ssat   r6, #8, r6\n\t"                                                                                          \
+    "ssat   r7, #8, r7\n\t"                                                                                          \
+    "ldr    r10, [lr, #52]\n\t"                                                                                      \
+    "strb   r4, [r10, #0]\n\t"                                                                                       \
+    "strb   r5, [r10, #1]\n\t"                                                                                       \
+    "strb   r6, [r10, #2]\n\t"                                                                                       \
+    "strb   r7, [r10, #3]\n\t"                                                                                       \
+    "ldr    r9, [lr, #44]\n\t"                                                                                       \
+    "add    r10, r10, r9\n\t"                                                                                        \
+    "str    r10, [lr, #52]\n\t"
+#define KT_DW4_HEAD(name)                                                                                            \
+    ".section .text." name ",\"ax\",%progbits\n\t"                                                                   \
+    ".p2align 2\n\t"                                                                                                 \
+    ".global " name "\n\t"                                                                                           \
+    ".syntax unified\n\t"                                                                                            \
+    ".thumb\n\t"                                                                                                     \
+    ".thumb_func\n\t"                                                                                                \
+    ".type " name ", %function\n" name ":\n\t"                                                                       \
+    "push   {r4-r11, lr}\n\t"
+/* the pixel count down, on to the next pixel (r9 free) */
+#define KT_DW4_NEXT(name)                                                                                            \
+    "ldr    r9, [lr, #48]\n\t"                                                                                       \
+    "subs   r9, r9, #1\n\t"                                                                                          \
+    "str    r9, [lr, #48]\n\t"                                                                                       \
+    "bne    1b\n\t"                                                                                                  \
+    "pop    {r4-r11, pc}\n\t"                                                                                        \
+    ".size " name ", .-" name "\n\t"                                                                                 \
+    ".text"
+__asm__(KT_DW4_HEAD("kt_dw4_run3")
+        "mov    lr, r3\n\t"
+        "mov    r3, r2\n\t"               /* cs */
+        "add    r2, r0, r1, lsl #1\n\t"   /* the three input rows */
+        "add    r1, r0, r1\n\t"
+        "ldr    r8, [lr, #0]\n\t"
+        "add    r12, lr, #20\n\t"
+        "vldmia r12, {s0-s3}\n"
+        "1:\n\t"
+        "add    r12, lr, #4\n\t"
+        "ldmia  r12, {r4-r7}\n\t"
+        KT_DW4_ATAP("[r0]", "0") KT_DW4_ATAP("[r0, r3]", "8") KT_DW4_ATAP("[r0, r3, lsl #1]", "16")
+        KT_DW4_ATAP("[r1]", "24") KT_DW4_ATAP("[r1, r3]", "32") KT_DW4_ATAP("[r1, r3, lsl #1]", "40")
+        KT_DW4_ATAP("[r2]", "48") KT_DW4_ATAP("[r2, r3]", "56") KT_DW4_ATAP("[r2, r3, lsl #1]", "64")
+        KT_DW4_STORE
+        "ldr    r9, [lr, #40]\n\t"
+        "add    r0, r0, r9\n\t"
+        "add    r1, r1, r9\n\t"
+        "add    r2, r2, r9\n\t"
+        KT_DW4_NEXT("kt_dw4_run3"));
+/* K 5 / 7: r0 the window, r1 cs, r2 the rows left, r3 the row pointer, r8 the weights (post-incremented) */
+#define KT_DW4_WIDE(name, K, ROWTAPS)                                                                                \
+    __asm__(KT_DW4_HEAD(name)                                                                                        \
+            "mov    lr, r2\n\t"                                                                                      \
+            "add    r12, lr, #20\n\t"                                                                                \
+            "vldmia r12, {s0-s3}\n"                                                                                  \
+            "1:\n\t"                                                                                                 \
+            "add    r12, lr, #4\n\t"                                                                                 \
+            "ldmia  r12, {r4-r7}\n\t"                                                                                \
+            "ldr    r8, [lr, #0]\n\t"                                                                                \
+            "mov    r3, r0\n\t"                                                                                      \
+            "movs   r2, #" K "\n"                                                                                    \
+            "2:\n\t" ROWTAPS                                                                                         \
+            "ldr    r9, [lr, #56]\n\t"                                                                               \
+            "add    r3, r3, r9\n\t"                                                                                  \
+            "subs   r2, r2, #1\n\t"                                                                                  \
+            "bne    2b\n\t" KT_DW4_STORE                                                                             \
+            "ldr    r9, [lr, #40]\n\t"                                                                               \
+            "add    r0, r0, r9\n\t" KT_DW4_NEXT(name))
+#define KT_DW4_ROW3 KT_DW4_WTAP("[r3]") KT_DW4_WTAP("[r3, r1]") KT_DW4_WTAP("[r3, r1, lsl #1]")
+#define KT_DW4_ROW2ON "add    r3, r3, r1, lsl #1\n\t" KT_DW4_WTAP("[r3, r1]") KT_DW4_WTAP("[r3, r1, lsl #1]")
+KT_DW4_WIDE("kt_dw4_run5", "5", KT_DW4_ROW3 KT_DW4_ROW2ON);
+KT_DW4_WIDE("kt_dw4_run7", "7", KT_DW4_ROW3 KT_DW4_ROW2ON KT_DW4_ROW2ON);
+#define KT_DW4_RUN 1
+#endif
+
 /*
  * Depthwise (multiplier 1) in groups of four channels, the accumulators straight into the output stage. Interior
  * pixels fold the zero point into the bias (3x3 without dilation: taps reached from three row pointers), border
@@ -754,7 +1096,7 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
                                                             const kt_slice *s, const int32_t *bias, int8_t *y,
                                                             uint8_t *mask, const int32_t *off, int oy0, int oy1,
                                                             int ox0, int ox1, uint32_t *plane, int plane_bytes,
-                                                            const kt_rq r, const int mode) {
+                                                            const kt_rq r, const int mode, const int full) {
     const int c = p->cin, taps = p->kh * p->kw, xz = p->x_zero, ow = p->out_w;
     const int k3 = p->kh == 3 && p->kw == 3 && p->dil_h == 1 && p->dil_w == 1;
     const int ph = (p->out_h - 1) * p->stride_h + (p->kh - 1) * p->dil_h + 1;
@@ -799,6 +1141,24 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
                     a2 = bin4[2];
                     a3 = bin4[3];
                     const int8_t *xp = xg + (iy0 * in_w + ix0) * cs;
+#if defined(KT_DW4_RUN)
+                    if (full && (k3 || (p->kw == p->kh && (p->kw == 5 || p->kw == 7) && p->dil_h == 1
+                                                   && p->dil_w == 1)) && (mask == NULL || nibble)) {
+                        /* the run to the last interior pixel of this row in assembly */
+                        kt_dw4_run a = {wp, {bin4[0], bin4[1], bin4[2], bin4[3]},
+                                        {r.eff[ch], r.eff[ch + 1], r.eff[ch + 2], r.eff[ch + 3]}, r.zy, xstep, c,
+                                        ox1 - ox, y + e, rs - (p->kw == 5 ? 2 : 4) * cs, mask, e};
+                        if (k3) {
+                            kt_dw4_run3(xp, rs, cs, &a);
+                        } else if (p->kw == 5) {
+                            kt_dw4_run5(xp, cs, &a);
+                        } else {
+                            kt_dw4_run7(xp, cs, &a);
+                        }
+                        ox = ox1 - 1;
+                        continue;
+                    }
+#endif
                     if (k3) {
                         /* a run of interior pixels of this row, the three input rows stepping along */
                         const int8_t *r0 = xp, *r1 = xp + rs, *r2 = xp + 2 * rs;
@@ -898,16 +1258,10 @@ static void conv_depthwise(const kt_conv *p, const int8_t *x, const int8_t *w, c
 #if defined(__ARM_FEATURE_DSP)
     const int plane_bytes = 4 * (2 * p->cout > 4 * p->out_w ? 2 * p->cout : 4 * p->out_w);
     kt_rq r;
-    switch (rq_init(p, mask, &r)) { /* two copies of the code: the full-range stage, the rest */
-    case RQ_FAST:
-        ch = dw4_groups(p, x, w, s, bias, y, mask, off, oy0, oy1, ox0, ox1, (uint32_t *)accr, plane_bytes, r,
-                        RQ_FAST);
-        break;
-    default:
-        ch = dw4_groups(p, x, w, s, bias, y, mask, off, oy0, oy1, ox0, ox1, (uint32_t *)accr, plane_bytes, r,
-                        RQ_GENERIC);
-        break;
-    }
+    /* one copy of the code (the general stage); the full-range float stage's interior runs in assembly */
+    const int rmode = rq_init(p, mask, &r);
+    ch = dw4_groups(p, x, w, s, bias, y, mask, off, oy0, oy1, ox0, ox1, (uint32_t *)accr, plane_bytes, r,
+                    RQ_GENERIC, rmode == RQ_FAST || rmode == RQ_MASK);
 #endif
     for (; ch < c; ch++) {
         const int8_t *wr = s == NULL ? w + ch * taps : weight_row(p, w, s, ch);
@@ -945,19 +1299,8 @@ static void conv_depthwise(const kt_conv *p, const int8_t *x, const int8_t *w, c
 #endif
                 } else {
                     /* the taps inside the input: a rectangle of the window */
-                    int ky0 = 0, ky1 = p->kh, kx0 = 0, kx1 = p->kw;
-                    while (ky0 < ky1 && iy0 + ky0 * p->dil_h < 0) {
-                        ky0++;
-                    }
-                    while (ky1 > ky0 && iy0 + (ky1 - 1) * p->dil_h >= p->in_h) {
-                        ky1--;
-                    }
-                    while (kx0 < kx1 && ix0 + kx0 * p->dil_w < 0) {
-                        kx0++;
-                    }
-                    while (kx1 > kx0 && ix0 + (kx1 - 1) * p->dil_w >= p->in_w) {
-                        kx1--;
-                    }
+                    int ky0, ky1, kx0, kx1;
+                    window_rect(p, iy0, ix0, &ky0, &ky1, &kx0, &kx1);
                     acc = b;
                     for (int ky = ky0; ky < ky1; ky++) {
                         const int8_t *xr = x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * c + ch;
@@ -1124,124 +1467,114 @@ void kt_conv_weight_grad(const kt_conv *p, const int8_t *saved, const int32_t *k
     for (int oy = 0; oy < p->out_h; oy++) {
         for (int ox = 0; ox < p->out_w; ox++) {
             const float *ga = g_acc + (oy * p->out_w + ox) * cout;
-            for (int ky = 0; ky < p->kh; ky++) {
-                const int iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
-                if (iy < 0 || iy >= p->in_h) {
-                    continue;
-                }
-                for (int kx = 0; kx < p->kw; kx++) {
-                    const int ix = ox * p->stride_w - p->pad_left + kx * p->dil_w;
-                    if (ix < 0 || ix >= p->in_w) {
-                        continue;
+            KT_WINDOW(p, oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left, ky, kx, iy, ix) {
+                const int8_t *xp = saved + (iy * p->in_w + ix) * x_stride;
+                const int tap = ky * p->kw + kx;
+                if (depthwise) {
+                    for (int kk = 0; kk < nk; kk++) {
+                        const float xv = (float)((int32_t)xp[kk] - xz);
+                        const int cb = (kept == NULL ? kk : (int)kept[kk]) * mult;
+                        for (int m = 0; m < mult; m++) {
+                            const float a = ga[cb + m];
+                            if (a != 0.0f) {
+                                g_w[(kk * mult + m) * taps + tap] += a * xv;
+                            }
+                        }
                     }
-                    const int8_t *xp = saved + (iy * p->in_w + ix) * x_stride;
-                    const int tap = ky * p->kw + kx;
-                    if (depthwise) {
-                        for (int kk = 0; kk < nk; kk++) {
-                            const float xv = (float)((int32_t)xp[kk] - xz);
-                            const int cb = (kept == NULL ? kk : (int)kept[kk]) * mult;
-                            for (int m = 0; m < mult; m++) {
-                                const float a = ga[cb + m];
-                                if (a != 0.0f) {
-                                    g_w[(kk * mult + m) * taps + tap] += a * xv;
-                                }
-                            }
+                } else if (p->groups == 1) {
+                    /* the saved row as floats once per pixel and tap, in chunks; four channels per pass */
+                    for (int j0 = 0; j0 < nk; j0 += KT_WG_CHUNK) {
+                        const int n = nk - j0 < KT_WG_CHUNK ? nk - j0 : KT_WG_CHUNK;
+                        float xf[KT_WG_CHUNK];
+                        for (int j = 0; j < n; j++) {
+                            xf[j] = (float)((int32_t)xp[j0 + j] - xz);
                         }
-                    } else if (p->groups == 1) {
-                        /* the saved row as floats once per pixel and tap, in chunks; four channels per pass */
-                        for (int j0 = 0; j0 < nk; j0 += KT_WG_CHUNK) {
-                            const int n = nk - j0 < KT_WG_CHUNK ? nk - j0 : KT_WG_CHUNK;
-                            float xf[KT_WG_CHUNK];
-                            for (int j = 0; j < n; j++) {
-                                xf[j] = (float)((int32_t)xp[j0 + j] - xz);
+                        int co = 0;
+                        for (; co + 4 <= cout; co += 4) {
+                            const float a0 = ga[co], a1 = ga[co + 1], a2 = ga[co + 2], a3 = ga[co + 3];
+                            if (a0 == 0.0f && a1 == 0.0f && a2 == 0.0f && a3 == 0.0f) {
+                                continue;
                             }
-                            int co = 0;
-                            for (; co + 4 <= cout; co += 4) {
-                                const float a0 = ga[co], a1 = ga[co + 1], a2 = ga[co + 2], a3 = ga[co + 3];
-                                if (a0 == 0.0f && a1 == 0.0f && a2 == 0.0f && a3 == 0.0f) {
-                                    continue;
-                                }
-                                float *g0 = g_w + (co * taps + tap) * nk + j0, *g1 = g0 + taps * nk;
-                                float *g2 = g1 + taps * nk, *g3 = g2 + taps * nk;
-                                int j = 0;
+                            float *g0 = g_w + (co * taps + tap) * nk + j0, *g1 = g0 + taps * nk;
+                            float *g2 = g1 + taps * nk, *g3 = g2 + taps * nk;
+                            int j = 0;
 #if defined(KT_VFP_BLOCKS)
-                                int blocks = n >> 2;
-                                if (blocks > 0) {
-                                    /* four elements of each row per pass, loaded and stored with one VLDM/VSTM */
-                                    const float *xq = xf;
-                                    __asm__ volatile(
-                                        "1:\n\t"
-                                        "vldmia %[x]!, {s4-s7}\n\t"
-                                        "vldmia %[g0], {s16-s19}\n\t"
-                                        "vldmia %[g1], {s20-s23}\n\t"
-                                        "vldmia %[g2], {s24-s27}\n\t"
-                                        "vldmia %[g3], {s28-s31}\n\t"
-                                        "vmul.f32 s8, %[a0], s4\n\tvadd.f32 s16, s16, s8\n\t"
-                                        "vmul.f32 s8, %[a0], s5\n\tvadd.f32 s17, s17, s8\n\t"
-                                        "vmul.f32 s8, %[a0], s6\n\tvadd.f32 s18, s18, s8\n\t"
-                                        "vmul.f32 s8, %[a0], s7\n\tvadd.f32 s19, s19, s8\n\t"
-                                        "vmul.f32 s8, %[a1], s4\n\tvadd.f32 s20, s20, s8\n\t"
-                                        "vmul.f32 s8, %[a1], s5\n\tvadd.f32 s21, s21, s8\n\t"
-                                        "vmul.f32 s8, %[a1], s6\n\tvadd.f32 s22, s22, s8\n\t"
-                                        "vmul.f32 s8, %[a1], s7\n\tvadd.f32 s23, s23, s8\n\t"
-                                        "vmul.f32 s8, %[a2], s4\n\tvadd.f32 s24, s24, s8\n\t"
-                                        "vmul.f32 s8, %[a2], s5\n\tvadd.f32 s25, s25, s8\n\t"
-                                        "vmul.f32 s8, %[a2], s6\n\tvadd.f32 s26, s26, s8\n\t"
-                                        "vmul.f32 s8, %[a2], s7\n\tvadd.f32 s27, s27, s8\n\t"
-                                        "vmul.f32 s8, %[a3], s4\n\tvadd.f32 s28, s28, s8\n\t"
-                                        "vmul.f32 s8, %[a3], s5\n\tvadd.f32 s29, s29, s8\n\t"
-                                        "vmul.f32 s8, %[a3], s6\n\tvadd.f32 s30, s30, s8\n\t"
-                                        "vmul.f32 s8, %[a3], s7\n\tvadd.f32 s31, s31, s8\n\t"
-                                        "vstmia %[g0]!, {s16-s19}\n\t"
-                                        "vstmia %[g1]!, {s20-s23}\n\t"
-                                        "vstmia %[g2]!, {s24-s27}\n\t"
-                                        "vstmia %[g3]!, {s28-s31}\n\t"
-                                        "subs %[n], %[n], #1\n\t"
-                                        "bne 1b\n\t"
-                                        : [x] "+r"(xq), [g0] "+r"(g0), [g1] "+r"(g1), [g2] "+r"(g2), [g3] "+r"(g3),
-                                          [n] "+r"(blocks)
-                                        : [a0] "t"(a0), [a1] "t"(a1), [a2] "t"(a2), [a3] "t"(a3)
-                                        : "s4", "s5", "s6", "s7", "s8", "s16", "s17", "s18", "s19", "s20", "s21",
-                                          "s22", "s23", "s24", "s25", "s26", "s27", "s28", "s29", "s30", "s31", "cc",
-                                          "memory");
-                                    j = n & ~3;
-                                    g0 -= j;
-                                    g1 -= j;
-                                    g2 -= j;
-                                    g3 -= j;
-                                }
-#endif
-                                for (; j < n; j++) {
-                                    const float v = xf[j];
-                                    g0[j] += a0 * v;
-                                    g1[j] += a1 * v;
-                                    g2[j] += a2 * v;
-                                    g3[j] += a3 * v;
-                                }
+                            int blocks = n >> 2;
+                            if (blocks > 0) {
+                                /* four elements of each row per pass, loaded and stored with one VLDM/VSTM */
+                                const float *xq = xf;
+                                __asm__ volatile(
+                                    "1:\n\t"
+                                    "vldmia %[x]!, {s4-s7}\n\t"
+                                    "vldmia %[g0], {s16-s19}\n\t"
+                                    "vldmia %[g1], {s20-s23}\n\t"
+                                    "vldmia %[g2], {s24-s27}\n\t"
+                                    "vldmia %[g3], {s28-s31}\n\t"
+                                    "vmul.f32 s8, %[a0], s4\n\tvadd.f32 s16, s16, s8\n\t"
+                                    "vmul.f32 s8, %[a0], s5\n\tvadd.f32 s17, s17, s8\n\t"
+                                    "vmul.f32 s8, %[a0], s6\n\tvadd.f32 s18, s18, s8\n\t"
+                                    "vmul.f32 s8, %[a0], s7\n\tvadd.f32 s19, s19, s8\n\t"
+                                    "vmul.f32 s8, %[a1], s4\n\tvadd.f32 s20, s20, s8\n\t"
+                                    "vmul.f32 s8, %[a1], s5\n\tvadd.f32 s21, s21, s8\n\t"
+                                    "vmul.f32 s8, %[a1], s6\n\tvadd.f32 s22, s22, s8\n\t"
+                                    "vmul.f32 s8, %[a1], s7\n\tvadd.f32 s23, s23, s8\n\t"
+                                    "vmul.f32 s8, %[a2], s4\n\tvadd.f32 s24, s24, s8\n\t"
+                                    "vmul.f32 s8, %[a2], s5\n\tvadd.f32 s25, s25, s8\n\t"
+                                    "vmul.f32 s8, %[a2], s6\n\tvadd.f32 s26, s26, s8\n\t"
+                                    "vmul.f32 s8, %[a2], s7\n\tvadd.f32 s27, s27, s8\n\t"
+                                    "vmul.f32 s8, %[a3], s4\n\tvadd.f32 s28, s28, s8\n\t"
+                                    "vmul.f32 s8, %[a3], s5\n\tvadd.f32 s29, s29, s8\n\t"
+                                    "vmul.f32 s8, %[a3], s6\n\tvadd.f32 s30, s30, s8\n\t"
+                                    "vmul.f32 s8, %[a3], s7\n\tvadd.f32 s31, s31, s8\n\t"
+                                    "vstmia %[g0]!, {s16-s19}\n\t"
+                                    "vstmia %[g1]!, {s20-s23}\n\t"
+                                    "vstmia %[g2]!, {s24-s27}\n\t"
+                                    "vstmia %[g3]!, {s28-s31}\n\t"
+                                    "subs %[n], %[n], #1\n\t"
+                                    "bne 1b\n\t"
+                                    : [x] "+r"(xq), [g0] "+r"(g0), [g1] "+r"(g1), [g2] "+r"(g2), [g3] "+r"(g3),
+                                      [n] "+r"(blocks)
+                                    : [a0] "t"(a0), [a1] "t"(a1), [a2] "t"(a2), [a3] "t"(a3)
+                                    : "s4", "s5", "s6", "s7", "s8", "s16", "s17", "s18", "s19", "s20", "s21",
+                                      "s22", "s23", "s24", "s25", "s26", "s27", "s28", "s29", "s30", "s31", "cc",
+                                      "memory");
+                                j = n & ~3;
+                                g0 -= j;
+                                g1 -= j;
+                                g2 -= j;
+                                g3 -= j;
                             }
-                            for (; co < cout; co++) {
-                                const float a = ga[co];
-                                if (a == 0.0f) {
-                                    continue;
-                                }
-                                float *gw = g_w + (co * taps + tap) * nk + j0;
-                                for (int j = 0; j < n; j++) {
-                                    gw[j] += a * xf[j];
-                                }
+#endif
+                            for (; j < n; j++) {
+                                const float v = xf[j];
+                                g0[j] += a0 * v;
+                                g1[j] += a1 * v;
+                                g2[j] += a2 * v;
+                                g3[j] += a3 * v;
                             }
                         }
-                    } else {
-                        const int row_len = cin_g;
-                        for (int co = 0; co < cout; co++) {
+                        for (; co < cout; co++) {
                             const float a = ga[co];
                             if (a == 0.0f) {
                                 continue;
                             }
-                            const int8_t *xs = p->groups == 1 ? xp : xp + (co / cout_g) * cin_g;
-                            float *gw = g_w + (co * taps + tap) * row_len;
-                            for (int j = 0; j < row_len; j++) {
-                                gw[j] += a * (float)((int32_t)xs[j] - xz);
+                            float *gw = g_w + (co * taps + tap) * nk + j0;
+                            for (int j = 0; j < n; j++) {
+                                gw[j] += a * xf[j];
                             }
+                        }
+                    }
+                } else {
+                    const int row_len = cin_g;
+                    for (int co = 0; co < cout; co++) {
+                        const float a = ga[co];
+                        if (a == 0.0f) {
+                            continue;
+                        }
+                        const int8_t *xs = p->groups == 1 ? xp : xp + (co / cout_g) * cin_g;
+                        float *gw = g_w + (co * taps + tap) * row_len;
+                        for (int j = 0; j < row_len; j++) {
+                            gw[j] += a * (float)((int32_t)xs[j] - xz);
                         }
                     }
                 }
@@ -1346,21 +1679,9 @@ static void depthwise_input_grad(const kt_conv *p, const int8_t *w, const kt_sli
     for (int iy = 0; iy < p->in_h; iy++) {
         for (int ix = 0; ix < p->in_w; ix++) {
             int cnt = 0;
-            for (int ky = p->kh - 1; ky >= 0; ky--) {
-                const int ny = iy + p->pad_top - ky * p->dil_h;
-                const int oy = ny / p->stride_h;
-                if (ny < 0 || oy * p->stride_h != ny || oy >= p->out_h) {
-                    continue;
-                }
-                for (int kx = p->kw - 1; kx >= 0; kx--) {
-                    const int nx = ix + p->pad_left - kx * p->dil_w;
-                    const int ox = nx / p->stride_w;
-                    if (nx < 0 || ox * p->stride_w != nx || ox >= p->out_w) {
-                        continue;
-                    }
-                    pix[cnt] = (oy * p->out_w + ox) * c;
-                    tap[cnt++] = ky * p->kw + kx;
-                }
+            KT_REACH(p, iy, ix, ky, kx, oy, ox) {
+                pix[cnt] = (oy * p->out_w + ox) * c;
+                tap[cnt++] = ky * p->kw + kx;
             }
             float *gx = g_x + (iy * p->in_w + ix) * c;
             for (int k = ch; k < c; k++) {
@@ -1422,6 +1743,17 @@ static void pointwise_chunk(const int8_t *wsrc, const kt_slice *s, int cin, int 
  * one the four sums, one VSTM stores them (QEMU counts instructions, and VLDM/VSTM are one each). A pixel whose four
  * gradients are zero is skipped (adding a signed zero to a sum that started at +0 changes no bit).
  */
+/* The sixteen terms of one pass of pointwise_block4's assembly: the weights s16-s31 times a0-a3 added to the four
+ * sums d0-d3 in channel order (text for an asm statement). */
+#define KT_PW4_TERMS(d0, d1, d2, d3)                                                                                 \
+    KT_PW4_SUM(d0, "s16", "s17", "s18", "s19") KT_PW4_SUM(d1, "s20", "s21", "s22", "s23")                            \
+    KT_PW4_SUM(d2, "s24", "s25", "s26", "s27") KT_PW4_SUM(d3, "s28", "s29", "s30", "s31")
+#define KT_PW4_SUM(d, w0, w1, w2, w3)                                                                                \
+    "vmul.f32 s8, %[a0], " w0 "\n\tvadd.f32 " d ", " d ", s8\n\t"                                                    \
+    "vmul.f32 s8, %[a1], " w1 "\n\tvadd.f32 " d ", " d ", s8\n\t"                                                    \
+    "vmul.f32 s8, %[a2], " w2 "\n\tvadd.f32 " d ", " d ", s8\n\t"                                                    \
+    "vmul.f32 s8, %[a3], " w3 "\n\tvadd.f32 " d ", " d ", s8\n\t"
+
 static void pointwise_block4(const float *g_acc, int cout, int co, int np, const float *wi, int n, float *d,
                              int dstride) {
     for (int q = 0; q < np; q++) {
@@ -1443,39 +1775,9 @@ static void pointwise_block4(const float *g_acc, int cout, int co, int np, const
                 "1:\n\t"
                 "vldmia %[w]!, {s16-s31}\n\t"
                 "vldmia %[d], {s0-s7}\n\t"
-                "vmul.f32 s8, %[a0], s16\n\tvadd.f32 s0, s0, s8\n\t"
-                "vmul.f32 s8, %[a1], s17\n\tvadd.f32 s0, s0, s8\n\t"
-                "vmul.f32 s8, %[a2], s18\n\tvadd.f32 s0, s0, s8\n\t"
-                "vmul.f32 s8, %[a3], s19\n\tvadd.f32 s0, s0, s8\n\t"
-                "vmul.f32 s8, %[a0], s20\n\tvadd.f32 s1, s1, s8\n\t"
-                "vmul.f32 s8, %[a1], s21\n\tvadd.f32 s1, s1, s8\n\t"
-                "vmul.f32 s8, %[a2], s22\n\tvadd.f32 s1, s1, s8\n\t"
-                "vmul.f32 s8, %[a3], s23\n\tvadd.f32 s1, s1, s8\n\t"
-                "vmul.f32 s8, %[a0], s24\n\tvadd.f32 s2, s2, s8\n\t"
-                "vmul.f32 s8, %[a1], s25\n\tvadd.f32 s2, s2, s8\n\t"
-                "vmul.f32 s8, %[a2], s26\n\tvadd.f32 s2, s2, s8\n\t"
-                "vmul.f32 s8, %[a3], s27\n\tvadd.f32 s2, s2, s8\n\t"
-                "vmul.f32 s8, %[a0], s28\n\tvadd.f32 s3, s3, s8\n\t"
-                "vmul.f32 s8, %[a1], s29\n\tvadd.f32 s3, s3, s8\n\t"
-                "vmul.f32 s8, %[a2], s30\n\tvadd.f32 s3, s3, s8\n\t"
-                "vmul.f32 s8, %[a3], s31\n\tvadd.f32 s3, s3, s8\n\t"
+                KT_PW4_TERMS("s0", "s1", "s2", "s3")
                 "vldmia %[w]!, {s16-s31}\n\t"
-                "vmul.f32 s8, %[a0], s16\n\tvadd.f32 s4, s4, s8\n\t"
-                "vmul.f32 s8, %[a1], s17\n\tvadd.f32 s4, s4, s8\n\t"
-                "vmul.f32 s8, %[a2], s18\n\tvadd.f32 s4, s4, s8\n\t"
-                "vmul.f32 s8, %[a3], s19\n\tvadd.f32 s4, s4, s8\n\t"
-                "vmul.f32 s8, %[a0], s20\n\tvadd.f32 s5, s5, s8\n\t"
-                "vmul.f32 s8, %[a1], s21\n\tvadd.f32 s5, s5, s8\n\t"
-                "vmul.f32 s8, %[a2], s22\n\tvadd.f32 s5, s5, s8\n\t"
-                "vmul.f32 s8, %[a3], s23\n\tvadd.f32 s5, s5, s8\n\t"
-                "vmul.f32 s8, %[a0], s24\n\tvadd.f32 s6, s6, s8\n\t"
-                "vmul.f32 s8, %[a1], s25\n\tvadd.f32 s6, s6, s8\n\t"
-                "vmul.f32 s8, %[a2], s26\n\tvadd.f32 s6, s6, s8\n\t"
-                "vmul.f32 s8, %[a3], s27\n\tvadd.f32 s6, s6, s8\n\t"
-                "vmul.f32 s8, %[a0], s28\n\tvadd.f32 s7, s7, s8\n\t"
-                "vmul.f32 s8, %[a1], s29\n\tvadd.f32 s7, s7, s8\n\t"
-                "vmul.f32 s8, %[a2], s30\n\tvadd.f32 s7, s7, s8\n\t"
-                "vmul.f32 s8, %[a3], s31\n\tvadd.f32 s7, s7, s8\n\t"
+                KT_PW4_TERMS("s4", "s5", "s6", "s7")
                 "vstmia %[d]!, {s0-s7}\n\t"
                 "subs %[n], %[n], #1\n\t"
                 "bne 1b\n\t"
@@ -1490,22 +1792,7 @@ static void pointwise_block4(const float *g_acc, int cout, int co, int np, const
                 "1:\n\t"
                 "vldmia %[w]!, {s16-s31}\n\t"
                 "vldmia %[d], {s0-s3}\n\t"
-                "vmul.f32 s8, %[a0], s16\n\tvadd.f32 s0, s0, s8\n\t"
-                "vmul.f32 s8, %[a1], s17\n\tvadd.f32 s0, s0, s8\n\t"
-                "vmul.f32 s8, %[a2], s18\n\tvadd.f32 s0, s0, s8\n\t"
-                "vmul.f32 s8, %[a3], s19\n\tvadd.f32 s0, s0, s8\n\t"
-                "vmul.f32 s8, %[a0], s20\n\tvadd.f32 s1, s1, s8\n\t"
-                "vmul.f32 s8, %[a1], s21\n\tvadd.f32 s1, s1, s8\n\t"
-                "vmul.f32 s8, %[a2], s22\n\tvadd.f32 s1, s1, s8\n\t"
-                "vmul.f32 s8, %[a3], s23\n\tvadd.f32 s1, s1, s8\n\t"
-                "vmul.f32 s8, %[a0], s24\n\tvadd.f32 s2, s2, s8\n\t"
-                "vmul.f32 s8, %[a1], s25\n\tvadd.f32 s2, s2, s8\n\t"
-                "vmul.f32 s8, %[a2], s26\n\tvadd.f32 s2, s2, s8\n\t"
-                "vmul.f32 s8, %[a3], s27\n\tvadd.f32 s2, s2, s8\n\t"
-                "vmul.f32 s8, %[a0], s28\n\tvadd.f32 s3, s3, s8\n\t"
-                "vmul.f32 s8, %[a1], s29\n\tvadd.f32 s3, s3, s8\n\t"
-                "vmul.f32 s8, %[a2], s30\n\tvadd.f32 s3, s3, s8\n\t"
-                "vmul.f32 s8, %[a3], s31\n\tvadd.f32 s3, s3, s8\n\t"
+                KT_PW4_TERMS("s0", "s1", "s2", "s3")
                 "vstmia %[d]!, {s0-s3}\n\t"
                 "subs %[n], %[n], #1\n\t"
                 "bne 1b\n\t"
@@ -1633,78 +1920,66 @@ void kt_conv_input_grad(const kt_conv *p, const int8_t *w, const kt_slice *s, co
             for (int i = 0; i < cin; i++) {
                 row[i] = 0.0f;
             }
-            for (int ky = p->kh - 1; ky >= 0; ky--) {
-                const int ny = iy + p->pad_top - ky * p->dil_h;
-                const int oy = ny / p->stride_h;
-                if (ny < 0 || oy * p->stride_h != ny || oy >= p->out_h) {
+            KT_REACH(p, iy, ix, ky, kx, oy, ox) {
+                const float *ga = g_acc + (oy * p->out_w + ox) * cout;
+                const int tap = ky * p->kw + kx;
+                if (depthwise) {
+                    for (int c = 0; c < cin; c++) {
+                        float acc = row[c];
+                        for (int m = 0; m < cout_g; m++) {
+                            const int co = c * cout_g + m;
+                            acc += ga[co] * (float)weight_row(p, w, s, co)[tap];
+                        }
+                        row[c] = acc;
+                    }
                     continue;
                 }
-                for (int kx = p->kw - 1; kx >= 0; kx--) {
-                    const int nx = ix + p->pad_left - kx * p->dil_w;
-                    const int ox = nx / p->stride_w;
-                    if (nx < 0 || ox * p->stride_w != nx || ox >= p->out_w) {
-                        continue;
-                    }
-                    const float *ga = g_acc + (oy * p->out_w + ox) * cout;
-                    const int tap = ky * p->kw + kx;
-                    if (depthwise) {
-                        for (int c = 0; c < cin; c++) {
-                            float acc = row[c];
-                            for (int m = 0; m < cout_g; m++) {
-                                const int co = c * cout_g + m;
-                                acc += ga[co] * (float)weight_row(p, w, s, co)[tap];
-                            }
-                            row[c] = acc;
-                        }
-                        continue;
-                    }
-                    int co = 0;
-                    if (p->groups == 1 && (s == NULL || s->kept == NULL)) {
-                        /* four output channels per pass over the row: each element still adds its terms in channel
-                         * order, and a term with a zero gradient adds a signed zero (no change) */
-                        const int stride = taps * cin;
-                        const int8_t *wb = (s == NULL ? w : s->w) + tap * cin;
-                        for (; co + 4 <= cout; co += 4) {
-                            const float a0 = ga[co], a1 = ga[co + 1], a2 = ga[co + 2], a3 = ga[co + 3];
-                            if (a0 == 0.0f && a1 == 0.0f && a2 == 0.0f && a3 == 0.0f) {
-                                continue;
-                            }
-                            const int8_t *w0 = wb + co * stride, *w1 = w0 + stride, *w2 = w1 + stride;
-                            const int8_t *w3 = w2 + stride;
-                            for (int i = 0; i < cin; i++) {
-                                float v = row[i];
-                                v += a0 * (float)w0[i];
-                                v += a1 * (float)w1[i];
-                                v += a2 * (float)w2[i];
-                                v += a3 * (float)w3[i];
-                                row[i] = v;
-                            }
-                        }
-                    }
-                    for (; co < cout; co++) {
-                        const float a = ga[co];
-                        if (a == 0.0f) {
+                int co = 0;
+                if (p->groups == 1 && (s == NULL || s->kept == NULL)) {
+                    /* four output channels per pass over the row: each element still adds its terms in channel
+                     * order, and a term with a zero gradient adds a signed zero (no change) */
+                    const int stride = taps * cin;
+                    const int8_t *wb = (s == NULL ? w : s->w) + tap * cin;
+                    for (; co + 4 <= cout; co += 4) {
+                        const float a0 = ga[co], a1 = ga[co + 1], a2 = ga[co + 2], a3 = ga[co + 3];
+                        if (a0 == 0.0f && a1 == 0.0f && a2 == 0.0f && a3 == 0.0f) {
                             continue;
                         }
-                        float *r = row + (co / cout_g) * cin_g;
-                        const int8_t *wrow = weight_row(p, w, s, co);
-                        if (wrow != NULL) {
-                            const int8_t *wr = wrow + tap * cin_g;
-                            for (int i = 0; i < cin_g; i++) {
-                                r[i] += a * (float)wr[i];
-                            }
-                            continue;
+                        const int8_t *w0 = wb + co * stride, *w1 = w0 + stride, *w2 = w1 + stride;
+                        const int8_t *w3 = w2 + stride;
+                        for (int i = 0; i < cin; i++) {
+                            float v = row[i];
+                            v += a0 * (float)w0[i];
+                            v += a1 * (float)w1[i];
+                            v += a2 * (float)w2[i];
+                            v += a3 * (float)w3[i];
+                            row[i] = v;
                         }
-                        /* Frozen channels from flash (zeros at the kept ones add a signed zero: no change, the sums
-                         * started at +0), then the kept channels: each element still gets its terms in order. */
-                        const int8_t *wr = w + (co * taps + tap) * cin_g;
+                    }
+                }
+                for (; co < cout; co++) {
+                    const float a = ga[co];
+                    if (a == 0.0f) {
+                        continue;
+                    }
+                    float *r = row + (co / cout_g) * cin_g;
+                    const int8_t *wrow = weight_row(p, w, s, co);
+                    if (wrow != NULL) {
+                        const int8_t *wr = wrow + tap * cin_g;
                         for (int i = 0; i < cin_g; i++) {
                             r[i] += a * (float)wr[i];
                         }
-                        const int8_t *sw = s->w + (co * taps + tap) * s->nk;
-                        for (int k = 0; k < s->nk; k++) {
-                            r[s->kept[k]] += a * (float)sw[k];
-                        }
+                        continue;
+                    }
+                    /* Frozen channels from flash (zeros at the kept ones add a signed zero: no change, the sums
+                     * started at +0), then the kept channels: each element still gets its terms in order. */
+                    const int8_t *wr = w + (co * taps + tap) * cin_g;
+                    for (int i = 0; i < cin_g; i++) {
+                        r[i] += a * (float)wr[i];
+                    }
+                    const int8_t *sw = s->w + (co * taps + tap) * s->nk;
+                    for (int k = 0; k < s->nk; k++) {
+                        r[s->kept[k]] += a * (float)sw[k];
                     }
                 }
             }

@@ -38,9 +38,73 @@ static void stage_of(const kt_conv *p, int c, stage *s) {
     s->zy = p->y_zero;
 }
 
+#if defined(__thumb2__) && defined(__ARM_FP) && (__ARM_FP & 4) && defined(__ARM_FEATURE_DSP)
+#define KT_F_STAGE_ASM 1
+/*
+ * The full-range float stage of pairs of accumulators (Cortex-M assembly): out[j * step] = SSAT(QADD(kt_rq_rint(acc[j],
+ * eff), zy)), two per pass (one LDRD, one VMOV of both each way).
+ */
+void kt_stage_pairs(const int32_t *acc, int pairs, int8_t *out, int step, const float *eff_zy);
+__asm__(".section .text.kt_stage_pairs,\"ax\",%progbits\n\t"
+        ".p2align 2\n\t"
+        ".global kt_stage_pairs\n\t"
+        ".syntax unified\n\t"
+        ".thumb\n\t"
+        ".thumb_func\n\t"
+        ".type kt_stage_pairs, %function\n"
+        "kt_stage_pairs:\n\t"
+        "push   {r4-r6, lr}\n\t"
+        "ldr    r12, [sp, #16]\n\t"  /* eff, then zy as an int32 */
+        "vldr   s0, [r12]\n\t"
+        "ldr    r6, [r12, #4]\n"
+        "1:\n\t"
+        "ldrd   r4, r5, [r0], #8\n\t"
+        "vmov   s2, s3, r4, r5\n\t"
+        "vcvt.f32.s32 s2, s2\n\t"
+        "vcvt.f32.s32 s3, s3\n\t"
+        "vmul.f32 s2, s2, s0\n\t"
+        "vmul.f32 s3, s3, s0\n\t"
+        "vcvtr.s32.f32 s2, s2\n\t"
+        "vcvtr.s32.f32 s3, s3\n\t"
+        "vmov   r4, r5, s2, s3\n\t"
+        "qadd   r4, r4, r6\n\t"
+        "qadd   r5, r5, r6\n\t"
+        "ssat   r4, #8, r4\n\t"
+        "ssat   r5, #8, r5\n\t"
+        "strb   r4, [r2]\n\t"
+        "strb   r5, [r2, r3]\n\t"
+        "add    r2, r2, r3, lsl #1\n\t"
+        "subs   r1, r1, #1\n\t"
+        "bne    1b\n\t"
+        "pop    {r4-r6, pc}\n\t"
+        ".size kt_stage_pairs, .-kt_stage_pairs\n\t"
+        ".text");
+#endif
+
 /* Requantizes n accumulators of one channel into out[j * step]: the stage's constants held in locals. */
 static void stage_row(const stage *s, const int32_t *acc, int n, int8_t *out, int step) {
     const int32_t lo = s->lo, hi = s->hi, zy = s->zy;
+    if (s->float_rint && lo + zy == -128 && hi + zy == 127 && (s->bounded || s->limit > 0)) {
+        /* the full int8 range: any accumulator through kt_rq_rint, then one saturation */
+        const float eff = s->eff;
+        int j = 0;
+#if defined(KT_F_STAGE_ASM)
+        if (n >= 2 && ((uintptr_t)acc & 3) == 0) {
+            union {
+                float f;
+                int32_t i;
+            } ez[2];
+            ez[0].f = eff;
+            ez[1].i = zy;
+            kt_stage_pairs(acc, n >> 1, out, step, &ez[0].f);
+            j = n & ~1;
+        }
+#endif
+        for (; j < n; j++) {
+            out[j * step] = kt_sat8(kt_qadd(kt_rq_rint(acc[j], eff), zy));
+        }
+        return;
+    }
     if (s->float_rint && s->bounded) {
         /* no accumulator can pass the limit (frozen conv, checked by the generator): no clamp before the multiply */
         const float eff = s->eff;
@@ -203,36 +267,109 @@ static void pointwise_plane(const kt_conv *p, const int8_t *wc, int32_t b, const
 
 /* Accumulator of an output pixel whose patch crosses the padding: padding taps skipped, zero point per tap. */
 static int32_t border_acc(const kt_conv *p, const int8_t *wc, int32_t bias, const int8_t *x, int iy0, int ix0) {
-    const int cin = p->cin, kh = p->kh, kw = p->kw, xz = p->x_zero;
+    const int cin = p->cin, kw = p->kw, xz = p->x_zero;
     int32_t acc = bias;
-    for (int ky = 0; ky < kh; ky++) {
-        const int iy = iy0 + ky * p->dil_h;
-        if (iy < 0 || iy >= p->in_h) {
-            continue;
-        }
-        for (int kx = 0; kx < kw; kx++) {
-            const int ix = ix0 + kx * p->dil_w;
-            if (ix < 0 || ix >= p->in_w) {
-                continue;
-            }
-            const int8_t *xp = x + (iy * p->in_w + ix) * cin, *wp = wc + (ky * kw + kx) * cin;
-            for (int i = 0; i < cin; i++) {
-                acc += (int32_t)wp[i] * ((int32_t)xp[i] - xz);
-            }
+    KT_WINDOW(p, iy0, ix0, ky, kx, iy, ix) {
+        const int8_t *xp = x + (iy * p->in_w + ix) * cin, *wp = wc + (ky * kw + kx) * cin;
+        for (int i = 0; i < cin; i++) {
+            acc += (int32_t)wp[i] * ((int32_t)xp[i] - xz);
         }
     }
     return acc;
 }
 
+#if defined(__ARM_FEATURE_DSP)
+/* One 3x3 tap row on RGB (9 bytes) for two pixels: two packed words and a last byte each. */
+#define KT_F_STEM_ROW(q0, q1, ea, eb, fa, fb, t)                                                                    \
+    do {                                                                                                             \
+        uint32_t v0, u0, v1, u1;                                                                                     \
+        memcpy(&v0, (q0), 4);                                                                                        \
+        memcpy(&u0, (q0) + 4, 4);                                                                                    \
+        memcpy(&v1, (q1), 4);                                                                                        \
+        memcpy(&u1, (q1) + 4, 4);                                                                                    \
+        a0 = __smlad(__sxtb16(v0), (ea), a0);                                                                        \
+        a0 = __smlad(sxtb16_odd(v0), (eb), a0);                                                                      \
+        a0 = __smlad(__sxtb16(u0), (fa), a0);                                                                        \
+        a0 = __smlad(sxtb16_odd(u0), (fb), a0);                                                                      \
+        a1 = __smlad(__sxtb16(v1), (ea), a1);                                                                        \
+        a1 = __smlad(sxtb16_odd(v1), (eb), a1);                                                                      \
+        a1 = __smlad(__sxtb16(u1), (fa), a1);                                                                        \
+        a1 = __smlad(sxtb16_odd(u1), (fb), a1);                                                                      \
+        a0 += (t) * (int32_t)(q0)[8];                                                                                \
+        a1 += (t) * (int32_t)(q1)[8];                                                                                \
+    } while (0)
+#endif
+
+#if defined(__thumb2__) && defined(__ARM_FEATURE_DSP)
+#define KT_F_STEM_ASM 1
+/*
+ * The stem (3x3 on RGB, stride 2) in Cortex-M assembly: pairs of interior pixels of one plane row, each window row
+ * as two packed words and a last byte per pixel (the other pixel 6 bytes on) against the row's packed weights (one
+ * LDM of wblk: ea, eb, fa, fb, t per kernel row); the sums, from folded, into acc. The run's values in one block.
+ */
+typedef struct {
+    int32_t folded; /* 0 */
+    int32_t *acc;   /* 4 */
+    int pairs;      /* 8: at least one */
+    int rs;         /* 12: input row stride (unused by the loop: the row pointers come in r0-r2) */
+} kt_stem_run;
+void kt_stem_pairs(const int8_t *r0, const int8_t *r1, const int8_t *r2, const int32_t *wblk, kt_stem_run *a);
+/* one kernel row of both pixels: row pointer R, its weights in r6-r10 */
+#define KT_F_STEM_AROW(R)                                                                                            \
+    "ldr    r11, [" R ", #0]\n\tsxtb16 r12, r11\n\tsxtb16 r11, r11, ror #8\n\t"                                       \
+    "smlad  r4, r12, r6, r4\n\tsmlad  r4, r11, r7, r4\n\t"                                                           \
+    "ldr    r11, [" R ", #4]\n\tsxtb16 r12, r11\n\tsxtb16 r11, r11, ror #8\n\t"                                       \
+    "smlad  r4, r12, r8, r4\n\tsmlad  r4, r11, r9, r4\n\t"                                                           \
+    "ldrsb  r11, [" R ", #8]\n\tsmlabb r4, r11, r10, r4\n\t"                                                         \
+    "ldr    r11, [" R ", #6]\n\tsxtb16 r12, r11\n\tsxtb16 r11, r11, ror #8\n\t"                                       \
+    "smlad  r5, r12, r6, r5\n\tsmlad  r5, r11, r7, r5\n\t"                                                           \
+    "ldr    r11, [" R ", #10]\n\tsxtb16 r12, r11\n\tsxtb16 r11, r11, ror #8\n\t"                                      \
+    "smlad  r5, r12, r8, r5\n\tsmlad  r5, r11, r9, r5\n\t"                                                           \
+    "ldrsb  r11, [" R ", #14]\n\tsmlabb r5, r11, r10, r5\n\t"
+__asm__(".section .text.kt_stem_pairs,\"ax\",%progbits\n\t"
+        ".p2align 2\n\t"
+        ".global kt_stem_pairs\n\t"
+        ".syntax unified\n\t"
+        ".thumb\n\t"
+        ".thumb_func\n\t"
+        ".type kt_stem_pairs, %function\n"
+        "kt_stem_pairs:\n\t"
+        "push   {r4-r11, lr}\n\t"
+        "ldr    lr, [sp, #36]\n" /* the run's block (fifth argument) */
+        "1:\n\t"
+        "ldr    r4, [lr, #0]\n\t"
+        "mov    r5, r4\n\t"
+        "ldmia  r3, {r6-r10}\n\t" KT_F_STEM_AROW("r0")
+        "add    r12, r3, #20\n\t"
+        "ldmia  r12, {r6-r10}\n\t" KT_F_STEM_AROW("r1")
+        "add    r12, r3, #40\n\t"
+        "ldmia  r12, {r6-r10}\n\t" KT_F_STEM_AROW("r2")
+        "ldr    r12, [lr, #4]\n\t"
+        "strd   r4, r5, [r12], #8\n\t"
+        "str    r12, [lr, #4]\n\t"
+        "add    r0, r0, #12\n\t"
+        "add    r1, r1, #12\n\t"
+        "add    r2, r2, #12\n\t"
+        "ldr    r12, [lr, #8]\n\t"
+        "subs   r12, r12, #1\n\t"
+        "str    r12, [lr, #8]\n\t"
+        "bne    1b\n\t"
+        "pop    {r4-r11, pc}\n\t"
+        ".size kt_stem_pairs, .-kt_stem_pairs\n\t"
+        ".text");
+#endif
+
 /*
  * Plane interior of any ungrouped conv: pixels whose whole patch lies inside the input take the folded bias and
  * contiguous patch rows (kw * cin values when dil_w is 1; two pixels per pass on DSP cores); border pixels skip the
- * padding taps and subtract the zero point per tap.
+ * padding taps and subtract the zero point per tap. stem (a constant): the 3x3 conv on 3 input channels, dilation 1,
+ * whose three 9-byte patch rows meet the packed weights two pixels per pass.
  */
 static inline __attribute__((always_inline)) void dense_body(const kt_conv *p, const int8_t *wc, int32_t bias,
                                                              const stage *s, const int8_t *x, int8_t *dst,
-                                                             int pstride, const int row) {
+                                                             int pstride, const int row, const int stem) {
     const int cin = p->cin, kh = p->kh, kw = p->kw, xz = p->x_zero, sw = p->stride_w;
+    (void)stem; /* the packed paths only */
     int32_t wsum = 0;
     for (int i = 0; i < kh * kw * cin; i++) {
         wsum += wc[i];
@@ -259,6 +396,19 @@ static inline __attribute__((always_inline)) void dense_body(const kt_conv *p, c
         }
     }
 #endif
+#if defined(KT_F_STEM_ASM)
+    /* the stem's kernel rows for kt_stem_pairs (ea, eb, fa, fb, t) in wa's unused tail: no more stack */
+    int32_t *wblk = (int32_t *)(void *)(wa + 16);
+    if (stem && packed) {
+        for (int ky = 0; ky < 3; ky++) {
+            wblk[5 * ky] = (int32_t)wa[2 * ky];
+            wblk[5 * ky + 1] = (int32_t)wb[2 * ky];
+            wblk[5 * ky + 2] = (int32_t)wa[2 * ky + 1];
+            wblk[5 * ky + 3] = (int32_t)wb[2 * ky + 1];
+            wblk[5 * ky + 4] = wc[9 * ky + 8];
+        }
+    }
+#endif
     int32_t acc[KT_F_ROW];
     for (int oy = 0; oy < p->out_h; oy++) {
         const int iy0 = oy * p->stride_h - p->pad_top;
@@ -274,11 +424,31 @@ static inline __attribute__((always_inline)) void dense_body(const kt_conv *p, c
                     continue;
                 }
 #if defined(__ARM_FEATURE_DSP)
+#if defined(KT_F_STEM_ASM)
+                if (stem && sw == 2 && packed && j + 1 < n && ox + 1 < x_hi) {
+                    /* every interior pair left in this chunk of the row */
+                    const int np = ((n - j) < (x_hi - ox) ? (n - j) : (x_hi - ox)) >> 1;
+                    const int8_t *q = x + (iy0 * p->in_w + ix0) * 3;
+                    kt_stem_run run = {folded, acc + j, np, 0};
+                    kt_stem_pairs(q, q + p->in_w * 3, q + 2 * p->in_w * 3, wblk, &run);
+                    j += 2 * np;
+                    continue;
+                }
+#endif
                 if (packed && j + 1 < n && ox + 1 < x_hi) {
                     int32_t a0 = folded, a1 = folded;
-                    for (int ky = 0; ky < kh; ky++) {
-                        const int8_t *xr = x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * cin;
-                        dot2_packed(xr, xr + sw * cin, wa + ky * gpr, wb + ky * gpr, wc + ky * row, row, &a0, &a1);
+                    if (stem) {
+                        const int8_t *q = x + (iy0 * p->in_w + ix0) * 3;
+                        const int rs = p->in_w * 3, d = sw * 3;
+                        KT_F_STEM_ROW(q, q + d, wa[0], wb[0], wa[1], wb[1], wc[8]);
+                        KT_F_STEM_ROW(q + rs, q + rs + d, wa[2], wb[2], wa[3], wb[3], wc[17]);
+                        KT_F_STEM_ROW(q + 2 * rs, q + 2 * rs + d, wa[4], wb[4], wa[5], wb[5], wc[26]);
+                    } else {
+                        for (int ky = 0; ky < kh; ky++) {
+                            const int8_t *xr = x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * cin;
+                            dot2_packed(xr, xr + sw * cin, wa + ky * gpr, wb + ky * gpr, wc + ky * row, row, &a0,
+                                        &a1);
+                        }
                     }
                     acc[j] = a0;
                     acc[j + 1] = a1;
@@ -307,102 +477,12 @@ static inline __attribute__((always_inline)) void dense_body(const kt_conv *p, c
     }
 }
 
-#if defined(__ARM_FEATURE_DSP)
-/* One 3x3 tap row on RGB (9 bytes) for two pixels: two packed words and a last byte each. */
-#define KT_F_STEM_ROW(q0, q1, ea, eb, fa, fb, t)                                                                    \
-    do {                                                                                                             \
-        uint32_t v0, u0, v1, u1;                                                                                     \
-        memcpy(&v0, (q0), 4);                                                                                        \
-        memcpy(&u0, (q0) + 4, 4);                                                                                    \
-        memcpy(&v1, (q1), 4);                                                                                        \
-        memcpy(&u1, (q1) + 4, 4);                                                                                    \
-        a0 = __smlad(__sxtb16(v0), (ea), a0);                                                                        \
-        a0 = __smlad(sxtb16_odd(v0), (eb), a0);                                                                      \
-        a0 = __smlad(__sxtb16(u0), (fa), a0);                                                                        \
-        a0 = __smlad(sxtb16_odd(u0), (fb), a0);                                                                      \
-        a1 = __smlad(__sxtb16(v1), (ea), a1);                                                                        \
-        a1 = __smlad(sxtb16_odd(v1), (eb), a1);                                                                      \
-        a1 = __smlad(__sxtb16(u1), (fa), a1);                                                                        \
-        a1 = __smlad(sxtb16_odd(u1), (fb), a1);                                                                      \
-        a0 += (t) * (int32_t)(q0)[8];                                                                                \
-        a1 += (t) * (int32_t)(q1)[8];                                                                                \
-    } while (0)
-
-/*
- * 3x3 conv on 3 input channels (the stem), dilation 1: interior pixels two at a time, the three 9-byte patch rows
- * as packed words against weights held in locals; border pixels through border_acc.
- */
-static void stem_plane(const kt_conv *p, const int8_t *wc, int32_t bias, const stage *s, const int8_t *x,
-                       int8_t *dst, int pstride) {
-    const int sw = p->stride_w, ow = p->out_w, in_w = p->in_w, xz = p->x_zero;
-    uint32_t wa[6], wb[6];
-    for (int ky = 0; ky < 3; ky++) {
-        pack_weights(wc + 9 * ky, 8, wa + 2 * ky, wb + 2 * ky);
-    }
-    const int32_t t0 = wc[8], t1 = wc[17], t2 = wc[26];
-    int32_t wsum = 0;
-    for (int i = 0; i < 27; i++) {
-        wsum += wc[i];
-    }
-    const int32_t folded = bias - xz * wsum;
-    int x_lo = (p->pad_left + sw - 1) / sw, x_hi = (in_w - 3 + p->pad_left) / sw + 1;
-    if (x_hi > ow) {
-        x_hi = ow;
-    }
-    if (in_w < 3) {
-        x_hi = 0;
-    }
-    int32_t acc[KT_F_ROW];
-    for (int oy = 0; oy < p->out_h; oy++) {
-        const int iy0 = oy * p->stride_h - p->pad_top;
-        const int rows_in = iy0 >= 0 && iy0 + 2 < p->in_h;
-        const int8_t *row0 = x + (rows_in ? iy0 : 0) * in_w * 3, *row1 = row0 + in_w * 3, *row2 = row1 + in_w * 3;
-        for (int o0 = 0; o0 < ow; o0 += KT_F_ROW) {
-            const int n = ow - o0 < KT_F_ROW ? ow - o0 : KT_F_ROW;
-            int j = 0;
-            while (j < n) {
-                const int ox = o0 + j, ix0 = ox * sw - p->pad_left;
-                if (!rows_in || ox < x_lo || ox >= x_hi) {
-                    acc[j] = border_acc(p, wc, bias, x, iy0, ix0);
-                    j++;
-                    continue;
-                }
-                if (j + 1 < n && ox + 1 < x_hi) {
-                    int32_t a0 = folded, a1 = folded;
-                    const int o = ix0 * 3, d = sw * 3;
-                    KT_F_STEM_ROW(row0 + o, row0 + o + d, wa[0], wb[0], wa[1], wb[1], t0);
-                    KT_F_STEM_ROW(row1 + o, row1 + o + d, wa[2], wb[2], wa[3], wb[3], t1);
-                    KT_F_STEM_ROW(row2 + o, row2 + o + d, wa[4], wb[4], wa[5], wb[5], t2);
-                    acc[j] = a0;
-                    acc[j + 1] = a1;
-                    j += 2;
-                    continue;
-                }
-                int32_t a = folded;
-                for (int ky = 0; ky < 3; ky++) {
-                    a += dot_i8(x + ((iy0 + ky) * in_w + ix0) * 3, wc + 9 * ky, 9);
-                }
-                acc[j] = a;
-                j++;
-            }
-            stage_row(s, acc, n, dst + oy * pstride + o0, 1);
-        }
-    }
-}
-#endif
-
 static void dense_plane(const kt_conv *p, const int8_t *wc, int32_t bias, const stage *s, const int8_t *x,
                         int8_t *dst, int pstride) {
-#if defined(__ARM_FEATURE_DSP)
     if (p->kh == 3 && p->kw == 3 && p->cin == 3 && p->dil_h == 1 && p->dil_w == 1) {
-        stem_plane(p, wc, bias, s, x, dst, pstride);
-        return;
-    }
-#endif
-    if (p->kw * p->cin == 9) {
-        dense_body(p, wc, bias, s, x, dst, pstride, 9); /* 3x3 stem on RGB */
+        dense_body(p, wc, bias, s, x, dst, pstride, 9, 1); /* 3x3 stem on RGB */
     } else {
-        dense_body(p, wc, bias, s, x, dst, pstride, p->kw * p->cin);
+        dense_body(p, wc, bias, s, x, dst, pstride, p->kw * p->cin, 0);
     }
 }
 
@@ -447,6 +527,18 @@ static void dense_plane(const kt_conv *p, const int8_t *wc, int32_t bias, const 
 KT_F_DW_ROW(5)
 KT_F_DW_ROW(7)
 
+#if defined(__ARM_FEATURE_DSP)
+/* One input row's word x0..x3 of a 3x3 row pass: its SXTB16 halves e = (x0, x2), o = (x1, x3), and the first
+ * output's three taps (packed pair pw, middle weight mw). */
+#define KT_F_ROW3(r, pw, mw)                                                                                         \
+    do {                                                                                                             \
+        memcpy(&v, (r), 4);                                                                                          \
+        e = __sxtb16(v);                                                                                             \
+        o = sxtb16_odd(v);                                                                                           \
+        a0 = __smlabb((int32_t)o, (int32_t)(mw), __smlad(e, (pw), a0));                                              \
+    } while (0)
+#endif
+
 /* 3x3 rows with the nine weights in locals, two outputs per pass sharing their loads (stride 1 or 2). */
 static void dw_row_k3(const int8_t *src, int pw, int sw, const int32_t *wt, int32_t b, int n, int32_t *acc) {
     const int32_t w0 = wt[0], w1 = wt[1], w2 = wt[2], w3 = wt[3], w4 = wt[4], w5 = wt[5], w6 = wt[6], w7 = wt[7],
@@ -463,20 +555,11 @@ static void dw_row_k3(const int8_t *src, int pw, int sw, const int32_t *wt, int3
         for (; j + 2 <= n; j += 2, r0 += 2, r1 += 2, r2 += 2) {
             int32_t a0 = b, a1 = b;
             uint32_t v, e, o;
-            memcpy(&v, r0, 4);
-            e = __sxtb16(v);
-            o = sxtb16_odd(v);
-            a0 = __smlabb((int32_t)o, (int32_t)q0, __smlad(e, p0, a0));
+            KT_F_ROW3(r0, p0, q0);
             a1 = __smlatb((int32_t)e, (int32_t)q0, __smlad(o, p0, a1));
-            memcpy(&v, r1, 4);
-            e = __sxtb16(v);
-            o = sxtb16_odd(v);
-            a0 = __smlabb((int32_t)o, (int32_t)q1, __smlad(e, p1, a0));
+            KT_F_ROW3(r1, p1, q1);
             a1 = __smlatb((int32_t)e, (int32_t)q1, __smlad(o, p1, a1));
-            memcpy(&v, r2, 4);
-            e = __sxtb16(v);
-            o = sxtb16_odd(v);
-            a0 = __smlabb((int32_t)o, (int32_t)q2, __smlad(e, p2, a0));
+            KT_F_ROW3(r2, p2, q2);
             a1 = __smlatb((int32_t)e, (int32_t)q2, __smlad(o, p2, a1));
             acc[j] = a0;
             acc[j + 1] = a1;
@@ -486,20 +569,11 @@ static void dw_row_k3(const int8_t *src, int pw, int sw, const int32_t *wt, int3
         for (; j + 2 <= n; j += 2, r0 += 4, r1 += 4, r2 += 4) {
             int32_t a0 = b, a1 = b;
             uint32_t v, e, o;
-            memcpy(&v, r0, 4);
-            e = __sxtb16(v);
-            o = sxtb16_odd(v);
-            a0 = __smlabb((int32_t)o, (int32_t)q0, __smlad(e, p0, a0));
+            KT_F_ROW3(r0, p0, q0);
             a1 = __smlatb((int32_t)o, (int32_t)q0, __smlatb((int32_t)e, (int32_t)p0, a1)) + w2 * r0[4];
-            memcpy(&v, r1, 4);
-            e = __sxtb16(v);
-            o = sxtb16_odd(v);
-            a0 = __smlabb((int32_t)o, (int32_t)q1, __smlad(e, p1, a0));
+            KT_F_ROW3(r1, p1, q1);
             a1 = __smlatb((int32_t)o, (int32_t)q1, __smlatb((int32_t)e, (int32_t)p1, a1)) + w5 * r1[4];
-            memcpy(&v, r2, 4);
-            e = __sxtb16(v);
-            o = sxtb16_odd(v);
-            a0 = __smlabb((int32_t)o, (int32_t)q2, __smlad(e, p2, a0));
+            KT_F_ROW3(r2, p2, q2);
             a1 = __smlatb((int32_t)o, (int32_t)q2, __smlatb((int32_t)e, (int32_t)p2, a1)) + w8 * r2[4];
             acc[j] = a0;
             acc[j + 1] = a1;

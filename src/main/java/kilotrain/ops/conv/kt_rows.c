@@ -29,21 +29,11 @@ void kt_conv_weight_grad_rows(const kt_conv *p, const int8_t *saved, const int32
                 if (a == 0.0f) {
                     continue;
                 }
-                for (int ky = 0; ky < p->kh; ky++) {
-                    const int iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
-                    if (iy < 0 || iy >= p->in_h) {
-                        continue;
-                    }
-                    for (int kx = 0; kx < p->kw; kx++) {
-                        const int ix = ox * p->stride_w - p->pad_left + kx * p->dil_w;
-                        if (ix < 0 || ix >= p->in_w) {
-                            continue;
-                        }
-                        const int8_t *xp = saved + (iy * p->in_w + ix) * x_stride + x_base;
-                        float *g = o + (ky * p->kw + kx) * per_tap;
-                        for (int j = 0; j < per_tap; j++) {
-                            g[j] = g[j] + a * (float)((int32_t)xp[j] - xz);
-                        }
+                KT_WINDOW(p, oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left, ky, kx, iy, ix) {
+                    const int8_t *xp = saved + (iy * p->in_w + ix) * x_stride + x_base;
+                    float *g = o + (ky * p->kw + kx) * per_tap;
+                    for (int j = 0; j < per_tap; j++) {
+                        g[j] = g[j] + a * (float)((int32_t)xp[j] - xz);
                     }
                 }
             }

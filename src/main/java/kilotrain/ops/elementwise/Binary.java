@@ -1,17 +1,15 @@
 package kilotrain.ops.elementwise;
 
 import java.util.Arrays;
-import java.util.List;
 
-import kilotrain.ir.Add;
+import kilotrain.ir.BinaryOp;
 import kilotrain.ir.Op;
 import kilotrain.ir.Tensor;
 import kilotrain.ops.Binder;
 import kilotrain.ops.Forward;
-import kilotrain.ops.ForwardOp;
 import kilotrain.ops.StridedIndex;
 import kilotrain.ops.TfliteOperator;
-import kilotrain.ops.add.AddKernel;
+import kilotrain.ops.add.Rescale;
 import kilotrain.ops.requant.FixedPointMath;
 import kilotrain.ops.tflite.schema.AddOptions;
 import kilotrain.ops.tflite.schema.BuiltinOptions;
@@ -23,30 +21,25 @@ import kilotrain.ops.tflite.schema.SubOptions;
  * a constant of the model), as TFLite's reference integer kernels compute them:
  * <ul>
  * <li>MUL: {@code z_y + MultiplyByQuantizedMultiplier((a - z_a) * (b - z_b), M(s_a * s_b / s_y))};</li>
- * <li>SUB: both operands shifted left by 20, rescaled to twice the larger input scale with Q31 multipliers below one
- * (computed from float32 quotients, as TFLite Micro's SUB prepares them), subtracted and rescaled to the output;</li>
- * <li>ADD: the same rule as the same-shape ADD ({@link AddKernel}).</li>
+ * <li>SUB and ADD: TFLite's fixed-point rule ({@link Rescale}: both operands shifted left by 20, rescaled to twice
+ * the larger input scale, subtracted or added and rescaled to the output), the multipliers of SUB from float32
+ * quotients as TFLite Micro's SUB prepares them, those of ADD as the same-shape ADD's.</li>
  * </ul>
  * The result is clamped to the fused activation's range.
  */
-public final class Binary extends ForwardOp {
+public final class Binary extends BinaryOp {
     public enum Kind { ADD, SUB, MUL }
 
     public final Kind kind;
-    public final Tensor a, b, output;
-    public final int actMin, actMax;
-    private final int za, zb, zy;
-    private final int mult, shift, multA, shiftA, multB, shiftB;
-    private final AddKernel add;
+    final int za, zb, zy;
+    /** MUL's multiplier of {@code s_a * s_b / s_y}. */
+    final int mult, shift;
+    /** ADD's and SUB's fixed-point rule (null for MUL). */
+    final Rescale rescale;
 
     public Binary(String name, Kind kind, Tensor a, Tensor b, Tensor output, int actMin, int actMax) {
-        super(name);
+        super(name, a, b, output, actMin, actMax);
         this.kind = kind;
-        this.a = a;
-        this.b = b;
-        this.output = output;
-        this.actMin = actMin;
-        this.actMax = actMax;
         int[] shape = broadcastShape(a.shape, b.shape);
         if (shape == null || !Arrays.equals(shape, output.shape)) {
             throw new IllegalArgumentException(kind + " '" + name + "': shapes " + Arrays.toString(a.shape) + " and "
@@ -56,38 +49,16 @@ public final class Binary extends ForwardOp {
         zb = b.quant.zeroPoint();
         zy = output.quant.zeroPoint();
         float sa = a.quant.scale(), sb = b.quant.scale(), sy = output.quant.scale();
-        int m = 0, s = 0, ma = 0, sha = 0, mb = 0, shb = 0;
-        AddKernel k = null;
-        switch (kind) {
-            case MUL -> {
-                FixedPointMath.Multiplier q = FixedPointMath.quantizeMultiplier((double) sa * (double) sb / (double) sy);
-                m = q.multiplier();
-                s = q.shift();
-            }
-            case SUB -> {
-                float twiceMax = 2 * Math.max(sa, sb);
-                FixedPointMath.Multiplier qa = FixedPointMath.quantizeMultiplierSmallerThanOne((double) (sa / twiceMax));
-                FixedPointMath.Multiplier qb = FixedPointMath.quantizeMultiplierSmallerThanOne((double) (sb / twiceMax));
-                FixedPointMath.Multiplier qy = FixedPointMath.quantizeMultiplierSmallerThanOne(
-                        (double) (twiceMax / ((1 << AddKernel.LEFT_SHIFT) * sy)));
-                ma = qa.multiplier();
-                sha = qa.shift();
-                mb = qb.multiplier();
-                shb = qb.shift();
-                m = qy.multiplier();
-                s = qy.shift();
-            }
-            case ADD -> k = new AddKernel(1, a.quant, b.quant, output.quant, Add.Rule.TFLITE_FIXED_POINT, actMin,
-                    actMax);
-            default -> throw new IllegalStateException();
+        if (kind == Kind.MUL) {
+            FixedPointMath.Multiplier q = FixedPointMath.quantizeMultiplier((double) sa * (double) sb / (double) sy);
+            mult = q.multiplier();
+            shift = q.shift();
+            rescale = null;
+        } else {
+            mult = 0;
+            shift = 0;
+            rescale = kind == Kind.ADD ? Rescale.add(sa, za, sb, zb, sy, zy) : Rescale.sub(sa, za, sb, zb, sy, zy);
         }
-        mult = m;
-        shift = s;
-        multA = ma;
-        shiftA = sha;
-        multB = mb;
-        shiftB = shb;
-        add = k;
     }
 
     /** numpy's broadcast of two shapes (right-aligned, 1 stretches), or null when they do not broadcast. */
@@ -138,16 +109,6 @@ public final class Binary extends ForwardOp {
     }
 
     @Override
-    public List<Tensor> inputs() {
-        return List.of(a, b);
-    }
-
-    @Override
-    public Tensor output() {
-        return output;
-    }
-
-    @Override
     public String kind() {
         return switch (kind) {
             case ADD -> "Add";
@@ -163,25 +124,16 @@ public final class Binary extends ForwardOp {
 
     /** One output value from the two int8 operands. */
     int apply(int qa, int qb) {
-        int v;
-        switch (kind) {
-            case MUL -> v = zy + FixedPointMath.multiplyByQuantizedMultiplier((qa - za) * (qb - zb), mult, shift);
-            case SUB -> {
-                int x = FixedPointMath.multiplyByQuantizedMultiplierSmallerThanOneExp(
-                        (qa - za) * (1 << AddKernel.LEFT_SHIFT), multA, shiftA);
-                int y = FixedPointMath.multiplyByQuantizedMultiplierSmallerThanOneExp(
-                        (qb - zb) * (1 << AddKernel.LEFT_SHIFT), multB, shiftB);
-                v = FixedPointMath.multiplyByQuantizedMultiplierSmallerThanOneExp(x - y, mult, shift) + zy;
-            }
-            case ADD -> {
-                return add.fixedPoint(qa, qb);
-            }
-            default -> throw new IllegalStateException();
-        }
-        return Math.min(actMax, Math.max(actMin, v));
+        return Math.min(actMax, Math.max(actMin, unclamped(qa, qb)));
     }
 
-    @Override
+    /** The output before the activation clamp. */
+    int unclamped(int qa, int qb) {
+        return kind == Kind.MUL ? zy + FixedPointMath.multiplyByQuantizedMultiplier((qa - za) * (qb - zb), mult, shift)
+                : rescale.unclamped(qa, qb);
+    }
+
+    /** The inference binding (registered in {@code Operators}): bound once, run per sample. */
     public Forward bind(Binder binder) {
         int n = output.elements(), rank = output.rank();
         int[] ia = indexMap(a.shape, output.shape), ib = indexMap(b.shape, output.shape);
@@ -197,7 +149,7 @@ public final class Binary extends ForwardOp {
     }
 
     /** For each output index the operand's flat index under broadcasting, or null when the shapes are equal. */
-    static int[] indexMap(int[] shape, int[] outShape) {
+    public static int[] indexMap(int[] shape, int[] outShape) {
         if (Arrays.equals(shape, outShape)) {
             return null;
         }

@@ -10,7 +10,10 @@ import org.junit.jupiter.api.Test;
 
 import kilotrain.ir.Tensor;
 
-/** Golden data from TensorFlow Lite Micro's activations_test.cc (int8 RELU, RELU6), and requantizing cases. */
+/**
+ * Golden data from TensorFlow Lite Micro's activations_test.cc (int8 RELU, RELU6) and leaky_relu_test.cc (int8
+ * LEAKY_RELU), and requantizing cases.
+ */
 class ActivationsTest {
     @Test
     void tfliteMicroReluGolden() {
@@ -60,5 +63,29 @@ class ActivationsTest {
         // 0.075 / 0.2 + 5 = 5.375, but TFLite's two roundings (1.5 -> 2 in the doubling high multiply, then
         // 2 / 4 = 0.5 -> 1 in the rounding shift) give 6
         assertEquals(6, out[4]);
+    }
+
+    @Test
+    void tfliteMicroLeakyReluGoldens() {
+        // QuantizedActivationsOpTestLeakyReluInt8_1: alpha 0.5, scale 0.1, zero point 0; its tolerance 2/256 is below
+        // half a step, so the dequantized goldens {0, 1, 3, 1, -0.5, -1} fix the bytes
+        Tensor x = t("x", 0.1f, 0, 2, 3), y = t("y", 0.1f, 0, 2, 3);
+        assertArrayEquals(bytes(0, 10, 30, 10, -5, -10),
+                run(new LeakyRelu("l", x, y, 0.5f), bytes(0, 10, 30, 10, -10, -20)));
+        // QuantizedActivationsOpTestLeakyReluInt8_2: alpha 0.1 over [-5, 5 * 127/128] (scale 10/256, zero point 0),
+        // within its tolerance 5 * 2/256, that is one step
+        float s = (5f * 127f / 128f + 5f) / 255f;
+        Tensor x2 = t("x", s, 0, 5, 5), y2 = t("y", s, 0, 5, 5);
+        float[] in = new float[25];
+        byte[] q = new byte[25];
+        for (int i = 0; i < 25; i++) {
+            in[i] = -5.0f + 0.4f * i;
+            q[i] = (byte) Math.max(-128, Math.min(127, Math.round(in[i] / s)));
+        }
+        byte[] out = run(new LeakyRelu("l", x2, y2, 0.1f), q);
+        for (int i = 0; i < 25; i++) {
+            float want = in[i] < 0 ? 0.1f * in[i] : in[i];
+            assertEquals(want, out[i] * s, 5 * 2f / 256, "leaky_relu(" + in[i] + ")");
+        }
     }
 }
