@@ -1,10 +1,8 @@
 /* Residual add: forward (with its clamp mask) and backward. Part of kt_kernels.c, after kt_core.c. */
 
 static int32_t add_fixed_unclamped(const kt_add *p, int8_t qa, int8_t qb) {
-    int32_t a = ((int32_t)qa - p->za) * (1 << 20);
-    int32_t b = ((int32_t)qb - p->zb) * (1 << 20);
-    int32_t sa = rdbypot(srdhm(a, p->mult_a), (int)-p->shift_a);
-    int32_t sb = rdbypot(srdhm(b, p->mult_b), (int)-p->shift_b);
+    const int32_t sa = kt_rescale_input(qa, p->za, p->mult_a, p->shift_a);
+    const int32_t sb = kt_rescale_input(qb, p->zb, p->mult_b, p->shift_b);
     return kt_mul_quantized(sa + sb, p->mult_out, p->shift_out) + p->zy;
 }
 
@@ -53,11 +51,7 @@ void kt_add_fwd(const kt_add *p, const int8_t *a, const int8_t *b, int8_t *y, ui
         memset(mask, 0, (size_t)((p->n + 7) / 8));
     }
     for (int i = 0; i < p->n; i++) {
-        const int32_t raw = add_fixed_unclamped(p, a[i], b[i]);
-        y[i] = (int8_t)(raw < p->act_min ? p->act_min : (raw > p->act_max ? p->act_max : raw));
-        if (mask != NULL && raw >= p->act_min && raw <= p->act_max) {
-            mask[i >> 3] |= (uint8_t)(1u << (i & 7));
-        }
+        kt_store_clamped(add_fixed_unclamped(p, a[i], b[i]), p->act_min, p->act_max, y, mask, i);
     }
 }
 

@@ -125,6 +125,10 @@ int32_t kt_mul_quantized(int32_t x, int32_t mult, int32_t shift) {
     return rdbypot(srdhm(xs, mult), right);
 }
 
+int32_t kt_rescale_input(int8_t q, int32_t z, int32_t mult, int32_t shift) {
+    return rdbypot(srdhm(((int32_t)q - z) * (1 << 20), mult), (int)-shift);
+}
+
 #define KT_MAGIC 12582912.0f /* 1.5 * 2^23 */
 #define KT_MAGIC_BITS 0x4B400000
 

@@ -11,6 +11,15 @@ float kt_floorf(float x);
 float kt_expf(float x);
 float kt_logf(float x);
 int32_t kt_mul_quantized(int32_t x, int32_t mult, int32_t shift);
+/* TFLite's ADD/SUB input rescale (ops/add/Rescale): ((q - z) << 20), times the fixed-point multiplier, shifted. */
+int32_t kt_rescale_input(int8_t q, int32_t z, int32_t mult, int32_t shift);
+/* y[i] = v clamped to [lo, hi]; with a mask, bit i set when v passed unclamped (the mask starts cleared). */
+static inline void kt_store_clamped(int32_t v, int32_t lo, int32_t hi, int8_t *y, uint8_t *mask, int i) {
+    y[i] = (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+    if (mask != NULL && v >= lo && v <= hi) {
+        mask[i >> 3] |= (uint8_t)(1u << (i & 7));
+    }
+}
 
 /* ---- shared: the float output stage (static inline: every kernel file inlines it) ----
  * kt_rq_rint: rint(float(acc) * eff), round half to even, saturated to int32. The same bits as the stage's

@@ -5,8 +5,8 @@ static int32_t binary_unclamped(const kt_binary *p, int8_t qa, int8_t qb) {
     if (p->kind == 2) {
         return kt_mul_quantized(((int32_t)qa - p->za) * ((int32_t)qb - p->zb), p->mult, p->shift) + p->zy;
     }
-    const int32_t x = rdbypot(srdhm(((int32_t)qa - p->za) * (1 << 20), p->mult_a), (int)-p->shift_a);
-    const int32_t y = rdbypot(srdhm(((int32_t)qb - p->zb) * (1 << 20), p->mult_b), (int)-p->shift_b);
+    const int32_t x = kt_rescale_input(qa, p->za, p->mult_a, p->shift_a);
+    const int32_t y = kt_rescale_input(qb, p->zb, p->mult_b, p->shift_b);
     return kt_mul_quantized(p->kind == 1 ? x - y : x + y, p->mult, p->shift) + p->zy;
 }
 
@@ -30,11 +30,7 @@ void kt_binary_fwd(const kt_binary *p, const int8_t *a, const int8_t *b, int8_t 
         memset(mask, 0, (size_t)((p->n + 7) / 8));
     }
     for (int i = 0; i < p->n; i++) {
-        const int32_t u = binary_unclamped(p, a[ia], b[ib]);
-        y[i] = (int8_t)(u < p->act_min ? p->act_min : (u > p->act_max ? p->act_max : u));
-        if (mask != NULL && u >= p->act_min && u <= p->act_max) {
-            mask[i >> 3] |= (uint8_t)(1u << (i & 7));
-        }
+        kt_store_clamped(binary_unclamped(p, a[ia], b[ib]), p->act_min, p->act_max, y, mask, i);
         binary_next(p, idx, &ia, &ib);
     }
 }
