@@ -1,6 +1,7 @@
 package kilotrain;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -43,7 +44,9 @@ class ArchitectureTest {
             .whereLayer("Exec").mayOnlyAccessLayers("Ir", "Ops", "Program", "Compiler", "Util")
             .whereLayer("Codegen").mayOnlyAccessLayers("Ir", "Ops", "Program", "Compiler", "Util")
             // building and running on a board, and comparing with the Java twin (device-bench)
-            .whereLayer("Device").mayOnlyAccessLayers("Ir", "Ops", "Program", "Compiler", "Exec", "Codegen", "Util")
+            // (device-bench, device-demo and train --device-steps as one call each: model and samples too)
+            .whereLayer("Device").mayOnlyAccessLayers("Ir", "Ops", "Importer", "Program", "Compiler", "Exec", "Codegen",
+                    "Data", "Util")
             .whereLayer("Data").mayOnlyAccessLayers("Ir", "Util")
             .whereLayer("Train").mayOnlyAccessLayers("Ir", "Ops", "Program", "Compiler", "Exec", "Data", "Util")
             .whereLayer("Report").mayOnlyAccessLayers("Ir", "Ops", "Program", "Compiler", "Util")
@@ -60,6 +63,14 @@ class ArchitectureTest {
             .should().onlyDependOnClassesThat().resideInAnyPackage("kilotrain", "kilotrain.compiler.memory..",
                     "kilotrain.ops.core..", "kilotrain.ops.update..", "kilotrain.program..", "kilotrain.ir..",
                     "kilotrain.util..", "java..");
+
+    /**
+     * Thin commands: the CLI only parses options and prints; what a command does is a library call that tests and
+     * other commands can make, so no class outside {@code kilotrain.cli} uses one inside it.
+     */
+    @ArchTest
+    static final ArchRule nothingUsesTheCli = noClasses().that().resideOutsideOfPackage("kilotrain.cli..")
+            .should().dependOnClassesThat().resideInAPackage("kilotrain.cli..");
 
     @ArchTest
     static final ArchRule noPackageCycles = slices().matching("kilotrain.(*)..").should().beFreeOfCycles();
