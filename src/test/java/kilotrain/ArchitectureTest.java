@@ -44,9 +44,10 @@ class ArchitectureTest {
             .whereLayer("Exec").mayOnlyAccessLayers("Ir", "Ops", "Program", "Compiler", "Util")
             .whereLayer("Codegen").mayOnlyAccessLayers("Ir", "Ops", "Program", "Compiler", "Util")
             // building and running on a board, and comparing with the Java twin (device-bench)
-            // (device-bench, device-demo and train --device-steps as one call each: model and samples too)
+            // (compile, device-bench, device-demo and train --device-steps as one call each: model, samples and the
+            // memory report too)
             .whereLayer("Device").mayOnlyAccessLayers("Ir", "Ops", "Importer", "Program", "Compiler", "Exec", "Codegen",
-                    "Data", "Util")
+                    "Data", "Report", "Util")
             .whereLayer("Data").mayOnlyAccessLayers("Ir", "Util")
             .whereLayer("Train").mayOnlyAccessLayers("Ir", "Ops", "Program", "Compiler", "Exec", "Data", "Util")
             .whereLayer("Report").mayOnlyAccessLayers("Ir", "Ops", "Program", "Compiler", "Util")
