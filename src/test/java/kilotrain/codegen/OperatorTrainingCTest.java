@@ -13,6 +13,7 @@ import kilotrain.compiler.TrainSpec;
 import kilotrain.compiler.memory.DevicePipeline;
 import kilotrain.compiler.memory.Variant;
 import kilotrain.device.DeviceBench;
+import kilotrain.importer.tflite.ModelChain;
 import kilotrain.importer.tflite.OperatorModels;
 import kilotrain.importer.tflite.TfliteImporter;
 import kilotrain.ir.Graph;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The operators that joined the training step (issue 22), each inside the trained part of a small network written
- * with kilotrain's own TFLite writer ({@link OperatorModels.Chain}: conv, the operator(s), conv, FC classifier,
+ * with kilotrain's own TFLite writer ({@link ModelChain}: conv, the operator(s), conv, FC classifier,
  * scheme {@code full} so that the gradient crosses every operator): the generated C trains bit for bit like Java on
  * host gcc (in the device's reordered, arena-planned order) and on QEMU's Cortex-M7.
  */
@@ -37,8 +38,8 @@ class OperatorTrainingCTest {
     static final int CLASSES = 3;
 
     /** The chain's input: odd sizes, the input zero point at -128. */
-    static OperatorModels.Chain start() {
-        return new OperatorModels.Chain(new int[] {1, 7, 5, 3}, 0.02f, -128, 11).conv(6, 3, 0.05f, -10);
+    static ModelChain start() {
+        return new ModelChain(new int[] {1, 7, 5, 3}, 0.02f, -128, 11).conv(3, 6, 0.05f, -10);
     }
 
     /** MEAN with the input's quantization (the truncating rule; the all-in-one network has the requantizing one). */
