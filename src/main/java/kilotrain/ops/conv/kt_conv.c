@@ -1612,10 +1612,140 @@ static int dw_reach(int i, int pad, int k, int dil, int stride, int out, int32_t
     return n;
 }
 
+/*
+ * dw_reach without dilation in closed form: the kernel rows reaching input row i are t_hi, t_hi - stride, ... (n of
+ * them), with the output rows o_lo, o_lo + 1, ...; returns n.
+ */
+static inline int dw_span(int i, int pad, int k, int stride, int out, int *t_hi, int *o_lo) {
+    const int r = i + pad;
+    int t = r < k - 1 ? r : k - 1;
+    t -= (r - t) % stride;
+    const int o = (r - t) / stride;
+    if (t < 0 || o >= out) {
+        return 0;
+    }
+    const int n = t / stride + 1;
+    *t_hi = t;
+    *o_lo = o;
+    return n < out - o ? n : out - o;
+}
+
+/*
+ * Eight channels of one input pixel: the sums over the ny x nx (output pixel, tap) pairs that reach it, from +0 in
+ * raster order of the output pixels, into gx (added to it when accumulate). g: the gradients of the first pair
+ * (eight channels), stepping gs floats along a row and grs between rows; wt: its eight weights as floats, stepping
+ * ws floats along a row and wrs between rows (the weights are laid out so that ws >= 0).
+ */
+typedef struct {
+    int gs, ws, grs, wrs;
+} kt_dw8_steps;
+
+static inline __attribute__((always_inline)) void dw8_pixel(const float *g, const float *wt, int ny, int nx,
+                                                            const kt_dw8_steps *st, float *gx, int accumulate) {
+#if defined(KT_VFP_BLOCKS)
+    /* sums in s0-s7; per pair one VLDM of the eight gradients, one of the eight weights */
+    const int gsb = st->gs * 4, wsb = st->ws * 4, grb = st->grs * 4, wrb = st->wrs * 4;
+    const float *gp, *wp;
+    int n;
+    __asm__ volatile(
+        "movs   %[n], #0\n\t"
+        "vmov   s0, s1, %[n], %[n]\n\t"
+        "vmov   s2, s3, %[n], %[n]\n\t"
+        "vmov   s4, s5, %[n], %[n]\n\t"
+        "vmov   s6, s7, %[n], %[n]\n"
+        "2:\n\t"
+        "mov    %[gp], %[g]\n\t"
+        "mov    %[wp], %[w]\n\t"
+        "mov    %[n], %[nx]\n"
+        "1:\n\t"
+        "vldmia %[gp], {s8-s15}\n\t"
+        "vldmia %[wp], {s16-s23}\n\t"
+        "add    %[gp], %[gp], %[gsb]\n\t"
+        "add    %[wp], %[wp], %[wsb]\n\t"
+        "vmul.f32 s24, s8, s16\n\tvadd.f32 s0, s0, s24\n\t"
+        "vmul.f32 s24, s9, s17\n\tvadd.f32 s1, s1, s24\n\t"
+        "vmul.f32 s24, s10, s18\n\tvadd.f32 s2, s2, s24\n\t"
+        "vmul.f32 s24, s11, s19\n\tvadd.f32 s3, s3, s24\n\t"
+        "vmul.f32 s24, s12, s20\n\tvadd.f32 s4, s4, s24\n\t"
+        "vmul.f32 s24, s13, s21\n\tvadd.f32 s5, s5, s24\n\t"
+        "vmul.f32 s24, s14, s22\n\tvadd.f32 s6, s6, s24\n\t"
+        "vmul.f32 s24, s15, s23\n\tvadd.f32 s7, s7, s24\n\t"
+        "subs   %[n], %[n], #1\n\t"
+        "bne    1b\n\t"
+        "ldr    %[n], %[grb]\n\t"
+        "add    %[g], %[g], %[n]\n\t"
+        "ldr    %[n], %[wrb]\n\t"
+        "add    %[w], %[w], %[n]\n\t"
+        "subs   %[ny], %[ny], #1\n\t"
+        "bne    2b\n\t"
+        "ldr    %[n], %[acc]\n\t"
+        "cmp    %[n], #0\n\t"
+        "beq    3f\n\t"
+        "vldmia %[gx], {s8-s15}\n\t"
+        "vadd.f32 s8, s8, s0\n\tvadd.f32 s9, s9, s1\n\tvadd.f32 s10, s10, s2\n\tvadd.f32 s11, s11, s3\n\t"
+        "vadd.f32 s12, s12, s4\n\tvadd.f32 s13, s13, s5\n\tvadd.f32 s14, s14, s6\n\tvadd.f32 s15, s15, s7\n\t"
+        "vstmia %[gx], {s8-s15}\n\t"
+        "b      4f\n"
+        "3:\n\t"
+        "vstmia %[gx], {s0-s7}\n"
+        "4:\n"
+        : [g] "+r"(g), [w] "+r"(wt), [ny] "+r"(ny), [gp] "=&r"(gp), [wp] "=&r"(wp), [n] "=&r"(n)
+        : [nx] "r"(nx), [gsb] "r"(gsb), [wsb] "r"(wsb), [grb] "m"(grb), [wrb] "m"(wrb), [gx] "r"(gx),
+          [acc] "m"(accumulate)
+        : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15",
+          "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "cc", "memory");
+#else
+    float a[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+    for (int u = 0; u < ny; u++, g += st->grs, wt += st->wrs) {
+        for (int v = 0; v < nx; v++) {
+            for (int j = 0; j < 8; j++) {
+                a[j] += g[v * st->gs + j] * wt[v * st->ws + j];
+            }
+        }
+    }
+    for (int j = 0; j < 8; j++) {
+        gx[j] = accumulate ? gx[j] + a[j] : a[j];
+    }
+#endif
+}
+
 static void depthwise_input_grad(const kt_conv *p, const int8_t *w, const kt_slice *s, const float *g_acc,
                                  float *g_x, int accumulate, float *row) {
     const int c = p->cin, taps = p->kh * p->kw, ow = p->out_w;
     int ch = 0;
+    if (p->dil_h == 1 && p->dil_w == 1 && taps * 8 <= 768) {
+        /* eight channels at a time, their weights as floats in row, [ky][kx reversed][8]: the taps reaching a pixel
+         * (ky and kx descending) walk the row forwards */
+        const int kw = p->kw;
+        const kt_dw8_steps st = {c, 8 * p->stride_w, ow * c, -8 * p->stride_h * kw};
+        for (; ch + 8 <= c; ch += 8) {
+            for (int g = 0; g < 8; g++) {
+                const int8_t *wr = s == NULL ? w + (ch + g) * taps : weight_row(p, w, s, ch + g);
+                for (int ky = 0; ky < p->kh; ky++) {
+                    for (int kx = 0; kx < kw; kx++) {
+                        row[(ky * kw + kw - 1 - kx) * 8 + g] = (float)wr[ky * kw + kx];
+                    }
+                }
+            }
+            for (int iy = 0; iy < p->in_h; iy++) {
+                int ky = 0, oy = 0;
+                const int ny = dw_span(iy, p->pad_top, p->kh, p->stride_h, p->out_h, &ky, &oy);
+                for (int ix = 0; ix < p->in_w; ix++) {
+                    float *gx = g_x + (iy * p->in_w + ix) * c + ch;
+                    int kx = 0, ox = 0;
+                    const int nx = dw_span(ix, p->pad_left, kw, p->stride_w, ow, &kx, &ox);
+                    if (ny == 0 || nx == 0) {
+                        for (int j = 0; j < 8; j++) {
+                            gx[j] = accumulate ? gx[j] + 0.0f : 0.0f;
+                        }
+                        continue;
+                    }
+                    dw8_pixel(g_acc + (oy * ow + ox) * c + ch, row + (ky * kw + kw - 1 - kx) * 8, ny, nx, &st, gx,
+                              accumulate);
+                }
+            }
+        }
+    }
     if (p->kh <= KT_MAX_K && p->kw <= KT_MAX_K) {
         /* four channels at a time, their weights converted to float once: wf[tap][4] in row */
         int32_t kys[KT_MAX_K], oys[KT_MAX_K], kxs[KT_MAX_K], oxs[KT_MAX_K];
