@@ -1931,23 +1931,96 @@ static void pointwise_chunk4(const int8_t *wsrc, const kt_slice *s, int cin, int
 /*
  * One block of four output channels into the sums d of np pixels (rows dstride apart) over n input channels; wi:
  * the block's float weights interleaved, wi[4*j + r] = W[co + r][i0 + j]. Each element adds its four terms in
- * channel order. On Cortex-M with an FPU, four elements of a pixel per pass: one VLDM brings the sixteen weights,
- * one the four sums, one VSTM stores them (QEMU counts instructions, and VLDM/VSTM are one each). A pixel whose four
+ * channel order. On Cortex-M with an FPU, eight (then four) elements of a pixel per pass: one VLDM brings sixteen
+ * weights, one the sums, one VSTM stores them (QEMU counts instructions, and VLDM/VSTM are one each). A pixel whose four
  * gradients are zero is skipped (adding a signed zero to a sum that started at +0 changes no bit).
  */
-/* The sixteen terms of one pass of pointwise_block4's assembly: the weights s16-s31 times a0-a3 added to the four
- * sums d0-d3 in channel order (text for an asm statement). */
-#define KT_PW4_TERMS(d0, d1, d2, d3)                                                                                 \
-    KT_PW4_SUM(d0, "s16", "s17", "s18", "s19") KT_PW4_SUM(d1, "s20", "s21", "s22", "s23")                            \
-    KT_PW4_SUM(d2, "s24", "s25", "s26", "s27") KT_PW4_SUM(d3, "s28", "s29", "s30", "s31")
-#define KT_PW4_SUM(d, w0, w1, w2, w3)                                                                                \
-    "vmul.f32 s8, %[a0], " w0 "\n\tvadd.f32 " d ", " d ", s8\n\t"                                                    \
-    "vmul.f32 s8, %[a1], " w1 "\n\tvadd.f32 " d ", " d ", s8\n\t"                                                    \
-    "vmul.f32 s8, %[a2], " w2 "\n\tvadd.f32 " d ", " d ", s8\n\t"                                                    \
-    "vmul.f32 s8, %[a3], " w3 "\n\tvadd.f32 " d ", " d ", s8\n\t"
+#if defined(KT_VFP_BLOCKS)
+/*
+ * The whole pixel loop of pointwise_block4 over the first n4 = n & ~3 elements in Cortex-M assembly: r0 the four
+ * gradients of the first pixel, r1 wi, r2 d, r3 {np, gradient step and d step in bytes, n4 / 8, (n4 / 4) & 1}. A
+ * pixel's four gradients tested for zero together (the OR of their bits without the sign), then in s9-s12.
+ */
+void kt_pw_block4(const float *ga, const float *wi, float *d, const int32_t *prm);
+/* the sixteen terms of one pass: the weights s16-s31 times the gradients s9-s12 added to the four sums d0-d3 in
+ * channel order */
+#define KT_PW4_TERMS_R(d0, d1, d2, d3)                                                                               \
+    KT_PW4_SUM_R(d0, "s16", "s17", "s18", "s19") KT_PW4_SUM_R(d1, "s20", "s21", "s22", "s23")                        \
+    KT_PW4_SUM_R(d2, "s24", "s25", "s26", "s27") KT_PW4_SUM_R(d3, "s28", "s29", "s30", "s31")
+#define KT_PW4_SUM_R(d, w0, w1, w2, w3)                                                                              \
+    "vmul.f32 s8, s9, " w0 "\n\tvadd.f32 " d ", " d ", s8\n\t"                                                       \
+    "vmul.f32 s8, s10, " w1 "\n\tvadd.f32 " d ", " d ", s8\n\t"                                                      \
+    "vmul.f32 s8, s11, " w2 "\n\tvadd.f32 " d ", " d ", s8\n\t"                                                      \
+    "vmul.f32 s8, s12, " w3 "\n\tvadd.f32 " d ", " d ", s8\n\t"
+__asm__(".section .text.kt_pw_block4,\"ax\",%progbits\n\t"
+        ".p2align 2\n\t"
+        ".global kt_pw_block4\n\t"
+        ".syntax unified\n\t"
+        ".thumb\n\t"
+        ".thumb_func\n\t"
+        ".type kt_pw_block4, %function\n"
+        "kt_pw_block4:\n\t"
+        "push   {r4-r11, lr}\n\t"
+        "vpush  {s16-s31}\n\t"
+        "ldr    r4, [r3]\n\t"
+        "ldr    lr, [r3, #12]\n\t"
+        "cmp    r4, #0\n\t"
+        "ble    9f\n"
+        "1:\n\t"
+        "ldmia  r0, {r5-r8}\n\t"
+        "orr    r9, r5, r6\n\t"
+        "orr    r9, r9, r7\n\t"
+        "orr    r9, r9, r8\n\t"
+        "lsls   r9, r9, #1\n\t"
+        "beq    5f\n\t"
+        "vmov   s9, s10, r5, r6\n\t"
+        "vmov   s11, s12, r7, r8\n\t"
+        "mov    r10, r1\n\t"
+        "mov    r11, r2\n\t"
+        "movs   r12, lr\n\t"
+        "beq    3f\n"
+        "2:\n\t"
+        "vldmia r10!, {s16-s31}\n\t"
+        "vldmia r11, {s0-s7}\n\t"
+        KT_PW4_TERMS_R("s0", "s1", "s2", "s3")
+        "vldmia r10!, {s16-s31}\n\t"
+        KT_PW4_TERMS_R("s4", "s5", "s6", "s7")
+        "vstmia r11!, {s0-s7}\n\t"
+        "subs   r12, r12, #1\n\t"
+        "bne    2b\n"
+        "3:\n\t"
+        "ldr    r12, [r3, #16]\n\t"
+        "cmp    r12, #0\n\t"
+        "beq    5f\n\t"
+        "vldmia r10!, {s16-s31}\n\t"
+        "vldmia r11, {s0-s3}\n\t"
+        KT_PW4_TERMS_R("s0", "s1", "s2", "s3")
+        "vstmia r11!, {s0-s3}\n"
+        "5:\n\t"
+        "ldr    r9, [r3, #4]\n\t"
+        "add    r0, r0, r9\n\t"
+        "ldr    r9, [r3, #8]\n\t"
+        "add    r2, r2, r9\n\t"
+        "subs   r4, r4, #1\n\t"
+        "bne    1b\n"
+        "9:\n\t"
+        "vpop   {s16-s31}\n\t"
+        "pop    {r4-r11, pc}\n\t"
+        ".size kt_pw_block4, .-kt_pw_block4\n\t"
+        ".text");
+#endif
 
 static void pointwise_block4(const float *g_acc, int cout, int co, int np, const float *wi, int n, float *d,
                              int dstride) {
+#if defined(KT_VFP_BLOCKS)
+    if (n >= 4) {
+        const int32_t prm[5] = {np, cout * 4, dstride * 4, n >> 3, (n >> 2) & 1};
+        kt_pw_block4(g_acc + co, wi, d, prm);
+        if ((n & 3) == 0) {
+            return;
+        }
+    }
+#endif
     for (int q = 0; q < np; q++) {
         const float *ga = g_acc + q * cout + co;
         const float a0 = ga[0], a1 = ga[1], a2 = ga[2], a3 = ga[3];
@@ -1957,43 +2030,7 @@ static void pointwise_block4(const float *g_acc, int cout, int co, int np, const
         float *dq = d + q * dstride;
         int j = 0;
 #if defined(KT_VFP_BLOCKS)
-        const float *wp = wi;
-        float *dp = dq;
-        int pairs = n >> 3;
-        if (pairs > 0) {
-            /* eight elements per pass: the sixteen weights of each half in turn, the eight sums loaded and stored
-             * once (70 instructions for 32 terms instead of 74) */
-            __asm__ volatile(
-                "1:\n\t"
-                "vldmia %[w]!, {s16-s31}\n\t"
-                "vldmia %[d], {s0-s7}\n\t"
-                KT_PW4_TERMS("s0", "s1", "s2", "s3")
-                "vldmia %[w]!, {s16-s31}\n\t"
-                KT_PW4_TERMS("s4", "s5", "s6", "s7")
-                "vstmia %[d]!, {s0-s7}\n\t"
-                "subs %[n], %[n], #1\n\t"
-                "bne 1b\n\t"
-                : [w] "+r"(wp), [d] "+r"(dp), [n] "+r"(pairs)
-                : [a0] "t"(a0), [a1] "t"(a1), [a2] "t"(a2), [a3] "t"(a3)
-                : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s16", "s17", "s18", "s19", "s20", "s21",
-                  "s22", "s23", "s24", "s25", "s26", "s27", "s28", "s29", "s30", "s31", "cc", "memory");
-        }
-        int blocks = (n >> 2) & 1;
-        if (blocks > 0) {
-            __asm__ volatile(
-                "1:\n\t"
-                "vldmia %[w]!, {s16-s31}\n\t"
-                "vldmia %[d], {s0-s3}\n\t"
-                KT_PW4_TERMS("s0", "s1", "s2", "s3")
-                "vstmia %[d]!, {s0-s3}\n\t"
-                "subs %[n], %[n], #1\n\t"
-                "bne 1b\n\t"
-                : [w] "+r"(wp), [d] "+r"(dp), [n] "+r"(blocks)
-                : [a0] "t"(a0), [a1] "t"(a1), [a2] "t"(a2), [a3] "t"(a3)
-                : "s0", "s1", "s2", "s3", "s8", "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "s25",
-                  "s26", "s27", "s28", "s29", "s30", "s31", "cc", "memory");
-        }
-        j = n & ~3;
+        j = n & ~3; /* done by kt_pw_block4 */
 #endif
         for (; j < n; j++) {
             const float *wj = wi + 4 * j;
