@@ -202,6 +202,22 @@ static inline __attribute__((always_inline)) void dot2_packed(const int8_t *x0, 
     *a0 = s0;
     *a1 = s1;
 }
+
+/* One dot product of n int8 values x with the packed weights (tail: w itself), added to a. */
+static int32_t dot1_packed(const int8_t *x, const uint32_t *wa, const uint32_t *wb, const int8_t *w, int n,
+                           int32_t a) {
+    const int groups = n >> 2;
+    for (int g = 0; g < groups; g++) {
+        uint32_t v;
+        memcpy(&v, x + 4 * g, 4);
+        a = __smlad(__sxtb16(v), wa[g], a);
+        a = __smlad(sxtb16_odd(v), wb[g], a);
+    }
+    for (int i = groups << 2; i < n; i++) {
+        a += (int32_t)w[i] * (int32_t)x[i];
+    }
+    return a;
+}
 #endif
 
 /*
@@ -409,6 +425,11 @@ static inline __attribute__((always_inline)) void dense_body(const kt_conv *p, c
         }
     }
 #endif
+#if defined(__ARM_FEATURE_DSP)
+    /* border pixels: one patch row at a time in wb's words after the packed rows (dilation 1) */
+    int8_t *patch = packed && p->dil_h == 1 && kh * gpr + (row + 3) / 4 <= KT_F_MAX_PACKED / 4
+            ? (int8_t *)(void *)(wb + kh * gpr) : NULL;
+#endif
     int32_t acc[KT_F_ROW];
     for (int oy = 0; oy < p->out_h; oy++) {
         const int iy0 = oy * p->stride_h - p->pad_top;
@@ -419,6 +440,43 @@ static inline __attribute__((always_inline)) void dense_body(const kt_conv *p, c
             while (j < n) {
                 const int ox = o0 + j, ix0 = ox * sw - p->pad_left;
                 if (!rows_in || ox < x_lo || ox >= x_hi) {
+#if defined(__ARM_FEATURE_DSP)
+                    if (patch != NULL) {
+                        /* the patch copied into wb's unused tail with the padding at the zero point, then the
+                         * interior's folded bias and packed rows */
+                        int32_t a = folded;
+                        /* the window's columns inside the input: bytes [c0, c1) of each patch row */
+                        const int c0 = (ix0 < 0 ? -ix0 : 0) * cin;
+                        const int c1 = (ix0 + kw > p->in_w ? p->in_w - ix0 : kw) * cin;
+                        for (int ky = 0; ky < kh; ky++) {
+                            const int iy = iy0 + ky;
+                            const int8_t *src = patch;
+                            if (iy < 0 || iy >= p->in_h) {
+                                for (int i = 0; i < row; i++) {
+                                    patch[i] = (int8_t)xz;
+                                }
+                            } else if (c0 == 0 && c1 == row) {
+                                src = x + (iy * p->in_w + ix0) * cin; /* the whole patch row is inside */
+                            } else {
+                                const int8_t *xr = x + (iy * p->in_w + ix0) * cin;
+                                int i = 0;
+                                for (; i < c0; i++) {
+                                    patch[i] = (int8_t)xz;
+                                }
+                                for (; i < c1; i++) {
+                                    patch[i] = xr[i];
+                                }
+                                for (; i < row; i++) {
+                                    patch[i] = (int8_t)xz;
+                                }
+                            }
+                            a = dot1_packed(src, wa + ky * gpr, wb + ky * gpr, wc + ky * row, row, a);
+                        }
+                        acc[j] = a;
+                        j++;
+                        continue;
+                    }
+#endif
                     acc[j] = border_acc(p, wc, bias, x, iy0, ix0);
                     j++;
                     continue;
@@ -457,6 +515,17 @@ static inline __attribute__((always_inline)) void dense_body(const kt_conv *p, c
                 }
 #endif
                 int32_t a = folded;
+#if defined(__ARM_FEATURE_DSP)
+                if (packed) {
+                    for (int ky = 0; ky < kh; ky++) {
+                        a = dot1_packed(x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * cin, wa + ky * gpr, wb + ky * gpr,
+                                        wc + ky * row, row, a);
+                    }
+                    acc[j] = a;
+                    j++;
+                    continue;
+                }
+#endif
                 if (p->dil_w == 1) {
                     for (int ky = 0; ky < kh; ky++) {
                         a += dot_i8(x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * cin, wc + ky * row, row);
