@@ -1081,6 +1081,57 @@ __asm__(KT_DW4_HEAD("kt_dw4_run3")
 #define KT_DW4_ROW2ON "add    r3, r3, r1, lsl #1\n\t" KT_DW4_WTAP("[r3, r1]") KT_DW4_WTAP("[r3, r1, lsl #1]")
 KT_DW4_WIDE("kt_dw4_run5", "5", KT_DW4_ROW3 KT_DW4_ROW2ON);
 KT_DW4_WIDE("kt_dw4_run7", "7", KT_DW4_ROW3 KT_DW4_ROW2ON KT_DW4_ROW2ON);
+/*
+ * A border pixel of a depthwise conv (dilation 1), four channels, the same stage: the taps inside the input (a
+ * rectangle of the window, ncols x nrows) with x - x_zero as halfword pairs (SSUB16), from the plain biases in the
+ * run block's bin. r0 the first tap's input word, r1 its packed weights, r2 the channel stride.
+ */
+typedef struct {
+    kt_dw4_run r;  /* 0 */
+    uint32_t zz;   /* 68: x_zero in both halfwords */
+    int ncols;     /* 72 */
+    int nrows;     /* 76 */
+    int xskip;     /* 80: bytes from after a row's last tap to the next row's first */
+    int wskip;     /* 84: the same in the packed weights */
+} kt_dw4_edge;
+void kt_dw4_edge_px(const int8_t *x0, const uint32_t *w0, int cs, kt_dw4_edge *a);
+__asm__(KT_DW4_HEAD("kt_dw4_edge_px")
+        "mov    lr, r3\n\t"
+        "add    r12, lr, #20\n\t"
+        "vldmia r12, {s0-s3}\n\t"
+        "add    r12, lr, #4\n\t"
+        "ldmia  r12, {r4-r7}\n\t"
+        "mov    r3, r1\n\t"
+        "mov    r1, r2\n\t"
+        "ldr    r2, [lr, #68]\n"
+        "2:\n\t"
+        "ldr    r8, [lr, #72]\n"
+        "3:\n\t"
+        "ldr    r9, [r0]\n\t"
+        "add    r0, r0, r1\n\t"
+        "ldrd   r11, r12, [r3], #8\n\t"
+        "sxtb16 r10, r9\n\t"
+        "sxtb16 r9, r9, ror #8\n\t"
+        "ssub16 r10, r10, r2\n\t"
+        "ssub16 r9, r9, r2\n\t"
+        "smlabb r4, r11, r10, r4\n\t"
+        "smlatt r6, r11, r10, r6\n\t"
+        "smlabb r5, r12, r9, r5\n\t"
+        "smlatt r7, r12, r9, r7\n\t"
+        "subs   r8, r8, #1\n\t"
+        "bne    3b\n\t"
+        "ldr    r9, [lr, #80]\n\t"
+        "add    r0, r0, r9\n\t"
+        "ldr    r9, [lr, #84]\n\t"
+        "add    r3, r3, r9\n\t"
+        "ldr    r9, [lr, #76]\n\t"
+        "subs   r9, r9, #1\n\t"
+        "str    r9, [lr, #76]\n\t"
+        "bne    2b\n\t"
+        KT_DW4_STORE
+        "pop    {r4-r11, pc}\n\t"
+        ".size kt_dw4_edge_px, .-kt_dw4_edge_px\n\t"
+        ".text");
 #define KT_DW4_RUN 1
 #endif
 
@@ -1094,7 +1145,7 @@ KT_DW4_WIDE("kt_dw4_run7", "7", KT_DW4_ROW3 KT_DW4_ROW2ON KT_DW4_ROW2ON);
  */
 static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, const int8_t *x, const int8_t *w,
                                                             const kt_slice *s, const int32_t *bias, int8_t *y,
-                                                            uint8_t *mask, const int32_t *off, int oy0, int oy1,
+                                                            uint8_t *mask, int32_t *off, int oy0, int oy1,
                                                             int ox0, int ox1, uint32_t *plane, int plane_bytes,
                                                             const kt_rq r, const int mode, const int full) {
     const int c = p->cin, taps = p->kh * p->kw, xz = p->x_zero, ow = p->out_w;
@@ -1102,17 +1153,15 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
     const int ph = (p->out_h - 1) * p->stride_h + (p->kh - 1) * p->dil_h + 1;
     const int pw = (p->out_w - 1) * p->stride_w + (p->kw - 1) * p->dil_w + 1;
     const int use_plane = (oy0 > 0 || ox0 > 0 || oy1 < p->out_h || ox1 < p->out_w) && ph * pw * 4 <= plane_bytes;
-    int32_t poff[KT_MAX_TAPS];
     /* the input as the loops see it: x (channel stride c) or the plane (channel stride 4, no padding) */
     const int cs = use_plane ? 4 : c, in_w = use_plane ? pw : p->in_w;
     const int pad_top = use_plane ? 0 : p->pad_top, pad_left = use_plane ? 0 : p->pad_left;
     if (use_plane) {
         for (int ky = 0; ky < p->kh; ky++) {
             for (int kx = 0; kx < p->kw; kx++) {
-                poff[ky * p->kw + kx] = (ky * p->dil_h * pw + kx * p->dil_w) * 4;
+                off[ky * p->kw + kx] = (ky * p->dil_h * pw + kx * p->dil_w) * 4; /* the caller's, rewritten */
             }
         }
-        off = poff;
         oy0 = 0;
         oy1 = p->out_h;
         ox0 = 0;
@@ -1121,6 +1170,12 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
     const int rs = in_w * cs, c2 = 2 * cs, xstep = p->stride_w * cs;
     /* four channels' mask bits in one nibble: e = pixel * c + ch with c and ch multiples of four */
     const int nibble = (c & 3) == 0;
+#if defined(KT_DW4_RUN)
+    /* border pixels in assembly where the interior runs take the stage; every window meets the input (pad < k) */
+    const int edge = full && p->dil_h == 1 && p->dil_w == 1 && (mask == NULL || nibble) && p->pad_top < p->kh
+            && p->pad_left < p->kw && (p->out_h - 1) * p->stride_h - p->pad_top < p->in_h
+            && (p->out_w - 1) * p->stride_w - p->pad_left < p->in_w;
+#endif
     int ch = 0;
     for (; ch + 4 <= c; ch += 4) {
         uint32_t wp[2 * KT_MAX_TAPS]; /* per tap: (c, c+2) then (c+1, c+3) weights as halfword pairs */
@@ -1216,6 +1271,21 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
                         }
                     }
                 } else {
+#if defined(KT_DW4_RUN)
+                    if (edge) {
+                        /* the taps inside the input in assembly, then the same stage as the runs */
+                        int ky0, ky1, kx0, kx1;
+                        window_rect(p, iy0, ix0, &ky0, &ky1, &kx0, &kx1);
+                        const int nc = kx1 - kx0;
+                        kt_dw4_edge a = {{wp, {b4[0], b4[1], b4[2], b4[3]},
+                                          {r.eff[ch], r.eff[ch + 1], r.eff[ch + 2], r.eff[ch + 3]}, r.zy, 0, c, 1,
+                                          y + e, 0, mask, e},
+                                         zz, nc, ky1 - ky0, (p->in_w - nc) * c, (p->kw - nc) * 8};
+                        kt_dw4_edge_px(x + ((iy0 + ky0) * p->in_w + ix0 + kx0) * c + ch, wp + 2 * (ky0 * p->kw + kx0), c,
+                                       &a);
+                        continue;
+                    }
+#endif
                     int32_t acc4[4];
                     dw4_border(p, x, ch, iy0, ix0, wp, b4, zz, acc4);
                     a0 = acc4[0];
@@ -1262,6 +1332,11 @@ static void conv_depthwise(const kt_conv *p, const int8_t *x, const int8_t *w, c
     const int rmode = rq_init(p, mask, &r);
     ch = dw4_groups(p, x, w, s, bias, y, mask, off, oy0, oy1, ox0, ox1, (uint32_t *)accr, plane_bytes, r,
                     RQ_GENERIC, rmode == RQ_FAST || rmode == RQ_MASK);
+    for (int ky = 0; ch < c && ky < p->kh; ky++) {
+        for (int kx = 0; kx < p->kw; kx++) {
+            off[ky * p->kw + kx] = (ky * p->dil_h * p->in_w + kx * p->dil_w) * c; /* dw4_groups may have used off */
+        }
+    }
 #endif
     for (; ch < c; ch++) {
         const int8_t *wr = s == NULL ? w + ch * taps : weight_row(p, w, s, ch);

@@ -597,14 +597,14 @@ static void dense_plane(const kt_conv *p, const int8_t *wc, int32_t bias, const 
  * outputs per pass, each input byte loaded once for both.
  */
 #define KT_F_DW_ROW(K)                                                                                               \
-    static void dw_row_k##K(const int8_t *src, int pw, int sw, const int32_t *wt, int32_t b, int n, int32_t *acc) { \
+    static void dw_row_k##K(const int8_t *src, int pw, int sw, const int16_t *wt, int32_t b, int n, int32_t *acc) { \
         int j = 0;                                                                                                   \
         if (sw == 1) {                                                                                               \
             for (; j + 2 <= n; j += 2) {                                                                             \
                 int32_t a0 = b, a1 = b;                                                                              \
                 for (int ky = 0; ky < K; ky++) {                                                                     \
                     const int8_t *r = src + ky * pw + j;                                                             \
-                    const int32_t *w = wt + ky * K;                                                                  \
+                    const int16_t *w = wt + ky * K;                                                                  \
                     int32_t x0 = r[0];                                                                               \
                     for (int kx = 0; kx < K; kx++) {                                                                 \
                         const int32_t x1 = r[kx + 1], wv = w[kx];                                                    \
@@ -621,7 +621,7 @@ static void dense_plane(const kt_conv *p, const int8_t *wc, int32_t bias, const 
             int32_t a = b;                                                                                           \
             for (int ky = 0; ky < K; ky++) {                                                                         \
                 const int8_t *r = src + ky * pw + j * sw;                                                            \
-                const int32_t *w = wt + ky * K;                                                                      \
+                const int16_t *w = wt + ky * K;                                                                      \
                 for (int kx = 0; kx < K; kx++) {                                                                     \
                     a += w[kx] * (int32_t)r[kx];                                                                     \
                 }                                                                                                    \
@@ -704,7 +704,7 @@ __asm__(KT_F_DW3_HEAD("kt_dw3_pairs_s2")
 #endif
 
 /* 3x3 rows with the nine weights in locals, two outputs per pass sharing their loads (stride 1 or 2). */
-static void dw_row_k3(const int8_t *src, int pw, int sw, const int32_t *wt, int32_t b, int n, int32_t *acc) {
+static void dw_row_k3(const int8_t *src, int pw, int sw, const int16_t *wt, int32_t b, int n, int32_t *acc) {
     const int32_t w0 = wt[0], w1 = wt[1], w2 = wt[2], w3 = wt[3], w4 = wt[4], w5 = wt[5], w6 = wt[6], w7 = wt[7],
                   w8 = wt[8];
     const int8_t *r0 = src, *r1 = src + pw, *r2 = src + 2 * pw;
@@ -803,7 +803,7 @@ static void depthwise_from_plane(const kt_conv *d, const int8_t *wd, int32_t b, 
                                  int pw, int8_t *y, int c) {
     const int oh = d->out_h, ow = d->out_w, C = d->cout, sh = d->stride_h, sw = d->stride_w;
     const int kh = d->kh, kw = d->kw, dh = d->dil_h, dw = d->dil_w;
-    int32_t wt[49];
+    int16_t wt[49]; /* int16: this frame adds to the stem's on the deepest stack path */
     int32_t acc[KT_F_ROW];
     const int unrolled = kh == kw && (kh == 3 || kh == 5 || kh == 7) && dh == 1 && dw == 1;
     if (unrolled) {
