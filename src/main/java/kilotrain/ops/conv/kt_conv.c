@@ -621,14 +621,7 @@ void kt_pw_pairs(const int8_t *w, int k, const uint32_t *xs, int32_t *out, int p
     "add    r0, r0, #4\n\t" /* past the second row */                                                               \
     "cmp    r12, r3\n\t"                                                                                             \
     "bne    " head "\n\t"
-__asm__(".section .text.kt_pw_pairs,\"ax\",%progbits\n\t"
-        ".p2align 2\n\t"
-        ".global kt_pw_pairs\n\t"
-        ".syntax unified\n\t"
-        ".thumb\n\t"
-        ".thumb_func\n\t"
-        ".type kt_pw_pairs, %function\n"
-        "kt_pw_pairs:\n\t"
+__asm__(KT_ASM_FUNC("kt_pw_pairs")
         "push   {r4-r11, lr}\n\t"
         "sub    sp, sp, #16\n\t"     /* [sp]: patches, their end, out, its end; pairs at [sp, #52], bias at #56 */
         "str    r2, [sp, #0]\n\t"
@@ -657,8 +650,7 @@ __asm__(".section .text.kt_pw_pairs,\"ax\",%progbits\n\t"
         KT_PW_PAIR("6b")
         "add    sp, sp, #16\n\t"
         "pop    {r4-r11, pc}\n\t"
-        ".size kt_pw_pairs, .-kt_pw_pairs\n\t"
-        ".text");
+        KT_ASM_END("kt_pw_pairs"));
 
 /* Two pixels' patches (k values each, x - x_zero as int16) in kt_pw_pairs's order. */
 static inline void pw_patch2(const int8_t *xa, const int8_t *xb, int k, uint32_t zz, uint32_t *d) {
@@ -1020,24 +1012,14 @@ void kt_dw4_run7(const int8_t *r0, int cs, kt_dw4_run *a);
     "ldr    r9, [lr, #44]\n\t"                                                                                       \
     "add    r10, r10, r9\n\t"                                                                                        \
     "str    r10, [lr, #52]\n\t"
-#define KT_DW4_HEAD(name)                                                                                            \
-    ".section .text." name ",\"ax\",%progbits\n\t"                                                                   \
-    ".p2align 2\n\t"                                                                                                 \
-    ".global " name "\n\t"                                                                                           \
-    ".syntax unified\n\t"                                                                                            \
-    ".thumb\n\t"                                                                                                     \
-    ".thumb_func\n\t"                                                                                                \
-    ".type " name ", %function\n" name ":\n\t"                                                                       \
-    "push   {r4-r11, lr}\n\t"
+#define KT_DW4_HEAD(name) KT_ASM_FUNC(name) "push   {r4-r11, lr}\n\t"
 /* the pixel count down, on to the next pixel (r9 free) */
 #define KT_DW4_NEXT(name)                                                                                            \
     "ldr    r9, [lr, #48]\n\t"                                                                                       \
     "subs   r9, r9, #1\n\t"                                                                                          \
     "str    r9, [lr, #48]\n\t"                                                                                       \
     "bne    1b\n\t"                                                                                                  \
-    "pop    {r4-r11, pc}\n\t"                                                                                        \
-    ".size " name ", .-" name "\n\t"                                                                                 \
-    ".text"
+    "pop    {r4-r11, pc}\n\t" KT_ASM_END(name)
 __asm__(KT_DW4_HEAD("kt_dw4_run3")
         "mov    lr, r3\n\t"
         "mov    r3, r2\n\t"               /* cs */
@@ -1130,8 +1112,7 @@ __asm__(KT_DW4_HEAD("kt_dw4_edge_px")
         "bne    2b\n\t"
         KT_DW4_STORE
         "pop    {r4-r11, pc}\n\t"
-        ".size kt_dw4_edge_px, .-kt_dw4_edge_px\n\t"
-        ".text");
+        KT_ASM_END("kt_dw4_edge_px"));
 #define KT_DW4_RUN 1
 #endif
 
@@ -1281,8 +1262,8 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
                                           {r.eff[ch], r.eff[ch + 1], r.eff[ch + 2], r.eff[ch + 3]}, r.zy, 0, c, 1,
                                           y + e, 0, mask, e},
                                          zz, nc, ky1 - ky0, (p->in_w - nc) * c, (p->kw - nc) * 8};
-                        kt_dw4_edge_px(x + ((iy0 + ky0) * p->in_w + ix0 + kx0) * c + ch, wp + 2 * (ky0 * p->kw + kx0), c,
-                                       &a);
+                        const int8_t *x0 = x + ((iy0 + ky0) * p->in_w + ix0 + kx0) * c + ch;
+                        kt_dw4_edge_px(x0, wp + 2 * (ky0 * p->kw + kx0), c, &a);
                         continue;
                     }
 #endif
@@ -1946,14 +1927,7 @@ static void pointwise_chunk(const int8_t *wsrc, const kt_slice *s, int cin, int 
 /* groups of four columns in Cortex-M assembly: one word per row, the sixteen values extracted in pairs into s0-s15
  * (VMOV of two core registers), converted, stored by one VSTM (~3 instructions per weight instead of ~6.5) */
 void kt_pw_cvt4(const int8_t *w, int stride, int groups, float *f);
-__asm__(".section .text.kt_pw_cvt4,\"ax\",%progbits\n\t"
-        ".p2align 2\n\t"
-        ".global kt_pw_cvt4\n\t"
-        ".syntax unified\n\t"
-        ".thumb\n\t"
-        ".thumb_func\n\t"
-        ".type kt_pw_cvt4, %function\n"
-        "kt_pw_cvt4:\n\t"
+__asm__(KT_ASM_FUNC("kt_pw_cvt4")
         "push   {r4-r11, lr}\n\t"
         "add    r4, r0, r1\n\t"
         "add    r5, r4, r1\n\t"
@@ -1979,8 +1953,7 @@ __asm__(".section .text.kt_pw_cvt4,\"ax\",%progbits\n\t"
         "subs   r2, r2, #1\n\t"
         "bne    1b\n\t"
         "pop    {r4-r11, pc}\n\t"
-        ".size kt_pw_cvt4, .-kt_pw_cvt4\n\t"
-        ".text");
+        KT_ASM_END("kt_pw_cvt4"));
 #endif
 
 static void pointwise_chunk4(const int8_t *wsrc, const kt_slice *s, int cin, int co, int i0, int n, float *f) {
@@ -2007,8 +1980,8 @@ static void pointwise_chunk4(const int8_t *wsrc, const kt_slice *s, int cin, int
  * One block of four output channels into the sums d of np pixels (rows dstride apart) over n input channels; wi:
  * the block's float weights interleaved, wi[4*j + r] = W[co + r][i0 + j]. Each element adds its four terms in
  * channel order. On Cortex-M with an FPU, eight (then four) elements of a pixel per pass: one VLDM brings sixteen
- * weights, one the sums, one VSTM stores them (QEMU counts instructions, and VLDM/VSTM are one each). A pixel whose four
- * gradients are zero is skipped (adding a signed zero to a sum that started at +0 changes no bit).
+ * weights, one the sums, one VSTM stores them (QEMU counts instructions, and VLDM/VSTM are one each). A pixel whose
+ * four gradients are zero is skipped (adding a signed zero to a sum that started at +0 changes no bit).
  */
 #if defined(KT_VFP_BLOCKS)
 /*
@@ -2027,14 +2000,7 @@ void kt_pw_block4(const float *ga, const float *wi, float *d, const int32_t *prm
     "vmul.f32 s8, s10, " w1 "\n\tvadd.f32 " d ", " d ", s8\n\t"                                                      \
     "vmul.f32 s8, s11, " w2 "\n\tvadd.f32 " d ", " d ", s8\n\t"                                                      \
     "vmul.f32 s8, s12, " w3 "\n\tvadd.f32 " d ", " d ", s8\n\t"
-__asm__(".section .text.kt_pw_block4,\"ax\",%progbits\n\t"
-        ".p2align 2\n\t"
-        ".global kt_pw_block4\n\t"
-        ".syntax unified\n\t"
-        ".thumb\n\t"
-        ".thumb_func\n\t"
-        ".type kt_pw_block4, %function\n"
-        "kt_pw_block4:\n\t"
+__asm__(KT_ASM_FUNC("kt_pw_block4")
         "push   {r4-r11, lr}\n\t"
         "vpush  {s16-s31}\n\t"
         "ldr    r4, [r3]\n\t"
@@ -2081,8 +2047,7 @@ __asm__(".section .text.kt_pw_block4,\"ax\",%progbits\n\t"
         "9:\n\t"
         "vpop   {s16-s31}\n\t"
         "pop    {r4-r11, pc}\n\t"
-        ".size kt_pw_block4, .-kt_pw_block4\n\t"
-        ".text");
+        KT_ASM_END("kt_pw_block4"));
 #endif
 
 static void pointwise_block4(const float *g_acc, int cout, int co, int np, const float *wi, int n, float *d,

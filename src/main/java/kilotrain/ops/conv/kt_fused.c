@@ -45,14 +45,7 @@ static void stage_of(const kt_conv *p, int c, stage *s) {
  * eff), zy)), four per pass (one LDM, VMOVs of two registers each way), an odd pair first.
  */
 void kt_stage_pairs(const int32_t *acc, int pairs, int8_t *out, int step, const float *eff_zy);
-__asm__(".section .text.kt_stage_pairs,\"ax\",%progbits\n\t"
-        ".p2align 2\n\t"
-        ".global kt_stage_pairs\n\t"
-        ".syntax unified\n\t"
-        ".thumb\n\t"
-        ".thumb_func\n\t"
-        ".type kt_stage_pairs, %function\n"
-        "kt_stage_pairs:\n\t"
+__asm__(KT_ASM_FUNC("kt_stage_pairs")
         "push   {r4-r8, lr}\n\t"
         "ldr    r12, [sp, #24]\n\t"  /* eff, then zy as an int32 */
         "vldr   s0, [r12]\n\t"
@@ -114,8 +107,7 @@ __asm__(".section .text.kt_stage_pairs,\"ax\",%progbits\n\t"
         "bne    1b\n"
         "9:\n\t"
         "pop    {r4-r8, pc}\n\t"
-        ".size kt_stage_pairs, .-kt_stage_pairs\n\t"
-        ".text");
+        KT_ASM_END("kt_stage_pairs"));
 #endif
 
 /* Requantizes n accumulators of one channel into out[j * step]: the stage's constants held in locals. */
@@ -379,14 +371,7 @@ void kt_stem_pairs(const int8_t *r0, const int8_t *r1, const int8_t *r2, const i
     "ldr    r11, [" R ", #10]\n\tsxtb16 r12, r11\n\tsxtb16 r11, r11, ror #8\n\t"                                      \
     "smlad  r5, r12, r8, r5\n\tsmlad  r5, r11, r9, r5\n\t"                                                           \
     "ldrsb  r11, [" R ", #14]\n\tsmlabb r5, r11, r10, r5\n\t"
-__asm__(".section .text.kt_stem_pairs,\"ax\",%progbits\n\t"
-        ".p2align 2\n\t"
-        ".global kt_stem_pairs\n\t"
-        ".syntax unified\n\t"
-        ".thumb\n\t"
-        ".thumb_func\n\t"
-        ".type kt_stem_pairs, %function\n"
-        "kt_stem_pairs:\n\t"
+__asm__(KT_ASM_FUNC("kt_stem_pairs")
         "push   {r4-r11, lr}\n\t"
         "ldr    lr, [sp, #36]\n" /* the run's block (fifth argument) */
         "1:\n\t"
@@ -408,8 +393,7 @@ __asm__(".section .text.kt_stem_pairs,\"ax\",%progbits\n\t"
         "str    r12, [lr, #8]\n\t"
         "bne    1b\n\t"
         "pop    {r4-r11, pc}\n\t"
-        ".size kt_stem_pairs, .-kt_stem_pairs\n\t"
-        ".text");
+        KT_ASM_END("kt_stem_pairs"));
 #endif
 
 /*
@@ -654,13 +638,7 @@ KT_F_DW_ROW(7)
 void kt_dw3_pairs_s1(const int8_t *src, int pw, const int32_t *blk, int32_t *acc);
 void kt_dw3_pairs_s2(const int8_t *src, int pw, const int32_t *blk, int32_t *acc);
 #define KT_F_DW3_HEAD(name)                                                                                          \
-    ".section .text." name ",\"ax\",%progbits\n\t"                                                                 \
-    ".p2align 2\n\t"                                                                                                 \
-    ".global " name "\n\t"                                                                                           \
-    ".syntax unified\n\t"                                                                                            \
-    ".thumb\n\t"                                                                                                     \
-    ".thumb_func\n\t"                                                                                                \
-    ".type " name ", %function\n" name ":\n\t"                                                                       \
+    KT_ASM_FUNC(name)                                                                                                \
     "push   {r4-r11, lr}\n\t"                                                                                        \
     "sub    sp, sp, #8\n\t"                                                                                          \
     "ldr    r12, [r2, #20]\n\t"                                                                                      \
@@ -680,9 +658,7 @@ void kt_dw3_pairs_s2(const int8_t *src, int pw, const int32_t *blk, int32_t *acc
     "subs   lr, lr, #1\n\t"                                                                                          \
     "bne    1b\n\t"                                                                                                  \
     "add    sp, sp, #8\n\t"                                                                                          \
-    "pop    {r4-r11, pc}\n\t"                                                                                        \
-    ".size " name ", .-" name "\n\t"                                                                                 \
-    ".text"
+    "pop    {r4-r11, pc}\n\t" KT_ASM_END(name)
 /* stride 1, kernel row R, weights P, middle weight (half H of Q): a0 += x0 w0 + x2 w2 + x1 w1; a1 += x1 w0 + x3 w2
  * + x2 w1 */
 #define KT_F_DW3_S1(R, P, Q, H)                                                                                      \
