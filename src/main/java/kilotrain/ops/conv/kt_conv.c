@@ -1892,8 +1892,8 @@ static void depthwise_input_grad(const kt_conv *p, const int8_t *w, const kt_sli
 /* Weight (co, i) of a pointwise conv whose kept channels live in a slice (flash holds zeros there). */
 static void pointwise_chunk(const int8_t *wsrc, const kt_slice *s, int cin, int co, int i0, int n, float *f,
                             int fs) {
-    const int8_t *src = wsrc != NULL ? wsrc + co * cin + i0 : NULL;
-    int j = wsrc == NULL ? n : 0; /* NULL: the kept channels only */
+    const int8_t *src = wsrc + co * cin + i0;
+    int j = 0;
     for (; j + 4 <= n; j += 4) {
         /* one word load for four weights */
         uint32_t v;
@@ -1970,8 +1970,20 @@ static void pointwise_chunk4(const int8_t *wsrc, const kt_slice *s, int cin, int
         }
     }
     if (s != NULL && s->kept != NULL) {
-        for (int r = 0; r < 4; r++) {
-            pointwise_chunk(NULL, s, cin, co + r, i0, n, f + r, 4);
+        /* the slice's values at the kept channels of this chunk, the four rows' values of one channel together */
+        const int32_t *kept = s->kept;
+        const int nk = s->nk;
+        int k = 0;
+        while (k < nk && kept[k] < i0) {
+            k++;
+        }
+        const int8_t *ws = s->w + co * nk;
+        for (; k < nk && kept[k] < i0 + n; k++) {
+            float *d = f + 4 * (kept[k] - i0);
+            d[0] = (float)ws[k];
+            d[1] = (float)ws[nk + k];
+            d[2] = (float)ws[2 * nk + k];
+            d[3] = (float)ws[3 * nk + k];
         }
     }
 }
