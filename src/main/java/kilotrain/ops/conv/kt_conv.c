@@ -855,15 +855,30 @@ static void __attribute__((noinline)) dw4_prepare(const kt_conv *p, const int8_t
         return;
     }
     const uint32_t zb = ((uint32_t)(uint8_t)(int8_t)xz) * 0x01010101u;
-    for (int py = 0; py < ph; py++) {
+    /* per plane row: the padding at the zero point, then the input's words (columns [x0, x1) of the plane) */
+    const int x0 = p->pad_left < pw ? p->pad_left : pw;
+    const int x1 = p->pad_left + p->in_w < pw ? p->pad_left + p->in_w : pw;
+    uint32_t *d = plane;
+    for (int py = 0; py < ph; py++, d += pw) {
         const int iy = py - p->pad_top;
-        for (int px = 0; px < pw; px++) {
-            const int ix = px - p->pad_left;
-            uint32_t v = zb;
-            if (iy >= 0 && iy < p->in_h && ix >= 0 && ix < p->in_w) {
-                memcpy(&v, x + (iy * p->in_w + ix) * c + ch, 4);
+        if (iy < 0 || iy >= p->in_h) {
+            for (int px = 0; px < pw; px++) {
+                d[px] = zb;
             }
-            plane[py * pw + px] = v;
+            continue;
+        }
+        const int8_t *xr = x + (iy * p->in_w + x0 - p->pad_left) * c + ch;
+        int px = 0;
+        for (; px < x0; px++) {
+            d[px] = zb;
+        }
+        for (; px < x1; px++, xr += c) {
+            uint32_t v;
+            memcpy(&v, xr, 4);
+            d[px] = v;
+        }
+        for (; px < pw; px++) {
+            d[px] = zb;
         }
     }
 }
@@ -1164,6 +1179,15 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
         dw4_prepare(p, x, w, s, bias, ch, use_plane ? plane : NULL, ph, pw, wp, b4, bin4);
         const uint32_t zz = ((uint32_t)(uint16_t)(int16_t)xz) * 0x00010001u;
         const int8_t *xg = use_plane ? (const int8_t *)plane : x + ch;
+#if defined(KT_DW4_RUN)
+        /* the assembly's blocks, set once per group: per run or pixel only the count, output and element change */
+        kt_dw4_run ra = {wp, {bin4[0], bin4[1], bin4[2], bin4[3]},
+                         {r.eff[ch], r.eff[ch + 1], r.eff[ch + 2], r.eff[ch + 3]}, r.zy, xstep, c, 0, y,
+                         rs - (p->kw == 5 ? 2 : 4) * cs, mask, 0};
+        kt_dw4_edge ea = {{wp, {b4[0], b4[1], b4[2], b4[3]}, {ra.eff[0], ra.eff[1], ra.eff[2], ra.eff[3]}, r.zy, 0,
+                           c, 1, y, 0, mask, 0},
+                          zz, 0, 0, 0, 0};
+#endif
         for (int oy = 0; oy < p->out_h; oy++) {
             const int iy0 = oy * p->stride_h - pad_top;
             const int inner_y = oy >= oy0 && oy < oy1;
@@ -1181,15 +1205,15 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
                     if (full && (k3 || (p->kw == p->kh && (p->kw == 5 || p->kw == 7) && p->dil_h == 1
                                                    && p->dil_w == 1)) && (mask == NULL || nibble)) {
                         /* the run to the last interior pixel of this row in assembly */
-                        kt_dw4_run a = {wp, {bin4[0], bin4[1], bin4[2], bin4[3]},
-                                        {r.eff[ch], r.eff[ch + 1], r.eff[ch + 2], r.eff[ch + 3]}, r.zy, xstep, c,
-                                        ox1 - ox, y + e, rs - (p->kw == 5 ? 2 : 4) * cs, mask, e};
+                        ra.n = ox1 - ox;
+                        ra.y = y + e;
+                        ra.e = e;
                         if (k3) {
-                            kt_dw4_run3(xp, rs, cs, &a);
+                            kt_dw4_run3(xp, rs, cs, &ra);
                         } else if (p->kw == 5) {
-                            kt_dw4_run5(xp, cs, &a);
+                            kt_dw4_run5(xp, cs, &ra);
                         } else {
-                            kt_dw4_run7(xp, cs, &a);
+                            kt_dw4_run7(xp, cs, &ra);
                         }
                         ox = ox1 - 1;
                         continue;
@@ -1258,12 +1282,14 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
                         int ky0, ky1, kx0, kx1;
                         window_rect(p, iy0, ix0, &ky0, &ky1, &kx0, &kx1);
                         const int nc = kx1 - kx0;
-                        kt_dw4_edge a = {{wp, {b4[0], b4[1], b4[2], b4[3]},
-                                          {r.eff[ch], r.eff[ch + 1], r.eff[ch + 2], r.eff[ch + 3]}, r.zy, 0, c, 1,
-                                          y + e, 0, mask, e},
-                                         zz, nc, ky1 - ky0, (p->in_w - nc) * c, (p->kw - nc) * 8};
+                        ea.r.y = y + e;
+                        ea.r.e = e;
+                        ea.ncols = nc;
+                        ea.nrows = ky1 - ky0;
+                        ea.xskip = (p->in_w - nc) * c;
+                        ea.wskip = (p->kw - nc) * 8;
                         const int8_t *x0 = x + ((iy0 + ky0) * p->in_w + ix0 + kx0) * c + ch;
-                        kt_dw4_edge_px(x0, wp + 2 * (ky0 * p->kw + kx0), c, &a);
+                        kt_dw4_edge_px(x0, wp + 2 * (ky0 * p->kw + kx0), c, &ea);
                         continue;
                     }
 #endif
