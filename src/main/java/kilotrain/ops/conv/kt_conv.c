@@ -1915,6 +1915,15 @@ static void depthwise_input_grad(const kt_conv *p, const int8_t *w, const kt_sli
  * int8 weight rows to float once for all pixels. wf: 4 * KT_ROW_CHUNK floats.
  */
 #define KT_ROW_CHUNK 64
+/* The first kept channel at or after i0 (kept ascends: the chunked loops patch only the chunk's kept channels). */
+static inline int kept_from(const kt_slice *s, int i0) {
+    int k = 0;
+    while (k < s->nk && s->kept[k] < i0) {
+        k++;
+    }
+    return k;
+}
+
 /* Weight (co, i) of a pointwise conv whose kept channels live in a slice (flash holds zeros there). */
 static void pointwise_chunk(const int8_t *wsrc, const kt_slice *s, int cin, int co, int i0, int n, float *f,
                             int fs) {
@@ -1933,16 +1942,9 @@ static void pointwise_chunk(const int8_t *wsrc, const kt_slice *s, int cin, int 
         f[j * fs] = (float)src[j];
     }
     if (s != NULL && s->kept != NULL) {
-        /* kept ascends: skip to the chunk's first kept channel and stop after its last (the chunked loops call this
-         * once per chunk, pixel group and output channel) */
         const int32_t *kept = s->kept;
-        const int nk = s->nk;
-        int k = 0;
-        while (k < nk && kept[k] < i0) {
-            k++;
-        }
-        const int8_t *ws = s->w + co * nk;
-        for (; k < nk && kept[k] < i0 + n; k++) {
+        const int8_t *ws = s->w + co * s->nk;
+        for (int k = kept_from(s, i0); k < s->nk && kept[k] < i0 + n; k++) {
             f[(kept[k] - i0) * fs] = (float)ws[k];
         }
     }
@@ -1999,12 +2001,8 @@ static void pointwise_chunk4(const int8_t *wsrc, const kt_slice *s, int cin, int
         /* the slice's values at the kept channels of this chunk, the four rows' values of one channel together */
         const int32_t *kept = s->kept;
         const int nk = s->nk;
-        int k = 0;
-        while (k < nk && kept[k] < i0) {
-            k++;
-        }
         const int8_t *ws = s->w + co * nk;
-        for (; k < nk && kept[k] < i0 + n; k++) {
+        for (int k = kept_from(s, i0); k < nk && kept[k] < i0 + n; k++) {
             float *d = f + 4 * (kept[k] - i0);
             d[0] = (float)ws[k];
             d[1] = (float)ws[nk + k];
