@@ -1128,6 +1128,21 @@ __asm__(KT_DW4_HEAD("kt_dw4_edge_px")
         KT_DW4_STORE
         "pop    {r4-r11, pc}\n\t"
         KT_ASM_END("kt_dw4_edge_px"));
+/* A border pixel through kt_dw4_edge_px: the taps inside the input (out of line: once for every stage). */
+static void __attribute__((noinline)) dw4_edge(const kt_conv *p, const int8_t *x, int iy0, int ix0,
+                                               const uint32_t *wp, int8_t *y, int e, kt_dw4_edge *ea) {
+    /* the window's rows and columns inside the input (dilation 1) */
+    const int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = iy0 + p->kh > p->in_h ? p->in_h - iy0 : p->kh;
+    const int kx0 = ix0 < 0 ? -ix0 : 0, kx1 = ix0 + p->kw > p->in_w ? p->in_w - ix0 : p->kw;
+    const int c = p->cin, nc = kx1 - kx0;
+    ea->r.y = y;
+    ea->r.e = e;
+    ea->ncols = nc;
+    ea->nrows = ky1 - ky0;
+    ea->xskip = (p->in_w - nc) * c;
+    ea->wskip = (p->kw - nc) * 8;
+    kt_dw4_edge_px(x + ((iy0 + ky0) * p->in_w + ix0 + kx0) * c, wp + 2 * (ky0 * p->kw + kx0), c, ea);
+}
 #define KT_DW4_RUN 1
 #endif
 
@@ -1278,18 +1293,7 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
                 } else {
 #if defined(KT_DW4_RUN)
                     if (edge) {
-                        /* the taps inside the input in assembly, then the same stage as the runs */
-                        int ky0, ky1, kx0, kx1;
-                        window_rect(p, iy0, ix0, &ky0, &ky1, &kx0, &kx1);
-                        const int nc = kx1 - kx0;
-                        ea.r.y = y + e;
-                        ea.r.e = e;
-                        ea.ncols = nc;
-                        ea.nrows = ky1 - ky0;
-                        ea.xskip = (p->in_w - nc) * c;
-                        ea.wskip = (p->kw - nc) * 8;
-                        const int8_t *x0 = x + ((iy0 + ky0) * p->in_w + ix0 + kx0) * c + ch;
-                        kt_dw4_edge_px(x0, wp + 2 * (ky0 * p->kw + kx0), c, &ea);
+                        dw4_edge(p, x + ch, iy0, ix0, wp, y + e, e, &ea);
                         continue;
                     }
 #endif
@@ -1678,25 +1682,9 @@ void kt_conv_weight_grad(const kt_conv *p, const int8_t *saved, const int32_t *k
  * Depthwise (multiplier 1) input gradient, gathered per input pixel: the (output pixel, tap) pairs that reach it are
  * listed once in raster order of the output pixels, then each channel sums them from +0 in that order.
  */
-#define KT_MAX_K 9
-/* The kernel rows (ky descending, that is output rows ascending) that reach input row i: ky and the output row. */
-static int dw_reach(int i, int pad, int k, int dil, int stride, int out, int32_t *kk, int32_t *oo) {
-    int n = 0;
-    for (int t = k - 1; t >= 0; t--) {
-        const int ni = i + pad - t * dil;
-        const int o = ni / stride;
-        if (ni < 0 || o * stride != ni || o >= out) {
-            continue;
-        }
-        kk[n] = t;
-        oo[n++] = o;
-    }
-    return n;
-}
-
 /*
- * dw_reach without dilation in closed form: the kernel rows reaching input row i are t_hi, t_hi - stride, ... (n of
- * them), with the output rows o_lo, o_lo + 1, ...; returns n.
+ * The kernel rows reaching input row i (dilation 1), in closed form: t_hi, t_hi - stride, ... (n of them, ky
+ * descending, that is output rows ascending), with the output rows o_lo, o_lo + 1, ...; returns n.
  */
 static inline int dw_span(int i, int pad, int k, int stride, int out, int *t_hi, int *o_lo) {
     const int r = i + pad;
@@ -1796,8 +1784,8 @@ static void depthwise_input_grad(const kt_conv *p, const int8_t *w, const kt_sli
     const int c = p->cin, taps = p->kh * p->kw, ow = p->out_w;
     int ch = 0;
     if (p->dil_h == 1 && p->dil_w == 1 && taps * 8 <= 768) {
-        /* eight channels at a time, their weights as floats in row, [ky][kx reversed][8]: the taps reaching a pixel
-         * (ky and kx descending) walk the row forwards */
+        /* eight channels at a time (the rest, and dilated convs, one channel at a time below), their weights as
+         * floats in row, [ky][kx reversed][8]: the taps reaching a pixel (ky and kx descending) walk it forwards */
         const int kw = p->kw;
         const kt_dw8_steps st = {c, 8 * p->stride_w, ow * c, -8 * p->stride_h * kw};
         for (; ch + 8 <= c; ch += 8) {
@@ -1824,62 +1812,6 @@ static void depthwise_input_grad(const kt_conv *p, const int8_t *w, const kt_sli
                     }
                     dw8_pixel(g_acc + (oy * ow + ox) * c + ch, row + (ky * kw + kw - 1 - kx) * 8, ny, nx, &st, gx,
                               accumulate);
-                }
-            }
-        }
-    }
-    if (p->kh <= KT_MAX_K && p->kw <= KT_MAX_K) {
-        /* four channels at a time, their weights converted to float once: wf[tap][4] in row */
-        int32_t kys[KT_MAX_K], oys[KT_MAX_K], kxs[KT_MAX_K], oxs[KT_MAX_K];
-        for (; ch + 4 <= c; ch += 4) {
-            for (int g = 0; g < 4; g++) {
-                const int8_t *wr = s == NULL ? w + (ch + g) * taps : weight_row(p, w, s, ch + g);
-                for (int t = 0; t < taps; t++) {
-                    row[t * 4 + g] = (float)wr[t];
-                }
-            }
-            for (int iy = 0; iy < p->in_h; iy++) {
-                const int ny = dw_reach(iy, p->pad_top, p->kh, p->dil_h, p->stride_h, p->out_h, kys, oys);
-                for (int ix = 0; ix < p->in_w; ix++) {
-                    const int nx = dw_reach(ix, p->pad_left, p->kw, p->dil_w, p->stride_w, ow, kxs, oxs);
-                    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
-                    for (int u = 0; u < ny; u++) {
-                        const float *gr = g_acc + oys[u] * ow * c + ch;
-                        const float *wr = row + kys[u] * p->kw * 4;
-                        for (int v = 0; v < nx; v++) {
-                            const float *ga = gr + oxs[v] * c, *wt = wr + kxs[v] * 4;
-#if defined(KT_VFP_BLOCKS)
-                            /* the four gradients and the four weights with one VLDM each */
-                            __asm__("vldmia %[g], {s0-s3}\n\t"
-                                    "vldmia %[w], {s4-s7}\n\t"
-                                    "vmul.f32 s8, s0, s4\n\tvadd.f32 %[a0], %[a0], s8\n\t"
-                                    "vmul.f32 s8, s1, s5\n\tvadd.f32 %[a1], %[a1], s8\n\t"
-                                    "vmul.f32 s8, s2, s6\n\tvadd.f32 %[a2], %[a2], s8\n\t"
-                                    "vmul.f32 s8, s3, s7\n\tvadd.f32 %[a3], %[a3], s8\n\t"
-                                    : [a0] "+t"(a0), [a1] "+t"(a1), [a2] "+t"(a2), [a3] "+t"(a3)
-                                    : [g] "r"(ga), [w] "r"(wt), "m"(*(const float(*)[4])ga),
-                                      "m"(*(const float(*)[4])wt)
-                                    : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8");
-#else
-                            a0 += ga[0] * wt[0];
-                            a1 += ga[1] * wt[1];
-                            a2 += ga[2] * wt[2];
-                            a3 += ga[3] * wt[3];
-#endif
-                        }
-                    }
-                    float *gx = g_x + (iy * p->in_w + ix) * c + ch;
-                    if (accumulate) {
-                        gx[0] = gx[0] + a0;
-                        gx[1] = gx[1] + a1;
-                        gx[2] = gx[2] + a2;
-                        gx[3] = gx[3] + a3;
-                    } else {
-                        gx[0] = a0;
-                        gx[1] = a1;
-                        gx[2] = a2;
-                        gx[3] = a3;
-                    }
                 }
             }
         }
@@ -1925,27 +1857,16 @@ static inline int kept_from(const kt_slice *s, int i0) {
 }
 
 /* Weight (co, i) of a pointwise conv whose kept channels live in a slice (flash holds zeros there). */
-static void pointwise_chunk(const int8_t *wsrc, const kt_slice *s, int cin, int co, int i0, int n, float *f,
-                            int fs) {
+static void pointwise_chunk(const int8_t *wsrc, const kt_slice *s, int cin, int co, int i0, int n, float *f) {
     const int8_t *src = wsrc + co * cin + i0;
-    int j = 0;
-    for (; j + 4 <= n; j += 4) {
-        /* one word load for four weights */
-        uint32_t v;
-        memcpy(&v, src + j, 4);
-        f[j * fs] = (float)(int8_t)v;
-        f[(j + 1) * fs] = (float)(int8_t)(v >> 8);
-        f[(j + 2) * fs] = (float)(int8_t)(v >> 16);
-        f[(j + 3) * fs] = (float)(int8_t)(v >> 24);
-    }
-    for (; j < n; j++) {
-        f[j * fs] = (float)src[j];
+    for (int j = 0; j < n; j++) {
+        f[j] = (float)src[j];
     }
     if (s != NULL && s->kept != NULL) {
         const int32_t *kept = s->kept;
         const int8_t *ws = s->w + co * s->nk;
         for (int k = kept_from(s, i0); k < s->nk && kept[k] < i0 + n; k++) {
-            f[(kept[k] - i0) * fs] = (float)ws[k];
+            f[kept[k] - i0] = (float)ws[k];
         }
     }
 }
@@ -1992,10 +1913,8 @@ static void pointwise_chunk4(const int8_t *wsrc, const kt_slice *s, int cin, int
         j = n & ~3;
     }
 #endif
-    for (; j < n; j++) {
-        for (int r = 0; r < 4; r++) {
-            f[4 * j + r] = (float)wsrc[(co + r) * cin + i0 + j];
-        }
+    for (int t = 4 * j; t < 4 * n; t++) {
+        f[t] = (float)wsrc[(co + (t & 3)) * cin + i0 + (t >> 2)];
     }
     if (s != NULL && s->kept != NULL) {
         /* the slice's values at the kept channels of this chunk, the four rows' values of one channel together */
@@ -2004,10 +1923,9 @@ static void pointwise_chunk4(const int8_t *wsrc, const kt_slice *s, int cin, int
         const int8_t *ws = s->w + co * nk;
         for (int k = kept_from(s, i0); k < nk && kept[k] < i0 + n; k++) {
             float *d = f + 4 * (kept[k] - i0);
-            d[0] = (float)ws[k];
-            d[1] = (float)ws[nk + k];
-            d[2] = (float)ws[2 * nk + k];
-            d[3] = (float)ws[3 * nk + k];
+            for (int r = 0; r < 4; r++) {
+                d[r] = (float)ws[r * nk + k];
+            }
         }
     }
 }
@@ -2015,15 +1933,15 @@ static void pointwise_chunk4(const int8_t *wsrc, const kt_slice *s, int cin, int
 /*
  * One block of four output channels into the sums d of np pixels (rows dstride apart) over n input channels; wi:
  * the block's float weights interleaved, wi[4*j + r] = W[co + r][i0 + j]. Each element adds its four terms in
- * channel order. On Cortex-M with an FPU, eight (then four) elements of a pixel per pass: one VLDM brings sixteen
+ * channel order. On Cortex-M with an FPU, eight elements of a pixel per pass (the rest in C): one VLDM brings sixteen
  * weights, one the sums, one VSTM stores them (QEMU counts instructions, and VLDM/VSTM are one each). A pixel whose
  * four gradients are zero is skipped (adding a signed zero to a sum that started at +0 changes no bit).
  */
 #if defined(KT_VFP_BLOCKS)
 /*
- * The whole pixel loop of pointwise_block4 over the first n4 = n & ~3 elements in Cortex-M assembly: r0 the four
- * gradients of the first pixel, r1 wi, r2 d, r3 {np, gradient step and d step in bytes, n4 / 8, (n4 / 4) & 1}. A
- * pixel's four gradients tested for zero together (the OR of their bits without the sign), then in s9-s12.
+ * The whole pixel loop of pointwise_block4 over the first n & ~7 elements (eight per pass) in Cortex-M assembly: r0
+ * the four gradients of the first pixel, r1 wi, r2 d, r3 {np, gradient step and d step in bytes, n / 8 (at least
+ * one)}. A pixel's four gradients tested for zero together (the OR of their bits without the sign), then in s9-s12.
  */
 void kt_pw_block4(const float *ga, const float *wi, float *d, const int32_t *prm);
 /* the sixteen terms of one pass: the weights s16-s31 times the gradients s9-s12 added to the four sums d0-d3 in
@@ -2054,8 +1972,7 @@ __asm__(KT_ASM_FUNC("kt_pw_block4")
         "vmov   s11, s12, r7, r8\n\t"
         "mov    r10, r1\n\t"
         "mov    r11, r2\n\t"
-        "movs   r12, lr\n\t"
-        "beq    3f\n"
+        "mov    r12, lr\n"
         "2:\n\t"
         "vldmia r10!, {s16-s31}\n\t"
         "vldmia r11, {s0-s7}\n\t"
@@ -2065,14 +1982,6 @@ __asm__(KT_ASM_FUNC("kt_pw_block4")
         "vstmia r11!, {s0-s7}\n\t"
         "subs   r12, r12, #1\n\t"
         "bne    2b\n"
-        "3:\n\t"
-        "ldr    r12, [r3, #16]\n\t"
-        "cmp    r12, #0\n\t"
-        "beq    5f\n\t"
-        "vldmia r10!, {s16-s31}\n\t"
-        "vldmia r11, {s0-s3}\n\t"
-        KT_PW4_TERMS_R("s0", "s1", "s2", "s3")
-        "vstmia r11!, {s0-s3}\n"
         "5:\n\t"
         "ldr    r9, [r3, #4]\n\t"
         "add    r0, r0, r9\n\t"
@@ -2089,10 +1998,10 @@ __asm__(KT_ASM_FUNC("kt_pw_block4")
 static void pointwise_block4(const float *g_acc, int cout, int co, int np, const float *wi, int n, float *d,
                              int dstride) {
 #if defined(KT_VFP_BLOCKS)
-    if (n >= 4) {
-        const int32_t prm[5] = {np, cout * 4, dstride * 4, n >> 3, (n >> 2) & 1};
+    if (n >= 8) {
+        const int32_t prm[4] = {np, cout * 4, dstride * 4, n >> 3};
         kt_pw_block4(g_acc + co, wi, d, prm);
-        if ((n & 3) == 0) {
+        if ((n & 7) == 0) {
             return;
         }
     }
@@ -2106,7 +2015,7 @@ static void pointwise_block4(const float *g_acc, int cout, int co, int np, const
         float *dq = d + q * dstride;
         int j = 0;
 #if defined(KT_VFP_BLOCKS)
-        j = n & ~3; /* done by kt_pw_block4 */
+        j = n & ~7; /* done by kt_pw_block4 */
 #endif
         for (; j < n; j++) {
             const float *wj = wi + 4 * j;
@@ -2152,7 +2061,7 @@ static void pointwise_input_grad(const kt_conv *p, const int8_t *wsrc, const kt_
     for (; co < cout; co++) {
         for (int i0 = 0; i0 < cin; i0 += KT_ROW_CHUNK) {
             const int n = cin - i0 < KT_ROW_CHUNK ? cin - i0 : KT_ROW_CHUNK;
-            pointwise_chunk(wsrc, s, cin, co, i0, n, wf, 1);
+            pointwise_chunk(wsrc, s, cin, co, i0, n, wf);
             pointwise_block1(g_acc, cout, co, pixels, wf, n, g_x + i0, cin);
         }
     }
@@ -2183,7 +2092,7 @@ static void pointwise_input_grad_acc(const kt_conv *p, const int8_t *wsrc, const
                 pointwise_block4(ga, cout, co, np, f, n, r, KT_ACC_CHUNK);
             }
             for (; co < cout; co++) {
-                pointwise_chunk(wsrc, s, cin, co, i0, n, f, 1);
+                pointwise_chunk(wsrc, s, cin, co, i0, n, f);
                 pointwise_block1(ga, cout, co, np, f, n, r, KT_ACC_CHUNK);
             }
             for (int q = 0; q < np; q++) {

@@ -42,16 +42,15 @@ static void stage_of(const kt_conv *p, int c, stage *s) {
 #define KT_F_STAGE_ASM 1
 /*
  * The full-range float stage of pairs of accumulators (Cortex-M assembly): out[j * step] = SSAT(QADD(kt_rq_rint(acc[j],
- * eff), zy)), four per pass (one LDM, VMOVs of two registers each way), an odd pair first.
+ * eff), zy)), two per pass (one LDRD, one VMOV of both each way).
  */
 void kt_stage_pairs(const int32_t *acc, int pairs, int8_t *out, int step, const float *eff_zy);
 __asm__(KT_ASM_FUNC("kt_stage_pairs")
-        "push   {r4-r8, lr}\n\t"
-        "ldr    r12, [sp, #24]\n\t"  /* eff, then zy as an int32 */
+        "push   {r4-r6, lr}\n\t"
+        "ldr    r12, [sp, #16]\n\t"  /* eff, then zy as an int32 */
         "vldr   s0, [r12]\n\t"
-        "ldr    r6, [r12, #4]\n\t"
-        "lsrs   r1, r1, #1\n\t"      /* pairs of pairs, and carry: one pair first */
-        "bcc    2f\n\t"
+        "ldr    r6, [r12, #4]\n"
+        "1:\n\t"
         "ldrd   r4, r5, [r0], #8\n\t"
         "vmov   s2, s3, r4, r5\n\t"
         "vcvt.f32.s32 s2, s2\n\t"
@@ -67,46 +66,10 @@ __asm__(KT_ASM_FUNC("kt_stage_pairs")
         "ssat   r5, #8, r5\n\t"
         "strb   r4, [r2]\n\t"
         "strb   r5, [r2, r3]\n\t"
-        "add    r2, r2, r3, lsl #1\n"
-        "2:\n\t"
-        "cmp    r1, #0\n\t"
-        "beq    9f\n"
-        "1:\n\t"                     /* four accumulators per pass */
-        "ldmia  r0!, {r4, r5, r7, r8}\n\t"
-        "vmov   s2, s3, r4, r5\n\t"
-        "vmov   s4, s5, r7, r8\n\t"
-        "vcvt.f32.s32 s2, s2\n\t"
-        "vcvt.f32.s32 s3, s3\n\t"
-        "vcvt.f32.s32 s4, s4\n\t"
-        "vcvt.f32.s32 s5, s5\n\t"
-        "vmul.f32 s2, s2, s0\n\t"
-        "vmul.f32 s3, s3, s0\n\t"
-        "vmul.f32 s4, s4, s0\n\t"
-        "vmul.f32 s5, s5, s0\n\t"
-        "vcvtr.s32.f32 s2, s2\n\t"
-        "vcvtr.s32.f32 s3, s3\n\t"
-        "vcvtr.s32.f32 s4, s4\n\t"
-        "vcvtr.s32.f32 s5, s5\n\t"
-        "vmov   r4, r5, s2, s3\n\t"
-        "vmov   r7, r8, s4, s5\n\t"
-        "qadd   r4, r4, r6\n\t"
-        "qadd   r5, r5, r6\n\t"
-        "qadd   r7, r7, r6\n\t"
-        "qadd   r8, r8, r6\n\t"
-        "ssat   r4, #8, r4\n\t"
-        "ssat   r5, #8, r5\n\t"
-        "ssat   r7, #8, r7\n\t"
-        "ssat   r8, #8, r8\n\t"
-        "strb   r4, [r2]\n\t"
-        "strb   r5, [r2, r3]\n\t"
-        "add    r2, r2, r3, lsl #1\n\t"
-        "strb   r7, [r2]\n\t"
-        "strb   r8, [r2, r3]\n\t"
         "add    r2, r2, r3, lsl #1\n\t"
         "subs   r1, r1, #1\n\t"
-        "bne    1b\n"
-        "9:\n\t"
-        "pop    {r4-r8, pc}\n\t"
+        "bne    1b\n\t"
+        "pop    {r4-r6, pc}\n\t"
         KT_ASM_END("kt_stage_pairs"));
 #endif
 
@@ -230,22 +193,6 @@ static inline __attribute__((always_inline)) void dot2_packed(const int8_t *x0, 
     }
     *a0 = s0;
     *a1 = s1;
-}
-
-/* One dot product of n int8 values x with the packed weights (tail: w itself), added to a. */
-static int32_t dot1_packed(const int8_t *x, const uint32_t *wa, const uint32_t *wb, const int8_t *w, int n,
-                           int32_t a) {
-    const int groups = n >> 2;
-    for (int g = 0; g < groups; g++) {
-        uint32_t v;
-        memcpy(&v, x + 4 * g, 4);
-        a = __smlad(__sxtb16(v), wa[g], a);
-        a = __smlad(sxtb16_odd(v), wb[g], a);
-    }
-    for (int i = groups << 2; i < n; i++) {
-        a += (int32_t)w[i] * (int32_t)x[i];
-    }
-    return a;
 }
 #endif
 
@@ -446,11 +393,6 @@ static inline __attribute__((always_inline)) void dense_body(const kt_conv *p, c
         }
     }
 #endif
-#if defined(__ARM_FEATURE_DSP)
-    /* border pixels: one patch row at a time in wb's words after the packed rows (dilation 1) */
-    int8_t *patch = packed && p->dil_h == 1 && kh * gpr + (row + 3) / 4 <= KT_F_MAX_PACKED / 4
-            ? (int8_t *)(void *)(wb + kh * gpr) : NULL;
-#endif
     int32_t acc[KT_F_ROW];
     for (int oy = 0; oy < p->out_h; oy++) {
         const int iy0 = oy * p->stride_h - p->pad_top;
@@ -461,43 +403,6 @@ static inline __attribute__((always_inline)) void dense_body(const kt_conv *p, c
             while (j < n) {
                 const int ox = o0 + j, ix0 = ox * sw - p->pad_left;
                 if (!rows_in || ox < x_lo || ox >= x_hi) {
-#if defined(__ARM_FEATURE_DSP)
-                    if (patch != NULL) {
-                        /* the patch copied into wb's unused tail with the padding at the zero point, then the
-                         * interior's folded bias and packed rows */
-                        int32_t a = folded;
-                        /* the window's columns inside the input: bytes [c0, c1) of each patch row */
-                        const int c0 = (ix0 < 0 ? -ix0 : 0) * cin;
-                        const int c1 = (ix0 + kw > p->in_w ? p->in_w - ix0 : kw) * cin;
-                        for (int ky = 0; ky < kh; ky++) {
-                            const int iy = iy0 + ky;
-                            const int8_t *src = patch;
-                            if (iy < 0 || iy >= p->in_h) {
-                                for (int i = 0; i < row; i++) {
-                                    patch[i] = (int8_t)xz;
-                                }
-                            } else if (c0 == 0 && c1 == row) {
-                                src = x + (iy * p->in_w + ix0) * cin; /* the whole patch row is inside */
-                            } else {
-                                const int8_t *xr = x + (iy * p->in_w + ix0) * cin;
-                                int i = 0;
-                                for (; i < c0; i++) {
-                                    patch[i] = (int8_t)xz;
-                                }
-                                for (; i < c1; i++) {
-                                    patch[i] = xr[i];
-                                }
-                                for (; i < row; i++) {
-                                    patch[i] = (int8_t)xz;
-                                }
-                            }
-                            a = dot1_packed(src, wa + ky * gpr, wb + ky * gpr, wc + ky * row, row, a);
-                        }
-                        acc[j] = a;
-                        j++;
-                        continue;
-                    }
-#endif
                     acc[j] = border_acc(p, wc, bias, x, iy0, ix0);
                     j++;
                     continue;
@@ -536,17 +441,6 @@ static inline __attribute__((always_inline)) void dense_body(const kt_conv *p, c
                 }
 #endif
                 int32_t a = folded;
-#if defined(__ARM_FEATURE_DSP)
-                if (packed) {
-                    for (int ky = 0; ky < kh; ky++) {
-                        a = dot1_packed(x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * cin, wa + ky * gpr, wb + ky * gpr,
-                                        wc + ky * row, row, a);
-                    }
-                    acc[j] = a;
-                    j++;
-                    continue;
-                }
-#endif
                 if (p->dil_w == 1) {
                     for (int ky = 0; ky < kh; ky++) {
                         a += dot_i8(x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * cin, wc + ky * row, row);
