@@ -146,8 +146,9 @@ public final class InPlace {
 
     /**
      * The device's variant with only the in-place kernels it needs: each is replaced by its plain instruction in turn
-     * ({@link Instr#outOfPlace}, its scratch leaves the program) when that does not raise the step's peak (largest
-     * live sum); the plain kernels are faster. Planned again and kept only if its arena is no larger than {@code v}'s.
+     * ({@link Instr#outOfPlace}) when that does not raise the step's peak (largest live sum); the plain kernels are
+     * faster. The scratch stays in the program's buffer list, untouched by the step, so buffer ids stay dense (the
+     * executor indexes its buffers by id); only the buffers the step touches are planned. Planned again and kept only if its arena is no larger than {@code v}'s.
      */
     public static Variant plainWhereFree(Variant v, ArenaPlanner planner) {
         Program prog = v.program();
@@ -161,9 +162,7 @@ public final class InPlace {
             }
             List<Instr> trial = new ArrayList<>(step);
             trial.set(i, step.get(i).outOfPlace());
-            List<Buf> bufs = new ArrayList<>(prog.bufs);
-            bufs.remove(scratch);
-            Program t = prog.withStepAndBufs(trial, bufs);
+            Program t = prog.withStep(trial);
             if (Reorder.peak(t, trial) <= bound) {
                 prog = t;
                 step = trial;
