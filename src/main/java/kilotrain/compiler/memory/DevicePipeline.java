@@ -15,6 +15,9 @@ import kilotrain.program.TrainState;
  * <p>The passes, each a function of a program (its step in order) with its own test, in order:
  * <ol>
  * <li>{@code fuse-blocks} ({@link BlockFusion#apply}): frozen conv + depthwise pairs run one channel at a time;</li>
+ * <li>{@code in-place-kernels} ({@link InPlace#kernels}): depthwise convs and depthwise / 1x1 input gradients as kernels
+ * that write their output over their input through a small scratch, and fused pairs split where the second conv in
+ * place holds less;</li>
  * <li>{@code in-place-ops} ({@link InPlace#blocks}, over {@link Liveness}): elementwise instructions write over an
  * input that dies there;</li>
  * <li>{@code in-place-updates} ({@link Reorder#updatesInPlace}): one update per parameter, as early as legal;</li>
@@ -23,6 +26,8 @@ import kilotrain.program.TrainState;
  * that lowers the peak (it reorders the block-fused program itself, since fusing changes which order is best);</li>
  * <li>{@code unfuse-blocks} ({@link BlockFusion#unfuseWhereFree}): pairs whose middle tensor fits under the peak
  * anyway are unfused again (the separate kernels are faster);</li>
+ * <li>{@code plain-kernels} ({@link InPlace#plainWhereFree}): in-place kernels whose plain form fits under the peak
+ * anyway are put back (the plain kernels are faster);</li>
  * <li>{@code arena} ({@link ArenaPlanner}): one offset per block of the final step.</li>
  * </ol>
  * Each pass leaves a line in the stage log ({@link DeviceProgram#log}: instructions, largest live sum, planned arena
