@@ -80,6 +80,21 @@ final class InspectCommand implements Callable<Integer> {
             }
             i++;
         }
+        if (g.floatOutput) {
+            // the model's last operator, DEQUANTIZE (ops/dequantize): outside the int8 graph, no MACs
+            long act = kilotrain.ops.dequantize.Dequantize.activationBytes(g);
+            table.append(String.format("%-4d %-18s %-22s %-16s %-16s %10d %12d %10d%n", i, "DEQUANTIZE",
+                    trim(g.output.name), shape(g.output), shape(g.output), 0, 0, act));
+            ObjectNode l = layers.addObject();
+            l.put("index", i);
+            l.put("op", "DEQUANTIZE");
+            l.put("name", g.output.name);
+            l.set("input_shape", Json.MAPPER.valueToTree(g.output.shape));
+            l.set("output_shape", Json.MAPPER.valueToTree(g.output.shape));
+            l.put("params", 0);
+            l.put("macs", 0);
+            l.put("activation_bytes", act);
+        }
         InferenceMemory mem = InferenceMemory.of(g);
         if (json) {
             ObjectNode o = Json.object();

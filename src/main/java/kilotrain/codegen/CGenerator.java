@@ -203,8 +203,8 @@ public final class CGenerator implements CEmitter {
     /** Where the operators' folders keep their C kernels ({@code kilotrain/ops/<op>/kt_<op>.{h,c}}). */
     static final String OPS = "/kilotrain/ops/";
     /** Every section of the kernel library, in the order it is assembled (for tests that build all of it). */
-    static final List<String> LIBRARY = List.of("core", "conv", "fc", "add", "pool", "reshape", "head", "loss",
-            "table", "gather", "mean", "maxpool", "concat", "activation", "elementwise", "update");
+    static final List<String> LIBRARY = List.of("core", "conv", "fc", "add", "pool", "reshape", "head", "dequantize",
+            "loss", "table", "gather", "mean", "maxpool", "concat", "activation", "elementwise", "update");
     /** Files of the conv folder written into every project under their own names. */
     private static final List<String> CONV_FILES = List.of("kt_rows.h", "kt_rows.c", "kt_fused.h", "kt_fused.c");
 

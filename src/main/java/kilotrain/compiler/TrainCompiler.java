@@ -18,8 +18,8 @@ import kilotrain.ir.Tensor;
 import kilotrain.ops.conv.ConvBackward;
 import kilotrain.ops.head.HeadBwd;
 import kilotrain.ops.head.HeadFwd;
-import kilotrain.ops.head.Int8Logits;
-import kilotrain.ops.head.Int8LogitsGrad;
+import kilotrain.ops.dequantize.DequantizeFwd;
+import kilotrain.ops.dequantize.DequantizeBwd;
 import kilotrain.ops.loss.LossGrad;
 import kilotrain.ops.loss.BceGrad;
 import kilotrain.ops.loss.MseGrad;
@@ -231,7 +231,7 @@ public final class TrainCompiler {
             Conv2D head = keep ? (Conv2D) classifier : int8Head.conv;
             Tensor out = head.output;
             Quant yq = out.quant;
-            step.add(new Int8Logits(act.get(out), logits, yq.scale(), yq.zeroPoint(), false));
+            step.add(new DequantizeFwd(act.get(out), logits, yq.scale(), yq.zeroPoint(), false));
             Quant tq = task == TrainSpec.Task.AUTOENCODE ? graph.input.quant : yq;
             if (task == TrainSpec.Task.AUTOENCODE && (tq == null || !tq.perTensor())) {
                 throw new KtException("--task autoencode: the input of model '" + graph.name + "' has no per-tensor"
@@ -240,20 +240,20 @@ public final class TrainCompiler {
             step.add(task == TrainSpec.Task.REGRESS ? new MseGrad(logits, loss, gLogits)
                     : new MseGrad(logits, loss, gLogits, task == TrainSpec.Task.AUTOENCODE ? TargetKind.INPUT
                             : TargetKind.INT8, tq.scale(), tq.zeroPoint()));
-            step.add(new Int8LogitsGrad(gLogits, yq.scale(), gradBuf(out)));
+            step.add(new DequantizeBwd(gLogits, yq.scale(), gradBuf(out)));
             emitBackward(backbone, out);
         } else if (keep) {
             // d logits / d q = 1: the classifier output's gradient is the logits' gradient
-            step.add(new Int8Logits(act.get(classifier.output()), logits));
+            step.add(new DequantizeFwd(act.get(classifier.output()), logits));
             step.add(new LossGrad(logits, loss, gLogits));
             grad.put(classifier.output(), gLogits);
             emitBackward(backbone, classifier.output());
         } else if (int8Head != null) {
             Tensor out = int8Head.conv.output;
             Quant yq = out.quant;
-            step.add(new Int8Logits(act.get(out), logits, yq.scale(), yq.zeroPoint(), false));
+            step.add(new DequantizeFwd(act.get(out), logits, yq.scale(), yq.zeroPoint(), false));
             step.add(binary ? new BceGrad(logits, loss, gLogits) : new LossGrad(logits, loss, gLogits, own != null));
-            step.add(new Int8LogitsGrad(gLogits, yq.scale(), gradBuf(out)));
+            step.add(new DequantizeBwd(gLogits, yq.scale(), gradBuf(out)));
             emitBackward(backbone, out);
         } else {
             int f = feature.elements();

@@ -58,7 +58,7 @@ public record AnomalyEvaluation(double auc, double normalMse, double anomalousMs
             }
             double e = 0;
             for (int j = 0; j < in.length; j++) {
-                double d = (double) out[j] - (float) (in[j] - zero) * scale;
+                double d = (double) out[j] - kilotrain.ops.dequantize.Dequantize.value(in[j], scale, zero);
                 e += d * d;
             }
             score[i] = e / in.length;

@@ -6,10 +6,11 @@ import kilotrain.data.InputSpec;
 import kilotrain.exec.Executor;
 import kilotrain.ir.Graph;
 import kilotrain.ir.Quant;
+import kilotrain.ops.dequantize.Dequantize;
 
 /**
- * Predictions of an imported int8 graph: its int8 output, dequantized ({@code (q - z) * s}, which is exactly the float
- * a float-interface model's DEQUANTIZE gives).
+ * Predictions of an imported int8 graph: its int8 output, dequantized by {@link Dequantize} (exactly the floats a
+ * float-interface model's DEQUANTIZE gives).
  */
 public final class GraphPredictor implements Predictor {
     private final Graph graph;
@@ -69,8 +70,12 @@ public final class GraphPredictor implements Predictor {
             public float[] scores(byte[] input) {
                 last = ex.run(input);
                 float[] s = new float[last.length];
-                for (int i = 0; i < s.length; i++) {
-                    s[i] = q == null ? last[i] : (last[i] - q.zeroPoint()) * q.scale();
+                if (q == null) {
+                    for (int i = 0; i < s.length; i++) {
+                        s[i] = last[i];
+                    }
+                } else {
+                    Dequantize.run(last, 0, last.length, q.scale(), q.zeroPoint(), s, 0);
                 }
                 return s;
             }

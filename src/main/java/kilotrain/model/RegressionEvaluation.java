@@ -59,7 +59,8 @@ public record RegressionEvaluation(List<String> targets, double[] mse, double[] 
             float[] t = test.targets(i);
             for (int j = 0; j < k; j++) {
                 // int8 targets are values in the output's quantization, read as the loss reads them
-                float tj = oq == null ? t[j] : (float) ((int) t[j] - oq.zeroPoint()) * oq.scale();
+                float tj = oq == null ? t[j]
+                        : kilotrain.ops.dequantize.Dequantize.value((int) t[j], oq.scale(), oq.zeroPoint());
                 double d = (double) out[j] - tj;
                 se[j] += d * d;
                 ae[j] += Math.abs(d);

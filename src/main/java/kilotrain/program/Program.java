@@ -11,7 +11,7 @@ import kilotrain.ops.core.Buf;
 import kilotrain.ops.core.Instr;
 import kilotrain.ops.core.Param;
 import kilotrain.ops.core.TrainedConv;
-import kilotrain.ops.head.Int8Logits;
+import kilotrain.ops.dequantize.DequantizeFwd;
 import kilotrain.ops.loss.LossGrad;
 import kilotrain.ops.loss.BceGrad;
 import kilotrain.ops.loss.MseGrad;
@@ -138,7 +138,7 @@ public final class Program {
     /** Whether the model's own int8 classifier produces the logits (no new float head). */
     public boolean keepsClassifier() {
         for (Instr in : step) {
-            if (in instanceof Int8Logits l && l.kept()) {
+            if (in instanceof DequantizeFwd l && l.kept()) {
                 return true;
             }
         }
@@ -148,7 +148,7 @@ public final class Program {
     /** Whether a new int8 classifier head produces the logits. */
     public boolean int8Head() {
         for (Instr in : step) {
-            if (in instanceof Int8Logits l && !l.kept()) {
+            if (in instanceof DequantizeFwd l && !l.kept()) {
                 return true;
             }
         }

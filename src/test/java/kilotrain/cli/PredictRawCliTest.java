@@ -82,5 +82,9 @@ class PredictRawCliTest {
             assertEquals(bytes[i], j.get("layers").get(i).get("activation_bytes").asInt());
             assertEquals(0, j.get("layers").get(i).get("macs").asInt());
         }
+        // the model's DEQUANTIZE (ops/dequantize): reads 2 int8 values, writes 2 float32 values
+        assertEquals("DEQUANTIZE", j.get("layers").get(3).get("op").asText());
+        assertEquals(2 + 8, j.get("layers").get(3).get("activation_bytes").asInt());
+        assertEquals(4, j.get("layers").size());
     }
 }

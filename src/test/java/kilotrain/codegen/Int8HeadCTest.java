@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
-import kilotrain.ops.head.Int8LogitsGrad;
+import kilotrain.ops.dequantize.DequantizeBwd;
 import kilotrain.ops.reshape.Copy;
 import kilotrain.program.TrainState;
 import kilotrain.ir.Graph;
@@ -35,7 +35,7 @@ class Int8HeadCTest {
     private static void assertInt8Head(Program p) {
         assertTrue(p.int8Head(), "int8 head program");
         assertFalse(p.keepsClassifier());
-        assertTrue(p.step.stream().anyMatch(i -> i instanceof Int8LogitsGrad), "logits gradient scaled");
+        assertTrue(p.step.stream().anyMatch(i -> i instanceof DequantizeBwd), "logits gradient scaled");
         assertTrue(p.params.stream().noneMatch(Param::isFloat), "no float parameter");
     }
 

@@ -4,7 +4,8 @@
  * kt_conv_fwd_ref, outputs and clamp masks compared byte for byte; then kt_conv_input_grad (fresh and accumulating)
  * and the ungrouped kt_conv_weight_grad against plain sums in the order of docs/backward.md (per element, output
  * pixels in raster order, output channels ascending, from +0), compared bit for bit; the float residual add
- * against AddKernel's formula and the stochastic int8 update against Int8WeightUpdate's steps. Runs on the host and, built with kt_cm7_startup.c, on the
+ * against AddKernel's formula, the stochastic int8 update against Int8WeightUpdate's steps, and kt_dequantize
+ * against TFLite Micro's dequantize_test.cc golden data and TFLite's double-precision formula. Runs on the host and, built with kt_cm7_startup.c, on the
  * emulated Cortex-M7 where the SMLAD paths are taken. Prints "kernel-test ok N" or the first mismatch.
  */
 #include <string.h>
@@ -336,6 +337,40 @@ int main(void) {
             return 1;
         }
         cases++;
+    }
+    /* DEQUANTIZE: TFLite Micro's dequantize_test.cc int8 case (scale 0.5, zero point -1, the values -63.5 .. 64
+     * quantized by TFLite's Quantize) bit for bit, then kt_dequantize against TFLite's formula with the scale in
+     * double, (float)(scale * (q - zero)), for every int8 value at random float scales over the exponent range */
+    {
+        static const int8_t gq[10] = {-128, -127, -126, -125, -124, 123, 124, 125, 126, 127};
+        static const float gy[10] = {-63.5f, -63.0f, -62.5f, -62.0f, -61.5f, 62.0f, 62.5f, 63.0f, 63.5f, 64.0f};
+        float y[256], yd[256];
+        kt_dequantize(gq, y, 10, 0.5f, -1);
+        if (memcmp(y, gy, sizeof gy) != 0) {
+            OUT("kernel-test MISMATCH dequantize golden\n");
+            return 1;
+        }
+        cases++;
+        for (int it = 0; it < 200; it++) {
+            uint32_t bits = ((uint32_t)rnd(1 << 16) << 15) ^ (uint32_t)rnd(1 << 15);
+            bits &= 0x7fffffffu; /* positive */
+            float s;
+            memcpy(&s, &bits, sizeof s);
+            if (!(s > 0.0f) || s > 0x1.fffffep127f) {
+                continue;
+            }
+            const int zero = rnd(256) - 128;
+            for (int i = 0; i < 256; i++) {
+                x[i] = (int8_t)(i - 128);
+                yd[i] = (float)((double)s * (double)(x[i] - zero));
+            }
+            kt_dequantize(x, y, 256, s, zero);
+            if (memcmp(y, yd, sizeof y) != 0) {
+                OUT("kernel-test MISMATCH dequantize\n");
+                return 1;
+            }
+            cases++;
+        }
     }
     kt_test_line("kernel-test ok ", (unsigned)cases, -1, "");
     return 0;

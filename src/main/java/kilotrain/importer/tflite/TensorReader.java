@@ -87,6 +87,11 @@ final class TensorReader {
         return new Header(index, name, shape, t.type(), t.buffer(), q, t.sparsityUnused() != 0);
     }
 
+    /** The shape tensor {@code index} states (any type). */
+    int[] shape(int index, String role) {
+        return header(index, role).shape.clone();
+    }
+
     private KtException error(Header h, String message) {
         return imp.error(h.label() + ": " + message);
     }

@@ -164,7 +164,7 @@ public final class TfliteImporter {
         // A float interface: QUANTIZE float -> int8 first, DEQUANTIZE int8 -> float last. The int8 graph between
         // them is what runs (on the host and the device); the float ends are the model's own convention.
         where = "subgraph inputs and outputs";
-        int first = 0, last = opCount;
+        int first = 0, last = opCount, floatOutIndex = -1;
         boolean floatInput = false, floatOutput = false, uint8Input = false;
         if (opCount > 0 && tensors.type(inIndex, "the model input") == TensorType.UINT8) {
             // a uint8 interface (older converters, uint8 camera pixels): QUANTIZE uint8 -> int8 first, as a float one
@@ -199,6 +199,7 @@ public final class TfliteImporter {
                         + tensors.label(outIndex) + " is FLOAT32 and no DEQUANTIZE as the last operator makes it; "
                         + "a float interface is fine: QUANTIZE first, DEQUANTIZE last)");
             }
+            floatOutIndex = outIndex;
             outIndex = operator.inputs(0);
             last--;
             floatOutput = true;
@@ -207,6 +208,13 @@ public final class TfliteImporter {
                 : "the model input");
         Tensor output = tensors.activation(outIndex, floatOutput ? "the model output before its DEQUANTIZE"
                 : "the model output");
+        if (floatOutput) {
+            String bad = kilotrain.ops.dequantize.Dequantize.check(output, tensors.shape(floatOutIndex,
+                    "the model output"));
+            if (bad != null) {
+                throw error("operator " + last + " (DEQUANTIZE): " + bad);
+            }
+        }
 
         List<Op> ops = new ArrayList<>(opCount);
         Map<String, Tensor> marks = new LinkedHashMap<>();

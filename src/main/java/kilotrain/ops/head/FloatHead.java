@@ -15,9 +15,7 @@ public final class FloatHead {
     }
 
     public static void dequantize(byte[] q, int qOff, int features, float scale, int zero, float[] f) {
-        for (int i = 0; i < features; i++) {
-            f[i] = (float) (q[qOff + i] - zero) * scale;
-        }
+        kilotrain.ops.dequantize.Dequantize.run(q, qOff, features, scale, zero, f, 0);
     }
 
     public static void forward(float[] f, int features, float[] w, float[] b, int classes, float[] logits, int lOff) {

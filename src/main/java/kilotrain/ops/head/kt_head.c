@@ -1,17 +1,5 @@
-/* Classifier heads: the int8 classifier's logits and their gradient, the float head forward and backward.
+/* The new float classifier head, forward and backward (the int8 logits are ops/dequantize's).
  * Part of kt_kernels.c, after kt_core.c. */
-
-void kt_int8_logits(const int8_t *q, float *logits, int n, float scale, int zero) {
-    for (int i = 0; i < n; i++) {
-        logits[i] = (float)(q[i] - zero) * scale;
-    }
-}
-
-void kt_int8_logits_grad(const float *g_logits, float scale, float *g_q, int n) {
-    for (int i = 0; i < n; i++) {
-        g_q[i] = g_logits[i] * scale;
-    }
-}
 
 /* FloatHead.dequantize + forward */
 void kt_head_fwd(const int8_t *q, int features, float scale, int zero, const float *w, const float *b, int classes,

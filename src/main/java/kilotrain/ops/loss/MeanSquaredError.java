@@ -50,7 +50,7 @@ public final class MeanSquaredError {
         float k = 2.0f / (float) n;
         float s = 0.0f;
         for (int i = 0; i < n; i++) {
-            float t = (float) (q[qOff + i] - zero) * scale;
+            float t = kilotrain.ops.dequantize.Dequantize.value(q[qOff + i], scale, zero);
             float d = pred[pOff + i] - t;
             float sq = d * d;
             s += sq;

@@ -15,7 +15,7 @@ import kilotrain.ops.conv.ConvOutGrad;
 import kilotrain.ops.core.Buf;
 import kilotrain.ops.core.Instr;
 import kilotrain.ops.core.Param;
-import kilotrain.ops.head.Int8Logits;
+import kilotrain.ops.dequantize.DequantizeFwd;
 import kilotrain.ops.loss.LossGrad;
 import kilotrain.ops.reshape.Copy;
 import kilotrain.ops.reshape.CopyGrad;
@@ -84,7 +84,7 @@ final class RandomPrograms {
         Buf logits = add(bufs, "logits", Buf.Kind.LOGITS, DType.FLOAT32, last.elements);
         Buf loss = add(bufs, "loss", Buf.Kind.LOSS, DType.FLOAT32, 1);
         Buf gl = add(bufs, "logits.grad", Buf.Kind.GRAD, DType.FLOAT32, last.elements);
-        step.add(new Int8Logits(last, logits));
+        step.add(new DequantizeFwd(last, logits));
         step.add(new LossGrad(logits, loss, gl));
         List<Buf> grads = new ArrayList<>(List.of(gl));
         for (Buf[] am : masked) {

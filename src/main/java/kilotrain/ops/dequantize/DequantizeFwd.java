@@ -1,4 +1,4 @@
-package kilotrain.ops.head;
+package kilotrain.ops.dequantize;
 
 import java.util.List;
 import kilotrain.ir.Op;
@@ -10,12 +10,13 @@ import kilotrain.ops.core.JavaStep;
 import kilotrain.ops.core.Param;
 
 /**
- * The int8 classifier's outputs as float logits: {@code (float) (q - zero) * scale}. The model's own classifier
- * ({@code kept}) takes them as they are (scale 1, zero 0), as the paper's training does; a new int8 head
- * dequantizes them.
+ * The int8 output as float32 values, {@link Dequantize#value}: a float-interface model's DEQUANTIZE (the predictions
+ * a regression or an autoencoder's loss reads, what {@code kt_predict} returns), or the logits of a new int8
+ * classifier head. The model's own classifier ({@code kept}) gives its logits as they are (scale 1, zero 0), as the
+ * paper's training does.
  */
-public record Int8Logits(Buf in, Buf logits, float scale, int zero, boolean kept) implements Instr {
-    public Int8Logits(Buf in, Buf logits) {
+public record DequantizeFwd(Buf in, Buf logits, float scale, int zero, boolean kept) implements Instr {
+    public DequantizeFwd(Buf in, Buf logits) {
         this(in, logits, 1.0f, 0, true);
     }
 
@@ -28,25 +29,18 @@ public record Int8Logits(Buf in, Buf logits, float scale, int zero, boolean kept
     }
 
     public String op() {
-        return "int8_logits";
+        return "dequantize";
     }
 
     public JavaStep bind(JavaBinder b) {
         int i = in.id, o = logits.id, n = logits.elements;
         float s = scale;
         int z = zero;
-        return (f, training) -> {
-            byte[] q = f.bytes[i];
-            int qOff = f.off[i];
-            float[] l = f.floats[o];
-            for (int k = 0; k < n; k++) {
-                l[k] = (float) (q[qOff + k] - z) * s;
-            }
-        };
+        return (f, training) -> Dequantize.run(f.bytes[i], f.off[i], n, s, z, f.floats[o], 0);
     }
 
     public String emitC(CEmitter e, boolean training) {
-        return "kt_int8_logits(" + e.buf(in) + ", " + e.buf(logits) + ", " + logits.elements + ", " + e.lit(scale)
+        return "kt_dequantize(" + e.buf(in) + ", " + e.buf(logits) + ", " + logits.elements + ", " + e.lit(scale)
                 + ", " + zero + ");";
     }
 

@@ -1,4 +1,4 @@
-package kilotrain.ops.head;
+package kilotrain.ops.dequantize;
 
 import java.util.List;
 import kilotrain.ir.Op;
@@ -9,8 +9,11 @@ import kilotrain.ops.core.JavaBinder;
 import kilotrain.ops.core.JavaStep;
 import kilotrain.ops.core.Param;
 
-/** Gradient of the int8 logits from that of their dequantized values: {@code gOut = gLogits * scale}. */
-public record Int8LogitsGrad(Buf gLogits, float scale, Buf gOut) implements Instr {
+/**
+ * DEQUANTIZE's backward: the gradient of the int8 values from that of their float values,
+ * {@code gOut = gLogits * scale} ({@code d y / d q = scale}, docs/backward.md).
+ */
+public record DequantizeBwd(Buf gLogits, float scale, Buf gOut) implements Instr {
     public List<Buf> reads() {
         return Instr.bufs(gLogits);
     }
@@ -20,7 +23,7 @@ public record Int8LogitsGrad(Buf gLogits, float scale, Buf gOut) implements Inst
     }
 
     public String op() {
-        return "int8_logits_grad";
+        return "dequantize_grad";
     }
 
     public JavaStep bind(JavaBinder b) {
@@ -35,7 +38,7 @@ public record Int8LogitsGrad(Buf gLogits, float scale, Buf gOut) implements Inst
     }
 
     public String emitC(CEmitter e, boolean training) {
-        return "kt_int8_logits_grad(" + e.buf(gLogits) + ", " + e.lit(scale) + ", " + e.buf(gOut) + ", "
+        return "kt_dequantize_grad(" + e.buf(gLogits) + ", " + e.lit(scale) + ", " + e.buf(gOut) + ", "
                 + gOut.elements + ");";
     }
 
