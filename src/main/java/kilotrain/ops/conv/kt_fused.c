@@ -744,3 +744,29 @@ void kt_conv_dw_fwd(const kt_conv *p, const int8_t *p_w, const int32_t *p_b, con
         depthwise_from_plane(d, wd, (d_b != NULL ? d_b[c] : 0) - ez * dsum, &sd, plane, pw, y, c);
     }
 }
+
+void kt_conv_dw_inplace(const kt_conv *d, const int8_t *d_w, const int32_t *d_b, const int8_t *x, int8_t *plane,
+                        int8_t *y) {
+    const int pw = kt_conv_dw_plane_w(d), taps = d->kh * d->kw, ez = d->x_zero, c = d->cin, h = d->in_h, w = d->in_w;
+    /* the frame (the padding) holds the input's zero point for every channel; only the interior changes */
+    memset(plane, (unsigned char)(int8_t)ez, (size_t)kt_conv_dw_plane_h(d) * (size_t)pw);
+    int8_t *interior = plane + d->pad_top * pw + d->pad_left;
+    for (int ch = 0; ch < c; ch++) {
+        /* input channel ch into the plane before output channel ch overwrites it (y may start where x starts) */
+        for (int r = 0; r < h; r++) {
+            const int8_t *src = x + r * w * c + ch;
+            int8_t *dst = interior + r * pw;
+            for (int j = 0; j < w; j++) {
+                dst[j] = src[j * c];
+            }
+        }
+        stage sd;
+        stage_of(d, ch, &sd);
+        const int8_t *wd = d_w + ch * taps;
+        int32_t dsum = 0;
+        for (int t = 0; t < taps; t++) {
+            dsum += wd[t];
+        }
+        depthwise_from_plane(d, wd, (d_b != NULL ? d_b[ch] : 0) - ez * dsum, &sd, plane, pw, y, ch);
+    }
+}
