@@ -855,30 +855,15 @@ static void __attribute__((noinline)) dw4_prepare(const kt_conv *p, const int8_t
         return;
     }
     const uint32_t zb = ((uint32_t)(uint8_t)(int8_t)xz) * 0x01010101u;
-    /* per plane row: the padding at the zero point, then the input's words (columns [x0, x1) of the plane) */
-    const int x0 = p->pad_left < pw ? p->pad_left : pw;
-    const int x1 = p->pad_left + p->in_w < pw ? p->pad_left + p->in_w : pw;
-    uint32_t *d = plane;
-    for (int py = 0; py < ph; py++, d += pw) {
+    for (int py = 0; py < ph; py++) {
         const int iy = py - p->pad_top;
-        if (iy < 0 || iy >= p->in_h) {
-            for (int px = 0; px < pw; px++) {
-                d[px] = zb;
+        for (int px = 0; px < pw; px++) {
+            const int ix = px - p->pad_left;
+            uint32_t v = zb;
+            if (iy >= 0 && iy < p->in_h && ix >= 0 && ix < p->in_w) {
+                memcpy(&v, x + (iy * p->in_w + ix) * c + ch, 4);
             }
-            continue;
-        }
-        const int8_t *xr = x + (iy * p->in_w + x0 - p->pad_left) * c + ch;
-        int px = 0;
-        for (; px < x0; px++) {
-            d[px] = zb;
-        }
-        for (; px < x1; px++, xr += c) {
-            uint32_t v;
-            memcpy(&v, xr, 4);
-            d[px] = v;
-        }
-        for (; px < pw; px++) {
-            d[px] = zb;
+            plane[py * pw + px] = v;
         }
     }
 }
@@ -1078,71 +1063,6 @@ __asm__(KT_DW4_HEAD("kt_dw4_run3")
 #define KT_DW4_ROW2ON "add    r3, r3, r1, lsl #1\n\t" KT_DW4_WTAP("[r3, r1]") KT_DW4_WTAP("[r3, r1, lsl #1]")
 KT_DW4_WIDE("kt_dw4_run5", "5", KT_DW4_ROW3 KT_DW4_ROW2ON);
 KT_DW4_WIDE("kt_dw4_run7", "7", KT_DW4_ROW3 KT_DW4_ROW2ON KT_DW4_ROW2ON);
-/*
- * A border pixel of a depthwise conv (dilation 1), four channels, the same stage: the taps inside the input (a
- * rectangle of the window, ncols x nrows) with x - x_zero as halfword pairs (SSUB16), from the plain biases in the
- * run block's bin. r0 the first tap's input word, r1 its packed weights, r2 the channel stride.
- */
-typedef struct {
-    kt_dw4_run r;  /* 0 */
-    uint32_t zz;   /* 68: x_zero in both halfwords */
-    int ncols;     /* 72 */
-    int nrows;     /* 76 */
-    int xskip;     /* 80: bytes from after a row's last tap to the next row's first */
-    int wskip;     /* 84: the same in the packed weights */
-} kt_dw4_edge;
-void kt_dw4_edge_px(const int8_t *x0, const uint32_t *w0, int cs, kt_dw4_edge *a);
-__asm__(KT_DW4_HEAD("kt_dw4_edge_px")
-        "mov    lr, r3\n\t"
-        "add    r12, lr, #20\n\t"
-        "vldmia r12, {s0-s3}\n\t"
-        "add    r12, lr, #4\n\t"
-        "ldmia  r12, {r4-r7}\n\t"
-        "mov    r3, r1\n\t"
-        "mov    r1, r2\n\t"
-        "ldr    r2, [lr, #68]\n"
-        "2:\n\t"
-        "ldr    r8, [lr, #72]\n"
-        "3:\n\t"
-        "ldr    r9, [r0]\n\t"
-        "add    r0, r0, r1\n\t"
-        "ldrd   r11, r12, [r3], #8\n\t"
-        "sxtb16 r10, r9\n\t"
-        "sxtb16 r9, r9, ror #8\n\t"
-        "ssub16 r10, r10, r2\n\t"
-        "ssub16 r9, r9, r2\n\t"
-        "smlabb r4, r11, r10, r4\n\t"
-        "smlatt r6, r11, r10, r6\n\t"
-        "smlabb r5, r12, r9, r5\n\t"
-        "smlatt r7, r12, r9, r7\n\t"
-        "subs   r8, r8, #1\n\t"
-        "bne    3b\n\t"
-        "ldr    r9, [lr, #80]\n\t"
-        "add    r0, r0, r9\n\t"
-        "ldr    r9, [lr, #84]\n\t"
-        "add    r3, r3, r9\n\t"
-        "ldr    r9, [lr, #76]\n\t"
-        "subs   r9, r9, #1\n\t"
-        "str    r9, [lr, #76]\n\t"
-        "bne    2b\n\t"
-        KT_DW4_STORE
-        "pop    {r4-r11, pc}\n\t"
-        KT_ASM_END("kt_dw4_edge_px"));
-/* A border pixel through kt_dw4_edge_px: the taps inside the input (out of line: once for every stage). */
-static void __attribute__((noinline)) dw4_edge(const kt_conv *p, const int8_t *x, int iy0, int ix0,
-                                               const uint32_t *wp, int8_t *y, int e, kt_dw4_edge *ea) {
-    /* the window's rows and columns inside the input (dilation 1) */
-    const int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = iy0 + p->kh > p->in_h ? p->in_h - iy0 : p->kh;
-    const int kx0 = ix0 < 0 ? -ix0 : 0, kx1 = ix0 + p->kw > p->in_w ? p->in_w - ix0 : p->kw;
-    const int c = p->cin, nc = kx1 - kx0;
-    ea->r.y = y;
-    ea->r.e = e;
-    ea->ncols = nc;
-    ea->nrows = ky1 - ky0;
-    ea->xskip = (p->in_w - nc) * c;
-    ea->wskip = (p->kw - nc) * 8;
-    kt_dw4_edge_px(x + ((iy0 + ky0) * p->in_w + ix0 + kx0) * c, wp + 2 * (ky0 * p->kw + kx0), c, ea);
-}
 #define KT_DW4_RUN 1
 #endif
 
@@ -1181,12 +1101,6 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
     const int rs = in_w * cs, c2 = 2 * cs, xstep = p->stride_w * cs;
     /* four channels' mask bits in one nibble: e = pixel * c + ch with c and ch multiples of four */
     const int nibble = (c & 3) == 0;
-#if defined(KT_DW4_RUN)
-    /* border pixels in assembly where the interior runs take the stage; every window meets the input (pad < k) */
-    const int edge = full && p->dil_h == 1 && p->dil_w == 1 && (mask == NULL || nibble) && p->pad_top < p->kh
-            && p->pad_left < p->kw && (p->out_h - 1) * p->stride_h - p->pad_top < p->in_h
-            && (p->out_w - 1) * p->stride_w - p->pad_left < p->in_w;
-#endif
     int ch = 0;
     for (; ch + 4 <= c; ch += 4) {
         uint32_t wp[2 * KT_MAX_TAPS]; /* per tap: (c, c+2) then (c+1, c+3) weights as halfword pairs */
@@ -1195,13 +1109,10 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
         const uint32_t zz = ((uint32_t)(uint16_t)(int16_t)xz) * 0x00010001u;
         const int8_t *xg = use_plane ? (const int8_t *)plane : x + ch;
 #if defined(KT_DW4_RUN)
-        /* the assembly's blocks, set once per group: per run or pixel only the count, output and element change */
+        /* the assembly's block, set once per group: per run only the count, output and element change */
         kt_dw4_run ra = {wp, {bin4[0], bin4[1], bin4[2], bin4[3]},
                          {r.eff[ch], r.eff[ch + 1], r.eff[ch + 2], r.eff[ch + 3]}, r.zy, xstep, c, 0, y,
                          rs - (p->kw == 5 ? 2 : 4) * cs, mask, 0};
-        kt_dw4_edge ea = {{wp, {b4[0], b4[1], b4[2], b4[3]}, {ra.eff[0], ra.eff[1], ra.eff[2], ra.eff[3]}, r.zy, 0,
-                           c, 1, y, 0, mask, 0},
-                          zz, 0, 0, 0, 0};
 #endif
         for (int oy = 0; oy < p->out_h; oy++) {
             const int iy0 = oy * p->stride_h - pad_top;
@@ -1291,12 +1202,6 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
                         }
                     }
                 } else {
-#if defined(KT_DW4_RUN)
-                    if (edge) {
-                        dw4_edge(p, x + ch, iy0, ix0, wp, y + e, e, &ea);
-                        continue;
-                    }
-#endif
                     int32_t acc4[4];
                     dw4_border(p, x, ch, iy0, ix0, wp, b4, zz, acc4);
                     a0 = acc4[0];
@@ -1701,119 +1606,133 @@ static inline int dw_span(int i, int pad, int k, int stride, int out, int *t_hi,
 }
 
 /*
- * Eight channels of one input pixel: the sums over the ny x nx (output pixel, tap) pairs that reach it, from +0 in
- * raster order of the output pixels, into gx (added to it when accumulate). g: the gradients of the first pair
- * (eight channels), stepping gs floats along a row and grs between rows; wt: its eight weights as floats, stepping
- * ws floats along a row and wrs between rows (the weights are laid out so that ws >= 0).
+ * L (8 or 4) channels of one input pixel: the sums over the ny x nx (output pixel, tap) pairs that reach it, from +0
+ * in raster order of the output pixels, into gx (added to it when accumulate). g: the gradients of the first pair,
+ * stepping gs floats along a row and grs between rows; wt: its L weights as floats, stepping ws floats along a row
+ * and wrs between rows (the weights are laid out so that ws >= 0).
  */
 typedef struct {
     int gs, ws, grs, wrs;
 } kt_dw8_steps;
 
-static inline __attribute__((always_inline)) void dw8_pixel(const float *g, const float *wt, int ny, int nx,
-                                                            const kt_dw8_steps *st, float *gx, int accumulate) {
 #if defined(KT_VFP_BLOCKS)
-    /* sums in s0-s7; per pair one VLDM of the eight gradients, one of the eight weights */
+/* sums in s0-s7, gradients in s8-s15, weights in s16-s23: per pair one VLDM of the gradients, one of the weights */
+#define KT_DWP_T(a, g, w) "vmul.f32 s24, " g ", " w "\n\tvadd.f32 " a ", " a ", s24\n\t"
+#define KT_DWP_T4 KT_DWP_T("s0", "s8", "s16") KT_DWP_T("s1", "s9", "s17") KT_DWP_T("s2", "s10", "s18")              \
+    KT_DWP_T("s3", "s11", "s19")
+#define KT_DWP_T8 KT_DWP_T4 KT_DWP_T("s4", "s12", "s20") KT_DWP_T("s5", "s13", "s21") KT_DWP_T("s6", "s14", "s22")  \
+    KT_DWP_T("s7", "s15", "s23")
+#define KT_DWP_A4 "vadd.f32 s8, s8, s0\n\tvadd.f32 s9, s9, s1\n\tvadd.f32 s10, s10, s2\n\tvadd.f32 s11, s11, s3\n\t"
+#define KT_DWP_A8 KT_DWP_A4 "vadd.f32 s12, s12, s4\n\tvadd.f32 s13, s13, s5\n\tvadd.f32 s14, s14, s6\n\t"            \
+    "vadd.f32 s15, s15, s7\n\t"
+#define KT_DWP_ASM(GREGS, WREGS, TERMS, ADDS, SUMS)                                                                  \
+    __asm__ volatile("movs   %[n], #0\n\t"                                                                           \
+                     "vmov   s0, s1, %[n], %[n]\n\t"                                                                 \
+                     "vmov   s2, s3, %[n], %[n]\n\t"                                                                 \
+                     "vmov   s4, s5, %[n], %[n]\n\t"                                                                 \
+                     "vmov   s6, s7, %[n], %[n]\n"                                                                   \
+                     "2:\n\t"                                                                                        \
+                     "mov    %[gp], %[g]\n\t"                                                                        \
+                     "mov    %[wp], %[w]\n\t"                                                                        \
+                     "mov    %[n], %[nx]\n"                                                                          \
+                     "1:\n\t"                                                                                        \
+                     "vldmia %[gp], " GREGS "\n\t"                                                                   \
+                     "vldmia %[wp], " WREGS "\n\t"                                                                   \
+                     "add    %[gp], %[gp], %[gsb]\n\t"                                                               \
+                     "add    %[wp], %[wp], %[wsb]\n\t" TERMS                                                          \
+                     "subs   %[n], %[n], #1\n\t"                                                                     \
+                     "bne    1b\n\t"                                                                                 \
+                     "ldr    %[n], %[grb]\n\t"                                                                       \
+                     "add    %[g], %[g], %[n]\n\t"                                                                   \
+                     "ldr    %[n], %[wrb]\n\t"                                                                       \
+                     "add    %[w], %[w], %[n]\n\t"                                                                   \
+                     "subs   %[ny], %[ny], #1\n\t"                                                                   \
+                     "bne    2b\n\t"                                                                                 \
+                     "ldr    %[n], %[acc]\n\t"                                                                       \
+                     "cmp    %[n], #0\n\t"                                                                           \
+                     "beq    3f\n\t"                                                                                 \
+                     "vldmia %[gx], " GREGS "\n\t" ADDS                                                               \
+                     "vstmia %[gx], " GREGS "\n\t"                                                                   \
+                     "b      4f\n"                                                                                   \
+                     "3:\n\t"                                                                                        \
+                     "vstmia %[gx], " SUMS "\n"                                                                      \
+                     "4:\n"                                                                                          \
+                     : [g] "+r"(g), [w] "+r"(wt), [ny] "+r"(ny), [gp] "=&r"(gp), [wp] "=&r"(wp), [n] "=&r"(n)       \
+                     : [nx] "r"(nx), [gsb] "r"(gsb), [wsb] "r"(wsb), [grb] "m"(grb), [wrb] "m"(wrb), [gx] "r"(gx),    \
+                       [acc] "m"(accumulate)                                                                         \
+                     : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13",       \
+                       "s14", "s15", "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "cc", "memory")
+#endif
+
+static inline __attribute__((always_inline)) void dw_lanes_pixel(const float *g, const float *wt, int ny, int nx,
+                                                                 const kt_dw8_steps *st, float *gx, int accumulate,
+                                                                 int lanes) {
+#if defined(KT_VFP_BLOCKS)
     const int gsb = st->gs * 4, wsb = st->ws * 4, grb = st->grs * 4, wrb = st->wrs * 4;
     const float *gp, *wp;
     int n;
-    __asm__ volatile(
-        "movs   %[n], #0\n\t"
-        "vmov   s0, s1, %[n], %[n]\n\t"
-        "vmov   s2, s3, %[n], %[n]\n\t"
-        "vmov   s4, s5, %[n], %[n]\n\t"
-        "vmov   s6, s7, %[n], %[n]\n"
-        "2:\n\t"
-        "mov    %[gp], %[g]\n\t"
-        "mov    %[wp], %[w]\n\t"
-        "mov    %[n], %[nx]\n"
-        "1:\n\t"
-        "vldmia %[gp], {s8-s15}\n\t"
-        "vldmia %[wp], {s16-s23}\n\t"
-        "add    %[gp], %[gp], %[gsb]\n\t"
-        "add    %[wp], %[wp], %[wsb]\n\t"
-        "vmul.f32 s24, s8, s16\n\tvadd.f32 s0, s0, s24\n\t"
-        "vmul.f32 s24, s9, s17\n\tvadd.f32 s1, s1, s24\n\t"
-        "vmul.f32 s24, s10, s18\n\tvadd.f32 s2, s2, s24\n\t"
-        "vmul.f32 s24, s11, s19\n\tvadd.f32 s3, s3, s24\n\t"
-        "vmul.f32 s24, s12, s20\n\tvadd.f32 s4, s4, s24\n\t"
-        "vmul.f32 s24, s13, s21\n\tvadd.f32 s5, s5, s24\n\t"
-        "vmul.f32 s24, s14, s22\n\tvadd.f32 s6, s6, s24\n\t"
-        "vmul.f32 s24, s15, s23\n\tvadd.f32 s7, s7, s24\n\t"
-        "subs   %[n], %[n], #1\n\t"
-        "bne    1b\n\t"
-        "ldr    %[n], %[grb]\n\t"
-        "add    %[g], %[g], %[n]\n\t"
-        "ldr    %[n], %[wrb]\n\t"
-        "add    %[w], %[w], %[n]\n\t"
-        "subs   %[ny], %[ny], #1\n\t"
-        "bne    2b\n\t"
-        "ldr    %[n], %[acc]\n\t"
-        "cmp    %[n], #0\n\t"
-        "beq    3f\n\t"
-        "vldmia %[gx], {s8-s15}\n\t"
-        "vadd.f32 s8, s8, s0\n\tvadd.f32 s9, s9, s1\n\tvadd.f32 s10, s10, s2\n\tvadd.f32 s11, s11, s3\n\t"
-        "vadd.f32 s12, s12, s4\n\tvadd.f32 s13, s13, s5\n\tvadd.f32 s14, s14, s6\n\tvadd.f32 s15, s15, s7\n\t"
-        "vstmia %[gx], {s8-s15}\n\t"
-        "b      4f\n"
-        "3:\n\t"
-        "vstmia %[gx], {s0-s7}\n"
-        "4:\n"
-        : [g] "+r"(g), [w] "+r"(wt), [ny] "+r"(ny), [gp] "=&r"(gp), [wp] "=&r"(wp), [n] "=&r"(n)
-        : [nx] "r"(nx), [gsb] "r"(gsb), [wsb] "r"(wsb), [grb] "m"(grb), [wrb] "m"(wrb), [gx] "r"(gx),
-          [acc] "m"(accumulate)
-        : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15",
-          "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "cc", "memory");
+    if (lanes == 8) {
+        KT_DWP_ASM("{s8-s15}", "{s16-s23}", KT_DWP_T8, KT_DWP_A8, "{s0-s7}");
+    } else {
+        KT_DWP_ASM("{s8-s11}", "{s16-s19}", KT_DWP_T4, KT_DWP_A4, "{s0-s3}");
+    }
 #else
     float a[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
     for (int u = 0; u < ny; u++, g += st->grs, wt += st->wrs) {
         for (int v = 0; v < nx; v++) {
-            for (int j = 0; j < 8; j++) {
+            for (int j = 0; j < lanes; j++) {
                 a[j] += g[v * st->gs + j] * wt[v * st->ws + j];
             }
         }
     }
-    for (int j = 0; j < 8; j++) {
+    for (int j = 0; j < lanes; j++) {
         gx[j] = accumulate ? gx[j] + a[j] : a[j];
     }
 #endif
 }
 
+/* Channels [ch, ch + lanes) of depthwise_input_grad (dilation 1, lanes 8 or 4), their weights as floats in row,
+ * [ky][kx reversed][lanes]: the taps reaching a pixel (ky and kx descending) walk it forwards. */
+static void __attribute__((noinline)) dw_lanes(const kt_conv *p, const int8_t *w, const kt_slice *s,
+                                               const float *g_acc, float *g_x, int accumulate, float *row, int ch,
+                                               int lanes) {
+    const int c = p->cin, taps = p->kh * p->kw, ow = p->out_w, kw = p->kw;
+    const kt_dw8_steps st = {c, lanes * p->stride_w, ow * c, -lanes * p->stride_h * kw};
+    for (int g = 0; g < lanes; g++) {
+        const int8_t *wr = s == NULL ? w + (ch + g) * taps : weight_row(p, w, s, ch + g);
+        for (int ky = 0; ky < p->kh; ky++) {
+            for (int kx = 0; kx < kw; kx++) {
+                row[(ky * kw + kw - 1 - kx) * lanes + g] = (float)wr[ky * kw + kx];
+            }
+        }
+    }
+    for (int iy = 0; iy < p->in_h; iy++) {
+        int ky = 0, oy = 0;
+        const int ny = dw_span(iy, p->pad_top, p->kh, p->stride_h, p->out_h, &ky, &oy);
+        for (int ix = 0; ix < p->in_w; ix++) {
+            float *gx = g_x + (iy * p->in_w + ix) * c + ch;
+            int kx = 0, ox = 0;
+            const int nx = dw_span(ix, p->pad_left, kw, p->stride_w, ow, &kx, &ox);
+            if (ny == 0 || nx == 0) {
+                for (int j = 0; j < lanes; j++) {
+                    gx[j] = accumulate ? gx[j] + 0.0f : 0.0f;
+                }
+                continue;
+            }
+            dw_lanes_pixel(g_acc + (oy * ow + ox) * c + ch, row + (ky * kw + kw - 1 - kx) * lanes, ny, nx, &st, gx,
+                           accumulate, lanes);
+        }
+    }
+}
+
 static void depthwise_input_grad(const kt_conv *p, const int8_t *w, const kt_slice *s, const float *g_acc,
                                  float *g_x, int accumulate, float *row) {
-    const int c = p->cin, taps = p->kh * p->kw, ow = p->out_w;
+    const int c = p->cin, taps = p->kh * p->kw;
     int ch = 0;
     if (p->dil_h == 1 && p->dil_w == 1 && taps * 8 <= 768) {
-        /* eight channels at a time (the rest, and dilated convs, one channel at a time below), their weights as
-         * floats in row, [ky][kx reversed][8]: the taps reaching a pixel (ky and kx descending) walk it forwards */
-        const int kw = p->kw;
-        const kt_dw8_steps st = {c, 8 * p->stride_w, ow * c, -8 * p->stride_h * kw};
-        for (; ch + 8 <= c; ch += 8) {
-            for (int g = 0; g < 8; g++) {
-                const int8_t *wr = s == NULL ? w + (ch + g) * taps : weight_row(p, w, s, ch + g);
-                for (int ky = 0; ky < p->kh; ky++) {
-                    for (int kx = 0; kx < kw; kx++) {
-                        row[(ky * kw + kw - 1 - kx) * 8 + g] = (float)wr[ky * kw + kx];
-                    }
-                }
-            }
-            for (int iy = 0; iy < p->in_h; iy++) {
-                int ky = 0, oy = 0;
-                const int ny = dw_span(iy, p->pad_top, p->kh, p->stride_h, p->out_h, &ky, &oy);
-                for (int ix = 0; ix < p->in_w; ix++) {
-                    float *gx = g_x + (iy * p->in_w + ix) * c + ch;
-                    int kx = 0, ox = 0;
-                    const int nx = dw_span(ix, p->pad_left, kw, p->stride_w, ow, &kx, &ox);
-                    if (ny == 0 || nx == 0) {
-                        for (int j = 0; j < 8; j++) {
-                            gx[j] = accumulate ? gx[j] + 0.0f : 0.0f;
-                        }
-                        continue;
-                    }
-                    dw8_pixel(g_acc + (oy * ow + ox) * c + ch, row + (ky * kw + kw - 1 - kx) * 8, ny, nx, &st, gx,
-                              accumulate);
-                }
-            }
+        /* eight channels at a time, then four (the rest, and dilated convs, one channel at a time below) */
+        for (; ch + 4 <= c; ch += ch + 8 <= c ? 8 : 4) {
+            dw_lanes(p, w, s, g_acc, g_x, accumulate, row, ch, ch + 8 <= c ? 8 : 4);
         }
     }
     if (ch == c) {

@@ -523,56 +523,6 @@ KT_F_DW_ROW(7)
     } while (0)
 #endif
 
-#if defined(KT_F_STEM_ASM)
-/*
- * Pairs of outputs of a 3x3 row (stride 1 or 2) in Cortex-M assembly: r0 the first window's top row (rows pw apart),
- * r1 pw, r2 {p0, p1, p2, q01, q2, b, pairs} (p: a kernel row's (w0, w2) as an int16 pair, q01: (w1, w4), q2: w7),
- * r3 acc. Per kernel row one word x0..x3 split by SXTB16 into (x0, x2) and (x1, x3); stride 2 loads x4 as well.
- */
-void kt_dw3_pairs_s1(const int8_t *src, int pw, const int32_t *blk, int32_t *acc);
-void kt_dw3_pairs_s2(const int8_t *src, int pw, const int32_t *blk, int32_t *acc);
-#define KT_F_DW3_HEAD(name)                                                                                          \
-    KT_ASM_FUNC(name)                                                                                                \
-    "push   {r4-r11, lr}\n\t"                                                                                        \
-    "sub    sp, sp, #8\n\t"                                                                                          \
-    "ldr    r12, [r2, #20]\n\t"                                                                                      \
-    "str    r12, [sp]\n\t"                                                                                           \
-    "ldr    lr, [r2, #24]\n\t"                                                                                       \
-    "ldmia  r2, {r6-r10}\n\t"                                                                                        \
-    "add    r2, r0, r1, lsl #1\n\t"                                                                                  \
-    "add    r1, r0, r1\n"                                                                                             \
-    "1:\n\t"                                                                                                         \
-    "ldr    r4, [sp]\n\t"                                                                                            \
-    "mov    r5, r4\n\t"
-#define KT_F_DW3_TAIL(name, step)                                                                                    \
-    "strd   r4, r5, [r3], #8\n\t"                                                                                    \
-    "add    r0, r0, #" step "\n\t"                                                                                   \
-    "add    r1, r1, #" step "\n\t"                                                                                   \
-    "add    r2, r2, #" step "\n\t"                                                                                   \
-    "subs   lr, lr, #1\n\t"                                                                                          \
-    "bne    1b\n\t"                                                                                                  \
-    "add    sp, sp, #8\n\t"                                                                                          \
-    "pop    {r4-r11, pc}\n\t" KT_ASM_END(name)
-/* stride 1, kernel row R, weights P, middle weight (half H of Q): a0 += x0 w0 + x2 w2 + x1 w1; a1 += x1 w0 + x3 w2
- * + x2 w1 */
-#define KT_F_DW3_S1(R, P, Q, H)                                                                                      \
-    "ldr    r11, [" R "]\n\tsxtb16 r12, r11\n\tsxtb16 r11, r11, ror #8\n\t"                                          \
-    "smlad  r4, r12, " P ", r4\n\tsmlab" H " r4, r11, " Q ", r4\n\t"                                                 \
-    "smlad  r5, r11, " P ", r5\n\tsmlat" H " r5, r12, " Q ", r5\n\t"
-/* stride 2: a0 += x0 w0 + x2 w2 + x1 w1; a1 += x2 w0 + x3 w1 + x4 w2 */
-#define KT_F_DW3_S2(R, P, Q, H)                                                                                      \
-    "ldr    r11, [" R "]\n\tsxtb16 r12, r11\n\tsxtb16 r11, r11, ror #8\n\t"                                          \
-    "smlad  r4, r12, " P ", r4\n\tsmlab" H " r4, r11, " Q ", r4\n\t"                                                 \
-    "smlatb r5, r12, " P ", r5\n\tsmlat" H " r5, r11, " Q ", r5\n\t"                                                 \
-    "ldrsb  r11, [" R ", #4]\n\tsmlabt r5, r11, " P ", r5\n\t"
-__asm__(KT_F_DW3_HEAD("kt_dw3_pairs_s1")
-        KT_F_DW3_S1("r0", "r6", "r9", "b") KT_F_DW3_S1("r1", "r7", "r9", "t") KT_F_DW3_S1("r2", "r8", "r10", "b")
-        KT_F_DW3_TAIL("kt_dw3_pairs_s1", "2"));
-__asm__(KT_F_DW3_HEAD("kt_dw3_pairs_s2")
-        KT_F_DW3_S2("r0", "r6", "r9", "b") KT_F_DW3_S2("r1", "r7", "r9", "t") KT_F_DW3_S2("r2", "r8", "r10", "b")
-        KT_F_DW3_TAIL("kt_dw3_pairs_s2", "4"));
-#endif
-
 /* 3x3 rows with the nine weights in locals, two outputs per pass sharing their loads (stride 1 or 2). */
 static void dw_row_k3(const int8_t *src, int pw, int sw, const int16_t *wt, int32_t b, int n, int32_t *acc) {
     const int32_t w0 = wt[0], w1 = wt[1], w2 = wt[2], w3 = wt[3], w4 = wt[4], w5 = wt[5], w6 = wt[6], w7 = wt[7],
@@ -584,21 +534,6 @@ static void dw_row_k3(const int8_t *src, int pw, int sw, const int16_t *wt, int3
     const uint32_t p0 = (uint32_t)(w0 & 0xffff) | ((uint32_t)w2 << 16), q0 = (uint32_t)(w1 & 0xffff);
     const uint32_t p1 = (uint32_t)(w3 & 0xffff) | ((uint32_t)w5 << 16), q1 = (uint32_t)(w4 & 0xffff);
     const uint32_t p2 = (uint32_t)(w6 & 0xffff) | ((uint32_t)w8 << 16), q2 = (uint32_t)(w7 & 0xffff);
-#if defined(KT_F_STEM_ASM)
-    if ((sw == 1 || sw == 2) && n >= 2) {
-        const int32_t blk[7] = {(int32_t)p0, (int32_t)p1, (int32_t)p2, (int32_t)(q0 | ((uint32_t)w4 << 16)),
-                                (int32_t)q2, b, n >> 1};
-        if (sw == 1) {
-            kt_dw3_pairs_s1(src, pw, blk, acc);
-        } else {
-            kt_dw3_pairs_s2(src, pw, blk, acc);
-        }
-        j = n & ~1;
-        r0 += j * sw;
-        r1 += j * sw;
-        r2 += j * sw;
-    }
-#endif
     if (sw == 1) {
         /* out j: w0 x0 + w1 x1 + w2 x2; out j+1: w0 x1 + w1 x2 + w2 x3, from one word x0..x3 per row */
         for (; j + 2 <= n; j += 2, r0 += 2, r1 += 2, r2 += 2) {
