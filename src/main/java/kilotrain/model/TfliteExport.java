@@ -61,6 +61,12 @@ public final class TfliteExport {
     /** Output tensors by original index, with replaced data (trained weights and biases). */
     private final Map<Integer, byte[]> replaced = new HashMap<>();
     private final List<NewTensor> added = new ArrayList<>();
+    /**
+     * The interface operators the graph leaves out: a QUANTIZE first (a float or uint8 input) and a DEQUANTIZE last (a
+     * float output, ops/dequantize). They are written back around the int8 graph; graph operator i is the file's
+     * operator {@code i + first}.
+     */
+    private final int first, last;
     /** Indices of the new head's weight and bias tensors (int8 head only). */
     private int headWeight, headBias;
 
@@ -83,9 +89,11 @@ public final class TfliteExport {
         this.graph = graph;
         this.program = program;
         this.state = state;
-        if (sg.operatorsLength() != graph.ops.size()) {
+        this.first = graph.floatInput || graph.uint8Input ? 1 : 0;
+        this.last = graph.floatOutput ? 1 : 0;
+        if (sg.operatorsLength() != first + graph.ops.size() + last) {
             throw new KtException("TFLite export: model '" + graph.name + "' has " + sg.operatorsLength()
-                    + " operators but its graph " + graph.ops.size());
+                    + " operators but its graph " + graph.ops.size() + " and " + (first + last) + " interface ones");
         }
     }
 
@@ -103,9 +111,9 @@ public final class TfliteExport {
     private byte[] build() {
         Map<Op, Integer> opIndex = new IdentityHashMap<>();
         for (int i = 0; i < graph.ops.size(); i++) {
-            opIndex.put(graph.ops.get(i), i);
+            opIndex.put(graph.ops.get(i), first + i);
             if (graph.ops.get(i) instanceof kilotrain.ir.FullyConnected f) {
-                opIndex.put(f.asConv(), i); // a fully connected layer trains as its 1x1 form: same weight bytes
+                opIndex.put(f.asConv(), first + i); // a fully connected layer trains as its 1x1 form: same weights
             }
         }
         int cls = TrainCompiler.classifierIndex(graph);
@@ -132,19 +140,31 @@ public final class TfliteExport {
             if (head == null) {
                 throw new IllegalStateException("int8 head program without a head convolution");
             }
-            for (int i = 0; i < cls; i++) {
+            for (int i = 0; i < first + cls; i++) {
                 ops.add(original(i));
             }
-            int feature = sg.operators(cls).inputs(0);
+            int feature = sg.operators(first + cls).inputs(0);
             int logits = addHead(head.op);
             ops.add(new OutOp(-1, FULLY_CONNECTED, new int[] {feature, headWeight, headBias}, new int[] {logits}, 0f));
             output = logits;
-            for (int i = cls + 1; i < n; i++) {
+            for (int i = cls + 1; i < graph.ops.size(); i++) {
                 if (graph.ops.get(i) instanceof Softmax s) {
                     output = addSoftmaxOutput(i, head.op.output.elements());
                     ops.add(new OutOp(-1, SOFTMAX, new int[] {logits}, new int[] {output}, s.beta));
                     break;
                 }
+            }
+            if (last == 1) {
+                // the model's DEQUANTIZE, now of the head's output: into the model's float output when the head has
+                // as many outputs (a regression), else into a new float output of the head's size
+                int floatOut = sg.outputs(0);
+                int classes = head.op.output.elements();
+                if (graph.output.elements() != classes) {
+                    floatOut = add(new NewTensor("head/dequantized", new int[] {1, classes}, TensorType.FLOAT32,
+                            new float[0], new long[0], 0, null));
+                }
+                ops.add(new OutOp(n - 1, -1, new int[] {output}, new int[] {floatOut}, 0f));
+                output = floatOut;
             }
         } else {
             for (int i = 0; i < n; i++) {

@@ -61,6 +61,18 @@ public final class HardSwish extends TableOp implements TableGradient {
         return (short) ((a * b) / (1 << 15));
     }
 
+    /**
+     * gemmlowp's RoundingDivideByPOT on int16, its int16 semantics included: the mask {@code 2^e - 1} is an int16, so
+     * from {@code e = 16} on it is -1 and the result is {@code x >> e} plus 1 for every {@code x >= 0} (TFLite Micro
+     * reaches that with an output scale over 512 times the input's). Below 16 it is the correctly rounded shift.
+     */
+    static short roundingDivideByPOT16(short x, int exponent) {
+        short mask = (short) ((1L << exponent) - 1);
+        short remainder = (short) (x & mask);
+        short threshold = (short) ((mask >> 1) + (x < 0 ? 1 : 0));
+        return (short) ((x >> exponent) + (remainder > threshold ? 1 : 0));
+    }
+
     /** TFLite's SaturatingLeftShift: the product in 64 bits, saturated to int16 (any shift of a large scale). */
     static short saturatingLeftShift(short v, int amount) {
         long r = (long) v << amount;
@@ -111,11 +123,11 @@ public final class HardSwish extends TableOp implements TableGradient {
             reluish = saturatingLeftShift(reluish, 1);
         }
         if (reluishExponent < 0) {
-            reluish = (short) FixedPointMath.roundingDivideByPOT(reluish, -reluishExponent);
+            reluish = roundingDivideByPOT16(reluish, -reluishExponent);
         }
         reluish = (short) ((reluish + (1 << 15)) >> 1);
         short preshift = sdhm(reluish, preshiftOutput);
-        short out = (short) FixedPointMath.roundingDivideByPOT(preshift, -outputExponent);
+        short out = roundingDivideByPOT16(preshift, -outputExponent);
         return (short) (out + output.quant.zeroPoint()); // int16 addition, as TFLite's output_value += zero point
     }
 

@@ -34,10 +34,12 @@ public final class Sigmoid extends TableOp implements TableGradient {
         double q = Math.scalb(real, -exp);
         multiplier = (int) Math.round(q * (double) (1L << 31)); // TfLiteRound of a positive value
         leftShift = exp;
-        double maxRescaled = 1.0 * ((1 << INPUT_INTEGER_BITS) - 1) * (1L << (31 - INPUT_INTEGER_BITS))
-                / (double) (1L << leftShift);
+        // TFLite's CalculateInputRadius; from a shift of 31 (input scales of 8 and more) the radius is 0 and every
+        // input saturates, as in TFLite Micro, without reaching the multiplication
+        double maxRescaled = Math.scalb(1.0 * ((1 << INPUT_INTEGER_BITS) - 1) * (1L << (31 - INPUT_INTEGER_BITS)),
+                -leftShift);
         radius = (int) Math.floor(maxRescaled);
-        if (leftShift < 0 || leftShift > 30) {
+        if (leftShift < 0 || leftShift > 62) {
             throw new IllegalArgumentException(kind + " '" + name + "': input scale " + input.quant.scale()
                     + " is out of TFLite's range for this kernel");
         }

@@ -9,21 +9,20 @@ import kilotrain.ops.core.Lowering;
 import kilotrain.ops.core.TrainRule;
 
 /**
- * CONCATENATION in the training step: the block copies forward; backward, each part that needs a gradient gets its
- * blocks of the output's gradient, in part order (a tensor concatenated twice accumulates its second part onto the
- * first).
+ * CONCATENATION in the training step: the block copies forward (a constant part from flash); backward, each part that
+ * needs a gradient gets its blocks of the output's gradient, in part order (a tensor concatenated twice accumulates
+ * its second part onto the first; a constant needs none).
  */
 public final class ConcatTraining implements TrainRule<Concatenation> {
     @Override
     public void forward(Concatenation c, Lowering l) {
         List<Buf> parts = new ArrayList<>();
         for (Tensor t : c.parts) {
-            Buf b = l.act(t);
-            if (b == null) {
-                throw new KtException("CONCATENATION '" + c.name + "': input '" + t.name + "' is a constant; kilotrain "
-                        + "trains concatenations of activations only");
+            Buf b = t.isConstant() ? null : l.act(t);
+            if (b == null && !t.isConstant()) {
+                throw new KtException("CONCATENATION '" + c.name + "': input '" + t.name + "' has no activation");
             }
-            parts.add(b);
+            parts.add(b); // null: a model constant, copied from flash
         }
         l.emit(new ConcatFwd(c, parts, l.newAct(c.output)));
     }

@@ -14,7 +14,8 @@ import kilotrain.ops.TfliteOperator;
 
 /**
  * CONCATENATION of int8 tensors along one axis. TFLite's int8 kernel copies bytes, so every input must be quantized
- * like the output (TFLite Micro refuses other models; converters insert a requantization before the concat).
+ * like the output (TFLite Micro refuses other models; converters insert a requantization before the concat). An input
+ * may be a model constant (its int8 data, a learned token or a fixed feature block): it is copied from flash.
  */
 public final class Concatenation extends ForwardOp {
     public final List<Tensor> parts;
@@ -65,7 +66,7 @@ public final class Concatenation extends ForwardOp {
         Tensor y = op.output();
         Tensor[] parts = new Tensor[n];
         for (int i = 0; i < n; i++) {
-            parts[i] = op.input(i);
+            parts[i] = op.operand(i);
         }
         int axis = o.axis() < 0 ? o.axis() + y.rank() : o.axis();
         return new Concatenation(op.name(), List.of(parts), y, axis);
@@ -139,15 +140,18 @@ public final class Concatenation extends ForwardOp {
     public Forward bind(Binder b) {
         int n = parts.size(), outer = outer(), row = output.elements() / Math.max(1, outer);
         int[] slots = new int[n], block = new int[n], start = new int[n];
+        byte[][] constant = new byte[n][];
         for (int i = 0; i < n; i++) {
-            slots[i] = b.slot(parts.get(i));
+            Tensor t = parts.get(i);
+            constant[i] = t.isConstant() ? t.int8Data : null;
+            slots[i] = t.isConstant() ? -1 : b.slot(t);
             block[i] = block(i);
             start[i] = blockStart(i);
         }
         int out = b.slot(output);
         return (s, sc) -> {
             for (int i = 0; i < n; i++) {
-                put(s[slots[i]], 0, s[out], 0, outer, block[i], row, start[i]);
+                put(constant[i] != null ? constant[i] : s[slots[i]], 0, s[out], 0, outer, block[i], row, start[i]);
             }
         };
     }

@@ -12,8 +12,10 @@ import kilotrain.ops.TfliteOperator;
 import kilotrain.ops.requant.FixedPointMath;
 
 /**
- * MEAN of an int8 tensor over the spatial axes of NHWC ({@code [N, H, W, C] -> [N, 1, 1, C]} or {@code [N, C]}), the
- * form Keras' GlobalAveragePooling2D exports. Two integer rules, as TFLite Micro's reference kernel chooses them:
+ * MEAN of an int8 tensor over one run of adjacent axes: the spatial axes of NHWC ({@code [N, H, W, C] -> [N, 1, 1, C]}
+ * or {@code [N, C]}, the form Keras' GlobalAveragePooling2D exports), the time axis of {@code [N, T, C]}, the channels,
+ * any rank up to 6. The input is then {@code [outer, count, inner]} (the axes before, the reduced ones, the axes after)
+ * and the output {@code [outer, inner]}. Two integer rules, as TFLite Micro's reference kernels choose them:
  * with input and output quantized alike, the int32 sum divided by the count truncating toward zero; otherwise the
  * zero-point-corrected sum times the fixed-point multiplier of {@code s_in / s_out} with {@code 1 / count} folded in
  * ({@code QuantizedMeanOrSum}), plus the output zero point, saturated to int8.
@@ -22,17 +24,43 @@ public final class Mean extends OneInputOp {
     public final boolean sameQuant;
     /** The requantization of the sum with {@code 1 / count} folded in (unused when {@link #sameQuant}). */
     public final int multiplier, shift;
+    /** The input as {@code [outer, count, inner]}: elements before, inside and after the reduced axes. */
+    public final int outer, count, inner;
 
+    /** The mean over H and W of an NHWC input. */
     public Mean(String name, Tensor input, Tensor output) {
+        this(name, input, output, new int[] {1, 2});
+    }
+
+    /** The mean over {@code axes} (adjacent after resolving negative ones and duplicates, TFLite's convention). */
+    public Mean(String name, Tensor input, Tensor output, int[] axes) {
         super(name, input, output);
-        if (input.rank() != 4 || output.elements() != input.dim(0) * input.channels()
-                || output.dim(-1) != input.channels()) {
-            throw new IllegalArgumentException("Mean '" + name + "': expects an NHWC input [N, H, W, C] reduced over "
-                    + "H and W to N x C values, got " + Arrays.toString(input.shape) + " -> "
-                    + Arrays.toString(output.shape));
+        int rank = input.rank();
+        int[] r = resolve(axes, rank);
+        if (r == null) {
+            throw new IllegalArgumentException("Mean '" + name + "': axes " + Arrays.toString(axes) + " of a rank-"
+                    + rank + " input are not one run of adjacent axes");
         }
+        long o = 1, k = 1, in = 1;
+        for (int d = 0; d < rank; d++) {
+            long v = input.dim(d);
+            if (r.length > 0 && d < r[0]) {
+                o *= v;
+            } else if (r.length > 0 && d <= r[r.length - 1]) {
+                k *= v;
+            } else {
+                in *= v;
+            }
+        }
+        if (output.elements() != o * in) {
+            throw new IllegalArgumentException("Mean '" + name + "': " + Arrays.toString(input.shape) + " over axes "
+                    + Arrays.toString(r) + " gives " + o * in + " values, the output " + Arrays.toString(output.shape)
+                    + " has " + output.elements());
+        }
+        this.outer = (int) o;
+        this.count = (int) k;
+        this.inner = (int) in;
         this.sameQuant = input.quant.equals(output.quant);
-        int count = input.height() * input.width();
         FixedPointMath.Multiplier m = FixedPointMath.quantizeMultiplier(
                 (double) input.quant.scale() / (double) output.quant.scale());
         // QuantizedMeanOrSum: fold 1/count into the multiplier with shift = floor(log2(count)), capped so that the
@@ -44,22 +72,40 @@ public final class Mean extends OneInputOp {
         this.shift = m.shift() - s;
     }
 
+    /**
+     * The reduced axes sorted, negative ones resolved and duplicates dropped, or null when they are out of range or
+     * not adjacent.
+     */
+    static int[] resolve(int[] axes, int rank) {
+        int[] r = Arrays.stream(axes).map(a -> a < 0 ? a + rank : a).distinct().sorted().toArray();
+        for (int i = 0; i < r.length; i++) {
+            if (r[i] < 0 || r[i] >= rank || (i > 0 && r[i] != r[i - 1] + 1)) {
+                return null;
+            }
+        }
+        return r;
+    }
+
     public static Mean read(TfliteOperator op) {
         op.arity(2, 2);
         Tensor x = op.input(0), y = op.output();
         int[] axes = op.ints(1, "axes");
-        if (x.rank() != 4) {
-            throw op.error("MEAN of a rank-" + x.rank() + " input is not supported; kilotrain supports the mean over "
-                    + "H and W of an NHWC tensor");
+        if (x.rank() > 6) {
+            throw op.error("MEAN of a rank-" + x.rank() + " input is not supported; kilotrain supports inputs of rank"
+                    + " up to 6");
         }
-        int[] resolved = Arrays.stream(axes).map(a -> a < 0 ? a + 4 : a).distinct().sorted().toArray();
-        if (!Arrays.equals(resolved, new int[] {1, 2})) {
-            throw op.error("MEAN over axes " + Arrays.toString(axes) + " is not supported; kilotrain supports the mean"
-                    + " over H and W (axes [1, 2]) of an NHWC tensor");
+        if (resolve(axes, x.rank()) == null) {
+            throw op.error("MEAN over axes " + Arrays.toString(axes) + " of a rank-" + x.rank() + " input is not "
+                    + "supported; kilotrain supports the mean over one run of adjacent axes (H and W [1, 2] of NHWC, "
+                    + "the time axis [1] of [N, T, C], the last axis [-1], ...)");
         }
-        // keep_dims only shapes the output ([1,1,1,C] or [1,C]); the output tensor states it.
+        // keep_dims only shapes the output; the output tensor states it.
         op.optionsIfAny(BuiltinOptions.ReducerOptions, new ReducerOptions());
-        return new Mean(op.name(), x, y);
+        try {
+            return new Mean(op.name(), x, y, axes);
+        } catch (IllegalArgumentException e) {
+            throw op.error(e.getMessage());
+        }
     }
 
     @Override
@@ -70,7 +116,7 @@ public final class Mean extends OneInputOp {
     @Override
     public Forward bind(Binder b) {
         int in = b.slot(input), out = b.slot(output);
-        int pixels = input.height() * input.width(), c = input.channels(), batch = input.dim(0);
+        int pixels = count, c = inner, batch = outer;
         b.scratch().acc(c);
         int zIn = input.quant.zeroPoint(), zOut = output.quant.zeroPoint();
         return (s, sc) -> {
@@ -119,7 +165,6 @@ public final class Mean extends OneInputOp {
      * (host double, rounded once; {@code 1 / count} when input and output are quantized alike).
      */
     public float gradientFactor() {
-        double count = input.height() * input.width();
         return (float) ((double) input.quant.scale() / ((double) output.quant.scale() * count));
     }
 

@@ -9,7 +9,7 @@ public final class MeanBackward {
 
     /** See {@link MeanBwd}; {@code mask} null: nothing clamps. */
     public static void grad(Mean m, float k, float[] gy, byte[] mask, int maskOff, float[] gx, boolean acc) {
-        int batch = m.input.dim(0), pixels = m.input.height() * m.input.width(), c = m.input.channels();
+        int batch = m.outer, pixels = m.count, c = m.inner;
         for (int n = 0; n < batch; n++) {
             for (int p = 0; p < pixels; p++) {
                 int base = (n * pixels + p) * c;

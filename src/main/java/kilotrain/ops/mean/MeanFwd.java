@@ -25,7 +25,7 @@ public record MeanFwd(Mean mean, Buf in, Buf out, Buf mask) implements Instr {
 
     public JavaStep bind(JavaBinder b) {
         Mean m = mean;
-        int pixels = m.input.height() * m.input.width(), c = m.input.channels(), batch = m.input.dim(0);
+        int pixels = m.count, c = m.inner, batch = m.outer;
         b.sizer().acc(c);
         int i = in.id, o = out.id, k = mask == null ? -1 : mask.id;
         int zIn = m.input.quant.zeroPoint(), zOut = m.output.quant.zeroPoint();
@@ -44,7 +44,7 @@ public record MeanFwd(Mean mean, Buf in, Buf out, Buf mask) implements Instr {
     }
 
     public String emitC(CEmitter e, boolean training) {
-        String sum = e.scratch("int32_t", "kt_mean_sum", mean.input.channels());
+        String sum = e.scratch("int32_t", "kt_mean_sum", mean.inner);
         return "kt_mean_fwd(" + MeanTable.of(mean, e) + ", " + e.buf(in) + ", " + e.buf(out) + ", "
                 + (training ? e.buf(mask) : "NULL") + ", " + sum + ");";
     }

@@ -10,8 +10,8 @@ final class MeanTable {
     static String of(Mean m, CEmitter e) {
         return e.table(m, "mean", n -> {
             String name = "kt_" + n;
-            e.declare("static const kt_mean " + name + " = {.batch = " + m.input.dim(0) + ", .pixels = "
-                    + m.input.height() * m.input.width() + ", .c = " + m.input.channels() + ", .same = "
+            e.declare("static const kt_mean " + name + " = {.batch = " + m.outer + ", .pixels = "
+                    + m.count + ", .c = " + m.inner + ", .same = "
                     + (m.sameQuant ? 1 : 0) + ", .mult = " + m.multiplier + ", .shift = " + m.shift + ", .z_in = "
                     + m.input.quant.zeroPoint() + ", .z_out = " + m.output.quant.zeroPoint() + ", .k = "
                     + e.lit(m.gradientFactor()) + "};\n");

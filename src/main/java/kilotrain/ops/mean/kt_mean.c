@@ -1,4 +1,4 @@
-/* MEAN over H and W and its gradient (Mean.java, MeanBackward.java). Part of kt_kernels.c, after kt_core.c. */
+/* MEAN over adjacent axes and its gradient (Mean.java, MeanBackward.java). Part of kt_kernels.c, after kt_core.c. */
 
 void kt_mean_fwd(const kt_mean *m, const int8_t *x, int8_t *y, uint8_t *mask, int32_t *sum) {
     for (int n = 0; n < m->batch; n++) {

@@ -1,4 +1,4 @@
-/* ---- MEAN over H and W ---- */
+/* ---- MEAN over adjacent axes: the input as [batch, pixels, c] (before, inside, after the reduced axes) ---- */
 typedef struct {
     int batch, pixels, c;
     int same;            /* input and output quantized alike: sum / count, truncating */

@@ -34,8 +34,8 @@ import org.junit.jupiter.api.Test;
  * training step's predictions (a regression, whose loss reads the model's float output) and {@link Dequantize} of the
  * int8 graph's output are the same bits on every input; the import rule refuses a DEQUANTIZE that changes the size.
  */
-class FloatOutputModelTest {
-    static byte[] model(int floatElements) {
+public class FloatOutputModelTest {
+    public static byte[] model(int floatElements) {
         TinyModel m = new TinyModel();
         Random r = new Random(6);
         m.input = m.int8("x", new int[] {1, 8}, null, 0.1f, 3);
