@@ -1,6 +1,7 @@
 package kilotrain;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -11,7 +12,7 @@ import com.tngtech.archunit.lang.ArchRule;
 
 /**
  * The packages' layering (issue 21): ir <- ops <- program <- compiler <- exec, codegen <- device, train, search <- cli, with no
- * backwards import and no package cycle. A new operator lives in {@code kilotrain.ops.<op>} and may use only the IR
+ * backwards import and no package cycle (importer and data sit on ir and ops; nothing uses cli). A new operator lives in {@code kilotrain.ops.<op>} and may use only the IR
  * and other operators; the C backend does not use the Java executor.
  */
 @AnalyzeClasses(packages = "kilotrain", importOptions = ImportOption.DoNotIncludeTests.class)
@@ -43,12 +44,16 @@ class ArchitectureTest {
             .whereLayer("Exec").mayOnlyAccessLayers("Ir", "Ops", "Program", "Compiler", "Util")
             .whereLayer("Codegen").mayOnlyAccessLayers("Ir", "Ops", "Program", "Compiler", "Util")
             // building and running on a board, and comparing with the Java twin (device-bench)
-            .whereLayer("Device").mayOnlyAccessLayers("Ir", "Ops", "Program", "Compiler", "Exec", "Codegen", "Util")
+            // (compile, device-bench, device-demo and train --device-steps as one call each: model, samples and the
+            // memory report too)
+            .whereLayer("Device").mayOnlyAccessLayers("Ir", "Ops", "Importer", "Program", "Compiler", "Exec", "Codegen",
+                    "Data", "Report", "Util")
             .whereLayer("Data").mayOnlyAccessLayers("Ir", "Util")
             .whereLayer("Train").mayOnlyAccessLayers("Ir", "Ops", "Program", "Compiler", "Exec", "Data", "Util")
             .whereLayer("Report").mayOnlyAccessLayers("Ir", "Ops", "Program", "Compiler", "Util")
-            .whereLayer("Search").mayOnlyAccessLayers("Ir", "Ops", "Program", "Compiler", "Exec", "Data", "Train",
-                    "Util")
+            // (plan --verify as one call: it loads the model it fine-tunes)
+            .whereLayer("Search").mayOnlyAccessLayers("Ir", "Ops", "Importer", "Program", "Compiler", "Exec", "Data",
+                    "Train", "Util")
             .whereLayer("Cli").mayNotBeAccessedByAnyLayer();
 
     /**
@@ -60,6 +65,14 @@ class ArchitectureTest {
             .should().onlyDependOnClassesThat().resideInAnyPackage("kilotrain", "kilotrain.compiler.memory..",
                     "kilotrain.ops.core..", "kilotrain.ops.update..", "kilotrain.program..", "kilotrain.ir..",
                     "kilotrain.util..", "java..");
+
+    /**
+     * Thin commands: the CLI only parses options and prints; what a command does is a library call that tests and
+     * other commands can make, so no class outside {@code kilotrain.cli} uses one inside it.
+     */
+    @ArchTest
+    static final ArchRule nothingUsesTheCli = noClasses().that().resideOutsideOfPackage("kilotrain.cli..")
+            .should().dependOnClassesThat().resideInAPackage("kilotrain.cli..");
 
     @ArchTest
     static final ArchRule noPackageCycles = slices().matching("kilotrain.(*)..").should().beFreeOfCycles();

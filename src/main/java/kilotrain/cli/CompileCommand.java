@@ -4,28 +4,22 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import kilotrain.compiler.TrainSpec;
-import kilotrain.compiler.TrainCompiler;
-import kilotrain.importer.ModelLoader;
 import kilotrain.KtException;
 import kilotrain.device.Board;
 import kilotrain.device.BuildTarget;
+import kilotrain.device.CompileRun;
 import kilotrain.device.DeviceFootprint;
 import kilotrain.compiler.memory.BlockFusion;
 import kilotrain.compiler.memory.Budget;
-import kilotrain.compiler.memory.DeviceProgram;
 import kilotrain.compiler.memory.DevicePipeline;
+import kilotrain.compiler.memory.DeviceProgram;
 import kilotrain.compiler.memory.Variant;
 import kilotrain.exec.ArenaCheck;
 import kilotrain.program.TrainState;
-import kilotrain.ir.Graph;
-import kilotrain.model.TrainedModel;
 import kilotrain.ops.core.Buf;
 import kilotrain.ops.core.Instr;
 import kilotrain.program.Program;
-import kilotrain.report.MemoryReport;
 import kilotrain.compiler.Scheme;
-import kilotrain.util.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -34,9 +28,6 @@ import picocli.CommandLine.Option;
         description = "Compile the training step of a model under a sparse-update scheme, plan its memory for the "
                 + "device (batch 1, in-place updates, reordered, one static arena); --print lists its operations.")
 final class CompileCommand implements Callable<Integer> {
-    /** The model a generated C project starts from, in its folder. */
-    static final String START_MODEL = "start.ktm";
-
     @Mixin
     StepModelOptions model;
 
@@ -117,48 +108,17 @@ final class CompileCommand implements Callable<Integer> {
         Checks.notNegative("--verify-arena", verifyArena);
         Checks.outFolder("--out", out);
         Checks.outFolder("--memory-report", memoryReport);
-        // with --out, the board's linker script limits unless the user states other budgets
-        long sram = bt.sramBudget(sramBudget == null ? -1 : Budget.parse(sramBudget, "--sram-budget"), out != null);
-        long flash = bt.flashBudget(flashBudget == null ? -1 : Budget.parse(flashBudget, "--flash-budget"),
-                out != null);
-        java.util.List<String> names = classNames();
-        if (out != null) {
-            AtomicFiles.checkNotInput(out.resolve(START_MODEL), model.model);
-        }
-        Graph g = ModelLoader.load(model.model);
-        Scheme s = Scheme.resolve(model.scheme, TrainCompiler.backboneConvs(g).size());
-        Program p = TrainCompiler.compile(g, task.spec(g, s, names.size(), head.resolve(g)));
-        TrainSpec.Task t = task.task();
-        if (t.mse() && t != TrainSpec.Task.AUTOENCODE) {
-            // a regression's start.ktm names its targets, one per model output
-            names = new java.util.ArrayList<>();
-            for (int i = 0; i < p.numClasses; i++) {
-                names.add(p.numClasses == 1 ? "y" : "y" + i);
-            }
-        } else if (t == TrainSpec.Task.BINARY && names.size() != 2) {
-            names = java.util.List.of("0", "1");
-        } else if (t == TrainSpec.Task.CLASSIFY_KEEP_HEAD && names.size() != p.numClasses) {
-            names = new java.util.ArrayList<>();
-            for (int i = 0; i < p.numClasses; i++) {
-                names.add(Integer.toString(i));
-            }
-        }
+        long sram = sramBudget == null ? -1 : Budget.parse(sramBudget, "--sram-budget");
+        long flash = flashBudget == null ? -1 : Budget.parse(flashBudget, "--flash-budget");
         TrainState.Options options = accumulate.apply(rules.options(true, optimizer.momentum(), 0));
-        DeviceProgram a = DevicePipeline.lower(p, options, lr, lowering.settings().withPlannedStages(true));
+        CompileRun.Outcome done = new CompileRun(model.model, model.scheme, task.task(), classNames(), head::resolve,
+                options, lr, lowering.settings(), bt, sram, flash, verifyArena, memoryReport, out).run();
+        Scheme s = done.scheme();
+        Program p = done.program();
+        DeviceProgram a = done.device();
         Variant best = a.best();
-        if (memoryReport != null) {
-            MemoryReport.write(memoryReport, a);
-        }
-        TrainState state = new TrainState(p, options);
-        DeviceFootprint footprint = bt.check(a, state, sram, flash, out != null);
-        ArenaCheck.Result verified = verifyArena > 0 ? ArenaCheck.verify(a, verifyArena) : null;
-        if (out != null) {
-            bt.write(a, state, out);
-            // what the generated step starts from, so that import-params can turn the parameters the device
-            // exports after training into a model file
-            new TrainedModel(model.model.getFileName().toString(), readModel(), 0, g, s, names, 0, p, state)
-                    .save(out.resolve(START_MODEL));
-        }
+        DeviceFootprint footprint = done.footprint();
+        ArenaCheck.Result verified = done.verified();
         if (json.json) {
             ObjectNode o = Json.object();
             o.put("model", model.model.toString());
@@ -177,7 +137,7 @@ final class CompileCommand implements Callable<Integer> {
             o.put("flash_bytes", a.flashBytes);
             if (out != null) {
                 o.put("project", out.toString());
-                o.put("start_model", out.resolve(START_MODEL).toString());
+                o.put("start_model", out.resolve(CompileRun.START_MODEL).toString());
             }
             if (footprint != null) {
                 o.put("board", b.name());
@@ -254,7 +214,7 @@ final class CompileCommand implements Callable<Integer> {
                     + "kilotrain import-params %s PARAMS --out trained.ktm turns the parameters the device exports "
                     + "(kt_export_params) into a model%n", target, out, lib ? "; make check" : target.equals("host")
                             ? "" : " device",
-                    out.resolve(START_MODEL), out.resolve(START_MODEL));
+                    out.resolve(CompileRun.START_MODEL), out.resolve(CompileRun.START_MODEL));
         }
         return 0;
     }
@@ -272,14 +232,6 @@ final class CompileCommand implements Callable<Integer> {
             throw new KtException("--class-names: need at least 2 distinct names, got " + classNames);
         }
         return classNames;
-    }
-
-    private byte[] readModel() {
-        try {
-            return java.nio.file.Files.readAllBytes(model.model);
-        } catch (java.io.IOException e) {
-            throw new KtException("cannot read " + model.model + ": " + e.getMessage());
-        }
     }
 
     private static String describe(Buf b) {

@@ -3,25 +3,13 @@ package kilotrain.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import kilotrain.compiler.TrainSpec;
-import kilotrain.compiler.TrainCompiler;
-import kilotrain.importer.ModelLoader;
-import kilotrain.ir.Graph;
-import kilotrain.KtException;
 import kilotrain.device.Board;
 import kilotrain.device.DeviceBench;
+import kilotrain.device.DeviceBenchRun;
 import kilotrain.device.StepProfile;
-import kilotrain.compiler.memory.DeviceProgram;
-import kilotrain.compiler.memory.DevicePipeline;
-import kilotrain.data.DatasetSplit;
 import kilotrain.data.LoadOptions;
-import kilotrain.data.SampleSource;
-import kilotrain.data.TestTransform;
-import kilotrain.data.TrainAugment;
-import kilotrain.program.TrainState;
 import kilotrain.program.Program;
 import kilotrain.compiler.Scheme;
 import picocli.CommandLine.Command;
@@ -125,46 +113,16 @@ final class DeviceBenchCommand implements Callable<Integer> {
         int classes = model.classes();
         Checks.atLeast("--samples", samples, 1);
         Checks.atLeast("--steps", steps, 1);
-        TrainState.Options options = device.options();
-        Graph g = ModelLoader.load(model.model);
-        Scheme s = Scheme.resolve(model.scheme, TrainCompiler.backboneConvs(g).size());
-        TrainSpec.Task t = task.task();
-        Path dataDir = device.dataDir();
-        boolean classify = t == TrainSpec.Task.CLASSIFY;
-        // a classifier embeds test images of its classes (as before); the other tasks their first test samples
-        LoadOptions lo = sampleFiles.apply(LoadOptions.defaults()).withInput(g.input.shape, g.input.quant);
-        DatasetSplit split = DatasetSplit.open(dataDir, lo.withLimitPerClass(1),
-                classify ? lo.withLimitPerClass(2) : lo.withLimitPerClass(Math.min(steps, samples)));
-        if (t == TrainSpec.Task.REGRESS && split.test() != null && split.test().targetsInt8()) {
-            t = TrainSpec.Task.REGRESS_INT8;
-        }
-        TrainSpec.Task chosen = t;
-        int n = chosen.ownOutput() ? kilotrain.train.TaskChoice.outputs(g) : chosen == TrainSpec.Task.BINARY ? 2 : classes;
-        Program p = TrainCompiler.compile(g, TrainSpec.of(chosen, s, n, 0, device.step.head.resolve(g)));
-        SampleSource src = new SampleSource(split, device.step.input.spec(g.input), TrainAugment.standard(),
-                TestTransform.resize(), 0);
-        List<byte[]> inputs = new ArrayList<>();
-        List<Integer> labels = new ArrayList<>();
-        List<float[]> targets = new ArrayList<>();
-        if (chosen.mse() && chosen != TrainSpec.Task.AUTOENCODE) {
-            DeviceCheck.pickTargetSamples(src, g.input.elements(), Math.min(steps, samples), true, inputs, labels,
-                    targets);
-        } else {
-            int below = chosen == TrainSpec.Task.AUTOENCODE ? Integer.MAX_VALUE : chosen == TrainSpec.Task.BINARY ? 2
-                    : chosen == TrainSpec.Task.CLASSIFY_KEEP_HEAD ? n : classes;
-            DeviceCheck.pickTestSamples(src, g.input.elements(), below, Math.min(steps, samples), inputs, labels);
-        }
-        if (inputs.isEmpty()) {
-            throw new KtException("dataset " + device.dataDir() + " has no test sample with a label below --classes "
-                    + classes);
-        }
-        int[] lab = labels.stream().mapToInt(Integer::intValue).toArray();
         Path dir = device.projectDir("kilotrain-device");
-        DeviceProgram dp = DevicePipeline.lower(p, options, device.lr, device.lowering.settings());
-        DeviceBench.Result r = DeviceBench.run(dp, () -> new TrainState(p, options), inputs, lab,
-                targets.isEmpty() ? null : targets.toArray(new float[0][]), steps, dir, device.timeout, bd);
-        StepProfile pr = profile && r.bitExact() ? StepProfile.measure(p, dp.step(), bd, dir, steps, device.timeout)
-                : null;
+        DeviceBenchRun.Outcome out = new DeviceBenchRun(model.model, model.scheme, task.task(), classes,
+                device.step.head::resolve, device.dataDir(), sampleFiles.apply(LoadOptions.defaults()),
+                device.step.input::spec, device.options(), device.lr, device.lowering.settings(), steps, samples, dir,
+                device.timeout, bd, profile).run();
+        Program p = out.program();
+        Scheme s = out.scheme();
+        TrainSpec.Task chosen = out.task();
+        DeviceBench.Result r = out.result();
+        StepProfile pr = out.profile();
         if (json.json) {
             ObjectNode o = Json.object();
             o.put("model", model.model.toString());

@@ -2,21 +2,11 @@ package kilotrain.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import kilotrain.compiler.Scheme;
-import kilotrain.ir.Graph;
-import kilotrain.data.DatasetSplit;
-import kilotrain.data.LoadOptions;
-import kilotrain.data.SampleSource;
-import kilotrain.data.TestTransform;
-import kilotrain.data.TrainAugment;
 import kilotrain.device.Board;
 import kilotrain.device.DeviceDemo;
-import kilotrain.compiler.memory.DeviceProgram;
-import kilotrain.compiler.memory.DevicePipeline;
-import kilotrain.program.Program;
+import kilotrain.device.DeviceDemoRun;
 import kilotrain.program.TrainState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -67,42 +57,13 @@ final class DeviceDemoCommand implements Callable<Integer> {
         Checks.atLeast("--held-out", heldOut, 1);
         Checks.atLeast("--every", every, 1);
         TrainState.Options options = device.options();
-        int head = classes + (newClass != null ? 1 : 0);
-        StepModelOptions.Step st = model.compile(head, device.step.head::resolve);
-        Program p = st.program();
-        Graph g = st.graph();
-        int newTrain = newClass != null ? stream / head : 0, newTest = newClass != null ? heldOut / head : 0;
-        SampleSource src = source(device.dataDir(), g, (stream + classes - 1) / classes,
-                (heldOut + classes - 1) / classes);
-        List<byte[]> in = new ArrayList<>();
-        List<Integer> lab = new ArrayList<>();
-        DeviceCheck.pickTrainingSamples(src, p.input.elements, classes, stream - newTrain, in, lab);
-        List<byte[]> test = new ArrayList<>();
-        List<Integer> testLab = new ArrayList<>();
-        DeviceCheck.pickTestSamples(src, p.input.elements, classes, heldOut - newTest, test, testLab);
-        if (newClass != null) {
-            // the unseen class: its own dataset's images, whatever their labels there, all as class `classes`
-            SampleSource nsrc = source(newClass, g, newTrain, newTest);
-            List<byte[]> nin = new ArrayList<>(), ntest = new ArrayList<>();
-            List<Integer> ignored = new ArrayList<>();
-            DeviceCheck.pickTrainingSamples(nsrc, p.input.elements, newTrain, nin, ignored);
-            DeviceCheck.pickTestSamples(nsrc, p.input.elements, Integer.MAX_VALUE, newTest, ntest, ignored);
-            interleave(in, lab, nin, classes, head);
-            interleave(test, testLab, ntest, classes, head);
-        }
         Path dir = device.projectDir("kilotrain-demo");
-        int[] heldLabels = testLab.stream().mapToInt(Integer::intValue).toArray();
-        DeviceProgram dp = DevicePipeline.lower(p, options, device.lr, device.lowering.settings());
-        DeviceDemo.Result r = DeviceDemo.run(dp, in, lab.stream().mapToInt(Integer::intValue).toArray(), test,
-                heldLabels, every, cut, b, dir, device.timeout);
-        int newHeld = 0, newCorrect = 0, newLearned = (int) lab.stream().filter(l -> l == classes).count();
-        for (int i = 0; i < heldLabels.length && newClass != null; i++) {
-            if (heldLabels[i] == classes) {
-                newHeld++;
-                newCorrect += r.devicePredictions()[i] == classes ? 1 : 0;
-            }
-        }
-        Scheme s = st.scheme();
+        DeviceDemoRun.Outcome out = new DeviceDemoRun(model.model, model.scheme, classes, device.step.head::resolve,
+                device.dataDir(), newClass, device.step.input::spec, options, device.lr, device.lowering.settings(),
+                stream, heldOut, every, cut, dir, device.timeout, b).run();
+        DeviceDemo.Result r = out.result();
+        int newHeld = out.newHeld(), newCorrect = out.newCorrect(), newLearned = out.newLearned();
+        Scheme s = out.scheme();
         if (json.json) {
             ObjectNode o = Json.object();
             o.put("model", model.model.toString());
@@ -148,29 +109,5 @@ final class DeviceDemoCommand implements Callable<Integer> {
                             : " (" + r.mismatch() + ")", dir);
         }
         return r.bitExact() && r.deviceCorrect() == r.twinCorrect() ? 0 : 1;
-    }
-
-    private SampleSource source(Path dir, Graph g, int trainPerClass, int testPerClass) {
-        DatasetSplit split = DatasetSplit.open(dir, LoadOptions.defaults().withLimitPerClass(Math.max(1, trainPerClass)),
-                LoadOptions.defaults().withLimitPerClass(Math.max(1, testPerClass)));
-        return new SampleSource(split, device.step.input.spec(g.input), TrainAugment.standard(), TestTransform.resize(), 0);
-    }
-
-    /** Puts {@code extra}'s samples, labelled {@code label}, at every {@code period}-th place (positions period-1, ...). */
-    private static void interleave(List<byte[]> in, List<Integer> lab, List<byte[]> extra, int label, int period) {
-        List<byte[]> a = new ArrayList<>(in);
-        List<Integer> l = new ArrayList<>(lab);
-        in.clear();
-        lab.clear();
-        int k = 0, e = 0;
-        while (k < a.size() || e < extra.size()) {
-            if ((in.size() + 1) % period == 0 && e < extra.size() || k >= a.size()) {
-                in.add(extra.get(e++));
-                lab.add(label);
-            } else {
-                in.add(a.get(k));
-                lab.add(l.get(k++));
-            }
-        }
     }
 }

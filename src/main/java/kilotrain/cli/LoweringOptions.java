@@ -15,8 +15,14 @@ final class LoweringOptions {
                     + "so the expansion tensor never exists (default; --no-fuse-blocks to compare).")
     boolean fuseBlocks;
 
+    @Option(names = "--in-place-kernels", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Let frozen depthwise convs and depthwise / 1x1 input gradients write their output over "
+                    + "their input through a small scratch buffer; kept only where it lowers the peak (default on).")
+    boolean inPlaceKernels;
+
     /** The device's pipeline with these switches. */
     DevicePipeline.Settings settings() {
-        return DevicePipeline.Settings.device().withFuseBlocks(fuseBlocks).withFusedUpdates(fusedUpdates);
+        return DevicePipeline.Settings.device().withFuseBlocks(fuseBlocks).withFusedUpdates(fusedUpdates)
+                .withInPlaceKernels(inPlaceKernels);
     }
 }

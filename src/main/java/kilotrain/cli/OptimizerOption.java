@@ -1,6 +1,6 @@
 package kilotrain.cli;
 
-import kilotrain.KtException;
+import kilotrain.train.RunSettings;
 import picocli.CommandLine.Option;
 
 /**
@@ -14,16 +14,7 @@ final class OptimizerOption {
     String optimizer;
 
     float momentum() {
-        return momentum(optimizer, "--optimizer");
-    }
-
-    /** The momentum a recorded or given optimizer name means; {@code what} names the setting in the error. */
-    static float momentum(String name, String what) {
-        return switch (name) {
-            case "sgd" -> 0f;
-            case "sgdm" -> 0.9f;
-            default -> throw new KtException(what + " must be sgd or sgdm, got " + name);
-        };
+        return RunSettings.momentum(optimizer, "--optimizer");
     }
 
     boolean hasState() {

@@ -12,23 +12,17 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import kilotrain.KtException;
 import kilotrain.compiler.memory.Budget;
-import kilotrain.data.DatasetSplit;
-import kilotrain.data.SampleSource;
-import kilotrain.data.TrainAugment;
-import kilotrain.program.TrainState;
 import kilotrain.importer.ModelLoader;
 import kilotrain.ir.Graph;
 import kilotrain.report.Charts;
 import kilotrain.search.AnalysisTable;
 import kilotrain.search.PlanSearch;
+import kilotrain.search.PlanVerification;
 import kilotrain.search.PlannedMemory;
 import kilotrain.search.SchemePlanner;
 import kilotrain.search.SeedAccuracies;
-import kilotrain.search.TrainerMeasure;
-import kilotrain.train.LrSchedule;
 import kilotrain.compiler.PublishedSchemes;
 import kilotrain.compiler.Scheme;
-import kilotrain.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -245,22 +239,17 @@ final class PlanCommand implements Callable<Integer> {
             }
             rival = noVerifyPublished ? null : PlanSearch.largestFitting(published, memory, sram);
             long rivalSram = rival == null ? -1 : memory.of(rival).sram();
-            // one measure per seed fine-tunes both schemes from the same model and data, opened once
-            VerifyData data = openVerifyData(vs);
-            double[] foundAcc = new double[seeds.length], rivalAcc = new double[seeds.length];
-            for (int i = 0; i < seeds.length; i++) {
-                TrainerMeasure m = measure(vs, data, seeds[i], nClasses);
-                foundAcc[i] = verify(m, plan.scheme());
-                rivalAcc[i] = rival == null ? Double.NaN : verify(m, rival);
-            }
-            found = new SeedAccuracies(seeds, foundAcc);
+            PlanVerification.Result verified = new PlanVerification(vs, model, nClasses, step.input::spec,
+                    step.input.transform(), threads()).run(seeds, plan.scheme(), rival, Progress.training(),
+                    System.err::println);
+            found = verified.found();
             found.putInto(o);
             if (rival != null) {
                 ObjectNode r = o.putObject("published_verified");
                 r.put("name", rival.name);
                 r.put("sram_total_bytes", rivalSram);
                 r.put("predicted_accuracy", planner.predict(rival, new int[1]));
-                publishedAcc = new SeedAccuracies(seeds, rivalAcc);
+                publishedAcc = verified.rival();
                 publishedAcc.putInto(r);
                 if (seeds.length > 1) {
                     o.set("found_minus_published", found.comparedWith(publishedAcc));
@@ -404,64 +393,6 @@ final class PlanCommand implements Callable<Integer> {
         String f = file.getFileName().toString();
         int dot = f.lastIndexOf('.');
         return file.resolveSibling((dot > 0 ? f.substring(0, dot) : f) + ".png");
-    }
-
-    /** The model and the data every verifying fine-tune reads; a seed changes only order, augmentation and head. */
-    private record VerifyData(Graph graph, DatasetSplit split) {
-    }
-
-    /**
-     * How the analysis read its samples, as it recorded it: unreadable samples skipped ({@code skip_bad_samples}),
-     * the CSV label or target columns ({@code label_column}, {@code target_columns}).
-     */
-    static kilotrain.data.LoadOptions recordedSampleOptions(JsonNode s) {
-        String label = s.hasNonNull("label_column") ? s.get("label_column").asText() : null;
-        List<String> targets = s.hasNonNull("target_columns")
-                ? List.of(s.get("target_columns").asText().split(",")) : null;
-        return kilotrain.data.LoadOptions.defaults().withOnUnreadable(s.path("skip_bad_samples").asBoolean(false)
-                ? kilotrain.data.LoadOptions.OnUnreadable.SKIP : kilotrain.data.LoadOptions.OnUnreadable.FAIL)
-                .withColumns(label, targets);
-    }
-
-    /** Opens the verification's model and data and records their sample counts in the settings it reports. */
-    private VerifyData openVerifyData(ObjectNode s) {
-        Graph graph = ModelLoader.load(model, s.path("image_size").asInt(0));
-        DatasetSplit split = SubsetOptions.open(Path.of(s.get("data").asText()), graph,
-                s.path("train_limit").asInt(), s.path("train_limit_per_class").asInt(), s.path("test_limit").asInt(),
-                s.path("test_limit_per_class").asInt(), recordedSampleOptions(s));
-        // the counts the analysis recorded are its own; the verification's subset may differ
-        s.put("train_samples", split.train() == null ? 0 : split.train().size());
-        s.put("test_samples", split.test() == null ? 0 : split.test().size());
-        return new VerifyData(graph, split);
-    }
-
-    /**
-     * The fine-tunes of one seed under the analysis' recorded settings (or those --verify-set replaced), so the
-     * accuracy compares with the prediction, or with the published scheme under the same protocol.
-     */
-    private TrainerMeasure measure(JsonNode s, VerifyData data, long seed, int nClasses) {
-        TrainAugment aug = SubsetOptions.augmentation(s.path("augment").asText("standard"));
-        SampleSource src = new SampleSource(data.split(), step.input.spec(data.graph().input), aug,
-                step.input.transform(), seed);
-        TrainState.Options so = new TrainState.Options(!s.path("qas").asText("on").equals("off"),
-                OptimizerOption.momentum(s.path("optimizer").asText("sgd"), "the analysis' optimizer"),
-                UpdateRuleOptions.weightRule(s.path("update_rule").asText("shadow")),
-                UpdateRuleOptions.biasRule(s.path("bias_rule").asText("shadow")), (int) seed,
-                UpdateRuleOptions.maxStep(s.path("max_step").asText("none")));
-        Trainer.Options to = new Trainer.Options(s.path("epochs").asInt(1), s.path("warmup_epochs").asInt(0),
-                s.path("lr").asDouble(0.025), s.path("batch").asInt(64), LrSchedule.Kind.COSINE, threads(),
-                Trainer.explodingLoss(src.classes().size()));
-        System.err.printf(Locale.ROOT, "verifying with seed %d: fine-tuning on %d samples for %d epoch(s) at lr %s, "
-                + "testing on %d%n", seed, src.trainSize(), to.warmupEpochs() + to.epochs(), s.path("lr").asText(),
-                src.testSize());
-        return new TrainerMeasure(data.graph(), src, nClasses, so, to, seed,
-                kilotrain.compiler.TrainSpec.Head.parse(s.path("head").asText("float")));
-    }
-
-    private double verify(TrainerMeasure m, Scheme scheme) {
-        double acc = m.train(scheme, threads(), Progress.training());
-        System.err.printf(Locale.ROOT, "verified %s: %.2f %%%n", scheme.name, 100 * acc);
-        return acc;
     }
 
     private int threads() {

@@ -2,6 +2,7 @@ package kilotrain.cli;
 
 import java.nio.file.Path;
 import kilotrain.KtException;
+import kilotrain.train.RunSettings;
 import kilotrain.data.DatasetSplit;
 import kilotrain.data.LoadOptions;
 import kilotrain.data.TrainAugment;
@@ -43,34 +44,11 @@ final class SubsetOptions {
     }
 
     DatasetSplit open(Path data, Graph graph) {
-        return open(data, graph, trainLimit, trainPerClass, testLimit, testPerClass,
+        return RunSettings.split(data, graph.input, trainLimit, trainPerClass, testLimit, testPerClass,
                 samples.apply(LoadOptions.defaults()));
     }
 
     TrainAugment augmentation() {
-        return augmentation(augment);
-    }
-
-    /** The split as the limits select it, stopping at an unreadable sample. */
-    static DatasetSplit open(Path data, Graph graph, int trainLimit, int trainPerClass, int testLimit,
-            int testPerClass) {
-        return open(data, graph, trainLimit, trainPerClass, testLimit, testPerClass, LoadOptions.defaults());
-    }
-
-    /** The split as the limits select it, read as {@code options} say (unreadable samples, CSV columns). */
-    static DatasetSplit open(Path data, Graph graph, int trainLimit, int trainPerClass, int testLimit,
-            int testPerClass, LoadOptions options) {
-        LoadOptions base = options.withInput(graph.input.shape, graph.input.quant);
-        return DatasetSplit.open(data, base.withLimit(trainLimit).withLimitPerClass(trainPerClass),
-                base.withLimit(testLimit).withLimitPerClass(testPerClass));
-    }
-
-    static TrainAugment augmentation(String name) {
-        return switch (name) {
-            case "standard" -> TrainAugment.standard();
-            case "pil" -> TrainAugment.standard().withJitter(TrainAugment.standard().jitter().withPil(true));
-            case "none" -> TrainAugment.none();
-            default -> throw new KtException("--augment must be standard, pil or none, got " + name);
-        };
+        return RunSettings.augmentation(augment);
     }
 }

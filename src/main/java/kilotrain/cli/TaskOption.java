@@ -27,8 +27,6 @@ final class TaskOption {
      * layer take its output count.
      */
     TrainSpec spec(Graph g, Scheme s, int classes, TrainSpec.Head head) {
-        TrainSpec.Task t = task();
-        int n = t.ownOutput() ? TaskChoice.outputs(g) : t == TrainSpec.Task.BINARY ? 2 : classes;
-        return TrainSpec.of(t, s, n, 0, head);
+        return TrainSpec.forGraph(task(), s, classes, 0, head, g);
     }
 }

@@ -342,7 +342,7 @@ final class TrainCommand implements Callable<Integer> {
         o.put("qas", hp.qas);
         o.put("update_rule", run.rules.updateRule);
         o.put("bias_rule", run.rules.biasRule);
-        o.put("max_step", UpdateRuleOptions.text(run.rules.maxStep()));
+        o.put("max_step", kilotrain.train.RunSettings.maxStepText(run.rules.maxStep()));
         o.put("optimizer", optimizer.name());
         o.put("seed", hp.seed);
         SampleOptions.put(skipped, o);

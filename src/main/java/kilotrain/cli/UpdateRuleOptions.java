@@ -1,11 +1,9 @@
 package kilotrain.cli;
 
-import java.util.Locale;
-import kilotrain.KtException;
 import kilotrain.program.TrainState;
 import kilotrain.ops.update.BiasRounding;
-import kilotrain.ops.update.Int8WeightUpdate;
 import kilotrain.ops.update.WeightRounding;
+import kilotrain.train.RunSettings;
 import picocli.CommandLine.Option;
 
 /** How the device's int8 weights and int32 biases absorb updates: the same options for every command that trains,
@@ -30,11 +28,11 @@ final class UpdateRuleOptions {
     static final String MAX_STEP_DEFAULT = "1";
 
     WeightRounding weightRule() {
-        return weightRule(updateRule);
+        return RunSettings.weightRule(updateRule);
     }
 
     BiasRounding biasRounding() {
-        return biasRule(biasRule);
+        return RunSettings.biasRule(biasRule);
     }
 
     boolean weightShadow() {
@@ -46,7 +44,7 @@ final class UpdateRuleOptions {
     }
 
     float maxStep() {
-        return maxStep(maxStep);
+        return RunSettings.maxStep(maxStep);
     }
 
     /** Checks all three options, so a typo fails before any work. */
@@ -58,45 +56,5 @@ final class UpdateRuleOptions {
 
     TrainState.Options options(boolean qas, float momentum, int seed) {
         return new TrainState.Options(qas, momentum, weightRule(), biasRounding(), seed, maxStep());
-    }
-
-    static WeightRounding weightRule(String r) {
-        return switch (r) {
-            case "device" -> WeightRounding.DEVICE_TRUNCATE;
-            case "nearest" -> WeightRounding.NEAREST_EVEN;
-            case "stochastic" -> WeightRounding.STOCHASTIC;
-            case "shadow" -> WeightRounding.FLOAT_SHADOW;
-            default -> throw new KtException("--update-rule must be device, nearest, stochastic or shadow, got " + r);
-        };
-    }
-
-    static BiasRounding biasRule(String r) {
-        return switch (r) {
-            case "nearest" -> BiasRounding.NEAREST_EVEN;
-            case "shadow" -> BiasRounding.FLOAT_SHADOW;
-            default -> throw new KtException("--bias-rule must be nearest or shadow, got " + r);
-        };
-    }
-
-    static float maxStep(String v) {
-        String t = v.trim().toLowerCase(Locale.ROOT);
-        if (t.equals("none")) {
-            return Int8WeightUpdate.UNLIMITED;
-        }
-        float f;
-        try {
-            f = Float.parseFloat(t);
-        } catch (NumberFormatException e) {
-            f = Float.NaN;
-        }
-        if (!(f > 0) || Float.isInfinite(f)) {
-            throw new KtException("--max-step must be a positive number of quantization steps or 'none', got " + v);
-        }
-        return f;
-    }
-
-    /** The value as the user would write it back ("none" for no limit). */
-    static String text(float maxStep) {
-        return maxStep == Int8WeightUpdate.UNLIMITED ? "none" : Float.toString(maxStep);
     }
 }

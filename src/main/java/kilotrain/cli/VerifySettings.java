@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import kilotrain.KtException;
+import kilotrain.train.RunSettings;
 
 /**
  * The settings {@code plan --verify} fine-tunes with: the analysis' recorded ones, with the keys the user replaced
@@ -105,12 +106,12 @@ final class VerifySettings {
                     throw new KtException("qas must be on or off, got " + v);
                 }
             }
-            case "update_rule" -> UpdateRuleOptions.weightRule(v);
-            case "bias_rule" -> UpdateRuleOptions.biasRule(v);
-            case "max_step" -> UpdateRuleOptions.maxStep(v);
-            case "augment" -> SubsetOptions.augmentation(v);
+            case "update_rule" -> RunSettings.weightRule(v);
+            case "bias_rule" -> RunSettings.biasRule(v);
+            case "max_step" -> RunSettings.maxStep(v);
+            case "augment" -> RunSettings.augmentation(v);
             case "head" -> kilotrain.compiler.TrainSpec.Head.parse(v);
-            case "optimizer" -> OptimizerOption.momentum(v, "optimizer");
+            case "optimizer" -> RunSettings.momentum(v, "optimizer");
             default -> throw new IllegalStateException(k);
         }
     }

@@ -257,8 +257,9 @@ public final class CGenerator implements CEmitter {
             return ""; // an operator without C kernels of its own (its instructions call other sections' kernels)
         }
         if (folder.equals("conv") && ext.equals("c")) {
-            // the Helium (MVE) forward paths, in a file of their own, compiled only for cores with MVE
-            return read(name) + read(OPS + "conv/kt_conv_mve.c");
+            // the Helium (MVE) forward paths, in a file of their own, compiled only for cores with MVE; the in-place
+            // input gradients, which run the conv section's own loops on parts of the problem
+            return read(name) + read(OPS + "conv/kt_conv_mve.c") + read(OPS + "conv/kt_conv_inplace.c");
         }
         return read(name);
     }

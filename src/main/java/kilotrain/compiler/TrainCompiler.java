@@ -79,6 +79,11 @@ public final class TrainCompiler {
         throw new KtException("model '" + graph.name + "' has no convolution or fully connected layer to use as classifier");
     }
 
+    /** The number of values the model's own last weighted layer (its classifier) puts out. */
+    public static int outputs(Graph graph) {
+        return graph.ops.get(classifierIndex(graph)).output().elements();
+    }
+
     /**
      * The convolutions before the classifier, in execution order: the paper's conv indices. A fully connected layer
      * of the backbone counts as the 1x1 convolution it trains as ({@link FullyConnected#asConv()}).

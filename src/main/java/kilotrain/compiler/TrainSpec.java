@@ -125,6 +125,16 @@ public record TrainSpec(Scheme scheme, int numClasses, long seed, boolean keepCl
         return new TrainSpec(scheme, classes, seed, task.ownOutput(), task.ownOutput() ? Head.INT8 : head, task);
     }
 
+    /**
+     * The spec of {@code task} for {@code graph} without training data (compile, device-bench): a new head's
+     * {@code classes}; 2 for {@code BINARY}; the tasks that keep the model's own last layer its output count.
+     */
+    public static TrainSpec forGraph(Task task, Scheme scheme, int classes, long seed, Head head,
+            kilotrain.ir.Graph graph) {
+        int n = task.ownOutput() ? TrainCompiler.outputs(graph) : task == Task.BINARY ? 2 : classes;
+        return of(task, scheme, n, seed, head);
+    }
+
     public TrainSpec(Scheme scheme, int numClasses, long seed) {
         this(scheme, numClasses, seed, false, Head.FLOAT);
     }

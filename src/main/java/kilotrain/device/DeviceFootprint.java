@@ -125,7 +125,7 @@ public record DeviceFootprint(long dataBytes, long bssBytes, long stackBytes, lo
         c.ram.merge("persistence and statistics", LIB_STATS_BYTES, Long::sum);
         Properties code = codeTable();
         long library = Long.parseLong(code.getProperty("library.text")) + Long.parseLong(code.getProperty("libc.text"));
-        if (modelC.contains("kt_conv_dw_fwd(")) {
+        if (modelC.contains("kt_conv_dw_fwd(") || modelC.contains("kt_conv_dw_inplace(")) {
             library += Long.parseLong(code.getProperty("fused.text"));
         }
         long[] lines = statementLines(modelC);
@@ -151,7 +151,7 @@ public record DeviceFootprint(long dataBytes, long bssBytes, long stackBytes, lo
         Properties code = codeTable();
         long library = Long.parseLong(code.getProperty("library.text")) + Long.parseLong(code.getProperty("runtime"
                 + ".text")) + Long.parseLong(code.getProperty("libc.text"));
-        if (modelC.contains("kt_conv_dw_fwd(")) {
+        if (modelC.contains("kt_conv_dw_fwd(") || modelC.contains("kt_conv_dw_inplace(")) {
             library += Long.parseLong(code.getProperty("fused.text"));
         }
         long[] lines = statementLines(modelC);

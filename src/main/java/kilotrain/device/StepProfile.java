@@ -136,6 +136,12 @@ public record StepProfile(Board board, int steps, List<Row> rows, long profiledT
 
     /** {MACs, element operations, lower bound in instructions, 1 when the MACs are float} of one instruction. */
     static long[] work(Instr in) {
+        if (in.inPlaceScratch() != null) {
+            // an in-place kernel: its plain instruction's work, and its scratch written and read once more
+            long[] w = work(in.outOfPlace());
+            w[2] += 2 * words(in.inPlaceScratch().bytes());
+            return w;
+        }
         long macs = 0, elems = 0, constBytes = 0;
         boolean floats = in instanceof ConvInputGrad || in instanceof ConvWeightGrad || in instanceof ConvWeightUpdate
                 || in instanceof HeadFwd || in instanceof HeadBwd;
@@ -180,6 +186,9 @@ public record StepProfile(Board board, int steps, List<Row> rows, long profiledT
 
     /** The layer a row belongs to: the conv (and its output tensor) for conv instructions, else what it writes. */
     static String layer(Instr in) {
+        if (in.inPlaceScratch() != null) {
+            return layer(in.outOfPlace());
+        }
         Conv2D c = in instanceof ConvFwd f ? f.conv() : in instanceof ConvInputGrad g ? g.conv()
                 : in instanceof ConvWeightGrad w ? w.conv() : in instanceof ConvWeightUpdate u ? u.conv()
                 : in instanceof kilotrain.ops.conv.ConvOutGrad o ? o.conv()

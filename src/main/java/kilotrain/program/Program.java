@@ -207,6 +207,11 @@ public final class Program {
         return new Program(forward, newStep, bufs, params, trained, input, logits, loss, numClasses, backboneConvs);
     }
 
+    /** The same program with another step and buffer list (a memory pass that adds or removes scratch buffers). */
+    public Program withStepAndBufs(List<Instr> newStep, List<Buf> newBufs) {
+        return new Program(forward, newStep, newBufs, params, trained, input, logits, loss, numClasses, backboneConvs);
+    }
+
     /** One line per instruction: index, op, what it writes and reads. */
     public String listing() {
         StringBuilder sb = new StringBuilder();

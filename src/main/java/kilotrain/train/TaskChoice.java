@@ -59,7 +59,7 @@ public final class TaskChoice {
 
     /** The number of values the model's own last weighted layer puts out. */
     public static int outputs(Graph graph) {
-        return graph.ops.get(TrainCompiler.classifierIndex(graph)).output().elements();
+        return TrainCompiler.outputs(graph);
     }
 
     /**

@@ -17,18 +17,18 @@ class PlanVerifyOptionsTest {
     void verificationReadsSamplesAsTheAnalysisRecordedIt() {
         ObjectNode s = Json.object();
         s.put("data", "/d");
-        LoadOptions plain = PlanCommand.recordedSampleOptions(s);
+        LoadOptions plain = kilotrain.search.PlanVerification.recordedSampleOptions(s);
         assertEquals(LoadOptions.OnUnreadable.FAIL, plain.onUnreadable());
         assertNull(plain.labelColumn());
         s.put("skip_bad_samples", true);
         s.put("target_columns", "y1,y2");
-        LoadOptions o = PlanCommand.recordedSampleOptions(s);
+        LoadOptions o = kilotrain.search.PlanVerification.recordedSampleOptions(s);
         assertEquals(LoadOptions.OnUnreadable.SKIP, o.onUnreadable());
         assertEquals(List.of("y1", "y2"), o.targetColumns());
         // --verify-set replaces them (a label column replaces the target columns)
         ObjectNode v = (ObjectNode) VerifySettings.apply(s, Map.of("label_column", "kind", "skip_bad_samples",
                 "false"), Path.of("analysis"));
-        LoadOptions w = PlanCommand.recordedSampleOptions(v);
+        LoadOptions w = kilotrain.search.PlanVerification.recordedSampleOptions(v);
         assertEquals("kind", w.labelColumn());
         assertTrue(w.targetColumns() == null || w.targetColumns().isEmpty());
         assertEquals(LoadOptions.OnUnreadable.FAIL, w.onUnreadable());

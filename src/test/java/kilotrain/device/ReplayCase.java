@@ -1,6 +1,9 @@
 package kilotrain.device;
 
+import kilotrain.compiler.memory.ArenaPlanner;
 import kilotrain.compiler.memory.DevicePipeline;
+import kilotrain.compiler.memory.InPlace;
+import kilotrain.compiler.memory.Reorder;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -72,6 +75,13 @@ public final class ReplayCase {
      */
     public static final String MCUNET = "mcunet-49kb";
     static final int SAMPLE = 3;
+    /**
+     * The paper's ProxylessNAS under its 98 KB scheme, 2 classes, with every in-place kernel the memory pipeline can
+     * offer ({@code InPlace.kernels} on the unfused program: frozen depthwise convs of stride 1 and 2, depthwise and
+     * 1x1 input gradients), reordered with fused weight updates, in its planned arena; only the in-place kernels are
+     * recorded.
+     */
+    public static final String IN_PLACE = "proxyless-in-place";
 
     /** A recorded step: its device form, the records of its instructions and the harness that replays them. */
     public record Step(String name, Program program, TrainState state, Variant variant, float lr,
@@ -139,6 +149,15 @@ public final class ReplayCase {
                 case MCUNET -> record(name, () -> TrainCompiler.compile(ModelLoader.load(
                         SHARED.resolve("models/tiny-training/mcunet-5fps.pkl")),
                         new TrainSpec(Scheme.resolve("mcunet-5fps:49kb", 42), 2, 5)), OPTIONS);
+                case IN_PLACE -> record(name, () -> {
+                    Graph g = ModelLoader.load(SHARED.resolve("models/tiny-training/proxyless-w0.3.pkl"));
+                    return TrainCompiler.compile(g, new TrainSpec(Scheme.resolve("proxyless-w0.3:98kb",
+                            TrainCompiler.backboneConvs(g).size()), 2, 5));
+                }, OPTIONS, p -> {
+                            Program k = InPlace.kernels(p, p);
+                            Program f = Reorder.optimizeFused(k);
+                            return Variant.of(IN_PLACE, f, f.step, true, new ArenaPlanner(500, 1));
+                        }, in -> in.inPlaceScratch() != null);
                 default -> throw new IllegalArgumentException("no replay step " + name);
             };
             STEPS.put(name, s);
@@ -151,9 +170,19 @@ public final class ReplayCase {
     }
 
     private static Step record(String name, Supplier<Program> compile, TrainState.Options options) {
+        return record(name, compile, options, p -> DevicePipeline.lower(p, options, 0.02f,
+                DevicePipeline.Settings.device()).best(), name.equals(MCUNET) ? null : in -> true);
+    }
+
+    /**
+     * @param lower  the device form of the step to record
+     * @param record which instructions to record; null: the first {@link #SAMPLE} of each kind
+     */
+    private static Step record(String name, Supplier<Program> compile, TrainState.Options options,
+            java.util.function.Function<Program, Variant> lower, Predicate<Instr> record) {
         Program p = compile.get();
         TrainState state = new TrainState(p, options);
-        Variant v = DevicePipeline.lower(p, options, 0.02f, DevicePipeline.Settings.device()).best();
+        Variant v = lower.apply(p);
         int[] label = {0};
         byte[] input = sample(p.forward, label);
         label[0] %= p.numClasses;
@@ -174,7 +203,8 @@ public final class ReplayCase {
         boolean[] chosen = new boolean[v.step().size()];
         Map<String, Integer> seen = new HashMap<>();
         for (int i = 0; i < chosen.length; i++) {
-            chosen[i] = !name.equals(MCUNET) || seen.merge(v.step().get(i).op(), 1, Integer::sum) <= SAMPLE;
+            chosen[i] = record != null ? record.test(v.step().get(i))
+                    : seen.merge(v.step().get(i).op(), 1, Integer::sum) <= SAMPLE;
         }
         StepTrace.record(ex, ws, input, label[0], targets, lr, i -> chosen[i], records::add);
         assertTrue(records.stream().anyMatch(r -> !r.out().isEmpty()), name + ": the step leaves outputs");

@@ -105,6 +105,13 @@ class ArenaExecutionTest {
         assertTrue(v.step().stream().anyMatch(in -> in instanceof Update), "updates run in place");
         assertTrue(v.step().stream().anyMatch(in -> in instanceof ConvDwFwd), "fused pointwise + depthwise");
         assertTrue(v.plan().blocks().stream().anyMatch(b -> b.members().size() > 1), "in-place chains share blocks");
+        // in-place kernels: the stem's depthwise conv over its int8 input in the one Java arena, input gradients over
+        // their float g_acc, chains whose size changes at those instructions
+        assertTrue(v.step().stream().anyMatch(in -> in instanceof kilotrain.ops.conv.ConvDwInPlace d
+                && v.plan().offsetOf(d.in()) == v.plan().offsetOf(d.out())), "a depthwise conv over its input");
+        assertTrue(v.step().stream().anyMatch(in -> in instanceof kilotrain.ops.conv.ConvInputGradInPlace g
+                && v.plan().offsetOf(g.base().gAcc()) == v.plan().offsetOf(g.base().gIn())), "g_x over g_acc");
+        assertTrue(v.plan().blocks().stream().anyMatch(b -> b.sizes() != null), "blocks of changing size");
         int[] labels = new int[4];
         List<byte[]> inputs = cifar(mcunet, 4, labels);
         ArenaCheck.Result r = check(v, inputs, labels, 4);

@@ -29,9 +29,17 @@ public record ArenaPlan(String strategy, List<Block> blocks, int[] offset, long 
             }
             for (Block b : blocks) {
                 if (a.index() < b.index() && a.overlaps(b)) {
-                    long a0 = offset[a.index()], a1 = a0 + a.bytes(), b0 = offset[b.index()], b1 = b0 + b.bytes();
-                    if (a0 < b1 && b0 < a1 && a.bytes() > 0 && b.bytes() > 0) {
-                        return a.name() + " [" + a0 + "," + a1 + ") and " + b.name() + " [" + b0 + "," + b1 + ")";
+                    int to = Math.min(a.end(), b.end());
+                    if (a.sizes() == null && b.sizes() == null) {
+                        to = Math.max(a.start(), b.start()); // one size throughout: one instruction decides
+                    }
+                    for (int i = Math.max(a.start(), b.start()); i <= to; i++) {
+                        long a0 = offset[a.index()], a1 = a0 + a.bytesAt(i), b0 = offset[b.index()];
+                        long b1 = b0 + b.bytesAt(i);
+                        if (a0 < b1 && b0 < a1) {
+                            return a.name() + " [" + a0 + "," + a1 + ") and " + b.name() + " [" + b0 + "," + b1
+                                    + ") at instruction " + i;
+                        }
                     }
                 }
             }

@@ -28,25 +28,26 @@ public final class ArenaPlanner {
     public ArenaPlan plan(List<Block> blocks, int steps) {
         long[] lb = lowerBound(blocks, steps);
         Block[] arr = blocks.toArray(new Block[0]);
+        int[][] need = need(arr);
         List<Candidate> tried = new ArrayList<>();
         tried.add(run("greedy-by-size", sorted(arr, Comparator.comparingInt(Block::bytes).reversed()
-                .thenComparingInt(Block::start)), false));
+                .thenComparingInt(Block::start)), false, need));
         tried.add(run("best-fit-by-size", sorted(arr, Comparator.comparingInt(Block::bytes).reversed()
-                .thenComparingInt(Block::start)), true));
+                .thenComparingInt(Block::start)), true, need));
         tried.add(run("greedy-by-lifetime-start", sorted(arr, Comparator.comparingInt(Block::start)
-                .thenComparing(Comparator.comparingInt(Block::bytes).reversed())), false));
+                .thenComparing(Comparator.comparingInt(Block::bytes).reversed())), false, need));
         tried.add(run("greedy-by-duration", sorted(arr, Comparator.comparingInt((Block b) -> b.end() - b.start())
-                .reversed().thenComparing(Comparator.comparingInt(Block::bytes).reversed())), false));
+                .reversed().thenComparing(Comparator.comparingInt(Block::bytes).reversed())), false, need));
         tried.add(run("greedy-by-area", sorted(arr, Comparator.comparingLong((Block b) -> (long) b.bytes()
-                * (b.end() - b.start() + 1)).reversed()), false));
-        tried.add(run("best-fit-by-lifetime-start", sorted(arr, Comparator.comparingInt(Block::start)), true));
+                * (b.end() - b.start() + 1)).reversed()), false, need));
+        tried.add(run("best-fit-by-lifetime-start", sorted(arr, Comparator.comparingInt(Block::start)), true, need));
         // blocks live at the fullest instruction first: stacked, they reach exactly the bound there
         int peakAt = (int) lb[1];
         Comparator<Block> livesAtPeak = Comparator.comparingInt(b -> b.start() <= peakAt && peakAt <= b.end() ? 0 : 1);
         tried.add(run("peak-first-by-size", sorted(arr, livesAtPeak.thenComparing(
-                Comparator.comparingInt(Block::bytes).reversed())), false));
+                Comparator.comparingInt(Block::bytes).reversed())), false, need));
         tried.add(run("peak-first-by-start", sorted(arr, livesAtPeak.thenComparingInt(Block::start)
-                .thenComparing(Comparator.comparingInt(Block::bytes).reversed())), false));
+                .thenComparing(Comparator.comparingInt(Block::bytes).reversed())), false, need));
         Candidate best = tried.get(0);
         for (Candidate c : tried) {
             if (c.peak < best.peak) {
@@ -65,7 +66,7 @@ public final class ArenaPlanner {
                 o[i] = o[j];
                 o[j] = t;
             }
-            Candidate c = run("search-over-orders", o, rnd.nextBoolean());
+            Candidate c = run("search-over-orders", o, rnd.nextBoolean(), need);
             if (c.peak <= best.peak) {
                 order = o;
                 if (c.peak < best.peak) {
@@ -80,8 +81,15 @@ public final class ArenaPlanner {
     public static long[] lowerBound(List<Block> blocks, int steps) {
         long[] live = new long[Math.max(1, steps) + 1];
         for (Block b : blocks) {
-            live[b.start()] += b.bytes();
-            live[b.end() + 1] -= b.bytes();
+            if (b.sizes() == null) {
+                live[b.start()] += b.bytes();
+                live[b.end() + 1] -= b.bytes();
+                continue;
+            }
+            for (int i = b.start(); i <= b.end(); i++) {
+                live[i] += b.bytesAt(i);
+                live[i + 1] -= b.bytesAt(i);
+            }
         }
         long cur = 0, best = 0;
         int at = 0;
@@ -104,7 +112,28 @@ public final class ArenaPlanner {
         return o;
     }
 
-    private static Candidate run(String name, Block[] order, boolean bestFit) {
+    /**
+     * need[a][b]: the largest size block a holds at an instruction where block b is live too (0: never live together),
+     * by block index. Blocks a and b at offsets oa, ob then never overlap exactly when ob &lt;= oa - need[b][a] or
+     * ob &gt;= oa + need[a][b] (each instruction's pair of ranges contains both offsets' common point otherwise).
+     */
+    static int[][] need(Block[] arr) {
+        int maxIndex = 0;
+        for (Block b : arr) {
+            maxIndex = Math.max(maxIndex, b.index());
+        }
+        int[][] need = new int[maxIndex + 1][maxIndex + 1];
+        for (Block a : arr) {
+            for (Block b : arr) {
+                if (a != b && a.overlaps(b)) {
+                    need[a.index()][b.index()] = a.maxBytes(Math.max(a.start(), b.start()), Math.min(a.end(), b.end()));
+                }
+            }
+        }
+        return need;
+    }
+
+    private static Candidate run(String name, Block[] order, boolean bestFit, int[][] need) {
         int n = order.length;
         int maxIndex = 0;
         for (Block b : order) {
@@ -117,16 +146,19 @@ public final class ArenaPlanner {
         long[] lo = new long[n], hi = new long[n];
         for (Block b : order) {
             int m = 0;
+            int[] bNeeds = need[b.index()];
             for (int k = 0; k < placedCount; k++) {
                 Block p = placed[k];
-                if (p.overlaps(b) && p.bytes() > 0) {
-                    lo[m] = offset[p.index()];
-                    hi[m] = lo[m] + p.bytes();
+                int sp = need[p.index()][b.index()], sb = bNeeds[p.index()];
+                if (sp > 0 && sb > 0) {
+                    // b's offset must be at most lo or at least hi
+                    lo[m] = offset[p.index()] - (long) sb;
+                    hi[m] = offset[p.index()] + (long) sp;
                     m++;
                 }
             }
             sortByLow(lo, hi, m);
-            long at = place(lo, hi, m, b.bytes(), b.align(), bestFit);
+            long at = place(lo, hi, m, b.align(), bestFit);
             offset[b.index()] = (int) at;
             peak = Math.max(peak, at + b.bytes());
             placed[placedCount++] = b;
@@ -138,16 +170,19 @@ public final class ArenaPlanner {
         return (v + a - 1) / a * a;
     }
 
-    /** Lowest (or tightest) aligned offset for {@code size} bytes among occupied ranges sorted by start. */
-    private static long place(long[] lo, long[] hi, int m, int size, int align, boolean bestFit) {
+    /**
+     * Lowest (or tightest) aligned offset o &gt;= 0 with, for every k, o &lt;= lo[k] or o &gt;= hi[k] (the ranges
+     * sorted by lo).
+     */
+    private static long place(long[] lo, long[] hi, int m, int align, boolean bestFit) {
         long cand = 0, bestAt = -1, bestWaste = Long.MAX_VALUE;
         for (int k = 0; k < m; k++) {
             long a = alignUp(cand, align);
-            if (a + size <= lo[k]) {
+            if (a <= lo[k]) {
                 if (!bestFit) {
                     return a;
                 }
-                long waste = lo[k] - cand - size;
+                long waste = lo[k] - cand;
                 if (waste < bestWaste) {
                     bestWaste = waste;
                     bestAt = a;

@@ -15,6 +15,9 @@ import kilotrain.program.TrainState;
  * <p>The passes, each a function of a program (its step in order) with its own test, in order:
  * <ol>
  * <li>{@code fuse-blocks} ({@link BlockFusion#apply}): frozen conv + depthwise pairs run one channel at a time;</li>
+ * <li>{@code in-place-kernels} ({@link InPlace#kernels}): depthwise convs and depthwise / 1x1 input gradients as kernels
+ * that write their output over their input through a small scratch, and fused pairs split where the second conv in
+ * place holds less;</li>
  * <li>{@code in-place-ops} ({@link InPlace#blocks}, over {@link Liveness}): elementwise instructions write over an
  * input that dies there;</li>
  * <li>{@code in-place-updates} ({@link Reorder#updatesInPlace}): one update per parameter, as early as legal;</li>
@@ -23,6 +26,8 @@ import kilotrain.program.TrainState;
  * that lowers the peak (it reorders the block-fused program itself, since fusing changes which order is best);</li>
  * <li>{@code unfuse-blocks} ({@link BlockFusion#unfuseWhereFree}): pairs whose middle tensor fits under the peak
  * anyway are unfused again (the separate kernels are faster);</li>
+ * <li>{@code plain-kernels} ({@link InPlace#plainWhereFree}): in-place kernels whose plain form fits under the peak
+ * anyway are put back (the plain kernels are faster);</li>
  * <li>{@code arena} ({@link ArenaPlanner}): one offset per block of the final step.</li>
  * </ol>
  * Each pass leaves a line in the stage log ({@link DeviceProgram#log}: instructions, largest live sum, planned arena
@@ -39,26 +44,31 @@ public final class DevicePipeline {
      * @param planner      the arena planner of every planned stage
      * @param planStages   plan the intermediate stages too (the memory report's comparison); else only the final step
      */
-    public record Settings(boolean fuseBlocks, boolean fusedUpdates, ArenaPlanner planner, boolean planStages) {
-        /** What the device builds: both fusions, the default planner, only the final step planned. */
+    public record Settings(boolean fuseBlocks, boolean fusedUpdates, boolean inPlaceKernels, ArenaPlanner planner,
+            boolean planStages) {
+        /** What the device builds: both fusions, in-place kernels, the default planner, only the final step planned. */
         public static Settings device() {
-            return new Settings(true, true, new ArenaPlanner(), false);
+            return new Settings(true, true, true, new ArenaPlanner(), false);
         }
 
         public Settings withFuseBlocks(boolean on) {
-            return new Settings(on, fusedUpdates, planner, planStages);
+            return new Settings(on, fusedUpdates, inPlaceKernels, planner, planStages);
         }
 
         public Settings withFusedUpdates(boolean on) {
-            return new Settings(fuseBlocks, on, planner, planStages);
+            return new Settings(fuseBlocks, on, inPlaceKernels, planner, planStages);
+        }
+
+        public Settings withInPlaceKernels(boolean on) {
+            return new Settings(fuseBlocks, fusedUpdates, on, planner, planStages);
         }
 
         public Settings withPlanner(ArenaPlanner p) {
-            return new Settings(fuseBlocks, fusedUpdates, p, planStages);
+            return new Settings(fuseBlocks, fusedUpdates, inPlaceKernels, p, planStages);
         }
 
         public Settings withPlannedStages(boolean on) {
-            return new Settings(fuseBlocks, fusedUpdates, planner, on);
+            return new Settings(fuseBlocks, fusedUpdates, inPlaceKernels, planner, on);
         }
     }
 
@@ -75,13 +85,22 @@ public final class DevicePipeline {
         List<Stage> log = new ArrayList<>();
         List<Variant> planned = new ArrayList<>();
         ArenaPlanner planner = s.planner();
-        Program p = s.fuseBlocks() ? BlockFusion.apply(compiled) : compiled;
+        Program fused = s.fuseBlocks() ? BlockFusion.apply(compiled) : compiled;
+        Program p = s.inPlaceKernels() ? InPlace.kernels(compiled, fused) : fused;
         Variant deferred = s.planStages() ? Variant.of("deferred", p, p.step, false, planner) : null;
-        log.add(stage("compiled", compiled, compiled.step, false, s.fuseBlocks() ? null : deferred,
+        log.add(stage("compiled", compiled, compiled.step, false, s.fuseBlocks() || s.inPlaceKernels() ? null : deferred,
                 compiled.step.size() + " instructions, updates deferred to after the step"));
         if (s.fuseBlocks()) {
-            log.add(stage("fuse-blocks", p, p.step, false, deferred, BlockFusion.count(p.step)
-                    + " frozen conv + depthwise pairs fused"));
+            Variant fusedStage = !s.inPlaceKernels() ? deferred
+                    : s.planStages() ? Variant.of("fuse-blocks", fused, fused.step, false, planner) : null;
+            log.add(stage("fuse-blocks", fused, fused.step, false, fusedStage,
+                    BlockFusion.count(fused.step) + " frozen conv + depthwise pairs fused"));
+        }
+        if (s.inPlaceKernels()) {
+            log.add(stage("in-place-kernels", p, p.step, false, deferred, InPlace.kernelCount(p.step)
+                    + " depthwise convs and conv input gradients offered in-place kernels, "
+                    + (BlockFusion.count(fused.step) - BlockFusion.count(p.step))
+                    + " fused pairs split for an in-place depthwise conv"));
         }
         if (deferred != null) {
             planned.add(deferred);
@@ -121,6 +140,15 @@ public final class DevicePipeline {
             log.add(stage("unfuse-blocks", last.program(), last.step(), true, last, "kept "
                     + BlockFusion.count(last.step()) + " of " + BlockFusion.count(before.step())
                     + " fused pairs (the others fit under the peak unfused)"));
+            planned.set(planned.size() - 1, last);
+        }
+        if (s.inPlaceKernels()) {
+            // in-place kernels copy planes through their scratch: the device keeps only those that hold the peak down
+            Variant before = planned.get(planned.size() - 1);
+            last = InPlace.plainWhereFree(before, planner);
+            log.add(stage("plain-kernels", last.program(), last.step(), true, last, "kept "
+                    + InPlace.kernelCount(last.step()) + " of " + InPlace.kernelCount(before.step())
+                    + " in-place kernels (the others fit under the peak as plain kernels)"));
             planned.set(planned.size() - 1, last);
         }
         last = planned.get(planned.size() - 1);

@@ -15,9 +15,8 @@ public record Variant(String name, Program program, List<Instr> step, Liveness l
     public long[] arenaHighWater() {
         long[] hw = new long[Math.max(1, step.size())];
         for (Block b : plan.blocks()) {
-            long top = plan.offset()[b.index()] + (long) b.bytes();
             for (int i = b.start(); i <= b.end(); i++) {
-                hw[i] = Math.max(hw[i], top);
+                hw[i] = Math.max(hw[i], plan.offset()[b.index()] + (long) b.bytesAt(i));
             }
         }
         return hw;
@@ -28,7 +27,7 @@ public record Variant(String name, Program program, List<Instr> step, Liveness l
         long[] live = new long[Math.max(1, step.size())];
         for (Block b : plan.blocks()) {
             for (int i = b.start(); i <= b.end(); i++) {
-                live[i] += b.bytes();
+                live[i] += b.bytesAt(i);
             }
         }
         return live;
@@ -43,17 +42,10 @@ public record Variant(String name, Program program, List<Instr> step, Liveness l
         if (from == step.size()) {
             from = 0; // no loss: all of it
         }
-        long[] live = new long[Math.max(1, step.size()) + 1];
-        for (Block b : plan.blocks()) {
-            live[b.start()] += b.bytes();
-            live[b.end() + 1] -= b.bytes();
-        }
-        long cur = 0, best = 0;
-        for (int i = 0; i < step.size(); i++) {
-            cur += live[i];
-            if (i >= from) {
-                best = Math.max(best, cur);
-            }
+        long[] live = liveBytes();
+        long best = 0;
+        for (int i = from; i < step.size(); i++) {
+            best = Math.max(best, live[i]);
         }
         return best;
     }

@@ -19,18 +19,14 @@ import kilotrain.ops.requant.Requantizer;
 public final class ConvDwFused {
     /** P's geometry (its window walk is {@link #pWindow}). */
     public final int cin, pkh, pkw, xZero;
-    /** E's geometry (P's output, D's input) and D's. */
-    public final int h, w, channels, outH, outW, kh, kw, strideH, strideW, dilH, dilW, padTop, padLeft;
-    /** The padded plane: rows and columns. */
-    public final int planeH, planeW;
+    /** E's geometry (P's output, D's input). */
+    public final int h, w, channels;
     private final int[][] pW;
     private final int[] pBias;
     private final ConvWindow pWindow;
     private final Requantizer pOut;
-    private final byte eZero;
-    private final int[][] dwW;
-    private final int[] dwBias;
-    private final Requantizer dwOut;
+    /** D, from the plane. */
+    private final ConvDwPlane d;
 
     /** Per-thread scratch: P's input patches channel-major (im2col rows), and the two accumulator planes. */
     public static final class Work {
@@ -40,7 +36,7 @@ public final class ConvDwFused {
         public Work(ConvDwFused k) {
             rows = new int[k.pkh * k.pkw * k.cin][k.h * k.w];
             acc = new int[k.h * k.w];
-            accOut = new int[k.outH * k.outW];
+            accOut = new int[k.d.outH * k.d.outW];
         }
     }
 
@@ -56,18 +52,6 @@ public final class ConvDwFused {
         h = p.output.height();
         w = p.output.width();
         channels = p.output.channels();
-        outH = dw.output.height();
-        outW = dw.output.width();
-        kh = dw.kernelH();
-        kw = dw.kernelW();
-        strideH = dw.strideH;
-        strideW = dw.strideW;
-        dilH = dw.dilationH;
-        dilW = dw.dilationW;
-        padTop = dw.padding.top();
-        padLeft = dw.padding.left();
-        planeH = planeH(dw);
-        planeW = planeW(dw);
         int k = pkh * pkw * cin;
         pW = new int[channels][k];
         pBias = new int[channels];
@@ -79,20 +63,7 @@ public final class ConvDwFused {
             pBias[c] = p.bias == null ? 0 : p.bias.int32Data[c];
         }
         pOut = Requantizer.of(p.requant, channels, p.output.quant.zeroPoint(), p.actMin, p.actMax);
-        int z = dw.input.quant.zeroPoint();
-        eZero = (byte) z;
-        int taps = kh * kw;
-        dwW = new int[channels][taps];
-        dwBias = new int[channels];
-        for (int c = 0; c < channels; c++) {
-            int sum = 0;
-            for (int t = 0; t < taps; t++) {
-                dwW[c][t] = dw.weight.int8Data[c * taps + t];
-                sum += dwW[c][t];
-            }
-            dwBias[c] = (dw.bias == null ? 0 : dw.bias.int32Data[c]) - z * sum;
-        }
-        dwOut = Requantizer.of(dw.requant, channels, dw.output.quant.zeroPoint(), dw.actMin, dw.actMax);
+        d = new ConvDwPlane(dw);
     }
 
     /** Whether {@code p} then {@code dw} has the shape this kernel runs (frozenness is the compiler pass's check). */
@@ -102,20 +73,9 @@ public final class ConvDwFused {
                 && dw.output.quant != null;
     }
 
-    /** Rows of the padded plane: every row a tap reads, and at least the input's rows after the top padding. */
-    public static int planeH(Conv2D dw) {
-        return Math.max(dw.input.height() + dw.padding.top(),
-                (dw.output.height() - 1) * dw.strideH + (dw.kernelH() - 1) * dw.dilationH + 1);
-    }
-
-    public static int planeW(Conv2D dw) {
-        return Math.max(dw.input.width() + dw.padding.left(),
-                (dw.output.width() - 1) * dw.strideW + (dw.kernelW() - 1) * dw.dilationW + 1);
-    }
-
     /** Bytes of the plane buffer the instruction needs. */
     public static int planeElements(Conv2D dw) {
-        return planeH(dw) * planeW(dw);
+        return ConvDwPlane.planeElements(dw);
     }
 
     /**
@@ -126,10 +86,11 @@ public final class ConvDwFused {
         int pixels = h * w;
         gather(x, xOff, wk.rows);
         // the frame (D's padding) holds E's zero point for every channel; only the interior changes
-        Arrays.fill(plane, pOff, pOff + planeH * planeW, eZero);
+        d.frame(plane, pOff);
+        int interior = d.interior(pOff);
         int[][] rows = wk.rows;
         int[] acc = wk.acc, out = wk.accOut;
-        int k = rows.length, k4 = k & ~3, outPixels = outH * outW;
+        int k = rows.length, k4 = k & ~3;
         for (int c = 0; c < channels; c++) {
             int[] wc = pW[c];
             Arrays.fill(acc, 0, pixels, pBias[c]);
@@ -141,20 +102,9 @@ public final class ConvDwFused {
                 ConvKernel.multiplyAdd1(acc, rows[i], wc[i], pixels);
             }
             for (int r = 0; r < h; r++) {
-                pOut.applyChannel(acc, r * w, w, c, plane, pOff + (r + padTop) * planeW + padLeft, 1);
+                pOut.applyChannel(acc, r * w, w, c, plane, interior + r * d.planeW, 1);
             }
-            Arrays.fill(out, 0, outPixels, dwBias[c]);
-            int[] wt = dwW[c];
-            for (int ky = 0; ky < kh; ky++) {
-                for (int kx = 0; kx < kw; kx++) {
-                    int wv = wt[ky * kw + kx];
-                    for (int oy = 0; oy < outH; oy++) {
-                        tap(out, oy * outW, plane, pOff + (oy * strideH + ky * dilH) * planeW + kx * dilW, strideW,
-                                wv, outW);
-                    }
-                }
-            }
-            dwOut.applyChannel(out, 0, outPixels, c, y, yOff + c, channels);
+            d.channel(c, plane, pOff, y, yOff, out);
         }
     }
 
@@ -173,18 +123,6 @@ public final class ConvDwFused {
                 for (int i = 0; i < ci; i++) {
                     rows[r + i][p] = x[src + i] - z;
                 }
-            }
-        }
-    }
-
-    private static void tap(int[] acc, int a0, byte[] plane, int p0, int stride, int wv, int n) {
-        if (stride == 1) {
-            for (int j = 0; j < n; j++) {
-                acc[a0 + j] += wv * plane[p0 + j];
-            }
-        } else {
-            for (int j = 0; j < n; j++) {
-                acc[a0 + j] += wv * plane[p0 + j * stride];
             }
         }
     }

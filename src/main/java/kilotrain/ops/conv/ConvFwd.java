@@ -102,6 +102,20 @@ public record ConvFwd(Conv2D conv, TrainedConv trained, Buf in, Buf out, Buf mas
         return new ConvDwFwd(conv, dw.conv, in, plane, dw.out);
     }
 
+    /**
+     * A frozen depthwise conv (multiplier 1) as {@link ConvDwInPlace}: its output written over its input one channel
+     * at a time, through a plane of one padded input channel.
+     */
+    @Override
+    public Instr inPlaceKernel(int scratchId) {
+        if (!frozen() || !conv.isDepthwise() || conv.output.channels() != conv.input.channels()
+                || conv.input.quant == null || conv.output.quant == null) {
+            return null;
+        }
+        return new ConvDwInPlace(conv, in, new Buf(scratchId, out.name + ".plane", Buf.Kind.ACT, DType.INT8,
+                ConvDwPlane.planeElements(conv)), out);
+    }
+
     /** No trained parameter, no clamp mask: nothing in the backward pass looks at this conv. */
     boolean frozen() {
         return trained == null && mask == null && weight == null && bias == null;

@@ -79,4 +79,10 @@ public record ConvInputGrad(Conv2D conv, Buf gAcc, Buf weight, Buf gIn, boolean 
     public List<Op> constOps() {
         return List.of();
     }
+
+    /** Depthwise and 1x1 input gradients as {@link ConvInputGradInPlace}: g_x written over g_acc. */
+    @Override
+    public Instr inPlaceKernel(int scratchId) {
+        return ConvInputGradInPlace.of(this, scratchId);
+    }
 }

@@ -621,14 +621,7 @@ void kt_pw_pairs(const int8_t *w, int k, const uint32_t *xs, int32_t *out, int p
     "add    r0, r0, #4\n\t" /* past the second row */                                                               \
     "cmp    r12, r3\n\t"                                                                                             \
     "bne    " head "\n\t"
-__asm__(".section .text.kt_pw_pairs,\"ax\",%progbits\n\t"
-        ".p2align 2\n\t"
-        ".global kt_pw_pairs\n\t"
-        ".syntax unified\n\t"
-        ".thumb\n\t"
-        ".thumb_func\n\t"
-        ".type kt_pw_pairs, %function\n"
-        "kt_pw_pairs:\n\t"
+__asm__(KT_ASM_FUNC("kt_pw_pairs")
         "push   {r4-r11, lr}\n\t"
         "sub    sp, sp, #16\n\t"     /* [sp]: patches, their end, out, its end; pairs at [sp, #52], bias at #56 */
         "str    r2, [sp, #0]\n\t"
@@ -657,8 +650,7 @@ __asm__(".section .text.kt_pw_pairs,\"ax\",%progbits\n\t"
         KT_PW_PAIR("6b")
         "add    sp, sp, #16\n\t"
         "pop    {r4-r11, pc}\n\t"
-        ".size kt_pw_pairs, .-kt_pw_pairs\n\t"
-        ".text");
+        KT_ASM_END("kt_pw_pairs"));
 
 /* Two pixels' patches (k values each, x - x_zero as int16) in kt_pw_pairs's order. */
 static inline void pw_patch2(const int8_t *xa, const int8_t *xb, int k, uint32_t zz, uint32_t *d) {
@@ -1020,24 +1012,14 @@ void kt_dw4_run7(const int8_t *r0, int cs, kt_dw4_run *a);
     "ldr    r9, [lr, #44]\n\t"                                                                                       \
     "add    r10, r10, r9\n\t"                                                                                        \
     "str    r10, [lr, #52]\n\t"
-#define KT_DW4_HEAD(name)                                                                                            \
-    ".section .text." name ",\"ax\",%progbits\n\t"                                                                   \
-    ".p2align 2\n\t"                                                                                                 \
-    ".global " name "\n\t"                                                                                           \
-    ".syntax unified\n\t"                                                                                            \
-    ".thumb\n\t"                                                                                                     \
-    ".thumb_func\n\t"                                                                                                \
-    ".type " name ", %function\n" name ":\n\t"                                                                       \
-    "push   {r4-r11, lr}\n\t"
+#define KT_DW4_HEAD(name) KT_ASM_FUNC(name) "push   {r4-r11, lr}\n\t"
 /* the pixel count down, on to the next pixel (r9 free) */
 #define KT_DW4_NEXT(name)                                                                                            \
     "ldr    r9, [lr, #48]\n\t"                                                                                       \
     "subs   r9, r9, #1\n\t"                                                                                          \
     "str    r9, [lr, #48]\n\t"                                                                                       \
     "bne    1b\n\t"                                                                                                  \
-    "pop    {r4-r11, pc}\n\t"                                                                                        \
-    ".size " name ", .-" name "\n\t"                                                                                 \
-    ".text"
+    "pop    {r4-r11, pc}\n\t" KT_ASM_END(name)
 __asm__(KT_DW4_HEAD("kt_dw4_run3")
         "mov    lr, r3\n\t"
         "mov    r3, r2\n\t"               /* cs */
@@ -1094,7 +1076,7 @@ KT_DW4_WIDE("kt_dw4_run7", "7", KT_DW4_ROW3 KT_DW4_ROW2ON KT_DW4_ROW2ON);
  */
 static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, const int8_t *x, const int8_t *w,
                                                             const kt_slice *s, const int32_t *bias, int8_t *y,
-                                                            uint8_t *mask, const int32_t *off, int oy0, int oy1,
+                                                            uint8_t *mask, int32_t *off, int oy0, int oy1,
                                                             int ox0, int ox1, uint32_t *plane, int plane_bytes,
                                                             const kt_rq r, const int mode, const int full) {
     const int c = p->cin, taps = p->kh * p->kw, xz = p->x_zero, ow = p->out_w;
@@ -1102,17 +1084,15 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
     const int ph = (p->out_h - 1) * p->stride_h + (p->kh - 1) * p->dil_h + 1;
     const int pw = (p->out_w - 1) * p->stride_w + (p->kw - 1) * p->dil_w + 1;
     const int use_plane = (oy0 > 0 || ox0 > 0 || oy1 < p->out_h || ox1 < p->out_w) && ph * pw * 4 <= plane_bytes;
-    int32_t poff[KT_MAX_TAPS];
     /* the input as the loops see it: x (channel stride c) or the plane (channel stride 4, no padding) */
     const int cs = use_plane ? 4 : c, in_w = use_plane ? pw : p->in_w;
     const int pad_top = use_plane ? 0 : p->pad_top, pad_left = use_plane ? 0 : p->pad_left;
     if (use_plane) {
         for (int ky = 0; ky < p->kh; ky++) {
             for (int kx = 0; kx < p->kw; kx++) {
-                poff[ky * p->kw + kx] = (ky * p->dil_h * pw + kx * p->dil_w) * 4;
+                off[ky * p->kw + kx] = (ky * p->dil_h * pw + kx * p->dil_w) * 4; /* the caller's, rewritten */
             }
         }
-        off = poff;
         oy0 = 0;
         oy1 = p->out_h;
         ox0 = 0;
@@ -1128,6 +1108,12 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
         dw4_prepare(p, x, w, s, bias, ch, use_plane ? plane : NULL, ph, pw, wp, b4, bin4);
         const uint32_t zz = ((uint32_t)(uint16_t)(int16_t)xz) * 0x00010001u;
         const int8_t *xg = use_plane ? (const int8_t *)plane : x + ch;
+#if defined(KT_DW4_RUN)
+        /* the assembly's block, set once per group: per run only the count, output and element change */
+        kt_dw4_run ra = {wp, {bin4[0], bin4[1], bin4[2], bin4[3]},
+                         {r.eff[ch], r.eff[ch + 1], r.eff[ch + 2], r.eff[ch + 3]}, r.zy, xstep, c, 0, y,
+                         rs - (p->kw == 5 ? 2 : 4) * cs, mask, 0};
+#endif
         for (int oy = 0; oy < p->out_h; oy++) {
             const int iy0 = oy * p->stride_h - pad_top;
             const int inner_y = oy >= oy0 && oy < oy1;
@@ -1145,15 +1131,15 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
                     if (full && (k3 || (p->kw == p->kh && (p->kw == 5 || p->kw == 7) && p->dil_h == 1
                                                    && p->dil_w == 1)) && (mask == NULL || nibble)) {
                         /* the run to the last interior pixel of this row in assembly */
-                        kt_dw4_run a = {wp, {bin4[0], bin4[1], bin4[2], bin4[3]},
-                                        {r.eff[ch], r.eff[ch + 1], r.eff[ch + 2], r.eff[ch + 3]}, r.zy, xstep, c,
-                                        ox1 - ox, y + e, rs - (p->kw == 5 ? 2 : 4) * cs, mask, e};
+                        ra.n = ox1 - ox;
+                        ra.y = y + e;
+                        ra.e = e;
                         if (k3) {
-                            kt_dw4_run3(xp, rs, cs, &a);
+                            kt_dw4_run3(xp, rs, cs, &ra);
                         } else if (p->kw == 5) {
-                            kt_dw4_run5(xp, cs, &a);
+                            kt_dw4_run5(xp, cs, &ra);
                         } else {
-                            kt_dw4_run7(xp, cs, &a);
+                            kt_dw4_run7(xp, cs, &ra);
                         }
                         ox = ox1 - 1;
                         continue;
@@ -1262,6 +1248,11 @@ static void conv_depthwise(const kt_conv *p, const int8_t *x, const int8_t *w, c
     const int rmode = rq_init(p, mask, &r);
     ch = dw4_groups(p, x, w, s, bias, y, mask, off, oy0, oy1, ox0, ox1, (uint32_t *)accr, plane_bytes, r,
                     RQ_GENERIC, rmode == RQ_FAST || rmode == RQ_MASK);
+    for (int ky = 0; ch < c && ky < p->kh; ky++) {
+        for (int kx = 0; kx < p->kw; kx++) {
+            off[ky * p->kw + kx] = (ky * p->dil_h * p->in_w + kx * p->dil_w) * c; /* dw4_groups may have used off */
+        }
+    }
 #endif
     for (; ch < c; ch++) {
         const int8_t *wr = s == NULL ? w + ch * taps : weight_row(p, w, s, ch);
@@ -1596,80 +1587,152 @@ void kt_conv_weight_grad(const kt_conv *p, const int8_t *saved, const int32_t *k
  * Depthwise (multiplier 1) input gradient, gathered per input pixel: the (output pixel, tap) pairs that reach it are
  * listed once in raster order of the output pixels, then each channel sums them from +0 in that order.
  */
-#define KT_MAX_K 9
-/* The kernel rows (ky descending, that is output rows ascending) that reach input row i: ky and the output row. */
-static int dw_reach(int i, int pad, int k, int dil, int stride, int out, int32_t *kk, int32_t *oo) {
-    int n = 0;
-    for (int t = k - 1; t >= 0; t--) {
-        const int ni = i + pad - t * dil;
-        const int o = ni / stride;
-        if (ni < 0 || o * stride != ni || o >= out) {
-            continue;
-        }
-        kk[n] = t;
-        oo[n++] = o;
+/*
+ * The kernel rows reaching input row i (dilation 1), in closed form: t_hi, t_hi - stride, ... (n of them, ky
+ * descending, that is output rows ascending), with the output rows o_lo, o_lo + 1, ...; returns n.
+ */
+static inline int dw_span(int i, int pad, int k, int stride, int out, int *t_hi, int *o_lo) {
+    const int r = i + pad;
+    int t = r < k - 1 ? r : k - 1;
+    t -= (r - t) % stride;
+    const int o = (r - t) / stride;
+    if (t < 0 || o >= out) {
+        return 0;
     }
-    return n;
+    const int n = t / stride + 1;
+    *t_hi = t;
+    *o_lo = o;
+    return n < out - o ? n : out - o;
+}
+
+/*
+ * L (8 or 4) channels of one input pixel: the sums over the ny x nx (output pixel, tap) pairs that reach it, from +0
+ * in raster order of the output pixels, into gx (added to it when accumulate). g: the gradients of the first pair,
+ * stepping gs floats along a row and grs between rows; wt: its L weights as floats, stepping ws floats along a row
+ * and wrs between rows (the weights are laid out so that ws >= 0).
+ */
+typedef struct {
+    int gs, ws, grs, wrs;
+} kt_dw8_steps;
+
+#if defined(KT_VFP_BLOCKS)
+/* sums in s0-s7, gradients in s8-s15, weights in s16-s23: per pair one VLDM of the gradients, one of the weights */
+#define KT_DWP_T(a, g, w) "vmul.f32 s24, " g ", " w "\n\tvadd.f32 " a ", " a ", s24\n\t"
+#define KT_DWP_T4 KT_DWP_T("s0", "s8", "s16") KT_DWP_T("s1", "s9", "s17") KT_DWP_T("s2", "s10", "s18")              \
+    KT_DWP_T("s3", "s11", "s19")
+#define KT_DWP_T8 KT_DWP_T4 KT_DWP_T("s4", "s12", "s20") KT_DWP_T("s5", "s13", "s21") KT_DWP_T("s6", "s14", "s22")  \
+    KT_DWP_T("s7", "s15", "s23")
+#define KT_DWP_A4 "vadd.f32 s8, s8, s0\n\tvadd.f32 s9, s9, s1\n\tvadd.f32 s10, s10, s2\n\tvadd.f32 s11, s11, s3\n\t"
+#define KT_DWP_A8 KT_DWP_A4 "vadd.f32 s12, s12, s4\n\tvadd.f32 s13, s13, s5\n\tvadd.f32 s14, s14, s6\n\t"            \
+    "vadd.f32 s15, s15, s7\n\t"
+#define KT_DWP_ASM(GREGS, WREGS, TERMS, ADDS, SUMS)                                                                  \
+    __asm__ volatile("movs   %[n], #0\n\t"                                                                           \
+                     "vmov   s0, s1, %[n], %[n]\n\t"                                                                 \
+                     "vmov   s2, s3, %[n], %[n]\n\t"                                                                 \
+                     "vmov   s4, s5, %[n], %[n]\n\t"                                                                 \
+                     "vmov   s6, s7, %[n], %[n]\n"                                                                   \
+                     "2:\n\t"                                                                                        \
+                     "mov    %[gp], %[g]\n\t"                                                                        \
+                     "mov    %[wp], %[w]\n\t"                                                                        \
+                     "mov    %[n], %[nx]\n"                                                                          \
+                     "1:\n\t"                                                                                        \
+                     "vldmia %[gp], " GREGS "\n\t"                                                                   \
+                     "vldmia %[wp], " WREGS "\n\t"                                                                   \
+                     "add    %[gp], %[gp], %[gsb]\n\t"                                                               \
+                     "add    %[wp], %[wp], %[wsb]\n\t" TERMS                                                          \
+                     "subs   %[n], %[n], #1\n\t"                                                                     \
+                     "bne    1b\n\t"                                                                                 \
+                     "ldr    %[n], %[grb]\n\t"                                                                       \
+                     "add    %[g], %[g], %[n]\n\t"                                                                   \
+                     "ldr    %[n], %[wrb]\n\t"                                                                       \
+                     "add    %[w], %[w], %[n]\n\t"                                                                   \
+                     "subs   %[ny], %[ny], #1\n\t"                                                                   \
+                     "bne    2b\n\t"                                                                                 \
+                     "ldr    %[n], %[acc]\n\t"                                                                       \
+                     "cmp    %[n], #0\n\t"                                                                           \
+                     "beq    3f\n\t"                                                                                 \
+                     "vldmia %[gx], " GREGS "\n\t" ADDS                                                               \
+                     "vstmia %[gx], " GREGS "\n\t"                                                                   \
+                     "b      4f\n"                                                                                   \
+                     "3:\n\t"                                                                                        \
+                     "vstmia %[gx], " SUMS "\n"                                                                      \
+                     "4:\n"                                                                                          \
+                     : [g] "+r"(g), [w] "+r"(wt), [ny] "+r"(ny), [gp] "=&r"(gp), [wp] "=&r"(wp), [n] "=&r"(n)       \
+                     : [nx] "r"(nx), [gsb] "r"(gsb), [wsb] "r"(wsb), [grb] "m"(grb), [wrb] "m"(wrb), [gx] "r"(gx),    \
+                       [acc] "m"(accumulate)                                                                         \
+                     : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13",       \
+                       "s14", "s15", "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "cc", "memory")
+#endif
+
+static inline __attribute__((always_inline)) void dw_lanes_pixel(const float *g, const float *wt, int ny, int nx,
+                                                                 const kt_dw8_steps *st, float *gx, int accumulate,
+                                                                 int lanes) {
+#if defined(KT_VFP_BLOCKS)
+    const int gsb = st->gs * 4, wsb = st->ws * 4, grb = st->grs * 4, wrb = st->wrs * 4;
+    const float *gp, *wp;
+    int n;
+    if (lanes == 8) {
+        KT_DWP_ASM("{s8-s15}", "{s16-s23}", KT_DWP_T8, KT_DWP_A8, "{s0-s7}");
+    } else {
+        KT_DWP_ASM("{s8-s11}", "{s16-s19}", KT_DWP_T4, KT_DWP_A4, "{s0-s3}");
+    }
+#else
+    float a[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+    for (int u = 0; u < ny; u++, g += st->grs, wt += st->wrs) {
+        for (int v = 0; v < nx; v++) {
+            for (int j = 0; j < lanes; j++) {
+                a[j] += g[v * st->gs + j] * wt[v * st->ws + j];
+            }
+        }
+    }
+    for (int j = 0; j < lanes; j++) {
+        gx[j] = accumulate ? gx[j] + a[j] : a[j];
+    }
+#endif
+}
+
+/* Channels [ch, ch + lanes) of depthwise_input_grad (dilation 1, lanes 8 or 4), their weights as floats in row,
+ * [ky][kx reversed][lanes]: the taps reaching a pixel (ky and kx descending) walk it forwards. */
+static void __attribute__((noinline)) dw_lanes(const kt_conv *p, const int8_t *w, const kt_slice *s,
+                                               const float *g_acc, float *g_x, int accumulate, float *row, int ch,
+                                               int lanes) {
+    const int c = p->cin, taps = p->kh * p->kw, ow = p->out_w, kw = p->kw;
+    const kt_dw8_steps st = {c, lanes * p->stride_w, ow * c, -lanes * p->stride_h * kw};
+    for (int g = 0; g < lanes; g++) {
+        const int8_t *wr = s == NULL ? w + (ch + g) * taps : weight_row(p, w, s, ch + g);
+        for (int ky = 0; ky < p->kh; ky++) {
+            for (int kx = 0; kx < kw; kx++) {
+                row[(ky * kw + kw - 1 - kx) * lanes + g] = (float)wr[ky * kw + kx];
+            }
+        }
+    }
+    for (int iy = 0; iy < p->in_h; iy++) {
+        int ky = 0, oy = 0;
+        const int ny = dw_span(iy, p->pad_top, p->kh, p->stride_h, p->out_h, &ky, &oy);
+        for (int ix = 0; ix < p->in_w; ix++) {
+            float *gx = g_x + (iy * p->in_w + ix) * c + ch;
+            int kx = 0, ox = 0;
+            const int nx = dw_span(ix, p->pad_left, kw, p->stride_w, ow, &kx, &ox);
+            if (ny == 0 || nx == 0) {
+                for (int j = 0; j < lanes; j++) {
+                    gx[j] = accumulate ? gx[j] + 0.0f : 0.0f;
+                }
+                continue;
+            }
+            dw_lanes_pixel(g_acc + (oy * ow + ox) * c + ch, row + (ky * kw + kw - 1 - kx) * lanes, ny, nx, &st, gx,
+                           accumulate, lanes);
+        }
+    }
 }
 
 static void depthwise_input_grad(const kt_conv *p, const int8_t *w, const kt_slice *s, const float *g_acc,
                                  float *g_x, int accumulate, float *row) {
-    const int c = p->cin, taps = p->kh * p->kw, ow = p->out_w;
+    const int c = p->cin, taps = p->kh * p->kw;
     int ch = 0;
-    if (p->kh <= KT_MAX_K && p->kw <= KT_MAX_K) {
-        /* four channels at a time, their weights converted to float once: wf[tap][4] in row */
-        int32_t kys[KT_MAX_K], oys[KT_MAX_K], kxs[KT_MAX_K], oxs[KT_MAX_K];
-        for (; ch + 4 <= c; ch += 4) {
-            for (int g = 0; g < 4; g++) {
-                const int8_t *wr = s == NULL ? w + (ch + g) * taps : weight_row(p, w, s, ch + g);
-                for (int t = 0; t < taps; t++) {
-                    row[t * 4 + g] = (float)wr[t];
-                }
-            }
-            for (int iy = 0; iy < p->in_h; iy++) {
-                const int ny = dw_reach(iy, p->pad_top, p->kh, p->dil_h, p->stride_h, p->out_h, kys, oys);
-                for (int ix = 0; ix < p->in_w; ix++) {
-                    const int nx = dw_reach(ix, p->pad_left, p->kw, p->dil_w, p->stride_w, ow, kxs, oxs);
-                    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
-                    for (int u = 0; u < ny; u++) {
-                        const float *gr = g_acc + oys[u] * ow * c + ch;
-                        const float *wr = row + kys[u] * p->kw * 4;
-                        for (int v = 0; v < nx; v++) {
-                            const float *ga = gr + oxs[v] * c, *wt = wr + kxs[v] * 4;
-#if defined(KT_VFP_BLOCKS)
-                            /* the four gradients and the four weights with one VLDM each */
-                            __asm__("vldmia %[g], {s0-s3}\n\t"
-                                    "vldmia %[w], {s4-s7}\n\t"
-                                    "vmul.f32 s8, s0, s4\n\tvadd.f32 %[a0], %[a0], s8\n\t"
-                                    "vmul.f32 s8, s1, s5\n\tvadd.f32 %[a1], %[a1], s8\n\t"
-                                    "vmul.f32 s8, s2, s6\n\tvadd.f32 %[a2], %[a2], s8\n\t"
-                                    "vmul.f32 s8, s3, s7\n\tvadd.f32 %[a3], %[a3], s8\n\t"
-                                    : [a0] "+t"(a0), [a1] "+t"(a1), [a2] "+t"(a2), [a3] "+t"(a3)
-                                    : [g] "r"(ga), [w] "r"(wt), "m"(*(const float(*)[4])ga),
-                                      "m"(*(const float(*)[4])wt)
-                                    : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8");
-#else
-                            a0 += ga[0] * wt[0];
-                            a1 += ga[1] * wt[1];
-                            a2 += ga[2] * wt[2];
-                            a3 += ga[3] * wt[3];
-#endif
-                        }
-                    }
-                    float *gx = g_x + (iy * p->in_w + ix) * c + ch;
-                    if (accumulate) {
-                        gx[0] = gx[0] + a0;
-                        gx[1] = gx[1] + a1;
-                        gx[2] = gx[2] + a2;
-                        gx[3] = gx[3] + a3;
-                    } else {
-                        gx[0] = a0;
-                        gx[1] = a1;
-                        gx[2] = a2;
-                        gx[3] = a3;
-                    }
-                }
-            }
+    if (p->dil_h == 1 && p->dil_w == 1 && taps * 8 <= 768) {
+        /* eight channels at a time, then four (the rest, and dilated convs, one channel at a time below) */
+        for (; ch + 4 <= c; ch += ch + 8 <= c ? 8 : 4) {
+            dw_lanes(p, w, s, g_acc, g_x, accumulate, row, ch, ch + 8 <= c ? 8 : 4);
         }
     }
     if (ch == c) {
@@ -1703,35 +1766,85 @@ static void depthwise_input_grad(const kt_conv *p, const int8_t *w, const kt_sli
  * int8 weight rows to float once for all pixels. wf: 4 * KT_ROW_CHUNK floats.
  */
 #define KT_ROW_CHUNK 64
-/* Weight (co, i) of a pointwise conv whose kept channels live in a slice (flash holds zeros there). */
-static void pointwise_chunk(const int8_t *wsrc, const kt_slice *s, int cin, int co, int i0, int n, float *f,
-                            int fs) {
-    const int8_t *src = wsrc + co * cin + i0;
-    int j = 0;
-    for (; j + 4 <= n; j += 4) {
-        /* one word load for four weights */
-        uint32_t v;
-        memcpy(&v, src + j, 4);
-        f[j * fs] = (float)(int8_t)v;
-        f[(j + 1) * fs] = (float)(int8_t)(v >> 8);
-        f[(j + 2) * fs] = (float)(int8_t)(v >> 16);
-        f[(j + 3) * fs] = (float)(int8_t)(v >> 24);
+/* The first kept channel at or after i0 (kept ascends: the chunked loops patch only the chunk's kept channels). */
+static inline int kept_from(const kt_slice *s, int i0) {
+    int k = 0;
+    while (k < s->nk && s->kept[k] < i0) {
+        k++;
     }
-    for (; j < n; j++) {
-        f[j * fs] = (float)src[j];
+    return k;
+}
+
+/* Weight (co, i) of a pointwise conv whose kept channels live in a slice (flash holds zeros there). */
+static void pointwise_chunk(const int8_t *wsrc, const kt_slice *s, int cin, int co, int i0, int n, float *f) {
+    const int8_t *src = wsrc + co * cin + i0;
+    for (int j = 0; j < n; j++) {
+        f[j] = (float)src[j];
     }
     if (s != NULL && s->kept != NULL) {
-        /* kept ascends: skip to the chunk's first kept channel and stop after its last (the chunked loops call this
-         * once per chunk, pixel group and output channel) */
+        const int32_t *kept = s->kept;
+        const int8_t *ws = s->w + co * s->nk;
+        for (int k = kept_from(s, i0); k < s->nk && kept[k] < i0 + n; k++) {
+            f[kept[k] - i0] = (float)ws[k];
+        }
+    }
+}
+
+/* The weights (co + r, i0 + j), r < 4, j < n, into f[4 * j + r] (pointwise_chunk's interleaved form, four rows). */
+#if defined(KT_VFP_BLOCKS)
+/* groups of four columns in Cortex-M assembly: one word per row, the sixteen values extracted in pairs into s0-s15
+ * (VMOV of two core registers), converted, stored by one VSTM (~3 instructions per weight instead of ~6.5) */
+void kt_pw_cvt4(const int8_t *w, int stride, int groups, float *f);
+__asm__(KT_ASM_FUNC("kt_pw_cvt4")
+        "push   {r4-r11, lr}\n\t"
+        "add    r4, r0, r1\n\t"
+        "add    r5, r4, r1\n\t"
+        "add    r6, r5, r1\n"
+        "1:\n\t"
+        "ldr    r7, [r0], #4\n\t"
+        "ldr    r8, [r4], #4\n\t"
+        "ldr    r9, [r5], #4\n\t"
+        "ldr    r10, [r6], #4\n\t"
+        "sxtb   r11, r7\n\tsxtb   r12, r8\n\tvmov   s0, s1, r11, r12\n\t"
+        "sxtb   r11, r9\n\tsxtb   r12, r10\n\tvmov   s2, s3, r11, r12\n\t"
+        "sbfx   r11, r7, #8, #8\n\tsbfx   r12, r8, #8, #8\n\tvmov   s4, s5, r11, r12\n\t"
+        "sbfx   r11, r9, #8, #8\n\tsbfx   r12, r10, #8, #8\n\tvmov   s6, s7, r11, r12\n\t"
+        "sbfx   r11, r7, #16, #8\n\tsbfx   r12, r8, #16, #8\n\tvmov   s8, s9, r11, r12\n\t"
+        "sbfx   r11, r9, #16, #8\n\tsbfx   r12, r10, #16, #8\n\tvmov   s10, s11, r11, r12\n\t"
+        "asr    r11, r7, #24\n\tasr    r12, r8, #24\n\tvmov   s12, s13, r11, r12\n\t"
+        "asr    r11, r9, #24\n\tasr    r12, r10, #24\n\tvmov   s14, s15, r11, r12\n\t"
+        "vcvt.f32.s32 s0, s0\n\tvcvt.f32.s32 s1, s1\n\tvcvt.f32.s32 s2, s2\n\tvcvt.f32.s32 s3, s3\n\t"
+        "vcvt.f32.s32 s4, s4\n\tvcvt.f32.s32 s5, s5\n\tvcvt.f32.s32 s6, s6\n\tvcvt.f32.s32 s7, s7\n\t"
+        "vcvt.f32.s32 s8, s8\n\tvcvt.f32.s32 s9, s9\n\tvcvt.f32.s32 s10, s10\n\tvcvt.f32.s32 s11, s11\n\t"
+        "vcvt.f32.s32 s12, s12\n\tvcvt.f32.s32 s13, s13\n\tvcvt.f32.s32 s14, s14\n\tvcvt.f32.s32 s15, s15\n\t"
+        "vstmia r3!, {s0-s15}\n\t"
+        "subs   r2, r2, #1\n\t"
+        "bne    1b\n\t"
+        "pop    {r4-r11, pc}\n\t"
+        KT_ASM_END("kt_pw_cvt4"));
+#endif
+
+static void pointwise_chunk4(const int8_t *wsrc, const kt_slice *s, int cin, int co, int i0, int n, float *f) {
+    int j = 0;
+#if defined(KT_VFP_BLOCKS)
+    if (n >= 4) {
+        kt_pw_cvt4(wsrc + co * cin + i0, cin, n >> 2, f);
+        j = n & ~3;
+    }
+#endif
+    for (int t = 4 * j; t < 4 * n; t++) {
+        f[t] = (float)wsrc[(co + (t & 3)) * cin + i0 + (t >> 2)];
+    }
+    if (s != NULL && s->kept != NULL) {
+        /* the slice's values at the kept channels of this chunk, the four rows' values of one channel together */
         const int32_t *kept = s->kept;
         const int nk = s->nk;
-        int k = 0;
-        while (k < nk && kept[k] < i0) {
-            k++;
-        }
         const int8_t *ws = s->w + co * nk;
-        for (; k < nk && kept[k] < i0 + n; k++) {
-            f[(kept[k] - i0) * fs] = (float)ws[k];
+        for (int k = kept_from(s, i0); k < nk && kept[k] < i0 + n; k++) {
+            float *d = f + 4 * (kept[k] - i0);
+            for (int r = 0; r < 4; r++) {
+                d[r] = (float)ws[r * nk + k];
+            }
         }
     }
 }
@@ -1739,23 +1852,79 @@ static void pointwise_chunk(const int8_t *wsrc, const kt_slice *s, int cin, int 
 /*
  * One block of four output channels into the sums d of np pixels (rows dstride apart) over n input channels; wi:
  * the block's float weights interleaved, wi[4*j + r] = W[co + r][i0 + j]. Each element adds its four terms in
- * channel order. On Cortex-M with an FPU, four elements of a pixel per pass: one VLDM brings the sixteen weights,
- * one the four sums, one VSTM stores them (QEMU counts instructions, and VLDM/VSTM are one each). A pixel whose four
- * gradients are zero is skipped (adding a signed zero to a sum that started at +0 changes no bit).
+ * channel order. On Cortex-M with an FPU, eight elements of a pixel per pass (the rest in C): one VLDM brings sixteen
+ * weights, one the sums, one VSTM stores them (QEMU counts instructions, and VLDM/VSTM are one each). A pixel whose
+ * four gradients are zero is skipped (adding a signed zero to a sum that started at +0 changes no bit).
  */
-/* The sixteen terms of one pass of pointwise_block4's assembly: the weights s16-s31 times a0-a3 added to the four
- * sums d0-d3 in channel order (text for an asm statement). */
-#define KT_PW4_TERMS(d0, d1, d2, d3)                                                                                 \
-    KT_PW4_SUM(d0, "s16", "s17", "s18", "s19") KT_PW4_SUM(d1, "s20", "s21", "s22", "s23")                            \
-    KT_PW4_SUM(d2, "s24", "s25", "s26", "s27") KT_PW4_SUM(d3, "s28", "s29", "s30", "s31")
-#define KT_PW4_SUM(d, w0, w1, w2, w3)                                                                                \
-    "vmul.f32 s8, %[a0], " w0 "\n\tvadd.f32 " d ", " d ", s8\n\t"                                                    \
-    "vmul.f32 s8, %[a1], " w1 "\n\tvadd.f32 " d ", " d ", s8\n\t"                                                    \
-    "vmul.f32 s8, %[a2], " w2 "\n\tvadd.f32 " d ", " d ", s8\n\t"                                                    \
-    "vmul.f32 s8, %[a3], " w3 "\n\tvadd.f32 " d ", " d ", s8\n\t"
+#if defined(KT_VFP_BLOCKS)
+/*
+ * The whole pixel loop of pointwise_block4 over the first n & ~7 elements (eight per pass) in Cortex-M assembly: r0
+ * the four gradients of the first pixel, r1 wi, r2 d, r3 {np, gradient step and d step in bytes, n / 8 (at least
+ * one)}. A pixel's four gradients tested for zero together (the OR of their bits without the sign), then in s9-s12.
+ */
+void kt_pw_block4(const float *ga, const float *wi, float *d, const int32_t *prm);
+/* the sixteen terms of one pass: the weights s16-s31 times the gradients s9-s12 added to the four sums d0-d3 in
+ * channel order */
+#define KT_PW4_TERMS_R(d0, d1, d2, d3)                                                                               \
+    KT_PW4_SUM_R(d0, "s16", "s17", "s18", "s19") KT_PW4_SUM_R(d1, "s20", "s21", "s22", "s23")                        \
+    KT_PW4_SUM_R(d2, "s24", "s25", "s26", "s27") KT_PW4_SUM_R(d3, "s28", "s29", "s30", "s31")
+#define KT_PW4_SUM_R(d, w0, w1, w2, w3)                                                                              \
+    "vmul.f32 s8, s9, " w0 "\n\tvadd.f32 " d ", " d ", s8\n\t"                                                       \
+    "vmul.f32 s8, s10, " w1 "\n\tvadd.f32 " d ", " d ", s8\n\t"                                                      \
+    "vmul.f32 s8, s11, " w2 "\n\tvadd.f32 " d ", " d ", s8\n\t"                                                      \
+    "vmul.f32 s8, s12, " w3 "\n\tvadd.f32 " d ", " d ", s8\n\t"
+__asm__(KT_ASM_FUNC("kt_pw_block4")
+        "push   {r4-r11, lr}\n\t"
+        "vpush  {s16-s31}\n\t"
+        "ldr    r4, [r3]\n\t"
+        "ldr    lr, [r3, #12]\n\t"
+        "cmp    r4, #0\n\t"
+        "ble    9f\n"
+        "1:\n\t"
+        "ldmia  r0, {r5-r8}\n\t"
+        "orr    r9, r5, r6\n\t"
+        "orr    r9, r9, r7\n\t"
+        "orr    r9, r9, r8\n\t"
+        "lsls   r9, r9, #1\n\t"
+        "beq    5f\n\t"
+        "vmov   s9, s10, r5, r6\n\t"
+        "vmov   s11, s12, r7, r8\n\t"
+        "mov    r10, r1\n\t"
+        "mov    r11, r2\n\t"
+        "mov    r12, lr\n"
+        "2:\n\t"
+        "vldmia r10!, {s16-s31}\n\t"
+        "vldmia r11, {s0-s7}\n\t"
+        KT_PW4_TERMS_R("s0", "s1", "s2", "s3")
+        "vldmia r10!, {s16-s31}\n\t"
+        KT_PW4_TERMS_R("s4", "s5", "s6", "s7")
+        "vstmia r11!, {s0-s7}\n\t"
+        "subs   r12, r12, #1\n\t"
+        "bne    2b\n"
+        "5:\n\t"
+        "ldr    r9, [r3, #4]\n\t"
+        "add    r0, r0, r9\n\t"
+        "ldr    r9, [r3, #8]\n\t"
+        "add    r2, r2, r9\n\t"
+        "subs   r4, r4, #1\n\t"
+        "bne    1b\n"
+        "9:\n\t"
+        "vpop   {s16-s31}\n\t"
+        "pop    {r4-r11, pc}\n\t"
+        KT_ASM_END("kt_pw_block4"));
+#endif
 
 static void pointwise_block4(const float *g_acc, int cout, int co, int np, const float *wi, int n, float *d,
                              int dstride) {
+#if defined(KT_VFP_BLOCKS)
+    if (n >= 8) {
+        const int32_t prm[4] = {np, cout * 4, dstride * 4, n >> 3};
+        kt_pw_block4(g_acc + co, wi, d, prm);
+        if ((n & 7) == 0) {
+            return;
+        }
+    }
+#endif
     for (int q = 0; q < np; q++) {
         const float *ga = g_acc + q * cout + co;
         const float a0 = ga[0], a1 = ga[1], a2 = ga[2], a3 = ga[3];
@@ -1765,43 +1934,7 @@ static void pointwise_block4(const float *g_acc, int cout, int co, int np, const
         float *dq = d + q * dstride;
         int j = 0;
 #if defined(KT_VFP_BLOCKS)
-        const float *wp = wi;
-        float *dp = dq;
-        int pairs = n >> 3;
-        if (pairs > 0) {
-            /* eight elements per pass: the sixteen weights of each half in turn, the eight sums loaded and stored
-             * once (70 instructions for 32 terms instead of 74) */
-            __asm__ volatile(
-                "1:\n\t"
-                "vldmia %[w]!, {s16-s31}\n\t"
-                "vldmia %[d], {s0-s7}\n\t"
-                KT_PW4_TERMS("s0", "s1", "s2", "s3")
-                "vldmia %[w]!, {s16-s31}\n\t"
-                KT_PW4_TERMS("s4", "s5", "s6", "s7")
-                "vstmia %[d]!, {s0-s7}\n\t"
-                "subs %[n], %[n], #1\n\t"
-                "bne 1b\n\t"
-                : [w] "+r"(wp), [d] "+r"(dp), [n] "+r"(pairs)
-                : [a0] "t"(a0), [a1] "t"(a1), [a2] "t"(a2), [a3] "t"(a3)
-                : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s16", "s17", "s18", "s19", "s20", "s21",
-                  "s22", "s23", "s24", "s25", "s26", "s27", "s28", "s29", "s30", "s31", "cc", "memory");
-        }
-        int blocks = (n >> 2) & 1;
-        if (blocks > 0) {
-            __asm__ volatile(
-                "1:\n\t"
-                "vldmia %[w]!, {s16-s31}\n\t"
-                "vldmia %[d], {s0-s3}\n\t"
-                KT_PW4_TERMS("s0", "s1", "s2", "s3")
-                "vstmia %[d]!, {s0-s3}\n\t"
-                "subs %[n], %[n], #1\n\t"
-                "bne 1b\n\t"
-                : [w] "+r"(wp), [d] "+r"(dp), [n] "+r"(blocks)
-                : [a0] "t"(a0), [a1] "t"(a1), [a2] "t"(a2), [a3] "t"(a3)
-                : "s0", "s1", "s2", "s3", "s8", "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "s25",
-                  "s26", "s27", "s28", "s29", "s30", "s31", "cc", "memory");
-        }
-        j = n & ~3;
+        j = n & ~7; /* done by kt_pw_block4 */
 #endif
         for (; j < n; j++) {
             const float *wj = wi + 4 * j;
@@ -1840,16 +1973,14 @@ static void pointwise_input_grad(const kt_conv *p, const int8_t *wsrc, const kt_
     for (; co + 4 <= cout; co += 4) {
         for (int i0 = 0; i0 < cin; i0 += KT_ROW_CHUNK) {
             const int n = cin - i0 < KT_ROW_CHUNK ? cin - i0 : KT_ROW_CHUNK;
-            for (int r = 0; r < 4; r++) {
-                pointwise_chunk(wsrc, s, cin, co + r, i0, n, wf + r, 4);
-            }
+            pointwise_chunk4(wsrc, s, cin, co, i0, n, wf);
             pointwise_block4(g_acc, cout, co, pixels, wf, n, g_x + i0, cin);
         }
     }
     for (; co < cout; co++) {
         for (int i0 = 0; i0 < cin; i0 += KT_ROW_CHUNK) {
             const int n = cin - i0 < KT_ROW_CHUNK ? cin - i0 : KT_ROW_CHUNK;
-            pointwise_chunk(wsrc, s, cin, co, i0, n, wf, 1);
+            pointwise_chunk(wsrc, s, cin, co, i0, n, wf);
             pointwise_block1(g_acc, cout, co, pixels, wf, n, g_x + i0, cin);
         }
     }
@@ -1876,13 +2007,11 @@ static void pointwise_input_grad_acc(const kt_conv *p, const int8_t *wsrc, const
             }
             int co = 0;
             for (; co + 4 <= cout; co += 4) {
-                for (int q = 0; q < 4; q++) {
-                    pointwise_chunk(wsrc, s, cin, co + q, i0, n, f + q, 4);
-                }
+                pointwise_chunk4(wsrc, s, cin, co, i0, n, f);
                 pointwise_block4(ga, cout, co, np, f, n, r, KT_ACC_CHUNK);
             }
             for (; co < cout; co++) {
-                pointwise_chunk(wsrc, s, cin, co, i0, n, f, 1);
+                pointwise_chunk(wsrc, s, cin, co, i0, n, f);
                 pointwise_block1(ga, cout, co, np, f, n, r, KT_ACC_CHUNK);
             }
             for (int q = 0; q < np; q++) {

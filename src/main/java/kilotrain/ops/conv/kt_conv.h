@@ -58,3 +58,10 @@ void kt_conv_weight_grad(const kt_conv *p, const int8_t *saved, const int32_t *k
 /* row: scratch of max(cin, 768) floats (also holds a depthwise conv's weights of four channels as floats). */
 void kt_conv_input_grad(const kt_conv *p, const int8_t *w, const kt_slice *s, const float *g_acc, float *g_x,
                         int accumulate, float *row);
+/*
+ * kt_conv_input_grad (not accumulating) with g_x allowed to start where g_acc starts (kt_conv_inplace.c; Java:
+ * ConvInputGradInPlace), the same bits. Depthwise (multiplier 1): group channels at a time, scratch of
+ * group * (out_h*out_w + in_h*in_w) floats; 1x1 stride 1: group pixels at a time, scratch of group * cin floats.
+ */
+void kt_conv_input_grad_inplace(const kt_conv *p, const int8_t *w, const kt_slice *s, const float *g_acc,
+                                float *g_x, float *scratch, int group, float *row);

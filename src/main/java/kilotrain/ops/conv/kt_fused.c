@@ -45,14 +45,7 @@ static void stage_of(const kt_conv *p, int c, stage *s) {
  * eff), zy)), two per pass (one LDRD, one VMOV of both each way).
  */
 void kt_stage_pairs(const int32_t *acc, int pairs, int8_t *out, int step, const float *eff_zy);
-__asm__(".section .text.kt_stage_pairs,\"ax\",%progbits\n\t"
-        ".p2align 2\n\t"
-        ".global kt_stage_pairs\n\t"
-        ".syntax unified\n\t"
-        ".thumb\n\t"
-        ".thumb_func\n\t"
-        ".type kt_stage_pairs, %function\n"
-        "kt_stage_pairs:\n\t"
+__asm__(KT_ASM_FUNC("kt_stage_pairs")
         "push   {r4-r6, lr}\n\t"
         "ldr    r12, [sp, #16]\n\t"  /* eff, then zy as an int32 */
         "vldr   s0, [r12]\n\t"
@@ -77,8 +70,7 @@ __asm__(".section .text.kt_stage_pairs,\"ax\",%progbits\n\t"
         "subs   r1, r1, #1\n\t"
         "bne    1b\n\t"
         "pop    {r4-r6, pc}\n\t"
-        ".size kt_stage_pairs, .-kt_stage_pairs\n\t"
-        ".text");
+        KT_ASM_END("kt_stage_pairs"));
 #endif
 
 /* Requantizes n accumulators of one channel into out[j * step]: the stage's constants held in locals. */
@@ -326,14 +318,7 @@ void kt_stem_pairs(const int8_t *r0, const int8_t *r1, const int8_t *r2, const i
     "ldr    r11, [" R ", #10]\n\tsxtb16 r12, r11\n\tsxtb16 r11, r11, ror #8\n\t"                                      \
     "smlad  r5, r12, r8, r5\n\tsmlad  r5, r11, r9, r5\n\t"                                                           \
     "ldrsb  r11, [" R ", #14]\n\tsmlabb r5, r11, r10, r5\n\t"
-__asm__(".section .text.kt_stem_pairs,\"ax\",%progbits\n\t"
-        ".p2align 2\n\t"
-        ".global kt_stem_pairs\n\t"
-        ".syntax unified\n\t"
-        ".thumb\n\t"
-        ".thumb_func\n\t"
-        ".type kt_stem_pairs, %function\n"
-        "kt_stem_pairs:\n\t"
+__asm__(KT_ASM_FUNC("kt_stem_pairs")
         "push   {r4-r11, lr}\n\t"
         "ldr    lr, [sp, #36]\n" /* the run's block (fifth argument) */
         "1:\n\t"
@@ -355,8 +340,7 @@ __asm__(".section .text.kt_stem_pairs,\"ax\",%progbits\n\t"
         "str    r12, [lr, #8]\n\t"
         "bne    1b\n\t"
         "pop    {r4-r11, pc}\n\t"
-        ".size kt_stem_pairs, .-kt_stem_pairs\n\t"
-        ".text");
+        KT_ASM_END("kt_stem_pairs"));
 #endif
 
 /*
@@ -491,14 +475,14 @@ static void dense_plane(const kt_conv *p, const int8_t *wc, int32_t bias, const 
  * outputs per pass, each input byte loaded once for both.
  */
 #define KT_F_DW_ROW(K)                                                                                               \
-    static void dw_row_k##K(const int8_t *src, int pw, int sw, const int32_t *wt, int32_t b, int n, int32_t *acc) { \
+    static void dw_row_k##K(const int8_t *src, int pw, int sw, const int16_t *wt, int32_t b, int n, int32_t *acc) { \
         int j = 0;                                                                                                   \
         if (sw == 1) {                                                                                               \
             for (; j + 2 <= n; j += 2) {                                                                             \
                 int32_t a0 = b, a1 = b;                                                                              \
                 for (int ky = 0; ky < K; ky++) {                                                                     \
                     const int8_t *r = src + ky * pw + j;                                                             \
-                    const int32_t *w = wt + ky * K;                                                                  \
+                    const int16_t *w = wt + ky * K;                                                                  \
                     int32_t x0 = r[0];                                                                               \
                     for (int kx = 0; kx < K; kx++) {                                                                 \
                         const int32_t x1 = r[kx + 1], wv = w[kx];                                                    \
@@ -515,7 +499,7 @@ static void dense_plane(const kt_conv *p, const int8_t *wc, int32_t bias, const 
             int32_t a = b;                                                                                           \
             for (int ky = 0; ky < K; ky++) {                                                                         \
                 const int8_t *r = src + ky * pw + j * sw;                                                            \
-                const int32_t *w = wt + ky * K;                                                                      \
+                const int16_t *w = wt + ky * K;                                                                      \
                 for (int kx = 0; kx < K; kx++) {                                                                     \
                     a += w[kx] * (int32_t)r[kx];                                                                     \
                 }                                                                                                    \
@@ -540,7 +524,7 @@ KT_F_DW_ROW(7)
 #endif
 
 /* 3x3 rows with the nine weights in locals, two outputs per pass sharing their loads (stride 1 or 2). */
-static void dw_row_k3(const int8_t *src, int pw, int sw, const int32_t *wt, int32_t b, int n, int32_t *acc) {
+static void dw_row_k3(const int8_t *src, int pw, int sw, const int16_t *wt, int32_t b, int n, int32_t *acc) {
     const int32_t w0 = wt[0], w1 = wt[1], w2 = wt[2], w3 = wt[3], w4 = wt[4], w5 = wt[5], w6 = wt[6], w7 = wt[7],
                   w8 = wt[8];
     const int8_t *r0 = src, *r1 = src + pw, *r2 = src + 2 * pw;
@@ -624,7 +608,7 @@ static void depthwise_from_plane(const kt_conv *d, const int8_t *wd, int32_t b, 
                                  int pw, int8_t *y, int c) {
     const int oh = d->out_h, ow = d->out_w, C = d->cout, sh = d->stride_h, sw = d->stride_w;
     const int kh = d->kh, kw = d->kw, dh = d->dil_h, dw = d->dil_w;
-    int32_t wt[49];
+    int16_t wt[49]; /* int16: this frame adds to the stem's on the deepest stack path */
     int32_t acc[KT_F_ROW];
     const int unrolled = kh == kw && (kh == 3 || kh == 5 || kh == 7) && dh == 1 && dw == 1;
     if (unrolled) {
@@ -693,5 +677,31 @@ void kt_conv_dw_fwd(const kt_conv *p, const int8_t *p_w, const int32_t *p_b, con
             dsum += wd[t];
         }
         depthwise_from_plane(d, wd, (d_b != NULL ? d_b[c] : 0) - ez * dsum, &sd, plane, pw, y, c);
+    }
+}
+
+void kt_conv_dw_inplace(const kt_conv *d, const int8_t *d_w, const int32_t *d_b, const int8_t *x, int8_t *plane,
+                        int8_t *y) {
+    const int pw = kt_conv_dw_plane_w(d), taps = d->kh * d->kw, ez = d->x_zero, c = d->cin, h = d->in_h, w = d->in_w;
+    /* the frame (the padding) holds the input's zero point for every channel; only the interior changes */
+    memset(plane, (unsigned char)(int8_t)ez, (size_t)kt_conv_dw_plane_h(d) * (size_t)pw);
+    int8_t *interior = plane + d->pad_top * pw + d->pad_left;
+    for (int ch = 0; ch < c; ch++) {
+        /* input channel ch into the plane before output channel ch overwrites it (y may start where x starts) */
+        for (int r = 0; r < h; r++) {
+            const int8_t *src = x + r * w * c + ch;
+            int8_t *dst = interior + r * pw;
+            for (int j = 0; j < w; j++) {
+                dst[j] = src[j * c];
+            }
+        }
+        stage sd;
+        stage_of(d, ch, &sd);
+        const int8_t *wd = d_w + ch * taps;
+        int32_t dsum = 0;
+        for (int t = 0; t < taps; t++) {
+            dsum += wd[t];
+        }
+        depthwise_from_plane(d, wd, (d_b != NULL ? d_b[ch] : 0) - ez * dsum, &sd, plane, pw, y, ch);
     }
 }

@@ -17,6 +17,15 @@
 void kt_conv_dw_fwd(const kt_conv *p, const int8_t *p_w, const int32_t *p_b, const kt_conv *d, const int8_t *d_w,
                     const int32_t *d_b, const int8_t *x, int8_t *plane, int8_t *y);
 
+/*
+ * A frozen depthwise conv d (channel multiplier 1) whose output y may start where its input x starts (Java:
+ * ConvDwInPlace): one channel at a time, x's channel goes into plane (kt_conv_dw_plane_bytes(d) bytes, framed at the
+ * input's zero point), then y's channel from the plane; y's channel c only overwrites x's channel c. Weights and bias
+ * are the conv's const tensors (bias nullable).
+ */
+void kt_conv_dw_inplace(const kt_conv *d, const int8_t *d_w, const int32_t *d_b, const int8_t *x, int8_t *plane,
+                        int8_t *y);
+
 /* Rows, columns and bytes of the padded plane of depthwise conv d. */
 int kt_conv_dw_plane_h(const kt_conv *d);
 int kt_conv_dw_plane_w(const kt_conv *d);

@@ -35,8 +35,9 @@ public interface Instr {
 
     /**
      * The (source, destination) pair this instruction could write over one another, or null: an elementwise operator
-     * whose output element i depends only on input element i, read before it is written, of the same size. The
-     * memory planner shares them when the source dies here.
+     * whose output element i depends only on input element i, read before it is written, of the same size; or an
+     * in-place kernel ({@link #inPlaceKernel}) whose kernel is alias-safe with the smaller of the two at the start of
+     * the larger. The memory planner shares them when the source dies here.
      */
     default Buf[] inPlace() {
         return null;
@@ -95,6 +96,26 @@ public interface Instr {
     /** For a fused forward pair: its two instructions again, {@code middle} between them. */
     default List<Instr> unfuse(Buf middle) {
         throw new UnsupportedOperationException(op() + " is not a fused pair");
+    }
+
+    /**
+     * This instruction as a kernel that writes its output over its input although their sizes or layouts differ (a
+     * depthwise conv one channel at a time, a 1x1 conv's input gradient a group of pixels at a time), through a small
+     * scratch buffer of id {@code scratchId} that it also writes ({@link #inPlaceScratch}); or null. The variant
+     * computes the same bits as this instruction whether or not the planner shares the two buffers ({@link #inPlace}).
+     */
+    default Instr inPlaceKernel(int scratchId) {
+        return null;
+    }
+
+    /** For an in-place kernel ({@link #inPlaceKernel}): its scratch buffer, or null. */
+    default Buf inPlaceScratch() {
+        return null;
+    }
+
+    /** For an in-place kernel: the ordinary instruction again (same inputs and outputs, no scratch). */
+    default Instr outOfPlace() {
+        throw new UnsupportedOperationException(op() + " is not an in-place kernel");
     }
 
     /** The non-null buffers among {@code bufs}, for {@link #reads} and {@link #writes}. */

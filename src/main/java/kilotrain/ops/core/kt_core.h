@@ -2,6 +2,11 @@
 /* The float backward loops' VLDM/VSTM blocks (inline assembly on s0-s15, no DSP instruction in them) need a Thumb-2
  * M-profile core with a single-precision FPU and the hard-float ABI: Cortex-M4 and M7 (ARMv7E-M), M33 and M55
  * (ARMv8-M Mainline). Everything else takes the portable C, which gives the same bits. */
+/* Head and end of a Thumb function written as a top-level asm statement, in its own section (--gc-sections). */
+#define KT_ASM_FUNC(name)                                                                                            \
+    ".section .text." name ",\"ax\",%progbits\n\t.p2align 2\n\t.global " name "\n\t.syntax unified\n\t.thumb\n\t"   \
+    ".thumb_func\n\t.type " name ", %function\n" name ":\n\t"
+#define KT_ASM_END(name) ".size " name ", .-" name "\n\t.text"
 #if defined(__thumb2__) && defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M' && defined(__ARM_FP) && \
     (__ARM_FP & 4) && defined(__ARM_PCS_VFP)
 #define KT_VFP_BLOCKS 1

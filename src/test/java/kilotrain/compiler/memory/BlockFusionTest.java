@@ -105,7 +105,7 @@ class BlockFusionTest {
         List<byte[]> inputs = images(g, 3, labels);
         // the device's form: fused, reordered with in-place updates, as the arena planner sees it
         Variant best = DevicePipeline.lower(p, new TrainState.Options(true, 0.9f, WeightRounding.STOCHASTIC,
-                BiasRounding.FLOAT_SHADOW, 0), 0f, new DevicePipeline.Settings(true, false, new ArenaPlanner(100, 1), false))
+                BiasRounding.FLOAT_SHADOW, 0), 0f, new DevicePipeline.Settings(true, false, true, new ArenaPlanner(100, 1), false))
                 .best();
         assertTrue(BlockFusion.count(best.step()) > 0, scheme + ": the planned step has no fused pair");
         Program device = best.program().withStep(best.step());

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BudgetAndReportTest {
     static final DeviceProgram A148 = DevicePipeline.lower(ReorderResultsTest.compile("mcunet-5fps:148kb"),
             new TrainState.Options(true, 0f, WeightRounding.STOCHASTIC, BiasRounding.NEAREST_EVEN, 0), 0f,
-            new DevicePipeline.Settings(true, true, new ArenaPlanner(100, 1), true));
+            new DevicePipeline.Settings(true, true, true, new ArenaPlanner(100, 1), true));
 
     @Test
     void sizes() {

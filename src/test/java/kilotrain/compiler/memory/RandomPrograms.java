@@ -7,7 +7,10 @@ import kilotrain.ir.DType;
 import kilotrain.ops.add.AddFwd;
 import kilotrain.ops.conv.ConvBiasGrad;
 import kilotrain.ops.conv.ConvDwFwd;
+import kilotrain.ops.conv.ConvDwInPlace;
 import kilotrain.ops.conv.ConvFwd;
+import kilotrain.ops.conv.ConvInputGrad;
+import kilotrain.ops.conv.ConvInputGradInPlace;
 import kilotrain.ops.conv.ConvOutGrad;
 import kilotrain.ops.core.Buf;
 import kilotrain.ops.core.Instr;
@@ -20,7 +23,8 @@ import kilotrain.program.Program;
 
 /**
  * Random training-step-like programs for property tests: forward adds and copies over int8 activations with masks,
- * fused conv + depthwise forwards (an output and a plane that dies where it is written),
+ * fused conv + depthwise forwards (an output and a plane that dies where it is written), in-place kernels (an
+ * output of another size that may go over the input, a scratch) forward and backward,
  * a loss, backward mask multiplies, gradient copies (some accumulating), parameters read in the forward pass and
  * given gradients in the backward pass. Only what instructions read and write matters to the memory passes.
  */
@@ -40,7 +44,7 @@ final class RandomPrograms {
         int forward = 2 + r.nextInt(12);
         for (int i = 0; i < forward; i++) {
             Buf a = acts.get(r.nextInt(acts.size()));
-            int kind = r.nextInt(4);
+            int kind = r.nextInt(5);
             if (kind == 0) {
                 Buf b = sameSize(acts, a, r);
                 Buf out = add(bufs, "add" + i, Buf.Kind.ACT, DType.INT8, a.elements);
@@ -58,6 +62,12 @@ final class RandomPrograms {
                         sizes[r.nextInt(sizes.length)]);
                 Buf out = add(bufs, "convdw" + i, Buf.Kind.ACT, DType.INT8, sizes[r.nextInt(sizes.length)]);
                 step.add(new ConvDwFwd(null, null, a, plane, out));
+                acts.add(out);
+            } else if (kind == 4) {
+                // an in-place depthwise conv: its output (another size) may go over its input, through a plane
+                Buf plane = add(bufs, "dw" + i + ".plane", Buf.Kind.ACT, DType.INT8, sizes[r.nextInt(sizes.length)]);
+                Buf out = add(bufs, "dw" + i, Buf.Kind.ACT, DType.INT8, sizes[r.nextInt(sizes.length)]);
+                step.add(new ConvDwInPlace(null, a, plane, out));
                 acts.add(out);
             } else {
                 Buf w = add(bufs, "p" + i + ".value", Buf.Kind.PARAM, DType.INT32, 1 + r.nextInt(40));
@@ -103,6 +113,12 @@ final class RandomPrograms {
             }
             if (!targets.isEmpty() && r.nextBoolean()) {
                 step.add(new CopyGrad(g, targets.get(r.nextInt(targets.size())), true));
+            } else if (r.nextInt(3) == 0) {
+                // an in-place input gradient: g_x of another size over g_acc, through a scratch
+                Buf out = add(bufs, "gx" + i, Buf.Kind.GRAD, DType.FLOAT32, sizes[r.nextInt(sizes.length)]);
+                Buf scratch = add(bufs, "gx" + i + ".scratch", Buf.Kind.GRAD, DType.FLOAT32, 1 + r.nextInt(64));
+                step.add(new ConvInputGradInPlace(new ConvInputGrad(null, g, null, out, false), scratch, 1));
+                grads.add(out);
             } else {
                 Buf out = add(bufs, "g" + i, Buf.Kind.GRAD, DType.FLOAT32, g.elements);
                 step.add(new CopyGrad(g, out, false));
