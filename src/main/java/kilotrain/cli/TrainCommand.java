@@ -78,7 +78,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--schedule", defaultValue = "cosine", description = "cosine or constant (default ${DEFAULT-VALUE}).")
     String schedule;
 
-    @Option(names = "--out", required = true, description = "Output folder: model.ktm (and model.tflite for a TFLite model with an int8 head), metrics.csv/json, learning_curve.png.")
+    @Option(names = "--out", required = true, description = "Output folder: model.ktm (and model.tflite for a TFLite model with an int8 head, binary included), metrics.csv/json, learning_curve.png.")
     Path out;
 
     @Option(names = "--device-steps", defaultValue = "0",
@@ -160,8 +160,7 @@ final class TrainCommand implements Callable<Integer> {
         AtomicFiles.checkNotInput(outDir.resolve("model.ktm"), model);
         // TFLite in, TFLite out: the int8 head (or a kept int8 classifier) makes a pure int8 model
         boolean writeTflite = graph.source == Graph.Source.TFLITE && (program.int8Head() || program.keepsClassifier())
-                && (!regress || graph.ops.get(TrainCompiler.classifierIndex(graph)) instanceof kilotrain.ir.FullyConnected)
-                && taskKind != TrainSpec.Task.BINARY;
+                && (!regress || graph.ops.get(TrainCompiler.classifierIndex(graph)) instanceof kilotrain.ir.FullyConnected);
         AtomicFiles.checkNotInput(outDir.resolve("model.tflite"), model);
         String baseName = start != null ? start.baseName : model.getFileName().toString();
         byte[] baseBytes;

@@ -38,7 +38,8 @@ public record Evaluation(int correct, int count, int[][] confusion, double secon
                     for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
                         src.fillTest(i, in);
                         float[] sc = s.scores(in);
-                        int best = 0;
+                        // one output on labels: a binary logit, class 1 above 0 (the binary task's rule, kt_predict)
+                        int best = sc.length == 1 && sc[0] > 0 ? 1 : 0;
                         for (int c = 1; c < sc.length; c++) {
                             if (sc[c] > sc[best]) {
                                 best = c;

@@ -147,7 +147,8 @@ public final class TfliteExport {
             int logits = addHead(head.op);
             ops.add(new OutOp(-1, FULLY_CONNECTED, new int[] {feature, headWeight, headBias}, new int[] {logits}, 0f));
             output = logits;
-            for (int i = cls + 1; i < graph.ops.size(); i++) {
+            // a binary head's one logit stays a logit (a softmax of one value is 1)
+            for (int i = cls + 1; i < graph.ops.size() && !program.binary(); i++) {
                 if (graph.ops.get(i) instanceof Softmax s) {
                     output = addSoftmaxOutput(i, head.op.output.elements());
                     ops.add(new OutOp(-1, SOFTMAX, new int[] {logits}, new int[] {output}, s.beta));

@@ -174,6 +174,26 @@ class TasksCliTest {
         CliTest.Result e = run("eval", "--json", out.resolve("model.ktm").toString(), data.toString());
         assertEquals(0, e.code(), e.err());
         assertEquals(acc, JSON.readTree(e.out()).get("top1").asDouble(), 1e-12);
+        // the int8 head: model.tflite holds the new one-logit FULLY_CONNECTED (no softmax), and a one-output model
+        // evaluated on labels is a binary logit (class 1 above 0), the same decisions as the trained program's
+        Path out8 = dir.resolve("run8");
+        CliTest.Result t8 = run("train", "--model", HELLO.toString(), "--data", data.toString(), "--task", "binary",
+                "--head", "int8", "--epochs", "4", "--lr", "0.05", "--batch", "8", "--augment", "none", "--out",
+                out8.toString());
+        assertEquals(0, t8.code(), t8.err());
+        double acc8 = JSON.readTree(Files.readString(out8.resolve("metrics.json"))).get("test_accuracy").asDouble();
+        assertTrue(acc8 > 0.8, "int8 head: " + acc8);
+        for (String f : new String[] {"model.tflite", "model.ktm"}) {
+            CliTest.Result e8 = run("eval", "--json", "--task", "classify", out8.resolve(f).toString(),
+                    data.toString());
+            assertEquals(0, e8.code(), e8.err());
+            assertEquals(acc8, JSON.readTree(e8.out()).get("top1").asDouble(), 1e-12, f);
+        }
+        CliTest.Result i8 = run("inspect", "--json", out8.resolve("model.tflite").toString());
+        assertEquals(0, i8.code(), i8.err());
+        JsonNode layers = JSON.readTree(i8.out()).get("layers");
+        assertEquals("FullyConnected", layers.get(layers.size() - 1).get("op").asText());
+        assertEquals("[1,1]", layers.get(layers.size() - 1).get("output_shape").toString());
         Path three = Files.createDirectories(dir.resolve("three"));
         Files.writeString(three.resolve("train.csv"), "x,label\n1,a\n2,b\n3,c\n");
         CliTest.Result wrong = run("train", "--model", HELLO.toString(), "--data", three.resolve("train.csv")
