@@ -28,6 +28,16 @@ import kilotrain.ops.tflite.schema.ReshapeOptions;
 import kilotrain.ops.tflite.schema.SoftmaxOptions;
 import kilotrain.ops.tflite.schema.SubGraph;
 import kilotrain.ops.tflite.schema.TensorType;
+import kilotrain.ops.tflite.schema.ConcatenationOptions;
+import kilotrain.ops.tflite.schema.LeakyReluOptions;
+import kilotrain.ops.tflite.schema.MulOptions;
+import kilotrain.ops.tflite.schema.PadOptions;
+import kilotrain.ops.tflite.schema.ReducerOptions;
+import kilotrain.ops.tflite.schema.ResizeNearestNeighborOptions;
+import kilotrain.ops.tflite.schema.SqueezeOptions;
+import kilotrain.ops.tflite.schema.StridedSliceOptions;
+import kilotrain.ops.tflite.schema.SubOptions;
+import kilotrain.ops.tflite.schema.Tensor;
 import kilotrain.ir.Conv2D;
 import kilotrain.ir.Graph;
 import kilotrain.ir.Op;
@@ -388,7 +398,7 @@ public final class TfliteExport {
         if (r != null) {
             return r;
         }
-        kilotrain.ops.tflite.schema.Tensor x = sg.tensors(t);
+        Tensor x = sg.tensors(t);
         long b = x.buffer();
         if (b == 0 || b >= model.buffersLength()) {
             return null;
@@ -411,17 +421,17 @@ public final class TfliteExport {
         if (t >= sg.tensorsLength()) {
             NewTensor n = added.get(t - sg.tensorsLength());
             int name = fb.createString(n.name());
-            int shape = kilotrain.ops.tflite.schema.Tensor.createShapeVector(fb, n.shape());
+            int shape = Tensor.createShapeVector(fb, n.shape());
             int q = quantization(null, null, n.scales(), n.zeros(), n.axis());
             return tensorTable(shape, n.type(), buffer, name, q, false);
         }
-        kilotrain.ops.tflite.schema.Tensor x = sg.tensors(t);
+        Tensor x = sg.tensors(t);
         int name = x.name() == null ? 0 : fb.createString(x.name());
         int[] dims = new int[x.shapeLength()];
         for (int i = 0; i < dims.length; i++) {
             dims[i] = x.shape(i);
         }
-        int shape = kilotrain.ops.tflite.schema.Tensor.createShapeVector(fb, dims);
+        int shape = Tensor.createShapeVector(fb, dims);
         int q = 0;
         QuantizationParameters p = x.quantization();
         if (p != null) {
@@ -433,20 +443,20 @@ public final class TfliteExport {
     }
 
     private int tensorTable(int shape, byte type, int buffer, int name, int quant, boolean variable) {
-        kilotrain.ops.tflite.schema.Tensor.startTensor(fb);
-        kilotrain.ops.tflite.schema.Tensor.addShape(fb, shape);
-        kilotrain.ops.tflite.schema.Tensor.addType(fb, type);
-        kilotrain.ops.tflite.schema.Tensor.addBuffer(fb, buffer);
+        Tensor.startTensor(fb);
+        Tensor.addShape(fb, shape);
+        Tensor.addType(fb, type);
+        Tensor.addBuffer(fb, buffer);
         if (name != 0) {
-            kilotrain.ops.tflite.schema.Tensor.addName(fb, name);
+            Tensor.addName(fb, name);
         }
         if (quant != 0) {
-            kilotrain.ops.tflite.schema.Tensor.addQuantization(fb, quant);
+            Tensor.addQuantization(fb, quant);
         }
         if (variable) {
-            kilotrain.ops.tflite.schema.Tensor.addIsVariable(fb, true);
+            Tensor.addIsVariable(fb, true);
         }
-        return kilotrain.ops.tflite.schema.Tensor.endTensor(fb);
+        return Tensor.endTensor(fb);
     }
 
     private int quantization(float[] min, float[] max, float[] scale, long[] zero, int axis) {
@@ -545,62 +555,55 @@ public final class TfliteExport {
             }
             case BuiltinOptions.ReshapeOptions: {
                 ReshapeOptions o = (ReshapeOptions) op.builtinOptions(new ReshapeOptions());
-                int[] shape = new int[o.newShapeLength()];
-                for (int i = 0; i < shape.length; i++) {
-                    shape[i] = o.newShape(i);
-                }
-                return ReshapeOptions.createReshapeOptions(fb, ReshapeOptions.createNewShapeVector(fb, shape));
+                return ReshapeOptions.createReshapeOptions(fb,
+                        ReshapeOptions.createNewShapeVector(fb, ints(o.newShapeLength(), o::newShape)));
             }
             case BuiltinOptions.ConcatenationOptions: {
-                var o = (kilotrain.ops.tflite.schema.ConcatenationOptions) op.builtinOptions(
-                        new kilotrain.ops.tflite.schema.ConcatenationOptions());
-                return kilotrain.ops.tflite.schema.ConcatenationOptions.createConcatenationOptions(fb, o.axis(),
+                var o = (ConcatenationOptions) op.builtinOptions(
+                        new ConcatenationOptions());
+                return ConcatenationOptions.createConcatenationOptions(fb, o.axis(),
                         o.fusedActivationFunction());
             }
             case BuiltinOptions.ReducerOptions: {
-                var o = (kilotrain.ops.tflite.schema.ReducerOptions) op.builtinOptions(
-                        new kilotrain.ops.tflite.schema.ReducerOptions());
-                return kilotrain.ops.tflite.schema.ReducerOptions.createReducerOptions(fb, o.keepDims());
+                var o = (ReducerOptions) op.builtinOptions(
+                        new ReducerOptions());
+                return ReducerOptions.createReducerOptions(fb, o.keepDims());
             }
             case BuiltinOptions.StridedSliceOptions: {
-                var o = (kilotrain.ops.tflite.schema.StridedSliceOptions) op.builtinOptions(
-                        new kilotrain.ops.tflite.schema.StridedSliceOptions());
-                return kilotrain.ops.tflite.schema.StridedSliceOptions.createStridedSliceOptions(fb, o.beginMask(),
+                var o = (StridedSliceOptions) op.builtinOptions(
+                        new StridedSliceOptions());
+                return StridedSliceOptions.createStridedSliceOptions(fb, o.beginMask(),
                         o.endMask(), o.ellipsisMask(), o.newAxisMask(), o.shrinkAxisMask(), o.offset());
             }
             case BuiltinOptions.ResizeNearestNeighborOptions: {
-                var o = (kilotrain.ops.tflite.schema.ResizeNearestNeighborOptions) op.builtinOptions(
-                        new kilotrain.ops.tflite.schema.ResizeNearestNeighborOptions());
-                return kilotrain.ops.tflite.schema.ResizeNearestNeighborOptions.createResizeNearestNeighborOptions(fb,
+                var o = (ResizeNearestNeighborOptions) op.builtinOptions(
+                        new ResizeNearestNeighborOptions());
+                return ResizeNearestNeighborOptions.createResizeNearestNeighborOptions(fb,
                         o.alignCorners(), o.halfPixelCenters());
             }
             case BuiltinOptions.SqueezeOptions: {
-                var o = (kilotrain.ops.tflite.schema.SqueezeOptions) op.builtinOptions(
-                        new kilotrain.ops.tflite.schema.SqueezeOptions());
-                int[] dims = new int[o.squeezeDimsLength()];
-                for (int i = 0; i < dims.length; i++) {
-                    dims[i] = o.squeezeDims(i);
-                }
-                return kilotrain.ops.tflite.schema.SqueezeOptions.createSqueezeOptions(fb,
-                        kilotrain.ops.tflite.schema.SqueezeOptions.createSqueezeDimsVector(fb, dims));
+                var o = (SqueezeOptions) op.builtinOptions(
+                        new SqueezeOptions());
+                return SqueezeOptions.createSqueezeOptions(fb,
+                        SqueezeOptions.createSqueezeDimsVector(fb, ints(o.squeezeDimsLength(), o::squeezeDims)));
             }
             case BuiltinOptions.PadOptions:
-                kilotrain.ops.tflite.schema.PadOptions.startPadOptions(fb);
-                return kilotrain.ops.tflite.schema.PadOptions.endPadOptions(fb);
+                PadOptions.startPadOptions(fb);
+                return PadOptions.endPadOptions(fb);
             case BuiltinOptions.LeakyReluOptions: {
-                var o = (kilotrain.ops.tflite.schema.LeakyReluOptions) op.builtinOptions(
-                        new kilotrain.ops.tflite.schema.LeakyReluOptions());
-                return kilotrain.ops.tflite.schema.LeakyReluOptions.createLeakyReluOptions(fb, o.alpha());
+                var o = (LeakyReluOptions) op.builtinOptions(
+                        new LeakyReluOptions());
+                return LeakyReluOptions.createLeakyReluOptions(fb, o.alpha());
             }
             case BuiltinOptions.MulOptions: {
-                var o = (kilotrain.ops.tflite.schema.MulOptions) op.builtinOptions(
-                        new kilotrain.ops.tflite.schema.MulOptions());
-                return kilotrain.ops.tflite.schema.MulOptions.createMulOptions(fb, o.fusedActivationFunction());
+                var o = (MulOptions) op.builtinOptions(
+                        new MulOptions());
+                return MulOptions.createMulOptions(fb, o.fusedActivationFunction());
             }
             case BuiltinOptions.SubOptions: {
-                var o = (kilotrain.ops.tflite.schema.SubOptions) op.builtinOptions(
-                        new kilotrain.ops.tflite.schema.SubOptions());
-                return kilotrain.ops.tflite.schema.SubOptions.createSubOptions(fb, o.fusedActivationFunction(), o.potScaleInt16());
+                var o = (SubOptions) op.builtinOptions(
+                        new SubOptions());
+                return SubOptions.createSubOptions(fb, o.fusedActivationFunction(), o.potScaleInt16());
             }
             default:
                 throw new KtException("TFLite export: operator " + index + " has options of type " + (type & 0xff)
@@ -630,5 +633,14 @@ public final class TfliteExport {
             out[i] = f.at(i);
         }
         return out;
+    }
+
+    /** The {@code n} elements of a flatbuffer int vector. */
+    private static int[] ints(int n, java.util.function.IntUnaryOperator at) {
+        int[] v = new int[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = at.applyAsInt(i);
+        }
+        return v;
     }
 }
