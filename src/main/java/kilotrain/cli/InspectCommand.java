@@ -60,17 +60,7 @@ final class InspectCommand implements Callable<Integer> {
             for (Tensor t : op.inputs()) {
                 act += t.isConstant() ? 0 : t.bytes();
             }
-            table.append(String.format("%-4d %-18s %-22s %-16s %-16s %10d %12d %10d%n", i, op.kind(), trim(op.name),
-                    shape(in), shape(op.output()), params, op.macs(), act));
-            ObjectNode l = layers.addObject();
-            l.put("index", i);
-            l.put("op", op.kind());
-            l.put("name", op.name);
-            l.set("input_shape", Json.MAPPER.valueToTree(in.shape));
-            l.set("output_shape", Json.MAPPER.valueToTree(op.output().shape));
-            l.put("params", params);
-            l.put("macs", op.macs());
-            l.put("activation_bytes", act);
+            ObjectNode l = row(table, layers, i, op.kind(), op.name, in, op.output(), params, op.macs(), act);
             if (op instanceof Conv2D c) {
                 l.put("kernel", c.kernelH() + "x" + c.kernelW());
                 l.put("stride", c.strideH);
@@ -82,18 +72,8 @@ final class InspectCommand implements Callable<Integer> {
         }
         if (g.floatOutput) {
             // the model's last operator, DEQUANTIZE (ops/dequantize): outside the int8 graph, no MACs
-            long act = kilotrain.ops.dequantize.Dequantize.activationBytes(g);
-            table.append(String.format("%-4d %-18s %-22s %-16s %-16s %10d %12d %10d%n", i, "DEQUANTIZE",
-                    trim(g.output.name), shape(g.output), shape(g.output), 0, 0, act));
-            ObjectNode l = layers.addObject();
-            l.put("index", i);
-            l.put("op", "DEQUANTIZE");
-            l.put("name", g.output.name);
-            l.set("input_shape", Json.MAPPER.valueToTree(g.output.shape));
-            l.set("output_shape", Json.MAPPER.valueToTree(g.output.shape));
-            l.put("params", 0);
-            l.put("macs", 0);
-            l.put("activation_bytes", act);
+            row(table, layers, i, "DEQUANTIZE", g.output.name, g.output, g.output, 0, 0,
+                    kilotrain.ops.dequantize.Dequantize.activationBytes(g));
         }
         InferenceMemory mem = InferenceMemory.of(g);
         if (json) {
@@ -132,6 +112,23 @@ final class InspectCommand implements Callable<Integer> {
                     weightBytes, mem.peakBytes(), mem.peakOp());
         }
         return 0;
+    }
+
+    /** One layer's line of the table and its JSON object. */
+    private static ObjectNode row(StringBuilder table, ArrayNode layers, int i, String kind, String name, Tensor in,
+            Tensor out, long params, long macs, long act) {
+        table.append(String.format("%-4d %-18s %-22s %-16s %-16s %10d %12d %10d%n", i, kind, trim(name), shape(in),
+                shape(out), params, macs, act));
+        ObjectNode l = layers.addObject();
+        l.put("index", i);
+        l.put("op", kind);
+        l.put("name", name);
+        l.set("input_shape", Json.MAPPER.valueToTree(in.shape));
+        l.set("output_shape", Json.MAPPER.valueToTree(out.shape));
+        l.put("params", params);
+        l.put("macs", macs);
+        l.put("activation_bytes", act);
+        return l;
     }
 
     private static String trim(String s) {
