@@ -122,6 +122,63 @@ public final class Reorder {
         return best.withStep(bestStep);
     }
 
+    /** Rows per chunk that the C kernel of a fused update computes together (kt_rows.c: four rows per pass). */
+    public static final int WIDE_ROW_CHUNK = 4;
+
+    /**
+     * Each fused update of {@code v}'s step ({@link Instr#rowChunk}) with chunks of {@code rows} rows instead of one
+     * where the larger chunk buffer ({@code (rows - 1) x} row length more floats) fits under the step's peak: the C
+     * kernel converts each saved input value once per chunk pass instead of once per row. Only the chunk sizes
+     * change (every element's sum and the update's order are the same), so the bits do not move. Kept only if the
+     * planned arena is no larger; returns {@code v} itself when nothing changes.
+     */
+    public static Variant rowChunksWhereFree(Variant v, int rows, ArenaPlanner planner) {
+        Program prog = v.program();
+        List<Instr> step = v.step();
+        long bound = peak(prog, step);
+        boolean changed = false;
+        for (int i = 0; i < step.size(); i++) {
+            Instr in = step.get(i);
+            Buf chunk = in.rowChunk();
+            Param q = in.updatedParam();
+            if (chunk == null || q == null) {
+                continue;
+            }
+            int n = Math.min(rows, q.value.elements / q.rowLength);
+            if (chunk.elements >= n * q.rowLength) {
+                continue;
+            }
+            Buf wide = new Buf(chunk.id, chunk.name, chunk.kind, chunk.dtype, n * q.rowLength);
+            List<Instr> trial = new ArrayList<>(step);
+            trial.set(i, in.withRowUpdate(q, wide, n));
+            List<Buf> bufs = new ArrayList<>(prog.bufs);
+            bufs.set(bufs.indexOf(chunk), wide);
+            Program t = prog.withStepAndBufs(trial, bufs);
+            if (peak(t, trial) <= bound) {
+                prog = t;
+                step = trial;
+                changed = true;
+            }
+        }
+        if (!changed) {
+            return v;
+        }
+        Variant u = Variant.of(v.name(), prog, step, true, planner);
+        return u.plan().arenaBytes() <= v.plan().arenaBytes() ? u : v;
+    }
+
+    /** Fused updates of a step that compute more than one gradient row per chunk. */
+    public static int wideRowChunks(List<Instr> step) {
+        int n = 0;
+        for (Instr in : step) {
+            if (in.rowChunk() != null && in.updatedParam() != null
+                    && in.rowChunk().elements > in.updatedParam().rowLength) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** The keys of every order choice of a step ({@link Instr#orderChoice}). */
     private static Set<Object> orderChoices(List<Instr> step) {
         Set<Object> out = new HashSet<>();

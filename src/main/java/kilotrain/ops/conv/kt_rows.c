@@ -1,5 +1,92 @@
 #include "kt_rows.h"
 
+#if defined(KT_VFP_BLOCKS)
+/*
+ * Four saved int8 values (one word at [x], post-incremented) into s4-s7 as floats (v - xz), exactly: the word
+ * 0x4B400000 + (v - xz) is the float 12582912 + (v - xz) (|v - xz| < 2^22), and subtracting 12582912 (magic, in
+ * %[m]) is exact. Integer instructions and two VMOVs instead of one VCVT per value.
+ */
+#define KT_ROWS_CVT4                                                                                                 \
+    "ldr %[w], [%[x]], #4\n\t"                                                                                       \
+    "sxtb %[t0], %[w]\n\t"                                                                                           \
+    "sxtb %[t1], %[w], ror #8\n\t"                                                                                   \
+    "add %[t0], %[t0], %[b]\n\t"                                                                                     \
+    "add %[t1], %[t1], %[b]\n\t"                                                                                     \
+    "vmov s4, s5, %[t0], %[t1]\n\t"                                                                                  \
+    "sxtb %[t0], %[w], ror #16\n\t"                                                                                  \
+    "sxtb %[w], %[w], ror #24\n\t"                                                                                   \
+    "add %[t0], %[t0], %[b]\n\t"                                                                                     \
+    "add %[w], %[w], %[b]\n\t"                                                                                       \
+    "vmov s6, s7, %[t0], %[w]\n\t"                                                                                   \
+    "vsub.f32 s4, s4, %[m]\n\tvsub.f32 s5, s5, %[m]\n\tvsub.f32 s6, s6, %[m]\n\tvsub.f32 s7, s7, %[m]\n\t"
+/* g[k] += a * s(4+k) for the four sums of one row in registers s, s+1, s+2, s+3 */
+#define KT_ROWS_MAC(a, s0, s1, s2, s3)                                                                               \
+    "vmul.f32 s8, " a ", s4\n\tvadd.f32 " s0 ", " s0 ", s8\n\t"                                                      \
+    "vmul.f32 s8, " a ", s5\n\tvadd.f32 " s1 ", " s1 ", s8\n\t"                                                      \
+    "vmul.f32 s8, " a ", s6\n\tvadd.f32 " s2 ", " s2 ", s8\n\t"                                                      \
+    "vmul.f32 s8, " a ", s7\n\tvadd.f32 " s3 ", " s3 ", s8\n\t"
+#define KT_ROWS_MAGIC 0x4B400000
+#endif
+
+/*
+ * One tap of `rows` rows (1..4, their sums at g[r * row_len ..]) at one output pixel: g_r[j] += a_r * (x[j] - xz) for
+ * j < n, the saved values converted once for all the rows. a_r == 0 rows change no bit (a sum from +0 never becomes
+ * -0, and adding +-0 to it is exact), so the caller may pass them. 4 rows: four values x four rows per pass.
+ */
+static void rows_tap(const int8_t *x, int n, int xz, const float *a, int rows, float *g, int row_len) {
+    int j = 0;
+#if defined(KT_VFP_BLOCKS)
+    int blocks = n >> 2;
+    if (blocks > 0) {
+        const int32_t b = KT_ROWS_MAGIC - xz;
+        const float m = 12582912.0f;
+        const int8_t *xq = x;
+        int32_t w, t0, t1;
+        if (rows == 4) {
+            float *g0 = g, *g1 = g + row_len, *g2 = g1 + row_len, *g3 = g2 + row_len;
+            __asm__ volatile("1:\n\t" KT_ROWS_CVT4 "vldmia %[g0], {s16-s19}\n\t"
+                             "vldmia %[g1], {s20-s23}\n\t"
+                             "vldmia %[g2], {s24-s27}\n\t"
+                             "vldmia %[g3], {s28-s31}\n\t" KT_ROWS_MAC("%[a0]", "s16", "s17", "s18", "s19")
+                                 KT_ROWS_MAC("%[a1]", "s20", "s21", "s22", "s23")
+                                     KT_ROWS_MAC("%[a2]", "s24", "s25", "s26", "s27")
+                                         KT_ROWS_MAC("%[a3]", "s28", "s29", "s30", "s31") "vstmia %[g0]!, {s16-s19}\n\t"
+                             "vstmia %[g1]!, {s20-s23}\n\t"
+                             "vstmia %[g2]!, {s24-s27}\n\t"
+                             "vstmia %[g3]!, {s28-s31}\n\t"
+                             "subs %[n], %[n], #1\n\t"
+                             "bne 1b\n\t"
+                             : [x] "+r"(xq), [g0] "+r"(g0), [g1] "+r"(g1), [g2] "+r"(g2), [g3] "+r"(g3),
+                               [n] "+r"(blocks), [w] "=&r"(w), [t0] "=&r"(t0), [t1] "=&r"(t1)
+                             : [b] "r"(b), [m] "t"(m), [a0] "t"(a[0]), [a1] "t"(a[1]), [a2] "t"(a[2]), [a3] "t"(a[3])
+                             : "s4", "s5", "s6", "s7", "s8", "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23",
+                               "s24", "s25", "s26", "s27", "s28", "s29", "s30", "s31", "cc", "memory");
+        } else {
+            for (int r = 0; r < rows; r++) {
+                float *g0 = g + r * row_len;
+                int nb = blocks;
+                xq = x;
+                __asm__ volatile("1:\n\t" KT_ROWS_CVT4 "vldmia %[g0], {s16-s19}\n\t" KT_ROWS_MAC(
+                                     "%[a0]", "s16", "s17", "s18", "s19") "vstmia %[g0]!, {s16-s19}\n\t"
+                                 "subs %[n], %[n], #1\n\t"
+                                 "bne 1b\n\t"
+                                 : [x] "+r"(xq), [g0] "+r"(g0), [n] "+r"(nb), [w] "=&r"(w), [t0] "=&r"(t0),
+                                   [t1] "=&r"(t1)
+                                 : [b] "r"(b), [m] "t"(m), [a0] "t"(a[r])
+                                 : "s4", "s5", "s6", "s7", "s8", "s16", "s17", "s18", "s19", "cc", "memory");
+            }
+        }
+        j = n & ~3;
+    }
+#endif
+    for (; j < n; j++) {
+        const float v = (float)((int32_t)x[j] - xz);
+        for (int r = 0; r < rows; r++) {
+            g[r * row_len + j] = g[r * row_len + j] + a[r] * v;
+        }
+    }
+}
+
 void kt_conv_weight_grad_rows(const kt_conv *p, const int8_t *saved, const int32_t *kept, int nk, const float *g_acc,
                               int row0, int rows, float *out) {
     const int depthwise = p->groups > 1 && p->groups == p->cin;
@@ -8,6 +95,50 @@ void kt_conv_weight_grad_rows(const kt_conv *p, const int8_t *saved, const int32
     const int x_stride = (p->groups == 1 || depthwise) ? nk : p->cin;
     const int row_len = p->kh * p->kw * per_tap;
     const int xz = p->x_zero, cout = p->cout;
+    for (int i = 0; i < rows * row_len; i++) {
+        out[i] = 0.0f;
+    }
+    if (p->groups == 1) {
+        /* rows are consecutive output channels: per output pixel and tap the saved row converted once for up to four
+         * rows, the rows whose gradient there is zero left out (each element's sum keeps its order) */
+        for (int oy = 0; oy < p->out_h; oy++) {
+            for (int ox = 0; ox < p->out_w; ox++) {
+                const float *ga = g_acc + (oy * p->out_w + ox) * cout + row0;
+                for (int r0 = 0; r0 < rows; r0 += 4) {
+                    const int nr = rows - r0 < 4 ? rows - r0 : 4;
+                    float a[4];
+                    int live[4], n = 0;
+                    for (int r = 0; r < nr; r++) {
+                        if (ga[r0 + r] != 0.0f) {
+                            a[n] = ga[r0 + r];
+                            live[n++] = r0 + r;
+                        }
+                    }
+                    if (n == 0) {
+                        continue;
+                    }
+                    if (n >= 3 && nr == 4) {
+                        /* the four rows in one pass (a zero row among them adds +-0: no bit changes) */
+                        for (int r = 0; r < 4; r++) {
+                            a[r] = ga[r0 + r];
+                        }
+                        KT_WINDOW(p, oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left, ky, kx, iy, ix) {
+                            rows_tap(saved + (iy * p->in_w + ix) * nk, nk, xz, a, 4,
+                                     out + r0 * row_len + (ky * p->kw + kx) * nk, row_len);
+                        }
+                        continue;
+                    }
+                    KT_WINDOW(p, oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left, ky, kx, iy, ix) {
+                        for (int r = 0; r < n; r++) {
+                            rows_tap(saved + (iy * p->in_w + ix) * nk, nk, xz, a + r, 1,
+                                     out + live[r] * row_len + (ky * p->kw + kx) * nk, row_len);
+                        }
+                    }
+                }
+            }
+        }
+        return;
+    }
     for (int r = 0; r < rows; r++) {
         const int row = row0 + r;
         int co, x_base;
@@ -17,12 +148,9 @@ void kt_conv_weight_grad_rows(const kt_conv *p, const int8_t *saved, const int32
             x_base = kk;
         } else {
             co = row;
-            x_base = p->groups == 1 ? 0 : (co / (cout / p->groups)) * per_tap;
+            x_base = (co / (cout / p->groups)) * per_tap;
         }
         float *o = out + r * row_len;
-        for (int i = 0; i < row_len; i++) {
-            o[i] = 0.0f;
-        }
         for (int oy = 0; oy < p->out_h; oy++) {
             for (int ox = 0; ox < p->out_w; ox++) {
                 const float a = g_acc[(oy * p->out_w + ox) * cout + co];
