@@ -19,12 +19,14 @@
     "add %[w], %[w], %[b]\n\t"                                                                                       \
     "vmov s6, s7, %[t0], %[w]\n\t"                                                                                   \
     "vsub.f32 s4, s4, %[m]\n\tvsub.f32 s5, s5, %[m]\n\tvsub.f32 s6, s6, %[m]\n\tvsub.f32 s7, s7, %[m]\n\t"
-/* g[k] += a * s(4+k) for the four sums of one row in registers s, s+1, s+2, s+3 */
-#define KT_ROWS_MAC(a, s0, s1, s2, s3)                                                                               \
-    "vmul.f32 s8, " a ", s4\n\tvadd.f32 " s0 ", " s0 ", s8\n\t"                                                      \
-    "vmul.f32 s8, " a ", s5\n\tvadd.f32 " s1 ", " s1 ", s8\n\t"                                                      \
-    "vmul.f32 s8, " a ", s6\n\tvadd.f32 " s2 ", " s2 ", s8\n\t"                                                      \
-    "vmul.f32 s8, " a ", s7\n\tvadd.f32 " s3 ", " s3 ", s8\n\t"
+/* one row's four sums at [g] (post-incremented) into s0-s3, plus a * s4..s7 each, stored back */
+#define KT_ROWS_ROW(a, g)                                                                                            \
+    "vldmia %[" g "], {s0-s3}\n\t"                                                                                   \
+    "vmul.f32 s8, %[" a "], s4\n\tvadd.f32 s0, s0, s8\n\t"                                                           \
+    "vmul.f32 s8, %[" a "], s5\n\tvadd.f32 s1, s1, s8\n\t"                                                           \
+    "vmul.f32 s8, %[" a "], s6\n\tvadd.f32 s2, s2, s8\n\t"                                                           \
+    "vmul.f32 s8, %[" a "], s7\n\tvadd.f32 s3, s3, s8\n\t"                                                           \
+    "vstmia %[" g "]!, {s0-s3}\n\t"
 #define KT_ROWS_MAGIC 0x4B400000
 #endif
 
@@ -44,36 +46,22 @@ static void rows_tap(const int8_t *x, int n, int xz, const float *a, int rows, f
         int32_t w, t0, t1;
         if (rows == 4) {
             float *g0 = g, *g1 = g + row_len, *g2 = g1 + row_len, *g3 = g2 + row_len;
-            __asm__ volatile("1:\n\t" KT_ROWS_CVT4 "vldmia %[g0], {s16-s19}\n\t"
-                             "vldmia %[g1], {s20-s23}\n\t"
-                             "vldmia %[g2], {s24-s27}\n\t"
-                             "vldmia %[g3], {s28-s31}\n\t" KT_ROWS_MAC("%[a0]", "s16", "s17", "s18", "s19")
-                                 KT_ROWS_MAC("%[a1]", "s20", "s21", "s22", "s23")
-                                     KT_ROWS_MAC("%[a2]", "s24", "s25", "s26", "s27")
-                                         KT_ROWS_MAC("%[a3]", "s28", "s29", "s30", "s31") "vstmia %[g0]!, {s16-s19}\n\t"
-                             "vstmia %[g1]!, {s20-s23}\n\t"
-                             "vstmia %[g2]!, {s24-s27}\n\t"
-                             "vstmia %[g3]!, {s28-s31}\n\t"
-                             "subs %[n], %[n], #1\n\t"
-                             "bne 1b\n\t"
+            __asm__ volatile("1:\n\t" KT_ROWS_CVT4 KT_ROWS_ROW("a0", "g0") KT_ROWS_ROW("a1", "g1")
+                                 KT_ROWS_ROW("a2", "g2") KT_ROWS_ROW("a3", "g3") "subs %[n], %[n], #1\n\tbne 1b\n\t"
                              : [x] "+r"(xq), [g0] "+r"(g0), [g1] "+r"(g1), [g2] "+r"(g2), [g3] "+r"(g3),
                                [n] "+r"(blocks), [w] "=&r"(w), [t0] "=&r"(t0), [t1] "=&r"(t1)
                              : [b] "r"(b), [m] "t"(m), [a0] "t"(a[0]), [a1] "t"(a[1]), [a2] "t"(a[2]), [a3] "t"(a[3])
-                             : "s4", "s5", "s6", "s7", "s8", "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23",
-                               "s24", "s25", "s26", "s27", "s28", "s29", "s30", "s31", "cc", "memory");
+                             : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "cc", "memory");
         } else {
             for (int r = 0; r < rows; r++) {
                 float *g0 = g + r * row_len;
                 int nb = blocks;
                 xq = x;
-                __asm__ volatile("1:\n\t" KT_ROWS_CVT4 "vldmia %[g0], {s16-s19}\n\t" KT_ROWS_MAC(
-                                     "%[a0]", "s16", "s17", "s18", "s19") "vstmia %[g0]!, {s16-s19}\n\t"
-                                 "subs %[n], %[n], #1\n\t"
-                                 "bne 1b\n\t"
+                __asm__ volatile("1:\n\t" KT_ROWS_CVT4 KT_ROWS_ROW("a0", "g0") "subs %[n], %[n], #1\n\tbne 1b\n\t"
                                  : [x] "+r"(xq), [g0] "+r"(g0), [n] "+r"(nb), [w] "=&r"(w), [t0] "=&r"(t0),
                                    [t1] "=&r"(t1)
                                  : [b] "r"(b), [m] "t"(m), [a0] "t"(a[r])
-                                 : "s4", "s5", "s6", "s7", "s8", "s16", "s17", "s18", "s19", "cc", "memory");
+                                 : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "cc", "memory");
             }
         }
         j = n & ~3;
