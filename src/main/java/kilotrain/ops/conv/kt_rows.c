@@ -31,11 +31,10 @@
 #endif
 
 /*
- * One tap of `rows` rows (1..4, their sums at g[r * row_len ..]) at one output pixel: g_r[j] += a_r * (x[j] - xz) for
- * j < n, the saved values converted once for all the rows. a_r == 0 rows change no bit (a sum from +0 never becomes
- * -0, and adding +-0 to it is exact), so the caller may pass them. 4 rows: four values x four rows per pass.
+ * One tap of `rows` rows (1, 2 or 4; row r's sums at g[r]) at one output pixel: g[r][j] += a[r] * (x[j] - xz) for
+ * j < n, each saved value converted once for all the rows, four values x the rows per pass.
  */
-static void rows_tap(const int8_t *x, int n, int xz, const float *a, int rows, float *g, int row_len) {
+static void rows_tap(const int8_t *x, int n, int xz, const float *a, int rows, float *const *g) {
     int j = 0;
 #if defined(KT_VFP_BLOCKS)
     int blocks = n >> 2;
@@ -43,26 +42,28 @@ static void rows_tap(const int8_t *x, int n, int xz, const float *a, int rows, f
         const int32_t b = KT_ROWS_MAGIC - xz;
         const float m = 12582912.0f;
         const int8_t *xq = x;
+        float *g0 = g[0], *g1 = g[rows > 1], *g2 = g[rows > 2 ? 2 : 0], *g3 = g[rows > 3 ? 3 : 0];
         int32_t w, t0, t1;
         if (rows == 4) {
-            float *g0 = g, *g1 = g + row_len, *g2 = g1 + row_len, *g3 = g2 + row_len;
             __asm__ volatile("1:\n\t" KT_ROWS_CVT4 KT_ROWS_ROW("a0", "g0") KT_ROWS_ROW("a1", "g1")
                                  KT_ROWS_ROW("a2", "g2") KT_ROWS_ROW("a3", "g3") "subs %[n], %[n], #1\n\tbne 1b\n\t"
                              : [x] "+r"(xq), [g0] "+r"(g0), [g1] "+r"(g1), [g2] "+r"(g2), [g3] "+r"(g3),
                                [n] "+r"(blocks), [w] "=&r"(w), [t0] "=&r"(t0), [t1] "=&r"(t1)
                              : [b] "r"(b), [m] "t"(m), [a0] "t"(a[0]), [a1] "t"(a[1]), [a2] "t"(a[2]), [a3] "t"(a[3])
                              : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "cc", "memory");
+        } else if (rows == 2) {
+            __asm__ volatile("1:\n\t" KT_ROWS_CVT4 KT_ROWS_ROW("a0", "g0") KT_ROWS_ROW("a1", "g1")
+                             "subs %[n], %[n], #1\n\tbne 1b\n\t"
+                             : [x] "+r"(xq), [g0] "+r"(g0), [g1] "+r"(g1), [n] "+r"(blocks), [w] "=&r"(w),
+                               [t0] "=&r"(t0), [t1] "=&r"(t1)
+                             : [b] "r"(b), [m] "t"(m), [a0] "t"(a[0]), [a1] "t"(a[1])
+                             : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "cc", "memory");
         } else {
-            for (int r = 0; r < rows; r++) {
-                float *g0 = g + r * row_len;
-                int nb = blocks;
-                xq = x;
-                __asm__ volatile("1:\n\t" KT_ROWS_CVT4 KT_ROWS_ROW("a0", "g0") "subs %[n], %[n], #1\n\tbne 1b\n\t"
-                                 : [x] "+r"(xq), [g0] "+r"(g0), [n] "+r"(nb), [w] "=&r"(w), [t0] "=&r"(t0),
-                                   [t1] "=&r"(t1)
-                                 : [b] "r"(b), [m] "t"(m), [a0] "t"(a[r])
-                                 : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "cc", "memory");
-            }
+            __asm__ volatile("1:\n\t" KT_ROWS_CVT4 KT_ROWS_ROW("a0", "g0") "subs %[n], %[n], #1\n\tbne 1b\n\t"
+                             : [x] "+r"(xq), [g0] "+r"(g0), [n] "+r"(blocks), [w] "=&r"(w), [t0] "=&r"(t0),
+                               [t1] "=&r"(t1)
+                             : [b] "r"(b), [m] "t"(m), [a0] "t"(a[0])
+                             : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "cc", "memory");
         }
         j = n & ~3;
     }
@@ -70,7 +71,7 @@ static void rows_tap(const int8_t *x, int n, int xz, const float *a, int rows, f
     for (; j < n; j++) {
         const float v = (float)((int32_t)x[j] - xz);
         for (int r = 0; r < rows; r++) {
-            g[r * row_len + j] = g[r * row_len + j] + a[r] * v;
+            g[r][j] = g[r][j] + a[r] * v;
         }
     }
 }
@@ -88,7 +89,8 @@ void kt_conv_weight_grad_rows(const kt_conv *p, const int8_t *saved, const int32
     }
     if (p->groups == 1) {
         /* rows are consecutive output channels: per output pixel and tap the saved row converted once for up to four
-         * rows, the rows whose gradient there is zero left out (each element's sum keeps its order) */
+         * rows, those whose gradient there is zero left out (each element's sum keeps its order, and leaving out a
+         * zero term changes no bit: a sum from +0 never becomes -0, and adding +-0 to it is exact) */
         for (int oy = 0; oy < p->out_h; oy++) {
             for (int ox = 0; ox < p->out_w; ox++) {
                 const float *ga = g_acc + (oy * p->out_w + ox) * cout + row0;
@@ -105,21 +107,24 @@ void kt_conv_weight_grad_rows(const kt_conv *p, const int8_t *saved, const int32
                     if (n == 0) {
                         continue;
                     }
-                    if (n >= 3 && nr == 4) {
-                        /* the four rows in one pass (a zero row among them adds +-0: no bit changes) */
-                        for (int r = 0; r < 4; r++) {
-                            a[r] = ga[r0 + r];
+                    if (n == 3 && nr == 4) {
+                        /* all four rows in one pass (the zero row adds +-0: no bit changes) */
+                        for (n = 0; n < 4; n++) {
+                            a[n] = ga[r0 + n];
+                            live[n] = r0 + n;
                         }
-                        KT_WINDOW(p, oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left, ky, kx, iy, ix) {
-                            rows_tap(saved + (iy * p->in_w + ix) * nk, nk, xz, a, 4,
-                                     out + r0 * row_len + (ky * p->kw + kx) * nk, row_len);
-                        }
-                        continue;
                     }
                     KT_WINDOW(p, oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left, ky, kx, iy, ix) {
+                        const int8_t *x = saved + (iy * p->in_w + ix) * nk;
+                        float *g[4];
                         for (int r = 0; r < n; r++) {
-                            rows_tap(saved + (iy * p->in_w + ix) * nk, nk, xz, a + r, 1,
-                                     out + live[r] * row_len + (ky * p->kw + kx) * nk, row_len);
+                            g[r] = out + live[r] * row_len + (ky * p->kw + kx) * nk;
+                        }
+                        if (n == 3) {
+                            rows_tap(x, nk, xz, a, 2, g);
+                            rows_tap(x, nk, xz, a + 2, 1, g + 2);
+                        } else {
+                            rows_tap(x, nk, xz, a, n, g);
                         }
                     }
                 }
