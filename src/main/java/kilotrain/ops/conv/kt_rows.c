@@ -28,7 +28,33 @@
     "vmul.f32 s8, %[" a "], s7\n\tvadd.f32 s3, s3, s8\n\t"                                                           \
     "vstmia %[" g "]!, {s0-s3}\n\t"
 #define KT_ROWS_MAGIC 0x4B400000
+/* the one-row pass over blocks x four values from xq into g0 (b, m, w, t0, t1 declared by the caller) */
+#define KT_ROWS_PASS1(a)                                                                                             \
+    __asm__ volatile("1:\n\t" KT_ROWS_CVT4 KT_ROWS_ROW("a0", "g0") "subs %[n], %[n], #1\n\tbne 1b\n\t"             \
+                     : [x] "+r"(xq), [g0] "+r"(g0), [n] "+r"(blocks), [w] "=&r"(w), [t0] "=&r"(t0), [t1] "=&r"(t1)  \
+                     : [b] "r"(b), [m] "t"(m), [a0] "t"(a)                                                           \
+                     : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "cc", "memory")
 #endif
+
+/* One row: g[j] += a * (x[j] - xz) for j < n, four values per pass. */
+static inline void row1(const int8_t *x, int n, int xz, float a, float *g) {
+    int j = 0;
+#if defined(KT_VFP_BLOCKS)
+    int blocks = n >> 2;
+    if (blocks > 0) {
+        const int32_t b = KT_ROWS_MAGIC - xz;
+        const float m = 12582912.0f;
+        const int8_t *xq = x;
+        float *g0 = g;
+        int32_t w, t0, t1;
+        KT_ROWS_PASS1(a);
+        j = n & ~3;
+    }
+#endif
+    for (; j < n; j++) {
+        g[j] = g[j] + a * (float)((int32_t)x[j] - xz);
+    }
+}
 
 /*
  * One tap of `rows` rows (1, 2 or 4; row r's sums at g[r]) at one output pixel: g[r][j] += a[r] * (x[j] - xz) for
@@ -59,11 +85,7 @@ static void rows_tap(const int8_t *x, int n, int xz, const float *a, int rows, f
                              : [b] "r"(b), [m] "t"(m), [a0] "t"(a[0]), [a1] "t"(a[1])
                              : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "cc", "memory");
         } else {
-            __asm__ volatile("1:\n\t" KT_ROWS_CVT4 KT_ROWS_ROW("a0", "g0") "subs %[n], %[n], #1\n\tbne 1b\n\t"
-                             : [x] "+r"(xq), [g0] "+r"(g0), [n] "+r"(blocks), [w] "=&r"(w), [t0] "=&r"(t0),
-                               [t1] "=&r"(t1)
-                             : [b] "r"(b), [m] "t"(m), [a0] "t"(a[0])
-                             : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "cc", "memory");
+            KT_ROWS_PASS1(a[0]);
         }
         j = n & ~3;
     }
@@ -86,6 +108,21 @@ void kt_conv_weight_grad_rows(const kt_conv *p, const int8_t *saved, const int32
     const int xz = p->x_zero, cout = p->cout;
     for (int i = 0; i < rows * row_len; i++) {
         out[i] = 0.0f;
+    }
+    if (p->groups == 1 && rows == 1) {
+        /* one row (where rows of four do not fit the peak): the pixels where its gradient is not zero */
+        for (int oy = 0; oy < p->out_h; oy++) {
+            for (int ox = 0; ox < p->out_w; ox++) {
+                const float a = g_acc[(oy * p->out_w + ox) * cout + row0];
+                if (a == 0.0f) {
+                    continue;
+                }
+                KT_WINDOW(p, oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left, ky, kx, iy, ix) {
+                    row1(saved + (iy * p->in_w + ix) * nk, nk, xz, a, out + (ky * p->kw + kx) * nk);
+                }
+            }
+        }
+        return;
     }
     if (p->groups == 1) {
         /* rows are consecutive output channels: per output pixel and tap the saved row converted once for up to four
