@@ -28,7 +28,13 @@
     "vmul.f32 s8, %[" a "], s7\n\tvadd.f32 s3, s3, s8\n\t"                                                           \
     "vstmia %[" g "]!, {s0-s3}\n\t"
 #define KT_ROWS_MAGIC 0x4B400000
-/* the one-row pass over blocks x four values from xq into g0 (b, m, w, t0, t1 declared by the caller) */
+/* what the passes read (b: the magic word minus the zero point, m: its float) and their scratch registers */
+#define KT_ROWS_VARS(x, xz)                                                                                          \
+    const int32_t b = KT_ROWS_MAGIC - (xz);                                                                          \
+    const float m = 12582912.0f;                                                                                     \
+    const int8_t *xq = (x);                                                                                          \
+    int32_t w, t0, t1
+/* the one-row pass over blocks x four values from xq into g0 (KT_ROWS_VARS declared by the caller) */
 #define KT_ROWS_PASS1(a)                                                                                             \
     __asm__ volatile("1:\n\t" KT_ROWS_CVT4 KT_ROWS_ROW("a0", "g0") "subs %[n], %[n], #1\n\tbne 1b\n\t"             \
                      : [x] "+r"(xq), [g0] "+r"(g0), [n] "+r"(blocks), [w] "=&r"(w), [t0] "=&r"(t0), [t1] "=&r"(t1)  \
@@ -42,11 +48,8 @@ static inline void row1(const int8_t *x, int n, int xz, float a, float *g) {
 #if defined(KT_VFP_BLOCKS)
     int blocks = n >> 2;
     if (blocks > 0) {
-        const int32_t b = KT_ROWS_MAGIC - xz;
-        const float m = 12582912.0f;
-        const int8_t *xq = x;
+        KT_ROWS_VARS(x, xz);
         float *g0 = g;
-        int32_t w, t0, t1;
         KT_ROWS_PASS1(a);
         j = n & ~3;
     }
@@ -65,11 +68,8 @@ static void rows_tap(const int8_t *x, int n, int xz, const float *a, int rows, f
 #if defined(KT_VFP_BLOCKS)
     int blocks = n >> 2;
     if (blocks > 0) {
-        const int32_t b = KT_ROWS_MAGIC - xz;
-        const float m = 12582912.0f;
-        const int8_t *xq = x;
+        KT_ROWS_VARS(x, xz);
         float *g0 = g[0], *g1 = g[rows > 1], *g2 = g[rows > 2 ? 2 : 0], *g3 = g[rows > 3 ? 3 : 0];
-        int32_t w, t0, t1;
         if (rows == 4) {
             __asm__ volatile("1:\n\t" KT_ROWS_CVT4 KT_ROWS_ROW("a0", "g0") KT_ROWS_ROW("a1", "g1")
                                  KT_ROWS_ROW("a2", "g2") KT_ROWS_ROW("a3", "g3") "subs %[n], %[n], #1\n\tbne 1b\n\t"
