@@ -51,9 +51,9 @@ class ArchitectureTest {
             .whereLayer("Data").mayOnlyAccessLayers("Ir", "Util")
             .whereLayer("Train").mayOnlyAccessLayers("Ir", "Ops", "Program", "Compiler", "Exec", "Data", "Util")
             .whereLayer("Report").mayOnlyAccessLayers("Ir", "Ops", "Program", "Compiler", "Util")
-            // (plan --verify as one call: it loads the model it fine-tunes)
+            // (plan as one call: it loads the model it fine-tunes and draws its chart)
             .whereLayer("Search").mayOnlyAccessLayers("Ir", "Ops", "Importer", "Program", "Compiler", "Exec", "Data",
-                    "Train", "Util")
+                    "Train", "Report", "Util")
             .whereLayer("Cli").mayNotBeAccessedByAnyLayer();
 
     /**

@@ -182,7 +182,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         double wall = (System.nanoTime() - t0) / 1e9;
         settings.put("wall_seconds", wall);
         settings.put("measured_this_run", measured);
-        AnalysisTable table = AnalysisTable.of(stem(model), n, baseK, r.accuracy(), settings);
+        AnalysisTable table = AnalysisTable.of(AnalysisTable.stem(model), n, baseK, r.accuracy(), settings);
         table.write(out);
         System.out.printf(Locale.ROOT, "classifier-only %.2f %%; best bias depth: %s; analysis written to %s "
                 + "(analysis.json, analysis.csv, heatmap.png); %d measured, %d cached, wall time %s%n",
@@ -244,12 +244,6 @@ final class AnalyzeCommand implements Callable<Integer> {
                 + run.input.resizeShorter() + (run.input.pixelOffset == null ? "" : ",offset " + run.input.pixelOffset)
                 + (run.input.referencePixels ? ",reference pixels" : ""));
         return o;
-    }
-
-    static String stem(Path model) {
-        String f = model.getFileName().toString();
-        int dot = f.lastIndexOf('.');
-        return dot > 0 ? f.substring(0, dot) : f;
     }
 
     private static String bestBias(AnalysisTable t) {

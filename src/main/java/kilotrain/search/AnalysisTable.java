@@ -44,6 +44,13 @@ public final class AnalysisTable {
         this.settings = settings;
     }
 
+    /** A model's name in analyses, schemes and the published schemes: its file name without the extension. */
+    public static String stem(Path model) {
+        String f = model.getFileName().toString();
+        int dot = f.lastIndexOf('.');
+        return dot > 0 ? f.substring(0, dot) : f;
+    }
+
     public static AnalysisTable of(String model, int backboneConvs, int weightBaseK, Map<Measurement, Double> acc,
             ObjectNode settings) {
         double base = Double.NaN;

@@ -147,13 +147,13 @@ class CliTest {
 
     @Test
     void verifySeedsExpandRanges() {
-        assertEquals("[0, 1, 2, 3]", java.util.Arrays.toString(PlanCommand.seedList(java.util.List.of("0-3"))));
+        assertEquals("[0, 1, 2, 3]", java.util.Arrays.toString(kilotrain.search.PlanRun.seedList(java.util.List.of("0-3"))));
         assertEquals("[0, 2, 5, 6, 7]",
-                java.util.Arrays.toString(PlanCommand.seedList(java.util.List.of("0", " 2", "5-7"))));
-        assertEquals("[4]", java.util.Arrays.toString(PlanCommand.seedList(java.util.List.of("4-4"))));
+                java.util.Arrays.toString(kilotrain.search.PlanRun.seedList(java.util.List.of("0", " 2", "5-7"))));
+        assertEquals("[4]", java.util.Arrays.toString(kilotrain.search.PlanRun.seedList(java.util.List.of("4-4"))));
         for (String bad : new String[] {"3-1", "-2", "a", "1-b", "0-20000"}) {
             kilotrain.KtException e = org.junit.jupiter.api.Assertions.assertThrows(kilotrain.KtException.class,
-                    () -> PlanCommand.seedList(java.util.List.of(bad)));
+                    () -> kilotrain.search.PlanRun.seedList(java.util.List.of(bad)));
             assertTrue(e.getMessage().startsWith("--verify-seeds: ") && e.getMessage().contains(bad),
                     bad + ": " + e.getMessage());
         }

@@ -1,4 +1,4 @@
-package kilotrain.cli;
+package kilotrain.search;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -13,20 +13,20 @@ import kilotrain.train.RunSettings;
  * ({@code --verify-set KEY=VALUE}). A contribution analysis is affordable only at reduced fidelity (fewer images and
  * epochs), while the verdict on a scheme needs the full protocol, hence the override.
  */
-final class VerifySettings {
+public final class VerifySettings {
     private static final List<String> INTS = List.of("epochs", "warmup_epochs", "batch", "train_limit",
             "train_limit_per_class", "test_limit", "test_limit_per_class", "image_size", "seed");
     private static final List<String> WORDS = List.of("qas", "update_rule", "bias_rule", "max_step", "augment",
             "head", "optimizer");
     /** A constant for picocli's help text; {@code apply} names the same keys. */
-    static final String KEYS_TEXT = "data, epochs, warmup_epochs, batch, train_limit, train_limit_per_class, test_limit, "
+    public static final String KEYS_TEXT = "data, epochs, warmup_epochs, batch, train_limit, train_limit_per_class, test_limit, "
             + "test_limit_per_class, image_size, seed, lr, qas, update_rule, bias_rule, max_step, augment, head, optimizer, "
             + "skip_bad_samples, label_column, target_columns";
 
     private VerifySettings() {
     }
 
-    static JsonNode apply(JsonNode recorded, Map<String, String> overrides, Path analysis) {
+    public static JsonNode apply(JsonNode recorded, Map<String, String> overrides, Path analysis) {
         if (!recorded.has("data")) {
             if (overrides.isEmpty()) {
                 return recorded;
