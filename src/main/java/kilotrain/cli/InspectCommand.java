@@ -7,12 +7,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import kilotrain.importer.ModelLoader;
-import kilotrain.ir.Conv2D;
-import kilotrain.ir.FullyConnected;
 import kilotrain.ir.Graph;
 import kilotrain.ir.Op;
 import kilotrain.ir.Tensor;
 import kilotrain.model.InferenceMemory;
+import kilotrain.ops.Operators;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -61,13 +60,7 @@ final class InspectCommand implements Callable<Integer> {
                 act += t.isConstant() ? 0 : t.bytes();
             }
             ObjectNode l = row(table, layers, i, op.kind(), op.name, in, op.output(), params, op.macs(), act);
-            if (op instanceof Conv2D c) {
-                l.put("kernel", c.kernelH() + "x" + c.kernelW());
-                l.put("stride", c.strideH);
-                l.put("groups", c.groups);
-            } else if (op instanceof FullyConnected) {
-                l.put("kernel", "fc");
-            }
+            Operators.details(op).forEach((k, v) -> l.set(k, Json.MAPPER.valueToTree(v)));
             i++;
         }
         if (g.floatOutput) {
