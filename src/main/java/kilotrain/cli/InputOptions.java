@@ -83,7 +83,8 @@ final class InputOptions implements kilotrain.model.Models.InputConvention {
         }
     }
 
-    TestTransform transform() {
+    @Override
+    public TestTransform transform() {
         check();
         return resizeShorter() == 0 ? TestTransform.resize() : TestTransform.shorterThenCrop(resizeShorter());
     }

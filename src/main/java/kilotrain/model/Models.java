@@ -21,6 +21,9 @@ public final class Models {
 
         /** Adopts a fine-tuned model's recorded test-time resize. */
         void useResizeShorter(int resizeShorter);
+
+        /** The test-time transform (after {@link #useResizeShorter}, when a fine-tuned model's applies). */
+        kilotrain.data.TestTransform transform();
     }
 
     /**
