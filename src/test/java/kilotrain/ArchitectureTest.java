@@ -49,7 +49,8 @@ class ArchitectureTest {
             .whereLayer("Device").mayOnlyAccessLayers("Ir", "Ops", "Importer", "Program", "Compiler", "Exec", "Codegen",
                     "Data", "Report", "Util")
             .whereLayer("Data").mayOnlyAccessLayers("Ir", "Util")
-            .whereLayer("Train").mayOnlyAccessLayers("Ir", "Ops", "Program", "Compiler", "Exec", "Data", "Util")
+            .whereLayer("Train").mayOnlyAccessLayers("Ir", "Ops", "Importer", "Program", "Compiler", "Exec", "Codegen",
+                    "Device", "Data", "Report", "Util")
             .whereLayer("Report").mayOnlyAccessLayers("Ir", "Ops", "Program", "Compiler", "Util")
             // (plan as one call: it loads the model it fine-tunes and draws its chart)
             .whereLayer("Search").mayOnlyAccessLayers("Ir", "Ops", "Importer", "Program", "Compiler", "Exec", "Data",

@@ -19,6 +19,9 @@ public final class Models {
         /** Whether the user named a test-time resize; if not, a fine-tuned model's recorded one applies. */
         boolean resizeGiven();
 
+        /** The test-time resize of the shorter side (0: plain resize). */
+        int resizeShorter();
+
         /** Adopts a fine-tuned model's recorded test-time resize. */
         void useResizeShorter(int resizeShorter);
 
