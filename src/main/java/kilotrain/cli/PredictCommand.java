@@ -14,7 +14,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = "Classify images or raw tensor files (.int8/.bin: exactly the input tensor's bytes, NCHW for "
                 + ".pkl models, NHWC for .tflite; for a float-interface model, its quantized int8 input). Models whose "
-                + "input is not an image ([1, N], audio or sensor features) take raw tensor files or .npy samples.")
+                + "input is not an image ([1, N], audio or sensor features) take raw tensor files or .npy samples. --json prints one "
+                + "object per input (an array of them for several inputs).")
 final class PredictCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "Model: .tflite, the paper's .pkl, or a fine-tuned .ktm.")
     Path model;
@@ -29,8 +30,8 @@ final class PredictCommand implements Callable<Integer> {
             + "int8, or float32 little-endian for a model with a float output (DEQUANTIZE last).")
     Path rawOutput;
 
-    @Option(names = "--json", description = "Print one JSON object per input.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Mixin
     InputOptions input;
@@ -41,7 +42,7 @@ final class PredictCommand implements Callable<Integer> {
         Checks.outFile("--raw-output", rawOutput);
         ArrayNode all = Json.MAPPER.createArrayNode();
         new PredictRun(model, inputs, input, rawOutput).run(r -> {
-            if (json) {
+            if (json.json) {
                 ObjectNode o = all.addObject();
                 o.put("input", r.input().toString());
                 ArrayNode out = o.putArray("output");
@@ -65,7 +66,7 @@ final class PredictCommand implements Callable<Integer> {
                 System.out.println(sb);
             }
         });
-        if (json) {
+        if (json.json) {
             System.out.println(Json.write(all.size() == 1 ? all.get(0) : all));
         }
         return 0;
