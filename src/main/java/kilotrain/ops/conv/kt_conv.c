@@ -855,15 +855,30 @@ static void __attribute__((noinline)) dw4_prepare(const kt_conv *p, const int8_t
         return;
     }
     const uint32_t zb = ((uint32_t)(uint8_t)(int8_t)xz) * 0x01010101u;
-    for (int py = 0; py < ph; py++) {
+    /* per plane row: the padding at the zero point, then the input's words (columns [x0, x1) of the plane) */
+    const int x0 = p->pad_left < pw ? p->pad_left : pw;
+    const int x1 = p->pad_left + p->in_w < pw ? p->pad_left + p->in_w : pw;
+    uint32_t *d = plane;
+    for (int py = 0; py < ph; py++, d += pw) {
         const int iy = py - p->pad_top;
-        for (int px = 0; px < pw; px++) {
-            const int ix = px - p->pad_left;
-            uint32_t v = zb;
-            if (iy >= 0 && iy < p->in_h && ix >= 0 && ix < p->in_w) {
-                memcpy(&v, x + (iy * p->in_w + ix) * c + ch, 4);
+        if (iy < 0 || iy >= p->in_h) {
+            for (int px = 0; px < pw; px++) {
+                d[px] = zb;
             }
-            plane[py * pw + px] = v;
+            continue;
+        }
+        const int8_t *xr = x + (iy * p->in_w + x0 - p->pad_left) * c + ch;
+        int px = 0;
+        for (; px < x0; px++) {
+            d[px] = zb;
+        }
+        for (; px < x1; px++, xr += c) {
+            uint32_t v;
+            memcpy(&v, xr, 4);
+            d[px] = v;
+        }
+        for (; px < pw; px++) {
+            d[px] = zb;
         }
     }
 }
@@ -1063,6 +1078,71 @@ __asm__(KT_DW4_HEAD("kt_dw4_run3")
 #define KT_DW4_ROW2ON "add    r3, r3, r1, lsl #1\n\t" KT_DW4_WTAP("[r3, r1]") KT_DW4_WTAP("[r3, r1, lsl #1]")
 KT_DW4_WIDE("kt_dw4_run5", "5", KT_DW4_ROW3 KT_DW4_ROW2ON);
 KT_DW4_WIDE("kt_dw4_run7", "7", KT_DW4_ROW3 KT_DW4_ROW2ON KT_DW4_ROW2ON);
+/*
+ * A border pixel of a depthwise conv (dilation 1), four channels, the same stage: the taps inside the input (a
+ * rectangle of the window, ncols x nrows) with x - x_zero as halfword pairs (SSUB16), from the plain biases in the
+ * run block's bin. r0 the first tap's input word, r1 its packed weights, r2 the channel stride.
+ */
+typedef struct {
+    kt_dw4_run r;  /* 0 */
+    uint32_t zz;   /* 68: x_zero in both halfwords */
+    int ncols;     /* 72 */
+    int nrows;     /* 76 */
+    int xskip;     /* 80: bytes from after a row's last tap to the next row's first */
+    int wskip;     /* 84: the same in the packed weights */
+} kt_dw4_edge;
+void kt_dw4_edge_px(const int8_t *x0, const uint32_t *w0, int cs, kt_dw4_edge *a);
+__asm__(KT_DW4_HEAD("kt_dw4_edge_px")
+        "mov    lr, r3\n\t"
+        "add    r12, lr, #20\n\t"
+        "vldmia r12, {s0-s3}\n\t"
+        "add    r12, lr, #4\n\t"
+        "ldmia  r12, {r4-r7}\n\t"
+        "mov    r3, r1\n\t"
+        "mov    r1, r2\n\t"
+        "ldr    r2, [lr, #68]\n"
+        "2:\n\t"
+        "ldr    r8, [lr, #72]\n"
+        "3:\n\t"
+        "ldr    r9, [r0]\n\t"
+        "add    r0, r0, r1\n\t"
+        "ldrd   r11, r12, [r3], #8\n\t"
+        "sxtb16 r10, r9\n\t"
+        "sxtb16 r9, r9, ror #8\n\t"
+        "ssub16 r10, r10, r2\n\t"
+        "ssub16 r9, r9, r2\n\t"
+        "smlabb r4, r11, r10, r4\n\t"
+        "smlatt r6, r11, r10, r6\n\t"
+        "smlabb r5, r12, r9, r5\n\t"
+        "smlatt r7, r12, r9, r7\n\t"
+        "subs   r8, r8, #1\n\t"
+        "bne    3b\n\t"
+        "ldr    r9, [lr, #80]\n\t"
+        "add    r0, r0, r9\n\t"
+        "ldr    r9, [lr, #84]\n\t"
+        "add    r3, r3, r9\n\t"
+        "ldr    r9, [lr, #76]\n\t"
+        "subs   r9, r9, #1\n\t"
+        "str    r9, [lr, #76]\n\t"
+        "bne    2b\n\t"
+        KT_DW4_STORE
+        "pop    {r4-r11, pc}\n\t"
+        KT_ASM_END("kt_dw4_edge_px"));
+/* A border pixel through kt_dw4_edge_px: the taps inside the input (out of line: once for every stage). */
+static void __attribute__((noinline)) dw4_edge(const kt_conv *p, const int8_t *x, int iy0, int ix0,
+                                               const uint32_t *wp, int8_t *y, int e, kt_dw4_edge *ea) {
+    /* the window's rows and columns inside the input (dilation 1) */
+    const int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = iy0 + p->kh > p->in_h ? p->in_h - iy0 : p->kh;
+    const int kx0 = ix0 < 0 ? -ix0 : 0, kx1 = ix0 + p->kw > p->in_w ? p->in_w - ix0 : p->kw;
+    const int c = p->cin, nc = kx1 - kx0;
+    ea->r.y = y;
+    ea->r.e = e;
+    ea->ncols = nc;
+    ea->nrows = ky1 - ky0;
+    ea->xskip = (p->in_w - nc) * c;
+    ea->wskip = (p->kw - nc) * 8;
+    kt_dw4_edge_px(x + ((iy0 + ky0) * p->in_w + ix0 + kx0) * c, wp + 2 * (ky0 * p->kw + kx0), c, ea);
+}
 #define KT_DW4_RUN 1
 #endif
 
@@ -1101,6 +1181,12 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
     const int rs = in_w * cs, c2 = 2 * cs, xstep = p->stride_w * cs;
     /* four channels' mask bits in one nibble: e = pixel * c + ch with c and ch multiples of four */
     const int nibble = (c & 3) == 0;
+#if defined(KT_DW4_RUN)
+    /* border pixels in assembly where the interior runs take the stage; every window meets the input (pad < k) */
+    const int edge = full && p->dil_h == 1 && p->dil_w == 1 && (mask == NULL || nibble) && p->pad_top < p->kh
+            && p->pad_left < p->kw && (p->out_h - 1) * p->stride_h - p->pad_top < p->in_h
+            && (p->out_w - 1) * p->stride_w - p->pad_left < p->in_w;
+#endif
     int ch = 0;
     for (; ch + 4 <= c; ch += 4) {
         uint32_t wp[2 * KT_MAX_TAPS]; /* per tap: (c, c+2) then (c+1, c+3) weights as halfword pairs */
@@ -1109,10 +1195,13 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
         const uint32_t zz = ((uint32_t)(uint16_t)(int16_t)xz) * 0x00010001u;
         const int8_t *xg = use_plane ? (const int8_t *)plane : x + ch;
 #if defined(KT_DW4_RUN)
-        /* the assembly's block, set once per group: per run only the count, output and element change */
+        /* the assembly's blocks, set once per group: per run or pixel only the count, output and element change */
         kt_dw4_run ra = {wp, {bin4[0], bin4[1], bin4[2], bin4[3]},
                          {r.eff[ch], r.eff[ch + 1], r.eff[ch + 2], r.eff[ch + 3]}, r.zy, xstep, c, 0, y,
                          rs - (p->kw == 5 ? 2 : 4) * cs, mask, 0};
+        kt_dw4_edge ea = {{wp, {b4[0], b4[1], b4[2], b4[3]}, {ra.eff[0], ra.eff[1], ra.eff[2], ra.eff[3]}, r.zy, 0,
+                           c, 1, y, 0, mask, 0},
+                          zz, 0, 0, 0, 0};
 #endif
         for (int oy = 0; oy < p->out_h; oy++) {
             const int iy0 = oy * p->stride_h - pad_top;
@@ -1202,6 +1291,12 @@ static inline __attribute__((always_inline)) int dw4_groups(const kt_conv *p, co
                         }
                     }
                 } else {
+#if defined(KT_DW4_RUN)
+                    if (edge) {
+                        dw4_edge(p, x + ch, iy0, ix0, wp, y + e, e, &ea);
+                        continue;
+                    }
+#endif
                     int32_t acc4[4];
                     dw4_border(p, x, ch, iy0, ix0, wp, b4, zz, acc4);
                     a0 = acc4[0];
@@ -1776,16 +1871,27 @@ static inline int kept_from(const kt_slice *s, int i0) {
 }
 
 /* Weight (co, i) of a pointwise conv whose kept channels live in a slice (flash holds zeros there). */
-static void pointwise_chunk(const int8_t *wsrc, const kt_slice *s, int cin, int co, int i0, int n, float *f) {
+static void pointwise_chunk(const int8_t *wsrc, const kt_slice *s, int cin, int co, int i0, int n, float *f,
+                            int fs) {
     const int8_t *src = wsrc + co * cin + i0;
-    for (int j = 0; j < n; j++) {
-        f[j] = (float)src[j];
+    int j = 0;
+    for (; j + 4 <= n; j += 4) {
+        /* one word load for four weights */
+        uint32_t v;
+        memcpy(&v, src + j, 4);
+        f[j * fs] = (float)(int8_t)v;
+        f[(j + 1) * fs] = (float)(int8_t)(v >> 8);
+        f[(j + 2) * fs] = (float)(int8_t)(v >> 16);
+        f[(j + 3) * fs] = (float)(int8_t)(v >> 24);
+    }
+    for (; j < n; j++) {
+        f[j * fs] = (float)src[j];
     }
     if (s != NULL && s->kept != NULL) {
         const int32_t *kept = s->kept;
         const int8_t *ws = s->w + co * s->nk;
         for (int k = kept_from(s, i0); k < s->nk && kept[k] < i0 + n; k++) {
-            f[kept[k] - i0] = (float)ws[k];
+            f[(kept[k] - i0) * fs] = (float)ws[k];
         }
     }
 }
@@ -1832,8 +1938,10 @@ static void pointwise_chunk4(const int8_t *wsrc, const kt_slice *s, int cin, int
         j = n & ~3;
     }
 #endif
-    for (int t = 4 * j; t < 4 * n; t++) {
-        f[t] = (float)wsrc[(co + (t & 3)) * cin + i0 + (t >> 2)];
+    for (; j < n; j++) {
+        for (int r = 0; r < 4; r++) {
+            f[4 * j + r] = (float)wsrc[(co + r) * cin + i0 + j];
+        }
     }
     if (s != NULL && s->kept != NULL) {
         /* the slice's values at the kept channels of this chunk, the four rows' values of one channel together */
@@ -1842,9 +1950,10 @@ static void pointwise_chunk4(const int8_t *wsrc, const kt_slice *s, int cin, int
         const int8_t *ws = s->w + co * nk;
         for (int k = kept_from(s, i0); k < nk && kept[k] < i0 + n; k++) {
             float *d = f + 4 * (kept[k] - i0);
-            for (int r = 0; r < 4; r++) {
-                d[r] = (float)ws[r * nk + k];
-            }
+            d[0] = (float)ws[k];
+            d[1] = (float)ws[nk + k];
+            d[2] = (float)ws[2 * nk + k];
+            d[3] = (float)ws[3 * nk + k];
         }
     }
 }
@@ -1852,15 +1961,15 @@ static void pointwise_chunk4(const int8_t *wsrc, const kt_slice *s, int cin, int
 /*
  * One block of four output channels into the sums d of np pixels (rows dstride apart) over n input channels; wi:
  * the block's float weights interleaved, wi[4*j + r] = W[co + r][i0 + j]. Each element adds its four terms in
- * channel order. On Cortex-M with an FPU, eight elements of a pixel per pass (the rest in C): one VLDM brings sixteen
+ * channel order. On Cortex-M with an FPU, eight (then four) elements of a pixel per pass: one VLDM brings sixteen
  * weights, one the sums, one VSTM stores them (QEMU counts instructions, and VLDM/VSTM are one each). A pixel whose
  * four gradients are zero is skipped (adding a signed zero to a sum that started at +0 changes no bit).
  */
 #if defined(KT_VFP_BLOCKS)
 /*
- * The whole pixel loop of pointwise_block4 over the first n & ~7 elements (eight per pass) in Cortex-M assembly: r0
- * the four gradients of the first pixel, r1 wi, r2 d, r3 {np, gradient step and d step in bytes, n / 8 (at least
- * one)}. A pixel's four gradients tested for zero together (the OR of their bits without the sign), then in s9-s12.
+ * The whole pixel loop of pointwise_block4 over the first n4 = n & ~3 elements in Cortex-M assembly: r0 the four
+ * gradients of the first pixel, r1 wi, r2 d, r3 {np, gradient step and d step in bytes, n4 / 8, (n4 / 4) & 1}. A
+ * pixel's four gradients tested for zero together (the OR of their bits without the sign), then in s9-s12.
  */
 void kt_pw_block4(const float *ga, const float *wi, float *d, const int32_t *prm);
 /* the sixteen terms of one pass: the weights s16-s31 times the gradients s9-s12 added to the four sums d0-d3 in
@@ -1891,7 +2000,8 @@ __asm__(KT_ASM_FUNC("kt_pw_block4")
         "vmov   s11, s12, r7, r8\n\t"
         "mov    r10, r1\n\t"
         "mov    r11, r2\n\t"
-        "mov    r12, lr\n"
+        "movs   r12, lr\n\t"
+        "beq    3f\n"
         "2:\n\t"
         "vldmia r10!, {s16-s31}\n\t"
         "vldmia r11, {s0-s7}\n\t"
@@ -1901,6 +2011,14 @@ __asm__(KT_ASM_FUNC("kt_pw_block4")
         "vstmia r11!, {s0-s7}\n\t"
         "subs   r12, r12, #1\n\t"
         "bne    2b\n"
+        "3:\n\t"
+        "ldr    r12, [r3, #16]\n\t"
+        "cmp    r12, #0\n\t"
+        "beq    5f\n\t"
+        "vldmia r10!, {s16-s31}\n\t"
+        "vldmia r11, {s0-s3}\n\t"
+        KT_PW4_TERMS_R("s0", "s1", "s2", "s3")
+        "vstmia r11!, {s0-s3}\n"
         "5:\n\t"
         "ldr    r9, [r3, #4]\n\t"
         "add    r0, r0, r9\n\t"
@@ -1917,10 +2035,10 @@ __asm__(KT_ASM_FUNC("kt_pw_block4")
 static void pointwise_block4(const float *g_acc, int cout, int co, int np, const float *wi, int n, float *d,
                              int dstride) {
 #if defined(KT_VFP_BLOCKS)
-    if (n >= 8) {
-        const int32_t prm[4] = {np, cout * 4, dstride * 4, n >> 3};
+    if (n >= 4) {
+        const int32_t prm[5] = {np, cout * 4, dstride * 4, n >> 3, (n >> 2) & 1};
         kt_pw_block4(g_acc + co, wi, d, prm);
-        if ((n & 7) == 0) {
+        if ((n & 3) == 0) {
             return;
         }
     }
@@ -1934,7 +2052,7 @@ static void pointwise_block4(const float *g_acc, int cout, int co, int np, const
         float *dq = d + q * dstride;
         int j = 0;
 #if defined(KT_VFP_BLOCKS)
-        j = n & ~7; /* done by kt_pw_block4 */
+        j = n & ~3; /* done by kt_pw_block4 */
 #endif
         for (; j < n; j++) {
             const float *wj = wi + 4 * j;
@@ -1980,7 +2098,7 @@ static void pointwise_input_grad(const kt_conv *p, const int8_t *wsrc, const kt_
     for (; co < cout; co++) {
         for (int i0 = 0; i0 < cin; i0 += KT_ROW_CHUNK) {
             const int n = cin - i0 < KT_ROW_CHUNK ? cin - i0 : KT_ROW_CHUNK;
-            pointwise_chunk(wsrc, s, cin, co, i0, n, wf);
+            pointwise_chunk(wsrc, s, cin, co, i0, n, wf, 1);
             pointwise_block1(g_acc, cout, co, pixels, wf, n, g_x + i0, cin);
         }
     }
@@ -2011,7 +2129,7 @@ static void pointwise_input_grad_acc(const kt_conv *p, const int8_t *wsrc, const
                 pointwise_block4(ga, cout, co, np, f, n, r, KT_ACC_CHUNK);
             }
             for (; co < cout; co++) {
-                pointwise_chunk(wsrc, s, cin, co, i0, n, f);
+                pointwise_chunk(wsrc, s, cin, co, i0, n, f, 1);
                 pointwise_block1(ga, cout, co, np, f, n, r, KT_ACC_CHUNK);
             }
             for (int q = 0; q < np; q++) {

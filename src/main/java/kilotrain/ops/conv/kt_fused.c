@@ -42,15 +42,16 @@ static void stage_of(const kt_conv *p, int c, stage *s) {
 #define KT_F_STAGE_ASM 1
 /*
  * The full-range float stage of pairs of accumulators (Cortex-M assembly): out[j * step] = SSAT(QADD(kt_rq_rint(acc[j],
- * eff), zy)), two per pass (one LDRD, one VMOV of both each way).
+ * eff), zy)), four per pass (one LDM, VMOVs of two registers each way), an odd pair first.
  */
 void kt_stage_pairs(const int32_t *acc, int pairs, int8_t *out, int step, const float *eff_zy);
 __asm__(KT_ASM_FUNC("kt_stage_pairs")
-        "push   {r4-r6, lr}\n\t"
-        "ldr    r12, [sp, #16]\n\t"  /* eff, then zy as an int32 */
+        "push   {r4-r8, lr}\n\t"
+        "ldr    r12, [sp, #24]\n\t"  /* eff, then zy as an int32 */
         "vldr   s0, [r12]\n\t"
-        "ldr    r6, [r12, #4]\n"
-        "1:\n\t"
+        "ldr    r6, [r12, #4]\n\t"
+        "lsrs   r1, r1, #1\n\t"      /* pairs of pairs, and carry: one pair first */
+        "bcc    2f\n\t"
         "ldrd   r4, r5, [r0], #8\n\t"
         "vmov   s2, s3, r4, r5\n\t"
         "vcvt.f32.s32 s2, s2\n\t"
@@ -66,10 +67,46 @@ __asm__(KT_ASM_FUNC("kt_stage_pairs")
         "ssat   r5, #8, r5\n\t"
         "strb   r4, [r2]\n\t"
         "strb   r5, [r2, r3]\n\t"
+        "add    r2, r2, r3, lsl #1\n"
+        "2:\n\t"
+        "cmp    r1, #0\n\t"
+        "beq    9f\n"
+        "1:\n\t"                     /* four accumulators per pass */
+        "ldmia  r0!, {r4, r5, r7, r8}\n\t"
+        "vmov   s2, s3, r4, r5\n\t"
+        "vmov   s4, s5, r7, r8\n\t"
+        "vcvt.f32.s32 s2, s2\n\t"
+        "vcvt.f32.s32 s3, s3\n\t"
+        "vcvt.f32.s32 s4, s4\n\t"
+        "vcvt.f32.s32 s5, s5\n\t"
+        "vmul.f32 s2, s2, s0\n\t"
+        "vmul.f32 s3, s3, s0\n\t"
+        "vmul.f32 s4, s4, s0\n\t"
+        "vmul.f32 s5, s5, s0\n\t"
+        "vcvtr.s32.f32 s2, s2\n\t"
+        "vcvtr.s32.f32 s3, s3\n\t"
+        "vcvtr.s32.f32 s4, s4\n\t"
+        "vcvtr.s32.f32 s5, s5\n\t"
+        "vmov   r4, r5, s2, s3\n\t"
+        "vmov   r7, r8, s4, s5\n\t"
+        "qadd   r4, r4, r6\n\t"
+        "qadd   r5, r5, r6\n\t"
+        "qadd   r7, r7, r6\n\t"
+        "qadd   r8, r8, r6\n\t"
+        "ssat   r4, #8, r4\n\t"
+        "ssat   r5, #8, r5\n\t"
+        "ssat   r7, #8, r7\n\t"
+        "ssat   r8, #8, r8\n\t"
+        "strb   r4, [r2]\n\t"
+        "strb   r5, [r2, r3]\n\t"
+        "add    r2, r2, r3, lsl #1\n\t"
+        "strb   r7, [r2]\n\t"
+        "strb   r8, [r2, r3]\n\t"
         "add    r2, r2, r3, lsl #1\n\t"
         "subs   r1, r1, #1\n\t"
-        "bne    1b\n\t"
-        "pop    {r4-r6, pc}\n\t"
+        "bne    1b\n"
+        "9:\n\t"
+        "pop    {r4-r8, pc}\n\t"
         KT_ASM_END("kt_stage_pairs"));
 #endif
 
@@ -193,6 +230,22 @@ static inline __attribute__((always_inline)) void dot2_packed(const int8_t *x0, 
     }
     *a0 = s0;
     *a1 = s1;
+}
+
+/* One dot product of n int8 values x with the packed weights (tail: w itself), added to a. */
+static int32_t dot1_packed(const int8_t *x, const uint32_t *wa, const uint32_t *wb, const int8_t *w, int n,
+                           int32_t a) {
+    const int groups = n >> 2;
+    for (int g = 0; g < groups; g++) {
+        uint32_t v;
+        memcpy(&v, x + 4 * g, 4);
+        a = __smlad(__sxtb16(v), wa[g], a);
+        a = __smlad(sxtb16_odd(v), wb[g], a);
+    }
+    for (int i = groups << 2; i < n; i++) {
+        a += (int32_t)w[i] * (int32_t)x[i];
+    }
+    return a;
 }
 #endif
 
@@ -393,6 +446,11 @@ static inline __attribute__((always_inline)) void dense_body(const kt_conv *p, c
         }
     }
 #endif
+#if defined(__ARM_FEATURE_DSP)
+    /* border pixels: one patch row at a time in wb's words after the packed rows (dilation 1) */
+    int8_t *patch = packed && p->dil_h == 1 && kh * gpr + (row + 3) / 4 <= KT_F_MAX_PACKED / 4
+            ? (int8_t *)(void *)(wb + kh * gpr) : NULL;
+#endif
     int32_t acc[KT_F_ROW];
     for (int oy = 0; oy < p->out_h; oy++) {
         const int iy0 = oy * p->stride_h - p->pad_top;
@@ -403,6 +461,43 @@ static inline __attribute__((always_inline)) void dense_body(const kt_conv *p, c
             while (j < n) {
                 const int ox = o0 + j, ix0 = ox * sw - p->pad_left;
                 if (!rows_in || ox < x_lo || ox >= x_hi) {
+#if defined(__ARM_FEATURE_DSP)
+                    if (patch != NULL) {
+                        /* the patch copied into wb's unused tail with the padding at the zero point, then the
+                         * interior's folded bias and packed rows */
+                        int32_t a = folded;
+                        /* the window's columns inside the input: bytes [c0, c1) of each patch row */
+                        const int c0 = (ix0 < 0 ? -ix0 : 0) * cin;
+                        const int c1 = (ix0 + kw > p->in_w ? p->in_w - ix0 : kw) * cin;
+                        for (int ky = 0; ky < kh; ky++) {
+                            const int iy = iy0 + ky;
+                            const int8_t *src = patch;
+                            if (iy < 0 || iy >= p->in_h) {
+                                for (int i = 0; i < row; i++) {
+                                    patch[i] = (int8_t)xz;
+                                }
+                            } else if (c0 == 0 && c1 == row) {
+                                src = x + (iy * p->in_w + ix0) * cin; /* the whole patch row is inside */
+                            } else {
+                                const int8_t *xr = x + (iy * p->in_w + ix0) * cin;
+                                int i = 0;
+                                for (; i < c0; i++) {
+                                    patch[i] = (int8_t)xz;
+                                }
+                                for (; i < c1; i++) {
+                                    patch[i] = xr[i];
+                                }
+                                for (; i < row; i++) {
+                                    patch[i] = (int8_t)xz;
+                                }
+                            }
+                            a = dot1_packed(src, wa + ky * gpr, wb + ky * gpr, wc + ky * row, row, a);
+                        }
+                        acc[j] = a;
+                        j++;
+                        continue;
+                    }
+#endif
                     acc[j] = border_acc(p, wc, bias, x, iy0, ix0);
                     j++;
                     continue;
@@ -441,6 +536,17 @@ static inline __attribute__((always_inline)) void dense_body(const kt_conv *p, c
                 }
 #endif
                 int32_t a = folded;
+#if defined(__ARM_FEATURE_DSP)
+                if (packed) {
+                    for (int ky = 0; ky < kh; ky++) {
+                        a = dot1_packed(x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * cin, wa + ky * gpr, wb + ky * gpr,
+                                        wc + ky * row, row, a);
+                    }
+                    acc[j] = a;
+                    j++;
+                    continue;
+                }
+#endif
                 if (p->dil_w == 1) {
                     for (int ky = 0; ky < kh; ky++) {
                         a += dot_i8(x + ((iy0 + ky * p->dil_h) * p->in_w + ix0) * cin, wc + ky * row, row);
@@ -523,6 +629,56 @@ KT_F_DW_ROW(7)
     } while (0)
 #endif
 
+#if defined(KT_F_STEM_ASM)
+/*
+ * Pairs of outputs of a 3x3 row (stride 1 or 2) in Cortex-M assembly: r0 the first window's top row (rows pw apart),
+ * r1 pw, r2 {p0, p1, p2, q01, q2, b, pairs} (p: a kernel row's (w0, w2) as an int16 pair, q01: (w1, w4), q2: w7),
+ * r3 acc. Per kernel row one word x0..x3 split by SXTB16 into (x0, x2) and (x1, x3); stride 2 loads x4 as well.
+ */
+void kt_dw3_pairs_s1(const int8_t *src, int pw, const int32_t *blk, int32_t *acc);
+void kt_dw3_pairs_s2(const int8_t *src, int pw, const int32_t *blk, int32_t *acc);
+#define KT_F_DW3_HEAD(name)                                                                                          \
+    KT_ASM_FUNC(name)                                                                                                \
+    "push   {r4-r11, lr}\n\t"                                                                                        \
+    "sub    sp, sp, #8\n\t"                                                                                          \
+    "ldr    r12, [r2, #20]\n\t"                                                                                      \
+    "str    r12, [sp]\n\t"                                                                                           \
+    "ldr    lr, [r2, #24]\n\t"                                                                                       \
+    "ldmia  r2, {r6-r10}\n\t"                                                                                        \
+    "add    r2, r0, r1, lsl #1\n\t"                                                                                  \
+    "add    r1, r0, r1\n"                                                                                             \
+    "1:\n\t"                                                                                                         \
+    "ldr    r4, [sp]\n\t"                                                                                            \
+    "mov    r5, r4\n\t"
+#define KT_F_DW3_TAIL(name, step)                                                                                    \
+    "strd   r4, r5, [r3], #8\n\t"                                                                                    \
+    "add    r0, r0, #" step "\n\t"                                                                                   \
+    "add    r1, r1, #" step "\n\t"                                                                                   \
+    "add    r2, r2, #" step "\n\t"                                                                                   \
+    "subs   lr, lr, #1\n\t"                                                                                          \
+    "bne    1b\n\t"                                                                                                  \
+    "add    sp, sp, #8\n\t"                                                                                          \
+    "pop    {r4-r11, pc}\n\t" KT_ASM_END(name)
+/* stride 1, kernel row R, weights P, middle weight (half H of Q): a0 += x0 w0 + x2 w2 + x1 w1; a1 += x1 w0 + x3 w2
+ * + x2 w1 */
+#define KT_F_DW3_S1(R, P, Q, H)                                                                                      \
+    "ldr    r11, [" R "]\n\tsxtb16 r12, r11\n\tsxtb16 r11, r11, ror #8\n\t"                                          \
+    "smlad  r4, r12, " P ", r4\n\tsmlab" H " r4, r11, " Q ", r4\n\t"                                                 \
+    "smlad  r5, r11, " P ", r5\n\tsmlat" H " r5, r12, " Q ", r5\n\t"
+/* stride 2: a0 += x0 w0 + x2 w2 + x1 w1; a1 += x2 w0 + x3 w1 + x4 w2 */
+#define KT_F_DW3_S2(R, P, Q, H)                                                                                      \
+    "ldr    r11, [" R "]\n\tsxtb16 r12, r11\n\tsxtb16 r11, r11, ror #8\n\t"                                          \
+    "smlad  r4, r12, " P ", r4\n\tsmlab" H " r4, r11, " Q ", r4\n\t"                                                 \
+    "smlatb r5, r12, " P ", r5\n\tsmlat" H " r5, r11, " Q ", r5\n\t"                                                 \
+    "ldrsb  r11, [" R ", #4]\n\tsmlabt r5, r11, " P ", r5\n\t"
+__asm__(KT_F_DW3_HEAD("kt_dw3_pairs_s1")
+        KT_F_DW3_S1("r0", "r6", "r9", "b") KT_F_DW3_S1("r1", "r7", "r9", "t") KT_F_DW3_S1("r2", "r8", "r10", "b")
+        KT_F_DW3_TAIL("kt_dw3_pairs_s1", "2"));
+__asm__(KT_F_DW3_HEAD("kt_dw3_pairs_s2")
+        KT_F_DW3_S2("r0", "r6", "r9", "b") KT_F_DW3_S2("r1", "r7", "r9", "t") KT_F_DW3_S2("r2", "r8", "r10", "b")
+        KT_F_DW3_TAIL("kt_dw3_pairs_s2", "4"));
+#endif
+
 /* 3x3 rows with the nine weights in locals, two outputs per pass sharing their loads (stride 1 or 2). */
 static void dw_row_k3(const int8_t *src, int pw, int sw, const int16_t *wt, int32_t b, int n, int32_t *acc) {
     const int32_t w0 = wt[0], w1 = wt[1], w2 = wt[2], w3 = wt[3], w4 = wt[4], w5 = wt[5], w6 = wt[6], w7 = wt[7],
@@ -534,6 +690,21 @@ static void dw_row_k3(const int8_t *src, int pw, int sw, const int16_t *wt, int3
     const uint32_t p0 = (uint32_t)(w0 & 0xffff) | ((uint32_t)w2 << 16), q0 = (uint32_t)(w1 & 0xffff);
     const uint32_t p1 = (uint32_t)(w3 & 0xffff) | ((uint32_t)w5 << 16), q1 = (uint32_t)(w4 & 0xffff);
     const uint32_t p2 = (uint32_t)(w6 & 0xffff) | ((uint32_t)w8 << 16), q2 = (uint32_t)(w7 & 0xffff);
+#if defined(KT_F_STEM_ASM)
+    if ((sw == 1 || sw == 2) && n >= 2) {
+        const int32_t blk[7] = {(int32_t)p0, (int32_t)p1, (int32_t)p2, (int32_t)(q0 | ((uint32_t)w4 << 16)),
+                                (int32_t)q2, b, n >> 1};
+        if (sw == 1) {
+            kt_dw3_pairs_s1(src, pw, blk, acc);
+        } else {
+            kt_dw3_pairs_s2(src, pw, blk, acc);
+        }
+        j = n & ~1;
+        r0 += j * sw;
+        r1 += j * sw;
+        r2 += j * sw;
+    }
+#endif
     if (sw == 1) {
         /* out j: w0 x0 + w1 x1 + w2 x2; out j+1: w0 x1 + w1 x2 + w2 x3, from one word x0..x3 per row */
         for (; j + 2 <= n; j += 2, r0 += 2, r1 += 2, r2 += 2) {
