@@ -15,9 +15,12 @@ import kilotrain.ops.core.Param;
  * A conv's input gradient ({@link ConvInputGrad}, not accumulating) that may write g_x over g_acc, through
  * {@code scratch} (float32):
  * <ul>
- * <li>depthwise (multiplier 1, any stride): a group of up to four channels at a time, their g_acc planes copied into
- * the scratch, their g_x planes computed there and stored at the same channels; channel c of g_x only overwrites
- * channel c of g_acc, already copied (scratch: group x (output + input pixels));</li>
+ * <li>depthwise (multiplier 1, any stride), without dilation ({@link #lanes}): eight channels at a time (then four),
+ * their g_acc planes copied into the scratch and their g_x written in place by the kernel's own loop; channel c of
+ * g_x only overwrites channel c of g_acc, already copied; channels left over one at a time as below (scratch: eight
+ * (or four) output planes, at least one output and one input plane when channels are left over);</li>
+ * <li>other depthwise convs: a group of up to four channels at a time, their g_acc planes copied into the scratch,
+ * their g_x planes computed there and stored at the same channels (scratch: group x (output + input pixels));</li>
  * <li>1x1 stride 1 (pointwise): {@link #group} pixels at a time into the scratch, then stored at the pixels' place;
  * ascending pixels when g_x is the smaller (cin &lt;= cout), descending otherwise, so a store only overwrites g_acc
  * pixels already consumed (scratch: group x cin).</li>
@@ -28,8 +31,8 @@ import kilotrain.ops.core.Param;
 public record ConvInputGradInPlace(ConvInputGrad base, Buf scratch, int group) implements Instr {
     /** Floats of a pointwise input gradient's row scratch at most (pixels per group x cin). */
     static final int POINTWISE_SCRATCH = 512;
-    /** Channels per group of a depthwise input gradient. */
-    static final int DEPTHWISE_GROUP = 4;
+    /** Channels per group of a depthwise input gradient: with {@link #lanes}, and without. */
+    static final int LANES_GROUP = 8, DEPTHWISE_GROUP = 4;
 
     /** The in-place form of {@code g}, or null when its shape has none. */
     static ConvInputGradInPlace of(ConvInputGrad g, int scratchId) {
@@ -39,8 +42,15 @@ public record ConvInputGradInPlace(ConvInputGrad base, Buf scratch, int group) i
         }
         int group, floats;
         if (depthwise(c)) {
-            group = Math.min(DEPTHWISE_GROUP, c.input.channels());
-            floats = group * (c.output.height() * c.output.width() + c.input.height() * c.input.width());
+            int ch = c.input.channels(), out = c.output.height() * c.output.width();
+            int in = c.input.height() * c.input.width();
+            if (lanes(c)) {
+                group = ch >= LANES_GROUP ? LANES_GROUP : DEPTHWISE_GROUP;
+                floats = Math.max(ch >= DEPTHWISE_GROUP ? group * out : 0, ch % DEPTHWISE_GROUP != 0 ? out + in : 0);
+            } else {
+                group = Math.min(DEPTHWISE_GROUP, ch);
+                floats = group * (out + in);
+            }
         } else if (pointwise(c)) {
             int pixels = c.input.height() * c.input.width();
             group = Math.max(1, Math.min(pixels, POINTWISE_SCRATCH / c.input.channels()));
@@ -55,6 +65,11 @@ public record ConvInputGradInPlace(ConvInputGrad base, Buf scratch, int group) i
     /** The depthwise shape kt_conv_input_grad runs channel by channel. */
     static boolean depthwise(Conv2D c) {
         return c.isDepthwise() && c.output.channels() == c.input.channels() && c.kernelH() * c.kernelW() <= 81;
+    }
+
+    /** The depthwise shapes whose channels the C kernel sums eight or four at a time (kt_conv.c KT_DW_LANES). */
+    static boolean lanes(Conv2D c) {
+        return c.dilationH == 1 && c.dilationW == 1 && c.kernelH() * c.kernelW() * 8 <= 768;
     }
 
     static boolean pointwise(Conv2D c) {

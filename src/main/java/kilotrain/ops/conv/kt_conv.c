@@ -1709,6 +1709,8 @@ static inline int dw_span(int i, int pad, int k, int stride, int out, int *t_hi,
 typedef struct {
     int gs, ws, grs, wrs;
 } kt_dw8_steps;
+/* The depthwise input gradients that take dw_lanes (Java: ConvInputGradInPlace.lanes). */
+#define KT_DW_LANES(p) ((p)->dil_h == 1 && (p)->dil_w == 1 && (p)->kh * (p)->kw * 8 <= 768)
 
 #if defined(KT_VFP_BLOCKS)
 /* sums in s0-s7, gradients in s8-s15, weights in s16-s23: per pair one VLDM of the gradients, one of the weights */
@@ -1787,12 +1789,13 @@ static inline __attribute__((always_inline)) void dw_lanes_pixel(const float *g,
 }
 
 /* Channels [ch, ch + lanes) of depthwise_input_grad (dilation 1, lanes 8 or 4), their weights as floats in row,
- * [ky][kx reversed][lanes]: the taps reaching a pixel (ky and kx descending) walk it forwards. */
+ * [ky][kx reversed][lanes]: the taps reaching a pixel (ky and kx descending) walk it forwards. The gradient of output
+ * pixel q, lane j is g_acc[q * gc + j] (gc = c with g_acc at channel ch, or lanes for a copy of the group). */
 static void __attribute__((noinline)) dw_lanes(const kt_conv *p, const int8_t *w, const kt_slice *s,
-                                               const float *g_acc, float *g_x, int accumulate, float *row, int ch,
-                                               int lanes) {
+                                               const float *g_acc, int gc, float *g_x, int accumulate, float *row,
+                                               int ch, int lanes) {
     const int c = p->cin, taps = p->kh * p->kw, ow = p->out_w, kw = p->kw;
-    const kt_dw8_steps st = {c, lanes * p->stride_w, ow * c, -lanes * p->stride_h * kw};
+    const kt_dw8_steps st = {gc, lanes * p->stride_w, ow * gc, -lanes * p->stride_h * kw};
     for (int g = 0; g < lanes; g++) {
         const int8_t *wr = s == NULL ? w + (ch + g) * taps : weight_row(p, w, s, ch + g);
         for (int ky = 0; ky < p->kh; ky++) {
@@ -1814,7 +1817,7 @@ static void __attribute__((noinline)) dw_lanes(const kt_conv *p, const int8_t *w
                 }
                 continue;
             }
-            dw_lanes_pixel(g_acc + (oy * ow + ox) * c + ch, row + (ky * kw + kw - 1 - kx) * lanes, ny, nx, &st, gx,
+            dw_lanes_pixel(g_acc + (oy * ow + ox) * gc, row + (ky * kw + kw - 1 - kx) * lanes, ny, nx, &st, gx,
                            accumulate, lanes);
         }
     }
@@ -1824,10 +1827,10 @@ static void depthwise_input_grad(const kt_conv *p, const int8_t *w, const kt_sli
                                  float *g_x, int accumulate, float *row) {
     const int c = p->cin, taps = p->kh * p->kw;
     int ch = 0;
-    if (p->dil_h == 1 && p->dil_w == 1 && taps * 8 <= 768) {
+    if (KT_DW_LANES(p)) {
         /* eight channels at a time, then four (the rest, and dilated convs, one channel at a time below) */
         for (; ch + 4 <= c; ch += ch + 8 <= c ? 8 : 4) {
-            dw_lanes(p, w, s, g_acc, g_x, accumulate, row, ch, ch + 8 <= c ? 8 : 4);
+            dw_lanes(p, w, s, g_acc + ch, c, g_x, accumulate, row, ch, ch + 8 <= c ? 8 : 4);
         }
     }
     if (ch == c) {

@@ -4,12 +4,36 @@
  * where g_acc starts although the two differ in size. Each element is the same sum in the same order as
  * kt_conv_input_grad's, since they run its own loops on a part of the problem at a time. */
 
-/* Depthwise (multiplier 1): channels [ch, ch + g) of g_acc copied into scratch, their g_x computed after them in the
- * scratch, then stored at the same channels: g_x's channel k only overwrites g_acc's channel k, already copied. */
+/*
+ * Depthwise (multiplier 1). With dw_lanes (dilation 1): channels [ch, ch + L) of g_acc (L = 8 while group allows and
+ * eight are left, then 4) copied into scratch, their g_x written in place by dw_lanes: g_x's channel k only
+ * overwrites g_acc's channel k (both NHWC with c channels, from the same address), already copied; the channels left
+ * one at a time below. Otherwise: channels [ch, ch + g) of g_acc copied into scratch, their g_x computed after them in
+ * the scratch, then stored at the same channels.
+ */
 static void depthwise_input_grad_inplace(const kt_conv *p, const int8_t *w, const kt_slice *s, const float *g_acc,
                                          float *g_x, float *scratch, int group, float *row) {
     const int c = p->cin, taps = p->kh * p->kw, out_px = p->out_h * p->out_w, in_px = p->in_h * p->in_w;
-    for (int ch = 0; ch < c; ch += group) {
+    int ch0 = 0;
+    if (KT_DW_LANES(p)) {
+        while (ch0 + 4 <= c) {
+            const int lanes = ch0 + 8 <= c && group >= 8 ? 8 : 4;
+            /* constant sizes: the copies inline as word loads and stores */
+            if (lanes == 8) {
+                for (int q = 0; q < out_px; q++) {
+                    memcpy(scratch + q * 8, g_acc + q * c + ch0, 8 * sizeof(float));
+                }
+            } else {
+                for (int q = 0; q < out_px; q++) {
+                    memcpy(scratch + q * 4, g_acc + q * c + ch0, 4 * sizeof(float));
+                }
+            }
+            dw_lanes(p, w, s, scratch, lanes, g_x, 0, row, ch0, lanes);
+            ch0 += lanes;
+        }
+        group = 1;
+    }
+    for (int ch = ch0; ch < c; ch += group) {
         const int g = c - ch < group ? c - ch : group;
         float *ga = scratch, *gx = scratch + out_px * g;
         for (int q = 0; q < out_px; q++) {

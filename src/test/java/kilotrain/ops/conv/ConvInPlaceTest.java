@@ -101,8 +101,13 @@ class ConvInPlaceTest {
         Buf gs = new Buf(5, "gs", Buf.Kind.GRAD, DType.FLOAT32, s2.elements());
         Buf gx = new Buf(6, "gx", Buf.Kind.GRAD, DType.FLOAT32, x.elements());
         ConvInputGradInPlace gd = (ConvInputGradInPlace) new ConvInputGrad(dw, gs, null, ge, false).inPlaceKernel(7);
-        assertEquals(4, gd.group());
-        assertEquals(4 * (4 * 4 + 8 * 8), gd.scratch().elements, "four channels' output and input planes");
+        assertEquals(8, gd.group());
+        assertEquals(8 * 4 * 4, gd.scratch().elements, "eight channels' output planes");
+        Conv2D dilated = ConvDwFusedTest.conv("d2", e, 48, 3, 2, 2, new Padding(2, 2, 2, 2), 48, s2, r);
+        ConvInputGradInPlace gl = (ConvInputGradInPlace) new ConvInputGrad(dilated, gs, null, ge, false)
+                .inPlaceKernel(7);
+        assertEquals(4, gl.group());
+        assertEquals(4 * (4 * 4 + 8 * 8), gl.scratch().elements, "four channels' output and input planes");
         ConvInputGradInPlace gp = (ConvInputGradInPlace) new ConvInputGrad(expand, ge, null, gx, false)
                 .inPlaceKernel(7);
         assertEquals(ConvInputGradInPlace.POINTWISE_SCRATCH / 16, gp.group());
