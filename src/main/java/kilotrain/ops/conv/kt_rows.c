@@ -98,6 +98,35 @@ static void rows_tap(const int8_t *x, int n, int xz, const float *a, int rows, f
     }
 }
 
+/*
+ * One tap of a group of nr <= 4 consecutive rows (sums at gb + r * row_len) at one output pixel whose gradients are
+ * ga[0 .. nr): the rows with a nonzero gradient there, four in one pass when three or four are (the zero row adds
+ * +-0: no bit changes), else two or one. Leaving out a zero term changes no bit either: a sum from +0 never becomes
+ * -0, and adding +-0 to it is exact.
+ */
+static void rows_group(const int8_t *x, int nk, int xz, const float *ga, int nr, float *gb, int row_len) {
+    float a[4], *g[4];
+    int n = 0;
+    for (int r = 0; r < nr; r++) {
+        if (ga[r] != 0.0f) {
+            a[n] = ga[r];
+            g[n++] = gb + r * row_len;
+        }
+    }
+    if (n == 3 && nr == 4) {
+        for (n = 0; n < 4; n++) {
+            a[n] = ga[n];
+            g[n] = gb + n * row_len;
+        }
+    }
+    if (n == 3) {
+        rows_tap(x, nk, xz, a, 2, g);
+        rows_tap(x, nk, xz, a + 2, 1, g + 2);
+    } else if (n > 0) {
+        rows_tap(x, nk, xz, a, n, g);
+    }
+}
+
 void kt_conv_weight_grad_rows(const kt_conv *p, const int8_t *saved, const int32_t *kept, int nk, const float *g_acc,
                               int row0, int rows, float *out) {
     const int depthwise = p->groups > 1 && p->groups == p->cin;
@@ -124,45 +153,29 @@ void kt_conv_weight_grad_rows(const kt_conv *p, const int8_t *saved, const int32
         }
         return;
     }
+    if (p->groups == 1 && p->kh == 1 && p->kw == 1 && p->pad_top == 0 && p->pad_left == 0) {
+        /* pointwise: a group of four rows (consecutive output channels) at a time over the output pixels, each
+         * pixel's saved row converted once for the group */
+        for (int r0 = 0; r0 < rows; r0 += 4) {
+            const int nr = rows - r0 < 4 ? rows - r0 : 4;
+            const float *ga = g_acc + row0 + r0;
+            for (int oy = 0; oy < p->out_h; oy++) {
+                const int8_t *x = saved + oy * p->stride_h * p->in_w * nk;
+                for (int ox = 0; ox < p->out_w; ox++, x += p->stride_w * nk, ga += cout) {
+                    rows_group(x, nk, xz, ga, nr, out + r0 * row_len, row_len);
+                }
+            }
+        }
+        return;
+    }
     if (p->groups == 1) {
-        /* rows are consecutive output channels: per output pixel and tap the saved row converted once for up to four
-         * rows, those whose gradient there is zero left out (each element's sum keeps its order, and leaving out a
-         * zero term changes no bit: a sum from +0 never becomes -0, and adding +-0 to it is exact) */
         for (int oy = 0; oy < p->out_h; oy++) {
             for (int ox = 0; ox < p->out_w; ox++) {
                 const float *ga = g_acc + (oy * p->out_w + ox) * cout + row0;
                 for (int r0 = 0; r0 < rows; r0 += 4) {
-                    const int nr = rows - r0 < 4 ? rows - r0 : 4;
-                    float a[4];
-                    int live[4], n = 0;
-                    for (int r = 0; r < nr; r++) {
-                        if (ga[r0 + r] != 0.0f) {
-                            a[n] = ga[r0 + r];
-                            live[n++] = r0 + r;
-                        }
-                    }
-                    if (n == 0) {
-                        continue;
-                    }
-                    if (n == 3 && nr == 4) {
-                        /* all four rows in one pass (the zero row adds +-0: no bit changes) */
-                        for (n = 0; n < 4; n++) {
-                            a[n] = ga[r0 + n];
-                            live[n] = r0 + n;
-                        }
-                    }
                     KT_WINDOW(p, oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left, ky, kx, iy, ix) {
-                        const int8_t *x = saved + (iy * p->in_w + ix) * nk;
-                        float *g[4];
-                        for (int r = 0; r < n; r++) {
-                            g[r] = out + live[r] * row_len + (ky * p->kw + kx) * nk;
-                        }
-                        if (n == 3) {
-                            rows_tap(x, nk, xz, a, 2, g);
-                            rows_tap(x, nk, xz, a + 2, 1, g + 2);
-                        } else {
-                            rows_tap(x, nk, xz, a, n, g);
-                        }
+                        rows_group(saved + (iy * p->in_w + ix) * nk, nk, xz, ga + r0, rows - r0 < 4 ? rows - r0 : 4,
+                                   out + r0 * row_len + (ky * p->kw + kx) * nk, row_len);
                     }
                 }
             }
