@@ -127,6 +127,22 @@ static void rows_group(const int8_t *x, int nk, int xz, const float *ga, int nr,
     }
 }
 
+/* A chunk of one row (where rows of four do not fit the peak): the pixels where its gradient is not zero. */
+static void row_single(const kt_conv *p, const int8_t *saved, int nk, const float *g_acc, int row0, float *out) {
+    const int xz = p->x_zero, cout = p->cout;
+    for (int oy = 0; oy < p->out_h; oy++) {
+        for (int ox = 0; ox < p->out_w; ox++) {
+            const float a = g_acc[(oy * p->out_w + ox) * cout + row0];
+            if (a == 0.0f) {
+                continue;
+            }
+            KT_WINDOW(p, oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left, ky, kx, iy, ix) {
+                row1(saved + (iy * p->in_w + ix) * nk, nk, xz, a, out + (ky * p->kw + kx) * nk);
+            }
+        }
+    }
+}
+
 void kt_conv_weight_grad_rows(const kt_conv *p, const int8_t *saved, const int32_t *kept, int nk, const float *g_acc,
                               int row0, int rows, float *out) {
     const int depthwise = p->groups > 1 && p->groups == p->cin;
@@ -139,18 +155,7 @@ void kt_conv_weight_grad_rows(const kt_conv *p, const int8_t *saved, const int32
         out[i] = 0.0f;
     }
     if (p->groups == 1 && rows == 1) {
-        /* one row (where rows of four do not fit the peak): the pixels where its gradient is not zero */
-        for (int oy = 0; oy < p->out_h; oy++) {
-            for (int ox = 0; ox < p->out_w; ox++) {
-                const float a = g_acc[(oy * p->out_w + ox) * cout + row0];
-                if (a == 0.0f) {
-                    continue;
-                }
-                KT_WINDOW(p, oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left, ky, kx, iy, ix) {
-                    row1(saved + (iy * p->in_w + ix) * nk, nk, xz, a, out + (ky * p->kw + kx) * nk);
-                }
-            }
-        }
+        row_single(p, saved, nk, g_acc, row0, out);
         return;
     }
     if (p->groups == 1 && p->kh == 1 && p->kw == 1 && p->pad_top == 0 && p->pad_left == 0) {
