@@ -5,6 +5,8 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaMethodCall;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
@@ -49,7 +51,8 @@ class ArchitectureTest {
             .whereLayer("Device").mayOnlyAccessLayers("Ir", "Ops", "Importer", "Program", "Compiler", "Exec", "Codegen",
                     "Data", "Report", "Util")
             .whereLayer("Data").mayOnlyAccessLayers("Ir", "Util")
-            .whereLayer("Train").mayOnlyAccessLayers("Ir", "Ops", "Program", "Compiler", "Exec", "Data", "Util")
+            .whereLayer("Train").mayOnlyAccessLayers("Ir", "Ops", "Importer", "Program", "Compiler", "Exec", "Codegen",
+                    "Device", "Data", "Report", "Util")
             .whereLayer("Report").mayOnlyAccessLayers("Ir", "Ops", "Program", "Compiler", "Util")
             // (plan as one call: it loads the model it fine-tunes and draws its chart)
             .whereLayer("Search").mayOnlyAccessLayers("Ir", "Ops", "Importer", "Program", "Compiler", "Exec", "Data",
@@ -73,6 +76,28 @@ class ArchitectureTest {
     @ArchTest
     static final ArchRule nothingUsesTheCli = noClasses().that().resideOutsideOfPackage("kilotrain.cli..")
             .should().dependOnClassesThat().resideInAPackage("kilotrain.cli..");
+
+    /**
+     * Thin commands, the other half: a command parses its options, makes its library call and prints the result. It
+     * never loads a model, compiles or lowers a step, runs an executor, generates C, draws a chart or writes a file
+     * itself: that is the library call's work, where tests and other commands reach it too.
+     */
+    @ArchTest
+    static final ArchRule commandsLeaveTheWorkToTheLibrary = noClasses().that().resideInAPackage("kilotrain.cli..")
+            .should().dependOnClassesThat().resideInAnyPackage("kilotrain.importer..", "kilotrain.codegen..")
+            .orShould().dependOnClassesThat().belongToAnyOf(kilotrain.compiler.TrainCompiler.class,
+                    kilotrain.exec.Executor.class, kilotrain.exec.TrainExecutor.class,
+                    kilotrain.exec.CompiledGraph.class, kilotrain.report.Charts.class)
+            .orShould().callMethodWhere(new DescribedPredicate<JavaMethodCall>("lowers a step or writes a file") {
+                @Override
+                public boolean test(JavaMethodCall call) {
+                    String owner = call.getTargetOwner().getName(), name = call.getName();
+                    return owner.equals(kilotrain.compiler.memory.DevicePipeline.class.getName()) && name.equals("lower")
+                            || owner.equals(kilotrain.util.AtomicFiles.class.getName()) && name.startsWith("write")
+                            || owner.equals(kilotrain.model.TrainedModel.class.getName()) && name.equals("save")
+                            || owner.equals(kilotrain.compiler.Scheme.class.getName()) && name.equals("write");
+                }
+            });
 
     @ArchTest
     static final ArchRule noPackageCycles = slices().matching("kilotrain.(*)..").should().beFreeOfCycles();

@@ -86,27 +86,6 @@ final class DeviceBenchCommand implements Callable<Integer> {
         return o;
     }
 
-    /** The measured figures under their JSON keys (device-bench --json, train's device.json). */
-    static void putResult(ObjectNode o, DeviceBench.Result r, Path project) {
-        o.put("ticks_per_step", r.ticksPerStep());
-        o.put("ticks_per_inference", r.ticksPerInference());
-        o.put("sram_bytes", r.sramBytes());
-        o.put("flash_bytes", r.flashBytes());
-        o.put("sample_flash_bytes", r.sampleFlashBytes());
-        o.put("data_bytes", r.dataBytes());
-        o.put("bss_bytes", r.bssBytes());
-        o.put("stack_bytes", r.stackBytes());
-        o.put("bit_exact", r.bitExact());
-        if (r.mismatch() != null) {
-            o.put("mismatch", r.mismatch());
-        }
-        ArrayNode l = o.putArray("losses");
-        for (float f : r.losses()) {
-            l.add(f);
-        }
-        o.put("project", project.toString());
-    }
-
     @Override
     public Integer call() throws Exception {
         Board bd = device.check();
@@ -133,7 +112,7 @@ final class DeviceBenchCommand implements Callable<Integer> {
             o.put("board", bd.name());
             o.put("core", bd.core());
             o.put("instructions_per_step", Math.round(r.ticksPerStep() * bd.instructionsPerTick()));
-            putResult(o, r, dir);
+            r.putInto(o, dir);
             if (pr != null) {
                 o.set("profile", profileJson(pr));
             }

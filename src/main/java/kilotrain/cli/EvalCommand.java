@@ -6,15 +6,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
-import kilotrain.KtException;
-import kilotrain.data.Dataset;
-import kilotrain.data.DatasetSplit;
-import kilotrain.data.LoadOptions;
-import kilotrain.data.SampleSource;
-import kilotrain.data.TrainAugment;
+import kilotrain.model.EvalRun;
 import kilotrain.model.Evaluation;
-import kilotrain.model.Models;
-import kilotrain.model.Predictor;
 import kilotrain.model.AnomalyEvaluation;
 import kilotrain.model.RegressionEvaluation;
 import me.tongfei.progressbar.ProgressBar;
@@ -62,32 +55,16 @@ final class EvalCommand implements Callable<Integer> {
         Checks.notNegative("--limit-per-class", limitPerClass);
         threads.check();
         input.check();
-        Predictor p = Models.open(model, input);
-        LoadOptions lo = samples.apply(LoadOptions.defaults().withLimit(limit).withLimitPerClass(limitPerClass)
-                .withInput(p.inputSpec().shape(), p.inputSpec().quant));
-        Dataset test = DatasetSplit.openTest(dataset, lo);
-        List<String> skipped = SampleOptions.skipped(test);
-        SampleOptions.print(skipped);
-        if (test.size() == 0) {
-            throw new KtException("dataset " + dataset + " has no samples to evaluate");
+        EvalRun.Outcome done = new EvalRun(model, dataset, limit, limitPerClass, task, input, samples::apply,
+                threads.count()).run(SampleOptions::print, EvalCommand::meter);
+        if (done.regression() != null) {
+            return regression(done.regression(), done.skipped());
         }
-        SampleSource src = new SampleSource(null, test, p.inputSpec(), TrainAugment.none(), input.transform(), 0);
-        if (!List.of("auto", "classify", "regress", "autoencode").contains(task)) {
-            throw new KtException("--task must be auto, classify, regress or autoencode, got " + task);
+        if (done.anomaly() != null) {
+            return anomaly(done.anomaly(), done.skipped());
         }
-        if (test.hasTargets() && !task.equals("classify") && !task.equals("autoencode")) {
-            return regression(p, src, test, skipped);
-        }
-        if (task.equals("autoencode") || task.equals("auto") && !test.hasTargets() && reconstructs(p, src)) {
-            return anomaly(p, src, test, skipped);
-        }
-        int t = threads.count();
-        Evaluation ev;
-        try (ProgressBar bar = Progress.bar("eval", test.size(), "img")) {
-            AtomicLong done = new AtomicLong();
-            ev = Evaluation.run(p, src, t, () -> bar.stepTo(done.incrementAndGet()));
-        }
-        List<String> classes = test.classes();
+        Evaluation ev = done.classification();
+        List<String> classes = done.classes();
         if (json.json) {
             ObjectNode o = Json.object();
             o.put("model", model.toString());
@@ -95,7 +72,7 @@ final class EvalCommand implements Callable<Integer> {
             o.put("top1", ev.top1());
             o.put("count", ev.count());
             o.put("images_per_second", ev.imagesPerSecond());
-            SampleOptions.put(skipped, o);
+            SampleOptions.put(done.skipped(), o);
             o.set("classes", Json.MAPPER.valueToTree(classes));
             ArrayNode cm = o.putArray("confusion");
             for (int[] row : ev.confusion()) {
@@ -118,19 +95,25 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static boolean reconstructs(Predictor p, SampleSource src) {
-        byte[] in = new byte[p.inputSpec().bytes()];
-        src.fillTest(0, in);
-        return AnomalyEvaluation.reconstructs(p, in);
+    /** The progress bar of one pass over the samples (steps from several threads). */
+    private static EvalRun.Meter meter(int total, String unit) {
+        ProgressBar bar = Progress.bar("eval", total, unit);
+        AtomicLong done = new AtomicLong();
+        return new EvalRun.Meter() {
+            @Override
+            public void step() {
+                bar.stepTo(done.incrementAndGet());
+            }
+
+            @Override
+            public void close() {
+                bar.close();
+            }
+        };
     }
 
     /** An autoencoder on normal and anomalous samples: ROC AUC of the reconstruction errors. */
-    private int anomaly(Predictor p, SampleSource src, Dataset test, List<String> skipped) {
-        AnomalyEvaluation ev;
-        try (ProgressBar bar = Progress.bar("eval", test.size(), "smp")) {
-            AtomicLong done = new AtomicLong();
-            ev = AnomalyEvaluation.run(p, src, test, () -> bar.stepTo(done.incrementAndGet()));
-        }
+    private int anomaly(AnomalyEvaluation ev, List<String> skipped) {
         if (json.json) {
             ObjectNode o = Json.object();
             o.put("model", model.toString());
@@ -154,12 +137,7 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     /** A dataset of regression targets: mean squared and absolute errors of the dequantized outputs. */
-    private int regression(Predictor p, SampleSource src, Dataset test, List<String> skipped) {
-        RegressionEvaluation ev;
-        try (ProgressBar bar = Progress.bar("eval", test.size(), "samples")) {
-            AtomicLong done = new AtomicLong();
-            ev = RegressionEvaluation.run(p, src, test, () -> bar.stepTo(done.incrementAndGet()));
-        }
+    private int regression(RegressionEvaluation ev, List<String> skipped) {
         if (json.json) {
             ObjectNode o = Json.object();
             o.put("model", model.toString());

@@ -18,7 +18,7 @@ final class HeadOption {
 
     /** The head the user named; null for auto. */
     TrainSpec.Head asked() {
-        return head.equals("auto") ? null : TrainSpec.Head.parse(head);
+        return TrainSpec.Head.asked(head);
     }
 
     TrainSpec.Head resolve(Graph graph) {

@@ -5,14 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import kilotrain.KtException;
-import kilotrain.codegen.ParamDump;
-import kilotrain.ir.Graph;
-import kilotrain.model.DeviceImport;
-import kilotrain.model.TfliteExport;
+import kilotrain.model.ImportParamsRun;
 import kilotrain.model.TrainedModel;
 import kilotrain.ops.core.Param;
-import kilotrain.util.AtomicFiles;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -37,56 +34,39 @@ final class ImportParamsCommand implements Callable<Integer> {
             description = "The model to write: FILE.ktm, or FILE.tflite (TFLite base model with an int8 head).")
     Path out;
 
-    @Option(names = "--json", description = "Print JSON: parameters, bytes, changed values per parameter.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() {
         String name = out.getFileName().toString();
-        boolean tflite = name.endsWith(".tflite");
-        if (!tflite && !name.endsWith(".ktm")) {
+        if (!name.endsWith(".tflite") && !name.endsWith(".ktm")) {
             throw new KtException("--out " + out + ": name it .ktm (a kilotrain model) or .tflite");
         }
-        AtomicFiles.checkNotInput(out, start, params);
         Checks.outFile("--out", out);
-        if (!TrainedModel.looksLike(start)) {
-            throw new KtException(start + " is not a kilotrain model (.ktm): give the start.ktm that compile --out "
-                    + "wrote beside the C project, or the model.ktm the device program was made from");
-        }
-        TrainedModel from = TrainedModel.load(start);
-        DeviceImport.Result imported = DeviceImport.read(from, params);
-        TrainedModel trained = imported.model();
+        ImportParamsRun.Outcome done = new ImportParamsRun(start, params, out).run();
+        TrainedModel from = done.from();
         ObjectNode report = Json.object();
         report.put("start", start.toString());
         report.put("params_file", params.toString());
-        report.put("params_bytes", ParamDump.bytes(from.program));
+        report.put("params_bytes", done.paramsBytes());
         ArrayNode list = report.putArray("params");
         for (int i = 0; i < from.program.params.size(); i++) {
             Param p = from.program.params.get(i);
             ObjectNode n = list.addObject();
             n.put("name", p.name);
             n.put("elements", p.value.elements);
-            n.put("changed", imported.changed()[i]);
+            n.put("changed", done.imported().changed()[i]);
         }
-        long changed = imported.changedValues(), total = imported.values();
-        if (tflite) {
-            if (from.graph.source != Graph.Source.TFLITE || !(from.program.int8Head() || from.program.keepsClassifier())) {
-                throw new KtException("--out " + out + ": a TFLite model needs a TFLite base model and an int8 head ("
-                        + from.baseName + ", " + (from.program.int8Head() ? "int8" : "float32") + " head); write .ktm");
-            }
-            byte[] bytes = TfliteExport.write(from.baseBytes, from.graph, from.program, trained.state);
-            AtomicFiles.write(out, os -> os.write(bytes));
-        } else {
-            trained.save(out);
-        }
+        long changed = done.imported().changedValues(), total = done.imported().values();
         report.put("values", total);
         report.put("changed_values", changed);
         report.put("out", out.toString());
-        if (json) {
+        if (json.json) {
             System.out.println(Json.write(report));
         } else {
             System.out.printf("%d parameters (%,d bytes) from %s: %,d of %,d values differ from %s; model written to "
-                    + "%s%n", from.program.params.size(), ParamDump.bytes(from.program), params, changed, total, start, out);
+                    + "%s%n", from.program.params.size(), done.paramsBytes(), params, changed, total, start, out);
         }
         return 0;
     }

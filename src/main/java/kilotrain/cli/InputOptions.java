@@ -31,7 +31,8 @@ final class InputOptions implements kilotrain.model.Models.InputConvention {
     Integer resizeShorter;
 
     /** The test-time resize in effect (0: plain resize). */
-    int resizeShorter() {
+    @Override
+    public int resizeShorter() {
         return resizeShorter == null ? 0 : resizeShorter;
     }
 
@@ -83,7 +84,8 @@ final class InputOptions implements kilotrain.model.Models.InputConvention {
         }
     }
 
-    TestTransform transform() {
+    @Override
+    public TestTransform transform() {
         check();
         return resizeShorter() == 0 ? TestTransform.resize() : TestTransform.shorterThenCrop(resizeShorter());
     }

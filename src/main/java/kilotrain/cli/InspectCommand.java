@@ -4,16 +4,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.Callable;
-import kilotrain.importer.ModelLoader;
-import kilotrain.ir.Conv2D;
-import kilotrain.ir.FullyConnected;
 import kilotrain.ir.Graph;
-import kilotrain.ir.Op;
 import kilotrain.ir.Tensor;
 import kilotrain.model.InferenceMemory;
+import kilotrain.model.ModelSummary;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -24,59 +21,26 @@ final class InspectCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "Model file (.tflite or the paper's .pkl).")
     Path model;
 
-    @Option(names = "--json", description = "Print JSON.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() {
-        Graph g = ModelLoader.load(model);
-        List<Op> weighted = g.weightedOps();
-        Op classifier = weighted.isEmpty() ? null : weighted.get(weighted.size() - 1);
-        long macs = 0, backboneMacs = 0, weightBytes = 0;
-        int convs = 0;
+        ModelSummary sum = ModelSummary.of(model);
+        Graph g = sum.graph();
         ArrayNode layers = Json.MAPPER.createArrayNode();
         StringBuilder table = new StringBuilder();
         table.append(String.format("%-4s %-18s %-22s %-16s %-16s %10s %12s %10s%n", "#", "op", "name", "input",
                 "output", "params", "MACs", "act bytes"));
-        int i = 0;
-        for (Op op : g.ops) {
-            long params = 0;
-            for (Tensor t : op.inputs()) {
-                if (t.isConstant()) {
-                    params += t.elements();
-                    weightBytes += t.bytes();
-                }
-            }
-            macs += op.macs();
-            if (op != classifier) {
-                backboneMacs += op.macs();
-                if (kilotrain.compiler.TrainCompiler.weighted(op) != null) {
-                    convs++; // a fully connected layer trains as a 1x1 conv and is counted with them
-                }
-            }
-            Tensor in = op.inputs().get(0);
-            // every activation the operator reads (CONCATENATION and ADD read several) plus the one it writes
-            int act = op.output().bytes();
-            for (Tensor t : op.inputs()) {
-                act += t.isConstant() ? 0 : t.bytes();
-            }
-            ObjectNode l = row(table, layers, i, op.kind(), op.name, in, op.output(), params, op.macs(), act);
-            if (op instanceof Conv2D c) {
-                l.put("kernel", c.kernelH() + "x" + c.kernelW());
-                l.put("stride", c.strideH);
-                l.put("groups", c.groups);
-            } else if (op instanceof FullyConnected) {
-                l.put("kernel", "fc");
-            }
-            i++;
+        for (ModelSummary.Layer l : sum.layers()) {
+            ObjectNode o = row(table, layers, l.index(), l.kind(), l.name(), l.input(), l.output(), l.params(),
+                    l.macs(), l.activationBytes());
+            l.details().forEach((k, v) -> o.set(k, Json.MAPPER.valueToTree(v)));
         }
-        if (g.floatOutput) {
-            // the model's last operator, DEQUANTIZE (ops/dequantize): outside the int8 graph, no MACs
-            row(table, layers, i, "DEQUANTIZE", g.output.name, g.output, g.output, 0, 0,
-                    kilotrain.ops.dequantize.Dequantize.activationBytes(g));
-        }
-        InferenceMemory mem = InferenceMemory.of(g);
-        if (json) {
+        InferenceMemory mem = sum.memory();
+        long macs = sum.macs(), backboneMacs = sum.backboneMacs(), weightBytes = sum.weightBytes();
+        int convs = sum.backboneConvs();
+        if (json.json) {
             ObjectNode o = Json.object();
             o.put("model", model.toString());
             o.put("format", g.source.name().toLowerCase());

@@ -3,13 +3,9 @@ package kilotrain.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import kilotrain.data.InputFiles;
-import kilotrain.model.Models;
-import kilotrain.model.Predictor;
-import kilotrain.util.AtomicFiles;
+import kilotrain.model.PredictRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -18,7 +14,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = "Classify images or raw tensor files (.int8/.bin: exactly the input tensor's bytes, NCHW for "
                 + ".pkl models, NHWC for .tflite; for a float-interface model, its quantized int8 input). Models whose "
-                + "input is not an image ([1, N], audio or sensor features) take raw tensor files or .npy samples.")
+                + "input is not an image ([1, N], audio or sensor features) take raw tensor files or .npy samples. --json prints one "
+                + "object per input (an array of them for several inputs).")
 final class PredictCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "Model: .tflite, the paper's .pkl, or a fine-tuned .ktm.")
     Path model;
@@ -33,8 +30,8 @@ final class PredictCommand implements Callable<Integer> {
             + "int8, or float32 little-endian for a model with a float output (DEQUANTIZE last).")
     Path rawOutput;
 
-    @Option(names = "--json", description = "Print one JSON object per input.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Mixin
     InputOptions input;
@@ -43,53 +40,34 @@ final class PredictCommand implements Callable<Integer> {
     public Integer call() {
         Checks.atLeast("--top", top, 1);
         Checks.outFile("--raw-output", rawOutput);
-        Predictor p = Models.open(model, input);
-        Predictor.Scorer s = p.scorer();
-        List<String> classes = p.classes();
         ArrayNode all = Json.MAPPER.createArrayNode();
-        byte[] lastRaw = null;
-        for (Path in : inputs) {
-            byte[] x = InputFiles.load(in, p.inputSpec(), input.transform(), p.rawInputIsNchw());
-            float[] scores = s.scores(x);
-            byte[] raw = s.rawOutput();
-            lastRaw = p.modelOutput(raw, scores);
-            List<Integer> order = new ArrayList<>();
-            for (int i = 0; i < scores.length; i++) {
-                order.add(i);
-            }
-            order.sort((a, b) -> scores[a] != scores[b] ? Float.compare(scores[b], scores[a]) : Integer.compare(a, b));
-            if (json) {
+        new PredictRun(model, inputs, input, rawOutput).run(r -> {
+            if (json.json) {
                 ObjectNode o = all.addObject();
-                o.put("input", in.toString());
+                o.put("input", r.input().toString());
                 ArrayNode out = o.putArray("output");
-                if (raw.length == scores.length) {
-                    for (byte b : raw) {
+                if (r.raw().length == r.scores().length) {
+                    for (byte b : r.raw()) {
                         out.add(b);
                     }
                 }
                 ArrayNode sc = o.putArray("scores");
-                for (float f : scores) {
+                for (float f : r.scores()) {
                     sc.add(f);
                 }
-                o.put("top1", order.get(0));
-                o.put("top1_class", classes.get(order.get(0)));
+                o.put("top1", r.order().get(0));
+                o.put("top1_class", r.classes().get(r.order().get(0)));
             } else {
-                StringBuilder sb = new StringBuilder(in.toString()).append(':');
-                for (int k = 0; k < Math.min(top, order.size()); k++) {
-                    int c = order.get(k);
-                    sb.append(String.format("  %s=%.4f", classes.get(c), scores[c]));
+                StringBuilder sb = new StringBuilder(r.input().toString()).append(':');
+                for (int k = 0; k < Math.min(top, r.order().size()); k++) {
+                    int c = r.order().get(k);
+                    sb.append(String.format("  %s=%.4f", r.classes().get(c), r.scores()[c]));
                 }
                 System.out.println(sb);
             }
-        }
-        if (json) {
+        });
+        if (json.json) {
             System.out.println(Json.write(all.size() == 1 ? all.get(0) : all));
-        }
-        if (rawOutput != null) {
-            AtomicFiles.checkNotInput(rawOutput, inputs.toArray(new Path[0]));
-            AtomicFiles.checkNotInput(rawOutput, model);
-            byte[] bytes = lastRaw;
-            AtomicFiles.write(rawOutput, o -> o.write(bytes));
         }
         return 0;
     }

@@ -89,6 +89,11 @@ public record TrainSpec(Scheme scheme, int numClasses, long seed, boolean keepCl
         FLOAT, INT8;
 
         /** Parses the CLI spelling ({@code float} or {@code int8}). */
+        /** The head named on the command line; null for auto (chosen by the model, {@code --head auto}). */
+        public static Head asked(String s) {
+            return s.equals("auto") ? null : parse(s);
+        }
+
         public static Head parse(String s) {
             return switch (s) {
                 case "float", "float32" -> FLOAT;

@@ -34,6 +34,26 @@ public final class DeviceBench {
      */
     public record Result(long ticksPerStep, long ticksPerInference, long sramBytes, long flashBytes, long stackBytes,
             long dataBytes, long bssBytes, boolean bitExact, String mismatch, float[] losses, long sampleFlashBytes) {
+        /** The figures as {@code device-bench --json} and {@code device.json} record them, with the project folder. */
+        public void putInto(com.fasterxml.jackson.databind.node.ObjectNode o, Path project) {
+            o.put("ticks_per_step", ticksPerStep);
+            o.put("ticks_per_inference", ticksPerInference);
+            o.put("sram_bytes", sramBytes);
+            o.put("flash_bytes", flashBytes);
+            o.put("sample_flash_bytes", sampleFlashBytes);
+            o.put("data_bytes", dataBytes);
+            o.put("bss_bytes", bssBytes);
+            o.put("stack_bytes", stackBytes);
+            o.put("bit_exact", bitExact);
+            if (mismatch != null) {
+                o.put("mismatch", mismatch);
+            }
+            com.fasterxml.jackson.databind.node.ArrayNode l = o.putArray("losses");
+            for (float f : losses) {
+                l.add(f);
+            }
+            o.put("project", project.toString());
+        }
     }
 
     /** The device's output in the project folder. */

@@ -19,8 +19,14 @@ public final class Models {
         /** Whether the user named a test-time resize; if not, a fine-tuned model's recorded one applies. */
         boolean resizeGiven();
 
+        /** The test-time resize of the shorter side (0: plain resize). */
+        int resizeShorter();
+
         /** Adopts a fine-tuned model's recorded test-time resize. */
         void useResizeShorter(int resizeShorter);
+
+        /** The test-time transform (after {@link #useResizeShorter}, when a fine-tuned model's applies). */
+        kilotrain.data.TestTransform transform();
     }
 
     /**

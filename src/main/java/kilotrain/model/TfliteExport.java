@@ -12,31 +12,18 @@ import java.util.Map;
 import kilotrain.KtException;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.program.TrainState;
-import kilotrain.ops.tflite.schema.AddOptions;
+import kilotrain.ops.Operators;
 import kilotrain.ops.tflite.schema.ActivationFunctionType;
 import kilotrain.ops.tflite.schema.Buffer;
 import kilotrain.ops.tflite.schema.BuiltinOptions;
-import kilotrain.ops.tflite.schema.Conv2DOptions;
-import kilotrain.ops.tflite.schema.DepthwiseConv2DOptions;
 import kilotrain.ops.tflite.schema.FullyConnectedOptions;
 import kilotrain.ops.tflite.schema.Model;
 import kilotrain.ops.tflite.schema.Operator;
 import kilotrain.ops.tflite.schema.OperatorCode;
-import kilotrain.ops.tflite.schema.Pool2DOptions;
 import kilotrain.ops.tflite.schema.QuantizationParameters;
-import kilotrain.ops.tflite.schema.ReshapeOptions;
 import kilotrain.ops.tflite.schema.SoftmaxOptions;
 import kilotrain.ops.tflite.schema.SubGraph;
 import kilotrain.ops.tflite.schema.TensorType;
-import kilotrain.ops.tflite.schema.ConcatenationOptions;
-import kilotrain.ops.tflite.schema.LeakyReluOptions;
-import kilotrain.ops.tflite.schema.MulOptions;
-import kilotrain.ops.tflite.schema.PadOptions;
-import kilotrain.ops.tflite.schema.ReducerOptions;
-import kilotrain.ops.tflite.schema.ResizeNearestNeighborOptions;
-import kilotrain.ops.tflite.schema.SqueezeOptions;
-import kilotrain.ops.tflite.schema.StridedSliceOptions;
-import kilotrain.ops.tflite.schema.SubOptions;
 import kilotrain.ops.tflite.schema.Tensor;
 import kilotrain.ir.Conv2D;
 import kilotrain.ir.Graph;
@@ -520,95 +507,19 @@ public final class TfliteExport {
         return Operator.endOperator(fb);
     }
 
+    /** The operator's options table written again, by its registration in {@link Operators}. */
     private int copyOptions(Operator op, int index) {
         byte type = op.builtinOptionsType();
-        switch (type) {
-            case BuiltinOptions.NONE:
-                return 0;
-            case BuiltinOptions.Conv2DOptions: {
-                Conv2DOptions o = (Conv2DOptions) op.builtinOptions(new Conv2DOptions());
-                return Conv2DOptions.createConv2DOptions(fb, o.padding(), o.strideW(), o.strideH(),
-                        o.fusedActivationFunction(), o.dilationWFactor(), o.dilationHFactor());
-            }
-            case BuiltinOptions.DepthwiseConv2DOptions: {
-                DepthwiseConv2DOptions o = (DepthwiseConv2DOptions) op.builtinOptions(new DepthwiseConv2DOptions());
-                return DepthwiseConv2DOptions.createDepthwiseConv2DOptions(fb, o.padding(), o.strideW(), o.strideH(),
-                        o.depthMultiplier(), o.fusedActivationFunction(), o.dilationWFactor(), o.dilationHFactor());
-            }
-            case BuiltinOptions.Pool2DOptions: {
-                Pool2DOptions o = (Pool2DOptions) op.builtinOptions(new Pool2DOptions());
-                return Pool2DOptions.createPool2DOptions(fb, o.padding(), o.strideW(), o.strideH(), o.filterWidth(),
-                        o.filterHeight(), o.fusedActivationFunction());
-            }
-            case BuiltinOptions.FullyConnectedOptions: {
-                FullyConnectedOptions o = (FullyConnectedOptions) op.builtinOptions(new FullyConnectedOptions());
-                return FullyConnectedOptions.createFullyConnectedOptions(fb, o.fusedActivationFunction(),
-                        o.weightsFormat(), o.keepNumDims());
-            }
-            case BuiltinOptions.SoftmaxOptions: {
-                SoftmaxOptions o = (SoftmaxOptions) op.builtinOptions(new SoftmaxOptions());
-                return SoftmaxOptions.createSoftmaxOptions(fb, o.beta());
-            }
-            case BuiltinOptions.AddOptions: {
-                AddOptions o = (AddOptions) op.builtinOptions(new AddOptions());
-                return AddOptions.createAddOptions(fb, o.fusedActivationFunction());
-            }
-            case BuiltinOptions.ReshapeOptions: {
-                ReshapeOptions o = (ReshapeOptions) op.builtinOptions(new ReshapeOptions());
-                return ReshapeOptions.createReshapeOptions(fb,
-                        ReshapeOptions.createNewShapeVector(fb, ints(o.newShapeLength(), o::newShape)));
-            }
-            case BuiltinOptions.ConcatenationOptions: {
-                var o = (ConcatenationOptions) op.builtinOptions(
-                        new ConcatenationOptions());
-                return ConcatenationOptions.createConcatenationOptions(fb, o.axis(),
-                        o.fusedActivationFunction());
-            }
-            case BuiltinOptions.ReducerOptions: {
-                var o = (ReducerOptions) op.builtinOptions(
-                        new ReducerOptions());
-                return ReducerOptions.createReducerOptions(fb, o.keepDims());
-            }
-            case BuiltinOptions.StridedSliceOptions: {
-                var o = (StridedSliceOptions) op.builtinOptions(
-                        new StridedSliceOptions());
-                return StridedSliceOptions.createStridedSliceOptions(fb, o.beginMask(),
-                        o.endMask(), o.ellipsisMask(), o.newAxisMask(), o.shrinkAxisMask(), o.offset());
-            }
-            case BuiltinOptions.ResizeNearestNeighborOptions: {
-                var o = (ResizeNearestNeighborOptions) op.builtinOptions(
-                        new ResizeNearestNeighborOptions());
-                return ResizeNearestNeighborOptions.createResizeNearestNeighborOptions(fb,
-                        o.alignCorners(), o.halfPixelCenters());
-            }
-            case BuiltinOptions.SqueezeOptions: {
-                var o = (SqueezeOptions) op.builtinOptions(
-                        new SqueezeOptions());
-                return SqueezeOptions.createSqueezeOptions(fb,
-                        SqueezeOptions.createSqueezeDimsVector(fb, ints(o.squeezeDimsLength(), o::squeezeDims)));
-            }
-            case BuiltinOptions.PadOptions:
-                PadOptions.startPadOptions(fb);
-                return PadOptions.endPadOptions(fb);
-            case BuiltinOptions.LeakyReluOptions: {
-                var o = (LeakyReluOptions) op.builtinOptions(
-                        new LeakyReluOptions());
-                return LeakyReluOptions.createLeakyReluOptions(fb, o.alpha());
-            }
-            case BuiltinOptions.MulOptions: {
-                var o = (MulOptions) op.builtinOptions(
-                        new MulOptions());
-                return MulOptions.createMulOptions(fb, o.fusedActivationFunction());
-            }
-            case BuiltinOptions.SubOptions: {
-                var o = (SubOptions) op.builtinOptions(
-                        new SubOptions());
-                return SubOptions.createSubOptions(fb, o.fusedActivationFunction(), o.potScaleInt16());
-            }
-            default:
-                throw new KtException("TFLite export: operator " + index + " has options of type " + (type & 0xff)
-                        + ", which kilotrain does not know how to copy");
+        if (type == BuiltinOptions.NONE) {
+            return 0;
         }
+        OperatorCode c = model.operatorCodes((int) op.opcodeIndex());
+        Operators.Entry<?> entry = Operators.forBuiltin(Math.max(c.builtinCode(), c.deprecatedBuiltinCode()));
+        if (entry == null || !entry.options().copies(type)) {
+            throw new KtException("TFLite export: operator " + index + " has options of type " + (type & 0xff)
+                    + ", which kilotrain does not know how to copy");
+        }
+        return entry.options().write(op, fb);
     }
 
     private interface FloatAt {
@@ -633,14 +544,5 @@ public final class TfliteExport {
             out[i] = f.at(i);
         }
         return out;
-    }
-
-    /** The {@code n} elements of a flatbuffer int vector. */
-    private static int[] ints(int n, java.util.function.IntUnaryOperator at) {
-        int[] v = new int[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = at.applyAsInt(i);
-        }
-        return v;
     }
 }

@@ -27,11 +27,13 @@ import kilotrain.ops.add.AddKernel;
 import kilotrain.ops.add.AddTraining;
 import kilotrain.ops.concat.ConcatTraining;
 import kilotrain.ops.concat.Concatenation;
+import kilotrain.ops.conv.ConvEntry;
 import kilotrain.ops.conv.ConvKernel;
 import kilotrain.ops.conv.ConvTraining;
 import kilotrain.ops.core.TrainRule;
 import kilotrain.ops.elementwise.Binary;
 import kilotrain.ops.elementwise.BinaryTraining;
+import kilotrain.ops.fc.FcEntry;
 import kilotrain.ops.fc.FcTraining;
 import kilotrain.ops.gather.GatherTraining;
 import kilotrain.ops.fc.FullyConnectedKernel;
@@ -41,12 +43,15 @@ import kilotrain.ops.mean.Mean;
 import kilotrain.ops.mean.MeanTraining;
 import kilotrain.ops.pad.Pad;
 import kilotrain.ops.pool.AvgPoolKernel;
+import kilotrain.ops.pool.PoolEntry;
 import kilotrain.ops.pool.PoolTraining;
 import kilotrain.ops.quantize.Requantize;
+import kilotrain.ops.reshape.ReshapeEntry;
 import kilotrain.ops.reshape.ReshapeKernel;
 import kilotrain.ops.reshape.ReshapeTraining;
 import kilotrain.ops.resize.ResizeNearestNeighbor;
 import kilotrain.ops.slice.StridedSlice;
+import kilotrain.ops.softmax.SoftmaxEntry;
 import kilotrain.ops.softmax.SoftmaxKernel;
 import kilotrain.ops.table.TableTraining;
 import kilotrain.ops.transpose.Transpose;
@@ -55,8 +60,8 @@ import kilotrain.ops.transpose.Transpose;
  * The one registry of operators: one line per operator, mapping its TFLite builtin operator(s) to its import rule and
  * its IR class to its inference binding, and (training side) its IR class to its {@link TrainRule} (forward
  * instructions and gradient rule, in the operator's folder). Everything that imports, runs or trains a graph goes
- * through here, so adding an operator is one folder ({@code kilotrain.ops.<op>}: IR node, import rule, kernel, training
- * rule, tests) plus its lines below.
+ * through here, so adding an operator is one folder ({@code kilotrain.ops.<op>}: IR node, import rule, TFLite options
+ * export, kernel, training rule, tests) plus its lines below.
  */
 public final class Operators {
     /** Reads one TFLite operator into its IR node. */
@@ -71,35 +76,56 @@ public final class Operators {
         Forward bind(T op, Binder b);
     }
 
-    /** One registration: the TFLite builtin names it imports, its IR class, its rule and its binding. */
-    public record Entry<T extends Op>(List<String> builtins, Class<T> type, ImportRule<?> rule, Binding<T> forward) {
+    /** What {@code inspect} shows of an operator besides its shapes, parameters, MACs and activation bytes. */
+    @FunctionalInterface
+    public interface Details<T extends Op> {
+        /** Field name to value (a string or a number), in display order. */
+        Map<String, Object> of(T op);
+    }
+
+    /**
+     * One registration: the TFLite builtin names it imports, its IR class, its import rule, its inference binding,
+     * how the TFLite export writes its options again, and what {@code inspect} shows of it besides the counts.
+     */
+    public record Entry<T extends Op>(List<String> builtins, Class<T> type, ImportRule<?> rule, Binding<T> forward,
+            TfliteOptions options, Details<T> details) {
+        /** This registration with {@code inspect}'s extra fields. */
+        Entry<T> details(Details<T> d) {
+            return new Entry<>(builtins, type, rule, forward, options, d);
+        }
     }
 
     private static final List<Entry<?>> ALL = List.of(
-            legacy("CONV_2D", Conv2D.class, o -> o.conv2d(false), Operators::conv),
-            legacy("DEPTHWISE_CONV_2D", Conv2D.class, o -> o.conv2d(true), Operators::conv),
-            legacy("FULLY_CONNECTED", FullyConnected.class, TfliteOperator::fullyConnected, Operators::fc),
-            legacy("AVERAGE_POOL_2D", AvgPool2D.class, TfliteOperator::averagePool, Operators::avgPool),
-            legacy("ADD", Add.class, Binary::readAdd, Operators::add),
-            legacy("RESHAPE SQUEEZE EXPAND_DIMS", Reshape.class, TfliteOperator::reshape, Operators::reshape),
-            legacy("SOFTMAX", Softmax.class, TfliteOperator::softmax, Operators::softmax),
-            op("PAD PADV2", Pad.class, Pad::read),
-            op("MEAN", Mean.class, Mean::read),
-            op("MAX_POOL_2D", MaxPool2D.class, MaxPool2D::read),
-            op("CONCATENATION", Concatenation.class, Concatenation::read),
-            op("QUANTIZE", Requantize.class, Requantize::read),
-            op("RELU", Relu.class, Relu::readRelu),
-            op("RELU6", Relu.class, Relu::readRelu6),
-            op("LEAKY_RELU", LeakyRelu.class, LeakyRelu::read),
-            legacy("MUL", Binary.class, Binary::readMul, Binary::bind),
-            legacy("SUB", Binary.class, Binary::readSub, Binary::bind),
-            op("PRELU", Prelu.class, Prelu::read),
-            op("LOGISTIC", Sigmoid.class, Sigmoid::readLogistic),
-            op("TANH", Sigmoid.class, Sigmoid::readTanh),
-            op("HARD_SWISH", HardSwish.class, HardSwish::read),
-            op("TRANSPOSE", Transpose.class, Transpose::read),
-            op("STRIDED_SLICE", StridedSlice.class, StridedSlice::read),
-            op("RESIZE_NEAREST_NEIGHBOR", ResizeNearestNeighbor.class, ResizeNearestNeighbor::read));
+            legacy("CONV_2D", Conv2D.class, o -> o.conv2d(false), Operators::conv, ConvEntry.CONV_OPTIONS)
+                    .details(ConvEntry::details),
+            legacy("DEPTHWISE_CONV_2D", Conv2D.class, o -> o.conv2d(true), Operators::conv,
+                    ConvEntry.DEPTHWISE_OPTIONS).details(ConvEntry::details),
+            legacy("FULLY_CONNECTED", FullyConnected.class, TfliteOperator::fullyConnected, Operators::fc,
+                    FcEntry.OPTIONS).details(FcEntry::details),
+            legacy("AVERAGE_POOL_2D", AvgPool2D.class, TfliteOperator::averagePool, Operators::avgPool,
+                    PoolEntry.OPTIONS),
+            legacy("ADD", Add.class, Binary::readAdd, Operators::add, Binary.ADD_OPTIONS),
+            legacy("RESHAPE SQUEEZE EXPAND_DIMS", Reshape.class, TfliteOperator::reshape, Operators::reshape,
+                    ReshapeEntry.OPTIONS),
+            legacy("SOFTMAX", Softmax.class, TfliteOperator::softmax, Operators::softmax, SoftmaxEntry.OPTIONS),
+            op("PAD PADV2", Pad.class, Pad::read, Pad.OPTIONS),
+            op("MEAN", Mean.class, Mean::read, Mean.OPTIONS),
+            op("MAX_POOL_2D", MaxPool2D.class, MaxPool2D::read, PoolEntry.OPTIONS),
+            op("CONCATENATION", Concatenation.class, Concatenation::read, Concatenation.OPTIONS),
+            op("QUANTIZE", Requantize.class, Requantize::read, TfliteOptions.NONE),
+            op("RELU", Relu.class, Relu::readRelu, TfliteOptions.NONE),
+            op("RELU6", Relu.class, Relu::readRelu6, TfliteOptions.NONE),
+            op("LEAKY_RELU", LeakyRelu.class, LeakyRelu::read, LeakyRelu.OPTIONS),
+            legacy("MUL", Binary.class, Binary::readMul, Binary::bind, Binary.MUL_OPTIONS),
+            legacy("SUB", Binary.class, Binary::readSub, Binary::bind, Binary.SUB_OPTIONS),
+            op("PRELU", Prelu.class, Prelu::read, TfliteOptions.NONE),
+            op("LOGISTIC", Sigmoid.class, Sigmoid::readLogistic, TfliteOptions.NONE),
+            op("TANH", Sigmoid.class, Sigmoid::readTanh, TfliteOptions.NONE),
+            op("HARD_SWISH", HardSwish.class, HardSwish::read, TfliteOptions.NONE),
+            op("TRANSPOSE", Transpose.class, Transpose::read, TfliteOptions.NONE),
+            op("STRIDED_SLICE", StridedSlice.class, StridedSlice::read, StridedSlice.OPTIONS),
+            op("RESIZE_NEAREST_NEIGHBOR", ResizeNearestNeighbor.class, ResizeNearestNeighbor::read,
+                    ResizeNearestNeighbor.OPTIONS));
 
     private static final Map<Integer, Entry<?>> BY_CODE = new HashMap<>();
     private static final Map<Class<?>, Entry<?>> BY_TYPE = new LinkedHashMap<>();
@@ -157,8 +183,9 @@ public final class Operators {
         return rule;
     }
 
-    private static <T extends ForwardOp> Entry<T> op(String builtins, Class<T> type, ImportRule<T> rule) {
-        return new Entry<>(List.of(builtins.split(" ")), type, rule, ForwardOp::bind);
+    private static <T extends ForwardOp> Entry<T> op(String builtins, Class<T> type, ImportRule<T> rule,
+            TfliteOptions options) {
+        return new Entry<>(List.of(builtins.split(" ")), type, rule, ForwardOp::bind, options, o -> Map.of());
     }
 
     /**
@@ -168,8 +195,8 @@ public final class Operators {
      * elementwise {@code Binary}).
      */
     private static <T extends Op> Entry<T> legacy(String builtins, Class<T> type, ImportRule<?> rule,
-            Binding<T> forward) {
-        return new Entry<>(List.of(builtins.split(" ")), type, rule, forward);
+            Binding<T> forward, TfliteOptions options) {
+        return new Entry<>(List.of(builtins.split(" ")), type, rule, forward, options, o -> Map.of());
     }
 
     /** The registration of a TFLite builtin operator code, or null when kilotrain does not import it. */
@@ -186,6 +213,16 @@ public final class Operators {
         names.add("QUANTIZE (float input)");
         names.add("DEQUANTIZE (float output)");
         return Collections.unmodifiableList(new ArrayList<>(names));
+    }
+
+    /** What {@code inspect} shows of {@code op} besides its counts (e.g. a convolution's kernel), by its registration. */
+    public static Map<String, Object> details(Op op) {
+        Entry<?> e = BY_TYPE.get(op.getClass());
+        return e == null ? Map.of() : detailsAs(e, op);
+    }
+
+    private static <T extends Op> Map<String, Object> detailsAs(Entry<T> e, Op op) {
+        return e.details().of(e.type().cast(op));
     }
 
     /** Binds one operator of a graph for inference through its registration. */

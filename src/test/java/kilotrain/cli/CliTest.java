@@ -46,6 +46,11 @@ class CliTest {
         assertTrue(j.get("weight_bytes").asLong() > 400_000);
         assertTrue(j.get("peak_activation_bytes").asLong() > 0);
         assertEquals(51, j.get("layers").size());
+        // the operator's own fields, from its registration (ops/conv/ConvEntry): MCUNet's stem is a 3x3 stride-2 conv
+        JsonNode stem = j.get("layers").get(0);
+        assertEquals("3x3", stem.get("kernel").asText());
+        assertEquals(2, stem.get("stride").asInt());
+        assertEquals(1, stem.get("groups").asInt());
     }
 
     @Test

@@ -7,6 +7,7 @@ import kilotrain.ops.TableGradient;
 import kilotrain.ops.TableOp;
 import kilotrain.ops.TfliteOperator;
 import kilotrain.ops.requant.FixedPointMath;
+import kilotrain.ops.TfliteOptions;
 
 /**
  * LEAKY_RELU on int8, as TFLite's reference {@code QuantizeLeakyRelu}: {@code x - z_in} is requantized with the
@@ -14,6 +15,10 @@ import kilotrain.ops.requant.FixedPointMath;
  * {@code z_out}, saturated to int8. Both multipliers come from float32 quotients, as TFLite Micro computes them.
  */
 public final class LeakyRelu extends TableOp implements TableGradient {
+    /** LEAKY_RELU's options, written again by the TFLite export. */
+    public static final TfliteOptions OPTIONS = TfliteOptions.of(BuiltinOptions.LeakyReluOptions, LeakyReluOptions::new,
+            (o, fb) -> LeakyReluOptions.createLeakyReluOptions(fb, o.alpha()));
+
     public final float alpha;
     final int multIdentity, shiftIdentity, multAlpha, shiftAlpha;
 

@@ -11,6 +11,7 @@ import kilotrain.ops.Binder;
 import kilotrain.ops.Forward;
 import kilotrain.ops.ForwardOp;
 import kilotrain.ops.TfliteOperator;
+import kilotrain.ops.TfliteOptions;
 
 /**
  * CONCATENATION of int8 tensors along one axis. TFLite's int8 kernel copies bytes, so every input must be quantized
@@ -18,6 +19,10 @@ import kilotrain.ops.TfliteOperator;
  * may be a model constant (its int8 data, a learned token or a fixed feature block): it is copied from flash.
  */
 public final class Concatenation extends ForwardOp {
+    /** CONCATENATION's options, written again by the TFLite export. */
+    public static final TfliteOptions OPTIONS = TfliteOptions.of(BuiltinOptions.ConcatenationOptions, ConcatenationOptions::new,
+            (o, fb) -> ConcatenationOptions.createConcatenationOptions(fb, o.axis(), o.fusedActivationFunction()));
+
     public final List<Tensor> parts;
     public final Tensor output;
     public final int axis;

@@ -15,6 +15,7 @@ import kilotrain.ops.tflite.schema.AddOptions;
 import kilotrain.ops.tflite.schema.BuiltinOptions;
 import kilotrain.ops.tflite.schema.MulOptions;
 import kilotrain.ops.tflite.schema.SubOptions;
+import kilotrain.ops.TfliteOptions;
 
 /**
  * Elementwise int8 MUL, SUB and (broadcasting) ADD with numpy broadcasting between the two operands (either may be
@@ -28,6 +29,18 @@ import kilotrain.ops.tflite.schema.SubOptions;
  * The result is clamped to the fused activation's range.
  */
 public final class Binary extends BinaryOp {
+    /** ADD's options, written again by the TFLite export. */
+    public static final TfliteOptions ADD_OPTIONS = TfliteOptions.of(BuiltinOptions.AddOptions, AddOptions::new,
+            (o, fb) -> AddOptions.createAddOptions(fb, o.fusedActivationFunction()));
+
+    /** MUL's options, written again by the TFLite export. */
+    public static final TfliteOptions MUL_OPTIONS = TfliteOptions.of(BuiltinOptions.MulOptions, MulOptions::new,
+            (o, fb) -> MulOptions.createMulOptions(fb, o.fusedActivationFunction()));
+
+    /** SUB's options, written again by the TFLite export. */
+    public static final TfliteOptions SUB_OPTIONS = TfliteOptions.of(BuiltinOptions.SubOptions, SubOptions::new,
+            (o, fb) -> SubOptions.createSubOptions(fb, o.fusedActivationFunction(), o.potScaleInt16()));
+
     public enum Kind { ADD, SUB, MUL }
 
     public final Kind kind;

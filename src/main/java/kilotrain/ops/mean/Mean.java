@@ -10,6 +10,7 @@ import kilotrain.ops.Forward;
 import kilotrain.ops.OneInputOp;
 import kilotrain.ops.TfliteOperator;
 import kilotrain.ops.requant.FixedPointMath;
+import kilotrain.ops.TfliteOptions;
 
 /**
  * MEAN of an int8 tensor over one run of adjacent axes: the spatial axes of NHWC ({@code [N, H, W, C] -> [N, 1, 1, C]}
@@ -21,6 +22,10 @@ import kilotrain.ops.requant.FixedPointMath;
  * ({@code QuantizedMeanOrSum}), plus the output zero point, saturated to int8.
  */
 public final class Mean extends OneInputOp {
+    /** MEAN's options, written again by the TFLite export. */
+    public static final TfliteOptions OPTIONS = TfliteOptions.of(BuiltinOptions.ReducerOptions, ReducerOptions::new,
+            (o, fb) -> ReducerOptions.createReducerOptions(fb, o.keepDims()));
+
     public final boolean sameQuant;
     /** The requantization of the sum with {@code 1 / count} folded in (unused when {@link #sameQuant}). */
     public final int multiplier, shift;

@@ -13,6 +13,7 @@ import kilotrain.ops.gather.GatherKernel;
 import kilotrain.ops.gather.GatherSpec;
 import kilotrain.ops.gather.Gathering;
 import kilotrain.ops.TfliteOperator;
+import kilotrain.ops.TfliteOptions;
 
 /**
  * PAD and PADV2: the input placed inside a larger tensor filled with one int8 value, any rank up to 5, padding before
@@ -20,6 +21,13 @@ import kilotrain.ops.TfliteOperator;
  * for PAD and PADV2's constant value otherwise; input bytes are copied unchanged.
  */
 public final class Pad extends OneInputOp implements Gathering {
+    /** PAD's options, written again by the TFLite export. */
+    public static final TfliteOptions OPTIONS = TfliteOptions.of(BuiltinOptions.PadOptions, PadOptions::new,
+            (o, fb) -> {
+                PadOptions.startPadOptions(fb);
+                return PadOptions.endPadOptions(fb);
+            });
+
     /** {@code [before, after]} per dimension of the input. */
     public final int[][] paddings;
     public final byte fill;

@@ -12,6 +12,7 @@ import kilotrain.ops.gather.Gathering;
 import kilotrain.ops.TfliteOperator;
 import kilotrain.ops.tflite.schema.BuiltinOptions;
 import kilotrain.ops.tflite.schema.ResizeNearestNeighborOptions;
+import kilotrain.ops.TfliteOptions;
 
 /**
  * RESIZE_NEAREST_NEIGHBOR of an NHWC int8 tensor to the output's height and width, with TFLite's source-index rule in
@@ -20,6 +21,11 @@ import kilotrain.ops.tflite.schema.ResizeNearestNeighborOptions;
  * clamped to the input. Bytes are copied.
  */
 public final class ResizeNearestNeighbor extends OneInputOp implements Gathering {
+    /** RESIZE_NEAREST_NEIGHBOR's options, written again by the TFLite export. */
+    public static final TfliteOptions OPTIONS = TfliteOptions.of(BuiltinOptions.ResizeNearestNeighborOptions, ResizeNearestNeighborOptions::new,
+            (o, fb) -> ResizeNearestNeighborOptions.createResizeNearestNeighborOptions(fb, o.alignCorners(),
+                    o.halfPixelCenters()));
+
     public final boolean alignCorners, halfPixelCenters;
 
     public ResizeNearestNeighbor(String name, Tensor input, Tensor output, boolean alignCorners,

@@ -13,6 +13,7 @@ import kilotrain.ops.StridedIndex;
 import kilotrain.ops.TfliteOperator;
 import kilotrain.ops.tflite.schema.BuiltinOptions;
 import kilotrain.ops.tflite.schema.StridedSliceOptions;
+import kilotrain.ops.TfliteOptions;
 
 /**
  * STRIDED_SLICE with constant begin, end and strides of up to 5 dimensions, begin/end masks and shrink_axis_mask, as
@@ -20,6 +21,11 @@ import kilotrain.ops.tflite.schema.StridedSliceOptions;
  * takes the whole range; a shrunk axis takes one element). Ellipsis and new-axis masks are refused. Bytes are copied.
  */
 public final class StridedSlice extends OneInputOp implements Gathering {
+    /** STRIDED_SLICE's options, written again by the TFLite export. */
+    public static final TfliteOptions OPTIONS = TfliteOptions.of(BuiltinOptions.StridedSliceOptions, StridedSliceOptions::new,
+            (o, fb) -> StridedSliceOptions.createStridedSliceOptions(fb, o.beginMask(), o.endMask(),
+                    o.ellipsisMask(), o.newAxisMask(), o.shrinkAxisMask(), o.offset()));
+
     /** Per input dimension: the first index, the stop (exclusive) and the stride, resolved. */
     public final int[] start, stop, stride;
 

@@ -1,0 +1,76 @@
+package kilotrain.ops;
+
+import com.google.flatbuffers.FlatBufferBuilder;
+import com.google.flatbuffers.Table;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntUnaryOperator;
+import java.util.function.Supplier;
+import kilotrain.ops.tflite.schema.Operator;
+
+/**
+ * How an operator's builtin options table is written again when a fine-tuned model is exported as TFLite
+ * ({@code model.TfliteExport} rebuilds the flatbuffer): one copy per options type the operator's TFLite forms carry,
+ * stated in the operator's folder beside its import rule and registered with it in {@link Operators}
+ * ({@link #NONE} for an operator without options). An options table of a type its operator does not list is not
+ * copied (the export fails naming the operator).
+ */
+public final class TfliteOptions {
+    /** Writes one options table, read from the original model, into the new flatbuffer; returns its offset. */
+    @FunctionalInterface
+    public interface Copy<T extends Table> {
+        int write(T options, FlatBufferBuilder fb);
+    }
+
+    private record One<T extends Table>(byte type, Supplier<T> table, Copy<T> copy) {
+        @SuppressWarnings("unchecked")
+        int write(Operator op, FlatBufferBuilder fb) {
+            return copy.write((T) op.builtinOptions(table.get()), fb);
+        }
+    }
+
+    /** An operator whose TFLite forms carry no options table. */
+    public static final TfliteOptions NONE = new TfliteOptions(List.of());
+
+    private final List<One<?>> copies;
+
+    private TfliteOptions(List<One<?>> copies) {
+        this.copies = copies;
+    }
+
+    /** Options of union type {@code type} (a {@code BuiltinOptions} constant), read as {@code table}, copied so. */
+    public static <T extends Table> TfliteOptions of(byte type, Supplier<T> table, Copy<T> copy) {
+        return NONE.or(type, table, copy);
+    }
+
+    /** These copies and one more, for an operator whose TFLite forms carry options of several types. */
+    public <T extends Table> TfliteOptions or(byte type, Supplier<T> table, Copy<T> copy) {
+        List<One<?>> all = new ArrayList<>(copies);
+        all.add(new One<>(type, table, copy));
+        return new TfliteOptions(List.copyOf(all));
+    }
+
+    /** Whether an options table of union type {@code type} is copied. */
+    public boolean copies(byte type) {
+        return copies.stream().anyMatch(c -> c.type() == type);
+    }
+
+    /** The options table of {@code op} written into {@code fb}; its type must be one {@link #copies}. */
+    public int write(Operator op, FlatBufferBuilder fb) {
+        for (One<?> c : copies) {
+            if (c.type() == op.builtinOptionsType()) {
+                return c.write(op, fb);
+            }
+        }
+        throw new IllegalArgumentException("no copy of options type " + (op.builtinOptionsType() & 0xff));
+    }
+
+    /** The {@code n} elements of a flatbuffer int vector (a shape or axes in an options table). */
+    public static int[] ints(int n, IntUnaryOperator at) {
+        int[] v = new int[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = at.applyAsInt(i);
+        }
+        return v;
+    }
+}
