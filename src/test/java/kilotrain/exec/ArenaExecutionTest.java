@@ -120,14 +120,18 @@ public class ArenaExecutionTest {
         assertTrue(r.arenaLoss()[0] != r.arenaLoss()[1] || r.arenaLoss()[1] != r.arenaLoss()[2]);
     }
 
-    /** The fused weight-gradient updates (chunk buffers, saved inputs read by the fused op) and the deferred step. */
+    /**
+     * The fused weight-gradient updates (chunk buffers of four rows, saved inputs read by the fused op) and the
+     * deferred step.
+     */
     @Test
     void mcunet99kbFusedAndDeferredTrainBitIdenticallyInTheArena() {
         DeviceProgram a = mcunet99();
         int[] labels = new int[3];
         List<byte[]> inputs = cifar(mcunet, 3, labels);
         Variant fused = a.variant("fused-weight-updates");
-        assertTrue(fused.step().stream().anyMatch(in -> in instanceof ConvWeightUpdate));
+        assertTrue(fused.step().stream().anyMatch(in -> in instanceof ConvWeightUpdate u && u.rowsPerChunk() == 4),
+                "fused updates four gradient rows at a time");
         assertIdentical(check(fused, inputs, labels, 3), "mcunet-5fps:99kb fused");
         // compiler order, every gradient alive to the end and read from the arena by the update after the step
         assertIdentical(check(a.variant("deferred"), inputs, labels, 2), "mcunet-5fps:99kb deferred");
