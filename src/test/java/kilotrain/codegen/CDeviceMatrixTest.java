@@ -74,14 +74,20 @@ class CDeviceMatrixTest {
         assertTrue(!r.err().contains("Exception") && !r.err().contains("\tat "), "no stack trace:\n" + r.err());
     }
 
-    private static synchronized Run deviceBench(Path dir, String model, String scheme, int classes, String... more)
+    private static Run deviceBench(Path dir, String model, String scheme, int classes, String... more)
+            throws Exception {
+        return deviceBench(dir, 20, model, scheme, classes, more);
+    }
+
+    /** {@code device-bench MODEL --scheme S --classes N --steps K --data cifar10 --out DIR --json MORE...}. */
+    static synchronized Run deviceBench(Path dir, int steps, String model, String scheme, int classes, String... more)
             throws Exception {
         CBuild.requireTool("make");
         CBuild.requireTool("arm-none-eabi-gcc");
         CBuild.requireTool("qemu-system-arm");
         List<String> args = new ArrayList<>(List.of("device-bench",
                 CGeneratorTest.SHARED.resolve("models").resolve(model).toString(), "--scheme", scheme, "--classes",
-                Integer.toString(classes), "--steps", "20", "--data",
+                Integer.toString(classes), "--steps", Integer.toString(steps), "--data",
                 CGeneratorTest.SHARED.resolve("data/cifar10").toString(), "--out", dir.toString(), "--json"));
         for (String m : more) {
             if (!m.isEmpty()) {

@@ -1,8 +1,11 @@
 package kilotrain.codegen;
 
 import kilotrain.compiler.memory.DevicePipeline;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The fused weight-gradient update in C (kt_conv_weight_grad_rows + the row-range update), in the planned arena, gives
- * the bits of the Java executor's unfused step followed by the whole-tensor update.
+ * the bits of the Java executor's unfused step followed by the whole-tensor update, with chunks of four rows (the
+ * planner's choice where they fit) on the host and on the emulated board.
  */
 class CFusedUpdateTest {
     @BeforeAll
@@ -42,6 +46,21 @@ class CFusedUpdateTest {
                 BiasRounding.NEAREST_EVEN, 4));
     }
 
+    /**
+     * On the emulated board (QEMU mps2-an500): MCUNet 99kb's fused updates run four gradient rows per chunk (the
+     * planner's choice: they fit under the peak), kt_rows.c's four-row VLDM/VSTM passes, bit for bit like Java.
+     */
+    @Test
+    void mcunet99kbRowsOfFourOnTheBoard(@TempDir Path dir) throws Exception {
+        CDeviceMatrixTest.Run r = CDeviceMatrixTest.deviceBench(dir, 2, "tiny-training/mcunet-5fps.pkl",
+                "mcunet-5fps:99kb", 10);
+        assertEquals(0, r.code(), r.err() + r.out());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertTrue(j.get("bit_exact").asBoolean(), r.out());
+        String c = Files.readString(dir.resolve("kt_model.c"));
+        assertEquals(2, c.split("r \\+= 4\\) \\{", -1).length - 1, "both fused updates in rows of four:\n" + c);
+    }
+
     private static void check(Path dir, String scheme, TrainState.Options options) throws Exception {
         CBuild.requireTool("gcc");
         CBuild.requireTool("make");
@@ -54,7 +73,9 @@ class CFusedUpdateTest {
         float lr = 0.05f;
         int steps = 4;
         CGenerator.generate(p, v.step(), v.plan(), state, lr, dir);
-        assertTrue(Files.readString(dir.resolve("kt_model.c")).contains("kt_conv_weight_grad_rows("));
+        String c = Files.readString(dir.resolve("kt_model.c"));
+        assertTrue(c.contains("kt_conv_weight_grad_rows("));
+        assertTrue(c.contains("r += 4) {"), scheme + ": rows of four where they fit (all of them here)");
         CBuild.run(dir, List.of("make", "-s", "kt_host"), 600);
         CBuild.writeSamples(dir.resolve("samples.bin"), CGeneratorTest.INPUTS, CGeneratorTest.labels);
         String out = CBuild.run(dir, List.of("./kt_host", "samples.bin", Integer.toString(steps), "params.bin"), 600);

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CKernelsTest {
     static void copy(Path dir) throws Exception {
-        for (String r : new String[] {"kt_kernels.h", "kt_kernels.c", "kt_kernel_test.c", "kt_selftest.h",
+        for (String r : new String[] {"kt_kernels.h", "kt_kernels.c", "kt_rows.h", "kt_rows.c", "kt_kernel_test.c", "kt_selftest.h",
                 "kt_print.h", "kt_cm7.h", "kt_cm7.ld", "kt_cm7_startup.c", "Makefile"}) {
             Files.writeString(dir.resolve(r), CGenerator.resource(r));
         }

@@ -45,7 +45,7 @@ import org.junit.jupiter.api.Test;
  * in one byte arena trains bit-identically to the step with one array per buffer, on real CIFAR-10 images; a plan
  * that overlaps two live buffers does not.
  */
-class ArenaExecutionTest {
+public class ArenaExecutionTest {
     static final Path SHARED = Path.of(System.getProperty("user.dir")).resolve("../shared").normalize();
     /** The compile command's default rules: stochastic int8 weights, float bias copies; plain SGD, QAS. */
     static final TrainState.Options DEFAULTS = new TrainState.Options(true, 0f, WeightRounding.STOCHASTIC,
@@ -68,7 +68,7 @@ class ArenaExecutionTest {
     }
 
     /** {@code n} CIFAR-10 test images of different classes, resized to the model's input, and their labels. */
-    static List<byte[]> cifar(Graph g, int n, int[] labels) {
+    public static List<byte[]> cifar(Graph g, int n, int[] labels) {
         DatasetSplit split = DatasetSplit.open(SHARED.resolve("data/cifar10"),
                 LoadOptions.defaults().withLimitPerClass(1), LoadOptions.defaults().withLimitPerClass(1));
         SampleSource src = new SampleSource(split, InputSpec.of(g.input), TrainAugment.standard(),
@@ -120,14 +120,18 @@ class ArenaExecutionTest {
         assertTrue(r.arenaLoss()[0] != r.arenaLoss()[1] || r.arenaLoss()[1] != r.arenaLoss()[2]);
     }
 
-    /** The fused weight-gradient updates (chunk buffers, saved inputs read by the fused op) and the deferred step. */
+    /**
+     * The fused weight-gradient updates (chunk buffers of four rows, saved inputs read by the fused op) and the
+     * deferred step.
+     */
     @Test
     void mcunet99kbFusedAndDeferredTrainBitIdenticallyInTheArena() {
         DeviceProgram a = mcunet99();
         int[] labels = new int[3];
         List<byte[]> inputs = cifar(mcunet, 3, labels);
         Variant fused = a.variant("fused-weight-updates");
-        assertTrue(fused.step().stream().anyMatch(in -> in instanceof ConvWeightUpdate));
+        assertTrue(fused.step().stream().anyMatch(in -> in instanceof ConvWeightUpdate u && u.rowsPerChunk() == 4),
+                "fused updates four gradient rows at a time");
         assertIdentical(check(fused, inputs, labels, 3), "mcunet-5fps:99kb fused");
         // compiler order, every gradient alive to the end and read from the arena by the update after the step
         assertIdentical(check(a.variant("deferred"), inputs, labels, 2), "mcunet-5fps:99kb deferred");

@@ -2,7 +2,7 @@
  * Fast paths against the reference path: random convolutions (pointwise, dense with stride and padding, depthwise
  * of several kernel sizes, trained slices covering some or all channels, both output stages), kt_conv_fwd against
  * kt_conv_fwd_ref, outputs and clamp masks compared byte for byte; then kt_conv_input_grad (fresh and accumulating)
- * and the ungrouped kt_conv_weight_grad against plain sums in the order of docs/backward.md (per element, output
+ * and the ungrouped kt_conv_weight_grad (and kt_rows.c's row chunks of it) against plain sums in the order of docs/backward.md (per element, output
  * pixels in raster order, output channels ascending, from +0), compared bit for bit; the float residual add
  * against AddKernel's formula, the stochastic int8 update against Int8WeightUpdate's steps, and kt_dequantize
  * against TFLite Micro's dequantize_test.cc golden data and TFLite's double-precision formula. Runs on the host and, built with kt_cm7_startup.c, on the
@@ -12,6 +12,7 @@
 
 #define KT_TEST_SEED 12345u
 #include "kt_selftest.h"
+#include "kt_rows.h"
 
 #define MAXX 6144
 #define MAXW 8192
@@ -150,7 +151,20 @@ static int check_input_grad(const kt_conv *p, const int8_t *wflash, const kt_sli
         }
     }
     kt_conv_weight_grad(p, saved, kp, nk, gacc, gw1);
-    return memcmp(gw0, gw1, (size_t)(p->cout * taps * nk) * sizeof(float)) == 0;
+    if (memcmp(gw0, gw1, (size_t)(p->cout * taps * nk) * sizeof(float)) != 0) {
+        return 0;
+    }
+    /* the fused updates' rows (kt_rows.c) in chunks of one to four rows, the same bits */
+    for (int row = 0; row < p->cout;) {
+        int k = 1 + rnd(4);
+        k = k < p->cout - row ? k : p->cout - row;
+        kt_conv_weight_grad_rows(p, saved, kp, nk, gacc, row, k, gw1);
+        if (memcmp(gw0 + row * taps * nk, gw1, (size_t)(k * taps * nk) * sizeof(float)) != 0) {
+            return 0;
+        }
+        row += k;
+    }
+    return 1;
 }
 
 int main(void) {

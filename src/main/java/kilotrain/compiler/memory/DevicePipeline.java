@@ -28,6 +28,8 @@ import kilotrain.program.TrainState;
  * anyway are unfused again (the separate kernels are faster);</li>
  * <li>{@code plain-kernels} ({@link InPlace#plainWhereFree}): in-place kernels whose plain form fits under the peak
  * anyway are put back (the plain kernels are faster);</li>
+ * <li>{@code row-chunks} ({@link Reorder#rowChunksWhereFree}): fused weight updates four gradient rows at a time
+ * wherever the larger chunk fits under the peak (kt_rows.c shares each saved value's conversion between them);</li>
  * <li>{@code arena} ({@link ArenaPlanner}): one offset per block of the final step.</li>
  * </ol>
  * Each pass leaves a line in the stage log ({@link DeviceProgram#log}: instructions, largest live sum, planned arena
@@ -149,6 +151,15 @@ public final class DevicePipeline {
             log.add(stage("plain-kernels", last.program(), last.step(), true, last, "kept "
                     + InPlace.kernelCount(last.step()) + " of " + InPlace.kernelCount(before.step())
                     + " in-place kernels (the others fit under the peak as plain kernels)"));
+            planned.set(planned.size() - 1, last);
+        }
+        if (s.fusedUpdates()) {
+            // rows of four share the saved input's conversions in kt_rows.c: wherever the larger chunk fits the peak
+            Variant before = planned.get(planned.size() - 1);
+            last = Reorder.rowChunksWhereFree(before, Reorder.WIDE_ROW_CHUNK, planner);
+            log.add(stage("row-chunks", last.program(), last.step(), true, last, Reorder.wideRowChunks(last.step())
+                    + " of " + Reorder.fusedUpdates(last.step()) + " fused weight updates " + Reorder.WIDE_ROW_CHUNK
+                    + " gradient rows at a time (the others one row: four do not fit under the peak)"));
             planned.set(planned.size() - 1, last);
         }
         last = planned.get(planned.size() - 1);

@@ -122,6 +122,84 @@ public final class Reorder {
         return best.withStep(bestStep);
     }
 
+    /** Rows per chunk that the C kernel of a fused update computes together (kt_rows.c: four rows per pass). */
+    public static final int WIDE_ROW_CHUNK = 4;
+
+    /**
+     * Each fused update of {@code v}'s step ({@link Instr#rowChunk}) with chunks of {@code rows} rows instead of one
+     * where the larger chunk buffer ({@code (rows - 1) x} row length more floats) fits under the step's peak: the C
+     * kernel converts each saved input value once per chunk pass instead of once per row. Only the chunk sizes
+     * change (every element's sum and the update's order are the same), so the bits do not move. Those that fit the
+     * lower bound are planned together, or, when that plan is larger, one at a time, each kept only if the planned
+     * arena does not grow; returns {@code v} itself when nothing changes.
+     */
+    public static Variant rowChunksWhereFree(Variant v, int rows, ArenaPlanner planner) {
+        long bound = peak(v.program(), v.step());
+        List<Integer> fit = new ArrayList<>();
+        for (int i = 0; i < v.step().size(); i++) {
+            Program t = rowChunk(v.program(), v.step(), i, rows);
+            if (t != null && peak(t, t.step) <= bound) {
+                fit.add(i);
+            }
+        }
+        if (fit.isEmpty()) {
+            return v;
+        }
+        // all that fit the bound at once; if their plan is larger, one at a time, each kept where the plan is not
+        Program all = v.program().withStep(v.step());
+        for (int i : fit) {
+            all = rowChunk(all, all.step, i, rows);
+        }
+        Variant u = Variant.of(v.name(), all, all.step, true, planner);
+        if (u.plan().arenaBytes() <= v.plan().arenaBytes() && peak(all, all.step) <= bound) {
+            return u;
+        }
+        Variant best = v;
+        for (int i : fit) {
+            Program t = rowChunk(best.program(), best.step(), i, rows);
+            Variant w = Variant.of(v.name(), t, t.step, true, planner);
+            if (w.plan().arenaBytes() <= best.plan().arenaBytes() && peak(t, t.step) <= bound) {
+                best = w;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * {@code p} with {@code step} in which instruction {@code i}, a fused row update, computes {@code rows} rows per
+     * chunk into a buffer of that size (same id); null if it is no fused update or already has chunks that large.
+     */
+    private static Program rowChunk(Program p, List<Instr> step, int i, int rows) {
+        Instr in = step.get(i);
+        Buf chunk = in.rowChunk();
+        Param q = in.updatedParam();
+        if (chunk == null || q == null) {
+            return null;
+        }
+        int n = Math.min(rows, q.value.elements / q.rowLength);
+        if (chunk.elements >= n * q.rowLength) {
+            return null;
+        }
+        Buf wide = new Buf(chunk.id, chunk.name, chunk.kind, chunk.dtype, n * q.rowLength);
+        List<Instr> trial = new ArrayList<>(step);
+        trial.set(i, in.withRowUpdate(q, wide, n));
+        List<Buf> bufs = new ArrayList<>(p.bufs);
+        bufs.set(bufs.indexOf(chunk), wide);
+        return p.withStepAndBufs(trial, bufs);
+    }
+
+    /** Fused updates of a step that compute more than one gradient row per chunk. */
+    public static int wideRowChunks(List<Instr> step) {
+        int n = 0;
+        for (Instr in : step) {
+            if (in.rowChunk() != null && in.updatedParam() != null
+                    && in.rowChunk().elements > in.updatedParam().rowLength) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** The keys of every order choice of a step ({@link Instr#orderChoice}). */
     private static Set<Object> orderChoices(List<Instr> step) {
         Set<Object> out = new HashSet<>();

@@ -16,7 +16,10 @@ import kilotrain.ops.update.Update;
 /**
  * Weight gradient and batch-1 update fused, {@code rowsPerChunk} rows of the gradient at a time (row = output
  * channel, or kept channel x multiplier for depthwise convs): each chunk is computed into {@code rows} and applied
- * at once, so the whole gradient never exists. The same bits as ConvWeightGrad followed by {@link Update}.
+ * at once, so the whole gradient never exists. The same bits as ConvWeightGrad followed by {@link Update}, whatever
+ * the chunk: each element's sum is the same in any chunk (WeightGradRows), and the update is elementwise in slice
+ * order. In C, kt_conv_weight_grad_rows converts each saved input value once per four rows of a chunk, so the
+ * planner gives a fused update rows of four where they fit under the peak ({@code Reorder.rowChunksWhereFree}).
  */
 public record ConvWeightUpdate(Conv2D conv, TrainedConv trained, Buf gAcc, Buf saved, Param param, Buf rows,
         int rowsPerChunk) implements Instr {
@@ -64,6 +67,19 @@ public record ConvWeightUpdate(Conv2D conv, TrainedConv trained, Buf gAcc, Buf s
                 + "        kt_conv_weight_grad_rows(" + e.conv(conv) + ", " + e.buf(saved) + ", " + kept + ", " + nk
                 + ", " + e.buf(gAcc) + ", r, k, " + g + ");\n"
                 + "        " + e.updateRows(param, g, "r", "k").replace("\n", "\n        ") + "\n    }";
+    }
+
+    public Buf rowChunk() {
+        return rows;
+    }
+
+    /** The same fused update with another chunk: {@code rowsPerChunk} rows at a time into {@code chunk}. */
+    public Instr withRowUpdate(Param q, Buf chunk, int rowsPerChunk) {
+        if (q != param || chunk.elements < rowsPerChunk * param.rowLength) {
+            throw new IllegalArgumentException(param.name + ": a chunk of " + rowsPerChunk + " rows needs "
+                    + rowsPerChunk * param.rowLength + " floats, " + chunk + " given");
+        }
+        return new ConvWeightUpdate(conv, trained, gAcc, saved, param, chunk, rowsPerChunk);
     }
 
     public Param updatedParam() {

@@ -80,6 +80,14 @@ public interface Instr {
     }
 
     /**
+     * For a fused row update ({@link #withRowUpdate}, which on it re-chunks the same update): the buffer holding its
+     * chunk of gradient rows, or null.
+     */
+    default Buf rowChunk() {
+        return null;
+    }
+
+    /**
      * This forward instruction and {@code next}, the only reader of {@code middle} (which this one alone writes), as
      * one instruction that never holds {@code middle} whole, or null when they do not fuse. The fused instruction
      * writes a scratch buffer with {@code middle}'s id in its place ({@link #fusedMiddle}).

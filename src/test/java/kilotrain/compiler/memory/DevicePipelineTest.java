@@ -27,10 +27,10 @@ class DevicePipelineTest {
         Program p = ReorderResultsTest.compile("mcunet-5fps:99kb");
         DeviceProgram d = DevicePipeline.lower(p, OPTIONS, 0.05f, QUICK);
         assertEquals(List.of("compiled", "fuse-blocks", "in-place-kernels", "in-place-ops", "in-place-updates",
-                "fused-weight-updates", "unfuse-blocks", "plain-kernels", "arena"),
+                "fused-weight-updates", "unfuse-blocks", "plain-kernels", "row-chunks", "arena"),
                 d.log.stream().map(DevicePipeline.Stage::pass).toList());
         DevicePipeline.Stage compiled = d.log.get(0), fused = d.log.get(1), kernels = d.log.get(2);
-        DevicePipeline.Stage updates = d.log.get(4), last = d.log.get(8);
+        DevicePipeline.Stage updates = d.log.get(4), last = d.log.get(9);
         assertEquals(p.step.size(), compiled.instructions());
         int pairs = BlockFusion.count(BlockFusion.apply(p).step);
         assertTrue(pairs > 0);
@@ -42,6 +42,8 @@ class DevicePipelineTest {
         assertTrue(d.log.get(3).peakBytes() <= kernels.peakBytes(), "in-place sharing never raises the peak");
         assertTrue(d.log.get(5).peakBytes() < updates.peakBytes(), "reordering with fused updates lowers the peak");
         assertTrue(d.log.get(7).peakBytes() <= d.log.get(6).peakBytes(), "plain kernels only where they fit");
+        assertTrue(d.log.get(8).peakBytes() <= d.log.get(7).peakBytes(), "rows of four only where they fit");
+        assertTrue(d.log.get(8).arenaBytes() <= d.log.get(7).arenaBytes(), "rows of four only where they fit");
         assertEquals(d.step().size(), last.instructions());
         assertEquals(d.arenaBytes(), last.arenaBytes());
         assertEquals(d.plan().lowerBound(), last.peakBytes());

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.SplittableRandom;
+import kilotrain.compiler.Scheme;
+import kilotrain.compiler.TrainCompiler;
+import kilotrain.compiler.TrainSpec;
 import kilotrain.ops.conv.ConvWeightGrad;
 import kilotrain.ops.conv.ConvWeightUpdate;
 import kilotrain.program.TrainState;
@@ -72,6 +75,41 @@ class FusedUpdateTest {
                 }
             }
         }
+    }
+
+    /**
+     * The planner gives a fused update rows of four (kt_rows.c converts each saved value once per four rows) exactly
+     * where the larger chunk costs no arena: on MCUNet 99kb, whose peak (input image + stem output) lies before the
+     * backward pass, all of them; on last-k:12, whose peak lies in the backward pass, some keep one row.
+     */
+    @Test
+    void rowsOfFourOnlyWhereTheyCostNoArena() {
+        int[] wide = new int[2], narrow = new int[2];
+        String[] schemes = {"mcunet-5fps:99kb", "last-k:12"};
+        for (int k = 0; k < schemes.length; k++) {
+            Program p = TrainCompiler.compile(ReorderResultsTest.MCUNET, new TrainSpec(Scheme.resolve(schemes[k],
+                    TrainCompiler.backboneConvs(ReorderResultsTest.MCUNET).size()), 10, 3));
+            DeviceProgram d = DevicePipeline.lower(p, DevicePipelineTest.OPTIONS, 0.05f, DevicePipelineTest.QUICK);
+            for (Instr in : d.step()) {
+                if (in instanceof ConvWeightUpdate u) {
+                    int rows = Math.min(Reorder.WIDE_ROW_CHUNK, u.param().value.elements / u.param().rowLength);
+                    assertTrue(u.rowsPerChunk() == 1 || u.rowsPerChunk() == rows, schemes[k] + " " + u.rowsPerChunk());
+                    assertEquals(u.rowsPerChunk() * u.param().rowLength, u.rows().elements, schemes[k]);
+                    (u.rowsPerChunk() > 1 ? wide : narrow)[k]++;
+                }
+            }
+            DevicePipeline.Stage before = stage(d, "plain-kernels"), after = stage(d, "row-chunks");
+            assertEquals(before.arenaBytes(), after.arenaBytes(), schemes[k] + ": rows of four cost no arena");
+            assertTrue(after.peakBytes() <= before.peakBytes(), schemes[k]);
+            assertEquals(d.arenaBytes(), after.arenaBytes());
+        }
+        assertEquals(2, wide[0], "99kb: both fused updates in rows of four");
+        assertEquals(0, narrow[0]);
+        assertTrue(wide[1] > 0 && narrow[1] > 0, "last-k:12: " + wide[1] + " wide, " + narrow[1] + " narrow");
+    }
+
+    private static DevicePipeline.Stage stage(DeviceProgram d, String pass) {
+        return d.log.stream().filter(s -> s.pass().equals(pass)).findFirst().orElseThrow();
     }
 
     @Test

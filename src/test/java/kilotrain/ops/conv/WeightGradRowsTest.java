@@ -40,9 +40,9 @@ class WeightGradRowsTest {
         int rowLen = WeightGradRows.rowLength(op, kept);
         int rows = ConvBackward.weightGradRowChannels(op, kept).length;
         assertEquals(n, rows * rowLen);
-        float[] chunk = new float[rowLen * 3 + 2];
+        float[] chunk = new float[rowLen * 4 + 2];
         for (int row = 0; row < rows; ) {
-            int k = Math.min(rows - row, 1 + r.nextInt(3));
+            int k = Math.min(rows - row, 1 + r.nextInt(4));
             java.util.Arrays.fill(chunk, Float.NaN);
             WeightGradRows.compute(op, x, 0, gAcc, 0, kept, row, k, chunk, 2);
             for (int i = 0; i < k * rowLen; i++) {
