@@ -125,7 +125,7 @@ public record DeviceFootprint(long dataBytes, long bssBytes, long stackBytes, lo
         c.ram.merge("persistence and statistics", LIB_STATS_BYTES, Long::sum);
         Properties code = codeTable();
         long library = Long.parseLong(code.getProperty("library.text")) + Long.parseLong(code.getProperty("libc.text"));
-        if (linksFused(modelC)) {
+        if (modelC.contains("kt_conv_dw_fwd(") || modelC.contains("kt_conv_dw_inplace(")) {
             library += Long.parseLong(code.getProperty("fused.text"));
         }
         long[] lines = statementLines(modelC);
@@ -140,12 +140,6 @@ public record DeviceFootprint(long dataBytes, long bssBytes, long stackBytes, lo
         return new DeviceFootprint(c.data, c.bss, 0, c.rodata, library + model, ram, flash);
     }
 
-    /** Whether the model calls into kt_fused.c (a fused pair, an in-place depthwise conv, a conv by planes). */
-    static boolean linksFused(String modelC) {
-        return modelC.contains("kt_conv_dw_fwd(") || modelC.contains("kt_conv_dw_inplace(")
-                || modelC.contains("kt_conv_planes(");
-    }
-
     /** kt_lib.c's {@code static kt_stats}: three 4-byte words. */
     static final long LIB_STATS_BYTES = 12;
 
@@ -157,7 +151,7 @@ public record DeviceFootprint(long dataBytes, long bssBytes, long stackBytes, lo
         Properties code = codeTable();
         long library = Long.parseLong(code.getProperty("library.text")) + Long.parseLong(code.getProperty("runtime"
                 + ".text")) + Long.parseLong(code.getProperty("libc.text"));
-        if (linksFused(modelC)) {
+        if (modelC.contains("kt_conv_dw_fwd(") || modelC.contains("kt_conv_dw_inplace(")) {
             library += Long.parseLong(code.getProperty("fused.text"));
         }
         long[] lines = statementLines(modelC);

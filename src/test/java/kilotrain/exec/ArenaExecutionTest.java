@@ -45,7 +45,7 @@ import org.junit.jupiter.api.Test;
  * in one byte arena trains bit-identically to the step with one array per buffer, on real CIFAR-10 images; a plan
  * that overlaps two live buffers does not.
  */
-class ArenaExecutionTest {
+public class ArenaExecutionTest {
     static final Path SHARED = Path.of(System.getProperty("user.dir")).resolve("../shared").normalize();
     /** The compile command's default rules: stochastic int8 weights, float bias copies; plain SGD, QAS. */
     static final TrainState.Options DEFAULTS = new TrainState.Options(true, 0f, WeightRounding.STOCHASTIC,
@@ -68,7 +68,7 @@ class ArenaExecutionTest {
     }
 
     /** {@code n} CIFAR-10 test images of different classes, resized to the model's input, and their labels. */
-    static List<byte[]> cifar(Graph g, int n, int[] labels) {
+    public static List<byte[]> cifar(Graph g, int n, int[] labels) {
         DatasetSplit split = DatasetSplit.open(SHARED.resolve("data/cifar10"),
                 LoadOptions.defaults().withLimitPerClass(1), LoadOptions.defaults().withLimitPerClass(1));
         SampleSource src = new SampleSource(split, InputSpec.of(g.input), TrainAugment.standard(),

@@ -39,19 +39,6 @@ class PaperForwardTest {
         return PklImporter.load(SHARED.resolve("models/tiny-training/" + model + ".pkl"));
     }
 
-    /** NCHW (N = 1) to NHWC. */
-    static byte[] nchwToNhwc(byte[] src, int c, int h, int w) {
-        byte[] dst = new byte[src.length];
-        for (int ch = 0; ch < c; ch++) {
-            for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
-                    dst[(y * w + x) * c + ch] = src[(ch * h + y) * w + x];
-                }
-            }
-        }
-        return dst;
-    }
-
     static byte[] read(String model, String file) throws IOException {
         return Files.readAllBytes(SHARED.resolve("testvectors/tiny-training/" + model + "/" + file));
     }
@@ -61,10 +48,10 @@ class PaperForwardTest {
     void matchesReferenceBitForBit(String model, String name) throws IOException {
         Graph g = load(model);
         Executor ex = new Executor(g);
-        byte[] input = nchwToNhwc(read(model, name + ".input.int8"), 3, 128, 128);
+        byte[] input = kilotrain.data.InputFiles.nchwToNhwc(read(model, name + ".input.int8"), 3, 128, 128);
         byte[] logits = ex.run(input);
         var last = g.marks.get("lastblock");
-        byte[] lastRef = nchwToNhwc(read(model, name + ".lastblock.int8"), last.channels(), last.height(),
+        byte[] lastRef = kilotrain.data.InputFiles.nchwToNhwc(read(model, name + ".lastblock.int8"), last.channels(), last.height(),
                 last.width());
         assertArrayEquals(lastRef, ex.mark("lastblock"), "lastblock");
         assertArrayEquals(read(model, name + ".pool.int8"), ex.mark("pool"), "pool");

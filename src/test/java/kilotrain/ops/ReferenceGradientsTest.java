@@ -44,7 +44,7 @@ class ReferenceGradientsTest {
         Graph g = PklImporter.load(SHARED.resolve("models/tiny-training/mcunet-5fps.pkl"));
         byte[] nchw = Files.readAllBytes(SHARED.resolve("testvectors/tiny-training/mcunet-5fps/case1.input.int8"));
         Executor ex = new Executor(g);
-        byte[] logits = ex.run(nchwToNhwc(nchw, 3, 128, 128));
+        byte[] logits = ex.run(kilotrain.data.InputFiles.nchwToNhwc(nchw, 3, 128, 128));
 
         Map<Tensor, float[]> grad = new IdentityHashMap<>();
         float[] gOut = new float[logits.length];
@@ -203,17 +203,5 @@ class ReferenceGradientsTest {
         float[] f = new float[bb.remaining() / 4];
         bb.asFloatBuffer().get(f);
         return f;
-    }
-
-    static byte[] nchwToNhwc(byte[] src, int c, int h, int w) {
-        byte[] dst = new byte[src.length];
-        for (int ch = 0; ch < c; ch++) {
-            for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
-                    dst[(y * w + x) * c + ch] = src[(ch * h + y) * w + x];
-                }
-            }
-        }
-        return dst;
     }
 }

@@ -172,11 +172,14 @@ int main(void) {
     for (int it = 0; it < 400; it++) {
         kt_conv p;
         memset(&p, 0, sizeof p);
-        int kind = it % 3; /* 0 pointwise, 1 dense k x k, 2 depthwise */
-        int k = kind == 0 ? 1 : 1 + 2 * rnd(kind == 2 ? 4 : 2);
+        /* every 25th case an RGB stem (3x3 on three channels, no mask or slice, full-range float stage) on a map
+         * wide enough for its two-pixel kt_pw_pairs path */
+        const int stem = it % 25 == 24;
+        int kind = stem ? 1 : it % 3; /* 0 pointwise, 1 dense k x k, 2 depthwise */
+        int k = stem ? 3 : kind == 0 ? 1 : 1 + 2 * rnd(kind == 2 ? 4 : 2);
         int stride = kind == 0 ? 1 : 1 + rnd(2);
-        int cin = 1 + rnd(kind == 2 ? 48 : 24), cout = kind == 2 ? cin : 1 + rnd(40);
-        int h = 1 + rnd(9), wd = 1 + rnd(9);
+        int cin = stem ? 3 : 1 + rnd(kind == 2 ? 48 : 24), cout = stem ? 2 : kind == 2 ? cin : 1 + rnd(40);
+        int h = 1 + rnd(9), wd = stem ? (stride == 1 ? 7 + rnd(3) : 12 + rnd(6)) : 1 + rnd(9);
         int pad = kind == 0 ? 0 : rnd(k / 2 + 1);
         p.in_h = h;
         p.in_w = wd;
@@ -195,8 +198,8 @@ int main(void) {
         p.x_zero = rnd(256) - 128;
         p.y_zero = rnd(256) - 128;
         p.act_min = -128;
-        p.act_max = rnd(2) ? 127 : -128 + 1 + rnd(200);
-        p.float_rint = rnd(2);
+        p.act_max = stem || rnd(2) ? 127 : -128 + 1 + rnd(200);
+        p.float_rint = stem || rnd(2);
         int cin_g = cin / p.groups, nw = cout * k * k * cin_g;
         if (h * wd * cin > MAXX || nw > MAXW || p.out_h * p.out_w * cout > MAXY) {
             continue;
@@ -235,7 +238,7 @@ int main(void) {
         kt_slice s;
         const kt_slice *sp = NULL;
         const int8_t *wflash = w;
-        if (kind != 0 || rnd(2)) {
+        if (!stem && (kind != 0 || rnd(2))) {
             int sel = rnd(3); /* 0 none, 1 partial, 2 all */
             if (sel > 0) {
                 int nk = 0;
@@ -278,10 +281,10 @@ int main(void) {
                 wflash = all ? NULL : wf;
             }
         }
-        int use_mask = rnd(2);
+        int use_mask = !stem && rnd(2);
         memset(m0, 0, sizeof m0);
         memset(m1, 0, sizeof m1);
-        const int32_t *b = rnd(4) ? bias : NULL;
+        const int32_t *b = stem || rnd(4) ? bias : NULL;
         kt_conv_fwd_ref(&p, x, sp == NULL ? w : wflash, sp, b, y0, use_mask ? m0 : NULL);
         kt_conv_fwd(&p, x, sp == NULL ? w : wflash, sp, b, y1, use_mask ? m1 : NULL, scratch, accs);
         int n = p.out_h * p.out_w * cout;

@@ -69,11 +69,6 @@ public record ConvFwd(Conv2D conv, TrainedConv trained, Buf in, Buf out, Buf mas
 
     public String emitC(CEmitter e, boolean training) {
         Conv2D c = conv;
-        if (frozen() && rgbStem(c)) {
-            // one output channel at a time with packed weight rows (kt_fused.c): the same bits, fewer instructions
-            return "kt_conv_planes(" + e.conv(c) + ", " + e.convWeights(c) + ", " + e.convBias(c) + ", " + e.buf(in)
-                    + ", " + e.buf(out) + ");";
-        }
         // two pixels' patches, each rounded up to whole groups of four values
         String xs = e.scratch("int16_t", "kt_xs",
                 c.groups == 1 ? 2 * ((c.kernelH() * c.kernelW() * c.input.channels() + 3) & ~3) : 1);
@@ -119,12 +114,6 @@ public record ConvFwd(Conv2D conv, TrainedConv trained, Buf in, Buf out, Buf mas
         }
         return new ConvDwInPlace(conv, in, new Buf(scratchId, out.name + ".plane", Buf.Kind.ACT, DType.INT8,
                 ConvDwPlane.planeElements(conv)), out);
-    }
-
-    /** The 3x3 ungrouped conv on three input channels without dilation (an RGB stem). */
-    static boolean rgbStem(Conv2D c) {
-        return c.groups == 1 && c.kernelH() == 3 && c.kernelW() == 3 && c.input.channels() == 3
-                && c.dilationH == 1 && c.dilationW == 1 && c.input.quant != null && c.output.quant != null;
     }
 
     /** No trained parameter, no clamp mask: nothing in the backward pass looks at this conv. */

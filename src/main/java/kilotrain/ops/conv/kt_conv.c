@@ -681,6 +681,29 @@ static inline void pw_gather2(const int8_t *xa, const int8_t *xb, const int32_t 
     }
 }
 
+/* The output stage of kt_pw_pairs's sums for two pixels (px and px + 1 when two): acc[4 * pair + (a0, a1, b0, b1)]. */
+static inline __attribute__((always_inline)) void pw_stage(const kt_rq r, const int mode, const int32_t *acc,
+                                                           int cout, int px, int two, int8_t *y, uint8_t *mask) {
+    const int ea = px * cout, eb = ea + cout;
+    const int32_t *a = acc;
+    for (int co = 0; co < cout; co += 2, a += 4) {
+        if (mode == RQ_MASK) {
+            mask_bits(mask, ea + co, rq_in(r, mode, a[0], co, ea + co, y) | rq_in(r, mode, a[1], co + 1, ea + co + 1, y) << 1, 2);
+            if (two) {
+                mask_bits(mask, eb + co,
+                          rq_in(r, mode, a[2], co, eb + co, y) | rq_in(r, mode, a[3], co + 1, eb + co + 1, y) << 1, 2);
+            }
+            continue;
+        }
+        rq_put(r, mode, a[0], co, ea + co, y, NULL);
+        rq_put(r, mode, a[1], co + 1, ea + co + 1, y, NULL);
+        if (two) {
+            rq_put(r, mode, a[2], co, eb + co, y, NULL);
+            rq_put(r, mode, a[3], co + 1, eb + co + 1, y, NULL);
+        }
+    }
+}
+
 /*
  * A 1x1 stride-1 conv (cin and a partial slice's nk multiples of four, cout even, a bias) through kt_pw_pairs, two pixels per call (an odd
  * last pixel paired with itself, its outputs written once), the sums then through the output stage (RQ_FAST, or
@@ -703,24 +726,56 @@ static inline __attribute__((always_inline)) void pw_asm(const kt_conv *p, const
             pw_gather2(xa, two ? xa + k : xa, s->kept, s->nk, p->x_zero, xs + 2 * k);
             kt_pw_pairs(s->w, s->nk, xw + k, acc, cout >> 1, NULL);
         }
-        const int ea = px * cout, eb = ea + cout;
-        const int32_t *a = acc;
-        for (int co = 0; co < cout; co += 2, a += 4) {
-            if (mode == RQ_MASK) {
-                mask_bits(mask, ea + co, rq_in(r, mode, a[0], co, ea + co, y) | rq_in(r, mode, a[1], co + 1, ea + co + 1, y) << 1, 2);
-                if (two) {
-                    mask_bits(mask, eb + co,
-                              rq_in(r, mode, a[2], co, eb + co, y) | rq_in(r, mode, a[3], co + 1, eb + co + 1, y) << 1, 2);
+        pw_stage(r, mode, acc, cout, px, two, y, mask);
+    }
+}
+
+/* The RGB stem's patch of output pixel px (3x3, three channels, dilation 1): 27 bytes in OHWI row order, the
+ * padding taps and a 28th byte at the zero point (x - x_zero = 0 there). */
+static inline void stem_patch(const kt_conv *p, const int8_t *x, int px, int8_t *t) {
+    const int oy = px / p->out_w, ox = px - oy * p->out_w;
+    const int iy0 = oy * p->stride_h - p->pad_top, ix0 = ox * p->stride_w - p->pad_left, xz = p->x_zero;
+    if (iy0 >= 0 && ix0 >= 0 && iy0 + 3 <= p->in_h && ix0 + 3 <= p->in_w) {
+        const int8_t *xr = x + (iy0 * p->in_w + ix0) * 3;
+        memcpy(t, xr, 9);
+        memcpy(t + 9, xr + p->in_w * 3, 9);
+        memcpy(t + 18, xr + p->in_w * 6, 9);
+    } else {
+        for (int ky = 0; ky < 3; ky++) {
+            for (int kx = 0; kx < 3; kx++) {
+                const int iy = iy0 + ky, ix = ix0 + kx;
+                int8_t *d = t + 9 * ky + 3 * kx;
+                if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
+                    d[0] = d[1] = d[2] = (int8_t)xz;
+                } else {
+                    memcpy(d, x + (iy * p->in_w + ix) * 3, 3);
                 }
-                continue;
-            }
-            rq_put(r, mode, a[0], co, ea + co, y, NULL);
-            rq_put(r, mode, a[1], co + 1, ea + co + 1, y, NULL);
-            if (two) {
-                rq_put(r, mode, a[2], co, eb + co, y, NULL);
-                rq_put(r, mode, a[3], co + 1, eb + co + 1, y, NULL);
             }
         }
+    }
+    t[27] = (int8_t)xz;
+}
+
+/*
+ * The RGB stem (3x3 on three channels, dilation 1, cout even, a bias, the full-range float stage, no mask) through
+ * kt_pw_pairs as a 28-value pointwise conv: two pixels' patches built end to end (stem_patch), the weight rows
+ * zero-padded to 28 (wf), every weight word split once for four SMLADs. out: 2*cout int32.
+ */
+static void stem_asm(const kt_conv *p, const int8_t *x, const int8_t *wf, const int32_t *bias, int8_t *y,
+                     int16_t *xs, int32_t *out, const kt_rq r) {
+    const int cout = p->cout, pixels = p->out_h * p->out_w;
+    const uint32_t zz = ((uint32_t)(uint16_t)(int16_t)p->x_zero) * 0x00010001u;
+    uint32_t ta[7], tb[7];
+    for (int px = 0; px < pixels; px += 2) {
+        const int two = px + 1 < pixels;
+        stem_patch(p, x, px, (int8_t *)(void *)ta);
+        if (two) {
+            stem_patch(p, x, px + 1, (int8_t *)(void *)tb);
+        }
+        pw_patch2((const int8_t *)(const void *)ta, (const int8_t *)(const void *)(two ? tb : ta), 28, zz,
+                  (uint32_t *)(void *)xs);
+        kt_pw_pairs(wf, 28, (const uint32_t *)(const void *)xs, out, cout >> 1, bias);
+        pw_stage(r, RQ_FAST, out, cout, px, two, y, NULL);
     }
 }
 #endif
@@ -761,6 +816,13 @@ static void conv_dense(const kt_conv *p, const int8_t *x, const int8_t *w, const
             pw_asm(p, x, wf, split ? s : NULL, bias, y, mask, xs, acc, r, RQ_MASK);
             return;
         }
+    }
+    if (bias != NULL && mode == RQ_FAST && s == NULL && kw == 28 && p->kh == 3 && p->kw == 3 && p->cin == 3
+            && p->dil_h == 1 && p->dil_w == 1 && (cout & 1) == 0 && 28 * cout + 8 * cout <= acc_bytes
+            && ((uintptr_t)xs & 3) == 0 && ((uintptr_t)acc & 3) == 0) {
+        /* the RGB stem: its sums after the padded weight rows in acc */
+        stem_asm(p, x, wf, bias, y, xs, acc + 7 * cout, r);
+        return;
     }
 #endif
     if (mode == RQ_FAST && !split) {

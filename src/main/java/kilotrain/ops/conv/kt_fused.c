@@ -404,7 +404,7 @@ __asm__(KT_ASM_FUNC("kt_stem_pairs")
  */
 static inline __attribute__((always_inline)) void dense_body(const kt_conv *p, const int8_t *wc, int32_t bias,
                                                              const stage *s, const int8_t *x, int8_t *dst,
-                                                             int pstride, int step, const int row, const int stem) {
+                                                             int pstride, const int row, const int stem) {
     const int cin = p->cin, kh = p->kh, kw = p->kw, xz = p->x_zero, sw = p->stride_w;
     (void)stem; /* the packed paths only */
     int32_t wsum = 0;
@@ -562,28 +562,17 @@ static inline __attribute__((always_inline)) void dense_body(const kt_conv *p, c
                 acc[j] = a;
                 j++;
             }
-            stage_row(s, acc, n, dst + oy * pstride + o0 * step, step);
+            stage_row(s, acc, n, dst + oy * pstride + o0, 1);
         }
     }
 }
 
-/* One output channel of an ungrouped conv into dst: rows pstride apart, pixels step apart (1 in a plane, cout in an
- * NHWC tensor). */
 static void dense_plane(const kt_conv *p, const int8_t *wc, int32_t bias, const stage *s, const int8_t *x,
-                        int8_t *dst, int pstride, int step) {
+                        int8_t *dst, int pstride) {
     if (p->kh == 3 && p->kw == 3 && p->cin == 3 && p->dil_h == 1 && p->dil_w == 1) {
-        dense_body(p, wc, bias, s, x, dst, pstride, step, 9, 1); /* 3x3 stem on RGB */
+        dense_body(p, wc, bias, s, x, dst, pstride, 9, 1); /* 3x3 stem on RGB */
     } else {
-        dense_body(p, wc, bias, s, x, dst, pstride, step, p->kw * p->cin, 0);
-    }
-}
-
-void kt_conv_planes(const kt_conv *p, const int8_t *w, const int32_t *b, const int8_t *x, int8_t *y) {
-    const int k = p->kh * p->kw * p->cin;
-    for (int c = 0; c < p->cout; c++) {
-        stage s;
-        stage_of(p, c, &s);
-        dense_plane(p, w + c * k, b != NULL ? b[c] : 0, &s, x, y + c, p->out_w * p->cout, p->cout);
+        dense_body(p, wc, bias, s, x, dst, pstride, p->kw * p->cin, 0);
     }
 }
 
@@ -851,7 +840,7 @@ void kt_conv_dw_fwd(const kt_conv *p, const int8_t *p_w, const int32_t *p_b, con
             }
             pointwise_plane(p, wc, bias - p->x_zero * wsum, &sp, x, interior, pw);
         } else {
-            dense_plane(p, wc, bias, &sp, x, interior, pw, 1);
+            dense_plane(p, wc, bias, &sp, x, interior, pw);
         }
         const int8_t *wd = d_w + c * taps;
         int32_t dsum = 0;

@@ -26,14 +26,6 @@ void kt_conv_dw_fwd(const kt_conv *p, const int8_t *p_w, const int32_t *p_b, con
 void kt_conv_dw_inplace(const kt_conv *d, const int8_t *d_w, const int32_t *d_b, const int8_t *x, int8_t *plane,
                         int8_t *y);
 
-/*
- * A frozen ungrouped conv p (no mask, whole weights) one output channel at a time, the kernels of the fused pairs'
- * first conv writing straight into the NHWC output y (Java: ConvFwd, which emits it for the 3x3 conv on three
- * input channels, the RGB stem, where the per-channel kernel's packed weight rows beat the two-channel patches of
- * kt_conv_fwd). Weights and bias are the conv's const tensors (bias nullable).
- */
-void kt_conv_planes(const kt_conv *p, const int8_t *w, const int32_t *b, const int8_t *x, int8_t *y);
-
 /* Rows, columns and bytes of the padded plane of depthwise conv d. */
 int kt_conv_dw_plane_h(const kt_conv *d);
 int kt_conv_dw_plane_w(const kt_conv *d);

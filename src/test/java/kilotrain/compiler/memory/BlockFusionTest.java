@@ -10,19 +10,12 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.compiler.TrainSpec;
-import kilotrain.data.DatasetSplit;
-import kilotrain.data.InputSpec;
-import kilotrain.data.LoadOptions;
-import kilotrain.data.SampleSource;
-import kilotrain.data.TestTransform;
-import kilotrain.data.TrainAugment;
 import kilotrain.exec.TrainExecutor;
 import kilotrain.ops.conv.ConvDwFwd;
 import kilotrain.ops.conv.ConvFwd;
@@ -48,22 +41,6 @@ import org.junit.jupiter.api.Test;
 class BlockFusionTest {
     static final Path SHARED = ReorderResultsTest.SHARED;
     static final Graph MBV2 = PklImporter.load(SHARED.resolve("models/tiny-training/mbv2-w0.35.pkl"));
-
-    static List<byte[]> images(Graph g, int n, int[] labels) {
-        DatasetSplit split = DatasetSplit.open(SHARED.resolve("data/cifar10"),
-                LoadOptions.defaults().withLimitPerClass(1), LoadOptions.defaults().withLimitPerClass(1));
-        SampleSource src = new SampleSource(split, InputSpec.of(g.input), TrainAugment.standard(),
-                TestTransform.resize(), 0);
-        List<byte[]> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            int k = i * (src.testSize() / n);
-            byte[] in = new byte[g.input.elements()];
-            src.fillTest(k, in);
-            out.add(in);
-            labels[i] = src.testLabel(k);
-        }
-        return out;
-    }
 
     /** Batch-1 training; in-place programs update inside the step, the others through the deferred update. */
     static float[] train(TrainExecutor ex, List<byte[]> inputs, int[] labels, int steps, boolean inPlace) {
@@ -102,7 +79,7 @@ class BlockFusionTest {
         Program fused = BlockFusion.apply(p);
         assertOnlyFrozenPairsFused(p, fused);
         int[] labels = new int[3];
-        List<byte[]> inputs = images(g, 3, labels);
+        List<byte[]> inputs = kilotrain.exec.ArenaExecutionTest.cifar(g, 3, labels);
         // the device's form: fused, reordered with in-place updates, as the arena planner sees it
         Variant best = DevicePipeline.lower(p, new TrainState.Options(true, 0.9f, WeightRounding.STOCHASTIC,
                 BiasRounding.FLOAT_SHADOW, 0), 0f, new DevicePipeline.Settings(true, false, true, new ArenaPlanner(100, 1), false))
