@@ -180,6 +180,24 @@ static int rq_init(const kt_conv *p, const uint8_t *mask, kt_rq *r) {
     return RQ_NOMASK;
 }
 
+/*
+ * The requantized value before the zero point and the clamp to [lo, hi]: float rounding (after the gradient clamp to
+ * the channel's limit, when the stage has one) or TFLite's fixed-point multiply.
+ */
+static inline __attribute__((always_inline)) int32_t rq_q(const kt_rq r, const int float_rint, int32_t acc, int c) {
+    int32_t q;
+    if (float_rint) {
+        if (r.clamp) {
+            const int32_t l = r.limit[c];
+            acc = acc < -l ? -l : (acc > l ? l : acc);
+        }
+        q = (int32_t)f2u((float)acc * r.eff[c] + KT_MAGIC) - KT_MAGIC_BITS;
+    } else {
+        q = kt_mul_quantized(acc, r.mult[c], r.shift[c]);
+    }
+    return q;
+}
+
 static inline __attribute__((always_inline)) void rq_put(const kt_rq r, const int mode, int32_t acc, int c, int e,
                                                          int8_t *y, uint8_t *mask) {
     if (mode == RQ_FAST || mode == RQ_MASK) {
@@ -205,16 +223,7 @@ static inline __attribute__((always_inline)) void rq_put(const kt_rq r, const in
         }
         return;
     }
-    int32_t q;
-    if (r.float_rint) {
-        if (r.clamp) {
-            const int32_t l = r.limit[c];
-            acc = acc < -l ? -l : (acc > l ? l : acc);
-        }
-        q = (int32_t)f2u((float)acc * r.eff[c] + KT_MAGIC) - KT_MAGIC_BITS;
-    } else {
-        q = kt_mul_quantized(acc, r.mult[c], r.shift[c]);
-    }
+    const int32_t q = rq_q(r, r.float_rint, acc, c);
     if (mask != NULL) {
         mask_put(mask, e, q >= r.lo && q <= r.hi);
     }
@@ -233,16 +242,7 @@ static inline __attribute__((always_inline)) unsigned rq_in(const kt_rq r, const
         y[e] = (int8_t)o;
         return (unsigned)(o == v);
     }
-    int32_t q;
-    if (mode != RQ_GENERIC || r.float_rint) {
-        if (r.clamp) {
-            const int32_t l = r.limit[c];
-            acc = acc < -l ? -l : (acc > l ? l : acc);
-        }
-        q = (int32_t)f2u((float)acc * r.eff[c] + KT_MAGIC) - KT_MAGIC_BITS;
-    } else {
-        q = kt_mul_quantized(acc, r.mult[c], r.shift[c]);
-    }
+    const int32_t q = rq_q(r, mode != RQ_GENERIC || r.float_rint, acc, c);
     y[e] = (int8_t)((q < r.lo ? r.lo : (q > r.hi ? r.hi : q)) + r.zy);
     return (unsigned)(q >= r.lo && q <= r.hi);
 }
