@@ -13,6 +13,7 @@ import kilotrain.KtException;
 import kilotrain.compiler.TrainCompiler;
 import kilotrain.program.TrainState;
 import kilotrain.ops.Operators;
+import kilotrain.ops.TfliteOptions;
 import kilotrain.ops.tflite.schema.ActivationFunctionType;
 import kilotrain.ops.tflite.schema.Buffer;
 import kilotrain.ops.tflite.schema.BuiltinOptions;
@@ -516,6 +517,10 @@ public final class TfliteExport {
         OperatorCode c = model.operatorCodes((int) op.opcodeIndex());
         Operators.Entry<?> entry = Operators.forBuiltin(Math.max(c.builtinCode(), c.deprecatedBuiltinCode()));
         if (entry == null || !entry.options().copies(type)) {
+            int empty = TfliteOptions.writeIfEmpty(op, fb);
+            if (empty >= 0) {
+                return empty;
+            }
             throw new KtException("TFLite export: operator " + index + " has options of type " + (type & 0xff)
                     + ", which kilotrain does not know how to copy");
         }

@@ -65,6 +65,35 @@ public final class TfliteOptions {
         throw new IllegalArgumentException("no copy of options type " + (op.builtinOptionsType() & 0xff));
     }
 
+    /**
+     * An options table with no field set, written again as an empty table of its type, for any options type: TFLite's
+     * schema has many tables without fields (PADV2's, TRANSPOSE's, EXPAND_DIMS's, QUANTIZE's, DEQUANTIZE's,
+     * HARD_SWISH's, ...) that converters may attach, and an empty table carries nothing to copy. Returns its offset in
+     * {@code fb}, or -1 when the table sets a field (then only the operator's own copy may write it).
+     */
+    public static int writeIfEmpty(Operator op, FlatBufferBuilder fb) {
+        Fields t = (Fields) op.builtinOptions(new Fields());
+        if (t == null || t.any()) {
+            return -1;
+        }
+        fb.startTable(0);
+        return fb.endTable();
+    }
+
+    /** Any table, read only for whether its vtable names a field. */
+    private static final class Fields extends Table {
+        boolean any() {
+            int vtable = bb_pos - bb.getInt(bb_pos);
+            int bytes = Short.toUnsignedInt(bb.getShort(vtable));
+            for (int o = 4; o + 2 <= bytes; o += 2) {
+                if (bb.getShort(vtable + o) != 0) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
     /** The {@code n} elements of a flatbuffer int vector (a shape or axes in an options table). */
     public static int[] ints(int n, IntUnaryOperator at) {
         int[] v = new int[n];

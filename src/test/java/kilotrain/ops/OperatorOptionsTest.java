@@ -89,6 +89,24 @@ class OperatorOptionsTest {
         assertFalse(Operators.forBuiltin(TfliteBuiltins.code("RELU")).options().copies(BuiltinOptions.ReshapeOptions));
     }
 
+    @Test
+    void emptyOptionsOfAnyTypeAreWrittenAgainAndTablesWithFieldsAreNot() {
+        // PADV2's options (union member 43 of TFLite's schema, a table without fields): kilotrain has no class for it
+        FlatBufferBuilder fb = new FlatBufferBuilder();
+        fb.startTable(0);
+        Operator padv2 = operator(fb, (byte) 43, fb.endTable());
+        FlatBufferBuilder out = new FlatBufferBuilder();
+        int copied = TfliteOptions.writeIfEmpty(padv2, out);
+        assertTrue(copied > 0);
+        Operator back = operator(out, (byte) 43, copied);
+        assertEquals(43, back.builtinOptionsType());
+        assertNotNull(back.builtinOptions(new ReshapeOptions()));
+        // a table that sets a field is never copied blindly, whatever its type says
+        fb = new FlatBufferBuilder();
+        int conv = Conv2DOptions.createConv2DOptions(fb, (byte) 1, 2, 3, (byte) 1, 1, 2);
+        assertEquals(-1, TfliteOptions.writeIfEmpty(operator(fb, (byte) 26, conv), new FlatBufferBuilder()));
+    }
+
     /** An operator table carrying the options, as the root of its own buffer. */
     private static Operator operator(FlatBufferBuilder fb, byte type, int options) {
         Operator.startOperator(fb);
