@@ -12,8 +12,8 @@ import kilotrain.ops.tflite.schema.Operator;
  * How an operator's builtin options table is written again when a fine-tuned model is exported as TFLite
  * ({@code model.TfliteExport} rebuilds the flatbuffer): one copy per options type the operator's TFLite forms carry,
  * stated in the operator's folder beside its import rule and registered with it in {@link Operators}
- * ({@link #NONE} for an operator without options). An options table of a type its operator does not list is not
- * copied (the export fails naming the operator).
+ * ({@link #NONE} for an operator without options). An options table of a type its operator does not list is
+ * written again only when it sets no field ({@link #writeIfEmpty}); otherwise the export fails naming the operator.
  */
 public final class TfliteOptions {
     /** Writes one options table, read from the original model, into the new flatbuffer; returns its offset. */
